@@ -1,0 +1,26 @@
+//! The exact algebra nnkey computes with: rationals, sparse multivariate
+//! polynomials and rational functions over Q, dense and sparse matrices over
+//! them, and their printing.
+//!
+//! **Invariants.** No floating point: `f64` appears only in the `eval_f64`
+//! helpers that the numeric cross-check calls. Every value is in a canonical
+//! form, so `==` is mathematical equality. The algebra knows nothing of files,
+//! spans or problems; a [`Ring`] names the variables.
+
+pub mod gcd;
+pub mod matrix;
+pub mod poly;
+pub mod print;
+pub mod ratfunc;
+pub mod rational;
+pub mod ring;
+pub mod sparse;
+
+pub use gcd::gcd;
+pub use matrix::{Field, Matrix, MatrixError, Scalar};
+pub use poly::{Monomial, Poly};
+pub use print::{Notation, Print};
+pub use ratfunc::RatFunc;
+pub use rational::Q;
+pub use ring::{Ring, Symbol, Var};
+pub use sparse::{SparseBuilder, SparseMatrix};

@@ -1,0 +1,154 @@
+//! Symbols and the polynomial ring that knows them.
+//!
+//! A [`Symbol`] is a name with optional integer indices: `a`, `w[0,1]`,
+//! `c[3,0,0,0]`. Polynomials do not carry symbols around; they refer to them
+//! by [`Var`], a small index handed out by the [`Ring`] that a problem's values
+//! live in. The ring only grows, so a polynomial built early stays valid as
+//! later symbols are added, and comparing variables is comparing integers.
+
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::fmt;
+use std::rc::Rc;
+
+/// A symbol: a name and zero or more integer indices.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Symbol {
+    pub name: String,
+    pub indices: Vec<i64>,
+}
+
+impl Symbol {
+    pub fn plain(name: &str) -> Symbol {
+        Symbol { name: name.to_string(), indices: Vec::new() }
+    }
+
+    pub fn indexed(name: &str, indices: &[i64]) -> Symbol {
+        Symbol { name: name.to_string(), indices: indices.to_vec() }
+    }
+}
+
+/// Symbols sort by name, then by indices, so `w[0,1]` comes before `w[1,0]`
+/// and `w[1,0]` before `x[0,0]`; printing uses this order.
+impl Ord for Symbol {
+    fn cmp(&self, other: &Symbol) -> Ordering {
+        self.name.cmp(&other.name).then_with(|| self.indices.cmp(&other.indices))
+    }
+}
+
+impl PartialOrd for Symbol {
+    fn partial_cmp(&self, other: &Symbol) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)?;
+        if !self.indices.is_empty() {
+            f.write_str("[")?;
+            for (i, index) in self.indices.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(",")?;
+                }
+                write!(f, "{index}")?;
+            }
+            f.write_str("]")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+/// A variable of a [`Ring`]: the position of its symbol in the ring.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct Var(pub u32);
+
+impl Var {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// The ring Q[symbols] of one problem: it hands out a [`Var`] per symbol and
+/// names them back for printing.
+///
+/// Interning goes through a shared reference (the table sits in a `RefCell`)
+/// because symbols appear while values are being built and compared, long
+/// after the problem was elaborated: a key may name a symbol the problem
+/// never declared, and that is a legitimate (if wrong) answer.
+#[derive(Default)]
+pub struct Ring {
+    table: RefCell<Table>,
+}
+
+#[derive(Default, Clone)]
+struct Table {
+    symbols: Vec<Rc<Symbol>>,
+    index: HashMap<Rc<Symbol>, Var>,
+}
+
+impl Ring {
+    pub fn new() -> Ring {
+        Ring::default()
+    }
+
+    /// The variable of `symbol`, adding it to the ring if it is new.
+    pub fn var(&self, symbol: &Symbol) -> Var {
+        if let Some(&v) = self.table.borrow().index.get(symbol) {
+            return v;
+        }
+        let mut table = self.table.borrow_mut();
+        let v = Var(table.symbols.len() as u32);
+        let rc = Rc::new(symbol.clone());
+        table.symbols.push(rc.clone());
+        table.index.insert(rc, v);
+        v
+    }
+
+    /// The variable of `symbol` if the ring has it.
+    pub fn lookup(&self, symbol: &Symbol) -> Option<Var> {
+        self.table.borrow().index.get(symbol).copied()
+    }
+
+    /// The symbol behind `var`. Panics for a variable of another ring.
+    pub fn symbol(&self, var: Var) -> Rc<Symbol> {
+        self.table.borrow().symbols[var.index()].clone()
+    }
+
+    /// How many variables the ring has.
+    pub fn len(&self) -> usize {
+        self.table.borrow().symbols.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Compares two variables by their symbols (the printing order).
+    pub fn cmp_vars(&self, a: Var, b: Var) -> Ordering {
+        if a == b {
+            return Ordering::Equal;
+        }
+        let table = self.table.borrow();
+        table.symbols[a.index()].cmp(&table.symbols[b.index()])
+    }
+}
+
+impl Clone for Ring {
+    fn clone(&self) -> Ring {
+        Ring { table: RefCell::new(self.table.borrow().clone()) }
+    }
+}
+
+impl fmt::Debug for Ring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Ring({} symbols)", self.len())
+    }
+}

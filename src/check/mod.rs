@@ -1,0 +1,231 @@
+//! Running problem files: parse, elaborate, derive, cross-check, and judge
+//! every key, into a [`Report`] that the printers render.
+//!
+//! **Invariants.** A file with a syntax error is reported and not derived
+//! (fixing the syntax first avoids a cascade of follow-on errors). A key is
+//! judged by meaning. A finding whose numeric cross-check fails is a failed
+//! finding, whatever its key says.
+
+pub mod bless;
+
+use std::path::{Path, PathBuf};
+
+use crate::derive::{self, CrossCheck, Finding, Verdict};
+use crate::language::{Diagnostic, SourceFile, Span, parse};
+use crate::model::{self, Problem, eval};
+use crate::numeric;
+
+/// Whether a key holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    Pass,
+    /// The key does not hold (or the cross-check failed): why.
+    Fail(String),
+    /// The find has no key.
+    Missing,
+    /// The key could not be read; a diagnostic says why.
+    Invalid,
+}
+
+impl Status {
+    pub fn word(&self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail(_) => "fail",
+            Status::Missing => "missing",
+            Status::Invalid => "invalid",
+        }
+    }
+}
+
+/// One find, derived, cross-checked and judged.
+#[derive(Debug)]
+pub struct FindingReport {
+    pub finding: Finding,
+    pub crosscheck: CrossCheck,
+    pub status: Status,
+    /// The `find` statement.
+    pub find_span: Span,
+    /// The `expect` statement, if any.
+    pub key_span: Option<Span>,
+    /// The value of the `expect`, which `bless` rewrites.
+    pub key_value_span: Option<Span>,
+}
+
+#[derive(Debug)]
+pub struct ProblemReport {
+    pub problem: Problem,
+    pub findings: Vec<FindingReport>,
+}
+
+/// Everything about one file.
+#[derive(Debug)]
+pub struct FileReport {
+    pub source: SourceFile,
+    pub diagnostics: Vec<Diagnostic>,
+    pub problems: Vec<ProblemReport>,
+}
+
+impl FileReport {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Counts of keys by outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+    pub missing: usize,
+}
+
+/// A whole run over several files.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub files: Vec<FileReport>,
+    /// Files that could not be read, with why.
+    pub io_errors: Vec<(PathBuf, String)>,
+}
+
+impl Report {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for f in self.all_findings() {
+            match f.status {
+                Status::Pass => s.passed += 1,
+                Status::Fail(_) | Status::Invalid => s.failed += 1,
+                Status::Missing => s.missing += 1,
+            }
+        }
+        s
+    }
+
+    pub fn all_findings(&self) -> impl Iterator<Item = &FindingReport> {
+        self.files.iter().flat_map(|f| f.problems.iter().flat_map(|p| p.findings.iter()))
+    }
+
+    /// True when some input is bad: unreadable, malformed, or underivable.
+    pub fn has_errors(&self) -> bool {
+        !self.io_errors.is_empty() || self.files.iter().any(FileReport::has_errors)
+    }
+
+    /// The exit status: 2 for bad input, 1 when a key fails, else 0.
+    pub fn exit_code(&self) -> i32 {
+        if self.has_errors() {
+            2
+        } else if self.summary().failed > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// The problem files under `paths`: files as given, directories searched
+/// recursively for `*.nnk`, in a stable order.
+pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut files, &mut errors);
+        } else if p.exists() {
+            files.push(p.clone());
+        } else {
+            errors.push((p.clone(), "no such file or directory".into()));
+        }
+    }
+    (files, errors)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(PathBuf, String)>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push((dir.to_path_buf(), e.to_string()));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            walk(&p, files, errors);
+        } else if p.extension().is_some_and(|e| e == "nnk") {
+            files.push(p);
+        }
+    }
+}
+
+/// Runs every file under `paths`.
+pub fn run(paths: &[PathBuf]) -> Report {
+    let (files, mut io_errors) = collect_files(paths);
+    let mut report = Report::default();
+    for path in files {
+        match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => report.files.push(check_source(SourceFile::new(&path, text))),
+                Err(e) => io_errors.push((path, format!("not UTF-8 text ({})", e.utf8_error()))),
+            },
+            Err(e) => io_errors.push((path, e.to_string())),
+        }
+    }
+    report.io_errors = io_errors;
+    report
+}
+
+/// Parses, elaborates, derives, cross-checks and judges one file.
+pub fn check_source(source: SourceFile) -> FileReport {
+    let (syntax, mut diagnostics) = parse(&source.text);
+    let mut problems = Vec::new();
+    if diagnostics.is_empty() {
+        for p in &syntax.problems {
+            let (problem, mut errs) = model::elaborate(p);
+            diagnostics.append(&mut errs);
+            let findings = problem.finds.iter().filter_map(|f| check_find(&problem, f, &mut diagnostics)).collect();
+            problems.push(ProblemReport { problem, findings });
+        }
+    }
+    FileReport { source, diagnostics, problems }
+}
+
+fn check_find(problem: &Problem, find: &model::Find, diagnostics: &mut Vec<Diagnostic>) -> Option<FindingReport> {
+    let finding = match derive::derive(problem, find) {
+        Ok(f) => f,
+        Err(d) => {
+            diagnostics.push(d);
+            return None;
+        }
+    };
+    let crosscheck = numeric::crosscheck(problem, find, &finding);
+    let status = match &find.expect {
+        None => Status::Missing,
+        Some(key) => match eval(&key.value, problem) {
+            Err(d) => {
+                diagnostics.push(d);
+                Status::Invalid
+            }
+            Ok(expected) => match derive::judge(problem, find, &finding, &expected) {
+                Verdict::Pass => Status::Pass,
+                Verdict::Fail(why) => Status::Fail(why),
+            },
+        },
+    };
+    let status = if crosscheck.passed {
+        status
+    } else {
+        Status::Fail(format!(
+            "the numeric cross-check disagrees with the derivation ({}): nnkey does not trust this result",
+            crosscheck.detail
+        ))
+    };
+    Some(FindingReport {
+        finding,
+        crosscheck,
+        status,
+        find_span: find.statement_span,
+        key_span: find.expect.as_ref().map(|k| k.span),
+        key_value_span: find.expect.as_ref().map(|k| k.value.span),
+    })
+}

@@ -1,0 +1,119 @@
+//! Derivations: one module per family of problems. Each turns a query into
+//! a [`Finding`]: the exact value, the derivation as steps a student can
+//! follow, and how to judge a key against it.
+//!
+//! **Invariant.** A finding is exact and complete, or the query is an error
+//! that says why; nothing here guesses or rounds.
+
+pub mod conv;
+pub mod equivalence;
+
+use crate::algebra::{Notation, Ring};
+use crate::language::Diagnostic;
+use crate::model::{Find, Problem, Query, Value, compare};
+
+/// One step of a derivation: a sentence, and optionally a formula in both
+/// notations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub text: String,
+    pub math: Option<Math>,
+}
+
+/// A formula in nnkey's plain notation and in LaTeX.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Math {
+    pub plain: String,
+    pub latex: String,
+}
+
+impl Step {
+    pub fn text(text: impl Into<String>) -> Step {
+        Step { text: text.into(), math: None }
+    }
+
+    pub fn math(text: impl Into<String>, plain: impl Into<String>, latex: impl Into<String>) -> Step {
+        Step { text: text.into(), math: Some(Math { plain: plain.into(), latex: latex.into() }) }
+    }
+}
+
+/// The outcome of a numeric cross-check.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CrossCheck {
+    /// What was compared with what, in a sentence.
+    pub method: String,
+    pub trials: usize,
+    pub passed: bool,
+    /// The measured agreement, e.g. the largest difference seen.
+    pub detail: String,
+}
+
+/// What a query derives.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub name: String,
+    /// What kind of answer: "matrix", "shape", "equivalence", ….
+    pub kind: &'static str,
+    pub value: Value,
+    pub derivation: Vec<Step>,
+}
+
+/// Whether a key holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    Pass,
+    Fail(String),
+}
+
+/// Derives the answer to one find.
+pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
+    let at = |e: String| Diagnostic::error(find.query_span, e);
+    let (kind, value, derivation) = match &find.query {
+        Query::Matrix(c) => {
+            let d = conv::derive_matrix(c, &problem.ring);
+            ("matrix", d.0, d.1)
+        }
+        Query::Affine(c) => {
+            let d = conv::derive_affine(c, &problem.ring);
+            ("affine map", d.0, d.1)
+        }
+        Query::Shape(c) => {
+            let d = conv::derive_shape(c);
+            ("shape", d.0, d.1)
+        }
+        Query::Equivalence(a, b) => {
+            let d = equivalence::derive(a, b, &problem.ring).map_err(at)?;
+            ("equivalence", d.0, d.1)
+        }
+    };
+    Ok(Finding { name: find.name.clone(), kind, value, derivation })
+}
+
+/// Judges a key against a finding, by meaning. Most answers are compared
+/// as values; a family whose answers are not unique (any valid
+/// correspondence, any valid neuron) judges the key itself.
+pub fn judge(problem: &Problem, find: &Find, finding: &Finding, key: &Value) -> Verdict {
+    let verdict = match &find.query {
+        Query::Equivalence(a, b) => equivalence::judge(a, b, finding, key, &problem.ring),
+        _ => compare(key, &finding.value, &problem.ring),
+    };
+    match verdict {
+        Ok(()) => Verdict::Pass,
+        Err(why) => Verdict::Fail(why),
+    }
+}
+
+/// `NAME = VALUE` in both notations, the plain one laid out over several
+/// lines for a matrix.
+pub fn labeled(plain_name: &str, latex_name: &str, value: &Value, ring: &Ring) -> (String, String) {
+    let lead = format!("{plain_name} = ");
+    (
+        format!("{lead}{}", value.to_key(ring, lead.chars().count())),
+        format!("{latex_name} = {}", value.print(ring, Notation::Latex)),
+    )
+}
+
+/// "1 channel", "4 channels".
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}

@@ -1,0 +1,208 @@
+//! The syntax tree of a problem file, every node with its span.
+//!
+//! The tree says what was written, not what it means: names are not
+//! resolved and shapes are not checked here; the model does that.
+
+use crate::algebra::Q;
+
+use super::diagnostic::Span;
+
+/// A parsed problem file: its problems in order.
+#[derive(Clone, Debug, Default)]
+pub struct SyntaxFile {
+    pub problems: Vec<ProblemSyntax>,
+}
+
+/// A name as written, with its place.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// `problem q1 "Title"` and the statements under it.
+#[derive(Clone, Debug)]
+pub struct ProblemSyntax {
+    pub id: Ident,
+    pub title: Option<(String, Span)>,
+    /// The header line.
+    pub span: Span,
+    pub statements: Vec<Statement>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Statement {
+    Let(Let),
+    Find(Find),
+    Expect(Expect),
+    Answer(Answer),
+}
+
+impl Statement {
+    pub fn span(&self) -> Span {
+        match self {
+            Statement::Let(s) => s.span,
+            Statement::Find(s) => s.span,
+            Statement::Expect(s) => s.span,
+            Statement::Answer(s) => s.span,
+        }
+    }
+}
+
+/// `NAME = DECLARATION`: `W = kernel 2x2 w`, `eta = 1/10`.
+#[derive(Clone, Debug)]
+pub struct Let {
+    pub name: Ident,
+    pub value: Declared,
+    pub span: Span,
+}
+
+/// The right-hand side of a declaration.
+#[derive(Clone, Debug)]
+pub enum Declared {
+    /// `KIND SHAPE SYMBOL`: a tensor of fresh symbols, `kernel 2x2 w`.
+    Symbolic { kind: Ident, shape: Shape, symbol: Ident },
+    /// `KIND VALUE`: a tensor written out, `kernel [[1, 2], [3, 4]]`.
+    Literal { kind: Ident, value: Expr },
+    /// A plain value: `eta = 1/10`.
+    Value(Expr),
+}
+
+/// A shape such as `3x64x64`.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Shape {
+    pub dims: Vec<usize>,
+    pub span: Span,
+}
+
+/// `find NAME = QUERY`.
+#[derive(Clone, Debug)]
+pub struct Find {
+    pub name: Ident,
+    pub query: Query,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Query {
+    pub kind: QueryKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum QueryKind {
+    /// `matrix OP on X`: the matrix A with Y = A X.
+    Matrix(Applied),
+    /// `affine OP on X`: the matrix and the bias, Y = A X + b.
+    Affine(Applied),
+    /// `shape OP on X`: the output shape.
+    Shape(Applied),
+    /// `equivalence OP on X, OP on X`.
+    Equivalence(Applied, Applied),
+}
+
+/// `OP on X`: an operator applied to a declared input.
+#[derive(Clone, Debug)]
+pub struct Applied {
+    pub op: Expr,
+    pub input: Expr,
+    pub span: Span,
+}
+
+/// `expect NAME = VALUE`.
+#[derive(Clone, Debug)]
+pub struct Expect {
+    pub name: Ident,
+    pub value: Expr,
+    pub span: Span,
+}
+
+/// `answer NAME = "prose"`.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub name: Ident,
+    pub text: String,
+    pub span: Span,
+}
+
+/// An expression with its place.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+}
+
+#[derive(Clone, PartialEq, Debug)]
+pub enum ExprKind {
+    /// `12`, `0.5`, `1e-3`: read exactly.
+    Number(Q),
+    /// `w`, `X`, `impossible`.
+    Name(String),
+    /// `"text"`.
+    Str(String),
+    /// `-x`.
+    Neg(Box<Expr>),
+    /// `a + b`, `a b` (a product), `X^T`.
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `w[1,1]`.
+    Index(Box<Expr>, Vec<Expr>),
+    /// `conv2d(W, stride: 2)`.
+    Call(Box<Expr>, Vec<Arg>),
+    /// `[a, b]`.
+    List(Vec<Expr>),
+    /// `(a, b)`.
+    Tuple(Vec<Expr>),
+    /// `{ W: 2, b: 3 }`.
+    Record(Vec<Field>),
+    /// `a -> b`.
+    Maps(Box<Expr>, Box<Expr>),
+}
+
+/// A call argument, positional or named.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Arg {
+    pub name: Option<Ident>,
+    pub value: Expr,
+}
+
+/// A record field `name: value`.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Field {
+    pub name: Ident,
+    pub value: Expr,
+}
+
+impl Expr {
+    /// The name, if the expression is a bare name.
+    pub fn as_name(&self) -> Option<&str> {
+        match &self.kind {
+            ExprKind::Name(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// A short description for error messages: "a list", "the name `W`".
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            ExprKind::Number(q) => format!("the number {q}"),
+            ExprKind::Name(n) => format!("the name `{n}`"),
+            ExprKind::Str(_) => "a string".into(),
+            ExprKind::Neg(_) | ExprKind::Binary(..) => "an arithmetic expression".into(),
+            ExprKind::Index(..) => "an indexed name".into(),
+            ExprKind::Call(..) => "a call".into(),
+            ExprKind::List(_) => "a list".into(),
+            ExprKind::Tuple(_) => "a tuple".into(),
+            ExprKind::Record(_) => "a record".into(),
+            ExprKind::Maps(..) => "a correspondence `a -> b`".into(),
+        }
+    }
+}

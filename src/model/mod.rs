@@ -1,0 +1,302 @@
+//! What a problem talks about: declared tensors and values, the queries to
+//! answer, and the keys written for them, with names resolved and shapes
+//! checked.
+//!
+//! **Invariant.** A [`Problem`] that elaborated without errors is
+//! well-formed: every query's operands exist and fit together, so the
+//! derivations never meet a malformed problem. Errors name their spans.
+
+pub mod args;
+pub mod conv;
+pub mod tensor;
+pub mod value;
+
+use crate::algebra::Ring;
+use crate::language::syntax::{self, Declared, Expr, ProblemSyntax, QueryKind, Statement};
+use crate::language::{Diagnostic, Span};
+
+pub use conv::{Conv, ConvKind, ConvParams, Layout, Padding, PaddingMode};
+pub use tensor::{Role, Tensor};
+pub use value::{Binding, Scope, Value, compare, eval};
+
+/// A declared name.
+#[derive(Clone, Debug)]
+pub struct Object {
+    pub name: String,
+    pub span: Span,
+    pub kind: ObjectKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum ObjectKind {
+    Tensor(Tensor),
+    Value(Value),
+}
+
+/// A query, resolved.
+#[derive(Clone, Debug)]
+pub enum Query {
+    /// The matrix A with Y = A X.
+    Matrix(Conv),
+    /// The matrix and the bias: Y = A X + b.
+    Affine(Conv),
+    /// The output shape.
+    Shape(Conv),
+    /// Whether two operators agree up to renaming and reordering.
+    Equivalence(Box<Conv>, Box<Conv>),
+}
+
+/// `find NAME = QUERY`, with its key if the file has one.
+#[derive(Clone, Debug)]
+pub struct Find {
+    pub name: String,
+    /// The name after `find`.
+    pub span: Span,
+    pub query: Query,
+    pub query_span: Span,
+    /// The whole `find` statement.
+    pub statement_span: Span,
+    pub expect: Option<Key>,
+}
+
+/// `expect NAME = VALUE`: the value as written (it is evaluated when
+/// checked) and where the statement is.
+#[derive(Clone, Debug)]
+pub struct Key {
+    pub value: Expr,
+    pub span: Span,
+}
+
+/// `answer NAME = "prose"`.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub name: String,
+    pub text: String,
+    pub span: Span,
+}
+
+/// One problem of a file, elaborated.
+#[derive(Debug)]
+pub struct Problem {
+    pub id: String,
+    pub title: Option<String>,
+    pub span: Span,
+    pub ring: Ring,
+    pub objects: Vec<Object>,
+    pub finds: Vec<Find>,
+    pub answers: Vec<Answer>,
+}
+
+impl Problem {
+    pub fn object(&self, name: &str) -> Option<&Object> {
+        self.objects.iter().find(|o| o.name == name)
+    }
+
+    pub fn find(&self, name: &str) -> Option<&Find> {
+        self.finds.iter().find(|f| f.name == name)
+    }
+}
+
+impl Scope for Problem {
+    fn ring(&self) -> &Ring {
+        &self.ring
+    }
+
+    fn binding(&self, name: &str) -> Option<Binding<'_>> {
+        self.object(name).map(|o| match &o.kind {
+            ObjectKind::Tensor(t) => Binding::Tensor(t),
+            ObjectKind::Value(v) => Binding::Value(v),
+        })
+    }
+}
+
+/// Elaborates a parsed problem. Statements that fail are reported and left
+/// out; the rest of the problem is still elaborated.
+pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
+    let mut problem = Problem {
+        id: syntax.id.name.clone(),
+        title: syntax.title.as_ref().map(|t| t.0.clone()),
+        span: syntax.span,
+        ring: Ring::new(),
+        objects: Vec::new(),
+        finds: Vec::new(),
+        answers: Vec::new(),
+    };
+    let mut diagnostics = Vec::new();
+    // Declarations first, so that a find may come before what it names.
+    for s in &syntax.statements {
+        if let Statement::Let(l) = s {
+            if let Some(prev) = problem.object(&l.name.name) {
+                diagnostics.push(
+                    Diagnostic::error(l.name.span, format!("`{}` is declared twice", l.name.name))
+                        .with_label("second declaration")
+                        .with_hint_at(prev.span, "first declared here"),
+                );
+                continue;
+            }
+            match declare(l, &problem) {
+                Ok(kind) => problem.objects.push(Object { name: l.name.name.clone(), span: l.name.span, kind }),
+                Err(d) => diagnostics.push(d),
+            }
+        }
+    }
+    for s in &syntax.statements {
+        match s {
+            Statement::Find(f) => {
+                if let Some(prev) = problem.find(&f.name.name) {
+                    diagnostics.push(
+                        Diagnostic::error(f.name.span, format!("`{}` is found twice", f.name.name))
+                            .with_hint_at(prev.span, "first found here"),
+                    );
+                    continue;
+                }
+                match query(&f.query, &problem) {
+                    Ok(q) => problem.finds.push(Find {
+                        name: f.name.name.clone(),
+                        span: f.name.span,
+                        query: q,
+                        query_span: f.query.span,
+                        statement_span: f.span,
+                        expect: None,
+                    }),
+                    Err(d) => diagnostics.push(d),
+                }
+            }
+            Statement::Answer(a) => {
+                problem.answers.push(Answer { name: a.name.name.clone(), text: a.text.clone(), span: a.span })
+            }
+            Statement::Let(_) | Statement::Expect(_) => {}
+        }
+    }
+    for s in &syntax.statements {
+        if let Statement::Expect(e) = s {
+            attach_key(e, syntax, &mut problem, &mut diagnostics);
+        }
+    }
+    (problem, diagnostics)
+}
+
+fn attach_key(e: &syntax::Expect, syntax: &ProblemSyntax, problem: &mut Problem, diagnostics: &mut Vec<Diagnostic>) {
+    let name = &e.name.name;
+    let known: Vec<String> = problem.finds.iter().map(|f| f.name.clone()).collect();
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let found_in_syntax = syntax.statements.iter().any(|s| matches!(s, Statement::Find(f) if &f.name.name == name));
+    let id = problem.id.clone();
+    match problem.finds.iter_mut().find(|f| &f.name == name) {
+        Some(f) if f.expect.is_some() => {
+            let first = f.expect.as_ref().map_or(e.span, |k| k.span);
+            diagnostics.push(
+                Diagnostic::error(e.name.span, format!("`{name}` has two keys"))
+                    .with_hint_at(first, "the first key is here"),
+            );
+        }
+        Some(f) => f.expect = Some(Key { value: e.value.clone(), span: e.span }),
+        // The find itself failed and was reported: one error is enough.
+        None if found_in_syntax => {}
+        None => {
+            let mut d = Diagnostic::error(e.name.span, format!("no `find {name}` in problem `{id}`"))
+                .with_label("a key needs a find of the same name");
+            if let Some(s) = args::closest(name, &known) {
+                d = d.with_hint(format!("did you mean `{s}`?"));
+            } else if !known.is_empty() {
+                d = d.with_hint(format!("this problem finds {}", args::quoted_list(&known)));
+            }
+            diagnostics.push(d);
+        }
+    }
+}
+
+/// The object a declaration makes.
+fn declare(l: &syntax::Let, problem: &Problem) -> Result<ObjectKind, Diagnostic> {
+    match &l.value {
+        Declared::Value(e) => Ok(ObjectKind::Value(eval(e, problem)?)),
+        Declared::Symbolic { kind, shape, symbol } => {
+            let role = role_of(kind)?;
+            if !role.ranks().contains(&shape.dims.len()) {
+                return Err(Diagnostic::error(
+                    shape.span,
+                    format!("a {} cannot have {} dimensions", role.noun(), shape.dims.len()),
+                )
+                .with_hint(role.shape_help()));
+            }
+            if shape.dims.contains(&0) {
+                return Err(Diagnostic::error(shape.span, "every dimension must be at least 1"));
+            }
+            let total = shape.dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+            if total.is_none_or(|t| t > 1 << 24) {
+                return Err(Diagnostic::error(shape.span, "this tensor is too large")
+                    .with_hint("nnkey handles tensors of up to 16777216 entries"));
+            }
+            if problem.object(&symbol.name).is_some() {
+                return Err(Diagnostic::error(symbol.span, format!("`{}` already names a declaration", symbol.name))
+                    .with_hint("the entries' symbol must differ from declared names, e.g. `X = input 3x3 x`"));
+            }
+            Ok(ObjectKind::Tensor(Tensor::symbolic(role, shape.dims.clone(), &symbol.name, &problem.ring)))
+        }
+        Declared::Literal { kind, value } => {
+            let role = role_of(kind)?;
+            let (shape, entries) = literal(value, problem)?;
+            if !role.ranks().contains(&shape.len()) {
+                return Err(Diagnostic::error(
+                    value.span,
+                    format!("a {} cannot have {} dimensions", role.noun(), shape.len()),
+                )
+                .with_hint(role.shape_help()));
+            }
+            Ok(ObjectKind::Tensor(Tensor { role, shape, entries, symbol: None }))
+        }
+    }
+}
+
+fn role_of(kind: &syntax::Ident) -> Result<Role, Diagnostic> {
+    Role::from_word(&kind.name).ok_or_else(|| Diagnostic::error(kind.span, format!("unknown kind `{}`", kind.name)))
+}
+
+/// The shape and entries of nested lists such as `[[1, 2], [3, 4]]`.
+fn literal(e: &Expr, scope: &dyn Scope) -> Result<(Vec<usize>, Vec<crate::algebra::Poly>), Diagnostic> {
+    use syntax::ExprKind;
+    match &e.kind {
+        ExprKind::List(items) => {
+            if items.is_empty() {
+                return Err(Diagnostic::error(e.span, "an empty list has no shape"));
+            }
+            let mut shape = None;
+            let mut entries = Vec::new();
+            for it in items {
+                let (s, mut en) = literal(it, scope)?;
+                match &shape {
+                    None => shape = Some(s),
+                    Some(first) if *first != s => {
+                        return Err(Diagnostic::error(it.span, "the items of a tensor must all have the same shape")
+                            .with_label(format!("this has shape {:?}, the first item {:?}", s, first)));
+                    }
+                    Some(_) => {}
+                }
+                entries.append(&mut en);
+            }
+            let mut s = vec![items.len()];
+            s.extend(shape.unwrap_or_default());
+            Ok((s, entries))
+        }
+        _ => {
+            let v = eval(e, scope)?;
+            let p = v.as_scalar().and_then(|s| s.as_poly().cloned()).ok_or_else(|| {
+                Diagnostic::error(e.span, "tensor entries must be numbers or polynomials")
+                    .with_label(format!("this is {}", v.describe()))
+            })?;
+            Ok((Vec::new(), vec![p]))
+        }
+    }
+}
+
+fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
+    match &q.kind {
+        QueryKind::Matrix(a) => Ok(Query::Matrix(conv::elaborate(a, problem)?)),
+        QueryKind::Affine(a) => Ok(Query::Affine(conv::elaborate(a, problem)?)),
+        QueryKind::Shape(a) => Ok(Query::Shape(conv::elaborate(a, problem)?)),
+        QueryKind::Equivalence(a, b) => {
+            let (x, y) = (conv::elaborate(a, problem)?, conv::elaborate(b, problem)?);
+            Ok(Query::Equivalence(Box::new(x), Box::new(y)))
+        }
+    }
+}

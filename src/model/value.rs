@@ -1,0 +1,736 @@
+//! Values: what a finding derives and what a key states.
+//!
+//! An expression in a problem file evaluates to a [`Value`] in the problem's
+//! ring: scalars are exact rational functions, lists of scalars are column
+//! vectors, lists of lists are matrices, and matrix expressions such as
+//! `X^T (X X^T)^-1 y` are computed exactly. Two values are compared by
+//! meaning ([`compare`]): `0.5` equals `1/2`, polynomials are compared
+//! expanded, a record's fields in any order.
+
+use std::fmt::Write;
+
+use crate::algebra::print::{self, Notation, Print};
+use crate::algebra::{Matrix, Poly, Q, RatFunc, Ring, SparseBuilder, SparseMatrix, Symbol};
+use crate::language::Diagnostic;
+use crate::language::syntax::{BinOp, Expr, ExprKind};
+
+use super::tensor::Tensor;
+
+/// A value of the problem language.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// An exact scalar: a rational function of the problem's symbols.
+    Scalar(RatFunc),
+    /// A dense matrix; a column vector is an n×1 matrix.
+    Matrix(Matrix<RatFunc>),
+    /// A sparse matrix of polynomials, as convolutions produce.
+    Sparse(SparseMatrix<Poly>),
+    Bool(bool),
+    /// A word with a fixed meaning, such as `impossible`.
+    Word(String),
+    Text(String),
+    List(Vec<Value>),
+    Tuple(Vec<Value>),
+    /// Named fields in the order written.
+    Record(Vec<(String, Value)>),
+    /// A correspondence `a -> b`.
+    Maps(Box<Value>, Box<Value>),
+    /// A named construction that a family interprets, e.g. `pixel_shuffle(2)`.
+    Call(String, Vec<Value>),
+}
+
+/// Words that evaluate to themselves rather than to a symbol.
+pub const WORDS: &[&str] = &["impossible", "undefined", "none", "identity"];
+
+/// What names mean while evaluating: the ring and the declared objects.
+pub trait Scope {
+    fn ring(&self) -> &Ring;
+    fn binding(&self, name: &str) -> Option<Binding<'_>>;
+}
+
+/// A scope with no declared names, for values that stand alone.
+pub struct Bare<'a>(pub &'a Ring);
+
+impl Scope for Bare<'_> {
+    fn ring(&self) -> &Ring {
+        self.0
+    }
+    fn binding(&self, _name: &str) -> Option<Binding<'_>> {
+        None
+    }
+}
+
+/// What a declared name stands for.
+pub enum Binding<'a> {
+    Tensor(&'a Tensor),
+    Value(&'a Value),
+}
+
+type EvalResult = Result<Value, Diagnostic>;
+
+impl Value {
+    pub fn scalar(q: Q) -> Value {
+        Value::Scalar(RatFunc::constant(q))
+    }
+
+    pub fn int(n: i64) -> Value {
+        Value::scalar(Q::from_int(n))
+    }
+
+    pub fn record(fields: Vec<(&str, Value)>) -> Value {
+        Value::Record(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    }
+
+    /// A field of a record.
+    pub fn field(&self, name: &str) -> Option<&Value> {
+        match self {
+            Value::Record(fields) => fields.iter().find(|f| f.0 == name).map(|f| &f.1),
+            _ => None,
+        }
+    }
+
+    /// The scalar, also from a 1×1 matrix.
+    pub fn as_scalar(&self) -> Option<RatFunc> {
+        match self {
+            Value::Scalar(s) => Some(s.clone()),
+            Value::Matrix(m) if m.shape() == (1, 1) => Some(m.get(0, 0).clone()),
+            _ => None,
+        }
+    }
+
+    /// The rational number, if the value is a constant scalar.
+    pub fn as_rational(&self) -> Option<Q> {
+        self.as_scalar()?.as_constant()
+    }
+
+    /// The integer, if the value is one.
+    pub fn as_int(&self) -> Option<i64> {
+        self.as_rational()?.to_i64()
+    }
+
+    /// The items of a vector-like value: a list, a tuple or a column.
+    pub fn items(&self) -> Option<Vec<Value>> {
+        match self {
+            Value::List(v) | Value::Tuple(v) => Some(v.clone()),
+            Value::Matrix(m) if m.cols() == 1 => {
+                Some((0..m.rows()).map(|r| Value::Scalar(m.get(r, 0).clone())).collect())
+            }
+            _ => None,
+        }
+    }
+
+    /// The value as a dense matrix, if it is a matrix or a scalar (1×1).
+    pub fn as_matrix(&self) -> Option<Matrix<RatFunc>> {
+        match self {
+            Value::Matrix(m) => Some(m.clone()),
+            Value::Sparse(s) => Some(s.to_dense().map(|p| RatFunc::from(p.clone()))),
+            Value::Scalar(s) => Some(Matrix::from_vec(1, 1, vec![s.clone()])),
+            _ => None,
+        }
+    }
+
+    /// A short description for messages: "a 4×9 matrix", "a record".
+    pub fn describe(&self) -> String {
+        match self {
+            Value::Scalar(_) => "a scalar".into(),
+            Value::Matrix(m) if m.cols() == 1 => format!("a vector of length {}", m.rows()),
+            Value::Matrix(m) => format!("a {}×{} matrix", m.rows(), m.cols()),
+            Value::Sparse(m) => format!("a {}×{} matrix", m.rows(), m.cols()),
+            Value::Bool(_) => "a truth value".into(),
+            Value::Word(w) => format!("the word `{w}`"),
+            Value::Text(_) => "a text".into(),
+            Value::List(_) => "a list".into(),
+            Value::Tuple(_) => "a tuple".into(),
+            Value::Record(_) => "a record".into(),
+            Value::Maps(..) => "a correspondence".into(),
+            Value::Call(name, _) => format!("`{name}(…)`"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Evaluation
+// ---------------------------------------------------------------------------
+
+/// Evaluates an expression of the problem language.
+pub fn eval(expr: &Expr, env: &dyn Scope) -> EvalResult {
+    let err = |msg: String| Diagnostic::error(expr.span, msg);
+    match &expr.kind {
+        ExprKind::Number(q) => Ok(Value::scalar(q.clone())),
+        ExprKind::Str(s) => Ok(Value::Text(s.clone())),
+        ExprKind::Name(name) => {
+            if let Some(b) = env.binding(name) {
+                return binding_value(b, expr);
+            }
+            match name.as_str() {
+                "true" => Ok(Value::Bool(true)),
+                "false" => Ok(Value::Bool(false)),
+                w if WORDS.contains(&w) => Ok(Value::Word(w.to_string())),
+                _ => Ok(Value::Scalar(RatFunc::var(env.ring().var(&Symbol::plain(name))))),
+            }
+        }
+        ExprKind::Index(base, indices) => eval_index(expr, base, indices, env),
+        ExprKind::Neg(inner) => negate(eval(inner, env)?).map_err(err),
+        ExprKind::Binary(op, a, b) => {
+            if *op == BinOp::Pow {
+                return eval_power(expr, a, b, env);
+            }
+            let (x, y) = (eval(a, env)?, eval(b, env)?);
+            arithmetic(*op, x, y).map_err(err)
+        }
+        ExprKind::Call(callee, args) => eval_call(expr, callee, args, env),
+        ExprKind::List(items) => {
+            let values = items.iter().map(|e| eval(e, env)).collect::<Result<Vec<_>, _>>()?;
+            list_value(values, items).map_err(|(i, msg)| Diagnostic::error(items[i].span, msg))
+        }
+        ExprKind::Tuple(items) => Ok(Value::Tuple(items.iter().map(|e| eval(e, env)).collect::<Result<_, _>>()?)),
+        ExprKind::Record(fields) => Ok(Value::Record(
+            fields
+                .iter()
+                .map(|f| Ok((f.name.name.clone(), eval(&f.value, env)?)))
+                .collect::<Result<_, Diagnostic>>()?,
+        )),
+        ExprKind::Maps(a, b) => Ok(Value::Maps(Box::new(eval(a, env)?), Box::new(eval(b, env)?))),
+    }
+}
+
+fn binding_value(b: Binding, expr: &Expr) -> EvalResult {
+    match b {
+        Binding::Value(v) => Ok(v.clone()),
+        Binding::Tensor(t) => t.to_value().ok_or_else(|| {
+            Diagnostic::error(
+                expr.span,
+                format!("a {}-dimensional {} cannot be used in an expression", t.shape.len(), t.role.noun()),
+            )
+            .with_label("only scalars, vectors and matrices can")
+        }),
+    }
+}
+
+/// A list of scalars is a column vector; a list of equally long vectors is
+/// a matrix with those rows; anything else stays a list.
+fn list_value(values: Vec<Value>, items: &[Expr]) -> Result<Value, (usize, String)> {
+    if values.is_empty() {
+        return Ok(Value::List(values));
+    }
+    if values.iter().all(|v| matches!(v, Value::Scalar(_))) {
+        let entries = values.into_iter().map(|v| v.as_scalar().expect("a scalar")).collect();
+        return Ok(Value::Matrix(Matrix::column(entries)));
+    }
+    let is_row = |v: &Value| matches!(v, Value::Matrix(m) if m.cols() == 1);
+    if values.iter().all(is_row) && items.iter().all(|e| matches!(e.kind, ExprKind::List(_))) {
+        let width = match &values[0] {
+            Value::Matrix(m) => m.rows(),
+            _ => 0,
+        };
+        let mut rows = Vec::new();
+        for (i, v) in values.into_iter().enumerate() {
+            let Value::Matrix(m) = v else { unreachable!("checked above") };
+            if m.rows() != width {
+                return Err((i, format!("this row has {} entries, the first row has {width}", m.rows())));
+            }
+            rows.push(m.into_entries());
+        }
+        return Ok(Value::Matrix(Matrix::from_rows(rows).expect("rows of equal length")));
+    }
+    Ok(Value::List(values))
+}
+
+fn index_of(e: &Expr, env: &dyn Scope) -> Result<i64, Diagnostic> {
+    eval(e, env)?
+        .as_int()
+        .ok_or_else(|| Diagnostic::error(e.span, "an index must be an integer").with_label("not an integer"))
+}
+
+/// `w[1,1]` is a symbol; `X[0,1]` is an entry of a declared `X`.
+fn eval_index(expr: &Expr, base: &Expr, indices: &[Expr], env: &dyn Scope) -> EvalResult {
+    let ExprKind::Name(name) = &base.kind else {
+        return Err(Diagnostic::error(base.span, "only names can be indexed").with_hint("symbols are written `w[0,1]`"));
+    };
+    let idx = indices.iter().map(|e| index_of(e, env)).collect::<Result<Vec<_>, _>>()?;
+    if let Some(b) = env.binding(name) {
+        let Binding::Tensor(t) = b else {
+            return Err(Diagnostic::error(base.span, format!("`{name}` is not a tensor and cannot be indexed")));
+        };
+        if idx.len() != t.shape.len() || idx.iter().zip(&t.shape).any(|(&i, &n)| i < 0 || i as usize >= n) {
+            let shape: Vec<String> = t.shape.iter().map(|d| d.to_string()).collect();
+            return Err(Diagnostic::error(expr.span, format!("index out of range for `{name}`"))
+                .with_label(format!("`{name}` has shape {}", shape.join("x"))));
+        }
+        let idx: Vec<usize> = idx.iter().map(|&i| i as usize).collect();
+        return Ok(Value::Scalar(RatFunc::from(t.get(&idx).clone())));
+    }
+    Ok(Value::Scalar(RatFunc::var(env.ring().var(&Symbol::indexed(name, &idx)))))
+}
+
+fn negate(v: Value) -> Result<Value, String> {
+    match v {
+        Value::Scalar(s) => Ok(Value::Scalar(-&s)),
+        Value::Matrix(m) => Ok(Value::Matrix(m.neg())),
+        Value::Sparse(m) => Ok(Value::Sparse(m.map(|p| -p))),
+        other => Err(format!("cannot negate {}", other.describe())),
+    }
+}
+
+/// `+`, `-`, `*` and `/` on scalars and matrices.
+pub fn arithmetic(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
+    use Value::{Matrix as M, Scalar as S};
+    let x = if let Value::Sparse(s) = &x { M(s.to_dense().map(|p| RatFunc::from(p.clone()))) } else { x };
+    let y = if let Value::Sparse(s) = &y { M(s.to_dense().map(|p| RatFunc::from(p.clone()))) } else { y };
+    let word = match op {
+        BinOp::Add => "add",
+        BinOp::Sub => "subtract",
+        BinOp::Mul => "multiply",
+        BinOp::Div => "divide",
+        BinOp::Pow => "raise",
+    };
+    match (op, x, y) {
+        (BinOp::Add, S(a), S(b)) => Ok(S(&a + &b)),
+        (BinOp::Sub, S(a), S(b)) => Ok(S(&a - &b)),
+        (BinOp::Mul, S(a), S(b)) => Ok(S(&a * &b)),
+        (BinOp::Div, S(a), S(b)) => {
+            if b.is_zero() {
+                Err("division by zero".into())
+            } else {
+                Ok(S(&a / &b))
+            }
+        }
+        (BinOp::Add, M(a), M(b)) => a.add(&b).map(M).map_err(|e| e.to_string()),
+        (BinOp::Sub, M(a), M(b)) => a.sub(&b).map(M).map_err(|e| e.to_string()),
+        (BinOp::Mul, M(a), M(b)) => a.mul(&b).map(M).map_err(|e| e.to_string()),
+        (BinOp::Mul, S(s), M(m)) | (BinOp::Mul, M(m), S(s)) => Ok(M(m.scale(&s))),
+        (BinOp::Div, M(m), S(s)) => match s.inv() {
+            Some(inv) => Ok(M(m.scale(&inv))),
+            None => Err("division by zero".into()),
+        },
+        (_, x, y) => Err(format!("cannot {word} {} and {}", x.describe(), y.describe())),
+    }
+}
+
+/// `x^2`, `X^T`, `A^-1`.
+fn eval_power(expr: &Expr, base: &Expr, exp: &Expr, env: &dyn Scope) -> EvalResult {
+    let b = eval(base, env)?;
+    let err = |msg: String| Diagnostic::error(expr.span, msg);
+    if exp.as_name() == Some("T") && env.binding("T").is_none() {
+        return match b.as_matrix() {
+            Some(m) => Ok(Value::Matrix(m.transpose())),
+            None => Err(err(format!("cannot transpose {}", b.describe()))),
+        };
+    }
+    let e = eval(exp, env)?;
+    let Some(n) = e.as_int() else {
+        return Err(Diagnostic::error(exp.span, "an exponent must be an integer here")
+            .with_label("not an integer")
+            .with_hint("powers are integers (`x^2`, `A^-1`) or `T` for the transpose"));
+    };
+    match b {
+        Value::Scalar(s) => match s.pow(n) {
+            Some(p) => Ok(Value::Scalar(p)),
+            None => Err(err("zero to a negative power".into())),
+        },
+        other => {
+            let Some(m) = other.as_matrix() else {
+                return Err(err(format!("cannot raise {} to a power", other.describe())));
+            };
+            if !m.is_square() {
+                return Err(err(format!("only a square matrix has powers; this one is {}×{}", m.rows(), m.cols())));
+            }
+            let base = if n < 0 {
+                m.inverse().map_err(|_| {
+                    err("the matrix is singular: it has no inverse".into())
+                        .with_hint("its determinant is zero for every value of its symbols")
+                })?
+            } else {
+                m
+            };
+            let mut result = Matrix::identity(base.rows());
+            for _ in 0..n.unsigned_abs() {
+                result = result.mul(&base).expect("square");
+            }
+            Ok(Value::Matrix(result))
+        }
+    }
+}
+
+fn eval_call(expr: &Expr, callee: &Expr, args: &[crate::language::syntax::Arg], env: &dyn Scope) -> EvalResult {
+    let Some(name) = callee.as_name() else {
+        return Err(Diagnostic::error(callee.span, "only names can be called"));
+    };
+    if let Some(named) = args.iter().find_map(|a| a.name.as_ref()) {
+        return Err(Diagnostic::error(named.span, format!("`{name}(…)` takes no named arguments here")));
+    }
+    let values = args.iter().map(|a| eval(&a.value, env)).collect::<Result<Vec<_>, _>>()?;
+    let err = |msg: String| Diagnostic::error(expr.span, msg);
+    let one_matrix = || -> Result<Matrix<RatFunc>, Diagnostic> {
+        match values.as_slice() {
+            [v] => v.as_matrix().ok_or_else(|| err(format!("`{name}` needs a matrix, not {}", v.describe()))),
+            _ => Err(err(format!("`{name}` takes one matrix"))),
+        }
+    };
+    match name {
+        "I" => match values.as_slice() {
+            [v] => match v.as_int() {
+                Some(n) if (0..=4096).contains(&n) => Ok(Value::Matrix(Matrix::identity(n as usize))),
+                _ => Err(err("`I(n)` needs a size n between 0 and 4096".into())),
+            },
+            _ => Err(err("`I(n)` takes one size".into())),
+        },
+        "transpose" => Ok(Value::Matrix(one_matrix()?.transpose())),
+        "inverse" => one_matrix()?.inverse().map(Value::Matrix).map_err(|e| err(e.to_string())),
+        "det" => one_matrix()?.det().map(Value::Scalar).map_err(|e| err(e.to_string())),
+        "sparse" => sparse_literal(&values).map_err(err),
+        _ => Ok(Value::Call(name.to_string(), values)),
+    }
+}
+
+/// `sparse(ROWS, COLS, [(r, c) -> value, …])`: a large matrix by its
+/// nonzero entries.
+fn sparse_literal(values: &[Value]) -> Result<Value, String> {
+    let usage = "write `sparse(ROWS, COLS, [(r, c) -> value, …])`";
+    let [rows, cols, entries] = values else {
+        return Err(usage.into());
+    };
+    let (Some(rows), Some(cols)) = (rows.as_int(), cols.as_int()) else {
+        return Err(usage.into());
+    };
+    if rows < 0 || cols < 0 || cols > u32::MAX as i64 {
+        return Err("the shape of a sparse matrix must be nonnegative".into());
+    }
+    let (rows, cols) = (rows as usize, cols as usize);
+    let items = match entries {
+        Value::List(items) => items.clone(),
+        _ => return Err(usage.into()),
+    };
+    let mut triples = Vec::with_capacity(items.len());
+    for it in items {
+        let Value::Maps(at, v) = it else { return Err(usage.into()) };
+        let pos = at.items().ok_or(usage)?;
+        let [r, c] = pos.as_slice() else { return Err(usage.into()) };
+        let (Some(r), Some(c)) = (r.as_int(), c.as_int()) else { return Err(usage.into()) };
+        if r < 0 || c < 0 || r as usize >= rows || c as usize >= cols {
+            return Err(format!("entry ({r}, {c}) is outside the {rows}×{cols} matrix"));
+        }
+        let s = v.as_scalar().ok_or(usage)?;
+        let p = s.as_poly().cloned().ok_or("sparse entries must be polynomials")?;
+        triples.push((r as usize, c as usize, p));
+    }
+    triples.sort_by_key(|t| (t.0, t.1));
+    let mut b = SparseBuilder::with_capacity(rows, cols, triples.len());
+    let mut it = triples.into_iter().peekable();
+    for r in 0..rows {
+        while let Some((_, c, p)) = it.next_if(|t| t.0 == r) {
+            b.add(c, p);
+        }
+        b.finish_row();
+    }
+    Ok(Value::Sparse(b.finish()))
+}
+
+// ---------------------------------------------------------------------------
+// Comparison by meaning
+// ---------------------------------------------------------------------------
+
+/// Compares a key (`expected`) with a derived value by meaning. On a
+/// mismatch, says where they first differ.
+pub fn compare(expected: &Value, derived: &Value, ring: &Ring) -> Result<(), String> {
+    let show = |v: &Value| v.print(ring, Notation::Plain);
+    if let (Some(x), Some(y)) = (expected.as_scalar(), derived.as_scalar())
+        && (matches!(expected, Value::Scalar(_)) || matches!(derived, Value::Scalar(_)))
+    {
+        return if x == y {
+            Ok(())
+        } else {
+            Err(format!("the key says {}, nnkey derives {}", show(expected), show(derived)))
+        };
+    }
+    match (expected, derived) {
+        (Value::Matrix(_) | Value::Sparse(_), Value::Matrix(_) | Value::Sparse(_)) => {
+            compare_matrices(expected, derived, ring)
+        }
+        (Value::Record(a), Value::Record(b)) => {
+            for (k, _) in b {
+                if !a.iter().any(|f| &f.0 == k) {
+                    return Err(format!("the key has no field `{k}`"));
+                }
+            }
+            for (k, v) in a {
+                let Some(w) = derived.field(k) else {
+                    return Err(format!("nnkey derives no field `{k}`"));
+                };
+                compare(v, w, ring).map_err(|e| format!("in `{k}`: {e}"))?;
+            }
+            Ok(())
+        }
+        (Value::Bool(a), Value::Bool(b)) if a == b => Ok(()),
+        (Value::Word(a), Value::Word(b)) if a == b => Ok(()),
+        (Value::Text(a), Value::Text(b)) if a.trim() == b.trim() => Ok(()),
+        (Value::Maps(a, b), Value::Maps(c, d)) => {
+            compare(a, c, ring)?;
+            compare(b, d, ring)
+        }
+        (Value::Call(f, a), Value::Call(g, b)) if f == g && a.len() == b.len() => {
+            for (x, y) in a.iter().zip(b) {
+                compare(x, y, ring)?;
+            }
+            Ok(())
+        }
+        _ => {
+            if let (Some(a), Some(b)) = (expected.items(), derived.items()) {
+                if a.len() != b.len() {
+                    return Err(format!("the key has {} items, nnkey derives {}", a.len(), b.len()));
+                }
+                for (k, (x, y)) in a.iter().zip(&b).enumerate() {
+                    compare(x, y, ring).map_err(|e| format!("item {k}: {e}"))?;
+                }
+                return Ok(());
+            }
+            Err(format!("the key is {}, nnkey derives {}: {}", expected.describe(), derived.describe(), show(derived)))
+        }
+    }
+}
+
+fn entry(v: &Value, r: usize, c: usize) -> RatFunc {
+    match v {
+        Value::Matrix(m) => m.get(r, c).clone(),
+        Value::Sparse(s) => s.get(r, c).map_or_else(RatFunc::zero, |p| RatFunc::from(p.clone())),
+        _ => RatFunc::zero(),
+    }
+}
+
+fn shape_of(v: &Value) -> (usize, usize) {
+    match v {
+        Value::Matrix(m) => m.shape(),
+        Value::Sparse(s) => s.shape(),
+        _ => (1, 1),
+    }
+}
+
+fn compare_matrices(expected: &Value, derived: &Value, ring: &Ring) -> Result<(), String> {
+    let (a, b) = (shape_of(expected), shape_of(derived));
+    if a != b {
+        return Err(format!("the key is {}×{}, nnkey derives {}×{}", a.0, a.1, b.0, b.1));
+    }
+    for r in 0..a.0 {
+        // Sparse against sparse needs no dense walk.
+        if let (Value::Sparse(x), Value::Sparse(y)) = (expected, derived) {
+            if x.row(r).eq(y.row(r)) {
+                continue;
+            }
+        }
+        for c in 0..a.1 {
+            let (x, y) = (entry(expected, r, c), entry(derived, r, c));
+            if x != y {
+                return Err(format!(
+                    "entry ({r}, {c}): the key says {}, nnkey derives {}",
+                    x.print(ring, Notation::Plain),
+                    y.print(ring, Notation::Plain)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Printing
+// ---------------------------------------------------------------------------
+
+/// Dense matrices up to this many entries print in full; larger ones print
+/// by their nonzero entries.
+pub const DENSE_LIMIT: usize = 4096;
+
+impl Value {
+    /// Prints on one line in the given notation.
+    pub fn print(&self, ring: &Ring, notation: Notation) -> String {
+        match self {
+            Value::Scalar(s) => s.print(ring, notation),
+            Value::Matrix(m) => m.print(ring, notation),
+            Value::Sparse(s) => {
+                if s.rows() * s.cols() <= DENSE_LIMIT {
+                    print::matrix_with(&s.to_dense(), notation, |p| p.print(ring, notation))
+                } else {
+                    sparse_text(s, ring, notation)
+                }
+            }
+            Value::Bool(b) => b.to_string(),
+            Value::Word(w) => match notation {
+                Notation::Plain => w.clone(),
+                Notation::Latex => format!("\\text{{{w}}}"),
+            },
+            Value::Text(t) => match notation {
+                Notation::Plain => format!("{t:?}"),
+                Notation::Latex => format!("\\text{{{}}}", crate::algebra::print::latex_escape(t)),
+            },
+            Value::List(items) => {
+                let inner: Vec<String> = items.iter().map(|v| v.print(ring, notation)).collect();
+                match notation {
+                    Notation::Plain => format!("[{}]", inner.join(", ")),
+                    Notation::Latex => format!("\\left[{}\\right]", inner.join(",\\ ")),
+                }
+            }
+            Value::Tuple(items) => {
+                let inner: Vec<String> = items.iter().map(|v| v.print(ring, notation)).collect();
+                format!("({})", inner.join(", "))
+            }
+            Value::Record(fields) => {
+                let inner: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| match notation {
+                        Notation::Plain => format!("{k}: {}", v.print(ring, notation)),
+                        Notation::Latex => {
+                            format!("{} = {}", print::latex_name(k), v.print(ring, notation))
+                        }
+                    })
+                    .collect();
+                match notation {
+                    Notation::Plain => format!("{{ {} }}", inner.join(", ")),
+                    Notation::Latex => inner.join(",\\quad "),
+                }
+            }
+            Value::Maps(a, b) => {
+                let arrow = if notation == Notation::Plain { " -> " } else { " \\mapsto " };
+                format!("{}{arrow}{}", a.print(ring, notation), b.print(ring, notation))
+            }
+            Value::Call(name, args) => {
+                let inner: Vec<String> = args.iter().map(|v| v.print(ring, notation)).collect();
+                match notation {
+                    Notation::Plain => format!("{name}({})", inner.join(", ")),
+                    Notation::Latex => {
+                        format!("\\operatorname{{{}}}({})", name.replace('_', "\\_"), inner.join(", "))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Prints as a key to write after `expect NAME = ` at column `column`:
+    /// readable back, with a matrix one row per line and a long record one
+    /// field per line.
+    pub fn to_key(&self, ring: &Ring, column: usize) -> String {
+        let one_line = self.print(ring, Notation::Plain);
+        match self {
+            Value::Matrix(m) if m.cols() > 1 && m.rows() > 1 => {
+                let rows: Vec<String> = (0..m.rows())
+                    .map(|r| {
+                        let items: Vec<String> = m.row(r).iter().map(|x| x.print(ring, Notation::Plain)).collect();
+                        format!("[{}]", items.join(", "))
+                    })
+                    .collect();
+                format!("[{}]", rows.join(&format!(",\n{}", " ".repeat(column + 1))))
+            }
+            Value::Sparse(s) if s.rows() * s.cols() <= DENSE_LIMIT => {
+                Value::Matrix(s.to_dense().map(|p| RatFunc::from(p.clone()))).to_key(ring, column)
+            }
+            Value::Record(fields) if one_line.len() + column > 90 || one_line.contains('\n') => {
+                let indent = " ".repeat(column + 2);
+                let mut out = String::from("{\n");
+                for (k, (name, v)) in fields.iter().enumerate() {
+                    let value = v.to_key(ring, column + 2 + name.len() + 2);
+                    let comma = if k + 1 < fields.len() { "," } else { "" };
+                    let _ = writeln!(out, "{indent}{name}: {value}{comma}");
+                }
+                out.push_str(&" ".repeat(column));
+                out.push('}');
+                out
+            }
+            Value::List(items) if one_line.len() + column > 90 => {
+                let pad = " ".repeat(column + 1);
+                let mut lines = vec![String::new()];
+                for (k, it) in items.iter().enumerate() {
+                    let text = it.print(ring, Notation::Plain);
+                    let piece = if k + 1 < items.len() { format!("{text},") } else { text };
+                    let line = lines.last_mut().expect("a line");
+                    if !line.is_empty() && line.len() + piece.len() + column + 2 > 90 {
+                        lines.push(piece);
+                    } else {
+                        if !line.is_empty() {
+                            line.push(' ');
+                        }
+                        line.push_str(&piece);
+                    }
+                }
+                format!("[{}]", lines.join(&format!("\n{pad}")))
+            }
+            _ => one_line,
+        }
+    }
+}
+
+/// A large sparse matrix by its nonzero entries, as `sparse(…)` reads it.
+fn sparse_text(s: &SparseMatrix<Poly>, ring: &Ring, notation: Notation) -> String {
+    let mut items = Vec::with_capacity(s.nonzeros());
+    for r in 0..s.rows() {
+        for (c, p) in s.row(r) {
+            items.push(match notation {
+                Notation::Plain => format!("({r}, {c}) -> {}", p.print(ring, notation)),
+                Notation::Latex => format!("A_{{{r},{c}}} = {}", p.print(ring, notation)),
+            });
+        }
+    }
+    match notation {
+        Notation::Plain => format!("sparse({}, {}, [{}])", s.rows(), s.cols(), items.join(", ")),
+        Notation::Latex => items.join(",\\ "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::language::parse_expr;
+
+    fn eval_str(text: &str, ring: &Ring) -> Value {
+        let e = parse_expr(text).unwrap();
+        eval(&e, &Bare(ring)).unwrap()
+    }
+
+    #[test]
+    fn keys_compare_by_meaning() {
+        let ring = Ring::new();
+        let a = eval_str("[[0.5, w[1,1]], [(x + 1)^2, 2/4]]", &ring);
+        let b = eval_str("[[1/2, w[1,1]], [x^2 + 2*x + 1, 0.5]]", &ring);
+        assert!(compare(&a, &b, &ring).is_ok());
+        let c = eval_str("[[1/2, w[1,0]], [x^2 + 2*x + 1, 0.5]]", &ring);
+        let err = compare(&c, &b, &ring).unwrap_err();
+        assert_eq!(err, "entry (0, 1): the key says w[1,0], nnkey derives w[1,1]");
+    }
+
+    #[test]
+    fn matrix_expressions_evaluate_exactly() {
+        let ring = Ring::new();
+        // X = [a b], y scalar: X^T (X X^T)^-1 y = (a y, b y)/(a^2 + b^2).
+        let v = eval_str("[[a, b]]^T ([[a, b]] [[a, b]]^T)^-1 y", &ring);
+        let w = eval_str("[a*y/(a^2 + b^2), b*y/(a^2 + b^2)]", &ring);
+        assert!(compare(&v, &w, &ring).is_ok(), "{}", v.print(&ring, Notation::Plain));
+    }
+
+    #[test]
+    fn records_compare_field_by_field_in_any_order() {
+        let ring = Ring::new();
+        let a = eval_str("{ W: 2, b: 3, gradient: 2 }", &ring);
+        let b = eval_str("{ gradient: 2.0, W: 2, b: 3 }", &ring);
+        assert!(compare(&a, &b, &ring).is_ok());
+        let c = eval_str("{ W: 2, b: 4, gradient: 2 }", &ring);
+        assert!(compare(&c, &b, &ring).unwrap_err().contains("`b`"));
+    }
+
+    #[test]
+    fn keys_print_back_to_the_same_value() {
+        let ring = Ring::new();
+        let a = eval_str("[[w[1,1], 0, -1/2], [0, 2*w[0,0] - x, 0]]", &ring);
+        let text = a.to_key(&ring, 13);
+        assert_eq!(text, "[[w[1,1], 0, -1/2],\n              [0, 2*w[0,0] - x, 0]]");
+        let back = eval_str(&text, &ring);
+        assert!(compare(&a, &back, &ring).is_ok());
+    }
+
+    #[test]
+    fn sparse_literals_read_back() {
+        let ring = Ring::new();
+        let s = eval_str("sparse(100, 100, [(0, 1) -> w, (99, 99) -> 2])", &ring);
+        let Value::Sparse(m) = &s else { panic!("sparse") };
+        assert_eq!(m.nonzeros(), 2);
+        let text = s.print(&ring, Notation::Plain);
+        let back = eval_str(&text, &ring);
+        assert!(compare(&s, &back, &ring).is_ok());
+    }
+}

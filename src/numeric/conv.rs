@@ -1,0 +1,415 @@
+//! Direct numeric convolution with ndarray, written independently of the
+//! symbolic construction: the input is padded into a new array (separably,
+//! rows then columns, as PyTorch pads), the convolution slides over it, and
+//! the transposed convolution scatters into a full-size buffer that is then
+//! cropped. Cross-checks compare these with the derived matrices.
+
+use ndarray::{Array3, Array4, s};
+
+use crate::algebra::{Poly, Ring, SparseMatrix, Var};
+use crate::derive::CrossCheck;
+use crate::model::{Conv, ConvKind, Layout, Padding, PaddingMode, Value};
+
+use super::rng::Rng;
+
+/// Pads one axis of `x` (axis 1 = rows, 2 = columns).
+fn pad_axis(x: &Array3<f64>, axis: usize, before: usize, after: usize, mode: PaddingMode) -> Array3<f64> {
+    let n = x.shape()[axis];
+    let mut shape = [x.shape()[0], x.shape()[1], x.shape()[2]];
+    shape[axis] = n + before + after;
+    let mut out = Array3::zeros(shape);
+    for q in 0..n + before + after {
+        // Where padded index q copies from, or None for a zero.
+        let src: Option<usize> = if q >= before && q < before + n {
+            Some(q - before)
+        } else {
+            let outside_left = q < before;
+            let k = if outside_left { before - q } else { q - (before + n - 1) };
+            match mode {
+                PaddingMode::Zeros => None,
+                PaddingMode::Reflect => Some(if outside_left { k } else { n - 1 - k }),
+                PaddingMode::Replicate => Some(if outside_left { 0 } else { n - 1 }),
+                PaddingMode::Circular => Some(if outside_left { n - k } else { k - 1 }),
+            }
+        };
+        if let Some(src) = src {
+            if axis == 1 {
+                out.slice_mut(s![.., q, ..]).assign(&x.slice(s![.., src, ..]));
+            } else {
+                out.slice_mut(s![.., .., q]).assign(&x.slice(s![.., .., src]));
+            }
+        }
+    }
+    out
+}
+
+/// Pads the input as conv2d does.
+pub fn pad(x: &Array3<f64>, p: Padding, mode: PaddingMode) -> Array3<f64> {
+    let rows = pad_axis(x, 1, p.top, p.bottom, mode);
+    pad_axis(&rows, 2, p.left, p.right, mode)
+}
+
+/// Cross-correlation of an already padded input with weights
+/// (out, in/groups, kh, kw).
+pub fn conv2d(
+    w: &Array4<f64>,
+    x: &Array3<f64>,
+    stride: (usize, usize),
+    dilation: (usize, usize),
+    groups: usize,
+) -> Array3<f64> {
+    let (cout, in_per, kh, kw) = w.dim();
+    let (_, h, wd) = x.dim();
+    let oh = (h - dilation.0 * (kh - 1) - 1) / stride.0 + 1;
+    let ow = (wd - dilation.1 * (kw - 1) - 1) / stride.1 + 1;
+    let out_per = cout / groups;
+    let mut y = Array3::zeros((cout, oh, ow));
+    for o in 0..cout {
+        let g = o / out_per;
+        for r in 0..oh {
+            for c in 0..ow {
+                let mut acc = 0.0;
+                for ip in 0..in_per {
+                    let i = g * in_per + ip;
+                    for a in 0..kh {
+                        for b in 0..kw {
+                            acc +=
+                                w[[o, ip, a, b]] * x[[i, r * stride.0 + a * dilation.0, c * stride.1 + b * dilation.1]];
+                        }
+                    }
+                }
+                y[[o, r, c]] = acc;
+            }
+        }
+    }
+    y
+}
+
+/// Transposed convolution with weights (in, out/groups, kh, kw): every
+/// input entry scatters its multiple of the kernel into a full buffer, which
+/// is cropped by the padding at the end.
+#[allow(clippy::too_many_arguments)]
+pub fn conv_transpose2d(
+    w: &Array4<f64>,
+    x: &Array3<f64>,
+    stride: (usize, usize),
+    padding: (usize, usize),
+    dilation: (usize, usize),
+    groups: usize,
+    output_padding: (usize, usize),
+) -> Array3<f64> {
+    let (cin, out_per, kh, kw) = w.dim();
+    let (_, h, wd) = x.dim();
+    let full_h = (h - 1) * stride.0 + dilation.0 * (kh - 1) + 1 + output_padding.0;
+    let full_w = (wd - 1) * stride.1 + dilation.1 * (kw - 1) + 1 + output_padding.1;
+    let in_per = cin / groups;
+    let mut full = Array3::zeros((out_per * groups, full_h, full_w));
+    for i in 0..cin {
+        let g = i / in_per;
+        for r in 0..h {
+            for c in 0..wd {
+                let v = x[[i, r, c]];
+                for op in 0..out_per {
+                    for a in 0..kh {
+                        for b in 0..kw {
+                            full[[g * out_per + op, r * stride.0 + a * dilation.0, c * stride.1 + b * dilation.1]] +=
+                                w[[i, op, a, b]] * v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    full.slice(s![.., padding.0..full_h - padding.0, padding.1..full_w - padding.1]).to_owned()
+}
+
+/// The kernel as numbers, with each symbol replaced by its value.
+pub fn kernel_values(conv: &Conv, value: &impl Fn(Var) -> f64) -> Array4<f64> {
+    let [a, b, h, w] = conv.kernel.kernel4();
+    let data: Vec<f64> = conv.kernel.entries.iter().map(|p| p.eval_f64(value)).collect();
+    Array4::from_shape_vec((a, b, h, w), data).expect("kernel entries fit the kernel shape")
+}
+
+/// Applies the convolution numerically.
+pub fn apply(conv: &Conv, kernel: &Array4<f64>, x: &Array3<f64>) -> Array3<f64> {
+    let p = &conv.params;
+    match conv.kind {
+        ConvKind::Conv2d => {
+            let padded = pad(x, p.padding, p.padding_mode);
+            conv2d(kernel, &padded, p.stride, p.dilation, p.groups)
+        }
+        ConvKind::ConvTranspose2d => {
+            let w = match p.layout {
+                Layout::InOut => kernel.clone(),
+                Layout::OutIn => out_in_to_in_out(kernel, x.dim().0, p.groups),
+            };
+            conv_transpose2d(&w, x, p.stride, (p.padding.top, p.padding.left), p.dilation, p.groups, p.output_padding)
+        }
+    }
+}
+
+/// Re-lays (out, in/groups, kh, kw) weights as (in, out/groups, kh, kw).
+fn out_in_to_in_out(k: &Array4<f64>, cin: usize, groups: usize) -> Array4<f64> {
+    let (cout, in_per, kh, kw) = k.dim();
+    let out_per = cout / groups;
+    let mut w = Array4::zeros((cin, out_per, kh, kw));
+    for o in 0..cout {
+        let g = o / out_per;
+        for ip in 0..in_per {
+            w.slice_mut(s![g * in_per + ip, o % out_per, .., ..]).assign(&k.slice(s![o, ip, .., ..]));
+        }
+    }
+    w
+}
+
+/// `A·x` with A's symbols replaced by their values.
+pub fn sparse_times(a: &SparseMatrix<Poly>, value: &impl Fn(Var) -> f64, x: &[f64]) -> Vec<f64> {
+    (0..a.rows()).map(|r| a.row(r).map(|(c, p)| p.eval_f64(value) * x[c]).sum()).collect()
+}
+
+fn random_input(conv: &Conv, rng: &mut Rng) -> Array3<f64> {
+    let [c, h, w] = conv.input.input3();
+    Array3::from_shape_simple_fn((c, h, w), || rng.small())
+}
+
+fn random_values(ring: &Ring, rng: &mut Rng) -> Vec<f64> {
+    (0..ring.len()).map(|_| rng.small()).collect()
+}
+
+/// Largest difference, relative to the size of the values.
+fn discrepancy(a: &[f64], b: &[f64]) -> f64 {
+    let scale = a.iter().chain(b).fold(1.0f64, |m, v| m.max(v.abs()));
+    a.iter().zip(b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs())) / scale
+}
+
+/// Tolerance on the relative difference. The random values are small
+/// integers, so exact agreement is expected; the tolerance only absorbs
+/// rounding of non-integer kernel entries such as 0.1.
+pub const TOLERANCE: f64 = 1e-9;
+
+/// Compares the matrix (plus `bias`, if any) with direct convolution.
+pub fn check_matrix(conv: &Conv, a: &SparseMatrix<Poly>, bias: Option<&[Poly]>, ring: &Ring, seed: u64) -> CrossCheck {
+    let trials = 3;
+    let mut rng = Rng::new(seed);
+    let mut worst = 0.0f64;
+    for _ in 0..trials {
+        let values = random_values(ring, &mut rng);
+        let value = |v: Var| values.get(v.index()).copied().unwrap_or(0.0);
+        let x = random_input(conv, &mut rng);
+        let kernel = kernel_values(conv, &value);
+        let mut direct = apply(conv, &kernel, &x);
+        if let Some(b) = bias {
+            for (o, mut channel) in direct.outer_iter_mut().enumerate() {
+                let bo = b[o].eval_f64(&value);
+                channel.mapv_inplace(|v| v + bo);
+            }
+        }
+        let flat: Vec<f64> = x.iter().copied().collect();
+        let mut via_matrix = sparse_times(a, &value, &flat);
+        if let Some(b) = bias {
+            let per = via_matrix.len() / b.len().max(1);
+            for (k, y) in via_matrix.iter_mut().enumerate() {
+                *y += b[k / per].eval_f64(&value);
+            }
+        }
+        let direct: Vec<f64> = direct.iter().copied().collect();
+        if direct.len() != via_matrix.len() {
+            return CrossCheck {
+                method: method(conv, bias.is_some()),
+                trials,
+                passed: false,
+                detail: format!("direct convolution gives {} outputs, the matrix {}", direct.len(), via_matrix.len()),
+            };
+        }
+        worst = worst.max(discrepancy(&direct, &via_matrix));
+    }
+    CrossCheck {
+        method: method(conv, bias.is_some()),
+        trials,
+        passed: worst <= TOLERANCE,
+        detail: format!("largest relative difference {worst:.1e} (tolerance {TOLERANCE:.0e})"),
+    }
+}
+
+fn method(conv: &Conv, bias: bool) -> String {
+    let b = if bias { " + b" } else { "" };
+    format!("A·x{b} against direct numeric {} (ndarray) on random small-integer kernels and inputs", conv.kind.name())
+}
+
+/// Compares a derived output shape with the shape direct convolution gives.
+pub fn check_shape(conv: &Conv, shape: &Value, ring: &Ring, seed: u64) -> CrossCheck {
+    let mut rng = Rng::new(seed);
+    let values = random_values(ring, &mut rng);
+    let kernel = kernel_values(conv, &|v: Var| values.get(v.index()).copied().unwrap_or(0.0));
+    let y = apply(conv, &kernel, &random_input(conv, &mut rng));
+    let derived: Vec<i64> = shape.items().unwrap_or_default().iter().filter_map(Value::as_int).collect();
+    let direct: Vec<i64> = y.shape().iter().map(|&d| d as i64).collect();
+    let matches = derived == direct || (derived.len() == 2 && direct[0] == 1 && derived[..] == direct[1..]);
+    CrossCheck {
+        method: format!("output shape of direct numeric {} (ndarray)", conv.kind.name()),
+        trials: 1,
+        passed: matches,
+        detail: format!("direct convolution gives shape {:?}", direct),
+    }
+}
+
+/// PyTorch's pixel shuffle: (C·r², H, W) → (C, H·r, W·r),
+/// `out[c, h·r + i, w·r + j] = in[c·r² + i·r + j, h, w]`.
+pub fn pixel_shuffle(x: &Array3<f64>, r: usize) -> Option<Array3<f64>> {
+    let (cr2, h, w) = x.dim();
+    if r == 0 || cr2 % (r * r) != 0 {
+        return None;
+    }
+    let c = cr2 / (r * r);
+    let mut out = Array3::zeros((c, h * r, w * r));
+    for ((ch, hh, ww), v) in x.indexed_iter() {
+        let (oc, i, j) = (ch / (r * r), (ch % (r * r)) / r, ch % r);
+        out[[oc, hh * r + i, ww * r + j]] = *v;
+    }
+    Some(out)
+}
+
+/// PyTorch's pixel unshuffle, the inverse of [`pixel_shuffle`].
+pub fn pixel_unshuffle(x: &Array3<f64>, r: usize) -> Option<Array3<f64>> {
+    let (c, hr, wr) = x.dim();
+    if r == 0 || hr % r != 0 || wr % r != 0 {
+        return None;
+    }
+    let mut out = Array3::zeros((c * r * r, hr / r, wr / r));
+    for ((ch, hh, ww), v) in x.indexed_iter() {
+        out[[ch * r * r + (hh % r) * r + ww % r, hh / r, ww / r]] = *v;
+    }
+    Some(out)
+}
+
+fn var_of(v: &Value) -> Option<Var> {
+    v.as_scalar()?.as_poly()?.as_var()
+}
+
+/// Checks a claimed equivalence: random weights for the first operator,
+/// carried to the second by the renaming; both applied directly to the
+/// same random input; the first output reordered as claimed must equal the
+/// second.
+pub fn check_equivalence(a: &Conv, b: &Conv, value: &Value, ring: &Ring, seed: u64) -> CrossCheck {
+    let not_applicable = |why: &str| CrossCheck {
+        method: format!("nothing to run: {why}"),
+        trials: 0,
+        passed: true,
+        detail: String::new(),
+    };
+    if !matches!(value.field("equivalent"), Some(Value::Bool(true))) {
+        return not_applicable("the operators are not equivalent, and no finite sample proves that");
+    }
+    let pairs: Vec<(Var, Var)> = match value.field("weights") {
+        Some(Value::List(items)) => items
+            .iter()
+            .filter_map(|it| match it {
+                Value::Maps(s, t) => Some((var_of(s)?, var_of(t)?)),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let outputs = value.field("outputs").cloned().unwrap_or(Value::List(Vec::new()));
+    let trials = 3;
+    let mut rng = Rng::new(seed);
+    let mut worst = 0.0f64;
+    for _ in 0..trials {
+        let mut values = random_values(ring, &mut rng);
+        for &(s, t) in &pairs {
+            values[t.index()] = values[s.index()];
+        }
+        let value_of = |v: Var| values.get(v.index()).copied().unwrap_or(0.0);
+        let x = random_input(a, &mut rng);
+        let y1 = apply(a, &kernel_values(a, &value_of), &x);
+        let y2 = apply(b, &kernel_values(b, &value_of), &x);
+        let reordered = match &outputs {
+            Value::Call(name, args) => {
+                let r = args.first().and_then(Value::as_int).unwrap_or(0) as usize;
+                match name.as_str() {
+                    "pixel_shuffle" => pixel_shuffle(&y1, r),
+                    "pixel_unshuffle" => pixel_unshuffle(&y1, r),
+                    _ => None,
+                }
+            }
+            Value::Word(w) if w == "identity" => Some(y1.clone()),
+            Value::List(items) => {
+                let mut out = Array3::zeros(y2.dim());
+                let mut ok = true;
+                for it in items {
+                    let Value::Maps(from, to) = it else {
+                        ok = false;
+                        break;
+                    };
+                    let f: Vec<usize> =
+                        from.items().unwrap_or_default().iter().filter_map(Value::as_int).map(|v| v as usize).collect();
+                    let t: Vec<usize> =
+                        to.items().unwrap_or_default().iter().filter_map(Value::as_int).map(|v| v as usize).collect();
+                    match (f.as_slice(), t.as_slice()) {
+                        ([a0, a1, a2], [b0, b1, b2]) => out[[*b0, *b1, *b2]] = y1[[*a0, *a1, *a2]],
+                        _ => ok = false,
+                    }
+                }
+                ok.then_some(out)
+            }
+            _ => None,
+        };
+        let Some(reordered) = reordered.filter(|r| r.dim() == y2.dim()) else {
+            return CrossCheck {
+                method: "direct numeric convolutions, outputs reordered as claimed".into(),
+                trials,
+                passed: false,
+                detail: "the claimed reordering does not fit the output shapes".into(),
+            };
+        };
+        let r: Vec<f64> = reordered.iter().copied().collect();
+        let d: Vec<f64> = y2.iter().copied().collect();
+        worst = worst.max(discrepancy(&r, &d));
+    }
+    CrossCheck {
+        method: format!(
+            "{} and {} applied directly (ndarray) to random inputs with renamed random weights; first output reordered as claimed",
+            a.kind.name(),
+            b.kind.name()
+        ),
+        trials,
+        passed: worst <= TOLERANCE,
+        detail: format!("largest relative difference {worst:.1e} (tolerance {TOLERANCE:.0e})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array;
+
+    #[test]
+    fn padding_modes_match_pytorch() {
+        let x = Array::from_shape_vec((1, 1, 3), vec![1.0, 2.0, 3.0]).unwrap();
+        let p = Padding { top: 0, bottom: 0, left: 2, right: 2 };
+        let row = |m| pad(&x, p, m).iter().copied().collect::<Vec<f64>>();
+        assert_eq!(row(PaddingMode::Zeros), vec![0., 0., 1., 2., 3., 0., 0.]);
+        assert_eq!(row(PaddingMode::Reflect), vec![3., 2., 1., 2., 3., 2., 1.]);
+        assert_eq!(row(PaddingMode::Replicate), vec![1., 1., 1., 2., 3., 3., 3.]);
+        assert_eq!(row(PaddingMode::Circular), vec![2., 3., 1., 2., 3., 1., 2.]);
+    }
+
+    #[test]
+    fn transposed_convolution_upsamples() {
+        // 1x1 input of value 2 with a 2x2 kernel and stride 2: the output
+        // is the kernel times 2.
+        let x = Array::from_shape_vec((1, 1, 1), vec![2.0]).unwrap();
+        let w = Array::from_shape_vec((1, 1, 2, 2), vec![1.0, 2.0, 3.0, 4.0]).unwrap();
+        let y = conv_transpose2d(&w, &x, (2, 2), (0, 0), (1, 1), 1, (0, 0));
+        assert_eq!(y.iter().copied().collect::<Vec<_>>(), vec![2.0, 4.0, 6.0, 8.0]);
+    }
+
+    #[test]
+    fn pixel_shuffle_round_trips() {
+        let x = Array::from_shape_fn((8, 2, 3), |(c, h, w)| (c * 100 + h * 10 + w) as f64);
+        let y = pixel_shuffle(&x, 2).unwrap();
+        assert_eq!(y.dim(), (2, 4, 6));
+        assert_eq!(y[[1, 3, 5]], x[[4 + 2 + 1, 1, 2]]);
+        assert_eq!(pixel_unshuffle(&y, 2).unwrap(), x);
+    }
+}

@@ -1,0 +1,43 @@
+//! Markdown for a solutions page: a section per problem, the derivation as
+//! a numbered list with display math (`$$ … $$`), the answer, the numeric
+//! check and the key's status.
+
+use std::fmt::Write;
+
+use crate::algebra::Notation;
+use crate::check::Report;
+
+use super::{crosscheck_sentence, status_sentence};
+
+pub fn report(report: &Report) -> String {
+    let mut out = String::new();
+    for file in &report.files {
+        for p in &file.problems {
+            let ring = &p.problem.ring;
+            let title = p.problem.title.as_deref().map(|t| format!(": {t}")).unwrap_or_default();
+            let _ = writeln!(out, "## Problem {}{title}\n", p.problem.id);
+            for f in &p.findings {
+                let _ = writeln!(out, "### {} ({})\n", f.finding.name, f.finding.kind);
+                for (k, step) in f.finding.derivation.iter().enumerate() {
+                    let _ = writeln!(out, "{}. {}", k + 1, step.text);
+                    if let Some(m) = &step.math {
+                        let _ = writeln!(out, "\n   $$\n   {}\n   $$\n", m.latex);
+                    }
+                }
+                let name = crate::algebra::print::latex_name(&f.finding.name);
+                let _ = writeln!(
+                    out,
+                    "\n**Answer:**\n\n$$\n{name} = {}\n$$\n",
+                    f.finding.value.print(ring, Notation::Latex)
+                );
+                let _ = writeln!(out, "*{}.*\n", crosscheck_sentence(f));
+                let _ = writeln!(out, "*Key: {}.*\n", status_sentence(f));
+            }
+            for a in &p.problem.answers {
+                let _ = writeln!(out, "### {}\n\n{}\n", a.name, a.text);
+            }
+        }
+    }
+    let _ = writeln!(out, "---\n\n{}", super::text::summary_line(report));
+    out
+}
