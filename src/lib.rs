@@ -1,3 +1,21 @@
+//! nnkey derives exact answer keys for neural-network theory problems,
+//! shows the derivation, cross-checks it numerically, and guards the keys
+//! written in problem files.
+//!
+//! The pipeline, stage by stage:
+//!
+//! 1. [`language::parse`] reads a problem file into a syntax tree with
+//!    diagnostics;
+//! 2. [`model::elaborate`] resolves names and checks shapes;
+//! 3. [`derive::derive`] computes each answer exactly with the
+//!    [`algebra`], with its derivation;
+//! 4. [`numeric::crosscheck`] recomputes it independently in floating point;
+//! 5. [`check::run`] drives all of this over files and judges every key,
+//!    and [`check::bless`] writes keys back;
+//! 6. [`render`] prints the report as text, Markdown, LaTeX or JSON.
+//!
+//! See `ARCHITECTURE.md` for the code map and the invariants.
+
 pub mod algebra;
 pub mod check;
 pub mod cli;

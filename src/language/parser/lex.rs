@@ -1,0 +1,291 @@
+//! Tokens, whitespace and parse errors: the pieces every parse function
+//! is built from.
+
+use nom::IResult;
+use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::character::complete::satisfy;
+use nom::combinator::{opt, recognize};
+use nom::error::{ErrorKind, ParseError};
+use nom::{Err, Parser};
+use nom_locate::LocatedSpan;
+
+use crate::algebra::Q;
+
+use crate::language::diagnostic::Span;
+use crate::language::syntax::{Expr, ExprKind, Ident, Shape};
+
+pub(super) type In<'a> = LocatedSpan<&'a str>;
+pub(super) type PResult<'a, T> = IResult<In<'a>, T, PError>;
+
+/// Words that end an expression: they separate the parts of a query.
+pub(super) const RESERVED: &[&str] =
+    &["on", "at", "for", "of", "from", "onto", "to", "with", "problem", "find", "expect", "answer"];
+
+/// A parse error: where, what would have been right there, and advice.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PError {
+    pub at: usize,
+    pub expected: Vec<String>,
+    pub hint: Option<String>,
+    /// An opening bracket left unclosed, pointed at in the report.
+    pub unclosed: Option<usize>,
+}
+
+impl<'a> ParseError<In<'a>> for PError {
+    fn from_error_kind(input: In<'a>, _kind: ErrorKind) -> PError {
+        PError { at: off(input), expected: Vec::new(), hint: None, unclosed: None }
+    }
+
+    fn append(_input: In<'a>, _kind: ErrorKind, other: PError) -> PError {
+        other
+    }
+
+    /// Of two alternatives, the one that got further is the better report;
+    /// at the same place, both expectations are worth listing.
+    fn or(self, other: PError) -> PError {
+        match self.at.cmp(&other.at) {
+            std::cmp::Ordering::Greater => self,
+            std::cmp::Ordering::Less => other,
+            std::cmp::Ordering::Equal => {
+                let mut merged = self;
+                for e in other.expected {
+                    if !merged.expected.contains(&e) {
+                        merged.expected.push(e);
+                    }
+                }
+                merged.hint = merged.hint.or(other.hint);
+                merged.unclosed = merged.unclosed.or(other.unclosed);
+                merged
+            }
+        }
+    }
+}
+
+pub(super) fn off(i: In) -> usize {
+    i.location_offset()
+}
+
+pub(super) fn span_from(start: In, end: In) -> Span {
+    Span::new(off(start), off(end))
+}
+
+/// An error at `i`: `label` was expected there.
+pub(super) fn fail<'a, T>(i: In<'a>, label: &str) -> PResult<'a, T> {
+    Err(Err::Error(PError { at: off(i), expected: vec![label.to_string()], hint: None, unclosed: None }))
+}
+
+/// The same, but committed: alternatives are not tried.
+pub(super) fn failure<'a, T>(i: In<'a>, label: &str, hint: Option<&str>) -> PResult<'a, T> {
+    Err(Err::Failure(PError {
+        at: off(i),
+        expected: vec![label.to_string()],
+        hint: hint.map(str::to_string),
+        unclosed: None,
+    }))
+}
+
+/// Commits to the parse: an error inside is reported, not backtracked.
+pub(super) fn cut<'a, T>(r: PResult<'a, T>) -> PResult<'a, T> {
+    r.map_err(|e| match e {
+        Err::Error(e) => Err::Failure(e),
+        other => other,
+    })
+}
+
+/// Adds `hint` to an error.
+pub(super) fn hinted<'a, T>(r: PResult<'a, T>, hint: &str) -> PResult<'a, T> {
+    let add = |mut e: PError| {
+        e.hint.get_or_insert_with(|| hint.to_string());
+        e
+    };
+    r.map_err(|e| match e {
+        Err::Error(e) => Err::Error(add(e)),
+        Err::Failure(e) => Err::Failure(add(e)),
+        other => other,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Whitespace and tokens
+// ---------------------------------------------------------------------------
+
+/// Skips spaces, tabs and comments, but not line breaks.
+pub(super) fn sp(i: In) -> In {
+    let mut i = i;
+    loop {
+        let s = i.fragment();
+        let n = s.len() - s.trim_start_matches([' ', '\t', '\r']).len();
+        if n > 0 {
+            i = take(i, n);
+            continue;
+        }
+        if s.starts_with('#') {
+            let n = s.find('\n').unwrap_or(s.len());
+            i = take(i, n);
+            continue;
+        }
+        return i;
+    }
+}
+
+/// Skips spaces, tabs, comments and line breaks.
+pub(super) fn ws(i: In) -> In {
+    let mut i = i;
+    loop {
+        let j = sp(i);
+        if j.fragment().starts_with('\n') {
+            i = take(j, 1);
+        } else {
+            return j;
+        }
+    }
+}
+
+/// Skips whitespace, crossing line breaks only where `nl` says so.
+pub(super) fn skip(i: In, nl: bool) -> In {
+    if nl { ws(i) } else { sp(i) }
+}
+
+/// Advances `n` bytes.
+pub(super) fn take(i: In, n: usize) -> In {
+    let r: IResult<In, In, PError> = nom::bytes::complete::take(n).parse(i);
+    r.map(|(rest, _)| rest).unwrap_or(i)
+}
+
+pub(super) fn peek(i: In) -> Option<char> {
+    i.fragment().chars().next()
+}
+
+pub(super) fn is_ident_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_'
+}
+
+pub(super) fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// A punctuation token such as `=` or `->`.
+pub(super) fn punct<'a>(i: In<'a>, p: &'static str) -> PResult<'a, Span> {
+    match tag::<_, _, PError>(p).parse(i) {
+        Ok((rest, t)) => Ok((rest, span_from(t, rest))),
+        Err(_) => fail(i, &format!("`{p}`")),
+    }
+}
+
+pub(super) fn raw_ident(i: In) -> PResult<In> {
+    recognize((satisfy(is_ident_start), take_while(is_ident_char))).parse(i)
+}
+
+/// An identifier that is not a reserved word: `W`, `x1`, `n_f`.
+pub(super) fn ident(i: In) -> PResult<Ident> {
+    match raw_ident(i) {
+        Ok((rest, t)) if !RESERVED.contains(t.fragment()) => {
+            Ok((rest, Ident { name: t.fragment().to_string(), span: span_from(i, rest) }))
+        }
+        _ => fail(i, "a name"),
+    }
+}
+
+/// A keyword: the exact word, not the start of a longer name.
+pub(super) fn keyword<'a>(i: In<'a>, word: &'static str) -> PResult<'a, Span> {
+    match raw_ident(i) {
+        Ok((rest, t)) if *t.fragment() == word => Ok((rest, span_from(i, rest))),
+        _ => fail(i, &format!("`{word}`")),
+    }
+}
+
+/// Whether the next word is `word`.
+pub(super) fn at_keyword(i: In, word: &'static str) -> bool {
+    keyword(i, word).is_ok()
+}
+
+/// A number: `12`, `0.5`, `1e-3`, read exactly.
+pub(super) fn number(i: In) -> PResult<Expr> {
+    let digits = |i| take_while1::<_, _, PError>(|c: char| c.is_ascii_digit()).parse(i);
+    let exponent = (
+        satisfy(|c| c == 'e' || c == 'E'),
+        opt(satisfy(|c| c == '+' || c == '-')),
+        take_while1(|c: char| c.is_ascii_digit()),
+    );
+    let fraction = (tag("."), take_while1(|c: char| c.is_ascii_digit()));
+    let r: PResult<In> = recognize((digits, opt(fraction), opt(exponent))).parse(i);
+    let (rest, t) = match r {
+        Ok(ok) => ok,
+        Err(_) => return fail(i, "a number"),
+    };
+    match Q::parse(t.fragment()) {
+        Ok(q) => Ok((rest, Expr { kind: ExprKind::Number(q), span: span_from(i, rest) })),
+        Err(e) => failure(i, "a number", Some(e.0)),
+    }
+}
+
+/// A string: `"text"` (may span lines; `\"`, `\\` and `\n` escape) or
+/// `"""text"""`.
+pub(super) fn string(i: In) -> PResult<(String, Span)> {
+    if let Ok((rest, _)) = tag::<_, _, PError>("\"\"\"").parse(i) {
+        let s = rest.fragment();
+        return match s.find("\"\"\"") {
+            Some(n) => {
+                let text = s[..n].to_string();
+                let end = take(rest, n + 3);
+                Ok((end, (text, span_from(i, end))))
+            }
+            None => failure(take(rest, s.len()), "`\"\"\"` to close the text", None),
+        };
+    }
+    if peek(i) != Some('"') {
+        return fail(i, "a string");
+    }
+    let s = &i.fragment()[1..];
+    let mut text = String::new();
+    let mut chars = s.char_indices();
+    while let Some((k, c)) = chars.next() {
+        match c {
+            '"' => {
+                let end = take(i, k + 2);
+                return Ok((end, (text, span_from(i, end))));
+            }
+            '\\' => match chars.next() {
+                Some((_, 'n')) => text.push('\n'),
+                Some((_, c @ ('"' | '\\'))) => text.push(c),
+                Some((j, _)) => {
+                    return failure(take(i, j + 1), "`\\\"`, `\\\\` or `\\n`", Some("a backslash starts an escape"));
+                }
+                None => break,
+            },
+            c => text.push(c),
+        }
+    }
+    failure(take(i, i.fragment().len()), "`\"` to close the string", None)
+}
+
+/// A shape: `2x2`, `4x1x1x1`, `3x64x64`, or a length `5`.
+pub(super) fn shape(i: In) -> PResult<Shape> {
+    let mut dims = Vec::new();
+    let mut j = i;
+    loop {
+        let r: PResult<In> = take_while1(|c: char| c.is_ascii_digit()).parse(j);
+        let (rest, d) = match r {
+            Ok(ok) => ok,
+            Err(_) if dims.is_empty() => return fail(j, "a shape like `2x2`"),
+            Err(_) => return failure(j, "a number", Some("shapes look like `2x2`, `3x64x64` or `4x1x1x1`")),
+        };
+        match d.fragment().parse::<usize>() {
+            Ok(n) if n <= 1 << 24 => dims.push(n),
+            _ => return failure(j, "a smaller size", Some("sizes above 16777216 are not supported")),
+        }
+        j = rest;
+        match peek(j) {
+            Some('x') | Some('×') => j = take(j, peek(j).map_or(1, char::len_utf8)),
+            Some(c) if is_ident_char(c) => {
+                return failure(
+                    j,
+                    "`x` or the end of the shape",
+                    Some("shapes look like `2x2`, `3x64x64` or `4x1x1x1`"),
+                );
+            }
+            _ => break,
+        }
+    }
+    Ok((j, Shape { dims, span: span_from(i, j) }))
+}

@@ -1,0 +1,366 @@
+//! The parser for problem files, written with nom.
+//!
+//! **Parsing never gives up.** [`parse`] always returns a tree together with
+//! every diagnostic it found. A statement that does not parse becomes one
+//! diagnostic, and the parser resumes at the next line that starts a
+//! statement, so one mistake does not hide the next or cascade.
+//!
+//! Statements end at the end of their line; inside `(…)`, `[…]` and `{…}`
+//! line breaks are free, which is how a matrix key spans several lines.
+//! Each construct has one parse function, and its doc comment quotes the
+//! syntax it reads.
+
+mod conv;
+mod expr;
+mod lex;
+
+use nom::Err;
+
+use super::diagnostic::{Diagnostic, Span};
+use super::syntax::*;
+use expr::expr;
+use lex::*;
+// ---------------------------------------------------------------------------
+// Statements
+// ---------------------------------------------------------------------------
+
+/// The end of a statement: the end of the line or of the file.
+fn end_of_statement(i: In) -> PResult<()> {
+    let j = sp(i);
+    match peek(j) {
+        None => Ok((j, ())),
+        Some('\n') => Ok((take(j, 1), ())),
+        _ => failure(j, "the end of the line", None),
+    }
+}
+
+/// A problem header: `problem q1 "Stride-3 convolution"`.
+fn problem_header(i: In) -> PResult<Header> {
+    let (rest, _) = keyword(i, "problem")?;
+    let (rest, id) = hinted(cut(ident(sp(rest))), "a problem starts with `problem ID \"title\"`")?;
+    let j = sp(rest);
+    let (rest, title) = if peek(j) == Some('"') {
+        let (k, t) = cut(string(j))?;
+        (k, Some(t))
+    } else {
+        (rest, None)
+    };
+    Ok((rest, (id, title, span_from(i, rest))))
+}
+
+/// `NAME =` at the start of a declaration, find, expect or answer.
+fn name_equals(i: In) -> PResult<Ident> {
+    let (rest, name) = ident(i)?;
+    let j = sp(rest);
+    let (rest, _) = punct(j, "=")?;
+    Ok((sp(rest), name))
+}
+
+/// A declaration form: what follows `NAME =` for one kind of object. A form
+/// whose leading keyword is absent fails without consuming input.
+pub(super) struct DeclarationForm {
+    pub parse: for<'a> fn(In<'a>) -> PResult<'a, Declared>,
+}
+
+/// Every declaration form, tried in order before a plain value. A family
+/// adds its forms here.
+const DECLARATION_FORMS: &[DeclarationForm] = &[DeclarationForm { parse: tensor_declaration }];
+
+/// A declaration: `W = kernel 2x2 w`, `K = kernel [[1, 2], [3, 4]]`,
+/// `eta = 1/10`.
+fn let_statement(i: In) -> PResult<Let> {
+    let (rest, name) = name_equals(i)?;
+    for form in DECLARATION_FORMS {
+        match (form.parse)(rest) {
+            Err(Err::Error(e)) if e.at == off(rest) => continue,
+            Err(e) => return Err(e),
+            Ok((k, value)) => return Ok((k, Let { name, value, span: span_from(i, k) })),
+        }
+    }
+    let (k, value) = cut(expr(rest, false))?;
+    Ok((k, Let { name, value: Declared::Value(value), span: span_from(i, k) }))
+}
+
+/// A tensor: `kernel 2x2 w` (fresh symbols w[0,0] … w[1,1]) or
+/// `kernel [[1, 2], [3, 4]]`; likewise `input`, `matrix` and `vector`.
+fn tensor_declaration(i: In) -> PResult<Declared> {
+    for kind in ["kernel", "input", "matrix", "vector"] {
+        let Ok((k, kspan)) = keyword(i, kind) else { continue };
+        let kind = Ident { name: kind.to_string(), span: kspan };
+        let j = sp(k);
+        if peek(j).is_some_and(|c| c.is_ascii_digit()) {
+            let (k, shape) = cut(shape(j))?;
+            let (k, symbol) = hinted(
+                cut(ident(sp(k))),
+                "a symbolic declaration names its entries' symbol: `kernel 2x2 w` gives w[0,0] .. w[1,1]",
+            )?;
+            return Ok((k, Declared::Symbolic { kind, shape, symbol }));
+        }
+        let (k, value) = hinted(
+            cut(expr(j, false)),
+            "write a shape and a symbol (`kernel 2x2 w`) or the entries (`kernel [[1, 2], [3, 4]]`)",
+        )?;
+        return Ok((k, Declared::Literal { kind, value }));
+    }
+    fail(i, "a declaration")
+}
+
+/// A query form: the syntax it reads, for messages, and its parser. A form
+/// whose leading keyword is absent fails without consuming input, so the
+/// next form can try.
+pub(super) struct QueryForm {
+    pub syntax: &'static str,
+    pub parse: for<'a> fn(In<'a>) -> PResult<'a, Query>,
+}
+
+/// Every query form, tried in order. A family adds its forms here.
+const QUERY_FORMS: &[&[QueryForm]] = &[conv::QUERIES];
+
+/// A query, after `find NAME =`.
+fn query(i: In) -> PResult<Query> {
+    for form in QUERY_FORMS.iter().flat_map(|f| f.iter()) {
+        match (form.parse)(i) {
+            Err(Err::Error(e)) if e.at == off(i) => continue,
+            other => return other,
+        }
+    }
+    let forms: Vec<String> = QUERY_FORMS.iter().flat_map(|f| f.iter()).map(|f| format!("`{}`", f.syntax)).collect();
+    let e = PError {
+        at: off(i),
+        expected: vec!["a query".into()],
+        hint: Some(format!("queries are {}", forms.join(", "))),
+        unclosed: None,
+    };
+    Err(Err::Failure(e))
+}
+
+/// A find: `find A = matrix conv2d(W, stride: 3, padding: 1) on X`.
+fn find(i: In) -> PResult<Find> {
+    let (rest, _) = keyword(i, "find")?;
+    let (rest, name) = hinted(cut(name_equals(sp(rest))), "a find reads `find NAME = QUERY`")?;
+    let (rest, q) = query(rest)?;
+    Ok((rest, Find { name, query: q, span: span_from(i, rest) }))
+}
+
+/// An expect: `expect A = [[w[1,1], 0], [0, w[0,0]]]`.
+fn expect(i: In) -> PResult<Expect> {
+    let (rest, _) = keyword(i, "expect")?;
+    let (rest, name) = hinted(cut(name_equals(sp(rest))), "an expect reads `expect NAME = VALUE`")?;
+    let (rest, value) = cut(expr(rest, false))?;
+    Ok((rest, Expect { name, value, span: span_from(i, rest) }))
+}
+
+/// An answer: `answer q13 = "prose"`, or `"""…"""` for several lines.
+fn answer(i: In) -> PResult<Answer> {
+    let (rest, _) = keyword(i, "answer")?;
+    let (rest, name) = hinted(cut(name_equals(sp(rest))), "an answer reads `answer NAME = \"text\"`")?;
+    let (rest, (text, _)) = hinted(cut(string(rest)), "answers are text in quotes")?;
+    Ok((rest, Answer { name, text: dedent(&text), span: span_from(i, rest) }))
+}
+
+/// Removes the indentation that every non-blank line of a text shares,
+/// and the blank lines around it.
+fn dedent(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = lines
+        .iter()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut out: Vec<&str> = Vec::new();
+    for (k, l) in lines.iter().enumerate() {
+        if k == 0 {
+            out.push(l.trim_start());
+        } else {
+            out.push(l.get(indent..).unwrap_or(l.trim_start()));
+        }
+    }
+    out.join("\n").trim().to_string()
+}
+
+/// A problem header: its id, its title, and the header's span.
+type Header = (Ident, Option<(String, Span)>, Span);
+
+enum Parsed {
+    Header(Box<Header>),
+    Statement(Box<Statement>),
+}
+
+/// One statement or problem header, with the end of its line.
+fn statement(i: In) -> PResult<Parsed> {
+    let (rest, parsed) = if at_keyword(i, "problem") {
+        let (r, (id, title, span)) = problem_header(i)?;
+        (r, Parsed::Header(Box::new((id, title, span))))
+    } else if at_keyword(i, "find") {
+        let (r, s) = find(i)?;
+        (r, Parsed::Statement(Box::new(Statement::Find(s))))
+    } else if at_keyword(i, "expect") {
+        let (r, s) = expect(i)?;
+        (r, Parsed::Statement(Box::new(Statement::Expect(s))))
+    } else if at_keyword(i, "answer") {
+        let (r, s) = answer(i)?;
+        (r, Parsed::Statement(Box::new(Statement::Answer(s))))
+    } else if name_equals(i).is_ok() {
+        let (r, s) = let_statement(i)?;
+        (r, Parsed::Statement(Box::new(Statement::Let(s))))
+    } else {
+        let e = PError {
+            at: off(i),
+            unclosed: None,
+            expected: vec!["a statement".to_string()],
+            hint: Some(
+                "statements are `problem ID \"title\"`, `NAME = …`, `find NAME = …`, `expect NAME = …` \
+                 and `answer NAME = \"…\"`"
+                    .to_string(),
+            ),
+        };
+        return Err(Err::Failure(e));
+    };
+    let (rest, _) = end_of_statement(rest)?;
+    Ok((rest, parsed))
+}
+
+/// Whether a line (from its first non-blank character) starts a statement:
+/// where the parser resumes after an error.
+fn starts_statement(i: In) -> bool {
+    ["problem", "find", "expect", "answer"].iter().any(|k| at_keyword(i, k)) || name_equals(i).is_ok()
+}
+
+/// Describes what is at `at` for "found …".
+fn found(text: &str, at: usize) -> (String, Span) {
+    let rest = &text[at.min(text.len())..];
+    match rest.chars().next() {
+        None => {
+            // Point just after the last thing written, not at an empty last line.
+            let end = text.trim_end().len();
+            ("the end of the file".into(), Span::new(end, end))
+        }
+        Some('\n') | Some('\r') => ("the end of the line".into(), Span::new(at, at)),
+        Some(c) if is_ident_char(c) => {
+            let n = rest.find(|c: char| !is_ident_char(c)).unwrap_or(rest.len());
+            (format!("`{}`", &rest[..n]), Span::new(at, at + n))
+        }
+        Some(c) => (format!("`{c}`"), Span::new(at, at + c.len_utf8())),
+    }
+}
+
+fn list_expected(expected: &[String]) -> String {
+    match expected {
+        [] => "something else".into(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+/// The diagnostic for a parse error.
+fn diagnose(text: &str, e: PError) -> Diagnostic {
+    let (what, span) = found(text, e.at);
+    let expected = list_expected(&e.expected);
+    let label = if expected.len() <= 40 { format!("expected {expected}") } else { String::new() };
+    let mut d = Diagnostic::error(span, format!("expected {expected}, found {what}")).with_label(label);
+    if let Some(o) = e.unclosed {
+        let bracket = text[o..].chars().next().unwrap_or('(');
+        d = d.with_hint_at(Span::new(o, o + bracket.len_utf8()), format!("this `{bracket}` is never closed"));
+    }
+    if let Some(h) = e.hint {
+        d = d.with_hint(h);
+    }
+    d
+}
+
+/// Parses a problem file. Always returns the tree, with every diagnostic.
+pub fn parse(text: &str) -> (SyntaxFile, Vec<Diagnostic>) {
+    let mut file = SyntaxFile::default();
+    let mut diagnostics = Vec::new();
+    let mut i = In::new(text);
+    let mut orphan_reported = false;
+    loop {
+        i = ws(i);
+        if i.fragment().is_empty() {
+            break;
+        }
+        match statement(i) {
+            Ok((rest, Parsed::Header(header))) => {
+                let (id, title, span) = *header;
+                if let Some(prev) = file.problems.iter().find(|p| p.id.name == id.name) {
+                    diagnostics.push(
+                        Diagnostic::error(id.span, format!("problem `{}` is defined twice in this file", id.name))
+                            .with_label("second definition")
+                            .with_hint_at(prev.id.span, "first defined here"),
+                    );
+                }
+                file.problems.push(ProblemSyntax { id, title, span, statements: Vec::new() });
+                i = rest;
+            }
+            Ok((rest, Parsed::Statement(s))) => {
+                let s = *s;
+                match file.problems.last_mut() {
+                    Some(p) => p.statements.push(s),
+                    None if !orphan_reported => {
+                        orphan_reported = true;
+                        diagnostics.push(
+                            Diagnostic::error(s.span(), "statement outside of a problem")
+                                .with_label("this belongs to no problem")
+                                .with_hint("start a problem first: `problem q1 \"title\"`"),
+                        );
+                    }
+                    None => {}
+                }
+                i = rest;
+            }
+            Err(Err::Error(e)) | Err(Err::Failure(e)) => {
+                diagnostics.push(diagnose(text, e));
+                i = recover(i);
+            }
+            Err(Err::Incomplete(_)) => {
+                diagnostics.push(Diagnostic::error(Span::new(off(i), text.len()), "unexpected end of file"));
+                break;
+            }
+        }
+    }
+    (file, diagnostics)
+}
+
+/// Skips to the next line that starts a statement.
+fn recover(i: In) -> In {
+    let mut j = i;
+    loop {
+        let s = j.fragment();
+        match s.find('\n') {
+            None => return take(j, s.len()),
+            Some(n) => j = take(j, n + 1),
+        }
+        let k = sp(j);
+        if k.fragment().is_empty() || starts_statement(k) {
+            return j;
+        }
+    }
+}
+
+/// Parses a standalone expression, such as a value given on the command
+/// line; the whole text must be one expression.
+pub fn parse_expr(text: &str) -> Result<Expr, Diagnostic> {
+    let i = ws(In::new(text));
+    match expr(i, true) {
+        Ok((rest, e)) => {
+            let rest = ws(rest);
+            if rest.fragment().is_empty() {
+                Ok(e)
+            } else {
+                Err(diagnose(
+                    text,
+                    PError {
+                        at: off(rest),
+                        expected: vec!["the end of the expression".into()],
+                        hint: None,
+                        unclosed: None,
+                    },
+                ))
+            }
+        }
+        Err(Err::Error(e)) | Err(Err::Failure(e)) => Err(diagnose(text, e)),
+        Err(Err::Incomplete(_)) => Err(Diagnostic::error(Span::new(0, text.len()), "incomplete expression")),
+    }
+}

@@ -1,0 +1,159 @@
+//! The `nnkey` binary end to end: exit codes, output formats, and the
+//! shipped problem set.
+
+mod common;
+
+use common::{Sandbox, repo, run_in};
+
+const Q1: &str = r#"problem q1 "Stride-3 convolution"
+  W = kernel 2x2 w
+  X = input 3x3 x
+  find A = matrix conv2d(W, stride: 3, padding: 1) on X
+  expect A = [[w[1,1], 0, 0, 0, 0, 0, 0, 0, 0],
+              [0, 0, w[1,0], 0, 0, 0, 0, 0, 0],
+              [0, 0, 0, 0, 0, 0, w[0,1], 0, 0],
+              [0, 0, 0, 0, 0, 0, 0, 0, w[0,0]]]
+"#;
+
+#[test]
+fn shipped_problems_all_pass() {
+    let run = run_in(&repo(), &["check", "problems/"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let last = run.stdout.lines().last().unwrap();
+    assert!(last.ends_with("0 failed, 0 missing"), "{last}");
+    assert!(!last.starts_with("0 passed"), "{last}");
+}
+
+#[test]
+fn a_wrong_key_fails_with_exit_1_and_says_where() {
+    let s = Sandbox::new();
+    s.write("q1.nnk", &Q1.replace("[0, 0, w[1,0], 0,", "[0, 0, w[0,1], 0,"));
+    let run = s.run(&["check", "q1.nnk"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("q1 A ... FAILED"), "{}", run.stdout);
+    assert!(run.stdout.contains("entry (1, 2): the key says w[0,1], nnkey derives w[1,0]"), "{}", run.stdout);
+    assert!(run.stdout.contains("q1.nnk:5:3"), "{}", run.stdout);
+    assert!(run.stdout.trim_end().ends_with("0 passed, 1 failed, 0 missing"));
+}
+
+#[test]
+fn keys_are_compared_by_meaning() {
+    let s = Sandbox::new();
+    let text = Q1.replace("w[1,1], 0, 0, 0, 0, 0, 0, 0, 0]", "w[1,1] + 0.5 - 1/2, 0*x, 0, 0, 0, 0, 0, 0, 0]");
+    s.write("q1.nnk", &text);
+    let run = s.run(&["check", "q1.nnk"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn a_syntax_error_exits_2_with_a_rustc_style_diagnostic() {
+    let s = Sandbox::new();
+    s.write("bad.nnk", "problem q1\n  W = kernel 2xw\n");
+    let run = s.run(&["check", "bad.nnk"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: expected a number, found `w`\n \
+         --> bad.nnk:2:16\n  \
+         |\n\
+         2 |   W = kernel 2xw\n  \
+         |                ^ expected a number\n  \
+         |\n  \
+         = hint: shapes look like `2x2`, `3x64x64` or `4x1x1x1`\n\n"
+    );
+}
+
+#[test]
+fn missing_keys_pass_with_exit_0_and_are_counted() {
+    let s = Sandbox::new();
+    let text: String = Q1.lines().take(4).collect::<Vec<_>>().join("\n");
+    s.write("q1.nnk", &text);
+    let run = s.run(&["check", "q1.nnk"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("q1 A ... missing"));
+    assert!(run.stdout.trim_end().ends_with("0 passed, 0 failed, 1 missing"));
+}
+
+#[test]
+fn directories_are_searched_for_nnk_files_only() {
+    let s = Sandbox::new();
+    s.write("set/a/q1.nnk", Q1);
+    s.write("set/notes.txt", "not a problem file");
+    let run = s.run(&["check", "set"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("1 passed"));
+}
+
+#[test]
+fn a_missing_path_is_bad_input() {
+    let s = Sandbox::new();
+    let run = s.run(&["check", "nowhere.nnk"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("cannot read nowhere.nnk"), "{}", run.stderr);
+}
+
+#[test]
+fn json_output_follows_the_contract() {
+    let s = Sandbox::new();
+    s.write("q1.nnk", Q1);
+    let run = s.run(&["solve", "--format", "json", "q1.nnk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
+    let f = &v["files"][0]["problems"][0]["findings"][0];
+    assert_eq!(f["name"], "A");
+    assert_eq!(f["kind"], "matrix");
+    assert_eq!(f["value"]["rows"], 4);
+    assert_eq!(f["value"]["cols"], 9);
+    assert_eq!(f["value"]["entries"][1][2], "w[1,0]");
+    assert_eq!(f["crosscheck"]["passed"], true);
+    assert_eq!(f["crosscheck"]["trials"], 3);
+    assert_eq!(f["expect"]["status"], "pass");
+    assert!(f["derivation"].as_array().unwrap().len() >= 4);
+    assert!(f["latex"].as_str().unwrap().starts_with("\\begin{bmatrix}"));
+    assert_eq!(v["summary"]["passed"], 1);
+    assert_eq!(v["files"][0]["problems"][0]["id"], "q1");
+}
+
+#[test]
+fn latex_output_is_balanced_and_uses_bmatrix() {
+    let run = run_in(&repo(), &["solve", "--format", "latex", "problems/ps3/q3.nnk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let tex = run.stdout;
+    assert!(tex.contains("\\begin{bmatrix}"));
+    assert_eq!(tex.matches("\\begin{").count(), tex.matches("\\end{").count());
+    let mut depth = 0i64;
+    let mut prev = ' ';
+    for c in tex.chars() {
+        if prev != '\\' {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        assert!(depth >= 0, "unbalanced braces");
+        prev = if prev == '\\' && c == '\\' { ' ' } else { c };
+    }
+    assert_eq!(depth, 0);
+    assert_eq!(tex.matches("\\[").count(), tex.matches("\\]").count());
+    // 16-column matrices need amsmath's column limit raised.
+    assert!(tex.contains("\\setcounter{MaxMatrixCols}"));
+}
+
+#[test]
+fn markdown_output_has_sections_and_display_math() {
+    let run = run_in(&repo(), &["solve", "--format", "markdown", "problems/ps3/q1.nnk"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("## Problem q1"));
+    assert!(run.stdout.contains("$$\nA = \\begin{bmatrix}"));
+}
+
+#[test]
+fn color_only_when_asked() {
+    let s = Sandbox::new();
+    s.write("q1.nnk", Q1);
+    let plain = s.run(&["check", "q1.nnk"]);
+    assert!(!plain.stdout.contains('\x1b'));
+    let colored = s.run(&["--color", "always", "check", "q1.nnk"]);
+    assert!(colored.stdout.contains("\x1b[32mok"));
+}
