@@ -441,10 +441,12 @@ fn multiset<T: std::hash::Hash + Eq>(items: impl Iterator<Item = T>) -> HashMap<
 }
 
 /// Decides equivalence of two matrices; `Err` when nnkey cannot decide.
+/// `inputs` names the input entries (the columns), for the reasons given.
 pub fn decide(
     a: &SparseMatrix<Poly>,
     b: &SparseMatrix<Poly>,
     shapes: ([usize; 3], [usize; 3]),
+    inputs: &[Poly],
     ring: &Ring,
 ) -> Result<Outcome, String> {
     if a.cols() != b.cols() {
@@ -473,15 +475,20 @@ pub fn decide(
     // A row signature with no counterpart is a clear reason.
     let sa = multiset(search.signatures.iter().cloned());
     let sb: HashMap<Signature, usize> = search.classes.iter().map(|(k, v)| (k.clone(), v.len())).collect();
-    if let Some((sig, n)) = sa.iter().find(|(s, n)| sb.get(*s) != Some(n)) {
-        let r = search.signatures.iter().position(|s| s == sig).expect("a row with this signature");
+    // The first output (in order, so the reason is the same on every run).
+    if let Some(r) = (0..a.rows()).find(|&r| sb.get(&search.signatures[r]) != sa.get(&search.signatures[r])) {
+        let sig = &search.signatures[r];
+        let n = &sa[sig];
         let m = sb.get(sig).copied().unwrap_or(0);
-        let row: Vec<String> =
-            a.row(r).map(|(c, p)| format!("{} at input {c}", p.print(ring, Notation::Plain))).collect();
-        let shown = if row.is_empty() { "no input at all".to_string() } else { row.join(", ") };
+        let sum = a.row(r).fold(Poly::zero(), |acc, (c, p)| &acc + &(p * &inputs[c]));
+        let y = print::symbol(&idx_symbol("y1", shapes.0, r), Notation::Plain);
+        let outputs = |k: usize| super::count(k, "output");
         return Ok(Outcome::Different(format!(
-            "output {r} of the first operator reads {shown}; {n} output(s) of the first operator read the inputs \
-             this way, but {m} of the second do, whatever the kernel symbols are called"
+            "{y} = {}: {} of the first operator and {} of the second combine the inputs this way, \
+             whatever the kernel symbols are called",
+            sum.print(ring, Notation::Plain),
+            outputs(*n),
+            outputs(m)
         )));
     }
     for order in named_orders(shapes.0, shapes.1) {
@@ -636,7 +643,7 @@ pub fn derive(a: &Conv, b: &Conv, ring: &Ring) -> Result<(Value, Vec<Step>), Str
         "They are the same operator up to naming when a renaming σ of kernel symbols and a reordering π of \
          outputs give σ(row i of A1) = row π(i) of A2 for every output i.",
     ));
-    match decide(&ma, &mb, (sa, sb), ring)? {
+    match decide(&ma, &mb, (sa, sb), &a.input.entries, ring)? {
         Outcome::Different(why) => {
             steps.push(Step::text(format!("Not equivalent: {why}.")));
             Ok((Value::record(vec![("equivalent", Value::Bool(false)), ("reason", Value::Text(why))]), steps))

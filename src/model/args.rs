@@ -1,6 +1,7 @@
 //! Reading the arguments of a call such as `conv2d(W, stride: 2)`: the
 //! positional ones, the named ones, and errors for names nobody asked for.
 
+pub use crate::language::diagnostic::closest;
 use crate::language::syntax::{Arg, Expr, Ident};
 use crate::language::{Diagnostic, Span};
 
@@ -73,23 +74,14 @@ pub fn quoted_list(words: &[&str]) -> String {
     }
 }
 
-/// The known word nearest to `word`, if it is near enough to be a typo.
-pub fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
-    known.iter().map(|k| (edit_distance(word, k), *k)).filter(|(d, k)| *d <= 2.max(k.len() / 3)).min().map(|p| p.1)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
+/// `a`, `b` or `c`, each in backquotes.
+pub fn quoted_alternatives(words: &[&str]) -> String {
+    let q: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+    match q.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
-    prev[b.len()]
 }
 
 /// A nonnegative integer argument, at least `min`.
@@ -99,7 +91,7 @@ pub fn count(expr: &Expr, scope: &dyn Scope, what: &str, min: usize) -> Result<u
         Some(n) if n >= min as i64 && n <= 1 << 24 => Ok(n as usize),
         Some(n) if n < min as i64 => {
             Err(Diagnostic::error(expr.span, format!("{what} must be at least {min}, not {n}"))
-                .with_label(format!("{what} {n}")))
+                .with_label(format!("must be at least {min}")))
         }
         _ => Err(Diagnostic::error(expr.span, format!("{what} must be a whole number"))
             .with_label(format!("this is {}", v.describe()))),
@@ -129,7 +121,7 @@ pub fn word(expr: &Expr, what: &str, known: &[&str]) -> Result<String, Diagnosti
         ExprKind::Name(n) => n.clone(),
         ExprKind::Str(s) => s.clone(),
         _ => {
-            return Err(Diagnostic::error(expr.span, format!("{what} must be one of {}", quoted_list(known)))
+            return Err(Diagnostic::error(expr.span, format!("{what} must be {}", quoted_alternatives(known)))
                 .with_label(format!("this is {}", expr.describe())));
         }
     };
@@ -137,7 +129,7 @@ pub fn word(expr: &Expr, what: &str, known: &[&str]) -> Result<String, Diagnosti
         return Ok(w);
     }
     let mut d = Diagnostic::error(expr.span, format!("unknown {what} `{w}`"))
-        .with_label(format!("expected {}", quoted_list(known)));
+        .with_label(format!("expected {}", quoted_alternatives(known)));
     if let Some(s) = closest(&w, known) {
         d = d.with_hint(format!("did you mean `{s}`?"));
     }

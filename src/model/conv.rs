@@ -231,20 +231,21 @@ const TRANSPOSED_ARGS: &[&str] = &["stride", "padding", "output_padding", "dilat
 
 fn tensor_named<'s>(expr: &Expr, scope: &'s dyn Scope, role: Role) -> Result<(String, &'s Tensor), Diagnostic> {
     let Some(name) = expr.as_name() else {
-        return Err(Diagnostic::error(expr.span, format!("expected the name of a declared {}", role.noun()))
-            .with_label(format!("this is {}", expr.describe())));
+        return Err(Diagnostic::error(
+            expr.span,
+            format!("expected the name of {} declared in this problem", role.a()),
+        )
+        .with_label(format!("this is {}", expr.describe())));
     };
     match scope.binding(name) {
         Some(Binding::Tensor(t)) if t.role == role || (role == Role::Input && t.role == Role::Matrix) => {
             Ok((name.to_string(), t))
         }
         Some(Binding::Tensor(t)) => {
-            Err(Diagnostic::error(expr.span, format!("`{name}` is a {}, not a {}", t.role.noun(), role.noun()))
+            Err(Diagnostic::error(expr.span, format!("`{name}` is {}, not {}", t.role.a(), role.a()))
                 .with_hint(format!("declare it as `{name} = {} …`", role.noun())))
         }
-        Some(Binding::Value(_)) => {
-            Err(Diagnostic::error(expr.span, format!("`{name}` is a value, not a {}", role.noun())))
-        }
+        Some(Binding::Value(_)) => Err(Diagnostic::error(expr.span, format!("`{name}` is a value, not {}", role.a()))),
         None => Err(Diagnostic::error(expr.span, format!("unknown name `{name}`"))
             .with_label("not declared in this problem")
             .with_hint(format!("declare it first, e.g. `{name} = {} 2x2 w`", role.noun()))),

@@ -38,6 +38,14 @@ impl Role {
         }
     }
 
+    /// The noun with its article: "a kernel", "an input".
+    pub fn a(self) -> String {
+        match self {
+            Role::Input => "an input".into(),
+            other => format!("a {}", other.noun()),
+        }
+    }
+
     /// The numbers of dimensions this role accepts.
     pub fn ranks(self) -> &'static [usize] {
         match self {

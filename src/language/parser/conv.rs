@@ -18,7 +18,9 @@ fn applied(i: In) -> PResult<Applied> {
     let (rest, op) = cut(expr(i, false))?;
     let j = sp(rest);
     let (rest, _) = hinted(cut(keyword(j, "on")), "an operator is applied to an input: `conv2d(W) on X`")?;
-    let (rest, input) = cut(expr(sp(rest), false))?;
+    let j = sp(rest);
+    let (rest, name) = hinted(cut(ident(j)), "an operator is applied to a declared input: `conv2d(W) on X`")?;
+    let input = Expr { kind: ExprKind::Name(name.name), span: name.span };
     Ok((rest, Applied { op, input, span: span_from(i, rest) }))
 }
 

@@ -71,7 +71,9 @@ pub(super) fn product(i: In, nl: bool) -> PResult<Expr> {
             _ => {
                 // Juxtaposition never reaches across a line break.
                 let j = sp(rest);
-                if j.location_offset() == rest.location_offset() || !starts_factor(j) {
+                // Without a space only a bracket juxtaposes: `(x + 1)(x - 1)`.
+                let tight = j.location_offset() == rest.location_offset();
+                if (tight && !matches!(peek(j), Some('(') | Some('['))) || !starts_factor(j) {
                     return Ok((rest, acc));
                 }
                 let (k, r) = power(j, nl)?;
@@ -108,23 +110,21 @@ pub(super) fn power(i: In, nl: bool) -> PResult<Expr> {
 
 /// Indexing and calls, written without a space: `w[1,1]`, `conv2d(W)`.
 pub(super) fn postfix(i: In) -> PResult<Expr> {
-    let (mut rest, mut e) = primary(i)?;
-    loop {
-        match peek(rest) {
-            Some('[') => {
-                let (k, items) = cut(delimited_list(take(rest, 1), ']', |i| expr(i, true)))?;
-                let span = span_from(i, k);
-                e = Expr { kind: ExprKind::Index(Box::new(e), items), span };
-                rest = k;
-            }
-            Some('(') => {
-                let (k, args) = cut(delimited_list(take(rest, 1), ')', argument))?;
-                let span = span_from(i, k);
-                e = Expr { kind: ExprKind::Call(Box::new(e), args), span };
-                rest = k;
-            }
-            _ => return Ok((rest, e)),
+    let (rest, e) = primary(i)?;
+    // Only a name is indexed or called; `(a + b)(c)` is a product.
+    if !matches!(e.kind, ExprKind::Name(_)) {
+        return Ok((rest, e));
+    }
+    match peek(rest) {
+        Some('[') => {
+            let (k, items) = cut(delimited_list(take(rest, 1), ']', |i| expr(i, true)))?;
+            Ok((k, Expr { kind: ExprKind::Index(Box::new(e), items), span: span_from(i, k) }))
         }
+        Some('(') => {
+            let (k, args) = cut(delimited_list(take(rest, 1), ')', argument))?;
+            Ok((k, Expr { kind: ExprKind::Call(Box::new(e), args), span: span_from(i, k) }))
+        }
+        _ => Ok((rest, e)),
     }
 }
 
@@ -237,7 +237,7 @@ pub(super) fn record(i: In) -> PResult<Expr> {
         }
         let (k, value) = cut(expr(sp(take(k, 1)), false))?;
         if fields.iter().any(|f| f.name.name == name.name) {
-            return failure(j, "a field name not used before in this record", None);
+            return failure(j, "a field name not used before in this record", Some("each field appears once"));
         }
         fields.push(Field { name, value });
         let after = sp(k);

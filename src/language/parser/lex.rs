@@ -92,6 +92,16 @@ pub(super) fn cut<'a, T>(r: PResult<'a, T>) -> PResult<'a, T> {
     })
 }
 
+/// Marks an error as caused by the delimiter at `at` never being closed.
+pub(super) fn unclosed<T>(r: PResult<T>, at: usize) -> PResult<T> {
+    r.map_err(|e| {
+        e.map(|mut e| {
+            e.unclosed = Some(at);
+            e
+        })
+    })
+}
+
 /// Adds `hint` to an error.
 pub(super) fn hinted<'a, T>(r: PResult<'a, T>, hint: &str) -> PResult<'a, T> {
     let add = |mut e: PError| {
@@ -230,7 +240,7 @@ pub(super) fn string(i: In) -> PResult<(String, Span)> {
                 let end = take(rest, n + 3);
                 Ok((end, (text, span_from(i, end))))
             }
-            None => failure(take(rest, s.len()), "`\"\"\"` to close the text", None),
+            None => unclosed(failure(take(rest, s.len()), "`\"\"\"` to close the text", None), off(i)),
         };
     }
     if peek(i) != Some('"') {
@@ -256,7 +266,7 @@ pub(super) fn string(i: In) -> PResult<(String, Span)> {
             c => text.push(c),
         }
     }
-    failure(take(i, i.fragment().len()), "`\"` to close the string", None)
+    unclosed(failure(take(i, i.fragment().len()), "`\"` to close the string", None), off(i))
 }
 
 /// A shape: `2x2`, `4x1x1x1`, `3x64x64`, or a length `5`.

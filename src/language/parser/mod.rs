@@ -16,7 +16,7 @@ mod lex;
 
 use nom::Err;
 
-use super::diagnostic::{Diagnostic, Span};
+use super::diagnostic::{Diagnostic, Span, closest};
 use super::syntax::*;
 use expr::expr;
 use lex::*;
@@ -125,12 +125,15 @@ fn query(i: In) -> PResult<Query> {
         }
     }
     let forms: Vec<String> = QUERY_FORMS.iter().flat_map(|f| f.iter()).map(|f| format!("`{}`", f.syntax)).collect();
-    let e = PError {
-        at: off(i),
-        expected: vec!["a query".into()],
-        hint: Some(format!("queries are {}", forms.join(", "))),
-        unclosed: None,
-    };
+    let mut hint = format!("queries are {}", forms.join(", "));
+    if let Ok((_, word)) = raw_ident(i) {
+        let leads: Vec<&str> =
+            QUERY_FORMS.iter().flat_map(|f| f.iter()).filter_map(|f| f.syntax.split(' ').next()).collect();
+        if let Some(s) = closest(word.fragment(), &leads) {
+            hint = format!("did you mean `{s}`? {hint}");
+        }
+    }
+    let e = PError { at: off(i), expected: vec!["a query".into()], hint: Some(hint), unclosed: None };
     Err(Err::Failure(e))
 }
 

@@ -1,0 +1,146 @@
+//! `nnkey bless` writes answers into the file and nothing else.
+
+mod common;
+
+use common::{Sandbox, repo};
+
+/// A file with comments, odd spacing and no keys.
+const NO_KEYS: &str = concat!(
+    "# Convolutions, without keys yet.\n",
+    "problem q1 \"Stride 3\"   # trailing comment\n",
+    "\tW = kernel 2x2 w\n",
+    "  X = input 3x3 x\n",
+    "  find A = matrix conv2d(W, stride: 3, padding: 1) on X   # the matrix\n",
+    "\n",
+    "  find s = shape conv2d(W, stride: 3, padding: 1) on X\n",
+    "problem q3 \"Sub-pixel\"\n",
+    "  X = input 2x2 x\n",
+    "  C = kernel 4x1x1x1 c\n",
+    "  T = kernel 1x1x2x2 t\n",
+    "  find same = equivalence conv2d(C) on X, conv_transpose2d(T, stride: 2) on X",
+);
+
+/// Checks that `blessed` is `original` with whole new lines inserted, and
+/// that each run of inserted lines is a key: it starts with `expect`.
+fn only_keys_were_added(original: &str, blessed: &str) {
+    let old: Vec<&str> = original.split_inclusive('\n').collect();
+    let new: Vec<&str> = blessed.split_inclusive('\n').collect();
+    let mut i = 0;
+    let mut in_insert = false;
+    for line in &new {
+        // A line that ended the original file gains a line break when a
+        // key is appended after it.
+        let same = i < old.len() && (old[i] == *line || (i + 1 == old.len() && line.trim_end() == old[i]));
+        if same {
+            i += 1;
+            in_insert = false;
+        } else {
+            assert!(in_insert || line.trim_start().starts_with("expect "), "unexpected new line {line:?}");
+            in_insert = true;
+        }
+    }
+    assert_eq!(i, old.len(), "every original line is still there, in order");
+}
+
+#[test]
+fn bless_fills_missing_keys_and_then_check_passes() {
+    let s = Sandbox::new();
+    s.write("q.nnk", NO_KEYS);
+    let before = s.run(&["check", "q.nnk"]);
+    assert_eq!(before.code, 0);
+    assert!(before.stdout.contains("0 passed, 0 failed, 3 missing"), "{}", before.stdout);
+
+    let run = s.run(&["bless", "q.nnk"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("3 key(s) written in 1 file(s)"), "{}", run.stdout);
+
+    let after = s.run(&["check", "q.nnk"]);
+    assert_eq!(after.code, 0, "{}{}", after.stdout, after.stderr);
+    assert!(after.stdout.contains("3 passed, 0 failed, 0 missing"), "{}", after.stdout);
+
+    // Every original byte is still there, in order, and only keys were added.
+    let blessed = s.read("q.nnk");
+    only_keys_were_added(NO_KEYS, &blessed);
+    assert!(
+        blessed.contains(
+            "  find A = matrix conv2d(W, stride: 3, padding: 1) on X   # the matrix\n  expect A = [[w[1,1], 0,"
+        )
+    );
+    assert!(blessed.contains("\n  expect s = (2, 2)\n"));
+    assert!(blessed.contains("outputs: pixel_shuffle(2)"));
+}
+
+#[test]
+fn bless_leaves_a_passing_file_byte_for_byte() {
+    let s = Sandbox::new();
+    let original = std::fs::read_to_string(repo().join("problems/ps3/q1.nnk")).unwrap();
+    s.write("q1.nnk", &original);
+    let modified_before = std::fs::metadata(s.path("q1.nnk")).unwrap().modified().unwrap();
+    let run = s.run(&["bless", "q1.nnk"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("0 key(s) written"));
+    assert_eq!(s.read("q1.nnk"), original);
+    let modified_after = std::fs::metadata(s.path("q1.nnk")).unwrap().modified().unwrap();
+    assert_eq!(modified_before, modified_after, "a passing file is not even rewritten");
+}
+
+#[test]
+fn bless_replaces_only_the_failing_value() {
+    let s = Sandbox::new();
+    let text = "problem q1\n  W = kernel 2x2 w\n  X = input 3x3 x\n  find s = shape conv2d(W) on X\n  expect s = (3, 3)   # wrong on purpose\n  find t = shape conv2d(W, padding: 1) on X\n  expect t = (4.0, 4)\n";
+    s.write("q.nnk", text);
+    assert_eq!(s.run(&["check", "q.nnk"]).code, 1);
+    let run = s.run(&["bless", "q.nnk"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("blessed q.nnk q1 s (was fail)"), "{}", run.stdout);
+    // The wrong value is replaced; the comment and the passing key, written
+    // with a decimal, are untouched.
+    assert_eq!(s.read("q.nnk"), text.replace("expect s = (3, 3)", "expect s = (2, 2)"));
+}
+
+#[test]
+fn bless_refuses_a_file_with_errors() {
+    let s = Sandbox::new();
+    let text = "problem q1\n  W = kernel 2x2 w\n  X = input 3x3 x\n  find s = shape conv2d(W) on X\n  find t = shape conv2d(Q) on X\n";
+    s.write("q.nnk", text);
+    let run = s.run(&["bless", "q.nnk"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("unknown name `Q`"));
+    assert!(run.stdout.contains("not touched: the file has errors"));
+    assert_eq!(s.read("q.nnk"), text);
+}
+
+#[test]
+fn bless_keeps_crlf_line_endings() {
+    let s = Sandbox::new();
+    let text = "problem q1\r\n  W = kernel 2x2 w\r\n  X = input 3x3 x\r\n  find A = matrix conv2d(W, stride: 3, padding: 1) on X\r\n  find s = shape conv2d(W) on X\r\n";
+    s.write("q.nnk", text);
+    assert_eq!(s.run(&["bless", "q.nnk"]).code, 0);
+    let blessed = s.read("q.nnk");
+    assert!(!blessed.replace("\r\n", "").contains('\n'), "every line break is CRLF:\n{blessed:?}");
+    assert!(blessed.starts_with("problem q1\r\n  W = kernel 2x2 w\r\n"));
+    assert_eq!(s.run(&["check", "q.nnk"]).code, 0);
+}
+
+#[test]
+fn blessed_keys_round_trip_through_bless_again() {
+    let s = Sandbox::new();
+    s.write("q.nnk", NO_KEYS);
+    s.run(&["bless", "q.nnk"]);
+    let once = s.read("q.nnk");
+    let run = s.run(&["bless", "q.nnk"]);
+    assert!(run.stdout.contains("0 key(s) written"));
+    assert_eq!(s.read("q.nnk"), once);
+}
+
+#[test]
+fn no_temporary_file_is_left_behind() {
+    let s = Sandbox::new();
+    s.write("q.nnk", NO_KEYS);
+    s.run(&["bless", "q.nnk"]);
+    let names: Vec<String> = std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["q.nnk".to_string()]);
+}

@@ -1,0 +1,79 @@
+//! Every kind of bad input gets a diagnostic that names the place,
+//! underlines it and says what was expected. Each case's rendered
+//! diagnostics are snapshotted in `tests/snapshots/`; `INSTA_UPDATE=always
+//! cargo test --test diagnostics` rewrites them after a deliberate change.
+
+use nnkey::check::check_source;
+use nnkey::language::SourceFile;
+
+/// Runs a problem file through the pipeline and renders its diagnostics.
+fn diagnose(text: &str) -> String {
+    let report = check_source(SourceFile::new("bad.nnk", text));
+    assert!(!report.diagnostics.is_empty(), "expected diagnostics for:\n{text}");
+    report.diagnostics.iter().map(|d| d.render(&report.source, false)).collect::<Vec<_>>().join("\n")
+}
+
+macro_rules! case {
+    ($name:ident, $text:expr) => {
+        #[test]
+        fn $name() {
+            insta::assert_snapshot!(stringify!($name), diagnose($text));
+        }
+    };
+}
+
+const HEAD: &str = "problem q1 \"t\"\n  W = kernel 2x2 w\n  X = input 3x3 x\n";
+
+fn with(body: &str) -> String {
+    format!("{HEAD}{body}\n")
+}
+
+// Syntax.
+case!(shape_with_a_letter, "problem q1\n  W = kernel 2xw\n");
+case!(unclosed_bracket, &with("  expect A = [[1, 2], [3, 4]"));
+case!(missing_on, &with("  find A = matrix conv2d(W) X"));
+case!(unknown_query, &with("  find A = matrx conv2d(W) on X"));
+case!(missing_equals_in_find, &with("  find A matrix conv2d(W) on X"));
+case!(trailing_text, &with("  find A = matrix conv2d(W) on X now"));
+case!(statement_outside_problem, "W = kernel 2x2 w\nproblem q1\n");
+case!(duplicate_problem, "problem q1\nproblem q1\n");
+case!(unterminated_string, "problem q1 \"no end\n");
+case!(bad_escape, "problem q1\n  answer a = \"a \\q b\"\n");
+case!(not_a_statement, &with("  + 1"));
+case!(
+    several_errors_are_all_reported,
+    "problem q1\n  W = kernel 2xw\n  find A = matrx W\n  X = input 3x3 x\n  expect A = [1, 2\n"
+);
+case!(record_without_colon, &with("  expect A = { W 2 }"));
+case!(duplicate_record_field, &with("  expect A = { W: 2, W: 3 }"));
+
+// Names and shapes.
+case!(unknown_kernel, &with("  find A = matrix conv2d(Q) on X"));
+case!(kernel_used_as_input, &with("  find A = matrix conv2d(W) on W"));
+case!(unknown_operator_with_suggestion, &with("  find A = matrix conv2D(W) on X"));
+case!(unknown_argument_with_suggestion, &with("  find A = matrix conv2d(W, strides: 2) on X"));
+case!(stride_zero, &with("  find A = matrix conv2d(W, stride: 0) on X"));
+case!(fractional_stride, &with("  find A = matrix conv2d(W, stride: 1.5) on X"));
+case!(kernel_larger_than_input, &with("  find A = matrix conv2d(W, dilation: 3) on X"));
+case!(
+    channels_do_not_match,
+    "problem q1\n  W = kernel 4x2x3x3 w\n  X = input 3x8x8 x\n  find A = matrix conv2d(W) on X\n"
+);
+case!(
+    groups_do_not_divide,
+    "problem q1\n  W = kernel 4x1x3x3 w\n  X = input 3x8x8 x\n  find A = matrix conv2d(W, groups: 2) on X\n"
+);
+case!(output_padding_too_large, &with("  find A = matrix conv_transpose2d(W, stride: 2, output_padding: 2) on X"));
+case!(reflect_padding_too_large, &with("  find A = matrix conv2d(W, padding: 3, padding_mode: reflect) on X"));
+case!(same_padding_needs_stride_one, &with("  find A = matrix conv2d(W, stride: 2, padding: same) on X"));
+case!(unknown_padding_mode, &with("  find A = matrix conv2d(W, padding: 1, padding_mode: mirror) on X"));
+case!(kernel_with_three_dimensions, "problem q1\n  W = kernel 2x2x2 w\n");
+case!(duplicate_declaration, &with("  W = kernel 3x3 v"));
+case!(symbol_clashes_with_a_name, "problem q1\n  X = input 3x3 x\n  W = kernel 2x2 X\n");
+case!(ragged_literal_kernel, "problem q1\n  K = kernel [[1, 2], [3]]\n");
+case!(expect_without_find, &with("  find A = matrix conv2d(W) on X\n  expect B = 1"));
+case!(two_keys, &with("  find A = shape conv2d(W) on X\n  expect A = (2, 2)\n  expect A = (2, 2)"));
+case!(key_index_out_of_range, &with("  find A = shape conv2d(W) on X\n  expect A = X[3,0]"));
+case!(key_with_fractional_index, &with("  find A = shape conv2d(W) on X\n  expect A = w[0.5,0]"));
+case!(key_singular_inverse, &with("  find A = shape conv2d(W) on X\n  expect A = [[1, 1], [1, 1]]^-1"));
+case!(key_shape_mismatch_in_arithmetic, &with("  find A = shape conv2d(W) on X\n  expect A = [1, 2] + [1, 2, 3]"));

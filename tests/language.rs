@@ -1,0 +1,124 @@
+//! The problem language: what parses, what it means, and that printed keys
+//! read back to the same value.
+
+use nnkey::algebra::{Notation, Ring};
+use nnkey::language::{parse, parse_expr};
+use nnkey::model::value::{Bare, compare, eval};
+use nnkey::model::{ObjectKind, Query, Value, elaborate};
+use proptest::prelude::*;
+
+fn value(text: &str, ring: &Ring) -> Value {
+    eval(&parse_expr(text).unwrap_or_else(|d| panic!("{text}: {}", d.message)), &Bare(ring)).unwrap()
+}
+
+fn same(a: &str, b: &str) -> bool {
+    let ring = Ring::new();
+    compare(&value(a, &ring), &value(b, &ring), &ring).is_ok()
+}
+
+#[test]
+fn precedence_and_associativity() {
+    assert!(same("2^3^2", "512"));
+    assert!(same("-2^2", "-4"));
+    assert!(same("2^-1", "0.5"));
+    assert!(same("8/2/2", "2"));
+    assert!(same("1 - 2 - 3", "-4"));
+    assert!(same("a b / c", "(a*b)/c"));
+    assert!(same("2 x y", "2*x*y"));
+    assert!(same("(x + 1)(x - 1)", "x^2 - 1"));
+    assert!(same("1e3 + 2.5e-1", "4001/4"));
+    assert!(!same("w[0,1]", "w[1,0]"));
+}
+
+#[test]
+fn matrices_vectors_and_transposes() {
+    assert!(same("[[1, 2], [3, 4]]^T", "[[1, 3], [2, 4]]"));
+    assert!(same("[[1, 2], [3, 4]] [1, 1]", "[3, 7]"));
+    assert!(same("[[2, 0], [0, 4]]^-1", "[[1/2, 0], [0, 1/4]]"));
+    assert!(same("I(2) * 3", "[[3, 0], [0, 3]]"));
+    assert!(same("det([[a, b], [c, d]])", "a d - b c"));
+    assert!(same("[[a]]", "a"), "a 1x1 matrix is its entry");
+}
+
+#[test]
+fn the_design_examples_parse_and_elaborate() {
+    let text = r#"
+# Q1: a strided, padded convolution written as a matrix.
+problem q1 "Stride-3 convolution with zero padding 1"
+  W = kernel 2x2 w            # symbolic entries w[0,0] .. w[1,1]
+  X = input 3x3 x             # symbolic entries x[0,0] .. x[2,2]
+  find A = matrix conv2d(W, stride: 3, padding: 1) on X
+
+problem q3 "Sub-pixel convolution is a transposed convolution"
+  X = input 2x2 x
+  C = kernel 4x1x1x1 c
+  T = kernel 1x1x2x2 t
+  find same = equivalence conv2d(C) on X, conv_transpose2d(T, stride: 2) on X
+"#;
+    let (tree, diagnostics) = parse(text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(tree.problems.len(), 2);
+    let (q1, errors) = elaborate(&tree.problems[0]);
+    assert!(errors.is_empty());
+    assert!(matches!(q1.object("W").unwrap().kind, ObjectKind::Tensor(ref t) if t.shape == vec![2, 2]));
+    let Query::Matrix(conv) = &q1.finds[0].query else { panic!("a matrix query") };
+    assert_eq!(conv.params.stride, (3, 3));
+    assert_eq!(conv.output_shape(), Some([1, 2, 2]));
+}
+
+#[test]
+fn numeric_kernels_and_decimals_are_exact() {
+    let (tree, d) = parse("problem p\n  K = kernel [[0.5, 0.25], [1e-1, -2]]\n");
+    assert!(d.is_empty());
+    let (p, errors) = elaborate(&tree.problems[0]);
+    assert!(errors.is_empty());
+    let ObjectKind::Tensor(t) = &p.object("K").unwrap().kind else { panic!("a tensor") };
+    let printed: Vec<String> =
+        t.entries.iter().map(|e| nnkey::algebra::Print::print(e, &p.ring, Notation::Plain)).collect();
+    assert_eq!(printed, vec!["1/2", "1/4", "1/10", "-2"]);
+}
+
+#[test]
+fn answers_keep_their_prose() {
+    let (tree, d) = parse("problem p\n  answer q13 = \"\"\"\n      First line.\n        Indented.\n  \"\"\"\n");
+    assert!(d.is_empty(), "{d:?}");
+    let (p, _) = elaborate(&tree.problems[0]);
+    assert_eq!(p.answers[0].text, "First line.\n  Indented.");
+}
+
+fn expr_text() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        (-9i64..=9).prop_map(|n| n.to_string()),
+        (1i64..=9, 2i64..=9).prop_map(|(n, d)| format!("{n}/{d}")),
+        prop::sample::select(vec!["a", "b", "w[0,1]", "x[2,2]"]).prop_map(str::to_string),
+    ];
+    leaf.prop_recursive(3, 16, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) + ({b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) * ({b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) - ({b})")),
+            (inner.clone(), 0u32..=2).prop_map(|(a, e)| format!("({a})^{e}")),
+            (inner.clone(), prop::sample::select(vec!["a", "b + 1", "w[0,1]^2 + 1"]))
+                .prop_map(|(a, d)| format!("({a}) / ({d})")),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, .. ProptestConfig::default() })]
+
+    /// What nnkey prints as a key reads back to the same value.
+    #[test]
+    fn printed_values_read_back(entries in prop::collection::vec(expr_text(), 4)) {
+        let ring = Ring::new();
+        let text = format!("[[{}, {}], [{}, {}]]", entries[0], entries[1], entries[2], entries[3]);
+        let v = value(&text, &ring);
+        for column in [0, 13] {
+            let key = v.to_key(&ring, column);
+            let back = value(&key, &ring);
+            prop_assert!(compare(&v, &back, &ring).is_ok(), "{} printed as {}", text, key);
+        }
+        let latex = v.print(&ring, Notation::Latex);
+        prop_assert!(latex.starts_with(r"\begin{bmatrix}"), "{}", latex);
+    }
+}
