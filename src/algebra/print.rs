@@ -73,10 +73,56 @@ pub fn latex_escape(text: &str) -> String {
             }
             '^' => out.push_str("\\textasciicircum{}"),
             '~' => out.push_str("\\textasciitilde{}"),
-            c => out.push(c),
+            '<' => out.push_str("\\textless{}"),
+            '>' => out.push_str("\\textgreater{}"),
+            '|' => out.push_str("\\textbar{}"),
+            c => match unicode_math(c) {
+                Some(m) => {
+                    out.push('$');
+                    out.push_str(m);
+                    out.push('$');
+                }
+                None => out.push(c),
+            },
         }
     }
     out
+}
+
+/// Math symbols that derivation texts use, as LaTeX math.
+fn unicode_math(c: char) -> Option<&'static str> {
+    Some(match c {
+        '×' => "\\times",
+        '−' => "-",
+        '·' => "\\cdot",
+        '⌊' => "\\lfloor",
+        '⌋' => "\\rfloor",
+        '⌈' => "\\lceil",
+        '⌉' => "\\rceil",
+        '≤' => "\\le",
+        '≥' => "\\ge",
+        '≠' => "\\ne",
+        '→' => "\\to",
+        '↦' => "\\mapsto",
+        '∈' => "\\in",
+        '∑' | 'Σ' => "\\Sigma",
+        '∞' => "\\infty",
+        'ᵀ' => "^{T}",
+        '₀' => "_0",
+        '₁' => "_1",
+        '₂' => "_2",
+        '₃' => "_3",
+        '²' => "^2",
+        '³' => "^3",
+        'α' => "\\alpha",
+        'β' => "\\beta",
+        'η' => "\\eta",
+        'λ' => "\\lambda",
+        'σ' => "\\sigma",
+        'π' => "\\pi",
+        'ε' => "\\varepsilon",
+        _ => return None,
+    })
 }
 
 pub fn symbol(sym: &Symbol, notation: Notation) -> String {

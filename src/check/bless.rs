@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 
 use super::{FileReport, Report, Status};
 
+/// Larger matrices are not written into files as keys.
+pub const MAX_KEY_NONZEROS: usize = 20_000;
+
 /// Replace `start..end` of the original text with `text`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Edit {
@@ -57,6 +60,19 @@ pub fn plan(file: &FileReport) -> (Vec<Edit>, Vec<Written>, Vec<String>) {
                 skipped.push(format!(
                     "{} {}: not written, because its numeric cross-check failed",
                     p.problem.id, f.finding.name
+                ));
+                continue;
+            }
+            if let crate::model::Value::Sparse(m) = &f.finding.value
+                && m.nonzeros() > MAX_KEY_NONZEROS
+            {
+                skipped.push(format!(
+                    "{} {}: not written, a {}×{} matrix with {} nonzero entries is too large for a key",
+                    p.problem.id,
+                    f.finding.name,
+                    m.rows(),
+                    m.cols(),
+                    m.nonzeros()
                 ));
                 continue;
             }

@@ -250,8 +250,12 @@ fn steps(conv: &Conv, a: &SparseMatrix<Poly>, ring: &Ring) -> Vec<Step> {
     };
     steps.push(Step::math(
         format!("Output size per dimension: {formula}. The output has {} of {oh}×{ow}.", count(cout, "channel")),
-        format!("{rp}, {cp}"),
-        format!("{rl}, \\quad {cl}"),
+        format!("{rp}\n{cp}"),
+        format!(
+            "\\begin{{aligned}} {} \\\\ {} \\end{{aligned}}",
+            rl.replacen(" = ", " &= ", 1),
+            cl.replacen(" = ", " &= ", 1)
+        ),
     ));
     let explain = match conv.kind {
         ConvKind::Conv2d => {
@@ -410,8 +414,12 @@ pub fn derive_shape(conv: &Conv) -> (Value, Vec<Step>) {
         )),
         Step::math(
             format!("The output has {}; per dimension:", count(c, "channel")),
-            format!("{rp}, {cp}"),
-            format!("{rl}, \\quad {cl}"),
+            format!("{rp}\n{cp}"),
+            format!(
+                "\\begin{{aligned}} {} \\\\ {} \\end{{aligned}}",
+                rl.replacen(" = ", " &= ", 1),
+                cl.replacen(" = ", " &= ", 1)
+            ),
         ),
     ];
     let int = |n: usize| Value::scalar(Q::from(n));

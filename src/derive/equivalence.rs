@@ -694,13 +694,7 @@ pub fn derive(a: &Conv, b: &Conv, ring: &Ring) -> Result<(Value, Vec<Step>), Str
                 .iter()
                 .enumerate()
                 .take(16)
-                .map(|(i, &j)| {
-                    format!(
-                        "{} &= {}",
-                        print::symbol(&idx_symbol("y^{(2)}", sb, j), Notation::Latex),
-                        print::symbol(&idx_symbol("y^{(1)}", sa, i), Notation::Latex)
-                    )
-                })
+                .map(|(i, &j)| format!("{} &= {}", latex_output(2, sb, j), latex_output(1, sa, i)))
                 .collect();
             let more = if corr.rows.len() > 16 { format!(" (first 16 of {})", corr.rows.len()) } else { String::new() };
             steps.push(Step::math(
@@ -720,6 +714,12 @@ pub fn derive(a: &Conv, b: &Conv, ring: &Ring) -> Result<(Value, Vec<Step>), Str
             Ok((value, steps))
         }
     }
+}
+
+/// Output `k` of operator `op` in LaTeX: `y^{(2)}_{(0,1,3)}`.
+fn latex_output(op: usize, shape: [usize; 3], k: usize) -> String {
+    let [_, h, w] = shape;
+    format!("y^{{({op})}}_{{({},{},{})}}", k / (h * w), (k / w) % h, k % w)
 }
 
 fn idx_symbol(name: &str, shape: [usize; 3], k: usize) -> Symbol {

@@ -552,7 +552,10 @@ impl Value {
                     sparse_text(s, ring, notation)
                 }
             }
-            Value::Bool(b) => b.to_string(),
+            Value::Bool(b) => match notation {
+                Notation::Plain => b.to_string(),
+                Notation::Latex => format!("\\text{{{b}}}"),
+            },
             Value::Word(w) => match notation {
                 Notation::Plain => w.clone(),
                 Notation::Latex => format!("\\text{{{w}}}"),
@@ -565,6 +568,11 @@ impl Value {
                 let inner: Vec<String> = items.iter().map(|v| v.print(ring, notation)).collect();
                 match notation {
                     Notation::Plain => format!("[{}]", inner.join(", ")),
+                    // Long lists wrap, two items a line.
+                    Notation::Latex if inner.len() > 3 => {
+                        let lines: Vec<String> = inner.chunks(2).map(|c| c.join(",\\ ")).collect();
+                        format!("\\left[\\begin{{gathered}} {} \\end{{gathered}}\\right]", lines.join(", \\\\ "))
+                    }
                     Notation::Latex => format!("\\left[{}\\right]", inner.join(",\\ ")),
                 }
             }
@@ -578,13 +586,15 @@ impl Value {
                     .map(|(k, v)| match notation {
                         Notation::Plain => format!("{k}: {}", v.print(ring, notation)),
                         Notation::Latex => {
-                            format!("{} = {}", print::latex_name(k), v.print(ring, notation))
+                            format!("\\text{{{}}} &: {}", print::latex_escape(k), v.print(ring, notation))
                         }
                     })
                     .collect();
                 match notation {
                     Notation::Plain => format!("{{ {} }}", inner.join(", ")),
-                    Notation::Latex => inner.join(",\\quad "),
+                    Notation::Latex => {
+                        format!("\\left\\{{ \\begin{{aligned}} {} \\end{{aligned}} \\right.", inner.join(" \\\\ "))
+                    }
                 }
             }
             Value::Maps(a, b) => {

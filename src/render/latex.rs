@@ -10,7 +10,7 @@ use crate::algebra::print::{latex_escape, latex_name};
 use crate::check::Report;
 use crate::model::Value;
 
-use super::{crosscheck_sentence, status_sentence};
+use super::{capitalized, crosscheck_sentence, status_sentence};
 
 /// The widest matrix in the report, for amsmath's column limit.
 fn widest(v: &Value) -> usize {
@@ -73,14 +73,21 @@ pub fn report(report: &Report) -> String {
                     }
                     let _ = writeln!(out, "\\end{{enumerate}}");
                 }
-                let _ = writeln!(
-                    out,
-                    "\\[ {} = {} \\]",
-                    latex_name(&f.finding.name),
-                    f.finding.value.print(ring, Notation::Latex)
-                );
+                match super::too_large(&f.finding.value) {
+                    Some(summary) => {
+                        let _ = writeln!(out, "{} is {}.\n", latex_escape(&f.finding.name), prose(&summary));
+                    }
+                    None => {
+                        let _ = writeln!(
+                            out,
+                            "\\[ {} = {} \\]",
+                            latex_name(&f.finding.name),
+                            f.finding.value.print(ring, Notation::Latex)
+                        );
+                    }
+                }
                 let _ = writeln!(out, "\\emph{{{}.}}\n", prose(&crosscheck_sentence(f)));
-                let _ = writeln!(out, "\\emph{{Key: {}.}}", prose(&status_sentence(f)));
+                let _ = writeln!(out, "\\emph{{{}.}}", prose(&capitalized(&status_sentence(f))));
             }
             for a in &p.problem.answers {
                 let _ = writeln!(out, "\n\\subsubsection*{{{}}}\n{}", latex_escape(&a.name), prose(&a.text));

@@ -25,13 +25,20 @@ pub fn report(report: &Report) -> String {
                     }
                 }
                 let name = crate::algebra::print::latex_name(&f.finding.name);
-                let _ = writeln!(
-                    out,
-                    "\n**Answer:**\n\n$$\n{name} = {}\n$$\n",
-                    f.finding.value.print(ring, Notation::Latex)
-                );
+                match super::too_large(&f.finding.value) {
+                    Some(summary) => {
+                        let _ = writeln!(out, "\n**Answer:** {} is {summary}.\n", f.finding.name);
+                    }
+                    None => {
+                        let _ = writeln!(
+                            out,
+                            "\n**Answer:**\n\n$$\n{name} = {}\n$$\n",
+                            f.finding.value.print(ring, Notation::Latex)
+                        );
+                    }
+                }
                 let _ = writeln!(out, "*{}.*\n", crosscheck_sentence(f));
-                let _ = writeln!(out, "*Key: {}.*\n", status_sentence(f));
+                let _ = writeln!(out, "*{}.*\n", super::capitalized(&status_sentence(f)));
             }
             for a in &p.problem.answers {
                 let _ = writeln!(out, "### {}\n\n{}\n", a.name, a.text);

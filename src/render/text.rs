@@ -41,7 +41,8 @@ pub fn report(report: &Report, color: bool) -> String {
                     }
                 }
                 let lead = format!("    {} = ", f.finding.name);
-                let value = f.finding.value.to_key(&p.problem.ring, lead.chars().count());
+                let value = super::too_large(&f.finding.value)
+                    .unwrap_or_else(|| f.finding.value.to_key(&p.problem.ring, lead.chars().count()));
                 let _ = writeln!(out, "{}{value}", paint(color, "1", &lead));
                 let _ = writeln!(out, "    {}", crosscheck_sentence(f));
                 let key = status_sentence(f);
