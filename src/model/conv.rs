@@ -242,6 +242,9 @@ fn tensor_named<'s>(expr: &Expr, scope: &'s dyn Scope, role: Role) -> Result<(St
             Err(Diagnostic::error(expr.span, format!("`{name}` is a {}, not a {}", t.role.noun(), role.noun()))
                 .with_hint(format!("declare it as `{name} = {} …`", role.noun())))
         }
+        Some(Binding::Object(noun)) => {
+            Err(Diagnostic::error(expr.span, format!("`{name}` is a {noun}, not a {}", role.noun())))
+        }
         Some(Binding::Value(_)) => {
             Err(Diagnostic::error(expr.span, format!("`{name}` is a value, not a {}", role.noun())))
         }
