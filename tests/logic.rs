@@ -179,6 +179,15 @@ fn a_wrong_neuron_fails_naming_its_first_wrong_row() {
         run.stdout
     );
     assert!(run.stdout.contains("q.nnk:9:3"), "{}", run.stdout);
+    // On the threshold counts as firing: with b = -1, row 01 gives exactly 0.
+    s.write("q.nnk", &GATES.replace("b: -1.5", "b: -1"));
+    let run = s.run(&["check", "q.nnk"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("wrong on row 01 (x1 = 0, x2 = 1): w·x + b = 1 - 1 = 0 >= 0 gives 1"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -343,4 +352,29 @@ fn ten_inputs_with_a_default_row() {
 fn parity_of_five_inputs_is_impossible_with_a_checked_proof() {
     let f = (0..32u64).filter(|r| r.count_ones() % 2 == 1).fold(0, |f, r| f | (1 << r));
     assert!(!decided(5, &outputs(5, f)));
+}
+
+/// Runs a problem with one declared XOR table and returns stderr.
+fn query_error(find: &str) -> String {
+    let s = Sandbox::new();
+    s.write("q.nnk", &format!("problem p\n  XOR = truth table (x1, x2) {{ 00: 0, 01: 1, 10: 1, 11: 0 }}\n  {find}\n"));
+    let run = s.run(&["check", "q.nnk"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    run.stderr
+}
+
+#[test]
+fn queries_name_what_is_wrong() {
+    let e = query_error("find n = threshold neuron for XR");
+    assert!(e.contains("unknown truth table `XR`") && e.contains("did you mean `XOR`?"), "{e}");
+    let e = query_error("find n = threshold nueron for XOR");
+    assert!(e.contains("expected `neuron`, `network` or `functions`, found `nueron`"), "{e}");
+    let e = query_error("find n = threshold functions of 6 inputs");
+    assert!(e.contains("nnkey counts threshold functions of at most 5 inputs"), "{e}");
+    let e = query_error("find n = threshold network { step [[1, 1, 1]] + [0] } on XOR");
+    assert!(e.contains("this layer reads the 2 inputs of `XOR`, so each row of its weights needs 2 entries"), "{e}");
+    let e = query_error("find n = threshold network { step [[1, 1], [1, 1]] + [0, 0]; relu [[1, 1]] + [0] } on XOR");
+    assert!(e.contains("the last layer must be a single threshold unit"), "{e}");
+    let e = query_error("find n = threshold network { stp [[1, 1]] + [0] } on XOR");
+    assert!(e.contains("unknown activation `stp`") && e.contains("did you mean `step`?"), "{e}");
 }

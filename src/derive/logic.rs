@@ -27,10 +27,15 @@
 //! checked by [`check_neuron`] or [`check_certificate`], which only
 //! evaluate the inequalities and share nothing with the solver.
 //!
-//! **Small weights.** A neuron shown to a student should have small
-//! integer weights, so when the table is separable nnkey first searches
-//! integer weight vectors by increasing size ([`small_neuron`]) and keeps
-//! the scaled exact solution only when that search would be too long.
+//! **What is shown.** A neuron shown to a student should have small
+//! integer weights, so when the table is separable nnkey searches integer
+//! weight vectors by increasing size ([`small_neuron`]); when that search
+//! would be too long it rounds rescaled copies of the exact solution
+//! ([`rounded_neuron`]), and keeps the exact solution scaled to integers
+//! only when no rounding works. A proof should be short, so when the table
+//! rises with some input in one place and falls with it in another, the
+//! four rows that show it ([`four_row_certificate`]) are shown instead of
+//! the solver's certificate. Whatever is shown is checked again first.
 
 use crate::algebra::print::{self, Notation};
 use crate::algebra::simplex::{Alternative, farkas};
@@ -76,7 +81,8 @@ pub fn neuron_value(neuron: &Neuron, n: usize, row: usize) -> Q {
     (0..n).filter(|&i| input_bit(n, row, i)).fold(neuron.b.clone(), |acc, i| &acc + &neuron.w[i])
 }
 
-/// Checks a neuron on every row, in row order; the first wrong row if any.
+/// Checks a neuron on every row, in row order; the first wrong row if any
+/// (row 0 when the neuron does not have n weights).
 pub fn check_neuron(neuron: &Neuron, n: usize, outputs: &[bool]) -> Result<(), WrongRow> {
     if neuron.w.len() != n {
         return Err(WrongRow { row: 0, value: Q::zero() });
@@ -217,7 +223,7 @@ pub fn small_neuron(n: usize, outputs: &[bool]) -> (Option<Neuron>, i64) {
     loop {
         let count = (2 * size + 1).checked_pow(n as u32).unwrap_or(i64::MAX) as usize;
         if count.saturating_mul(rows).saturating_add(spent) > SEARCH_BUDGET {
-            return (None, size - 1);
+            return (None, (size - 1).max(0));
         }
         spent += count * rows;
         let mut candidates: Vec<Vec<i64>> = Vec::new();
@@ -471,11 +477,11 @@ pub fn proof_steps(cert: &Certificate, table: &TruthTable, name: &str) -> Vec<St
     ));
     // The common point of the two convex hulls.
     let point: Vec<Q> = sum.iter().map(|s| s / &sum_b).collect();
+    let avg = if all_once(&cert.ones) && all_once(&cert.zeros) { "an average" } else { "a weighted average" };
     steps.push(Step::math(
         format!(
-            "Geometrically: dividing by {sum_b}, the same point is an average of rows with output 1 and an average of \
-             rows with output 0, so no hyperplane w·x + b = 0 can have the 1-rows on or above it and the 0-rows strictly \
-             below it."
+            "Geometrically: dividing by {sum_b}, the same point is {avg} of rows with output 1 and {avg} of rows with \
+             output 0, so no hyperplane w·x + b = 0 can have the 1-rows on or above it and the 0-rows strictly below it."
         ),
         q_list(&point, Notation::Plain),
         q_list(&point, Notation::Latex),
