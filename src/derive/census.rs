@@ -33,6 +33,8 @@
 
 use std::collections::HashMap;
 
+use smallvec::SmallVec;
+
 use crate::algebra::Q;
 use crate::model::Value;
 use crate::model::logic::row_text;
@@ -43,18 +45,24 @@ use super::{Step, count};
 /// Up to this many inputs, every function is visited.
 pub const ENUMERATED_INPUTS: usize = 4;
 
+/// Integer weights, inline for up to 5 inputs.
+pub type Weights = SmallVec<[i64; 5]>;
+
+/// A certificate's rows with their multipliers, inline for short ones.
+pub type Rows = SmallVec<[(u32, i64); 4]>;
+
 /// A neuron or a certificate with integer entries, on a function of at
 /// most 5 inputs (rows are bit positions of a `u32`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Witness {
     Neuron {
-        w: Vec<i64>,
+        w: Weights,
         b: i64,
     },
     /// Rows with output 1 and with output 0, with positive multipliers.
     Certificate {
-        ones: Vec<(u32, i64)>,
-        zeros: Vec<(u32, i64)>,
+        ones: Rows,
+        zeros: Rows,
     },
 }
 
@@ -89,8 +97,10 @@ fn rows_of(n: usize) -> usize {
 /// The rows (as a bit mask) where input i (0 = first, the most
 /// significant bit of the row number) is 0.
 fn low_rows(n: usize, i: usize) -> u32 {
-    let p = n - 1 - i;
-    (0..rows_of(n)).filter(|r| (r >> p) & 1 == 0).fold(0, |m, r| m | (1 << r))
+    // Row bit p is 0 on alternating blocks of 2^p rows.
+    const LOW: [u32; 5] = [0x5555_5555, 0x3333_3333, 0x0f0f_0f0f, 0x00ff_00ff, 0x0000_ffff];
+    let all = if rows_of(n) == 32 { u32::MAX } else { (1u32 << rows_of(n)) - 1 };
+    LOW[n - 1 - i] & all
 }
 
 fn output(f: u32, row: usize) -> bool {
@@ -130,7 +140,7 @@ impl Map {
         match w {
             Witness::Neuron { w, b } => {
                 // Σ_i w_i σ(x)_i = Σ_i ±w_i x_{perm[i]} + Σ_{mask_i} w_i.
-                let mut w2 = vec![0; w.len()];
+                let mut w2: Weights = smallvec::smallvec![0; w.len()];
                 let mut b2 = *b;
                 for (i, &wi) in w.iter().enumerate() {
                     if self.mask[i] {
@@ -144,9 +154,8 @@ impl Map {
             }
             Witness::Certificate { ones, zeros } => {
                 // σ⁻¹ is affine, so equal weighted sums stay equal.
-                let carry = |rows: &[(u32, i64)]| -> Vec<(u32, i64)> {
-                    let mut v: Vec<(u32, i64)> =
-                        rows.iter().map(|&(y, m)| (self.inverse[y as usize] as u32, m)).collect();
+                let carry = |rows: &[(u32, i64)]| -> Rows {
+                    let mut v: Rows = rows.iter().map(|&(y, m)| (self.inverse[y as usize] as u32, m)).collect();
                     v.sort_unstable();
                     v
                 };
@@ -168,7 +177,8 @@ pub fn check_witness(n: usize, f: u32, witness: &Witness) -> bool {
                 })
         }
         Witness::Certificate { ones, zeros } => {
-            let mut sums = [vec![0i64; n + 1], vec![0i64; n + 1]];
+            // n ≤ 5: the sums of (x, 1) fit in six entries.
+            let mut sums = [[0i64; 6], [0i64; 6]];
             let mut used = 0u64;
             for (side, rows, want) in [(0, ones, true), (1, zeros, false)] {
                 if rows.is_empty() {
@@ -254,7 +264,7 @@ fn witness_of(n: usize, f: u32) -> Result<Witness, String> {
             Witness::Neuron { w: neuron.w.iter().map(int).collect::<Result<_, _>>()?, b: int(&neuron.b)? }
         }
         Decision::Inseparable(cert) => {
-            let side = |rows: &[(usize, Q)]| -> Result<Vec<(u32, i64)>, String> {
+            let side = |rows: &[(usize, Q)]| -> Result<Rows, String> {
                 rows.iter().map(|(r, m)| Ok((*r as u32, int(m)?))).collect()
             };
             Witness::Certificate { ones: side(&cert.ones)?, zeros: side(&cert.zeros)? }
@@ -294,30 +304,38 @@ fn decide_monotone(n: usize) -> Result<(HashMap<u32, Witness>, usize), String> {
     Ok((decided, classes))
 }
 
-/// For a function that is not unate in some input: the four-row
-/// certificate of fact 1. Otherwise the inputs in which it falls.
-fn unate(n: usize, f: u32) -> Result<Vec<bool>, Witness> {
-    let mut falls = vec![false; n];
-    for (i, fall) in falls.iter_mut().enumerate() {
+/// Whether a function is unate, by fact 1.
+enum Unateness {
+    /// The inputs in which it falls, as bits (bit i for input i).
+    Unate(usize),
+    /// Not unate: the four-row certificate.
+    Not(Witness),
+}
+
+/// Fact 1: a function that rises and falls with the same input is not a
+/// threshold function.
+fn unate(n: usize, f: u32) -> Unateness {
+    let mut falls = 0;
+    for i in 0..n {
         let low = low_rows(n, i);
         let shift = 1 << (n - 1 - i);
         let (lo, hi) = (f & low, (f >> shift) & low);
-        let rise_at = lo ^ (lo | hi); // rows a with f(a) = 0, f(a + e_i) = 1
-        let fall_at = hi ^ (lo | hi); // rows c with f(c) = 1, f(c + e_i) = 0
+        let rise_at = hi & !lo; // rows a with f(a) = 0, f(a + e_i) = 1
+        let fall_at = lo & !hi; // rows c with f(c) = 1, f(c + e_i) = 0
         match (rise_at, fall_at) {
-            (0, 0) | (_, 0) => {}
-            (0, _) => *fall = true,
+            (_, 0) => {}
+            (0, _) => falls |= 1 << i,
             (r, c) => {
                 let (a, c) = (r.trailing_zeros(), c.trailing_zeros());
-                let mut ones = vec![(a + shift as u32, 1), (c, 1)];
-                let mut zeros = vec![(a, 1), (c + shift as u32, 1)];
+                let mut ones: Rows = smallvec::smallvec![(a + shift as u32, 1), (c, 1)];
+                let mut zeros: Rows = smallvec::smallvec![(a, 1), (c + shift as u32, 1)];
                 ones.sort_unstable();
                 zeros.sort_unstable();
-                return Err(Witness::Certificate { ones, zeros });
+                return Unateness::Not(Witness::Certificate { ones, zeros });
             }
         }
     }
-    Ok(falls)
+    Unateness::Unate(falls)
 }
 
 /// The census for n inputs, n ≤ 5.
@@ -351,6 +369,9 @@ pub fn census(n: usize) -> Result<Census, String> {
     if n > ENUMERATED_INPUTS {
         return Ok(census);
     }
+    // The maps negating each set of inputs, indexed by the set as bits.
+    let negations: Vec<Map> =
+        (0..1usize << n).map(|s| Map::new(n, (0..n).collect(), (0..n).map(|i| (s >> i) & 1 == 1).collect())).collect();
     let mut not_unate = 0u64;
     let mut by_ones = vec![0u64; rows_of(n) + 1];
     let mut counted = 0u64;
@@ -358,13 +379,13 @@ pub fn census(n: usize) -> Result<Census, String> {
     for f in 0..functions {
         let f = f as u32;
         let witness = match unate(n, f) {
-            Err(cert) => {
+            Unateness::Not(cert) => {
                 not_unate += 1;
                 cert
             }
-            Ok(falls) => {
+            Unateness::Unate(falls) => {
                 // g(x) = f(x ⊕ s) is monotone, and f(x) = g(x ⊕ s).
-                let map = Map::new(n, (0..n).collect(), falls);
+                let map = &negations[falls];
                 let partner = map.apply(f);
                 let w = monotone.get(&partner).ok_or("a unate function's partner is not monotone")?;
                 map.carry(w)
@@ -498,7 +519,7 @@ mod tests {
         let and = 0b1000;
         let g = map.apply(and);
         assert_eq!(g, 0b0100, "row 10 is the only 1-row");
-        let w = map.carry(&Witness::Neuron { w: vec![1, 1], b: -2 });
+        let w = map.carry(&Witness::Neuron { w: smallvec::smallvec![1, 1], b: -2 });
         assert!(check_witness(2, g, &w), "{w:?}");
     }
 
