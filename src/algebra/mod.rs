@@ -1,6 +1,6 @@
 //! The exact algebra nnkey computes with: rationals, sparse multivariate
 //! polynomials and rational functions over Q, dense and sparse matrices over
-//! them, and their printing.
+//! them, exact linear feasibility (`simplex`), and their printing.
 //!
 //! **Invariants.** No floating point: `f64` appears only in the `eval_f64`
 //! helpers that the numeric cross-check calls. Every value is in a canonical
@@ -14,6 +14,7 @@ pub mod print;
 pub mod ratfunc;
 pub mod rational;
 pub mod ring;
+pub mod simplex;
 pub mod sparse;
 
 pub use gcd::gcd;

@@ -5,8 +5,10 @@
 //! **Invariant.** A finding is exact and complete, or the query is an error
 //! that says why; nothing here guesses or rounds.
 
+pub mod census;
 pub mod conv;
 pub mod equivalence;
+pub mod logic;
 
 use crate::algebra::{Notation, Ring};
 use crate::language::Diagnostic;
@@ -85,6 +87,18 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
             let d = equivalence::derive(a, b, &problem.ring).map_err(at)?;
             ("equivalence", d.0, d.1)
         }
+        Query::ThresholdNeuron(q) => {
+            let d = logic::derive_neuron(q).map_err(at)?;
+            ("threshold neuron", d.0, d.1)
+        }
+        Query::ThresholdNetwork(q) => {
+            let d = logic::derive_network(q, &problem.ring);
+            ("network check", d.0, d.1)
+        }
+        Query::ThresholdCensus(n) => {
+            let d = census::derive(*n).map_err(at)?;
+            ("count", d.0, d.1)
+        }
     };
     Ok(Finding { name: find.name.clone(), kind, value, derivation })
 }
@@ -95,6 +109,8 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
 pub fn judge(problem: &Problem, find: &Find, finding: &Finding, key: &Value) -> Verdict {
     let verdict = match &find.query {
         Query::Equivalence(a, b) => equivalence::judge(a, b, finding, key, &problem.ring),
+        Query::ThresholdNeuron(q) => logic::judge_neuron(q, finding, key, &problem.ring),
+        Query::ThresholdNetwork(q) => logic::judge_network(q, finding, key),
         _ => compare(key, &finding.value, &problem.ring),
     };
     match verdict {

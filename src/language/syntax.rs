@@ -66,6 +66,8 @@ pub enum Declared {
     Literal { kind: Ident, value: Expr },
     /// A plain value: `eta = 1/10`.
     Value(Expr),
+    /// `truth table (x1, x2) { 00: 0, 01: 1, 10: 1, 11: 0 }`.
+    TruthTable(TruthTableSyntax),
 }
 
 /// A shape such as `3x64x64`.
@@ -99,6 +101,12 @@ pub enum QueryKind {
     Shape(Applied),
     /// `equivalence OP on X, OP on X`.
     Equivalence(Applied, Applied),
+    /// `threshold neuron for TABLE`.
+    ThresholdNeuron(Ident),
+    /// `threshold network { step W + b; … } on TABLE`.
+    ThresholdNetwork(NetworkSyntax, Ident),
+    /// `threshold functions of N inputs`: how many there are.
+    ThresholdCensus { inputs: usize, span: Span },
 }
 
 /// `OP on X`: an operator applied to a declared input.
@@ -205,4 +213,44 @@ impl Expr {
             ExprKind::Maps(..) => "a correspondence `a -> b`".into(),
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Logic: truth tables and networks of threshold units
+// ---------------------------------------------------------------------------
+
+/// `truth table (x1, x2) { 00: 0, 01: 1, 10: 1, 11: 0 }`.
+#[derive(Clone, Debug)]
+pub struct TruthTableSyntax {
+    pub inputs: Vec<Ident>,
+    /// The parenthesized input list.
+    pub inputs_span: Span,
+    pub rows: Vec<RowSyntax>,
+    pub span: Span,
+}
+
+/// One row, `01: 1`, or the default row `_: 0` for every row not listed.
+#[derive(Clone, Debug)]
+pub struct RowSyntax {
+    /// The input bits as written, `None` for `_`.
+    pub bits: Option<String>,
+    pub bits_span: Span,
+    pub output: Expr,
+}
+
+/// `{ step W + b; relu W + b; … }`: layers in order, input first.
+#[derive(Clone, Debug)]
+pub struct NetworkSyntax {
+    pub layers: Vec<LayerSyntax>,
+    pub span: Span,
+}
+
+/// `step [[1, 1], [1, 1]] + [-1, -2]`: an activation and an affine map.
+#[derive(Clone, Debug)]
+pub struct LayerSyntax {
+    pub activation: Ident,
+    pub weights: Expr,
+    /// What follows the top-level `+` (a `- c` is kept as `-c`).
+    pub bias: Option<Expr>,
+    pub span: Span,
 }

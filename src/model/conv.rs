@@ -245,6 +245,9 @@ fn tensor_named<'s>(expr: &Expr, scope: &'s dyn Scope, role: Role) -> Result<(St
             Err(Diagnostic::error(expr.span, format!("`{name}` is {}, not {}", t.role.a(), role.a()))
                 .with_hint(format!("declare it as `{name} = {} …`", role.noun())))
         }
+        Some(Binding::Object(noun)) => {
+            Err(Diagnostic::error(expr.span, format!("`{name}` is a {noun}, not {}", role.a())))
+        }
         Some(Binding::Value(_)) => Err(Diagnostic::error(expr.span, format!("`{name}` is a value, not {}", role.a()))),
         None => Err(Diagnostic::error(expr.span, format!("unknown name `{name}`"))
             .with_label("not declared in this problem")

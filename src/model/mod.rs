@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod conv;
+pub mod logic;
 pub mod tensor;
 pub mod value;
 
@@ -31,6 +32,7 @@ pub struct Object {
 pub enum ObjectKind {
     Tensor(Tensor),
     Value(Value),
+    Table(logic::TruthTable),
 }
 
 /// A query, resolved.
@@ -44,6 +46,12 @@ pub enum Query {
     Shape(Conv),
     /// Whether two operators agree up to renaming and reordering.
     Equivalence(Box<Conv>, Box<Conv>),
+    /// A threshold neuron for a truth table, or a proof that none exists.
+    ThresholdNeuron(Box<logic::NeuronQuery>),
+    /// Whether a network of threshold units computes a truth table.
+    ThresholdNetwork(Box<logic::NetworkQuery>),
+    /// How many Boolean functions of this many inputs are threshold functions.
+    ThresholdCensus(usize),
 }
 
 /// `find NAME = QUERY`, with its key if the file has one.
@@ -85,6 +93,9 @@ pub struct Problem {
     pub objects: Vec<Object>,
     pub finds: Vec<Find>,
     pub answers: Vec<Answer>,
+    /// Names whose declarations failed (and were reported): a query that
+    /// uses one is left out without a second error.
+    pub broken: Vec<String>,
 }
 
 impl Problem {
@@ -106,6 +117,7 @@ impl Scope for Problem {
         self.object(name).map(|o| match &o.kind {
             ObjectKind::Tensor(t) => Binding::Tensor(t),
             ObjectKind::Value(v) => Binding::Value(v),
+            ObjectKind::Table(_) => Binding::Object("truth table"),
         })
     }
 }
@@ -121,6 +133,7 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
         objects: Vec::new(),
         finds: Vec::new(),
         answers: Vec::new(),
+        broken: Vec::new(),
     };
     let mut diagnostics = Vec::new();
     // Declarations first, so that a find may come before what it names.
@@ -136,7 +149,10 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
             }
             match declare(l, &problem) {
                 Ok(kind) => problem.objects.push(Object { name: l.name.name.clone(), span: l.name.span, kind }),
-                Err(d) => diagnostics.push(d),
+                Err(d) => {
+                    diagnostics.push(d);
+                    problem.broken.push(l.name.name.clone());
+                }
             }
         }
     }
@@ -159,7 +175,8 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
                         statement_span: f.span,
                         expect: None,
                     }),
-                    Err(d) => diagnostics.push(d),
+                    Err(Some(d)) => diagnostics.push(d),
+                    Err(None) => {}
                 }
             }
             Statement::Answer(a) => {
@@ -210,6 +227,7 @@ fn attach_key(e: &syntax::Expect, syntax: &ProblemSyntax, problem: &mut Problem,
 fn declare(l: &syntax::Let, problem: &Problem) -> Result<ObjectKind, Diagnostic> {
     match &l.value {
         Declared::Value(e) => Ok(ObjectKind::Value(eval(e, problem)?)),
+        Declared::TruthTable(t) => Ok(ObjectKind::Table(logic::table(t, problem)?)),
         Declared::Symbolic { kind, shape, symbol } => {
             let role = role_of(kind)?;
             if !role.ranks().contains(&shape.dims.len()) {
@@ -289,7 +307,10 @@ fn literal(e: &Expr, scope: &dyn Scope) -> Result<(Vec<usize>, Vec<crate::algebr
     }
 }
 
-fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
+/// The query a find asks; `Err(None)` when it uses a declaration whose
+/// error was already reported.
+fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Option<Diagnostic>> {
+    let broken = |name: &syntax::Ident| problem.broken.contains(&name.name);
     match &q.kind {
         QueryKind::Matrix(a) => Ok(Query::Matrix(conv::elaborate(a, problem)?)),
         QueryKind::Affine(a) => Ok(Query::Affine(conv::elaborate(a, problem)?)),
@@ -298,5 +319,11 @@ fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
             let (x, y) = (conv::elaborate(a, problem)?, conv::elaborate(b, problem)?);
             Ok(Query::Equivalence(Box::new(x), Box::new(y)))
         }
+        QueryKind::ThresholdNeuron(t) | QueryKind::ThresholdNetwork(_, t) if broken(t) => Err(None),
+        QueryKind::ThresholdNeuron(t) => Ok(Query::ThresholdNeuron(Box::new(logic::neuron_query(t, problem)?))),
+        QueryKind::ThresholdNetwork(net, t) => {
+            Ok(Query::ThresholdNetwork(Box::new(logic::network_query(net, t, problem)?)))
+        }
+        QueryKind::ThresholdCensus { inputs, span } => Ok(Query::ThresholdCensus(logic::census_query(*inputs, *span)?)),
     }
 }

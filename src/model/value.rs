@@ -64,6 +64,9 @@ impl Scope for Bare<'_> {
 pub enum Binding<'a> {
     Tensor(&'a Tensor),
     Value(&'a Value),
+    /// A declared object that is not a value, such as a truth table: its
+    /// noun, for messages.
+    Object(&'static str),
 }
 
 type EvalResult = Result<Value, Diagnostic>;
@@ -197,6 +200,10 @@ pub fn eval(expr: &Expr, env: &dyn Scope) -> EvalResult {
 fn binding_value(b: Binding, expr: &Expr) -> EvalResult {
     match b {
         Binding::Value(v) => Ok(v.clone()),
+        Binding::Object(noun) => Err(Diagnostic::error(
+            expr.span,
+            format!("`{}` is a {noun}, which cannot be used in an expression", expr.as_name().unwrap_or("this")),
+        )),
         Binding::Tensor(t) => t.to_value().ok_or_else(|| {
             Diagnostic::error(
                 expr.span,

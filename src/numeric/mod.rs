@@ -7,6 +7,7 @@
 //! only agree by being right. Floating point lives here and nowhere else.
 
 pub mod conv;
+pub mod logic;
 pub mod rng;
 
 use crate::derive::{CrossCheck, Finding};
@@ -30,6 +31,9 @@ pub fn crosscheck(problem: &Problem, find: &Find, finding: &Finding) -> CrossChe
         },
         (Query::Shape(c), v) => conv::check_shape(c, v, ring, seed),
         (Query::Equivalence(a, b), v) => conv::check_equivalence(a, b, v, ring, seed),
+        (Query::ThresholdNeuron(q), v) => logic::check_neuron(q, v, seed),
+        (Query::ThresholdNetwork(q), v) => logic::check_network(q, v),
+        (Query::ThresholdCensus(n), v) => logic::check_census(*n, v),
         _ => unexpected(finding),
     }
 }

@@ -13,6 +13,7 @@
 mod conv;
 mod expr;
 mod lex;
+mod logic;
 
 use nom::Err;
 
@@ -64,7 +65,8 @@ pub(super) struct DeclarationForm {
 
 /// Every declaration form, tried in order before a plain value. A family
 /// adds its forms here.
-const DECLARATION_FORMS: &[DeclarationForm] = &[DeclarationForm { parse: tensor_declaration }];
+const DECLARATION_FORMS: &[DeclarationForm] =
+    &[DeclarationForm { parse: tensor_declaration }, DeclarationForm { parse: logic::truth_table }];
 
 /// A declaration: `W = kernel 2x2 w`, `K = kernel [[1, 2], [3, 4]]`,
 /// `eta = 1/10`.
@@ -114,7 +116,7 @@ pub(super) struct QueryForm {
 }
 
 /// Every query form, tried in order. A family adds its forms here.
-const QUERY_FORMS: &[&[QueryForm]] = &[conv::QUERIES];
+const QUERY_FORMS: &[&[QueryForm]] = &[conv::QUERIES, logic::QUERIES];
 
 /// A query, after `find NAME =`.
 fn query(i: In) -> PResult<Query> {
