@@ -7,6 +7,8 @@
 
 pub mod conv;
 pub mod equivalence;
+pub mod piece;
+pub mod pieces;
 
 use crate::algebra::{Notation, Ring};
 use crate::language::Diagnostic;
@@ -85,6 +87,14 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
             let d = equivalence::derive(a, b, &problem.ring).map_err(at)?;
             ("equivalence", d.0, d.1)
         }
+        Query::LinearPiece(q) => {
+            let d = piece::derive(q, &problem.ring).map_err(at)?;
+            ("linear piece", d.0, d.1)
+        }
+        Query::Pieces(q) => {
+            let d = pieces::derive(q, &problem.ring).map_err(at)?;
+            ("linear pieces", d.0, d.1)
+        }
     };
     Ok(Finding { name: find.name.clone(), kind, value, derivation })
 }
@@ -95,6 +105,7 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
 pub fn judge(problem: &Problem, find: &Find, finding: &Finding, key: &Value) -> Verdict {
     let verdict = match &find.query {
         Query::Equivalence(a, b) => equivalence::judge(a, b, finding, key, &problem.ring),
+        Query::LinearPiece(_) => piece::judge(finding, key, &problem.ring),
         _ => compare(key, &finding.value, &problem.ring),
     };
     match verdict {

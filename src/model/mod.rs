@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod conv;
+pub mod network;
 pub mod tensor;
 pub mod value;
 
@@ -16,6 +17,7 @@ use crate::language::syntax::{self, Declared, Expr, ProblemSyntax, QueryKind, St
 use crate::language::{Diagnostic, Span};
 
 pub use conv::{Conv, ConvKind, ConvParams, Layout, Padding, PaddingMode};
+pub use network::{Activation, Concrete, Layer, Network, PieceQuery, PiecesQuery};
 pub use tensor::{Role, Tensor};
 pub use value::{Binding, Scope, Value, compare, eval};
 
@@ -31,6 +33,7 @@ pub struct Object {
 pub enum ObjectKind {
     Tensor(Tensor),
     Value(Value),
+    Network(Network),
 }
 
 /// A query, resolved.
@@ -44,6 +47,10 @@ pub enum Query {
     Shape(Conv),
     /// Whether two operators agree up to renaming and reordering.
     Equivalence(Box<Conv>, Box<Conv>),
+    /// The affine piece of a network at a point.
+    LinearPiece(Box<PieceQuery>),
+    /// Every affine piece of a network of one input.
+    Pieces(Box<PiecesQuery>),
 }
 
 /// `find NAME = QUERY`, with its key if the file has one.
@@ -106,6 +113,7 @@ impl Scope for Problem {
         self.object(name).map(|o| match &o.kind {
             ObjectKind::Tensor(t) => Binding::Tensor(t),
             ObjectKind::Value(v) => Binding::Value(v),
+            ObjectKind::Network(n) => Binding::Network(n),
         })
     }
 }
@@ -123,6 +131,9 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
         answers: Vec::new(),
     };
     let mut diagnostics = Vec::new();
+    // Names whose declaration failed: a query that names one is not
+    // reported again, the declaration's error already says what is wrong.
+    let mut failed: Vec<&str> = Vec::new();
     // Declarations first, so that a find may come before what it names.
     for s in &syntax.statements {
         if let Statement::Let(l) = s {
@@ -136,7 +147,10 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
             }
             match declare(l, &problem) {
                 Ok(kind) => problem.objects.push(Object { name: l.name.name.clone(), span: l.name.span, kind }),
-                Err(d) => diagnostics.push(d),
+                Err(d) => {
+                    failed.push(&l.name.name);
+                    diagnostics.push(d);
+                }
             }
         }
     }
@@ -159,6 +173,7 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
                         statement_span: f.span,
                         expect: None,
                     }),
+                    Err(_) if mentions(&f.query, &failed) => {}
                     Err(d) => diagnostics.push(d),
                 }
             }
@@ -174,6 +189,30 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
         }
     }
     (problem, diagnostics)
+}
+
+/// Whether a query names one of `names`.
+fn mentions(q: &syntax::Query, names: &[&str]) -> bool {
+    fn in_expr(e: &Expr, names: &[&str]) -> bool {
+        use syntax::ExprKind as K;
+        match &e.kind {
+            K::Name(n) => names.contains(&n.as_str()),
+            K::Number(_) | K::Str(_) => false,
+            K::Neg(a) => in_expr(a, names),
+            K::Binary(_, a, b) | K::Maps(a, b) => in_expr(a, names) || in_expr(b, names),
+            K::Index(a, items) => in_expr(a, names) || items.iter().any(|i| in_expr(i, names)),
+            K::Call(a, args) => in_expr(a, names) || args.iter().any(|x| in_expr(&x.value, names)),
+            K::List(items) | K::Tuple(items) => items.iter().any(|i| in_expr(i, names)),
+            K::Record(fields) => fields.iter().any(|f| in_expr(&f.value, names)),
+        }
+    }
+    let applied = |a: &syntax::Applied| in_expr(&a.op, names) || in_expr(&a.input, names);
+    match &q.kind {
+        QueryKind::Matrix(a) | QueryKind::Affine(a) | QueryKind::Shape(a) => applied(a),
+        QueryKind::Equivalence(a, b) => applied(a) || applied(b),
+        QueryKind::LinearPiece { network, point, .. } => in_expr(network, names) || in_expr(point, names),
+        QueryKind::Pieces { network } => in_expr(network, names),
+    }
 }
 
 fn attach_key(e: &syntax::Expect, syntax: &ProblemSyntax, problem: &mut Problem, diagnostics: &mut Vec<Diagnostic>) {
@@ -210,6 +249,7 @@ fn attach_key(e: &syntax::Expect, syntax: &ProblemSyntax, problem: &mut Problem,
 fn declare(l: &syntax::Let, problem: &Problem) -> Result<ObjectKind, Diagnostic> {
     match &l.value {
         Declared::Value(e) => Ok(ObjectKind::Value(eval(e, problem)?)),
+        Declared::Network(n) => Ok(ObjectKind::Network(network::elaborate(&l.name, n, problem)?)),
         Declared::Symbolic { kind, shape, symbol } => {
             let role = role_of(kind)?;
             if !role.ranks().contains(&shape.dims.len()) {
@@ -297,6 +337,12 @@ fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
         QueryKind::Equivalence(a, b) => {
             let (x, y) = (conv::elaborate(a, problem)?, conv::elaborate(b, problem)?);
             Ok(Query::Equivalence(Box::new(x), Box::new(y)))
+        }
+        QueryKind::LinearPiece { network, input, point } => {
+            Ok(Query::LinearPiece(Box::new(network::elaborate_piece(network, input, point, q.span, problem)?)))
+        }
+        QueryKind::Pieces { network } => {
+            Ok(Query::Pieces(Box::new(network::elaborate_pieces(network, q.span, problem)?)))
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::algebra::{Matrix, Poly, Q, RatFunc, Ring, SparseBuilder, SparseMatrix
 use crate::language::Diagnostic;
 use crate::language::syntax::{BinOp, Expr, ExprKind};
 
+use super::network::Network;
 use super::tensor::Tensor;
 
 /// A value of the problem language.
@@ -64,6 +65,7 @@ impl Scope for Bare<'_> {
 pub enum Binding<'a> {
     Tensor(&'a Tensor),
     Value(&'a Value),
+    Network(&'a Network),
 }
 
 type EvalResult = Result<Value, Diagnostic>;
@@ -197,6 +199,9 @@ pub fn eval(expr: &Expr, env: &dyn Scope) -> EvalResult {
 fn binding_value(b: Binding, expr: &Expr) -> EvalResult {
     match b {
         Binding::Value(v) => Ok(v.clone()),
+        Binding::Network(n) => Err(Diagnostic::error(expr.span, format!("`{}` is a network and has no value", n.name))
+            .with_label("not a number, vector or matrix")
+            .with_hint(format!("ask about it in a query: `find p = linear piece of {} at {} = 1`", n.name, n.input))),
         Binding::Tensor(t) => t.to_value().ok_or_else(|| {
             Diagnostic::error(
                 expr.span,

@@ -13,6 +13,7 @@
 mod conv;
 mod expr;
 mod lex;
+mod network;
 
 use nom::Err;
 
@@ -64,13 +65,14 @@ pub(super) struct DeclarationForm {
 
 /// Every declaration form, tried in order before a plain value. A family
 /// adds its forms here.
-const DECLARATION_FORMS: &[DeclarationForm] = &[DeclarationForm { parse: tensor_declaration }];
+const DECLARATION_FORMS: &[&[DeclarationForm]] =
+    &[&[DeclarationForm { parse: tensor_declaration }], network::DECLARATIONS];
 
 /// A declaration: `W = kernel 2x2 w`, `K = kernel [[1, 2], [3, 4]]`,
 /// `eta = 1/10`.
 fn let_statement(i: In) -> PResult<Let> {
     let (rest, name) = name_equals(i)?;
-    for form in DECLARATION_FORMS {
+    for form in DECLARATION_FORMS.iter().flat_map(|f| f.iter()) {
         match (form.parse)(rest) {
             Err(Err::Error(e)) if e.at == off(rest) => continue,
             Err(e) => return Err(e),
@@ -114,7 +116,7 @@ pub(super) struct QueryForm {
 }
 
 /// Every query form, tried in order. A family adds its forms here.
-const QUERY_FORMS: &[&[QueryForm]] = &[conv::QUERIES];
+const QUERY_FORMS: &[&[QueryForm]] = &[conv::QUERIES, network::QUERIES];
 
 /// A query, after `find NAME =`.
 fn query(i: In) -> PResult<Query> {
