@@ -431,3 +431,23 @@ fn large_networks_summarize_their_derivation() {
     let Value::Record(fields) = &p.finding.value else { panic!("a record") };
     assert!(!fields.is_empty());
 }
+
+#[test]
+fn too_many_pieces_is_an_error_not_a_hang() {
+    // The tent map iterated 20 times has 2^20 pieces.
+    let text = "problem e\n  t = network (x: 1) repeat 20 { dense 2 + -1; abs }\n  find all = pieces of t\n";
+    let e = first_error(text);
+    assert!(e.contains("too many linear pieces to list"), "{e}");
+}
+
+#[test]
+fn weights_may_be_declared_matrices_and_vectors() {
+    let text = "problem q
+  W1 = matrix [[0.5], [0.5]]
+  b1 = vector [0, 1]
+  h = network (x: 1) { dense W1 + b1; relu; dense [[1, 1], [1, 1]]; relu; dense [[1, 1]] + 1 }
+  find all = pieces of h
+";
+    let r = check(text);
+    assert_eq!(derived(&r, "all"), "{ breakpoints: [-2, 0], pieces: [1, x + 3, 2*x + 3] }");
+}

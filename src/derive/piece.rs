@@ -6,21 +6,30 @@
 //! activation has a sign; on the region around the point each unit keeps
 //! it, so the activation multiplies the unit by a fixed slope and the
 //! whole network is one affine map there: W is the product of the weights
-//! and the slopes, b collects the biases.
+//! and the slopes, b collects the biases. Symbolic weights are followed as
+//! long as every sign that matters is a number; otherwise the derivation
+//! is an error that names the unit.
 //!
 //! **Kinks.** When a bending unit is exactly 0 at the point, the point
 //! lies on a boundary between regions. The pieces around it are found by
-//! perturbing the point lexicographically: a tied unit takes the sign of
-//! its derivative along the first of a list of directions in which that
-//! derivative is not 0 (and a unit whose derivative is 0 along all of them
-//! is constantly 0 nearby, so its slope does not matter). For one input
-//! the directions −1 and +1 give the pieces on the left and on the right,
-//! which settle differentiability exactly. For several inputs, when every
-//! tied unit sits in one layer, the network near the point is a linear map
-//! plus Σ C_H |n_H·(x − x₀)| over the hyperplanes H of the tied units, and
-//! it is differentiable exactly when every C_H is 0; otherwise nnkey
-//! compares the pieces of the 2^d lexicographic orthants, and says so when
-//! that cannot decide.
+//! perturbing the point lexicographically ([`walk`] with directions): a
+//! tied unit takes the sign of its derivative along the first direction in
+//! which that derivative is not 0, and a unit whose derivative is 0 along
+//! all of them is constantly 0 nearby, so its slope does not matter.
+//! Whether the network is differentiable is then decided exactly:
+//!
+//! - one input: the directions −1 and +1 give the pieces on the left and
+//!   on the right; it is differentiable when they agree;
+//! - every tied unit in one layer (any number of inputs): near the point
+//!   the network is a linear map plus Σ C_H |n_H·(x − x₀)| over the
+//!   hyperplanes H of the tied units, and it is differentiable exactly when
+//!   every C_H is 0 (the functions |n_H·v| of distinct hyperplanes are
+//!   independent modulo linear maps);
+//! - two inputs, ties in several layers: a sweep of the directions around
+//!   the point splits the circle into cones of single regions;
+//! - more inputs, ties in several layers: the 2^d lexicographic orthants
+//!   are compared (d ≤ 6); two that differ prove a kink, and if all agree
+//!   nnkey says it cannot decide.
 
 use crate::algebra::print::{self, Notation};
 use crate::algebra::{Matrix, Poly, Print, Q, RatFunc, Ring, Symbol};
@@ -31,7 +40,9 @@ use super::{Finding, Step};
 /// Vectors are shown entry by entry up to this many units.
 const SHOWN_UNITS: usize = 16;
 /// Largest input dimension for the orthant comparison (2^d walks).
-const MAX_ORTHANT_DIM: usize = 10;
+const MAX_ORTHANT_DIM: usize = 6;
+/// Most cones the sweep around a point of two inputs goes through.
+const MAX_CONES: usize = 100_000;
 
 fn zero() -> RatFunc {
     RatFunc::zero()
@@ -437,6 +448,12 @@ fn sweep(
                         next.push((pair[0].clone(), pair[1].clone(), scaled));
                     }
                 }
+                if next.len() > MAX_CONES {
+                    return Err(format!(
+                        "{tied_text} are 0 at the point; sweeping the directions around it splits them into more \
+                         than {MAX_CONES} cones, and nnkey stops"
+                    ));
+                }
                 sectors = next;
             }
         }
@@ -703,7 +720,7 @@ fn layer_steps(net: &Concrete, w: &Walk, x0: &[RatFunc], p: &Printer, maps: bool
             if maps && shown && small_input {
                 let v = as_map(&wl.m, &wl.c, &p.xs);
                 plain.push_str(&format!("\nnear the point, as a map of {}: {name} = {}", p.input, p.plain(&v)));
-                latex.push_str(&format!(" \\quad {lname} = {}", p.latex(&v)));
+                latex.push_str(&format!(" \\quad \\text{{near the point: }} {lname} = {}", p.latex(&v)));
             }
         };
         match layer {
@@ -726,7 +743,7 @@ fn layer_steps(net: &Concrete, w: &Walk, x0: &[RatFunc], p: &Printer, maps: bool
                             format!(
                                 "{lname} = W^{{({k})}} {linp} + b^{{({k})}} = {} {} + {} = {}",
                                 p.latex(&wv),
-                                p.latex(&before),
+                                latex_factor(&p.latex(&before)),
                                 p.latex(&bv),
                                 p.latex(&v)
                             ),
@@ -800,7 +817,16 @@ fn point_text(x0: &[RatFunc], p: &Printer) -> (String, String) {
 
 /// A value as a factor: `(-1)` rather than `-1` after `W·`.
 fn factor(t: &str) -> String {
-    if !t.starts_with('[') && (t.starts_with('-') || t.contains(' ')) { format!("({t})") } else { t.to_string() }
+    if t.starts_with('[') || t.chars().all(|c| c.is_ascii_digit()) { t.to_string() } else { format!("({t})") }
+}
+
+/// The same in LaTeX: `\left(-2\right)`.
+fn latex_factor(t: &str) -> String {
+    if t.starts_with("\\begin") || t.chars().all(|c| c.is_ascii_digit()) {
+        t.to_string()
+    } else {
+        format!("\\left({t}\\right)")
+    }
 }
 
 /// A weight in the plain notation, always as rows: `[[1/2], [1/2]]` (a
@@ -831,7 +857,13 @@ fn piece_steps(net: &Concrete, w: &Walk, x0: &[RatFunc], hname: &str, p: &Printe
             p.plain(&out)
         ),
         format!("W = {}, b = {}", p.plain(&wv), p.plain(&bv)),
-        format!("W = {},\\quad b = {},\\quad W {xl} + b = {} = {lh}({xl})", p.latex(&wv), p.latex(&bv), p.latex(&out)),
+        format!(
+            "W = {},\\quad b = {},\\quad W {} + b = {} = {lh}({xl})",
+            p.latex(&wv),
+            p.latex(&bv),
+            latex_factor(&xl),
+            p.latex(&out)
+        ),
     )];
     let (gtext, gp, gl) = if wm.rows() == 1 && wm.cols() == 1 {
         (

@@ -28,6 +28,19 @@ use crate::model::{Concrete, Layer, PiecesQuery, Value};
 
 use super::Step;
 
+/// Most intervals the enumeration goes through before it stops.
+const MAX_INTERVALS: usize = 100_000;
+/// Most (interval, unit) values it holds at once, which bounds memory.
+const MAX_CELLS: usize = 1 << 22;
+
+/// Why the kernel stopped.
+enum Stop {
+    /// An `i128` would overflow: run again with big integers.
+    Overflow,
+    /// Too many intervals, at the layer with this position.
+    TooMany(usize),
+}
+
 /// Interval tables are shown in the derivation up to this many rows.
 const SHOWN_ROWS: usize = 12;
 /// …and up to this many units per row.
@@ -192,6 +205,7 @@ struct Raw<N> {
 
 fn dense<N: ExactInt>(st: State<N>, w: &[N], b: &[N], rows: usize, cols: usize, scale: &N) -> Option<State<N>> {
     let n = st.intervals();
+    debug_assert!(n * rows <= MAX_CELLS, "checked by the caller");
     let bd: Vec<N> = b.iter().map(|x| x.mul(&st.den)).collect::<Option<_>>()?;
     let mut s = Vec::with_capacity(n * rows);
     let mut c = Vec::with_capacity(n * rows);
@@ -222,7 +236,13 @@ fn dense<N: ExactInt>(st: State<N>, w: &[N], b: &[N], rows: usize, cols: usize, 
 
 /// Applies a bending activation: splits every interval where a unit
 /// crosses 0 and gives each unit the slope of its side.
-fn kink<N: ExactInt>(st: State<N>, num: &N, den: &N, position: usize, detail: bool) -> Option<(State<N>, LayerTrace)> {
+fn kink<N: ExactInt>(
+    st: State<N>,
+    num: &N,
+    den: &N,
+    position: usize,
+    detail: bool,
+) -> Result<(State<N>, LayerTrace), Stop> {
     let w = st.width;
     let n = st.intervals();
     let mut breaks = Vec::with_capacity(st.breaks.len() + w);
@@ -248,7 +268,10 @@ fn kink<N: ExactInt>(st: State<N>, num: &N, den: &N, position: usize, detail: bo
             // The unit's sign at the ends of the interval (at −∞ and +∞ the
             // sign of the slope decides); the root is computed only when
             // the sign changes strictly inside.
-            let at = |e: &Frac<N>| -> Option<i32> { Some(sj.mul(&e.num)?.add(&cj.mul(&e.den)?)?.signum()) };
+            let at = |e: &Frac<N>| -> Result<i32, Stop> {
+                let v = sj.mul(&e.num).and_then(|a| a.add(&cj.mul(&e.den)?));
+                v.map(|v| v.signum()).ok_or(Stop::Overflow)
+            };
             let left = match lo {
                 None => -sj.signum(),
                 Some(l) => at(l)?,
@@ -259,7 +282,7 @@ fn kink<N: ExactInt>(st: State<N>, num: &N, den: &N, position: usize, detail: bo
             };
             *side_j = if left == 0 { sj.signum() } else { left };
             if left != 0 && right != 0 && left != right {
-                roots.push((Frac::new(&cj.neg()?, sj)?, j));
+                roots.push((cj.neg().and_then(|c| Frac::new(&c, sj)).ok_or(Stop::Overflow)?, j));
             }
         }
         let overflow = Cell::new(false);
@@ -270,7 +293,10 @@ fn kink<N: ExactInt>(st: State<N>, num: &N, den: &N, position: usize, detail: bo
             })
         });
         if overflow.get() {
-            return None;
+            return Err(Stop::Overflow);
+        }
+        if breaks.len() + roots.len() >= MAX_INTERVALS || (breaks.len() + roots.len() + n) * w > MAX_CELLS {
+            return Err(Stop::TooMany(position));
         }
         if let Some(d) = details.as_mut() {
             let units = si.iter().zip(ci).map(|(sj, cj)| (unit_q(sj), unit_q(cj))).collect();
@@ -300,7 +326,7 @@ fn kink<N: ExactInt>(st: State<N>, num: &N, den: &N, position: usize, detail: bo
             }
             Some(())
         };
-        emit(&side, &mut s, &mut c)?;
+        emit(&side, &mut s, &mut c).ok_or(Stop::Overflow)?;
         let mut k = 0;
         while k < roots.len() {
             let at = roots[k].0.clone();
@@ -310,20 +336,30 @@ fn kink<N: ExactInt>(st: State<N>, num: &N, den: &N, position: usize, detail: bo
                 k += 1;
             }
             breaks.push(at);
-            emit(&side, &mut s, &mut c)?;
+            emit(&side, &mut s, &mut c).ok_or(Stop::Overflow)?;
         }
     }
     let trace =
         LayerTrace { position, width: w, intervals_before: n, intervals_after: breaks.len() + 1, detail: details };
-    Some((State { width: w, den: st.den.mul(den)?, breaks, s, c }, trace))
+    Ok((State { width: w, den: st.den.mul(den).ok_or(Stop::Overflow)?, breaks, s, c }, trace))
 }
 
-fn run<N: ExactInt>(layers: &[KLayer<N>], detail_width: usize) -> Option<Raw<N>> {
+fn run<N: ExactInt>(layers: &[KLayer<N>], detail_width: usize) -> Result<Raw<N>, Stop> {
     let mut st = State { width: 1, den: N::one(), breaks: Vec::new(), s: vec![N::one()], c: vec![N::zero()] };
     let mut traces = Vec::new();
-    for l in layers {
+    for (k, l) in layers.iter().enumerate() {
         st = match l {
-            KLayer::Dense { w, b, rows, cols, scale } => dense(st, w, b, *rows, *cols, scale)?,
+            KLayer::Dense { w, b, rows, cols, scale } => {
+                if st.intervals() * rows > MAX_CELLS {
+                    // The next bending layer's position, for the message.
+                    let at = layers[k..].iter().find_map(|l| match l {
+                        KLayer::Kink { position, .. } => Some(*position),
+                        KLayer::Dense { .. } => None,
+                    });
+                    return Err(Stop::TooMany(at.unwrap_or(0)));
+                }
+                dense(st, w, b, *rows, *cols, scale).ok_or(Stop::Overflow)?
+            }
             KLayer::Kink { num, den, position } => {
                 let detail = st.intervals() <= SHOWN_ROWS && st.width <= detail_width;
                 let (next, trace) = kink(st, num, den, *position, detail)?;
@@ -332,7 +368,7 @@ fn run<N: ExactInt>(layers: &[KLayer<N>], detail_width: usize) -> Option<Raw<N>>
             }
         };
     }
-    Some(Raw { state: st, traces })
+    Ok(Raw { state: st, traces })
 }
 
 /// Merges adjacent intervals with the same map, converts to rationals and
@@ -382,12 +418,27 @@ pub fn pieces(net: &Concrete) -> Result<Pieces, String> {
         return Err(format!("the network has {} inputs; pieces are listed for one input", net.input_dim));
     }
     let layers = rational_layers(net)?;
-    if let Some(raw) = kernel_layers::<i128>(&layers).and_then(|k| run(&k, SHOWN_UNITS)) {
-        return finish(raw, false);
+    let too_many = |position: usize| {
+        format!(
+            "the network has too many linear pieces to list: by layer {} ({}) there are more than {MAX_INTERVALS} \
+             intervals (or more than {MAX_CELLS} unit values to hold); nnkey stops rather than list them",
+            position + 1,
+            activation_word(net, position)
+        )
+    };
+    if let Some(k) = kernel_layers::<i128>(&layers) {
+        match run(&k, SHOWN_UNITS) {
+            Ok(raw) => return finish(raw, false),
+            Err(Stop::TooMany(p)) => return Err(too_many(p)),
+            Err(Stop::Overflow) => {}
+        }
     }
     let k = kernel_layers::<BigInt>(&layers).ok_or("the weights do not convert to integers")?;
-    let raw = run(&k, SHOWN_UNITS).ok_or("big integers cannot overflow")?;
-    finish(raw, true)
+    match run(&k, SHOWN_UNITS) {
+        Ok(raw) => finish(raw, true),
+        Err(Stop::TooMany(p)) => Err(too_many(p)),
+        Err(Stop::Overflow) => Err("internal: big integers overflowed".into()),
+    }
 }
 
 // ---------------------------------------------------------------------------

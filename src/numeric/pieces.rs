@@ -227,8 +227,17 @@ pub fn check_piece(q: &PieceQuery, v: &Value, ring: &Ring, seed: u64) -> CrossCh
         if sampled == 0 {
             t.notes.push("no nearby point shares the point's activation pattern".into());
         }
-        let eps = 1e-6 * size;
         for k in 0..d {
+            // A step that stays in the point's region (beside a tie, every
+            // neighbouring region has this piece).
+            let mut eps = 1e-6 * size;
+            while !tied && eps > 1e-10 * size {
+                let e = unit(d, k) * eps;
+                if net.run(&(&x0 + &e)).1 == pattern && net.run(&(&x0 - &e)).1 == pattern {
+                    break;
+                }
+                eps /= 10.0;
+            }
             let e = unit(d, k) * eps;
             let fd = (net.eval(&(&x0 + &e)) - net.eval(&(&x0 - &e))) / (2.0 * eps);
             t.difference(&fd, &piece.w.column(k).to_owned());
