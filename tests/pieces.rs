@@ -451,3 +451,37 @@ fn weights_may_be_declared_matrices_and_vectors() {
     let r = check(text);
     assert_eq!(derived(&r, "all"), "{ breakpoints: [-2, 0], pieces: [1, x + 3, 2*x + 3] }");
 }
+
+#[test]
+fn the_numeric_check_catches_wrong_pieces() {
+    use nnkey::language::parse_expr;
+    use nnkey::model::{Query, eval};
+    use nnkey::numeric::pieces::{check_piece, check_pieces};
+    let text = format!("problem q\n{SEED}  find p = linear piece of h at x = 1\n  find all = pieces of h\n");
+    let (syntax, _) = parse(&text);
+    let (problem, errors) = elaborate(&syntax.problems[0]);
+    assert!(errors.is_empty());
+    let value = |s: &str| eval(&parse_expr(s).unwrap(), &problem).unwrap();
+    let (Query::LinearPiece(p), Query::Pieces(all)) = (&problem.finds[0].query, &problem.finds[1].query) else {
+        panic!("the two queries")
+    };
+    let ring = &problem.ring;
+    assert!(check_piece(p, &value("{ W: 2, b: 3, gradient: 2 }"), ring, 1).passed);
+    assert!(!check_piece(p, &value("{ W: 2, b: 4, gradient: 2 }"), ring, 1).passed);
+    assert!(!check_piece(p, &value("{ W: 1, b: 4, gradient: 1 }"), ring, 1).passed);
+    // A kink claimed where the network is smooth, and the wrong sides.
+    assert!(!check_piece(p, &value("{ gradient: undefined }"), ring, 1).passed);
+    assert!(
+        !check_piece(p, &value("{ gradient: undefined, left: { W: 1, b: 3 }, right: { W: 2, b: 3 } }"), ring, 1).passed
+    );
+    let right = "{ breakpoints: [-2, 0], pieces: [1, x + 3, 2*x + 3] }";
+    assert!(check_pieces(all, &value(right), ring, 1).passed);
+    for wrong in [
+        "{ breakpoints: [-2, 1], pieces: [1, x + 3, 2*x + 3] }",
+        "{ breakpoints: [0], pieces: [x + 3, 2*x + 3] }",
+        "{ breakpoints: [-2, -1, 0], pieces: [1, x + 3, x + 3, 2*x + 3] }",
+        "{ breakpoints: [-2, 0], pieces: [1, x + 3, 2*x + 4] }",
+    ] {
+        assert!(!check_pieces(all, &value(wrong), ring, 1).passed, "{wrong}");
+    }
+}
