@@ -391,7 +391,14 @@ fn json_gives_the_piece_as_an_object() {
 #[test]
 fn latex_of_a_derivation_is_balanced() {
     let s = Sandbox::new();
-    s.write("k.nnk", &format!("problem k\n{SEED}  find p = linear piece of h at x = 0\n  find all = pieces of h\n"));
+    s.write(
+        "k.nnk",
+        &format!(
+            "problem k\n{SEED}  find p = linear piece of h at x = 0\n  find all = pieces of h\n  \
+             g = network (x: 2) {{ dense [[1, -1], [-1, 1]] + [0, 0]; leaky_relu(0.5); dense [[1, 2]] }}\n  \
+             find q = linear piece of g at x = [1, 1]\n  find r = linear piece of g at x = [2, 1]\n"
+        ),
+    );
     let run = s.run(&["solve", "--format", "latex", "k.nnk"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let tex = run.stdout;
@@ -400,6 +407,8 @@ fn latex_of_a_derivation_is_balanced() {
     let closed = tex.matches('}').count() - tex.matches("\\}").count();
     assert_eq!(opened, closed);
     assert!(tex.contains("\\text{undefined}"), "{tex}");
+    // Everything outside ASCII was turned into LaTeX commands.
+    assert!(tex.is_ascii(), "{}", tex.chars().filter(|c| !c.is_ascii()).collect::<String>());
 }
 
 #[test]

@@ -874,7 +874,7 @@ fn piece_steps(net: &Concrete, w: &Walk, x0: &[RatFunc], hname: &str, p: &Printe
     } else if wm.rows() == 1 {
         let g = matrix(&wm.transpose());
         (
-            format!("The gradient is W transposed: ∇{hname} = Wᵀ."),
+            format!("The gradient of {hname} is W transposed, a column: gradient = Wᵀ."),
             format!("gradient = {}", p.plain(&g)),
             format!("\\nabla {lh} = W^{{T}} = {}", p.latex(&g)),
         )

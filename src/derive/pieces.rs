@@ -690,7 +690,7 @@ pub fn derive(q: &PiecesQuery, ring: &Ring) -> Result<(Value, Vec<Step>), String
         ));
     }
     let bp: Vec<String> = p.breakpoints.iter().take(SHOWN_ROWS).map(|t| t.to_string()).collect();
-    let more = if p.breakpoints.len() > SHOWN_ROWS { ", …" } else { "" };
+    let more = if p.breakpoints.len() > SHOWN_ROWS { ", ..." } else { "" };
     steps.push(Step::text(format!(
         "{hname} has {}{}.{}",
         count(p.maps.len(), "linear piece"),
