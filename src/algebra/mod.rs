@@ -8,6 +8,7 @@
 //! spans or problems; a [`Ring`] names the variables.
 
 pub mod gcd;
+pub mod int;
 pub mod matrix;
 pub mod poly;
 pub mod print;

@@ -203,6 +203,15 @@ impl Q {
         }
     }
 
+    /// Numerator and denominator as `i64` when they fit (the inline fast
+    /// path), without allocating.
+    pub fn small_parts(&self) -> Option<(i64, i64)> {
+        match &self.0 {
+            Repr::Small(n, d) => Some((*n, *d)),
+            Repr::Big(_) => None,
+        }
+    }
+
     pub fn numer(&self) -> BigInt {
         match &self.0 {
             Repr::Small(n, _) => BigInt::from(*n),

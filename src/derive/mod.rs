@@ -9,6 +9,8 @@ pub mod census;
 pub mod conv;
 pub mod equivalence;
 pub mod logic;
+pub mod piece;
+pub mod pieces;
 
 use crate::algebra::{Notation, Ring};
 use crate::language::Diagnostic;
@@ -99,6 +101,14 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
             let d = census::derive(*n).map_err(at)?;
             ("count", d.0, d.1)
         }
+        Query::LinearPiece(q) => {
+            let d = piece::derive(q, &problem.ring).map_err(at)?;
+            ("linear piece", d.0, d.1)
+        }
+        Query::Pieces(q) => {
+            let d = pieces::derive(q, &problem.ring).map_err(at)?;
+            ("linear pieces", d.0, d.1)
+        }
     };
     Ok(Finding { name: find.name.clone(), kind, value, derivation })
 }
@@ -111,6 +121,7 @@ pub fn judge(problem: &Problem, find: &Find, finding: &Finding, key: &Value) -> 
         Query::Equivalence(a, b) => equivalence::judge(a, b, finding, key, &problem.ring),
         Query::ThresholdNeuron(q) => logic::judge_neuron(q, finding, key, &problem.ring),
         Query::ThresholdNetwork(q) => logic::judge_network(q, finding, key),
+        Query::LinearPiece(_) => piece::judge(finding, key, &problem.ring),
         _ => compare(key, &finding.value, &problem.ring),
     };
     match verdict {

@@ -68,6 +68,57 @@ pub enum Declared {
     Value(Expr),
     /// `truth table (x1, x2) { 00: 0, 01: 1, 10: 1, 11: 0 }`.
     TruthTable(TruthTableSyntax),
+    /// `network (x: 1) { dense W + b; relu; … }`.
+    Network(NetworkSyntax),
+}
+
+/// A network as written: its input, its size, and its layers.
+#[derive(Clone, Debug)]
+pub struct NetworkSyntax {
+    /// The input's name, `x` in `(x: 1)`.
+    pub input: Ident,
+    /// The input's dimension: a number, or a symbol such as `d`.
+    pub dim: Size,
+    pub layers: Vec<LayerSyntax>,
+    pub span: Span,
+}
+
+/// A size that may be a symbol: `2`, `d`, `L`.
+#[derive(Clone, PartialEq, Debug)]
+pub enum Size {
+    Number(usize, Span),
+    Symbol(Ident),
+}
+
+impl Size {
+    pub fn span(&self) -> Span {
+        match self {
+            Size::Number(_, s) => *s,
+            Size::Symbol(id) => id.span,
+        }
+    }
+}
+
+/// One layer of a network body.
+#[derive(Clone, Debug)]
+pub enum LayerSyntax {
+    /// `dense W + b`, `dense W - b` or `dense W` (no bias).
+    Dense { weight: Expr, bias: Option<Expr>, span: Span },
+    /// `relu`, `abs`, `identity`, `leaky_relu(0.1)`: a name and its
+    /// arguments; the model knows which names are activations.
+    Activation { name: Ident, args: Vec<Expr>, span: Span },
+    /// `repeat N { … }`.
+    Repeat { count: Size, layers: Vec<LayerSyntax>, span: Span },
+}
+
+impl LayerSyntax {
+    pub fn span(&self) -> Span {
+        match self {
+            LayerSyntax::Dense { span, .. }
+            | LayerSyntax::Activation { span, .. }
+            | LayerSyntax::Repeat { span, .. } => *span,
+        }
+    }
 }
 
 /// A shape such as `3x64x64`.
@@ -104,9 +155,13 @@ pub enum QueryKind {
     /// `threshold neuron for TABLE`.
     ThresholdNeuron(Ident),
     /// `threshold network { step W + b; … } on TABLE`.
-    ThresholdNetwork(NetworkSyntax, Ident),
+    ThresholdNetwork(ThresholdNetworkSyntax, Ident),
     /// `threshold functions of N inputs`: how many there are.
     ThresholdCensus { inputs: usize, span: Span },
+    /// `linear piece of NET at x = POINT`.
+    LinearPiece { network: Expr, input: Ident, point: Expr },
+    /// `pieces of NET`: every linear piece of a network of one input.
+    Pieces { network: Expr },
 }
 
 /// `OP on X`: an operator applied to a declared input.
@@ -240,14 +295,14 @@ pub struct RowSyntax {
 
 /// `{ step W + b; relu W + b; … }`: layers in order, input first.
 #[derive(Clone, Debug)]
-pub struct NetworkSyntax {
-    pub layers: Vec<LayerSyntax>,
+pub struct ThresholdNetworkSyntax {
+    pub layers: Vec<ThresholdLayerSyntax>,
     pub span: Span,
 }
 
 /// `step [[1, 1], [1, 1]] + [-1, -2]`: an activation and an affine map.
 #[derive(Clone, Debug)]
-pub struct LayerSyntax {
+pub struct ThresholdLayerSyntax {
     pub activation: Ident,
     pub weights: Expr,
     /// What follows the top-level `+` (a `- c` is kept as `-c`).

@@ -249,6 +249,9 @@ fn tensor_named<'s>(expr: &Expr, scope: &'s dyn Scope, role: Role) -> Result<(St
             Err(Diagnostic::error(expr.span, format!("`{name}` is a {noun}, not {}", role.a())))
         }
         Some(Binding::Value(_)) => Err(Diagnostic::error(expr.span, format!("`{name}` is a value, not {}", role.a()))),
+        Some(Binding::Network(_)) => {
+            Err(Diagnostic::error(expr.span, format!("`{name}` is a network, not {}", role.a())))
+        }
         None => Err(Diagnostic::error(expr.span, format!("unknown name `{name}`"))
             .with_label("not declared in this problem")
             .with_hint(format!("declare it first, e.g. `{name} = {} 2x2 w`", role.noun()))),

@@ -13,7 +13,7 @@
 //! in a single threshold unit, so that it computes a truth table.
 
 use crate::algebra::Q;
-use crate::language::syntax::{Expr, Ident, LayerSyntax, NetworkSyntax, TruthTableSyntax};
+use crate::language::syntax::{Expr, Ident, ThresholdLayerSyntax, ThresholdNetworkSyntax, TruthTableSyntax};
 use crate::language::{Diagnostic, Span};
 
 use super::args::closest;
@@ -320,7 +320,11 @@ pub fn neuron_query(name: &Ident, problem: &Problem) -> Result<NeuronQuery, Diag
     Ok(NeuronQuery { table_name: name.name.clone(), table: table_named(name, problem)? })
 }
 
-pub fn network_query(net: &NetworkSyntax, name: &Ident, problem: &Problem) -> Result<NetworkQuery, Diagnostic> {
+pub fn network_query(
+    net: &ThresholdNetworkSyntax,
+    name: &Ident,
+    problem: &Problem,
+) -> Result<NetworkQuery, Diagnostic> {
     let table = table_named(name, problem)?;
     let network = network(net, table.n(), &name.name, problem)?;
     Ok(NetworkQuery { network, table_name: name.name.clone(), table })
@@ -343,7 +347,7 @@ pub fn census_query(inputs: usize, span: Span) -> Result<usize, Diagnostic> {
 
 /// Reads and checks a network for a table with `inputs` inputs.
 fn network(
-    syntax: &NetworkSyntax,
+    syntax: &ThresholdNetworkSyntax,
     inputs: usize,
     table: &str,
     problem: &Problem,
@@ -370,7 +374,13 @@ fn network(
 }
 
 /// One layer taking `width` inputs.
-fn layer(l: &LayerSyntax, width: usize, first: bool, table: &str, problem: &Problem) -> Result<Layer, Diagnostic> {
+fn layer(
+    l: &ThresholdLayerSyntax,
+    width: usize,
+    first: bool,
+    table: &str,
+    problem: &Problem,
+) -> Result<Layer, Diagnostic> {
     let activation = match l.activation.name.as_str() {
         "step" => Activation::Step,
         "relu" => Activation::Relu,

@@ -9,6 +9,7 @@
 pub mod args;
 pub mod conv;
 pub mod logic;
+pub mod network;
 pub mod tensor;
 pub mod value;
 
@@ -17,6 +18,7 @@ use crate::language::syntax::{self, Declared, Expr, ProblemSyntax, QueryKind, St
 use crate::language::{Diagnostic, Span};
 
 pub use conv::{Conv, ConvKind, ConvParams, Layout, Padding, PaddingMode};
+pub use network::{Activation, Concrete, Layer, Network, PieceQuery, PiecesQuery};
 pub use tensor::{Role, Tensor};
 pub use value::{Binding, Scope, Value, compare, eval};
 
@@ -33,6 +35,7 @@ pub enum ObjectKind {
     Tensor(Tensor),
     Value(Value),
     Table(logic::TruthTable),
+    Network(Network),
 }
 
 /// A query, resolved.
@@ -52,6 +55,10 @@ pub enum Query {
     ThresholdNetwork(Box<logic::NetworkQuery>),
     /// How many Boolean functions of this many inputs are threshold functions.
     ThresholdCensus(usize),
+    /// The affine piece of a network at a point.
+    LinearPiece(Box<PieceQuery>),
+    /// Every affine piece of a network of one input.
+    Pieces(Box<PiecesQuery>),
 }
 
 /// `find NAME = QUERY`, with its key if the file has one.
@@ -93,9 +100,6 @@ pub struct Problem {
     pub objects: Vec<Object>,
     pub finds: Vec<Find>,
     pub answers: Vec<Answer>,
-    /// Names whose declarations failed (and were reported): a query that
-    /// uses one is left out without a second error.
-    pub broken: Vec<String>,
 }
 
 impl Problem {
@@ -118,6 +122,7 @@ impl Scope for Problem {
             ObjectKind::Tensor(t) => Binding::Tensor(t),
             ObjectKind::Value(v) => Binding::Value(v),
             ObjectKind::Table(_) => Binding::Object("truth table"),
+            ObjectKind::Network(n) => Binding::Network(n),
         })
     }
 }
@@ -133,9 +138,11 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
         objects: Vec::new(),
         finds: Vec::new(),
         answers: Vec::new(),
-        broken: Vec::new(),
     };
     let mut diagnostics = Vec::new();
+    // Names whose declaration failed: a query that names one is not
+    // reported again, the declaration's error already says what is wrong.
+    let mut failed: Vec<&str> = Vec::new();
     // Declarations first, so that a find may come before what it names.
     for s in &syntax.statements {
         if let Statement::Let(l) = s {
@@ -150,8 +157,8 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
             match declare(l, &problem) {
                 Ok(kind) => problem.objects.push(Object { name: l.name.name.clone(), span: l.name.span, kind }),
                 Err(d) => {
+                    failed.push(&l.name.name);
                     diagnostics.push(d);
-                    problem.broken.push(l.name.name.clone());
                 }
             }
         }
@@ -175,8 +182,8 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
                         statement_span: f.span,
                         expect: None,
                     }),
-                    Err(Some(d)) => diagnostics.push(d),
-                    Err(None) => {}
+                    Err(_) if mentions(&f.query, &failed) => {}
+                    Err(d) => diagnostics.push(d),
                 }
             }
             Statement::Answer(a) => {
@@ -191,6 +198,32 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
         }
     }
     (problem, diagnostics)
+}
+
+/// Whether a query names one of `names`.
+fn mentions(q: &syntax::Query, names: &[&str]) -> bool {
+    fn in_expr(e: &Expr, names: &[&str]) -> bool {
+        use syntax::ExprKind as K;
+        match &e.kind {
+            K::Name(n) => names.contains(&n.as_str()),
+            K::Number(_) | K::Str(_) => false,
+            K::Neg(a) => in_expr(a, names),
+            K::Binary(_, a, b) | K::Maps(a, b) => in_expr(a, names) || in_expr(b, names),
+            K::Index(a, items) => in_expr(a, names) || items.iter().any(|i| in_expr(i, names)),
+            K::Call(a, args) => in_expr(a, names) || args.iter().any(|x| in_expr(&x.value, names)),
+            K::List(items) | K::Tuple(items) => items.iter().any(|i| in_expr(i, names)),
+            K::Record(fields) => fields.iter().any(|f| in_expr(&f.value, names)),
+        }
+    }
+    let applied = |a: &syntax::Applied| in_expr(&a.op, names) || in_expr(&a.input, names);
+    match &q.kind {
+        QueryKind::Matrix(a) | QueryKind::Affine(a) | QueryKind::Shape(a) => applied(a),
+        QueryKind::Equivalence(a, b) => applied(a) || applied(b),
+        QueryKind::LinearPiece { network, point, .. } => in_expr(network, names) || in_expr(point, names),
+        QueryKind::Pieces { network } => in_expr(network, names),
+        QueryKind::ThresholdNeuron(t) | QueryKind::ThresholdNetwork(_, t) => names.contains(&t.name.as_str()),
+        QueryKind::ThresholdCensus { .. } => false,
+    }
 }
 
 fn attach_key(e: &syntax::Expect, syntax: &ProblemSyntax, problem: &mut Problem, diagnostics: &mut Vec<Diagnostic>) {
@@ -228,6 +261,7 @@ fn declare(l: &syntax::Let, problem: &Problem) -> Result<ObjectKind, Diagnostic>
     match &l.value {
         Declared::Value(e) => Ok(ObjectKind::Value(eval(e, problem)?)),
         Declared::TruthTable(t) => Ok(ObjectKind::Table(logic::table(t, problem)?)),
+        Declared::Network(n) => Ok(ObjectKind::Network(network::elaborate(&l.name, n, problem)?)),
         Declared::Symbolic { kind, shape, symbol } => {
             let role = role_of(kind)?;
             if !role.ranks().contains(&shape.dims.len()) {
@@ -307,10 +341,8 @@ fn literal(e: &Expr, scope: &dyn Scope) -> Result<(Vec<usize>, Vec<crate::algebr
     }
 }
 
-/// The query a find asks; `Err(None)` when it uses a declaration whose
-/// error was already reported.
-fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Option<Diagnostic>> {
-    let broken = |name: &syntax::Ident| problem.broken.contains(&name.name);
+/// The query a find asks.
+fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
     match &q.kind {
         QueryKind::Matrix(a) => Ok(Query::Matrix(conv::elaborate(a, problem)?)),
         QueryKind::Affine(a) => Ok(Query::Affine(conv::elaborate(a, problem)?)),
@@ -319,11 +351,16 @@ fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Option<Diagnosti
             let (x, y) = (conv::elaborate(a, problem)?, conv::elaborate(b, problem)?);
             Ok(Query::Equivalence(Box::new(x), Box::new(y)))
         }
-        QueryKind::ThresholdNeuron(t) | QueryKind::ThresholdNetwork(_, t) if broken(t) => Err(None),
         QueryKind::ThresholdNeuron(t) => Ok(Query::ThresholdNeuron(Box::new(logic::neuron_query(t, problem)?))),
         QueryKind::ThresholdNetwork(net, t) => {
             Ok(Query::ThresholdNetwork(Box::new(logic::network_query(net, t, problem)?)))
         }
         QueryKind::ThresholdCensus { inputs, span } => Ok(Query::ThresholdCensus(logic::census_query(*inputs, *span)?)),
+        QueryKind::LinearPiece { network, input, point } => {
+            Ok(Query::LinearPiece(Box::new(network::elaborate_piece(network, input, point, q.span, problem)?)))
+        }
+        QueryKind::Pieces { network } => {
+            Ok(Query::Pieces(Box::new(network::elaborate_pieces(network, q.span, problem)?)))
+        }
     }
 }

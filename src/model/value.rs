@@ -14,6 +14,7 @@ use crate::algebra::{Matrix, Poly, Q, RatFunc, Ring, SparseBuilder, SparseMatrix
 use crate::language::Diagnostic;
 use crate::language::syntax::{BinOp, Expr, ExprKind};
 
+use super::network::Network;
 use super::tensor::Tensor;
 
 /// A value of the problem language.
@@ -67,6 +68,7 @@ pub enum Binding<'a> {
     /// A declared object that is not a value, such as a truth table: its
     /// noun, for messages.
     Object(&'static str),
+    Network(&'a Network),
 }
 
 type EvalResult = Result<Value, Diagnostic>;
@@ -204,6 +206,9 @@ fn binding_value(b: Binding, expr: &Expr) -> EvalResult {
             expr.span,
             format!("`{}` is a {noun}, which cannot be used in an expression", expr.as_name().unwrap_or("this")),
         )),
+        Binding::Network(n) => Err(Diagnostic::error(expr.span, format!("`{}` is a network and has no value", n.name))
+            .with_label("not a number, vector or matrix")
+            .with_hint(format!("ask about it in a query: `find p = linear piece of {} at {} = 1`", n.name, n.input))),
         Binding::Tensor(t) => t.to_value().ok_or_else(|| {
             Diagnostic::error(
                 expr.span,

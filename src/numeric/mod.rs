@@ -8,6 +8,7 @@
 
 pub mod conv;
 pub mod logic;
+pub mod pieces;
 pub mod rng;
 
 use crate::derive::{CrossCheck, Finding};
@@ -34,6 +35,8 @@ pub fn crosscheck(problem: &Problem, find: &Find, finding: &Finding) -> CrossChe
         (Query::ThresholdNeuron(q), v) => logic::check_neuron(q, v, seed),
         (Query::ThresholdNetwork(q), v) => logic::check_network(q, v),
         (Query::ThresholdCensus(n), v) => logic::check_census(*n, v),
+        (Query::LinearPiece(q), v) => pieces::check_piece(q, v, ring, seed),
+        (Query::Pieces(q), v) => pieces::check_pieces(q, v, ring, seed),
         _ => unexpected(finding),
     }
 }

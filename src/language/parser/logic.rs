@@ -57,13 +57,13 @@ fn network(i: In) -> PResult<Query> {
 }
 
 /// `{ step W + b; relu W + b … }`: layers separated by `;` or line breaks.
-fn network_block(i: In) -> PResult<NetworkSyntax> {
+fn network_block(i: In) -> PResult<ThresholdNetworkSyntax> {
     let (mut j, _) = hinted(cut(punct(i, "{")), LAYER_HELP)?;
     let mut layers = Vec::new();
     loop {
         j = ws(j);
         if let Ok((rest, _)) = punct(j, "}") {
-            return Ok((rest, NetworkSyntax { layers, span: span_from(i, rest) }));
+            return Ok((rest, ThresholdNetworkSyntax { layers, span: span_from(i, rest) }));
         }
         if j.fragment().is_empty() || starts_statement(j) {
             return unclosed(j, i, "a layer or `}`");
@@ -93,7 +93,7 @@ fn unclosed<'a, T>(at: In<'a>, open: In<'a>, expected: &str) -> PResult<'a, T> {
 
 /// `step [[1, 1], [1, 1]] + [-1, -2]`: the weights and the bias are the two
 /// sides of the last top-level `+` (or `-`).
-fn layer(i: In) -> PResult<LayerSyntax> {
+fn layer(i: In) -> PResult<ThresholdLayerSyntax> {
     let (rest, activation) = hinted(cut(ident(i)), LAYER_HELP)?;
     let (rest, affine) = hinted(cut(expr(sp(rest), false)), LAYER_HELP)?;
     let (weights, bias) = match affine.kind {
@@ -104,7 +104,7 @@ fn layer(i: In) -> PResult<LayerSyntax> {
         }
         _ => (affine, None),
     };
-    Ok((rest, LayerSyntax { activation, weights, bias, span: span_from(i, rest) }))
+    Ok((rest, ThresholdLayerSyntax { activation, weights, bias, span: span_from(i, rest) }))
 }
 
 /// `threshold functions of 4 inputs`: how many of the 2^(2^4) Boolean

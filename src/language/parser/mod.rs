@@ -14,6 +14,7 @@ mod conv;
 mod expr;
 mod lex;
 mod logic;
+mod network;
 
 use nom::Err;
 
@@ -65,14 +66,16 @@ pub(super) struct DeclarationForm {
 
 /// Every declaration form, tried in order before a plain value. A family
 /// adds its forms here.
-const DECLARATION_FORMS: &[DeclarationForm] =
-    &[DeclarationForm { parse: tensor_declaration }, DeclarationForm { parse: logic::truth_table }];
+const DECLARATION_FORMS: &[&[DeclarationForm]] = &[
+    &[DeclarationForm { parse: tensor_declaration }, DeclarationForm { parse: logic::truth_table }],
+    network::DECLARATIONS,
+];
 
 /// A declaration: `W = kernel 2x2 w`, `K = kernel [[1, 2], [3, 4]]`,
 /// `eta = 1/10`.
 fn let_statement(i: In) -> PResult<Let> {
     let (rest, name) = name_equals(i)?;
-    for form in DECLARATION_FORMS {
+    for form in DECLARATION_FORMS.iter().flat_map(|f| f.iter()) {
         match (form.parse)(rest) {
             Err(Err::Error(e)) if e.at == off(rest) => continue,
             Err(e) => return Err(e),
@@ -116,7 +119,7 @@ pub(super) struct QueryForm {
 }
 
 /// Every query form, tried in order. A family adds its forms here.
-const QUERY_FORMS: &[&[QueryForm]] = &[conv::QUERIES, logic::QUERIES];
+const QUERY_FORMS: &[&[QueryForm]] = &[conv::QUERIES, logic::QUERIES, network::QUERIES];
 
 /// A query, after `find NAME =`.
 fn query(i: In) -> PResult<Query> {
@@ -126,14 +129,20 @@ fn query(i: In) -> PResult<Query> {
             other => return other,
         }
     }
-    let forms: Vec<String> = QUERY_FORMS.iter().flat_map(|f| f.iter()).map(|f| format!("`{}`", f.syntax)).collect();
-    let mut hint = format!("queries are {}", forms.join(", "));
-    if let Ok((_, word)) = raw_ident(i) {
-        let leads: Vec<&str> =
-            QUERY_FORMS.iter().flat_map(|f| f.iter()).filter_map(|f| f.syntax.split(' ').next()).collect();
-        if let Some(s) = closest(word.fragment(), &leads) {
-            hint = format!("did you mean `{s}`? {hint}");
+    // The first word of each form, once: `matrix`, `threshold`, `linear`, ...
+    let mut leads: Vec<&str> = Vec::new();
+    for form in QUERY_FORMS.iter().flat_map(|f| f.iter()) {
+        let lead = form.syntax.split(' ').next().unwrap_or(form.syntax);
+        if !leads.contains(&lead) {
+            leads.push(lead);
         }
+    }
+    let listed: Vec<String> = leads.iter().map(|l| format!("`{l}`")).collect();
+    let mut hint = format!("a query starts with {}", listed.join(", "));
+    if let Ok((_, word)) = raw_ident(i)
+        && let Some(s) = closest(word.fragment(), &leads)
+    {
+        hint = format!("did you mean `{s}`? {hint}");
     }
     let e = PError { at: off(i), expected: vec!["a query".into()], hint: Some(hint), unclosed: None };
     Err(Err::Failure(e))

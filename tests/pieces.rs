@@ -1,0 +1,496 @@
+//! Networks and their linear pieces: hand-computed cases through the
+//! library, and the binary's keys, errors and formats.
+
+mod common;
+
+use common::Sandbox;
+use nnkey::algebra::{Notation, Q};
+use nnkey::check::{FileReport, Status, check_source};
+use nnkey::language::{SourceFile, parse};
+use nnkey::model::{Binding, Layer, Scope, Value, elaborate};
+
+const SEED: &str = "  h = network (x: 1) {
+    dense [[0.5], [0.5]] + [0, 1]
+    relu
+    dense [[1, 1], [1, 1]] + [0, 0]
+    relu
+    dense [[1, 1]] + 1
+  }
+";
+
+/// Checks a file given as text; panics on diagnostics.
+fn check(text: &str) -> FileReport {
+    let report = check_source(SourceFile::new("test.nnk", text));
+    let errors: Vec<String> = report.diagnostics.iter().map(|d| d.render(&report.source, false)).collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    report
+}
+
+/// The value of the only finding named `name`, printed, with its
+/// cross-check required to pass.
+fn derived(report: &FileReport, name: &str) -> String {
+    let (p, f) = report
+        .problems
+        .iter()
+        .flat_map(|p| p.findings.iter().map(move |f| (p, f)))
+        .find(|(_, f)| f.finding.name == name)
+        .unwrap_or_else(|| panic!("no finding {name}"));
+    assert!(f.crosscheck.passed, "{name}: {:?}", f.crosscheck);
+    f.finding.value.print(&p.problem.ring, Notation::Plain)
+}
+
+/// The first diagnostic of a file, rendered.
+fn first_error(text: &str) -> String {
+    let report = check_source(SourceFile::new("test.nnk", text));
+    let d = report.diagnostics.first().expect("a diagnostic");
+    d.render(&report.source, false)
+}
+
+#[test]
+fn the_seed_network_at_its_three_points() {
+    let text = format!(
+        "problem q\n{SEED}  find a = linear piece of h at x = 1\n  find b = linear piece of h at x = -1\n  \
+         find c = linear piece of h at x = -0.5\n"
+    );
+    let r = check(&text);
+    assert_eq!(derived(&r, "a"), "{ W: 2, b: 3, gradient: 2 }");
+    assert_eq!(derived(&r, "b"), "{ W: 1, b: 3, gradient: 1 }");
+    assert_eq!(derived(&r, "c"), "{ W: 1, b: 3, gradient: 1 }");
+}
+
+#[test]
+fn kinks_of_the_seed_network_have_one_sided_pieces() {
+    let text = format!(
+        "problem q\n{SEED}  find k0 = linear piece of h at x = 0\n  find k2 = linear piece of h at x = -2\n  \
+         find all = pieces of h\n"
+    );
+    let r = check(&text);
+    assert_eq!(derived(&r, "k0"), "{ gradient: undefined, left: { W: 1, b: 3 }, right: { W: 2, b: 3 } }");
+    assert_eq!(derived(&r, "k2"), "{ gradient: undefined, left: { W: 0, b: 1 }, right: { W: 1, b: 3 } }");
+    assert_eq!(derived(&r, "all"), "{ breakpoints: [-2, 0], pieces: [1, x + 3, 2*x + 3] }");
+}
+
+#[test]
+fn a_tie_whose_sides_agree_is_differentiable() {
+    // relu(x) - relu(-x) = x: the unit pair is at 0 at x = 0, but the
+    // pieces on both sides are the same line.
+    let text = "problem q\n  f = network (x: 1) { dense [[1], [-1]] + [0, 0]; relu; dense [[1, -1]] + 0 }\n  \
+                find p = linear piece of f at x = 0\n  find all = pieces of f\n";
+    let r = check(text);
+    assert_eq!(derived(&r, "p"), "{ W: 1, b: 0, gradient: 1 }");
+    assert_eq!(derived(&r, "all"), "{ breakpoints: [], pieces: [x] }");
+}
+
+#[test]
+fn abs_leaky_relu_and_identity_by_hand() {
+    // abs(2x - 1) twice: the tent map iterated, 4 pieces of slope ±4.
+    // leaky_relu(1/10) of (x, -x), summed: -9x/10 for x < 0, 9x/10 after.
+    let text = "problem q
+  t = network (x: 1) repeat 2 { dense 2 + -1; abs }
+  find tent = pieces of t
+  l = network (x: 1) { dense [[1], [-1]] + [0, 0]; leaky_relu(0.1); dense [[1, 1]] }
+  find leaky = pieces of l
+  i = network (x: 1) { identity; dense [[2]] - 1 }
+  find line = linear piece of i at x = 5
+";
+    let r = check(text);
+    assert_eq!(derived(&r, "tent"), "{ breakpoints: [1/4, 1/2, 3/4], pieces: [-4*x + 1, 4*x - 1, -4*x + 3, 4*x - 3] }");
+    assert_eq!(derived(&r, "leaky"), "{ breakpoints: [0], pieces: [-9/10*x, 9/10*x] }");
+    assert_eq!(derived(&r, "line"), "{ W: 2, b: -1, gradient: 2 }");
+}
+
+#[test]
+fn several_inputs_and_outputs_give_a_jacobian() {
+    // z1 = (x0, x1, x0 - x1) = (1, 2, -1): the third unit is off. The
+    // outputs are a0 + a1 + 1 = x0 + x1 + 1 and a1 + 2 a2 - 1 = x1 - 1.
+    let text = "problem q
+  g = network (x: 2) {
+    dense [[1, 0], [0, 1], [1, -1]] + [0, 0, 0]
+    relu
+    dense [[1, 1, 0], [0, 1, 2]] + [1, -1]
+  }
+  find p = linear piece of g at x = [1, 2]
+  s = network (x: 2) { dense [[1, 2]] + [1]; relu }
+  find q = linear piece of s at x = [1, 1]
+";
+    let r = check(text);
+    assert_eq!(derived(&r, "p"), "{ W: [[1, 1], [0, 1]], b: [1, -1], gradient: [[1, 1], [0, 1]] }");
+    // One output: the gradient is W transposed, a column.
+    assert_eq!(derived(&r, "q"), "{ W: [[1, 2]], b: 1, gradient: [1, 2] }");
+}
+
+#[test]
+fn kinks_with_several_inputs_are_decided_exactly() {
+    let text = "problem q
+  g = network (x: 2) { dense [[1, -1], [-1, 1]] + [0, 0]; relu; dense [[1, 1]] }
+  find bent = linear piece of g at x = [1, 1]
+  c = network (x: 2) { dense [[1, -1], [-1, 1]] + [0, 0]; relu; dense [[1, -1]] }
+  find straight = linear piece of c at x = [1, 1]
+  a = network (x: 2) { abs; dense [[1, 1]] }
+  find corner = linear piece of a at x = [0, 0]
+";
+    let r = check(text);
+    // relu(x0 - x1) + relu(x1 - x0) = |x0 - x1| bends along x0 = x1.
+    assert_eq!(derived(&r, "bent"), "{ gradient: undefined }");
+    // relu(x0 - x1) - relu(x1 - x0) = x0 - x1: the bends cancel.
+    assert_eq!(derived(&r, "straight"), "{ W: [[1, -1]], b: 0, gradient: [1, -1] }");
+    assert_eq!(derived(&r, "corner"), "{ gradient: undefined }");
+}
+
+#[test]
+fn symbolic_weights_are_followed_when_the_signs_are_known() {
+    let text = "problem q
+  s = network (x: 1) { dense [[1], [1]] + [0, -1]; relu; dense [[a, b]] + c }
+  find p = linear piece of s at x = 3
+";
+    let r = check(text);
+    // Both units are on at x = 3: a x + b (x - 1) + c.
+    assert_eq!(derived(&r, "p"), "{ W: a + b, b: -b + c, gradient: a + b }");
+}
+
+#[test]
+fn unknown_signs_are_errors_not_guesses() {
+    let text = "problem q
+  s = network (x: 1) { dense [[1], [1]] + [0, -1]; relu; dense [[a, b]] + c }
+  find k = linear piece of s at x = 0
+  u = network (x: 1) { dense [[a]] + 1; relu }
+  find v = linear piece of u at x = 2
+";
+    let report = check_source(SourceFile::new("test.nnk", text));
+    let messages: Vec<&str> = report.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].contains("one-sided derivatives are 0 (left) and a (right)"), "{}", messages[0]);
+    assert!(messages[1].contains("`2*a + 1`, depends on the symbols"), "{}", messages[1]);
+}
+
+#[test]
+fn symbolic_sizes_instantiate_for_later_queries() {
+    let text = "problem q\n  f = network (x: d) repeat L { dense 2*I(d) + -1; abs }\n";
+    let (syntax, diagnostics) = parse(text);
+    assert!(diagnostics.is_empty());
+    let (problem, errors) = elaborate(&syntax.problems[0]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let Some(Binding::Network(f)) = problem.binding("f") else { panic!("a network") };
+    assert!(f.concrete.is_none());
+    let names: Vec<String> = f.symbols().into_iter().map(|s| s.0).collect();
+    assert_eq!(names, vec!["d", "L"]);
+    let c = f.instantiate(&[("d", 3), ("L", 2)], &problem).expect("an instance");
+    assert_eq!(c.input_dim, 3);
+    assert_eq!(c.layers.len(), 4);
+    let Layer::Dense(first) = &c.layers[0] else { panic!("dense first") };
+    assert_eq!(first.weight.shape(), (3, 3));
+    assert_eq!(first.weight.get(1, 1).as_constant(), Some(Q::from_int(2)));
+    assert_eq!(first.weight.get(0, 1).as_constant(), Some(Q::zero()));
+    // The scalar bias is added to every unit.
+    assert!(first.bias.iter().all(|b| b.as_constant() == Some(Q::from_int(-1))));
+    assert_eq!(c.outline(), "(dense 3×3, abs) ×2");
+}
+
+#[test]
+fn sizes_may_name_numbers_declared_in_the_problem() {
+    let text = "problem q
+  d = 1
+  L = 3
+  t = network (x: d) repeat L { dense 2*I(d) + -1; abs }
+  find all = pieces of t
+";
+    let r = check(text);
+    let v = derived(&r, "all");
+    assert!(v.starts_with("{ breakpoints: [1/8, 1/4, 3/8, 1/2, 5/8, 3/4, 7/8]"), "{v}");
+}
+
+#[test]
+fn a_shape_mismatch_names_both_layers() {
+    let text = "problem e
+  h = network (x: 1) {
+    dense [[0.5], [0.5]] + [0, 1]
+    relu
+    dense [[1, 1, 1]] + 1
+  }
+";
+    assert_eq!(
+        first_error(text),
+        "error: this weight has 3 columns but the layer before gives 2 values
+ --> test.nnk:5:11
+  |
+5 |     dense [[1, 1, 1]] + 1
+  |           ^^^^^^^^^^^ 1×3 matrix
+  |
+3 |     dense [[0.5], [0.5]] + [0, 1]
+  |     ----------------------------- this layer gives 2 values
+  |
+  = hint: a weight has one row per unit and one column per input value: here 1×2
+"
+    );
+}
+
+#[test]
+fn a_mismatch_inside_a_repeat_says_which_repetition() {
+    let text = "problem e\n  h = network (x: 2) repeat 2 { dense [[1, 0], [0, 1], [1, 1]] + 0; relu }\n";
+    let e = first_error(text);
+    assert!(e.contains("this weight has 2 columns but the layer before gives 3 values"), "{e}");
+    assert!(e.contains("in repetition 2 of 2"), "{e}");
+}
+
+#[test]
+fn bias_and_input_mismatches_are_errors() {
+    let e = first_error("problem e\n  g = network (x: 2) { dense [[1, 2]] + [0, 1] }\n");
+    assert!(e.starts_with("error: the bias has 2 entries but the weight has 1 row"), "{e}");
+    let e = first_error("problem e\n  g = network (x: 2) { dense [[1, 2, 3]] }\n");
+    assert!(e.contains("this weight has 3 columns but the layer before gives 2 values"), "{e}");
+    assert!(e.contains("the input `x` has 2 values"), "{e}");
+}
+
+#[test]
+fn an_unknown_activation_suggests_the_nearest() {
+    let e = first_error(
+        "problem e\n  h = network (x: 1) { dense [[1]] + 0; rleu }\n  find p = linear piece of h at x = 1\n",
+    );
+    assert!(e.starts_with("error: unknown layer `rleu`"), "{e}");
+    assert!(e.contains("did you mean `relu`?"), "{e}");
+    // The find on the broken network is not reported a second time.
+    let report = check_source(SourceFile::new(
+        "t.nnk",
+        "problem e\n  h = network (x: 1) { dense [[1]] + 0; rleu }\n  find p = linear piece of h at x = 1\n",
+    ));
+    assert_eq!(report.diagnostics.len(), 1);
+}
+
+#[test]
+fn activations_check_their_arguments() {
+    let e = first_error("problem e\n  h = network (x: 1) { relu(2) }\n");
+    assert!(e.contains("`relu` takes no arguments"), "{e}");
+    let e = first_error("problem e\n  h = network (x: 1) { leaky_relu }\n");
+    assert!(e.contains("`leaky_relu` takes one slope"), "{e}");
+}
+
+#[test]
+fn symbolic_sizes_need_a_number_for_pieces() {
+    let text = "problem e
+  f = network (x: d) repeat L { dense 2*I(d) + -1; abs }
+  find p = linear piece of f at x = 1
+";
+    let e = first_error(text);
+    assert!(e.starts_with("error: `linear piece of` needs a number here: the input dimension `d` is a symbol"), "{e}");
+    assert!(e.contains("test.nnk:2:19"), "{e}");
+    let text = "problem e\n  f = network (x: 1) repeat L { dense 2 + -1; abs }\n  find p = pieces of f\n";
+    let e = first_error(text);
+    assert!(e.contains("the repeat count `L` is a symbol"), "{e}");
+}
+
+#[test]
+fn pieces_need_one_input_and_numeric_weights() {
+    let e = first_error("problem e\n  g = network (x: 2) { dense [[1, 2]] + [1]; relu }\n  find p = pieces of g\n");
+    assert!(e.contains("`pieces of` lists the pieces of a network of one input; `g` has 2"), "{e}");
+    let e = first_error("problem e\n  g = network (x: 1) { dense [[a]] + [1]; relu }\n  find p = pieces of g\n");
+    assert!(e.contains("needs a network whose weights are all numbers"), "{e}");
+    assert!(e.contains("this layer has an entry that is not a number"), "{e}");
+}
+
+#[test]
+fn points_and_inputs_are_checked() {
+    let net = "problem e\n  g = network (x: 2) { dense [[1, 2]] + [1]; relu }\n";
+    let e = first_error(&format!("{net}  find q = linear piece of g at y = [1, 2]\n"));
+    assert!(e.contains("`g` has no input `y`"), "{e}");
+    let e = first_error(&format!("{net}  find q = linear piece of g at x = 1\n"));
+    assert!(e.contains("`g` takes 2 input values but this point has 1"), "{e}");
+    let e = first_error("problem e\n  W = matrix 2x2 w\n  find q = linear piece of W at x = 1\n");
+    assert!(e.contains("`W` is a matrix, not a network"), "{e}");
+}
+
+#[test]
+fn a_network_is_not_a_value() {
+    let e = first_error(&format!("problem e\n{SEED}  find p = linear piece of h at x = 1\n  expect p = h\n"));
+    assert!(e.contains("`h` is a network and has no value"), "{e}");
+}
+
+#[test]
+fn an_unclosed_network_points_at_its_brace() {
+    let e = first_error("problem e\n  h = network (x: 1) {\n    dense [[1]] + 0\n    relu\n");
+    assert!(e.contains("expected `}`"), "{e}");
+    assert!(e.contains("this `{` is never closed"), "{e}");
+    let e = first_error("problem e\n  h = network (x: 1) { dnese [[1]] + 0 }\n");
+    assert!(e.starts_with("error: expected a layer, found `dnese`"), "{e}");
+    let e = first_error("problem e\n  h = network x: 1 { relu }\n");
+    assert!(e.contains("expected `(`"), "{e}");
+}
+
+#[test]
+fn a_gradient_key_at_a_kink_fails_and_says_why() {
+    let s = Sandbox::new();
+    s.write(
+        "k.nnk",
+        &format!(
+            "problem k\n{SEED}  find p = linear piece of h at x = 0\n  expect p = {{ W: 2, b: 3, gradient: 2 }}\n"
+        ),
+    );
+    let run = s.run(&["check", "k.nnk"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("the network is not differentiable at this point"), "{}", run.stdout);
+    let s2 = Sandbox::new();
+    s2.write(
+        "k.nnk",
+        &format!("problem k\n{SEED}  find p = linear piece of h at x = 1\n  expect p = {{ gradient: undefined }}\n"),
+    );
+    let run = s2.run(&["check", "k.nnk"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("the network is differentiable at this point"), "{}", run.stdout);
+}
+
+#[test]
+fn keys_are_read_by_meaning() {
+    let s = Sandbox::new();
+    let text = format!(
+        "problem k\n{SEED}  find p = linear piece of h at x = -1\n  expect p = {{ gradient: 1.0, b: 6/2, W: [[1]] }}\n  \
+         find all = pieces of h\n  expect all = {{ pieces: [1, 3 + x, x*2 + 3], breakpoints: [-2.0, 0] }}\n"
+    );
+    s.write("k.nnk", &text);
+    let run = s.run(&["check", "k.nnk"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("2 passed, 0 failed, 0 missing"), "{}", run.stdout);
+}
+
+#[test]
+fn bless_writes_keys_that_then_hold() {
+    let s = Sandbox::new();
+    let text = format!(
+        "problem k\n{SEED}  find p = linear piece of h at x = 0\n  find all = pieces of h\n  \
+         t = network (x: 1) repeat 3 {{ dense 2 + -1; abs }}\n  find tent = pieces of t\n"
+    );
+    s.write("k.nnk", &text);
+    let run = s.run(&["bless", "k.nnk"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let blessed = s.read("k.nnk");
+    assert!(
+        blessed.contains("expect p = { gradient: undefined, left: { W: 1, b: 3 }, right: { W: 2, b: 3 } }"),
+        "{blessed}"
+    );
+    let run = s.run(&["check", "k.nnk"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("3 passed, 0 failed, 0 missing"), "{}", run.stdout);
+}
+
+#[test]
+fn json_gives_the_piece_as_an_object() {
+    let s = Sandbox::new();
+    s.write("k.nnk", &format!("problem k\n{SEED}  find p = linear piece of h at x = 1\n  find all = pieces of h\n"));
+    let run = s.run(&["solve", "--format", "json", "k.nnk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
+    let f = &v["files"][0]["problems"][0]["findings"];
+    assert_eq!(f[0]["kind"], "linear piece");
+    assert_eq!(f[0]["value"]["W"], "2");
+    assert_eq!(f[0]["value"]["b"], "3");
+    assert_eq!(f[0]["value"]["gradient"], "2");
+    assert_eq!(f[0]["crosscheck"]["passed"], true);
+    assert_eq!(f[1]["kind"], "linear pieces");
+    assert_eq!(f[1]["value"]["breakpoints"]["entries"], serde_json::json!([["-2"], ["0"]]));
+    assert_eq!(f[1]["value"]["pieces"]["entries"][2][0], "2*x + 3");
+}
+
+#[test]
+fn latex_of_a_derivation_is_balanced() {
+    let s = Sandbox::new();
+    s.write(
+        "k.nnk",
+        &format!(
+            "problem k\n{SEED}  find p = linear piece of h at x = 0\n  find all = pieces of h\n  \
+             g = network (x: 2) {{ dense [[1, -1], [-1, 1]] + [0, 0]; leaky_relu(0.5); dense [[1, 2]] }}\n  \
+             find q = linear piece of g at x = [1, 1]\n  find r = linear piece of g at x = [2, 1]\n"
+        ),
+    );
+    let run = s.run(&["solve", "--format", "latex", "k.nnk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let tex = run.stdout;
+    assert_eq!(tex.matches("\\begin{").count(), tex.matches("\\end{").count());
+    let opened = tex.matches('{').count() - tex.matches("\\{").count();
+    let closed = tex.matches('}').count() - tex.matches("\\}").count();
+    assert_eq!(opened, closed);
+    assert!(tex.contains("\\text{undefined}"), "{tex}");
+    // Everything outside ASCII was turned into LaTeX commands.
+    assert!(tex.is_ascii(), "{}", tex.chars().filter(|c| !c.is_ascii()).collect::<String>());
+}
+
+#[test]
+fn large_networks_summarize_their_derivation() {
+    // 3 hidden layers of 20 units: the derivation counts, it does not list.
+    let mut text = String::from("problem big\n  h = network (x: 1) {\n");
+    let row = |k: usize, n: usize| -> String {
+        let items: Vec<String> = (0..n).map(|j| format!("{}", ((k * 7 + j * 3) % 11) as i64 - 5)).collect();
+        format!("[{}]", items.join(", "))
+    };
+    let rows = |n: usize, m: usize, salt: usize| -> String {
+        let r: Vec<String> = (0..n).map(|k| row(k + salt, m)).collect();
+        format!("[{}]", r.join(", "))
+    };
+    text += &format!("    dense {} + {}\n    relu\n", rows(20, 1, 0), row(1, 20));
+    text += &format!("    dense {} + {}\n    relu\n", rows(20, 20, 3), row(2, 20));
+    text += &format!("    dense {} + {}\n    relu\n", rows(20, 20, 5), row(3, 20));
+    text += &format!(
+        "    dense {} + [1]\n  }}\n  find all = pieces of h\n  find p = linear piece of h at x = 1/3\n",
+        rows(1, 20, 9)
+    );
+    let r = check(&text);
+    let f = &r.problems[0].findings[0];
+    assert!(f.crosscheck.passed, "{:?}", f.crosscheck);
+    assert!(f.finding.derivation.iter().any(|s| s.text.contains("cut into")));
+    let p = &r.problems[0].findings[1];
+    assert!(p.crosscheck.passed, "{:?}", p.crosscheck);
+    assert!(matches!(p.status, Status::Missing));
+    let Value::Record(fields) = &p.finding.value else { panic!("a record") };
+    assert!(!fields.is_empty());
+}
+
+#[test]
+fn too_many_pieces_is_an_error_not_a_hang() {
+    // The tent map iterated 20 times has 2^20 pieces.
+    let text = "problem e\n  t = network (x: 1) repeat 20 { dense 2 + -1; abs }\n  find all = pieces of t\n";
+    let e = first_error(text);
+    assert!(e.contains("too many linear pieces to list"), "{e}");
+}
+
+#[test]
+fn weights_may_be_declared_matrices_and_vectors() {
+    let text = "problem q
+  W1 = matrix [[0.5], [0.5]]
+  b1 = vector [0, 1]
+  h = network (x: 1) { dense W1 + b1; relu; dense [[1, 1], [1, 1]]; relu; dense [[1, 1]] + 1 }
+  find all = pieces of h
+";
+    let r = check(text);
+    assert_eq!(derived(&r, "all"), "{ breakpoints: [-2, 0], pieces: [1, x + 3, 2*x + 3] }");
+}
+
+#[test]
+fn the_numeric_check_catches_wrong_pieces() {
+    use nnkey::language::parse_expr;
+    use nnkey::model::{Query, eval};
+    use nnkey::numeric::pieces::{check_piece, check_pieces};
+    let text = format!("problem q\n{SEED}  find p = linear piece of h at x = 1\n  find all = pieces of h\n");
+    let (syntax, _) = parse(&text);
+    let (problem, errors) = elaborate(&syntax.problems[0]);
+    assert!(errors.is_empty());
+    let value = |s: &str| eval(&parse_expr(s).unwrap(), &problem).unwrap();
+    let (Query::LinearPiece(p), Query::Pieces(all)) = (&problem.finds[0].query, &problem.finds[1].query) else {
+        panic!("the two queries")
+    };
+    let ring = &problem.ring;
+    assert!(check_piece(p, &value("{ W: 2, b: 3, gradient: 2 }"), ring, 1).passed);
+    assert!(!check_piece(p, &value("{ W: 2, b: 4, gradient: 2 }"), ring, 1).passed);
+    assert!(!check_piece(p, &value("{ W: 1, b: 4, gradient: 1 }"), ring, 1).passed);
+    // A kink claimed where the network is smooth, and the wrong sides.
+    assert!(!check_piece(p, &value("{ gradient: undefined }"), ring, 1).passed);
+    assert!(
+        !check_piece(p, &value("{ gradient: undefined, left: { W: 1, b: 3 }, right: { W: 2, b: 3 } }"), ring, 1).passed
+    );
+    let right = "{ breakpoints: [-2, 0], pieces: [1, x + 3, 2*x + 3] }";
+    assert!(check_pieces(all, &value(right), ring, 1).passed);
+    for wrong in [
+        "{ breakpoints: [-2, 1], pieces: [1, x + 3, 2*x + 3] }",
+        "{ breakpoints: [0], pieces: [x + 3, 2*x + 3] }",
+        "{ breakpoints: [-2, -1, 0], pieces: [1, x + 3, x + 3, 2*x + 3] }",
+        "{ breakpoints: [-2, 0], pieces: [1, x + 3, 2*x + 4] }",
+    ] {
+        assert!(!check_pieces(all, &value(wrong), ring, 1).passed, "{wrong}");
+    }
+}
