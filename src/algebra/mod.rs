@@ -7,6 +7,7 @@
 //! form, so `==` is mathematical equality. The algebra knows nothing of files,
 //! spans or problems; a [`Ring`] names the variables.
 
+pub mod coprime;
 pub mod gcd;
 pub mod matrix;
 pub mod poly;
@@ -15,6 +16,7 @@ pub mod ratfunc;
 pub mod rational;
 pub mod ring;
 pub mod sparse;
+pub mod univariate;
 
 pub use gcd::gcd;
 pub use matrix::{Field, Matrix, MatrixError, Scalar};
@@ -24,3 +26,4 @@ pub use ratfunc::RatFunc;
 pub use rational::Q;
 pub use ring::{Ring, Symbol, Var};
 pub use sparse::{SparseBuilder, SparseMatrix};
+pub use univariate::UPoly;

@@ -7,6 +7,7 @@
 
 pub mod conv;
 pub mod equivalence;
+pub mod gradient;
 
 use crate::algebra::{Notation, Ring};
 use crate::language::Diagnostic;
@@ -84,6 +85,14 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
         Query::Equivalence(a, b) => {
             let d = equivalence::derive(a, b, &problem.ring).map_err(at)?;
             ("equivalence", d.0, d.1)
+        }
+        Query::GradientLimit(g) => {
+            let d = gradient::derive_limit(g, &problem.ring)?;
+            ("limit", d.0, d.1)
+        }
+        Query::MinimumNorm(m) => {
+            let d = gradient::derive_minimum_norm(m, &problem.ring)?;
+            ("minimum-norm solution", d.0, d.1)
         }
     };
     Ok(Finding { name: find.name.clone(), kind, value, derivation })

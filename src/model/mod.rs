@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod conv;
+pub mod gradient;
 pub mod tensor;
 pub mod value;
 
@@ -16,6 +17,7 @@ use crate::language::syntax::{self, Declared, Expr, ProblemSyntax, QueryKind, St
 use crate::language::{Diagnostic, Span};
 
 pub use conv::{Conv, ConvKind, ConvParams, Layout, Padding, PaddingMode};
+pub use gradient::{GradientLimit, MinimumNorm};
 pub use tensor::{Role, Tensor};
 pub use value::{Binding, Scope, Value, compare, eval};
 
@@ -44,6 +46,10 @@ pub enum Query {
     Shape(Conv),
     /// Whether two operators agree up to renaming and reordering.
     Equivalence(Box<Conv>, Box<Conv>),
+    /// Where gradient descent on least squares converges.
+    GradientLimit(Box<GradientLimit>),
+    /// The least-norm solution of a linear system.
+    MinimumNorm(Box<MinimumNorm>),
 }
 
 /// `find NAME = QUERY`, with its key if the file has one.
@@ -298,5 +304,7 @@ fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
             let (x, y) = (conv::elaborate(a, problem)?, conv::elaborate(b, problem)?);
             Ok(Query::Equivalence(Box::new(x), Box::new(y)))
         }
+        QueryKind::GradientLimit(g) => Ok(Query::GradientLimit(Box::new(gradient::gradient_limit(g, q.span, problem)?))),
+        QueryKind::MinimumNorm(s) => Ok(Query::MinimumNorm(Box::new(gradient::minimum_norm(s, q.span, problem)?))),
     }
 }

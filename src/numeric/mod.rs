@@ -7,6 +7,7 @@
 //! only agree by being right. Floating point lives here and nowhere else.
 
 pub mod conv;
+pub mod gradient;
 pub mod rng;
 
 use crate::derive::{CrossCheck, Finding};
@@ -30,6 +31,8 @@ pub fn crosscheck(problem: &Problem, find: &Find, finding: &Finding) -> CrossChe
         },
         (Query::Shape(c), v) => conv::check_shape(c, v, ring, seed),
         (Query::Equivalence(a, b), v) => conv::check_equivalence(a, b, v, ring, seed),
+        (Query::GradientLimit(g), v) => gradient::check_limit(g, v, ring, seed),
+        (Query::MinimumNorm(m), v) => gradient::check_minimum_norm(m, v, ring, seed),
         _ => unexpected(finding),
     }
 }
