@@ -29,10 +29,8 @@ const ATTEMPTS: u64 = 3;
 /// A small nonzero integer for variable `u`, determined by the attempt and
 /// the variable being kept (SplitMix64 of the three), in −31..=31.
 fn point_value(attempt: u64, kept: Var, u: Var) -> Q {
-    let mut z = attempt
-        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-        .wrapping_add((kept.0 as u64) << 32)
-        .wrapping_add(u.0 as u64 + 1);
+    let mut z =
+        attempt.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add((kept.0 as u64) << 32).wrapping_add(u.0 as u64 + 1);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^= z >> 31;

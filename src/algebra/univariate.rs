@@ -86,9 +86,7 @@ impl UPoly {
         let n = self.coeffs.len().max(other.coeffs.len());
         let zero = Q::zero();
         UPoly::from_coeffs(
-            (0..n)
-                .map(|k| self.coeffs.get(k).unwrap_or(&zero) + other.coeffs.get(k).unwrap_or(&zero))
-                .collect(),
+            (0..n).map(|k| self.coeffs.get(k).unwrap_or(&zero) + other.coeffs.get(k).unwrap_or(&zero)).collect(),
         )
     }
 
@@ -349,7 +347,8 @@ impl RealRoot {
         if self.exact().is_some() {
             return;
         }
-        let (lo, hi) = (round_decimal(&self.lo, digits, Ordering::Less), round_decimal(&self.hi, digits, Ordering::Greater));
+        let (lo, hi) =
+            (round_decimal(&self.lo, digits, Ordering::Less), round_decimal(&self.hi, digits, Ordering::Greater));
         let sturm = Sturm::new(&self.poly);
         if sturm.roots_above(&lo) == 1 + sturm.roots_above(&hi) && sturm.roots_above(&hi) == sturm.roots_above(&self.hi)
         {
@@ -525,10 +524,15 @@ mod tests {
         assert!(r.lo < Q::new(1581025, 100000) && Q::new(1581024, 100000) < r.hi);
         r.round_outward(6);
         assert_eq!((r.lo.clone(), r.hi.clone()), (Q::new(158102, 10000), Q::new(158103, 10000)));
-        // x(x − 70): the root 70 is met exactly.
+        // x(x − 70): bisection from ±71 never lands on 70, but the
+        // interval holds it.
         let mut r = largest_root(&up(&[0, -70, 1])).unwrap();
         r.refine(&Q::new(1, 1000));
-        assert_eq!(r.exact(), Some(&Q::from_int(70)));
+        assert!(r.lo < Q::from_int(70) && Q::from_int(70) <= r.hi && &r.hi - &r.lo <= Q::new(1, 1000));
+        // (x − 1)(x + 1) isolated in (0, 2]: the first midpoint is the root.
+        let mut r = largest_root(&up(&[-1, 0, 1])).unwrap();
+        r.refine(&Q::new(1, 1000));
+        assert_eq!(r.exact(), Some(&Q::one()));
         // No real roots.
         assert!(largest_root(&up(&[1, 0, 1])).is_none());
     }

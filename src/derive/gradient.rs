@@ -9,8 +9,8 @@
 //! each entry is divided once, at the end). For a numeric X the rank is
 //! decided exactly, and a rank-deficient X gets the pseudo-inverse limit.
 //! [`derive_minimum_norm`] reaches the same vector another way, by the
-//! Lagrange conditions of the constrained problem, solving with Gauss–Jordan
-//! elimination, so that the two can be checked against each other.
+//! Lagrange conditions of the constrained problem, solving them by Cramer's
+//! rule, so that the two can be checked against each other.
 
 use std::cmp::Ordering;
 
@@ -227,9 +227,14 @@ impl LambdaMax {
             LambdaMax::Rational(q) => (print::rational(q, Notation::Plain), print::rational(q, Notation::Latex)),
             LambdaMax::Surd { a, b, k, .. } => {
                 let coef = |n: Notation| {
-                    if b.is_one() { String::new() } else { format!("{}{}", print::rational(b, n), if n == Notation::Plain { "*" } else { " " }) }
+                    if b.is_one() {
+                        String::new()
+                    } else {
+                        format!("{}{}", print::rational(b, n), if n == Notation::Plain { "*" } else { " " })
+                    }
                 };
-                let lead = |n: Notation| if a.is_zero() { String::new() } else { format!("{} + ", print::rational(a, n)) };
+                let lead =
+                    |n: Notation| if a.is_zero() { String::new() } else { format!("{} + ", print::rational(a, n)) };
                 (
                     format!("{}{}sqrt({k})", lead(Notation::Plain), coef(Notation::Plain)),
                     format!("{}{}\\sqrt{{{k}}}", lead(Notation::Latex), coef(Notation::Latex)),
@@ -303,7 +308,12 @@ struct Names {
 
 impl Names {
     fn of(data: &Data) -> Names {
-        Names { x: data.x_name.clone(), y: data.y_name.clone(), xl: latex_name(&data.x_name), yl: latex_name(&data.y_name) }
+        Names {
+            x: data.x_name.clone(),
+            y: data.y_name.clone(),
+            xl: latex_name(&data.x_name),
+            yl: latex_name(&data.y_name),
+        }
     }
 }
 
@@ -338,7 +348,8 @@ fn cauchy_binet(x: &Matrix<Poly>, det: &Poly, ring: &Ring) -> Option<(String, St
     let mut plain = Vec::new();
     let mut latex = Vec::new();
     for s in &subsets {
-        let cols: Vec<Poly> = (0..n).flat_map(|r| s.iter().map(move |&c| (r, c))).map(|(r, c)| x.get(r, c).clone()).collect();
+        let cols: Vec<Poly> =
+            (0..n).flat_map(|r| s.iter().map(move |&c| (r, c))).map(|(r, c)| x.get(r, c).clone()).collect();
         let minor = Matrix::from_vec(n, n, cols).det().ok()?;
         if minor.is_zero() {
             continue;
@@ -410,10 +421,15 @@ fn rank_and_limit(data: &Data, w0: &Matrix<Poly>, span: Span) -> Result<Rank, Di
             } else {
                 format!("the rows of {} are linearly dependent for every value of its symbols", data.x_name)
             };
-            Err(Diagnostic::error(span, format!("{why}: it has rank {r} < {n}, so {} {}ᵀ is never invertible", data.x_name, data.x_name))
-                .with_label("nnkey derives the symbolic limit for a data matrix of full row rank")
-                .with_hint_at(data.x_span, format!("`{}` is {n}×{d}", data.x_name))
-                .with_hint("write the data matrix with numbers to get the pseudo-inverse limit, or drop the dependent rows"))
+            Err(Diagnostic::error(
+                span,
+                format!("{why}: it has rank {r} < {n}, so {} {}ᵀ is never invertible", data.x_name, data.x_name),
+            )
+            .with_label("nnkey derives the symbolic limit for a data matrix of full row rank")
+            .with_hint_at(data.x_span, format!("`{}` is {n}×{d}", data.x_name))
+            .with_hint(
+                "write the data matrix with numbers to get the pseudo-inverse limit, or drop the dependent rows",
+            ))
         }
     }
 }
@@ -480,7 +496,13 @@ pub fn derive_limit(g: &GradientLimit, ring: &Ring) -> Result<(Value, Vec<Step>)
 
 /// The rank, step-size, uniqueness and least-norm steps for X of full row
 /// rank, and the computation.
-fn full_rank_steps(g: &GradientLimit, cf: &ClosedForm, nm: &Names, ring: &Ring, steps: &mut Vec<Step>) -> Result<(), Diagnostic> {
+fn full_rank_steps(
+    g: &GradientLimit,
+    cf: &ClosedForm,
+    nm: &Names,
+    ring: &Ring,
+    steps: &mut Vec<Step>,
+) -> Result<(), Diagnostic> {
     let data = &g.data;
     let (x, xl, y, yl) = (&nm.x, &nm.xl, &nm.y, &nm.yl);
     let (n, d) = (data.n(), data.d());
@@ -496,7 +518,9 @@ fn full_rank_steps(g: &GradientLimit, cf: &ClosedForm, nm: &Names, ring: &Ring, 
     } else {
         let (p, l) = match cauchy_binet(&data.x, &cf.det, ring) {
             Some((p, l)) if p.len() <= SHOWN_TEXT => (format!("det(G) = {p} != 0"), format!("\\det G = {l} \\neq 0")),
-            _ if det_p.len() <= SHOWN_TEXT * 4 => (format!("det(G) = {det_p} != 0"), format!("\\det G = {det_l} \\neq 0")),
+            _ if det_p.len() <= SHOWN_TEXT * 4 => {
+                (format!("det(G) = {det_p} != 0"), format!("\\det G = {det_l} \\neq 0"))
+            }
             _ => ("det(G) != 0".into(), "\\det G \\neq 0".into()),
         };
         let minors = if n < d {
@@ -524,12 +548,17 @@ fn full_rank_steps(g: &GradientLimit, cf: &ClosedForm, nm: &Names, ring: &Ring, 
     ));
     let w0_name = g.start_name.clone().unwrap_or_else(|| "0".into());
     let (formula, formula_l) = if g.starts_at_zero() {
-        (format!("w_inf = {x}^T ({x} {x}^T)^-1 {y}"), format!("w_\\infty = {xl}^\\top \\left({xl} {xl}^\\top\\right)^{{-1}} {yl}"))
+        (
+            format!("w_inf = {x}^T ({x} {x}^T)^-1 {y}"),
+            format!("w_\\infty = {xl}^\\top \\left({xl} {xl}^\\top\\right)^{{-1}} {yl}"),
+        )
     } else {
         let wl = latex_name(&w0_name);
         (
             format!("w_inf = {w0_name} + {x}^T ({x} {x}^T)^-1 ({y} - {x} {w0_name})"),
-            format!("w_\\infty = {wl} + {xl}^\\top \\left({xl} {xl}^\\top\\right)^{{-1}} \\left({yl} - {xl} {wl}\\right)"),
+            format!(
+                "w_\\infty = {wl} + {xl}^\\top \\left({xl} {xl}^\\top\\right)^{{-1}} \\left({yl} - {xl} {wl}\\right)"
+            ),
         )
     };
     steps.push(Step::math(
@@ -541,7 +570,10 @@ fn full_rank_steps(g: &GradientLimit, cf: &ClosedForm, nm: &Names, ring: &Ring, 
         formula_l,
     ));
     let (closest, norm) = if g.starts_at_zero() {
-        ("the minimum-norm solution of X w = y (the problem min ‖w‖² subject to X w = y)".to_string(), "‖w‖² = ‖w∞‖² + ‖z‖²")
+        (
+            "the minimum-norm solution of X w = y (the problem min ‖w‖² subject to X w = y)".to_string(),
+            "‖w‖² = ‖w∞‖² + ‖z‖²",
+        )
     } else {
         (format!("the solution of X w = y closest to w^(0) = {w0_name}"), "‖w − w^(0)‖² = ‖w∞ − w^(0)‖² + ‖z‖²")
     };
@@ -550,18 +582,22 @@ fn full_rank_steps(g: &GradientLimit, cf: &ClosedForm, nm: &Names, ring: &Ring, 
             "It is {closest}: every solution is w = w∞ + z with {x} z = 0, and w∞ − w^(0) = {x}ᵀa is orthogonal to z, \
              since zᵀ{x}ᵀa = ({x} z)ᵀa = 0. By Pythagoras {norm}, smallest exactly when z = 0."
         ),
-        if g.starts_at_zero() { "||w||^2 = ||w_inf||^2 + ||z||^2".to_string() } else { "||w - w^(0)||^2 = ||w_inf - w^(0)||^2 + ||z||^2".to_string() },
+        if g.starts_at_zero() {
+            "||w||^2 = ||w_inf||^2 + ||z||^2".to_string()
+        } else {
+            "||w - w^(0)||^2 = ||w_inf - w^(0)||^2 + ||z||^2".to_string()
+        },
         if g.starts_at_zero() {
             "\\|w\\|^2 = \\|w_\\infty\\|^2 + \\|z\\|^2".to_string()
         } else {
             "\\|w - w^{(0)}\\|^2 = \\|w_\\infty - w^{(0)}\\|^2 + \\|z\\|^2".to_string()
         },
     ));
-    let adj_text = format!("adj(G)");
+    let adj_text = "adj(G)";
     if shown(&cf.adjugate) && value_of(&cf.adjugate).print(ring, Notation::Plain).len() <= SHOWN_TEXT {
         steps.push(matrix_step(
-            &format!("Computed fraction-free: G⁻¹ = adj(G)/det(G), with the adjugate"),
-            &adj_text,
+            "Computed fraction-free: G⁻¹ = adj(G)/det(G), with the adjugate",
+            adj_text,
             "\\operatorname{adj} G",
             &cf.adjugate,
             ring,
@@ -580,7 +616,13 @@ fn full_rank_steps(g: &GradientLimit, cf: &ClosedForm, nm: &Names, ring: &Ring, 
 }
 
 /// The steps for a numeric X of rank r < n: the pseudo-inverse limit.
-fn deficient_steps(g: &GradientLimit, p: &PseudoInverse, nm: &Names, ring: &Ring, steps: &mut Vec<Step>) -> Result<(), Diagnostic> {
+fn deficient_steps(
+    g: &GradientLimit,
+    p: &PseudoInverse,
+    nm: &Names,
+    ring: &Ring,
+    steps: &mut Vec<Step>,
+) -> Result<(), Diagnostic> {
     let data = &g.data;
     let (x, xl, y, yl) = (&nm.x, &nm.xl, &nm.y, &nm.yl);
     let (n, d) = (data.n(), data.d());
@@ -634,7 +676,10 @@ fn deficient_steps(g: &GradientLimit, p: &PseudoInverse, nm: &Names, ring: &Ring
              (w∞ − w^(0) lies in the row space, orthogonal to z)."
         )));
     } else if off.entries().iter().all(Poly::is_constant) {
-        let residual = off.entries().iter().fold(Q::zero(), |acc, p| &acc + &p.as_constant().expect("constant").pow(2).expect("square"));
+        let residual = off
+            .entries()
+            .iter()
+            .fold(Q::zero(), |acc, p| &acc + &p.as_constant().expect("constant").pow(2).expect("square"));
         steps.push(Step::math(
             format!(
                 "Here {y} is not in the column space of {x}: {x} w = {y} has no solution, and the limit is the least-squares fit \
@@ -657,7 +702,12 @@ fn deficient_steps(g: &GradientLimit, p: &PseudoInverse, nm: &Names, ring: &Ring
 
 /// The step-size condition 0 < η < 1/λ_max(X Xᵀ), with λ_max exact for a
 /// numeric X, and the verdict on a step the file gives.
-fn step_size_steps(g: &GradientLimit, gram: &Matrix<Poly>, ring: &Ring, steps: &mut Vec<Step>) -> Result<(), Diagnostic> {
+fn step_size_steps(
+    g: &GradientLimit,
+    gram: &Matrix<Poly>,
+    ring: &Ring,
+    steps: &mut Vec<Step>,
+) -> Result<(), Diagnostic> {
     let x = &g.data.x_name;
     let n = gram.rows();
     let why = format!(
@@ -743,8 +793,16 @@ fn step_size_steps(g: &GradientLimit, gram: &Matrix<Poly>, ring: &Ring, steps: &
     }
     if let Some(step) = &g.step {
         let (sp, sl) = (step.value.print(ring, Notation::Plain), step.value.print(ring, Notation::Latex));
-        let cond = if n == 1 { format!("({sp})*({})", g00.print(ring, Notation::Plain)) } else { format!("({sp})*lambda_max") };
-        let cond_l = if n == 1 { format!("\\left({sl}\\right) \\left({}\\right)", g00.print(ring, Notation::Latex)) } else { format!("\\left({sl}\\right) \\lambda_{{\\max}}") };
+        let cond = if n == 1 {
+            format!("({sp})*({})", g00.print(ring, Notation::Plain))
+        } else {
+            format!("({sp})*lambda_max")
+        };
+        let cond_l = if n == 1 {
+            format!("\\left({sl}\\right) \\left({}\\right)", g00.print(ring, Notation::Latex))
+        } else {
+            format!("\\left({sl}\\right) \\lambda_{{\\max}}")
+        };
         steps.push(Step::math(
             format!("The file's step η = {sp} depends on the symbols; the limit holds where it satisfies the condition, which nnkey assumes:"),
             format!("{cond} < 1"),
@@ -755,7 +813,13 @@ fn step_size_steps(g: &GradientLimit, gram: &Matrix<Poly>, ring: &Ring, steps: &
 }
 
 /// Checks a step given in the file against the exact condition.
-fn numeric_step_verdict(step: &StepSize, lambda: &LambdaMax, lp: &str, ring: &Ring, steps: &mut Vec<Step>) -> Result<(), Diagnostic> {
+fn numeric_step_verdict(
+    step: &StepSize,
+    lambda: &LambdaMax,
+    lp: &str,
+    ring: &Ring,
+    steps: &mut Vec<Step>,
+) -> Result<(), Diagnostic> {
     let (sp, sl) = (step.value.print(ring, Notation::Plain), step.value.print(ring, Notation::Latex));
     let Some(eta) = step.value.as_constant() else {
         steps.push(Step::math(
@@ -777,7 +841,7 @@ fn numeric_step_verdict(step: &StepSize, lambda: &LambdaMax, lp: &str, ring: &Ri
                 "η·λ_max > 1: the error along the top eigenvector grows by |1 − 2ηλ_max| > 1 at every step, so the iterates diverge"
             };
             Err(Diagnostic::error(step.span, format!("gradient descent with step {eta} has no limit"))
-                .with_label(format!("{what}"))
+                .with_label(what)
                 .with_hint(format!("the step must satisfy 0 < η < 1/λ_max(X Xᵀ), with λ_max = {lp}"))
                 .with_hint(match lambda.safe_step() {
                     Some(s) => format!("any step up to {s} converges"),
@@ -801,8 +865,16 @@ pub fn derive_minimum_norm(m: &MinimumNorm, ring: &Ring) -> Result<(Value, Vec<S
     let (n, d) = (data.n(), data.d());
     let mut steps = vec![Step::math(
         format!("Minimize ‖{w}‖² = {w}ᵀ{w} subject to {x} {w} = {y}: {} in {} unknowns.", count(n, "equation"), d),
-        format!("{x} = {}\n{y} = {}", value_of(&data.x).print(ring, Notation::Plain), value_of(&data.y).print(ring, Notation::Plain)),
-        format!("{xl} = {}, \\quad {yl} = {}", value_of(&data.x).print(ring, Notation::Latex), value_of(&data.y).print(ring, Notation::Latex)),
+        format!(
+            "{x} = {}\n{y} = {}",
+            value_of(&data.x).print(ring, Notation::Plain),
+            value_of(&data.y).print(ring, Notation::Plain)
+        ),
+        format!(
+            "{xl} = {}, \\quad {yl} = {}",
+            value_of(&data.x).print(ring, Notation::Latex),
+            value_of(&data.y).print(ring, Notation::Latex)
+        ),
     )];
     steps.push(Step::math(
         format!(
@@ -817,45 +889,51 @@ pub fn derive_minimum_norm(m: &MinimumNorm, ring: &Ring) -> Result<(Value, Vec<S
         format!("({x} {x}^T) nu = {y}"),
         format!("\\left({xl} {xl}^\\top\\right) \\nu = {yl}"),
     ));
-    let xr = data.x.map(|p| RatFunc::from(p.clone()));
-    let yr = data.y.map(|p| RatFunc::from(p.clone()));
     // Independent rows: the pivots of the transpose's echelon form.
-    let (rows, solution) = if let Some(xq) = as_rational(&data.x) {
+    let (kept, a, b) = if let Some(xq) = as_rational(&data.x) {
         let (_, pivots) = xq.transpose().rref();
         if pivots.len() == n {
-            (None, solve_full(&xr, &yr))
+            (false, data.x.clone(), data.y.clone())
         } else {
-            let keep = pivots;
-            let value = reduced_rows(data, &keep, &xq, x, y, ring, &mut steps)?;
-            (Some(keep), value)
+            let (a, b) = reduced_rows(data, &pivots, &xq, (x, w, y), ring, &mut steps)?;
+            (true, a, b)
         }
     } else {
         if data.x.rank() < n {
-            return Err(Diagnostic::error(m.span, format!("{x} {x}ᵀ is singular for every value of the symbols: {x} lacks full row rank"))
-                .with_label("nnkey derives the symbolic minimum-norm solution for a matrix of full row rank")
-                .with_hint_at(data.x_span, format!("`{x}` is {n}×{d}"))
-                .with_hint("write the matrix with numbers to handle dependent rows"));
+            return Err(Diagnostic::error(
+                m.span,
+                format!("{x} {x}ᵀ is singular for every value of the symbols: {x} lacks full row rank"),
+            )
+            .with_label("nnkey derives the symbolic minimum-norm solution for a matrix of full row rank")
+            .with_hint_at(data.x_span, format!("`{x}` is {n}×{d}"))
+            .with_hint("write the matrix with numbers to handle dependent rows"));
         }
-        let det = data.x.mul(&data.x.transpose()).and_then(|g| g.det()).expect("square");
-        let (p, l) = poly_text(&det, ring);
-        let (p, l) = if p.len() <= SHOWN_TEXT * 4 { (format!("det({x} {x}^T) = {p} != 0"), format!("\\det\\left({xl} {xl}^\\top\\right) = {l} \\neq 0")) } else { (format!("det({x} {x}^T) != 0"), format!("\\det\\left({xl} {xl}^\\top\\right) \\neq 0")) };
-        steps.push(Step::math(format!("Assumption: {x} has full row rank, so {x} {x}ᵀ is invertible; nnkey assumes its determinant does not vanish:"), p, l));
-        (None, solve_full(&xr, &yr))
+        (false, data.x.clone(), data.y.clone())
     };
-    let nu = solution;
-    if rows.is_none() {
-        if nu.rows() <= SHOWN_SIDE && Value::Matrix(nu.clone()).print(ring, Notation::Plain).len() <= SHOWN_TEXT {
-            let (p, l) = labeled("nu", "\\nu", &Value::Matrix(nu.clone()), ring);
-            steps.push(Step::math("Gauss–Jordan elimination over the rational functions solves it:", p, l));
+    let sol = lagrange_solve(&a, &b);
+    if !kept && !data.x_is_numeric() {
+        let (p, l) = poly_text(&sol.det, ring);
+        let (p, l) = if p.len() <= SHOWN_TEXT * 4 {
+            (format!("det({x} {x}^T) = {p} != 0"), format!("\\det\\left({xl} {xl}^\\top\\right) = {l} \\neq 0"))
         } else {
-            steps.push(Step::text("Gauss–Jordan elimination over the rational functions solves it."));
-        }
+            (format!("det({x} {x}^T) != 0"), format!("\\det\\left({xl} {xl}^\\top\\right) \\neq 0"))
+        };
+        steps.push(Step::math(
+            format!("Assumption: {x} has full row rank, so {x} {x}ᵀ is invertible; nnkey assumes its determinant does not vanish:"),
+            p,
+            l,
+        ));
     }
-    let xt = match &rows {
-        None => xr.transpose(),
-        Some(keep) => select_rows(&xr, keep).transpose(),
-    };
-    let value = xt.mul(&nu).expect("shapes");
+    let how = "Cramer's rule solves it: νᵢ = det(Gᵢ)/det(G), where Gᵢ is the matrix G of the system with column i replaced by the right-hand side, \
+               every determinant by fraction-free (Bareiss) elimination";
+    let nu = Value::Matrix(sol.nu.clone());
+    if sol.nu.rows() <= SHOWN_SIDE && nu.print(ring, Notation::Plain).len() <= SHOWN_TEXT {
+        let (p, l) = labeled("nu", "\\nu", &nu, ring);
+        steps.push(Step::math(format!("{how}:"), p, l));
+    } else {
+        steps.push(Step::text(format!("{how}.")));
+    }
+    let value = sol.w;
     steps.push(Step::math(
         format!(
             "These conditions are also sufficient: for any {w}' with {x} {w}' = {y}, {w}' − {w} lies in the null space of {x}, which is orthogonal \
@@ -867,9 +945,44 @@ pub fn derive_minimum_norm(m: &MinimumNorm, ring: &Ring) -> Result<(Value, Vec<S
     Ok((Value::Matrix(value), steps))
 }
 
-fn solve_full(xr: &Matrix<RatFunc>, yr: &Matrix<RatFunc>) -> Matrix<RatFunc> {
-    let gram = xr.mul(&xr.transpose()).expect("shapes");
-    gram.solve(yr).expect("full row rank")
+/// The solution of the Lagrange conditions for A of full row rank.
+struct Lagrange {
+    /// det(A Aᵀ).
+    det: Poly,
+    /// ν with (A Aᵀ) ν = b.
+    nu: Matrix<RatFunc>,
+    /// w = Aᵀ ν.
+    w: Matrix<RatFunc>,
+}
+
+/// Solves (A Aᵀ) ν = b by Cramer's rule, every determinant by Bareiss
+/// elimination over the polynomials, and forms w = Aᵀν with each entry
+/// reduced once: a route independent of the adjugate that the limit of
+/// gradient descent uses.
+fn lagrange_solve(a: &Matrix<Poly>, b: &Matrix<Poly>) -> Lagrange {
+    let g = a.mul(&a.transpose()).expect("shapes");
+    let n = g.rows();
+    let det = g.det().expect("square");
+    let nums: Vec<Poly> = (0..n)
+        .map(|i| {
+            let mut gi = g.clone();
+            for r in 0..n {
+                gi.set(r, i, b.get(r, 0).clone());
+            }
+            gi.det().expect("square")
+        })
+        .collect();
+    let nu =
+        Matrix::column(nums.iter().map(|p| RatFunc::new(p.clone(), det.clone()).expect("full row rank")).collect());
+    let w = Matrix::column(
+        (0..a.cols())
+            .map(|j| {
+                let num = (0..n).fold(Poly::zero(), |acc, i| &acc + &(a.get(i, j) * &nums[i]));
+                RatFunc::new(num, det.clone()).expect("full row rank")
+            })
+            .collect(),
+    );
+    Lagrange { det, nu, w }
 }
 
 fn select_rows<T: crate::algebra::Scalar>(m: &Matrix<T>, rows: &[usize]) -> Matrix<T> {
@@ -879,16 +992,15 @@ fn select_rows<T: crate::algebra::Scalar>(m: &Matrix<T>, rows: &[usize]) -> Matr
 
 /// A numeric X with dependent rows: keep independent rows I, express the
 /// rest through them (X = C X_I), check or state that y = C y_I, and solve
-/// the kept system; returns ν for the kept rows.
+/// the kept system; returns the kept rows X_I and the targets ŷ_I.
 fn reduced_rows(
     data: &Data,
     keep: &[usize],
     xq: &Matrix<Q>,
-    x: &str,
-    y: &str,
+    (x, w, y): (&str, &str, &str),
     ring: &Ring,
     steps: &mut Vec<Step>,
-) -> Result<Matrix<RatFunc>, Diagnostic> {
+) -> Result<(Matrix<Poly>, Matrix<Poly>), Diagnostic> {
     let n = data.n();
     let r = keep.len();
     let rows_text: Vec<String> = keep.iter().map(|k| k.to_string()).collect();
@@ -916,16 +1028,20 @@ fn reduced_rows(
     ));
     if off.is_zero() {
         steps.push(Step::text(format!(
-            "{y} = C {y}_I, so the other equations follow from the kept ones, and the constraint is {x}_I w = {y}_I."
+            "{y} = C {y}_I, so the other equations follow from the kept ones, and the constraint is {x}_I {w} = {y}_I."
         )));
     } else if off.entries().iter().all(Poly::is_constant) {
         let u = off.map(|p| p.as_constant().expect("constant"));
-        let uy = (0..n).fold(Q::zero(), |acc, k| &acc + &(u.get(k, 0) * &data.y.get(k, 0).as_constant().expect("numeric")));
+        let uy =
+            (0..n).fold(Q::zero(), |acc, k| &acc + &(u.get(k, 0) * &data.y.get(k, 0).as_constant().expect("numeric")));
         let ut: Vec<String> = (0..n).map(|k| u.get(k, 0).to_string()).collect();
-        return Err(Diagnostic::error(data.y_span, format!("{x} w = {y} has no solution: {y} is not in the column space of {x}"))
-            .with_label(format!("u = [{}] has uᵀ{x} = 0 but uᵀ{y} = {uy}", ut.join(", ")))
-            .with_hint_at(data.x_span, format!("`{x}` has rank {r} < {n}"))
-            .with_hint("the limit of gradient descent still exists: it is the least-squares fit"));
+        return Err(Diagnostic::error(
+            data.y_span,
+            format!("{x} {w} = {y} has no solution: {y} is not in the column space of {x}"),
+        )
+        .with_label(format!("u = [{}] has uᵀ{x} = 0 but uᵀ{y} = {uy}", ut.join(", ")))
+        .with_hint_at(data.x_span, format!("`{x}` has rank {r} < {n}"))
+        .with_hint("the limit of gradient descent still exists: it is the least-squares fit"));
     } else {
         let v = value_of(&off);
         steps.push(Step::math(
@@ -938,9 +1054,7 @@ fn reduced_rows(
         "On the kept rows the Lagrange conditions read {x}_I {x}_Iᵀ ν = {y}_I with an invertible {r}×{r} matrix; \
          {y}_I is written as (CᵀC)⁻¹Cᵀ{y}, which equals it whenever {y} = C {y}_I."
     )));
-    let xir = as_poly(&xi).map(|p| RatFunc::from(p.clone()));
-    let yir = yi.map(|p| RatFunc::from(p.clone()));
-    Ok(solve_full(&xir, &yir))
+    Ok((as_poly(&xi), yi))
 }
 
 #[cfg(test)]
@@ -985,7 +1099,9 @@ mod tests {
 
     #[test]
     fn lambda_max_is_exact() {
-        let g = |rows: &[&[i64]]| Matrix::from_rows(rows.iter().map(|r| r.iter().map(|&v| Q::from_int(v)).collect()).collect()).unwrap();
+        let g = |rows: &[&[i64]]| {
+            Matrix::from_rows(rows.iter().map(|r| r.iter().map(|&v| Q::from_int(v)).collect()).collect()).unwrap()
+        };
         // [[14, 5], [5, 2]]: λ = 8 ± √61.
         let s = spectrum(&g(&[&[14, 5], &[5, 2]]));
         assert_eq!(s.lambda.text().0, "8 + sqrt(61)");
@@ -1002,7 +1118,10 @@ mod tests {
 
     #[test]
     fn column_subsets_in_order() {
-        assert_eq!(column_subsets(4, 2, 100), vec![vec![0, 1], vec![0, 2], vec![0, 3], vec![1, 2], vec![1, 3], vec![2, 3]]);
+        assert_eq!(
+            column_subsets(4, 2, 100),
+            vec![vec![0, 1], vec![0, 2], vec![0, 3], vec![1, 2], vec![1, 3], vec![2, 3]]
+        );
         assert_eq!(column_subsets(3, 3, 100), vec![vec![0, 1, 2]]);
     }
 }

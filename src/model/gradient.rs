@@ -175,8 +175,9 @@ pub fn gradient_limit(gd: &GradientDescent, span: Span, scope: &dyn Scope) -> Re
 fn step_size(e: &Expr, scope: &dyn Scope) -> Result<StepSize, Diagnostic> {
     let v = eval(e, scope)?;
     let Some(s) = v.as_scalar() else {
-        return Err(Diagnostic::error(e.span, "the step size must be a number")
-            .with_label(format!("this is {}", v.describe())));
+        return Err(
+            Diagnostic::error(e.span, "the step size must be a number").with_label(format!("this is {}", v.describe()))
+        );
     };
     if let Some(q) = s.as_constant()
         && (q.is_zero() || q.is_negative())
@@ -205,10 +206,7 @@ pub fn minimum_norm(system: &LinearSystem, span: Span, scope: &dyn Scope) -> Res
             .with_label("the unknown must be a fresh name")
             .with_hint("pick a name nothing else uses, e.g. `X v = y`"));
     }
-    let args = [
-        Arg { name: None, value: (**a).clone() },
-        Arg { name: None, value: system.rhs.clone() },
-    ];
+    let args = [Arg { name: None, value: (**a).clone() }, Arg { name: None, value: system.rhs.clone() }];
     let ls = LeastSquaresSyntax { args: args.to_vec(), span: system.span };
     let data = least_squares(&ls, scope)?;
     Ok(MinimumNorm { data, unknown: unknown.to_string(), span })

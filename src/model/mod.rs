@@ -304,7 +304,9 @@ fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
             let (x, y) = (conv::elaborate(a, problem)?, conv::elaborate(b, problem)?);
             Ok(Query::Equivalence(Box::new(x), Box::new(y)))
         }
-        QueryKind::GradientLimit(g) => Ok(Query::GradientLimit(Box::new(gradient::gradient_limit(g, q.span, problem)?))),
+        QueryKind::GradientLimit(g) => {
+            Ok(Query::GradientLimit(Box::new(gradient::gradient_limit(g, q.span, problem)?)))
+        }
         QueryKind::MinimumNorm(s) => Ok(Query::MinimumNorm(Box::new(gradient::minimum_norm(s, q.span, problem)?))),
     }
 }

@@ -239,7 +239,8 @@ pub fn check_instance(inst: &Instance, closed: &Array1<f64>, fit: bool, rng: &mu
         // y is in the column space when its component outside the range of
         // X Xᵀ vanishes.
         let c = eig.vectors.t().dot(&inst.y);
-        let outside: f64 = c.iter().zip(&eig.values).filter(|(_, v)| **v <= t).map(|(ck, _)| ck * ck).sum::<f64>().sqrt();
+        let outside: f64 =
+            c.iter().zip(&eig.values).filter(|(_, v)| **v <= t).map(|(ck, _)| ck * ck).sum::<f64>().sqrt();
         let yn = norm(&inst.y);
         (outside <= 1e-9 * yn.max(1.0)).then(|| norm(&(inst.x.dot(closed) - &inst.y)) / yn.max(1.0))
     } else {
@@ -271,7 +272,15 @@ fn has_symbols(data: &Data, start: &Matrix<Poly>) -> bool {
 }
 
 /// The shared cross-check: descent from `start` against `value`.
-fn check(data: &Data, start: &Matrix<Poly>, value: &Value, fit: bool, ring: &Ring, seed: u64, method: String) -> CrossCheck {
+fn check(
+    data: &Data,
+    start: &Matrix<Poly>,
+    value: &Value,
+    fit: bool,
+    ring: &Ring,
+    seed: u64,
+    method: String,
+) -> CrossCheck {
     let fail = |detail: String| CrossCheck { method: method.clone(), trials: 0, passed: false, detail };
     let Value::Matrix(w) = value else {
         return fail(format!("the finding is {}, not a vector", value.describe()));
@@ -297,8 +306,11 @@ fn check(data: &Data, start: &Matrix<Poly>, value: &Value, fit: bool, ring: &Rin
         let values = random_values(ring, &mut rng);
         let value_of = |v: Var| values.get(v.index()).copied().unwrap_or(0.0);
         let inst = Instance {
-            x: Array2::from_shape_vec((data.n(), data.d()), data.x.entries().iter().map(|p| p.eval_f64(&value_of)).collect())
-                .expect("shape"),
+            x: Array2::from_shape_vec(
+                (data.n(), data.d()),
+                data.x.entries().iter().map(|p| p.eval_f64(&value_of)).collect(),
+            )
+            .expect("shape"),
             y: eval_column(&data.y, &value_of),
             w0: eval_column(start, &value_of),
         };
@@ -341,7 +353,9 @@ fn summarize(method: String, reports: &[InstanceReport]) -> CrossCheck {
     } else {
         let c = cosines.iter().copied().fold(0.0, f64::max);
         let res = reports.iter().map(|r| r.null_residual).fold(0.0, f64::max);
-        parts.push(format!("null-space vectors (‖Xz‖ ≤ {res:.0e}‖X‖‖z‖) are orthogonal to w − w⁽⁰⁾ to {c:.0e}, so none shortens it"));
+        parts.push(format!(
+            "null-space vectors (‖Xz‖ ≤ {res:.0e}‖X‖‖z‖) are orthogonal to w − w⁽⁰⁾ to {c:.0e}, so none shortens it"
+        ));
     }
     let fits: Vec<f64> = reports.iter().filter_map(|r| r.fit).collect();
     if !fits.is_empty() {
@@ -355,7 +369,12 @@ fn summarize(method: String, reports: &[InstanceReport]) -> CrossCheck {
     } else {
         parts.push("X = 0, so no step diverges".into());
     }
-    CrossCheck { method, trials: reports.len(), passed: reports.iter().all(InstanceReport::passed), detail: parts.join("; ") }
+    CrossCheck {
+        method,
+        trials: reports.len(),
+        passed: reports.iter().all(InstanceReport::passed),
+        detail: parts.join("; "),
+    }
 }
 
 const METHOD: &str = "gradient descent (ndarray) with the step 1/(λ_max + λ_min) from the eigenvalues of X Xᵀ (faer), \
@@ -371,7 +390,15 @@ pub fn check_limit(g: &GradientLimit, value: &Value, ring: &Ring, seed: u64) -> 
 /// reach it, and it must fit the data where the data allow.
 pub fn check_minimum_norm(m: &MinimumNorm, value: &Value, ring: &Ring, seed: u64) -> CrossCheck {
     let zero = Matrix::zeros(m.data.d(), 1);
-    check(&m.data, &zero, value, true, ring, seed, format!("{METHOD}, started at 0; and X w = y where y is in the column space"))
+    check(
+        &m.data,
+        &zero,
+        value,
+        true,
+        ring,
+        seed,
+        format!("{METHOD}, started at 0; and X w = y where y is in the column space"),
+    )
 }
 
 #[cfg(test)]

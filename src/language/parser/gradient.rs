@@ -39,10 +39,8 @@ fn limit(i: In) -> PResult<Query> {
     let hint = "the query reads `limit of gradient descent on least squares(X, y) from W0`";
     let (rest, _) = words(sp(rest), &["of", "gradient", "descent", "on"], hint)?;
     let (rest, objective) = least_squares(sp(rest))?;
-    let (rest, _) = hinted(
-        cut(keyword(sp(rest), "from")),
-        "gradient descent needs a starting point: `from 0` or `from w0`",
-    )?;
+    let (rest, _) =
+        hinted(cut(keyword(sp(rest), "from")), "gradient descent needs a starting point: `from 0` or `from w0`")?;
     let (mut rest, start) = cut(expr(sp(rest), false))?;
     let mut step = None;
     if at_keyword(sp(rest), "with") {
