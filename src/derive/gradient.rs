@@ -441,10 +441,10 @@ pub fn derive_limit(g: &GradientLimit, ring: &Ring) -> Result<(Value, Vec<Step>)
     let (x, xl, y, yl) = (&nm.x, &nm.xl, &nm.y, &nm.yl);
     let (n, d) = (data.n(), data.d());
     let zero_start = g.starts_at_zero();
-    let (w0, w0l) = ("w^(0)", "w^{(0)}");
+    let (w0, w0l) = ("w⁽⁰⁾", "w^{(0)}");
     let start_text = match &g.start_name {
-        None => "w^(0) = 0".to_string(),
-        Some(name) => format!("w^(0) = {name}"),
+        None => "w⁽⁰⁾ = 0".to_string(),
+        Some(name) => format!("w⁽⁰⁾ = {name}"),
     };
     let rank = rank_and_limit(data, &g.start, g.span)?;
     let mut steps = Vec::new();
@@ -472,7 +472,7 @@ pub fn derive_limit(g: &GradientLimit, ring: &Ring) -> Result<(Value, Vec<Step>)
     steps.push(Step::math(
         format!(
             "Every iterate stays in {w0} + range({x}ᵀ), the start plus the row space of {x}, by induction on t: \
-             w^(0) = w^(0) + {x}ᵀ·0, and if w^(t) = w^(0) + {x}ᵀa^(t) then w^(t+1) = w^(0) + {x}ᵀ(a^(t) − 2η({x} w^(t) − {y})). \
+             w⁽⁰⁾ = w⁽⁰⁾ + {x}ᵀ·0, and if w⁽ᵗ⁾ = w⁽⁰⁾ + {x}ᵀa⁽ᵗ⁾ then w⁽ᵗ⁺¹⁾ = w⁽⁰⁾ + {x}ᵀ(a⁽ᵗ⁾ − 2η({x} w⁽ᵗ⁾ − {y})). \
              The set is closed, so a limit of the iterates lies in it too."
         ),
         format!("w^(t) = w^(0) + {x}^T a^(t)"),
@@ -490,7 +490,6 @@ pub fn derive_limit(g: &GradientLimit, ring: &Ring) -> Result<(Value, Vec<Step>)
             value_of(&w)
         }
     };
-    let _ = (y, yl);
     Ok((value, steps))
 }
 
@@ -540,7 +539,7 @@ fn full_rank_steps(
     // Limit solves X w = y.
     steps.push(Step::math(
         format!(
-            "A limit solves {x} w = {y}: if w^(t) → w∞, letting t → ∞ in the update gives 2η {x}ᵀ({x} w∞ − {y}) = 0, \
+            "A limit solves {x} w = {y}: if w⁽ᵗ⁾ → w∞, letting t → ∞ in the update gives 2η {x}ᵀ({x} w∞ − {y}) = 0, \
              and {x}ᵀ is injective because {x} has full row rank. So the limit fits every example exactly (zero training error)."
         ),
         format!("{x} w_inf = {y}"),
@@ -563,7 +562,7 @@ fn full_rank_steps(
     };
     steps.push(Step::math(
         format!(
-            "Exactly one point of w^(0) + range({x}ᵀ) solves {x} w = {y}: for w = w^(0) + {x}ᵀa the equation reads G a = {y} − {x} w^(0), \
+            "Exactly one point of w⁽⁰⁾ + range({x}ᵀ) solves {x} w = {y}: for w = w⁽⁰⁾ + {x}ᵀa the equation reads G a = {y} − {x} w⁽⁰⁾, \
              and G is invertible. So the iterates can only converge to"
         ),
         formula,
@@ -575,11 +574,11 @@ fn full_rank_steps(
             "‖w‖² = ‖w∞‖² + ‖z‖²",
         )
     } else {
-        (format!("the solution of X w = y closest to w^(0) = {w0_name}"), "‖w − w^(0)‖² = ‖w∞ − w^(0)‖² + ‖z‖²")
+        (format!("the solution of X w = y closest to w⁽⁰⁾ = {w0_name}"), "‖w − w⁽⁰⁾‖² = ‖w∞ − w⁽⁰⁾‖² + ‖z‖²")
     };
     steps.push(Step::math(
         format!(
-            "It is {closest}: every solution is w = w∞ + z with {x} z = 0, and w∞ − w^(0) = {x}ᵀa is orthogonal to z, \
+            "It is {closest}: every solution is w = w∞ + z with {x} z = 0, and w∞ − w⁽⁰⁾ = {x}ᵀa is orthogonal to z, \
              since zᵀ{x}ᵀa = ({x} z)ᵀa = 0. By Pythagoras {norm}, smallest exactly when z = 0."
         ),
         if g.starts_at_zero() {
@@ -607,10 +606,9 @@ fn full_rank_steps(
             "Computed fraction-free: G⁻¹ = adj(G)/det(G), where the {n}×{n} adjugate adj(G) has polynomial entries (too long to show)."
         )));
     }
-    let _ = (y, yl, d);
     steps.push(Step::text(format!(
-        "Each entry of {x}ᵀ adj(G) ({y} − {x} w^(0)) is divided by det(G) once and reduced to lowest terms{}.",
-        if g.starts_at_zero() { "" } else { ", then added to w^(0)" }
+        "Each entry of {x}ᵀ adj(G) ({y} − {x} w⁽⁰⁾) is divided by det(G) once and reduced to lowest terms{}.",
+        if g.starts_at_zero() { "" } else { ", then added to w⁽⁰⁾" }
     )));
     Ok(())
 }
@@ -625,7 +623,7 @@ fn deficient_steps(
 ) -> Result<(), Diagnostic> {
     let data = &g.data;
     let (x, xl, y, yl) = (&nm.x, &nm.xl, &nm.y, &nm.yl);
-    let (n, d) = (data.n(), data.d());
+    let n = data.n();
     let r = p.rank;
     let gram = data.x.mul(&data.x.transpose()).expect("shapes");
     steps.push(matrix_step(&format!("The Gram matrix of the examples, G = {x} {x}ᵀ:"), "G", "G", &gram, ring));
@@ -637,7 +635,7 @@ fn deficient_steps(
     steps.push(Step::math(
         format!(
             "A limit w∞ satisfies 2η {x}ᵀ({x} w∞ − {y}) = 0 (let t → ∞ in the update): the normal equations, so w∞ minimizes f. \
-             Exactly one minimizer lies in w^(0) + range({x}ᵀ): two of them differ by a vector of range({x}ᵀ) that {x}ᵀ{x} sends to 0, \
+             Exactly one minimizer lies in w⁽⁰⁾ + range({x}ᵀ): two of them differ by a vector of range({x}ᵀ) that {x}ᵀ{x} sends to 0, \
              hence {x} sends to 0, and range({x}ᵀ) meets the null space of {x} only in 0."
         ),
         format!("{x}^T {x} w_inf = {x}^T {y}"),
@@ -647,8 +645,8 @@ fn deficient_steps(
         let basis = as_poly(&p.basis);
         steps.push(matrix_step(
             &format!(
-                "A basis of the row space: the nonzero rows of the reduced row echelon form of {x}. Writing w∞ = w^(0) + Rᵀc, \
-                 the normal equations become BᵀB c = Bᵀ({y} − {x} w^(0)) with B = {x} Rᵀ, an invertible {r}×{r} system"
+                "A basis of the row space: the nonzero rows of the reduced row echelon form of {x}. Writing w∞ = w⁽⁰⁾ + Rᵀc, \
+                 the normal equations become BᵀB c = Bᵀ({y} − {x} w⁽⁰⁾) with B = {x} Rᵀ, an invertible {r}×{r} system"
             ),
             "R",
             "R",
@@ -658,7 +656,7 @@ fn deficient_steps(
     }
     let pinv = as_poly(&p.pinv);
     steps.push(matrix_step(
-        &format!("So w∞ = w^(0) + {x}⁺({y} − {x} w^(0)) with the pseudo-inverse {x}⁺ = Rᵀ(BᵀB)⁻¹Bᵀ:"),
+        &format!("So w∞ = w⁽⁰⁾ + {x}⁺({y} − {x} w⁽⁰⁾) with the pseudo-inverse {x}⁺ = Rᵀ(BᵀB)⁻¹Bᵀ:"),
         &format!("{x}^+"),
         &format!("{xl}^{{+}}"),
         &pinv,
@@ -672,8 +670,8 @@ fn deficient_steps(
     if off.is_zero() {
         steps.push(Step::text(format!(
             "Here {y} lies in the column space of {x} ((I − {x}{x}⁺){y} = 0), so the limit solves {x} w = {y} exactly, \
-             and it is the solution closest to w^(0): a solution plus a null-space vector z is longer by ‖z‖², by Pythagoras \
-             (w∞ − w^(0) lies in the row space, orthogonal to z)."
+             and it is the solution closest to w⁽⁰⁾: a solution plus a null-space vector z is longer by ‖z‖², by Pythagoras \
+             (w∞ − w⁽⁰⁾ lies in the row space, orthogonal to z)."
         )));
     } else if off.entries().iter().all(Poly::is_constant) {
         let residual = off
@@ -683,7 +681,7 @@ fn deficient_steps(
         steps.push(Step::math(
             format!(
                 "Here {y} is not in the column space of {x}: {x} w = {y} has no solution, and the limit is the least-squares fit \
-                 closest to w^(0), with the least training error f(w∞) = ‖(I − {x}{x}⁺){y}‖²:"
+                 closest to w⁽⁰⁾, with the least training error f(w∞) = ‖(I − {x}{x}⁺){y}‖²:"
             ),
             format!("f(w_inf) = {}", print::rational(&residual, Notation::Plain)),
             format!("f(w_\\infty) = {}", print::rational(&residual, Notation::Latex)),
@@ -696,7 +694,6 @@ fn deficient_steps(
             format!("{} = 0", v.print(ring, Notation::Latex)),
         ));
     }
-    let _ = (yl, d);
     Ok(())
 }
 
@@ -712,7 +709,7 @@ fn step_size_steps(
     let n = gram.rows();
     let why = format!(
         "Convergence needs 0 < η < 1/λ_max(G), and holds for every start exactly then: with w* the limit found below, \
-         the error e^(t) = w^(t) − w* lies in the row space and e^(t+1) = (I − 2η {x}ᵀ{x}) e^(t). On the row space {x}ᵀ{x} has \
+         the error e⁽ᵗ⁾ = w⁽ᵗ⁾ − w* lies in the row space and e⁽ᵗ⁺¹⁾ = (I − 2η {x}ᵀ{x}) e⁽ᵗ⁾. On the row space {x}ᵀ{x} has \
          exactly the nonzero eigenvalues λ of G = {x}{x}ᵀ, each factor |1 − 2ηλ| must be below 1, and the largest eigenvalue is the binding one."
     );
     if let Some(gq) = as_rational(gram) {
@@ -724,7 +721,7 @@ fn step_size_steps(
         match &sp.lambda {
             LambdaMax::Zero => {
                 steps.push(Step::math(
-                    format!("{x} = 0, so the gradient never changes and every step size leaves w^(0) in place."),
+                    format!("{x} = 0, so the gradient never changes and every step size leaves w⁽⁰⁾ in place."),
                     format!("det(lambda I - G) = {chi}"),
                     format!("\\det(\\lambda I - G) = {chi_l}"),
                 ));
