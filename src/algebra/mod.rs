@@ -7,6 +7,7 @@
 //! form, so `==` is mathematical equality. The algebra knows nothing of files,
 //! spans or problems; a [`Ring`] names the variables.
 
+pub mod coprime;
 pub mod gcd;
 pub mod int;
 pub mod matrix;
@@ -17,6 +18,7 @@ pub mod rational;
 pub mod ring;
 pub mod simplex;
 pub mod sparse;
+pub mod univariate;
 
 pub use gcd::gcd;
 pub use matrix::{Field, Matrix, MatrixError, Scalar};
@@ -26,3 +28,4 @@ pub use ratfunc::RatFunc;
 pub use rational::Q;
 pub use ring::{Ring, Symbol, Var};
 pub use sparse::{SparseBuilder, SparseMatrix};
+pub use univariate::UPoly;

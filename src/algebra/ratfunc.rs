@@ -2,6 +2,7 @@
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
+use super::coprime::certify_coprime;
 use super::gcd::gcd;
 use super::poly::Poly;
 use super::rational::Q;
@@ -30,7 +31,9 @@ impl RatFunc {
         if let Some(d) = den.as_constant() {
             return Some(RatFunc { num: num.scale(&d.inv()?), den: Poly::one() });
         }
-        let g = gcd(&num, &den);
+        // Most quotients met in practice are already in lowest terms, and
+        // proving that is far cheaper than the multivariate gcd.
+        let g = if certify_coprime(&num, &den) { Poly::one() } else { gcd(&num, &den) };
         let (num, den) = if g.is_one() { (num, den) } else { (num.exact_div(&g)?, den.exact_div(&g)?) };
         let c = den.content().inv()?;
         Some(RatFunc { num: num.scale(&c), den: den.scale(&c) })

@@ -8,6 +8,7 @@
 pub mod census;
 pub mod conv;
 pub mod equivalence;
+pub mod gradient;
 pub mod logic;
 pub mod piece;
 pub mod pieces;
@@ -108,6 +109,14 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
         Query::Pieces(q) => {
             let d = pieces::derive(q, &problem.ring).map_err(at)?;
             ("linear pieces", d.0, d.1)
+        }
+        Query::GradientLimit(g) => {
+            let d = gradient::derive_limit(g, &problem.ring)?;
+            ("limit", d.0, d.1)
+        }
+        Query::MinimumNorm(m) => {
+            let d = gradient::derive_minimum_norm(m, &problem.ring)?;
+            ("minimum-norm solution", d.0, d.1)
         }
     };
     Ok(Finding { name: find.name.clone(), kind, value, derivation })

@@ -162,6 +162,10 @@ pub enum QueryKind {
     LinearPiece { network: Expr, input: Ident, point: Expr },
     /// `pieces of NET`: every linear piece of a network of one input.
     Pieces { network: Expr },
+    /// `limit of gradient descent on least squares(X, y) from W0`.
+    GradientLimit(GradientDescent),
+    /// `minimum-norm solution of X w = y`.
+    MinimumNorm(LinearSystem),
 }
 
 /// `OP on X`: an operator applied to a declared input.
@@ -169,6 +173,30 @@ pub enum QueryKind {
 pub struct Applied {
     pub op: Expr,
     pub input: Expr,
+    pub span: Span,
+}
+
+/// `least squares(X, y)`: the objective Σᵢ (yᵢ − wᵀxᵢ)², with its
+/// arguments as written.
+#[derive(Clone, Debug)]
+pub struct LeastSquaresSyntax {
+    pub args: Vec<Arg>,
+    pub span: Span,
+}
+
+/// `gradient descent on OBJECTIVE from W0 [with step ETA]`.
+#[derive(Clone, Debug)]
+pub struct GradientDescent {
+    pub objective: LeastSquaresSyntax,
+    pub start: Expr,
+    pub step: Option<Expr>,
+}
+
+/// `X w = y`: a linear system, the unknown named on the left.
+#[derive(Clone, Debug)]
+pub struct LinearSystem {
+    pub lhs: Expr,
+    pub rhs: Expr,
     pub span: Span,
 }
 

@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod conv;
+pub mod gradient;
 pub mod logic;
 pub mod network;
 pub mod tensor;
@@ -18,6 +19,7 @@ use crate::language::syntax::{self, Declared, Expr, ProblemSyntax, QueryKind, St
 use crate::language::{Diagnostic, Span};
 
 pub use conv::{Conv, ConvKind, ConvParams, Layout, Padding, PaddingMode};
+pub use gradient::{GradientLimit, MinimumNorm};
 pub use network::{Activation, Concrete, Layer, Network, PieceQuery, PiecesQuery};
 pub use tensor::{Role, Tensor};
 pub use value::{Binding, Scope, Value, compare, eval};
@@ -59,6 +61,10 @@ pub enum Query {
     LinearPiece(Box<PieceQuery>),
     /// Every affine piece of a network of one input.
     Pieces(Box<PiecesQuery>),
+    /// Where gradient descent on least squares converges.
+    GradientLimit(Box<GradientLimit>),
+    /// The least-norm solution of a linear system.
+    MinimumNorm(Box<MinimumNorm>),
 }
 
 /// `find NAME = QUERY`, with its key if the file has one.
@@ -223,6 +229,12 @@ fn mentions(q: &syntax::Query, names: &[&str]) -> bool {
         QueryKind::Pieces { network } => in_expr(network, names),
         QueryKind::ThresholdNeuron(t) | QueryKind::ThresholdNetwork(_, t) => names.contains(&t.name.as_str()),
         QueryKind::ThresholdCensus { .. } => false,
+        QueryKind::GradientLimit(g) => {
+            g.objective.args.iter().any(|a| in_expr(&a.value, names))
+                || in_expr(&g.start, names)
+                || g.step.as_ref().is_some_and(|s| in_expr(s, names))
+        }
+        QueryKind::MinimumNorm(s) => in_expr(&s.lhs, names) || in_expr(&s.rhs, names),
     }
 }
 
@@ -362,5 +374,9 @@ fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
         QueryKind::Pieces { network } => {
             Ok(Query::Pieces(Box::new(network::elaborate_pieces(network, q.span, problem)?)))
         }
+        QueryKind::GradientLimit(g) => {
+            Ok(Query::GradientLimit(Box::new(gradient::gradient_limit(g, q.span, problem)?)))
+        }
+        QueryKind::MinimumNorm(s) => Ok(Query::MinimumNorm(Box::new(gradient::minimum_norm(s, q.span, problem)?))),
     }
 }

@@ -7,6 +7,7 @@
 //! only agree by being right. Floating point lives here and nowhere else.
 
 pub mod conv;
+pub mod gradient;
 pub mod logic;
 pub mod pieces;
 pub mod rng;
@@ -37,6 +38,8 @@ pub fn crosscheck(problem: &Problem, find: &Find, finding: &Finding) -> CrossChe
         (Query::ThresholdCensus(n), v) => logic::check_census(*n, v),
         (Query::LinearPiece(q), v) => pieces::check_piece(q, v, ring, seed),
         (Query::Pieces(q), v) => pieces::check_pieces(q, v, ring, seed),
+        (Query::GradientLimit(g), v) => gradient::check_limit(g, v, ring, seed),
+        (Query::MinimumNorm(m), v) => gradient::check_minimum_norm(m, v, ring, seed),
         _ => unexpected(finding),
     }
 }

@@ -12,6 +12,7 @@
 
 mod conv;
 mod expr;
+mod gradient;
 mod lex;
 mod logic;
 mod network;
@@ -119,7 +120,7 @@ pub(super) struct QueryForm {
 }
 
 /// Every query form, tried in order. A family adds its forms here.
-const QUERY_FORMS: &[&[QueryForm]] = &[conv::QUERIES, logic::QUERIES, network::QUERIES];
+const QUERY_FORMS: &[&[QueryForm]] = &[conv::QUERIES, logic::QUERIES, network::QUERIES, gradient::QUERIES];
 
 /// A query, after `find NAME =`.
 fn query(i: In) -> PResult<Query> {

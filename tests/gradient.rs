@@ -1,0 +1,280 @@
+//! The gradient-descent family: the closed form against exact solves,
+//! gradient descent run for real, rank deficiency, step sizes, and the
+//! errors a problem file can make.
+
+mod common;
+
+use common::{Sandbox, repo, run_in};
+use ndarray::{Array1, Array2};
+use nnkey::algebra::{Matrix, Poly, Q, RatFunc, Ring, Symbol, Var};
+use nnkey::derive::gradient::{closed_form, pseudo_inverse};
+use nnkey::numeric::Rng;
+use nnkey::numeric::gradient::{Instance, check_instance, descend, gram_eigen};
+use proptest::prelude::*;
+
+const Q12: &str = r#"problem q12 "Minimum norm"
+  X = matrix 2x3 x
+  y = vector 2 y
+  find w = limit of gradient descent on least squares(X, y) from 0
+  expect w = X^T (X X^T)^-1 y
+"#;
+
+fn symbolic(ring: &Ring, name: &str, rows: usize, cols: usize) -> Matrix<Poly> {
+    Matrix::from_vec(
+        rows,
+        cols,
+        (0..rows * cols)
+            .map(|k| Poly::var(ring.var(&Symbol::indexed(name, &[(k / cols) as i64, (k % cols) as i64]))))
+            .collect(),
+    )
+}
+
+fn rational_matrix(rows: usize, cols: usize, entries: &[i64]) -> Matrix<Q> {
+    Matrix::from_vec(rows, cols, entries.iter().map(|&v| Q::from_int(v)).collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// The symbolic closed form for a 2×3 X, evaluated at random integers,
+    /// equals Xᵀ ν with (X Xᵀ) ν = y solved exactly over the rationals.
+    #[test]
+    fn closed_form_matches_exact_solves(xs in proptest::collection::vec(-5i64..=5, 6), ys in proptest::collection::vec(-5i64..=5, 2)) {
+        let ring = Ring::new();
+        let x = symbolic(&ring, "x", 2, 3);
+        let y = symbolic(&ring, "y", 2, 1);
+        let cf = closed_form(&x, &y, &Matrix::zeros(3, 1)).expect("full row rank generically");
+        let xq = rational_matrix(2, 3, &xs);
+        let yq = rational_matrix(2, 1, &ys);
+        let gram = xq.mul(&xq.transpose()).unwrap();
+        prop_assume!(!gram.det().unwrap().is_zero());
+        let exact = xq.transpose().mul(&gram.solve(&yq).unwrap()).unwrap();
+        let value = |v: Var| {
+            let s = ring.symbol(v);
+            let k = (s.indices[0] * if s.name == "x" { 3 } else { 1 } + s.indices[1]) as usize;
+            Q::from_int(if s.name == "x" { xs[k] } else { ys[k] })
+        };
+        for i in 0..3 {
+            prop_assert_eq!(cf.limit.get(i, 0).eval(&value).unwrap(), exact.get(i, 0).clone());
+        }
+    }
+
+    /// The pseudo-inverse solves the normal equations and lies in the row
+    /// space, for any rank.
+    #[test]
+    fn pseudo_inverse_gives_the_least_norm_least_squares_point(
+        xs in proptest::collection::vec(-3i64..=3, 8),
+        ys in proptest::collection::vec(-3i64..=3, 2),
+    ) {
+        let x = rational_matrix(2, 4, &xs);
+        let y = rational_matrix(2, 1, &ys);
+        let p = pseudo_inverse(&x);
+        let w = p.pinv.mul(&y).unwrap();
+        // Normal equations Xᵀ X w = Xᵀ y.
+        let xt = x.transpose();
+        prop_assert_eq!(xt.mul(&x).unwrap().mul(&w).unwrap(), xt.mul(&y).unwrap());
+        // w is orthogonal to the null space.
+        for z in x.nullspace() {
+            let dot = (0..4).fold(Q::zero(), |acc, i| &acc + &(w.get(i, 0) * z.get(i, 0)));
+            prop_assert!(dot.is_zero());
+        }
+        prop_assert_eq!(p.rank, x.rank());
+    }
+
+    /// Gradient descent, run in floating point, converges to the exact
+    /// minimum-norm solution of random consistent systems.
+    #[test]
+    fn gradient_descent_converges_to_the_exact_solution(xs in proptest::collection::vec(-4i64..=4, 8), ys in proptest::collection::vec(-4i64..=4, 2)) {
+        let xq = rational_matrix(2, 4, &xs);
+        let gram = xq.mul(&xq.transpose()).unwrap();
+        prop_assume!(!gram.det().unwrap().is_zero());
+        let yq = rational_matrix(2, 1, &ys);
+        let exact = xq.transpose().mul(&gram.solve(&yq).unwrap()).unwrap();
+        let inst = Instance {
+            x: Array2::from_shape_vec((2, 4), xs.iter().map(|&v| v as f64).collect()).unwrap(),
+            y: Array1::from(ys.iter().map(|&v| v as f64).collect::<Vec<_>>()),
+            w0: Array1::zeros(4),
+        };
+        let eig = gram_eigen(&inst.x).unwrap();
+        let eta = 1.0 / (eig.max() + eig.min_positive().unwrap());
+        let run = descend(&inst, &inst.w0, eta, 1_000_000);
+        prop_assert!(run.converged);
+        for i in 0..4 {
+            prop_assert!((run.w[i] - exact.get(i, 0).to_f64()).abs() < 1e-8 * (1.0 + exact.get(i, 0).to_f64().abs()));
+        }
+        let closed = Array1::from((0..4).map(|i| exact.get(i, 0).to_f64()).collect::<Vec<_>>());
+        let report = check_instance(&inst, &closed, true, &mut Rng::new(7)).unwrap();
+        prop_assert!(report.passed(), "{:?}", report);
+    }
+}
+
+#[test]
+fn one_example_closed_form_by_hand() {
+    // X = [a b], y: (a y, b y)/(a² + b²).
+    let ring = Ring::new();
+    let p = |n: &str| Poly::var(ring.var(&Symbol::plain(n)));
+    let (a, b, y) = (p("a"), p("b"), p("y"));
+    let cf = closed_form(
+        &Matrix::from_vec(1, 2, vec![a.clone(), b.clone()]),
+        &Matrix::column(vec![y.clone()]),
+        &Matrix::zeros(2, 1),
+    )
+    .unwrap();
+    let den = &(&a * &a) + &(&b * &b);
+    assert_eq!(cf.limit.get(0, 0), &RatFunc::new(&a * &y, den.clone()).unwrap());
+    assert_eq!(cf.limit.get(1, 0), &RatFunc::new(&b * &y, den).unwrap());
+}
+
+#[test]
+fn the_shipped_gradient_problems_pass_and_prose_answers_render() {
+    let run = run_in(&repo(), &["check", "problems/ps3/q12.nnk"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("q12 w ... ok"));
+    assert!(run.stdout.contains("q12 shortest ... ok"));
+    let md = run_in(
+        &repo(),
+        &["solve", "--format", "markdown", "problems/ps3/q13.nnk", "problems/ps3/q14.nnk", "problems/ps3/q15.nnk"],
+    );
+    assert_eq!(md.code, 0, "{}", md.stderr);
+    for id in ["q13", "q14", "q15"] {
+        assert!(md.stdout.contains(&format!("### {id}")), "{}", md.stdout);
+    }
+    assert!(md.stdout.contains("interpolat"));
+}
+
+#[test]
+fn a_wrong_key_fails() {
+    let s = Sandbox::new();
+    s.write("q12.nnk", &Q12.replace("X^T (X X^T)^-1 y", "X^T y"));
+    let run = s.run(&["check", "q12.nnk"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("q12 w ... FAILED"));
+    assert!(run.stdout.contains("q12.nnk:5:3"), "{}", run.stdout);
+}
+
+#[test]
+fn the_derivation_is_a_proof_with_the_step_condition() {
+    let s = Sandbox::new();
+    s.write("q12.nnk", Q12);
+    let run = s.run(&["solve", "q12.nnk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = &run.stdout;
+    for needle in [
+        "∇f(w) = 2 Xᵀ(X w − y)",
+        "by induction on t",
+        "Cauchy–Binet",
+        "det(G) = (x[0,0]*x[1,1] - x[0,1]*x[1,0])^2",
+        "0 < η < 1/λ_max(G)",
+        "Pythagoras",
+        "numeric check passed (3 trials)",
+        "diverged",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in\n{out}");
+    }
+}
+
+#[test]
+fn rank_deficient_numeric_data_get_the_pseudo_inverse_limit() {
+    let s = Sandbox::new();
+    s.write(
+        "r.nnk",
+        "problem r\n  X = matrix [[1, 1], [1, 1]]\n  y = vector [0, 2]\n  \
+         find w = limit of gradient descent on least squares(X, y) from 0\n  expect w = [1/2, 1/2]\n",
+    );
+    let run = s.run(&["solve", "r.nnk"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("X has rank 1 < n = 2"), "{}", run.stdout);
+    assert!(run.stdout.contains("f(w_inf) = 2"), "{}", run.stdout);
+    assert!(run.stdout.contains("lambda_max = 4"), "{}", run.stdout);
+    assert!(run.stdout.contains("key: holds"));
+}
+
+#[test]
+fn an_inconsistent_system_has_no_minimum_norm_solution() {
+    let s = Sandbox::new();
+    s.write(
+        "r.nnk",
+        "problem r\n  X = matrix [[1, 1], [1, 1]]\n  y = vector [0, 2]\n  find m = minimum-norm solution of X v = y\n",
+    );
+    let run = s.run(&["check", "r.nnk"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("X v = y has no solution"), "{}", run.stderr);
+    assert!(run.stderr.contains("r.nnk:4:43"), "{}", run.stderr);
+    assert!(run.stderr.contains("u = [-1, 1]"), "{}", run.stderr);
+}
+
+#[test]
+fn a_step_above_the_condition_is_an_error_that_says_why() {
+    let s = Sandbox::new();
+    let text = "problem s\n  X = matrix [[1, 2, 3], [0, 1, 1]]\n  y = vector [1, 1]\n  \
+                find w = limit of gradient descent on least squares(X, y) from 0 with step 1/10\n";
+    s.write("s.nnk", text);
+    let run = s.run(&["check", "s.nnk"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("gradient descent with step 1/10 has no limit"), "{}", run.stderr);
+    assert!(run.stderr.contains("s.nnk:4:78"), "{}", run.stderr);
+    assert!(run.stderr.contains("8 + sqrt(61)"), "{}", run.stderr);
+    assert!(run.stderr.contains("0.0632"), "{}", run.stderr);
+    // Just inside converges, and the boundary of a rational λ_max does not.
+    s.write("s.nnk", &text.replace("1/10", "0.0632"));
+    assert_eq!(s.run(&["check", "s.nnk"]).code, 0);
+    s.write(
+        "t.nnk",
+        "problem t\n  X = matrix [[1, 2, 3], [2, 4, 6]]\n  y = vector [1, 2]\n  \
+         find w = limit of gradient descent on least squares(X, y) from 0 with step 1/70\n",
+    );
+    let run = s.run(&["check", "t.nnk"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("flips sign"), "{}", run.stderr);
+}
+
+#[test]
+fn symbolic_data_of_deficient_rank_are_refused_with_the_reason() {
+    let s = Sandbox::new();
+    s.write(
+        "d.nnk",
+        "problem d\n  X = matrix [[a, b], [2*a, 2*b]]\n  y = vector 2 y\n  \
+         find w = limit of gradient descent on least squares(X, y) from 0\n",
+    );
+    let run = s.run(&["check", "d.nnk"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("linearly dependent for every value of its symbols"), "{}", run.stderr);
+    assert!(run.stderr.contains("rank 1 < 2"), "{}", run.stderr);
+}
+
+#[test]
+fn malformed_queries_say_what_was_expected() {
+    let s = Sandbox::new();
+    let cases: &[(&str, &str)] = &[
+        ("find w = limit of gradient descent on least squares(X, y)", "gradient descent needs a starting point"),
+        ("find w = limit of descent on least squares(X, y) from 0", "expected `gradient`"),
+        ("find w = minimum-norm solution of X = y", "expected a matrix times the unknown"),
+        ("find w = minimum-norm solution of X y = y", "`y` is declared in this problem"),
+        ("find w = limit of gradient descent on least squares(X) from 0", "takes 2 arguments"),
+        ("find w = limit of gradient descent on least squares(X, [1, 2, 3]) from 0", "2 examples need 2 targets"),
+        ("find w = limit of gradient descent on least squares(X, y) from [1, 2]", "vector of length 3"),
+        ("find w = limit of gradient descent on least squares(X, y) from 0 with step -1", "must be positive"),
+    ];
+    for (line, message) in cases {
+        s.write("e.nnk", &format!("problem e\n  X = matrix 2x3 x\n  y = vector 2 y\n  {line}\n"));
+        let run = s.run(&["check", "e.nnk"]);
+        assert_eq!(run.code, 2, "{line}: {}", run.stdout);
+        assert!(run.stderr.contains(message), "{line}: {}", run.stderr);
+        assert!(run.stderr.contains("e.nnk:4:"), "{line}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn json_reports_the_limit_and_its_crosscheck() {
+    let s = Sandbox::new();
+    s.write("q12.nnk", Q12);
+    let run = s.run(&["solve", "--format", "json", "q12.nnk"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
+    let f = &v["files"][0]["problems"][0]["findings"][0];
+    assert_eq!(f["kind"], "limit");
+    assert_eq!(f["value"]["rows"], 3);
+    assert_eq!(f["value"]["cols"], 1);
+    assert_eq!(f["crosscheck"]["passed"], true);
+    assert_eq!(f["expect"]["status"], "pass");
+}
