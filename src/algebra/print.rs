@@ -61,10 +61,52 @@ pub fn latex_name(name: &str) -> String {
     if name.chars().count() == 1 { name.to_string() } else { format!("\\mathrm{{{name}}}") }
 }
 
-/// Escapes text for LaTeX's text mode.
+/// Escapes text for LaTeX's text mode. Math characters (Greek letters,
+/// ×, ≤, ‖, superscripts …) become inline math, consecutive ones sharing
+/// one `$…$` and consecutive superscripts or subscripts one `^{…}`/`_{…}`.
 pub fn latex_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut math = String::new();
+    // The script being collected: '^' or '_', and its contents.
+    let mut script: Option<(char, String)> = None;
+    let flush_script = |math: &mut String, script: &mut Option<(char, String)>| {
+        if let Some((kind, inner)) = script.take() {
+            math.push(kind);
+            math.push('{');
+            math.push_str(&inner);
+            math.push('}');
+        }
+    };
     for c in text.chars() {
+        if let Some(m) = unicode_math(c) {
+            let (kind, inner) = match m.as_bytes().first() {
+                Some(b'^') | Some(b'_') => (m.chars().next(), &m[2..m.len() - 1]),
+                _ => (None, m),
+            };
+            match kind {
+                Some(k) => {
+                    if script.as_ref().is_some_and(|s| s.0 != k) {
+                        flush_script(&mut math, &mut script);
+                    }
+                    script.get_or_insert_with(|| (k, String::new())).1.push_str(inner);
+                }
+                None => {
+                    flush_script(&mut math, &mut script);
+                    if !math.is_empty() && inner.starts_with('\\') {
+                        math.push(' ');
+                    }
+                    math.push_str(inner);
+                }
+            }
+            continue;
+        }
+        flush_script(&mut math, &mut script);
+        if !math.is_empty() {
+            out.push('$');
+            out.push_str(&math);
+            out.push('$');
+            math.clear();
+        }
         match c {
             '\\' => out.push_str("\\textbackslash{}"),
             '{' | '}' | '#' | '$' | '%' | '&' | '_' => {
@@ -76,51 +118,74 @@ pub fn latex_escape(text: &str) -> String {
             '<' => out.push_str("\\textless{}"),
             '>' => out.push_str("\\textgreater{}"),
             '|' => out.push_str("\\textbar{}"),
-            c => match unicode_math(c) {
-                Some(m) => {
-                    out.push('$');
-                    out.push_str(m);
-                    out.push('$');
-                }
-                None => out.push(c),
-            },
+            c => out.push(c),
         }
+    }
+    flush_script(&mut math, &mut script);
+    if !math.is_empty() {
+        out.push('$');
+        out.push_str(&math);
+        out.push('$');
     }
     out
 }
 
-/// Math symbols that derivation texts use, as LaTeX math.
+/// Math symbols that derivation texts use, as LaTeX math, so that the
+/// LaTeX output compiles with pdflatex as well as with Unicode engines.
 fn unicode_math(c: char) -> Option<&'static str> {
     Some(match c {
         '×' => "\\times",
-        '−' => "-",
+        '−' | '–' => "-",
         '·' => "\\cdot",
+        '…' => "\\ldots",
         '⌊' => "\\lfloor",
         '⌋' => "\\rfloor",
         '⌈' => "\\lceil",
         '⌉' => "\\rceil",
+        '‖' => "\\|",
         '≤' => "\\le",
         '≥' => "\\ge",
         '≠' => "\\ne",
+        '≈' => "\\approx",
         '→' => "\\to",
         '↦' => "\\mapsto",
         '∈' => "\\in",
+        '∇' => "\\nabla",
         '∑' | 'Σ' => "\\Sigma",
         '∞' => "\\infty",
+        '⊥' => "\\perp",
+        '√' => "\\surd",
+        '∘' => "\\circ",
         'ᵀ' => "^{T}",
-        '₀' => "_0",
-        '₁' => "_1",
-        '₂' => "_2",
-        '₃' => "_3",
-        '²' => "^2",
-        '³' => "^3",
+        '⁺' => "^{+}",
+        '⁻' => "^{-}",
+        '⁽' => "^{(}",
+        '⁾' => "^{)}",
+        'ᵗ' => "^{t}",
+        '⁰' => "^{0}",
+        '¹' => "^{1}",
+        '²' => "^{2}",
+        '³' => "^{3}",
+        'ᵢ' => "_{i}",
+        '₀' => "_{0}",
+        '₁' => "_{1}",
+        '₂' => "_{2}",
+        '₃' => "_{3}",
         'α' => "\\alpha",
         'β' => "\\beta",
-        'η' => "\\eta",
-        'λ' => "\\lambda",
-        'σ' => "\\sigma",
-        'π' => "\\pi",
+        'γ' => "\\gamma",
+        'δ' => "\\delta",
         'ε' => "\\varepsilon",
+        'η' => "\\eta",
+        'θ' => "\\theta",
+        'λ' => "\\lambda",
+        'μ' => "\\mu",
+        'ν' => "\\nu",
+        'π' => "\\pi",
+        'σ' => "\\sigma",
+        'φ' => "\\varphi",
+        'ψ' => "\\psi",
+        'ω' => "\\omega",
         _ => return None,
     })
 }
@@ -347,6 +412,13 @@ mod tests {
         assert_eq!(r.print(&ring, Notation::Latex), "\\frac{a y}{a^{2} + b^{2}}");
         let half = RatFunc::new(a.scale(&Q::new(-1, 2)), b.clone()).unwrap();
         assert_eq!(half.print(&ring, Notation::Plain), "-a/(2*b)");
+    }
+
+    #[test]
+    fn text_with_math_characters_escapes_for_pdflatex() {
+        assert_eq!(latex_escape("3×3, 50% & w_1"), "3$\\times$3, 50\\% \\& w\\_1");
+        assert_eq!(latex_escape("w⁽ᵗ⁾ → ‖Xw‖²"), "w$^{(t)}$ $\\to$ $\\|$Xw$\\|^{2}$");
+        assert_eq!(latex_escape("λᵢ ≤ 1/ηᵀ"), "$\\lambda_{i}$ $\\le$ 1/$\\eta^{T}$");
     }
 
     #[test]
