@@ -226,7 +226,7 @@ fn the_xor_proof_is_the_one_a_student_writes() {
         assert!(run.stdout.contains(line), "missing {line:?} in\n{}", run.stdout);
     }
     let latex = s.run(&["solve", "--format", "latex", "q.nnk"]).stdout;
-    assert!(latex.contains("w_{1} + w_{2} + 2b &\\ge 0"), "{latex}");
+    assert!(latex.contains("w_{1} + w_{2} + 2 b &\\ge 0"), "{latex}");
     let json = s.run(&["solve", "--format", "json", "q.nnk"]).stdout;
     let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     let findings = &v["files"][0]["problems"][0]["findings"];

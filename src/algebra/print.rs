@@ -290,29 +290,39 @@ impl Print for Poly {
         let mut terms: Vec<((u32, Factors), Q)> =
             self.terms().iter().map(|(m, c)| ((m.degree(), factors(m, ring)), c.clone())).collect();
         terms.sort_by(|a, b| cmp_terms(&a.0, &b.0));
-        let mut out = String::new();
-        for (i, ((_, f), c)) in terms.iter().enumerate() {
-            let negative = c.is_negative();
-            if i == 0 {
-                if negative {
-                    out.push('-');
-                }
-            } else {
-                out.push_str(if negative { " - " } else { " + " });
-            }
-            let a = c.abs();
-            if f.is_empty() {
-                out.push_str(&rational(&a, notation));
-            } else {
-                if !a.is_one() {
-                    out.push_str(&rational(&a, notation));
-                    out.push(if notation == Notation::Plain { '*' } else { ' ' });
-                }
-                out.push_str(&monomial(f, notation));
-            }
-        }
-        out
+        linear_combination(terms.into_iter().map(|((_, f), c)| (c, monomial(&f, notation))), notation)
     }
+}
+
+/// A signed sum `c1·t1 + c2·t2 − …` in the given order: `2*w1 - w2 + b`,
+/// `x^2 - 3*x + 1`. An empty term is a constant; a coefficient of one is
+/// not written and zero terms are left out; nothing at all is `0`.
+pub fn linear_combination(terms: impl IntoIterator<Item = (Q, String)>, notation: Notation) -> String {
+    let mut out = String::new();
+    for (c, t) in terms {
+        if c.is_zero() {
+            continue;
+        }
+        let negative = c.is_negative();
+        if out.is_empty() {
+            if negative {
+                out.push('-');
+            }
+        } else {
+            out.push_str(if negative { " - " } else { " + " });
+        }
+        let a = c.abs();
+        if t.is_empty() {
+            out.push_str(&rational(&a, notation));
+        } else {
+            if !a.is_one() {
+                out.push_str(&rational(&a, notation));
+                out.push(if notation == Notation::Plain { '*' } else { ' ' });
+            }
+            out.push_str(&t);
+        }
+    }
+    if out.is_empty() { "0".into() } else { out }
 }
 
 /// Whether a printed polynomial needs parentheses as a factor or divisor.

@@ -183,34 +183,15 @@ impl UPoly {
         if self.is_zero() {
             return "0".into();
         }
-        let mut out = String::new();
-        for (k, c) in self.coeffs.iter().enumerate().rev() {
-            if c.is_zero() {
-                continue;
-            }
-            let negative = c.is_negative();
-            if out.is_empty() {
-                if negative {
-                    out.push('-');
-                }
-            } else {
-                out.push_str(if negative { " - " } else { " + " });
-            }
-            let a = c.abs();
+        let terms = self.coeffs.iter().enumerate().rev().map(|(k, c)| {
             let power = match k {
                 0 => String::new(),
                 1 => var.to_string(),
                 _ => format!("{var}^{k}"),
             };
-            if k == 0 {
-                out.push_str(&a.to_string());
-            } else if a.is_one() {
-                out.push_str(&power);
-            } else {
-                out.push_str(&format!("{a}*{power}"));
-            }
-        }
-        out
+            (c.clone(), power)
+        });
+        super::print::linear_combination(terms, super::print::Notation::Plain)
     }
 }
 

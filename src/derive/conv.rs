@@ -158,7 +158,7 @@ fn parameters_text(conv: &Conv) -> String {
 }
 
 /// The size formula of one dimension, in both notations.
-fn size_step(conv: &Conv, rows: bool) -> (String, String, usize) {
+fn size_step(conv: &Conv, rows: bool) -> (String, String) {
     let [_, h, w] = conv.input.input3();
     let [_, oh, ow] = conv.output_shape().expect("checked");
     let p = &conv.params;
@@ -175,16 +175,26 @@ fn size_step(conv: &Conv, rows: bool) -> (String, String, usize) {
             format!(
                 "{name}_{{\\text{{out}}}} = \\left\\lfloor \\frac{{{n} + {before} + {after} - {d} \\cdot ({k} - 1) - 1}}{{{s}}} \\right\\rfloor + 1 = {out}"
             ),
-            out,
         ),
         ConvKind::ConvTranspose2d => (
             format!("{name}_out = ({n} - 1)*{s} - 2*{before} + {d}*({k} - 1) + {op} + 1 = {out}"),
             format!(
                 "{name}_{{\\text{{out}}}} = ({n} - 1) \\cdot {s} - 2 \\cdot {before} + {d} \\cdot ({k} - 1) + {op} + 1 = {out}"
             ),
-            out,
         ),
     }
+}
+
+/// Both size formulas, rows then columns, in both notations.
+fn sizes(conv: &Conv) -> (String, String) {
+    let (rp, rl) = size_step(conv, true);
+    let (cp, cl) = size_step(conv, false);
+    let latex = format!(
+        "\\begin{{aligned}} {} \\\\ {} \\end{{aligned}}",
+        rl.replacen(" = ", " &= ", 1),
+        cl.replacen(" = ", " &= ", 1)
+    );
+    (format!("{rp}\n{cp}"), latex)
 }
 
 /// The padded input of channel `ch`, entry by entry.
@@ -242,20 +252,15 @@ fn steps(conv: &Conv, a: &SparseMatrix<Poly>, ring: &Ring) -> Vec<Step> {
             steps.push(Step::text(text));
         }
     }
-    let (rp, rl, _) = size_step(conv, true);
-    let (cp, cl, _) = size_step(conv, false);
     let formula = match conv.kind {
         ConvKind::Conv2d => "⌊(n + padding − d·(k − 1) − 1)/s⌋ + 1",
         ConvKind::ConvTranspose2d => "(n − 1)·s − 2p + d·(k − 1) + output_padding + 1",
     };
+    let (plain, latex) = sizes(conv);
     steps.push(Step::math(
         format!("Output size per dimension: {formula}. The output has {} of {oh}×{ow}.", count(cout, "channel")),
-        format!("{rp}\n{cp}"),
-        format!(
-            "\\begin{{aligned}} {} \\\\ {} \\end{{aligned}}",
-            rl.replacen(" = ", " &= ", 1),
-            cl.replacen(" = ", " &= ", 1)
-        ),
+        plain,
+        latex,
     ));
     let explain = match conv.kind {
         ConvKind::Conv2d => {
@@ -403,8 +408,6 @@ pub fn derive_affine(conv: &Conv, ring: &Ring) -> (Value, Vec<Step>) {
 
 pub fn derive_shape(conv: &Conv) -> (Value, Vec<Step>) {
     let [c, h, w] = conv.output_shape().expect("checked");
-    let (rp, rl, _) = size_step(conv, true);
-    let (cp, cl, _) = size_step(conv, false);
     let steps = vec![
         Step::text(format!(
             "{}. The operator is {} with {}.",
@@ -412,15 +415,10 @@ pub fn derive_shape(conv: &Conv) -> (Value, Vec<Step>) {
             conv.kind.name(),
             parameters_text(conv)
         )),
-        Step::math(
-            format!("The output has {}; per dimension:", count(c, "channel")),
-            format!("{rp}\n{cp}"),
-            format!(
-                "\\begin{{aligned}} {} \\\\ {} \\end{{aligned}}",
-                rl.replacen(" = ", " &= ", 1),
-                cl.replacen(" = ", " &= ", 1)
-            ),
-        ),
+        {
+            let (plain, latex) = sizes(conv);
+            Step::math(format!("The output has {}; per dimension:", count(c, "channel")), plain, latex)
+        },
     ];
     let int = |n: usize| Value::scalar(Q::from(n));
     let value = if conv.input.shape.len() == 2 && c == 1 {

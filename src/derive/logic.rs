@@ -250,22 +250,7 @@ pub fn small_neuron(n: usize, outputs: &[bool]) -> (Option<Neuron>, i64) {
             (l1, negatives, w.iter().map(|&x| (-x.abs(), x < 0)).collect::<Vec<_>>())
         });
         for w in &candidates {
-            let mut low_one: Option<i64> = None;
-            let mut high_zero: Option<i64> = None;
-            for (row, &out) in outputs.iter().enumerate() {
-                let v: i64 = (0..n).filter(|&i| input_bit(n, row, i)).map(|i| w[i]).sum();
-                if out {
-                    low_one = Some(low_one.map_or(v, |m| m.min(v)));
-                } else {
-                    high_zero = Some(high_zero.map_or(v, |m| m.max(v)));
-                }
-            }
-            let b = match (low_one, high_zero) {
-                (Some(lo), Some(hi)) if lo > hi => -lo,
-                (Some(lo), None) => -lo,
-                (None, Some(hi)) => -hi - 1,
-                _ => continue,
-            };
+            let Some(b) = integer_bias(w, n, outputs) else { continue };
             let neuron = Neuron { w: w.iter().map(|&x| Q::from_int(x)).collect(), b: Q::from_int(b) };
             return (Some(neuron), size);
         }
@@ -273,6 +258,29 @@ pub fn small_neuron(n: usize, outputs: &[bool]) -> (Option<Neuron>, i64) {
             return (None, 0);
         }
         size += 1;
+    }
+}
+
+/// The bias that makes integer weights `w` realize the table, if one does:
+/// it puts the smallest weighted sum of a 1-row exactly at the threshold,
+/// so every 1-row is `≥ 0` and, when the 0-rows all sum lower, every 0-row
+/// is `< 0`.
+fn integer_bias(w: &[i64], n: usize, outputs: &[bool]) -> Option<i64> {
+    let mut low_one: Option<i64> = None;
+    let mut high_zero: Option<i64> = None;
+    for (row, &out) in outputs.iter().enumerate() {
+        let v: i64 = (0..n).filter(|&i| input_bit(n, row, i)).map(|i| w[i]).sum();
+        if out {
+            low_one = Some(low_one.map_or(v, |m| m.min(v)));
+        } else {
+            high_zero = Some(high_zero.map_or(v, |m| m.max(v)));
+        }
+    }
+    match (low_one, high_zero) {
+        (Some(lo), Some(hi)) if lo > hi => Some(-lo),
+        (Some(lo), None) => Some(-lo),
+        (None, Some(hi)) => Some(-hi - 1),
+        _ => None,
     }
 }
 
@@ -297,20 +305,7 @@ pub fn rounded_neuron(exact: &Neuron, n: usize, outputs: &[bool]) -> Option<(Neu
             .iter()
             .map(|x| Q::from_bigints((&(x * &scale) + &half).floor(), 1.into()).to_i64())
             .collect::<Option<_>>()?;
-        let mut low_one: Option<i64> = None;
-        let mut high_zero: Option<i64> = None;
-        for (row, &out) in outputs.iter().enumerate() {
-            let v: i64 = (0..n).filter(|&i| input_bit(n, row, i)).map(|i| w[i]).sum();
-            if out {
-                low_one = Some(low_one.map_or(v, |m| m.min(v)));
-            } else {
-                high_zero = Some(high_zero.map_or(v, |m| m.max(v)));
-            }
-        }
-        let b = match (low_one, high_zero) {
-            (Some(lo), Some(hi)) if lo > hi => -lo,
-            _ => continue,
-        };
+        let Some(b) = integer_bias(&w, n, outputs) else { continue };
         let neuron = Neuron { w: w.into_iter().map(Q::from_int).collect(), b: Q::from_int(b) };
         if check_neuron(&neuron, n, outputs).is_ok() {
             return Some((neuron, k));
@@ -326,34 +321,12 @@ pub fn rounded_neuron(exact: &Neuron, n: usize, outputs: &[bool]) -> Option<(Neu
 /// `2*w1 - w2 + b` (plain) or `2w_{1} - w_{2} + b` (LaTeX): the linear form
 /// with these coefficients on w1 … wn and on b.
 fn linear_form(coeffs: &[Q], cb: &Q, notation: Notation) -> String {
-    let mut out = String::new();
     let names = (1..=coeffs.len()).map(|i| match notation {
         Notation::Plain => format!("w{i}"),
         Notation::Latex => format!("w_{{{i}}}"),
     });
-    let bname = "b".to_string();
-    for (c, name) in coeffs.iter().zip(names).chain(std::iter::once((cb, bname))) {
-        if c.is_zero() {
-            continue;
-        }
-        let negative = c.is_negative();
-        if out.is_empty() {
-            if negative {
-                out.push('-');
-            }
-        } else {
-            out.push_str(if negative { " - " } else { " + " });
-        }
-        let a = c.abs();
-        if !a.is_one() {
-            match notation {
-                Notation::Plain => out.push_str(&format!("{}*", print::rational(&a, notation))),
-                Notation::Latex => out.push_str(&print::rational(&a, notation)),
-            }
-        }
-        out.push_str(&name);
-    }
-    if out.is_empty() { "0".into() } else { out }
+    let terms = coeffs.iter().cloned().zip(names).chain(std::iter::once((cb.clone(), "b".to_string())));
+    print::linear_combination(terms, notation)
 }
 
 /// A sum of numbers as written: `1 + 1 - 2`.
@@ -881,7 +854,7 @@ mod tests {
     fn forms_print_like_a_student_writes_them() {
         let c = [Q::one(), Q::from_int(-2), Q::zero()];
         assert_eq!(linear_form(&c, &Q::from_int(2), Notation::Plain), "w1 - 2*w2 + 2*b");
-        assert_eq!(linear_form(&c, &Q::from_int(2), Notation::Latex), "w_{1} - 2w_{2} + 2b");
+        assert_eq!(linear_form(&c, &Q::from_int(2), Notation::Latex), "w_{1} - 2 w_{2} + 2 b");
         assert_eq!(linear_form(&[Q::zero()], &Q::zero(), Notation::Plain), "0");
         assert_eq!(sum_text(&[Q::one(), Q::one(), Q::from_int(-2)], Notation::Plain), "1 + 1 - 2");
     }
