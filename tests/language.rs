@@ -122,3 +122,16 @@ proptest! {
         prop_assert!(latex.starts_with(r"\begin{bmatrix}"), "{}", latex);
     }
 }
+
+#[test]
+fn recovery_steps_over_characters_of_any_width() {
+    // Recovery skips by bytes; a multi-byte character at the point of an
+    // error must still be stepped over, and the next statement parsed.
+    let text = "é\nproblem q \"t\"\nü ß = 1\nx = 2\n";
+    let (file, diagnostics) = parse(text);
+    assert_eq!(diagnostics.len(), 2, "{diagnostics:?}");
+    assert_eq!(&text[diagnostics[0].span.start..diagnostics[0].span.end], "é");
+    assert_eq!(&text[diagnostics[1].span.start..diagnostics[1].span.end], "ü");
+    assert_eq!(file.problems.len(), 1);
+    assert_eq!(file.problems[0].statements.len(), 1);
+}

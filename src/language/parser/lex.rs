@@ -157,9 +157,15 @@ pub(super) fn skip(i: In, nl: bool) -> In {
 }
 
 /// Advances `n` bytes.
+/// Skips `n` bytes (not characters: callers measure with `str::len` and
+/// `str::find`). Never splits a character: `n` is rounded up to a boundary.
 pub(super) fn take(i: In, n: usize) -> In {
-    let r: IResult<In, In, PError> = nom::bytes::complete::take(n).parse(i);
-    r.map(|(rest, _)| rest).unwrap_or(i)
+    let s = i.fragment();
+    let mut n = n.min(s.len());
+    while !s.is_char_boundary(n) {
+        n += 1;
+    }
+    nom::Input::take_from(&i, n)
 }
 
 pub(super) fn peek(i: In) -> Option<char> {
