@@ -1,6 +1,7 @@
 //! The exact algebra nnkey computes with: rationals, sparse multivariate
-//! polynomials and rational functions over Q, dense and sparse matrices over
-//! them, exact linear feasibility (`simplex`), and their printing.
+//! polynomials and rational functions over Q, exponential formulas such as
+//! `2^(L*d)` (`formula`), dense and sparse matrices over them, exact linear
+//! feasibility (`simplex`), and their printing.
 //!
 //! **Invariants.** No floating point: `f64` appears only in the `eval_f64`
 //! helpers that the numeric cross-check calls. Every value is in a canonical
@@ -8,6 +9,7 @@
 //! spans or problems; a [`Ring`] names the variables.
 
 pub mod coprime;
+pub mod formula;
 pub mod gcd;
 pub mod int;
 pub mod matrix;
@@ -20,6 +22,7 @@ pub mod simplex;
 pub mod sparse;
 pub mod univariate;
 
+pub use formula::Formula;
 pub use gcd::gcd;
 pub use matrix::{Field, Matrix, MatrixError, Scalar};
 pub use poly::{Monomial, Poly};

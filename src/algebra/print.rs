@@ -326,7 +326,7 @@ pub fn linear_combination(terms: impl IntoIterator<Item = (Q, String)>, notation
 }
 
 /// Whether a printed polynomial needs parentheses as a factor or divisor.
-fn is_atomic(p: &Poly) -> bool {
+pub(super) fn is_atomic(p: &Poly) -> bool {
     match p.terms() {
         [(m, c)] => {
             (m.is_one() && c.is_integer() && !c.is_negative())
@@ -336,7 +336,7 @@ fn is_atomic(p: &Poly) -> bool {
     }
 }
 
-fn denominators_lcm(p: &Poly) -> BigInt {
+pub(super) fn denominators_lcm(p: &Poly) -> BigInt {
     p.terms().iter().fold(BigInt::one(), |acc, (_, c)| acc.lcm(&c.denom()))
 }
 

@@ -3,14 +3,15 @@
 //! An expression in a problem file evaluates to a [`Value`] in the problem's
 //! ring: scalars are exact rational functions, lists of scalars are column
 //! vectors, lists of lists are matrices, and matrix expressions such as
-//! `X^T (X X^T)^-1 y` are computed exactly. Two values are compared by
+//! `X^T (X X^T)^-1 y` are computed exactly. A power with a symbolic
+//! exponent, such as `2^(L*d)`, is a [`Formula`]. Two values are compared by
 //! meaning ([`compare`]): `0.5` equals `1/2`, polynomials are compared
-//! expanded, a record's fields in any order.
+//! expanded, `(2^L)^d` equals `2^(L*d)`, a record's fields in any order.
 
 use std::fmt::Write;
 
 use crate::algebra::print::{self, Notation, Print};
-use crate::algebra::{Matrix, Poly, Q, RatFunc, Ring, SparseBuilder, SparseMatrix, Symbol};
+use crate::algebra::{Formula, Matrix, Poly, Q, RatFunc, Ring, SparseBuilder, SparseMatrix, Symbol};
 use crate::language::Diagnostic;
 use crate::language::syntax::{BinOp, Expr, ExprKind};
 
@@ -22,6 +23,9 @@ use super::tensor::Tensor;
 pub enum Value {
     /// An exact scalar: a rational function of the problem's symbols.
     Scalar(RatFunc),
+    /// An exact formula with symbolic exponents, such as `2^(L*d)`; never
+    /// a plain polynomial, which is a scalar.
+    Formula(Formula),
     /// A dense matrix; a column vector is an n×1 matrix.
     Matrix(Matrix<RatFunc>),
     /// A sparse matrix of polynomials, as convolutions produce.
@@ -113,6 +117,14 @@ impl Value {
         self.as_rational()?.to_i64()
     }
 
+    /// The value as a formula: a formula, or a polynomial scalar.
+    pub fn as_formula(&self) -> Option<Formula> {
+        match self {
+            Value::Formula(f) => Some(f.clone()),
+            _ => self.as_scalar()?.as_poly().map(Formula::from_poly),
+        }
+    }
+
     /// The items of a vector-like value: a list, a tuple or a column.
     pub fn items(&self) -> Option<Vec<Value>> {
         match self {
@@ -138,6 +150,7 @@ impl Value {
     pub fn describe(&self) -> String {
         match self {
             Value::Scalar(_) => "a scalar".into(),
+            Value::Formula(_) => "a formula".into(),
             Value::Matrix(m) if m.cols() == 1 => format!("a vector of length {}", m.rows()),
             Value::Matrix(m) => format!("a {}×{} matrix", m.rows(), m.cols()),
             Value::Sparse(m) => format!("a {}×{} matrix", m.rows(), m.cols()),
@@ -278,6 +291,7 @@ fn eval_index(expr: &Expr, base: &Expr, indices: &[Expr], env: &dyn Scope) -> Ev
 fn negate(v: Value) -> Result<Value, String> {
     match v {
         Value::Scalar(s) => Ok(Value::Scalar(-&s)),
+        Value::Formula(f) => Ok(Value::Formula(-&f)),
         Value::Matrix(m) => Ok(Value::Matrix(m.neg())),
         Value::Sparse(m) => Ok(Value::Sparse(m.map(|p| -p))),
         other => Err(format!("cannot negate {}", other.describe())),
@@ -296,6 +310,9 @@ pub fn arithmetic(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
         BinOp::Div => "divide",
         BinOp::Pow => "raise",
     };
+    if matches!(x, Value::Formula(_)) || matches!(y, Value::Formula(_)) {
+        return formula_arithmetic(op, word, &x, &y);
+    }
     match (op, x, y) {
         (BinOp::Add, S(a), S(b)) => Ok(S(&a + &b)),
         (BinOp::Sub, S(a), S(b)) => Ok(S(&a - &b)),
@@ -319,7 +336,36 @@ pub fn arithmetic(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
     }
 }
 
-/// `x^2`, `X^T`, `A^-1`.
+/// A formula that is a polynomial becomes a scalar again, so that
+/// `2^(d/2) * 2^(d/2)` is the same value as `2^d` and `4^(1/2)` is `2`.
+fn formula_value(f: Formula) -> Value {
+    match f.as_poly() {
+        Some(p) => Value::Scalar(RatFunc::from(p)),
+        None => Value::Formula(f),
+    }
+}
+
+/// `+`, `-`, `*` and `/` where one side is a formula and the other a
+/// formula or a polynomial.
+fn formula_arithmetic(op: BinOp, word: &str, x: &Value, y: &Value) -> Result<Value, String> {
+    let as_formula = |v: &Value| match v {
+        Value::Scalar(s) if !s.is_polynomial() => {
+            Err(format!("cannot {word} a formula and a fraction with symbols in its denominator"))
+        }
+        _ => v.as_formula().ok_or_else(|| format!("cannot {word} {} and {}", x.describe(), y.describe())),
+    };
+    let (a, b) = (as_formula(x)?, as_formula(y)?);
+    let f = match op {
+        BinOp::Add => &a + &b,
+        BinOp::Sub => &a - &b,
+        BinOp::Mul => &a * &b,
+        BinOp::Div => a.div(&b)?,
+        BinOp::Pow => unreachable!("powers are evaluated by eval_power"),
+    };
+    Ok(formula_value(f))
+}
+
+/// `x^2`, `X^T`, `A^-1`, `2^(L*d)`.
 fn eval_power(expr: &Expr, base: &Expr, exp: &Expr, env: &dyn Scope) -> EvalResult {
     let b = eval(base, env)?;
     let err = |msg: String| Diagnostic::error(expr.span, msg);
@@ -331,11 +377,10 @@ fn eval_power(expr: &Expr, base: &Expr, exp: &Expr, env: &dyn Scope) -> EvalResu
     }
     let e = eval(exp, env)?;
     let Some(n) = e.as_int() else {
-        return Err(Diagnostic::error(exp.span, "an exponent must be an integer here")
-            .with_label("not an integer")
-            .with_hint("powers are integers (`x^2`, `A^-1`) or `T` for the transpose"));
+        return symbolic_power(expr, base, exp, b, &e);
     };
     match b {
+        Value::Formula(f) => f.pow_int(n).map(formula_value).map_err(err),
         Value::Scalar(s) => match s.pow(n) {
             Some(p) => Ok(Value::Scalar(p)),
             None => Err(err("zero to a negative power".into())),
@@ -362,6 +407,34 @@ fn eval_power(expr: &Expr, base: &Expr, exp: &Expr, env: &dyn Scope) -> EvalResu
             Ok(Value::Matrix(result))
         }
     }
+}
+
+/// A power whose exponent is a polynomial but not an integer: `2^(L*d)`,
+/// `(2^L)^d`, `x^(1/2)`.
+fn symbolic_power(expr: &Expr, base: &Expr, exp: &Expr, b: Value, e: &Value) -> EvalResult {
+    let Some(exponent) = (match e {
+        Value::Scalar(s) => s.as_poly().cloned(),
+        _ => None,
+    }) else {
+        return Err(Diagnostic::error(exp.span, "an exponent must be an integer or a polynomial here")
+            .with_label("not a polynomial")
+            .with_hint("powers are integers (`x^2`, `A^-1`), polynomials (`2^(L*d)`) or `T` for the transpose"));
+    };
+    let base = match b {
+        Value::Formula(f) => f,
+        Value::Scalar(s) => match s.as_poly() {
+            Some(p) => Formula::from_poly(p),
+            None => {
+                return Err(Diagnostic::error(base.span, "a power with a symbolic exponent needs a polynomial base")
+                    .with_label("a fraction with symbols in its denominator"));
+            }
+        },
+        other => {
+            return Err(Diagnostic::error(expr.span, format!("{} has only integer powers", other.describe()))
+                .with_label("the exponent is not an integer"));
+        }
+    };
+    Formula::power(&base, &exponent).map(formula_value).map_err(|msg| Diagnostic::error(expr.span, msg))
 }
 
 /// The inverse of a square matrix. A matrix of polynomials is inverted
@@ -463,6 +536,15 @@ fn sparse_literal(values: &[Value]) -> Result<Value, String> {
 /// mismatch, says where they first differ.
 pub fn compare(expected: &Value, derived: &Value, ring: &Ring) -> Result<(), String> {
     let show = |v: &Value| v.print(ring, Notation::Plain);
+    if matches!(expected, Value::Formula(_)) || matches!(derived, Value::Formula(_)) {
+        if let (Some(x), Some(y)) = (expected.as_formula(), derived.as_formula()) {
+            return if x == y {
+                Ok(())
+            } else {
+                Err(format!("the key says {}, nnkey derives {}", show(expected), show(derived)))
+            };
+        }
+    }
     if let (Some(x), Some(y)) = (expected.as_scalar(), derived.as_scalar())
         && (matches!(expected, Value::Scalar(_)) || matches!(derived, Value::Scalar(_)))
     {
@@ -573,6 +655,7 @@ impl Value {
     pub fn print(&self, ring: &Ring, notation: Notation) -> String {
         match self {
             Value::Scalar(s) => s.print(ring, notation),
+            Value::Formula(f) => f.print(ring, notation),
             Value::Matrix(m) => m.print(ring, notation),
             Value::Sparse(s) => {
                 if s.rows() * s.cols() <= DENSE_LIMIT {

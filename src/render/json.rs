@@ -10,12 +10,12 @@
 //!  "summary": {"passed", "failed", "missing"}}
 //! ```
 //!
-//! A scalar value is a string in nnkey's own syntax (`w[1,1]`, `3/2`); a
-//! matrix is `{"rows", "cols", "entries": [[string]]}`, or, when larger
-//! than 4096 entries, `{"rows", "cols", "nonzeros": [[row, col, string]]}`;
-//! a record is an object of its fields; a tuple or list is an array; a
-//! correspondence `a -> b` is `{"from", "to"}`; `expect.status` is `pass`,
-//! `fail`, `missing` or `invalid`.
+//! A scalar or a formula is a string in nnkey's own syntax (`w[1,1]`, `3/2`,
+//! `2^(L*d)`); a matrix is `{"rows", "cols", "entries": [[string]]}`, or,
+//! when larger than 4096 entries, `{"rows", "cols", "nonzeros": [[row, col,
+//! string]]}`; a record is an object of its fields; a tuple or list is an
+//! array; a correspondence `a -> b` is `{"from", "to"}`; `expect.status` is
+//! `pass`, `fail`, `missing` or `invalid`.
 
 use serde_json::{Map, Value as Json, json};
 
@@ -29,6 +29,7 @@ pub fn value(v: &Value, ring: &Ring) -> Json {
     let s = |x: &dyn Print| Json::String(x.print(ring, Notation::Plain));
     match v {
         Value::Scalar(x) => s(x),
+        Value::Formula(x) => s(x),
         Value::Matrix(m) => json!({
             "rows": m.rows(),
             "cols": m.cols(),
