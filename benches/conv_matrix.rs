@@ -7,9 +7,6 @@
 //! cross-check. The peak is measured by a counting allocator and printed
 //! before the timings.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use criterion::{Criterion, criterion_group, criterion_main};
 use nnkey::check::check_source;
 use nnkey::derive::derive;
@@ -17,29 +14,10 @@ use nnkey::language::{SourceFile, parse};
 use nnkey::model::elaborate;
 use nnkey::numeric::crosscheck;
 
-/// Counts live heap bytes and their high-water mark.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(p, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
+mod common;
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: common::Counting = common::Counting;
 
 const LAYER: &str = r#"problem layer "A 3-to-16-channel 3x3 convolution on a 64x64 image"
   W = kernel 16x3x3x3 w
@@ -55,16 +33,13 @@ fn bench(c: &mut Criterion) {
     let find = &problem.finds[0];
 
     // One full run through the pipeline, for the memory figure.
-    let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    let report = check_source(SourceFile::new("layer.nnk", LAYER));
+    let (report, peak) = common::peak_of(|| check_source(SourceFile::new("layer.nnk", LAYER)));
     let finding = &report.problems[0].findings[0];
     assert!(finding.crosscheck.passed, "{:?}", finding.crosscheck);
     if let nnkey::model::Value::Sparse(a) = &finding.finding.value {
         println!("conv_matrix: {}x{} with {} nonzero entries", a.rows(), a.cols(), a.nonzeros());
     }
-    let peak = PEAK.load(Ordering::Relaxed) - before;
-    println!("conv_matrix: peak heap for derive + cross-check: {:.1} MiB", peak as f64 / (1 << 20) as f64);
+    println!("conv_matrix: peak heap for derive + cross-check: {:.1} MiB", common::mib(peak));
     drop(report);
 
     let mut group = c.benchmark_group("conv_matrix");

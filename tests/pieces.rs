@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::Sandbox;
+use common::{Sandbox, check};
 use nnkey::algebra::{Notation, Q};
 use nnkey::check::{FileReport, Status, check_source};
 use nnkey::language::{SourceFile, parse};
@@ -17,14 +17,6 @@ const SEED: &str = "  h = network (x: 1) {
     dense [[1, 1]] + 1
   }
 ";
-
-/// Checks a file given as text; panics on diagnostics.
-fn check(text: &str) -> FileReport {
-    let report = check_source(SourceFile::new("test.nnk", text));
-    let errors: Vec<String> = report.diagnostics.iter().map(|d| d.render(&report.source, false)).collect();
-    assert!(errors.is_empty(), "{}", errors.join("\n"));
-    report
-}
 
 /// The value of the only finding named `name`, printed, with its
 /// cross-check required to pass.

@@ -39,13 +39,39 @@ impl fmt::Display for NumberError {
     }
 }
 
-fn gcd_u128(mut a: u128, mut b: u128) -> u128 {
-    while b != 0 {
-        let t = a % b;
-        a = b;
-        b = t;
+/// Binary gcd (Stein): shifts and subtractions only, much cheaper than
+/// Euclid's remainders on 128 bits.
+macro_rules! binary_gcd {
+    ($name:ident, $t:ty) => {
+        fn $name(a: $t, b: $t) -> $t {
+            if a == 0 || b == 0 {
+                return a | b;
+            }
+            let shift = (a | b).trailing_zeros();
+            let (mut a, mut b) = (a >> a.trailing_zeros(), b);
+            loop {
+                b >>= b.trailing_zeros();
+                if a > b {
+                    std::mem::swap(&mut a, &mut b);
+                }
+                b -= a;
+                if b == 0 {
+                    return a << shift;
+                }
+            }
+        }
+    };
+}
+
+binary_gcd!(gcd_u64, u64);
+binary_gcd!(gcd_u128_wide, u128);
+
+/// The gcd, in 64 bits when both fit.
+fn gcd_u128(a: u128, b: u128) -> u128 {
+    match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(x), Ok(y)) => gcd_u64(x, y) as u128,
+        _ => gcd_u128_wide(a, b),
     }
-    a
 }
 
 fn fits(v: i128) -> bool {
@@ -73,6 +99,12 @@ impl Q {
     fn from_i128(n: i128, d: i128) -> Q {
         assert!(d != 0, "rational with zero denominator");
         let (mut n, mut d) = if d < 0 { (-n, -d) } else { (n, d) };
+        // Most values fit in 64 bits, where division is one instruction.
+        if fits(n) && fits(d) {
+            let (n, d) = (n as i64, d as i64);
+            let g = if d == 1 { 1 } else { gcd_u64(n.unsigned_abs(), d as u64) as i64 };
+            return Q(Repr::Small(n / g, d / g));
+        }
         let g = gcd_u128(n.unsigned_abs(), d as u128) as i128;
         if g > 1 {
             n /= g;
@@ -398,6 +430,9 @@ impl<'a> Add<&'a Q> for &'a Q {
             (Repr::Small(a, b), Repr::Small(c, d)) => {
                 if *b == 1 && *d == 1 {
                     return Q::from_i128(*a as i128 + *c as i128, 1);
+                }
+                if b == d {
+                    return Q::from_i128(*a as i128 + *c as i128, *b as i128);
                 }
                 let (a, b, c, d) = (*a as i128, *b as i128, *c as i128, *d as i128);
                 Q::from_i128(a * d + c * b, b * d)

@@ -5,6 +5,7 @@
 //! **Invariant.** A finding is exact and complete, or the query is an error
 //! that says why; nothing here guesses or rounds.
 
+pub mod cells;
 pub mod census;
 pub mod conv;
 pub mod equivalence;
@@ -12,6 +13,7 @@ pub mod gradient;
 pub mod logic;
 pub mod piece;
 pub mod pieces;
+pub mod regions;
 
 use crate::algebra::{Notation, Ring};
 use crate::language::Diagnostic;
@@ -61,6 +63,10 @@ pub struct Finding {
     pub kind: &'static str,
     pub value: Value,
     pub derivation: Vec<Step>,
+    /// What backs the value up beyond the derivation, for the numeric
+    /// cross-check and the JSON output: the identified regions and their
+    /// inverse maps, the counts of instances.
+    pub witness: Option<Value>,
 }
 
 /// Whether a key holds.
@@ -118,8 +124,12 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
             let d = gradient::derive_minimum_norm(m, &problem.ring)?;
             ("minimum-norm solution", d.0, d.1)
         }
+        Query::Regions(q) => {
+            let d = regions::derive(q, problem)?;
+            return Ok(Finding { name: find.name.clone(), kind: "count", value: d.0, derivation: d.1, witness: d.2 });
+        }
     };
-    Ok(Finding { name: find.name.clone(), kind, value, derivation })
+    Ok(Finding { name: find.name.clone(), kind, value, derivation, witness: None })
 }
 
 /// Judges a key against a finding, by meaning. Most answers are compared
@@ -131,6 +141,7 @@ pub fn judge(problem: &Problem, find: &Find, finding: &Finding, key: &Value) -> 
         Query::ThresholdNeuron(q) => logic::judge_neuron(q, finding, key, &problem.ring),
         Query::ThresholdNetwork(q) => logic::judge_network(q, finding, key),
         Query::LinearPiece(_) => piece::judge(finding, key, &problem.ring),
+        Query::Regions(_) => regions::judge(finding, key, &problem.ring),
         _ => compare(key, &finding.value, &problem.ring),
     };
     match verdict {

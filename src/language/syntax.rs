@@ -166,6 +166,45 @@ pub enum QueryKind {
     GradientLimit(GradientDescent),
     /// `minimum-norm solution of X w = y`.
     MinimumNorm(LinearSystem),
+    /// `identified regions of NET from BOX onto BOX`.
+    Regions(RegionsSyntax),
+}
+
+/// `identified regions of f ∘ g from (0,1)^d onto (0,1)^d through (0,1)^d`.
+#[derive(Clone, Debug)]
+pub struct RegionsSyntax {
+    /// The networks as written, outermost first: `f ∘ g` is `[f, g]`.
+    pub networks: Vec<Ident>,
+    /// `from BOX`; all of R^d when absent.
+    pub domain: Option<BoxSyntax>,
+    pub onto: BoxSyntax,
+    /// `through BOX`: where each inner network must map onto its outer
+    /// one's domain; the target box when absent.
+    pub through: Option<BoxSyntax>,
+}
+
+/// An open box: `(0,1)^d`, `(0,1) x (-1,1)`, `R^2`, `(0, inf)^d`.
+#[derive(Clone, Debug)]
+pub struct BoxSyntax {
+    pub factors: Vec<BoxFactor>,
+    pub span: Span,
+}
+
+/// One factor of a box: an open interval, raised to a number of
+/// coordinates (`^d`, `^2`; once when absent).
+#[derive(Clone, Debug)]
+pub struct BoxFactor {
+    pub lower: Bound,
+    pub upper: Bound,
+    pub power: Option<Size>,
+    pub span: Span,
+}
+
+/// An end of an open interval: a number, or `-inf` / `inf`.
+#[derive(Clone, Debug)]
+pub enum Bound {
+    Finite(Expr),
+    Infinite { negative: bool, span: Span },
 }
 
 /// `OP on X`: an operator applied to a declared input.

@@ -11,6 +11,7 @@ pub mod conv;
 pub mod gradient;
 pub mod logic;
 pub mod network;
+pub mod regions;
 pub mod tensor;
 pub mod value;
 
@@ -65,6 +66,8 @@ pub enum Query {
     GradientLimit(Box<GradientLimit>),
     /// The least-norm solution of a linear system.
     MinimumNorm(Box<MinimumNorm>),
+    /// The input regions a network maps bijectively onto an output box.
+    Regions(Box<regions::RegionsQuery>),
 }
 
 /// `find NAME = QUERY`, with its key if the file has one.
@@ -235,6 +238,7 @@ fn mentions(q: &syntax::Query, names: &[&str]) -> bool {
                 || g.step.as_ref().is_some_and(|s| in_expr(s, names))
         }
         QueryKind::MinimumNorm(s) => in_expr(&s.lhs, names) || in_expr(&s.rhs, names),
+        QueryKind::Regions(r) => r.networks.iter().any(|n| names.contains(&n.name.as_str())),
     }
 }
 
@@ -378,5 +382,6 @@ fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
             Ok(Query::GradientLimit(Box::new(gradient::gradient_limit(g, q.span, problem)?)))
         }
         QueryKind::MinimumNorm(s) => Ok(Query::MinimumNorm(Box::new(gradient::minimum_norm(s, q.span, problem)?))),
+        QueryKind::Regions(r) => Ok(Query::Regions(Box::new(regions::elaborate(r, q.span, problem)?))),
     }
 }

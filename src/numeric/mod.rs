@@ -10,6 +10,7 @@ pub mod conv;
 pub mod gradient;
 pub mod logic;
 pub mod pieces;
+pub mod regions;
 pub mod rng;
 
 use crate::derive::{CrossCheck, Finding};
@@ -40,6 +41,7 @@ pub fn crosscheck(problem: &Problem, find: &Find, finding: &Finding) -> CrossChe
         (Query::Pieces(q), v) => pieces::check_pieces(q, v, ring, seed),
         (Query::GradientLimit(g), v) => gradient::check_limit(g, v, ring, seed),
         (Query::MinimumNorm(m), v) => gradient::check_minimum_norm(m, v, ring, seed),
+        (Query::Regions(q), _) => regions::check_regions(q, problem, finding, seed),
         _ => unexpected(finding),
     }
 }

@@ -47,12 +47,12 @@ enum FLayer {
 }
 
 /// The network in floating point.
-struct FNet {
+pub(super) struct FNet {
     layers: Vec<FLayer>,
 }
 
 impl FNet {
-    fn new(net: &Concrete, value: &impl Fn(Var) -> f64) -> FNet {
+    pub(super) fn new(net: &Concrete, value: &impl Fn(Var) -> f64) -> FNet {
         let layers = net
             .layers
             .iter()
@@ -103,7 +103,7 @@ impl FNet {
         (v, signs)
     }
 
-    fn eval(&self, x: &Array1<f64>) -> Array1<f64> {
+    pub(super) fn eval(&self, x: &Array1<f64>) -> Array1<f64> {
         self.run(x).0
     }
 }

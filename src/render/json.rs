@@ -5,6 +5,7 @@
 //!             "problems": [{"id", "title", "answers": [{"name", "text"}],
 //!               "findings": [{"name", "kind", "value", "latex",
 //!                 "derivation": [{"text", "math", "latex"}],
+//!                 "witness": value or null,
 //!                 "crosscheck": {"method", "trials", "passed", "detail"},
 //!                 "expect": {"status", "detail"}}]}]}],
 //!  "summary": {"passed", "failed", "missing"}}
@@ -112,6 +113,7 @@ pub fn report(report: &Report) -> String {
                                 "value": value(&f.finding.value, ring),
                                 "latex": f.finding.value.print(ring, Notation::Latex),
                                 "derivation": derivation,
+                                "witness": f.finding.witness.as_ref().map(|w| value(w, ring)),
                                 "crosscheck": {
                                     "method": f.crosscheck.method,
                                     "trials": f.crosscheck.trials,

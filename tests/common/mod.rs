@@ -65,3 +65,11 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// Checks a file given as text through the library; panics on diagnostics.
+pub fn check(text: &str) -> nnkey::check::FileReport {
+    let report = nnkey::check::check_source(nnkey::language::SourceFile::new("test.nnk", text));
+    let errors: Vec<String> = report.diagnostics.iter().map(|d| d.render(&report.source, false)).collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    report
+}

@@ -16,6 +16,7 @@ mod gradient;
 mod lex;
 mod logic;
 mod network;
+mod regions;
 
 use nom::Err;
 
@@ -120,7 +121,8 @@ pub(super) struct QueryForm {
 }
 
 /// Every query form, tried in order. A family adds its forms here.
-const QUERY_FORMS: &[&[QueryForm]] = &[conv::QUERIES, logic::QUERIES, network::QUERIES, gradient::QUERIES];
+const QUERY_FORMS: &[&[QueryForm]] =
+    &[conv::QUERIES, logic::QUERIES, network::QUERIES, regions::QUERIES, gradient::QUERIES];
 
 /// A query, after `find NAME =`.
 fn query(i: In) -> PResult<Query> {

@@ -63,7 +63,7 @@ fn signature(i: In) -> PResult<(Ident, Size)> {
 }
 
 /// A size: a number such as `3`, or a symbol such as `d`.
-fn size(i: In) -> PResult<Size> {
+pub(super) fn size(i: In) -> PResult<Size> {
     if peek(i).is_some_and(|c| c.is_ascii_digit()) {
         let n = i.fragment().find(|c: char| !c.is_ascii_digit()).unwrap_or(i.fragment().len());
         let rest = take(i, n);

@@ -1,0 +1,578 @@
+//! The linear regions of a network with numeric weights inside an open box,
+//! and which of them the network maps bijectively onto another open box.
+//!
+//! A region is a cell of the network's activation pattern: an open set on
+//! which every unit before an activation keeps one sign, so that the
+//! network is one affine map there. Cells are found by splitting the domain
+//! layer by layer at the zeros of the pre-activations, depth first, so that
+//! memory grows with the depth of the network and not with the number of
+//! regions.
+//!
+//! Two ways, both exact:
+//! - **Coordinate by coordinate.** When every dense layer is square and
+//!   diagonal, unit i only ever sees coordinate i: the network is a product
+//!   of networks of one input, its cells are products of intervals, and a
+//!   cell maps onto a box exactly when each interval maps onto its side.
+//! - **Polytopes**, for any weights: a cell is `{x : A x < b}`, split by
+//!   hyperplanes; whether an open polytope is empty, and whether its image
+//!   is exactly a box, are linear feasibility questions answered by the
+//!   exact simplex (`algebra::simplex`).
+//!
+//! Every cell is checked by code independent of the splitting: an exact
+//! forward pass at a point inside it must give the cell's affine map.
+
+use crate::algebra::simplex::{Alternative, farkas};
+use crate::algebra::{Matrix, Q};
+use crate::model::regions::Interval;
+use crate::model::{Concrete, Layer};
+
+/// A network with rational weights: dense layers as rows, activations by
+/// their slope below 0 (every activation has slope 1 above 0).
+#[derive(Clone, Debug)]
+pub struct Numeric {
+    pub input_dim: usize,
+    pub layers: Vec<Step>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    Dense { weight: Vec<Vec<Q>>, bias: Vec<Q> },
+    Kink { slope: Q },
+}
+
+impl Numeric {
+    /// The network's numbers; an error when a weight is symbolic.
+    pub fn new(net: &Concrete) -> Result<Numeric, String> {
+        let number = |r: &crate::algebra::RatFunc| {
+            r.as_constant().ok_or_else(|| "the network has a weight that is not a number".to_string())
+        };
+        let mut layers = Vec::new();
+        for l in &net.layers {
+            match l {
+                Layer::Dense(d) => {
+                    let mut weight = Vec::with_capacity(d.weight.rows());
+                    for r in 0..d.weight.rows() {
+                        weight.push(d.weight.row(r).iter().map(number).collect::<Result<Vec<_>, _>>()?);
+                    }
+                    let bias = d.bias.iter().map(number).collect::<Result<Vec<_>, _>>()?;
+                    layers.push(Step::Dense { weight, bias });
+                }
+                Layer::Activation { activation, .. } => {
+                    if activation.has_kink() {
+                        layers.push(Step::Kink { slope: number(&activation.negative_slope())? });
+                    }
+                }
+            }
+        }
+        Ok(Numeric { input_dim: net.input_dim, layers })
+    }
+
+    /// The networks of one input that the coordinates follow, when every
+    /// dense layer is square and diagonal.
+    pub fn coordinate_lines(&self) -> Option<Vec<Line>> {
+        let d = self.input_dim;
+        let mut lines = vec![Line { steps: Vec::new() }; d];
+        for l in &self.layers {
+            match l {
+                Step::Dense { weight, bias } => {
+                    if weight.len() != d || weight.iter().any(|r| r.len() != d) {
+                        return None;
+                    }
+                    for (i, row) in weight.iter().enumerate() {
+                        if row.iter().enumerate().any(|(j, w)| j != i && !w.is_zero()) {
+                            return None;
+                        }
+                        lines[i].steps.push(LineStep::Affine(row[i].clone(), bias[i].clone()));
+                    }
+                }
+                Step::Kink { slope } => {
+                    for line in &mut lines {
+                        line.steps.push(LineStep::Kink(slope.clone()));
+                    }
+                }
+            }
+        }
+        Some(lines)
+    }
+
+    /// The exact output and the affine map `M x + c` at a point, deciding
+    /// each unit's side from its value there. `None` when some unit is
+    /// exactly at its kink.
+    pub fn affine_at(&self, x: &[Q]) -> Option<(Vec<Vec<Q>>, Vec<Q>)> {
+        let d = x.len();
+        let mut value = x.to_vec();
+        let mut jac: Vec<Vec<Q>> = (0..d).map(|i| unit_row(d, i)).collect();
+        for l in &self.layers {
+            match l {
+                Step::Dense { weight, bias } => {
+                    value = weight.iter().zip(bias).map(|(row, b)| &dot(row, &value) + b).collect();
+                    jac = weight
+                        .iter()
+                        .map(|row| (0..d).map(|c| row.iter().zip(&jac).map(|(w, j)| w * &j[c]).sum()).collect())
+                        .collect();
+                }
+                Step::Kink { slope } => {
+                    for (v, j) in value.iter_mut().zip(jac.iter_mut()) {
+                        if v.is_zero() {
+                            return None;
+                        }
+                        if v.is_negative() {
+                            *v = &*v * slope;
+                            j.iter_mut().for_each(|e| *e = &*e * slope);
+                        }
+                    }
+                }
+            }
+        }
+        let offset = value.iter().zip(&jac).map(|(v, row)| v - &dot(row, x)).collect();
+        Some((jac, offset))
+    }
+}
+
+fn unit_row(d: usize, i: usize) -> Vec<Q> {
+    (0..d).map(|j| if i == j { Q::one() } else { Q::zero() }).collect()
+}
+
+fn dot(a: &[Q], b: &[Q]) -> Q {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+// ---------------------------------------------------------------------------
+// One coordinate
+// ---------------------------------------------------------------------------
+
+/// A network of one input, as a list of steps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub steps: Vec<LineStep>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum LineStep {
+    /// `w x + b`.
+    Affine(Q, Q),
+    /// Slope below 0; 1 above.
+    Kink(Q),
+}
+
+/// A linear piece of a network of one input: on the open interval, the
+/// output is `slope x + offset`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Piece {
+    pub interval: Interval,
+    pub slope: Q,
+    pub offset: Q,
+}
+
+impl Piece {
+    /// The image of the interval, an open interval unless the piece is
+    /// constant.
+    pub fn image(&self) -> Option<Interval> {
+        if self.slope.is_zero() {
+            return None;
+        }
+        let at = |x: &Option<Q>| x.as_ref().map(|x| &(&self.slope * x) + &self.offset);
+        let (a, b) = (at(&self.interval.lo), at(&self.interval.hi));
+        Some(if self.slope.is_negative() { Interval { lo: b, hi: a } } else { Interval { lo: a, hi: b } })
+    }
+
+    /// The inverse map `y ↦ (y − offset)/slope` as (slope, offset).
+    pub fn inverse(&self) -> Option<(Q, Q)> {
+        let s = self.slope.inv()?;
+        let o = -&(&self.offset * &s);
+        Some((s, o))
+    }
+
+    /// Whether the piece maps its interval bijectively onto `target`, and
+    /// why not.
+    pub fn onto(&self, target: &Interval) -> Result<(), String> {
+        match self.image() {
+            None => Err(format!("constant ({}): not one to one", self.offset)),
+            Some(image) if &image == target => Ok(()),
+            Some(image) => Err(format!("its image is {}, not {}", image.text(), target.text())),
+        }
+    }
+}
+
+impl Line {
+    /// Every piece of the line in `domain`, left to right, each checked by
+    /// [`Line::check`]; `visit` returns false to stop early.
+    pub fn pieces(&self, domain: &Interval, visit: &mut dyn FnMut(Piece) -> bool) -> Result<(), String> {
+        // Depth first; the stack holds at most one pending piece per kink.
+        let mut stack = vec![(0usize, Piece { interval: domain.clone(), slope: Q::one(), offset: Q::zero() })];
+        while let Some((k, mut p)) = stack.pop() {
+            if k == self.steps.len() {
+                self.check(&p)?;
+                if !visit(p) {
+                    return Ok(());
+                }
+                continue;
+            }
+            match &self.steps[k] {
+                LineStep::Affine(w, b) => {
+                    p.slope = w * &p.slope;
+                    p.offset = &(w * &p.offset) + b;
+                    stack.push((k + 1, p));
+                }
+                LineStep::Kink(s) => {
+                    if p.slope.is_zero() {
+                        if p.offset.is_negative() {
+                            p.offset = &p.offset * s;
+                        }
+                        stack.push((k + 1, p));
+                        continue;
+                    }
+                    let root = -&(&p.offset / &p.slope);
+                    let (neg_left, i) = (!p.slope.is_negative(), &p.interval);
+                    let mut parts = Vec::with_capacity(2);
+                    if i.lo.as_ref().is_none_or(|lo| lo < &root) && i.hi.as_ref().is_none_or(|hi| &root < hi) {
+                        parts.push((Interval { lo: i.lo.clone(), hi: Some(root.clone()) }, neg_left));
+                        parts.push((Interval { lo: Some(root), hi: i.hi.clone() }, !neg_left));
+                    } else {
+                        // No zero inside: one side throughout.
+                        let below = i.hi.as_ref().is_some_and(|hi| hi <= &root);
+                        parts.push((i.clone(), if below { neg_left } else { !neg_left }));
+                    }
+                    // Right part first onto the stack, so the left comes out first.
+                    for (interval, negative) in parts.into_iter().rev() {
+                        let (slope, offset) =
+                            if negative { (&p.slope * s, &p.offset * s) } else { (p.slope.clone(), p.offset.clone()) };
+                        stack.push((k + 1, Piece { interval, slope, offset }));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a piece independently of how it was found: an exact forward
+    /// pass at a point inside gives its map, and no unit changes sign
+    /// inside its interval.
+    pub fn check(&self, p: &Piece) -> Result<(), String> {
+        let x = p.interval.interior_point();
+        // On a bounded piece x is the midpoint, and a unit `value + slope (t − x)`
+        // keeps one sign on it exactly when |value| ≥ |slope| · half the width.
+        let half = match (&p.interval.lo, &p.interval.hi) {
+            (Some(lo), Some(hi)) => Some(&(hi - lo) / &Q::from_int(2)),
+            _ => None,
+        };
+        let (mut value, mut slope) = (x.clone(), Q::one());
+        for step in &self.steps {
+            match step {
+                LineStep::Affine(w, b) => {
+                    value = &(w * &value) + b;
+                    slope = w * &slope;
+                }
+                LineStep::Kink(s) => {
+                    let changes_sign = !slope.is_zero()
+                        && match &half {
+                            Some(h) => value.abs() < (&slope * h).abs(),
+                            None => p.interval.contains(&(&x - &(&value / &slope))),
+                        };
+                    if changes_sign {
+                        return Err(format!("a unit changes sign inside {}", p.interval.text()));
+                    }
+                    if value.is_negative() {
+                        value = &value * s;
+                        slope = &slope * s;
+                    }
+                }
+            }
+        }
+        let offset = &value - &(&slope * &x);
+        if slope != p.slope || offset != p.offset {
+            return Err(format!(
+                "the forward pass at {x} gives {slope} x + {offset}, the piece says {} x + {}",
+                p.slope, p.offset
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The regions of a network that acts coordinate by coordinate: per
+/// coordinate, the pieces in its side of the domain that map onto its side
+/// of the target.
+#[derive(Clone, Debug)]
+pub struct Factor {
+    pub identified: Vec<Piece>,
+    /// Pieces in all, identified or not.
+    pub total: u128,
+    /// The pieces counted out, with why (the first few).
+    pub counted_out: Vec<(Piece, String)>,
+}
+
+/// How many pieces counted out are kept to show.
+pub const SHOWN: usize = 8;
+
+impl Factor {
+    /// Scans one coordinate, keeping every identified piece (at most
+    /// `keep`; the count is always exact).
+    pub fn scan(line: &Line, domain: &Interval, target: &Interval, keep: usize) -> Result<(Factor, u128), String> {
+        let mut f = Factor { identified: Vec::new(), total: 0, counted_out: Vec::new() };
+        let mut count = 0u128;
+        line.pieces(domain, &mut |p| {
+            f.total += 1;
+            match p.onto(target) {
+                Ok(()) => {
+                    count += 1;
+                    if f.identified.len() < keep {
+                        f.identified.push(p);
+                    }
+                }
+                Err(why) if f.counted_out.len() < SHOWN => f.counted_out.push((p, why)),
+                Err(_) => {}
+            }
+            true
+        })?;
+        Ok((f, count))
+    }
+}
+
+/// Visits every product of one identified piece per coordinate, in
+/// lexicographic order, until `visit` returns false. Memory: one index per
+/// coordinate.
+pub fn visit_products(factors: &[&Factor], visit: &mut dyn FnMut(&[&Piece]) -> bool) {
+    if factors.iter().any(|f| f.identified.is_empty()) {
+        return;
+    }
+    let d = factors.len();
+    let mut index = vec![0usize; d];
+    let mut current: Vec<&Piece> = factors.iter().map(|f| &f.identified[0]).collect();
+    loop {
+        if !visit(&current) {
+            return;
+        }
+        let mut k = d;
+        loop {
+            if k == 0 {
+                return;
+            }
+            k -= 1;
+            index[k] += 1;
+            if index[k] < factors[k].identified.len() {
+                current[k] = &factors[k].identified[index[k]];
+                break;
+            }
+            index[k] = 0;
+            current[k] = &factors[k].identified[0];
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Polytopes
+// ---------------------------------------------------------------------------
+
+/// An open polytope `{x : a·x < b for every (a, b)}` and the network's
+/// affine map `M x + c` on it.
+#[derive(Clone, Debug)]
+pub struct Cell {
+    pub constraints: Vec<(Vec<Q>, Q)>,
+    pub map: Vec<Vec<Q>>,
+    pub offset: Vec<Q>,
+}
+
+/// The inverse of a region's map: `x = A y + b`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Inverse {
+    pub matrix: Vec<Vec<Q>>,
+    pub offset: Vec<Q>,
+}
+
+/// A point of the open polytope, or `None` when it is empty. The polytope
+/// `{A x < b}` is nonempty exactly when `A x − s b ≤ −1` has a solution with
+/// `s ≥ 0` (scale a point by `1/s`; with `s = 0`, walk far along `x`), a
+/// linear feasibility question in nonnegative variables.
+pub fn interior_point(constraints: &[(Vec<Q>, Q)], d: usize) -> Result<Option<Vec<Q>>, String> {
+    if constraints.is_empty() {
+        return Ok(Some(vec![Q::zero(); d]));
+    }
+    let m = constraints.len();
+    // Columns: x⁺ (d), x⁻ (d), s, one slack per row.
+    let rows: Vec<Vec<Q>> = constraints
+        .iter()
+        .enumerate()
+        .map(|(k, (a, b))| {
+            let mut row = Vec::with_capacity(2 * d + 1 + m);
+            row.extend(a.iter().cloned());
+            row.extend(a.iter().map(|x| -x));
+            row.push(-b);
+            row.extend((0..m).map(|j| if j == k { Q::one() } else { Q::zero() }));
+            row
+        })
+        .collect();
+    let rhs = vec![Q::from_int(-1); m];
+    let Alternative::Solution(z) = farkas(&rows, &rhs) else {
+        return Ok(None);
+    };
+    let x: Vec<Q> = (0..d).map(|i| &z[i] - &z[d + i]).collect();
+    let s = &z[2 * d];
+    let point: Vec<Q> = if !s.is_zero() {
+        x.iter().map(|v| v / s).collect()
+    } else {
+        // A x ≤ −1: far enough along x every constraint holds.
+        let mut far = Q::one();
+        for (_, b) in constraints {
+            if -b >= far {
+                far = &(-b) + &Q::one();
+            }
+        }
+        x.iter().map(|v| v * &far).collect()
+    };
+    // Checked here, not trusted from the solver.
+    if constraints.iter().all(|(a, b)| &dot(a, &point) < b) {
+        Ok(Some(point))
+    } else {
+        Err("the simplex returned a point outside the polytope".into())
+    }
+}
+
+/// The constraints of an open box.
+pub fn box_constraints(sides: &[Interval]) -> Vec<(Vec<Q>, Q)> {
+    let d = sides.len();
+    let mut out = Vec::new();
+    for (i, s) in sides.iter().enumerate() {
+        if let Some(lo) = &s.lo {
+            out.push((unit_row(d, i).iter().map(|x| -x).collect(), -lo));
+        }
+        if let Some(hi) = &s.hi {
+            out.push((unit_row(d, i), hi.clone()));
+        }
+    }
+    out
+}
+
+/// Called with each cell and a point inside it; an error stops the walk.
+pub type CellVisitor<'a> = dyn FnMut(&Cell, &[Q]) -> Result<(), String> + 'a;
+
+/// Every cell of the network in the box `domain`, depth first; at most
+/// `limit` cells, beyond which the enumeration stops with an error.
+pub fn cells(net: &Numeric, domain: &[Interval], limit: usize, visit: &mut CellVisitor) -> Result<usize, String> {
+    let d = net.input_dim;
+    let start = Cell {
+        constraints: box_constraints(domain),
+        map: (0..d).map(|i| unit_row(d, i)).collect(),
+        offset: vec![Q::zero(); d],
+    };
+    if interior_point(&start.constraints, d)?.is_none() {
+        return Ok(0);
+    }
+    let mut count = 0;
+    // (layer, unit within a kink layer, cell)
+    let mut stack = vec![(0usize, 0usize, start)];
+    while let Some((k, unit, mut cell)) = stack.pop() {
+        if k == net.layers.len() {
+            count += 1;
+            if count > limit {
+                return Err(format!("more than {limit} regions: too many to enumerate as polytopes"));
+            }
+            let point = interior_point(&cell.constraints, d)?.ok_or("a region without points")?;
+            check_cell(net, &cell, &point)?;
+            visit(&cell, &point)?;
+            continue;
+        }
+        match &net.layers[k] {
+            Step::Dense { weight, bias } => {
+                let map: Vec<Vec<Q>> = weight
+                    .iter()
+                    .map(|row| (0..d).map(|c| row.iter().zip(&cell.map).map(|(w, m)| w * &m[c]).sum()).collect())
+                    .collect();
+                let offset = weight.iter().zip(bias).map(|(row, b)| &dot(row, &cell.offset) + b).collect();
+                cell.map = map;
+                cell.offset = offset;
+                stack.push((k + 1, 0, cell));
+            }
+            Step::Kink { slope } => {
+                if unit == cell.map.len() {
+                    stack.push((k + 1, 0, cell));
+                    continue;
+                }
+                let (a, c) = (cell.map[unit].clone(), cell.offset[unit].clone());
+                if a.iter().all(Q::is_zero) {
+                    if c.is_negative() {
+                        cell.offset[unit] = &c * slope;
+                    }
+                    stack.push((k, unit + 1, cell));
+                    continue;
+                }
+                // Above: −(a·x + c) < 0; below: a·x + c < 0.
+                let mut above = cell.clone();
+                above.constraints.push((a.iter().map(|x| -x).collect(), c.clone()));
+                let mut below = cell;
+                below.constraints.push((a.clone(), -&c));
+                below.map[unit] = a.iter().map(|x| x * slope).collect();
+                below.offset[unit] = &c * slope;
+                for next in [above, below] {
+                    if interior_point(&next.constraints, d)?.is_some() {
+                        stack.push((k, unit + 1, next));
+                    }
+                }
+            }
+        }
+    }
+    Ok(count)
+}
+
+/// Checks a cell independently of the splitting: the exact forward pass at
+/// a point inside gives the cell's map.
+fn check_cell(net: &Numeric, cell: &Cell, point: &[Q]) -> Result<(), String> {
+    match net.affine_at(point) {
+        Some((m, c)) if m == cell.map && c == cell.offset => Ok(()),
+        Some(_) => Err("the forward pass inside a region disagrees with the region's map".into()),
+        None => Err("a unit is exactly at its kink inside a region".into()),
+    }
+}
+
+/// Whether a cell's map takes it bijectively onto the open box `target`:
+/// the inverse map as the witness, or why not (the inner result); the
+/// outer error is a failure of the exact solver's own check.
+pub fn onto(cell: &Cell, target: &[Interval]) -> Result<Result<Inverse, String>, String> {
+    let d = cell.map.first().map_or(0, Vec::len);
+    if cell.map.len() != d {
+        return Ok(Err(format!("the network maps {d} inputs to {} outputs: not a bijection", cell.map.len())));
+    }
+    let m = Matrix::from_rows(cell.map.clone()).expect("rows of equal length");
+    let inv = match m.inverse() {
+        Ok(inv) => inv,
+        Err(_) => return Ok(Err(format!("its map has rank {} < {d}: not one to one", m.rank()))),
+    };
+    let inv_rows: Vec<Vec<Q>> = (0..d).map(|r| inv.row(r).to_vec()).collect();
+    // x = M⁻¹ (y − c); a·x < b becomes (a M⁻¹)·y < b + a M⁻¹ c.
+    let image: Vec<(Vec<Q>, Q)> = cell
+        .constraints
+        .iter()
+        .map(|(a, b)| {
+            let row: Vec<Q> = (0..d).map(|j| (0..d).map(|k| &a[k] * &inv_rows[k][j]).sum()).collect();
+            let shift = &dot(&row, &cell.offset) + b;
+            (row, shift)
+        })
+        .collect();
+    let target_box = box_constraints(target);
+    // The image lies in the target: nothing of it beyond a side.
+    for (a, b) in &target_box {
+        let mut beyond = image.clone();
+        beyond.push((a.iter().map(|x| -x).collect(), -b));
+        if interior_point(&beyond, d)?.is_some() {
+            return Ok(Err(format!("its image reaches outside {}", boxed(target))));
+        }
+    }
+    // The target lies in the image: no point of it beyond a face.
+    for (a, b) in &image {
+        if a.iter().all(Q::is_zero) {
+            continue;
+        }
+        let mut beyond = target_box.clone();
+        beyond.push((a.iter().map(|x| -x).collect(), -b));
+        if interior_point(&beyond, d)?.is_some() {
+            return Ok(Err(format!("its image does not cover {}", boxed(target))));
+        }
+    }
+    let offset = inv_rows.iter().map(|row| -&dot(row, &cell.offset)).collect();
+    Ok(Ok(Inverse { matrix: inv_rows, offset }))
+}
+
+/// `(0, 1) x (0, 1)`.
+pub fn boxed(sides: &[Interval]) -> String {
+    sides.iter().map(Interval::text).collect::<Vec<_>>().join(" x ")
+}
