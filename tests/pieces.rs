@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Sandbox, check};
+use common::{Sandbox, check, passing_finding};
 use nnkey::algebra::{Notation, Q};
 use nnkey::check::{FileReport, Status, check_source};
 use nnkey::language::{SourceFile, parse};
@@ -21,13 +21,7 @@ const SEED: &str = "  h = network (x: 1) {
 /// The value of the only finding named `name`, printed, with its
 /// cross-check required to pass.
 fn derived(report: &FileReport, name: &str) -> String {
-    let (p, f) = report
-        .problems
-        .iter()
-        .flat_map(|p| p.findings.iter().map(move |f| (p, f)))
-        .find(|(_, f)| f.finding.name == name)
-        .unwrap_or_else(|| panic!("no finding {name}"));
-    assert!(f.crosscheck.passed, "{name}: {:?}", f.crosscheck);
+    let (p, f) = passing_finding(report, name);
     f.finding.value.print(&p.problem.ring, Notation::Plain)
 }
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Sandbox, check};
+use common::{Sandbox, check, passing_finding};
 use nnkey::algebra::Notation;
 use nnkey::check::{FileReport, Status, check_source};
 use nnkey::derive::cells::{Line, LineStep, Numeric, Piece};
@@ -23,13 +23,7 @@ fn errors(text: &str) -> Vec<String> {
 /// The finding `name`: its value printed, its derivation as text, its
 /// witness; the cross-check must pass.
 fn finding(report: &FileReport, name: &str) -> (String, String, Option<Value>) {
-    let (p, f) = report
-        .problems
-        .iter()
-        .flat_map(|p| p.findings.iter().map(move |f| (p, f)))
-        .find(|(_, f)| f.finding.name == name)
-        .unwrap_or_else(|| panic!("no finding {name}"));
-    assert!(f.crosscheck.passed, "{name}: {:?}", f.crosscheck);
+    let (p, f) = passing_finding(report, name);
     assert!(f.crosscheck.trials > 0 || f.finding.value.as_int() == Some(0), "{name}: nothing sampled");
     let steps: Vec<String> = f
         .finding

@@ -73,3 +73,18 @@ pub fn check(text: &str) -> nnkey::check::FileReport {
     assert!(errors.is_empty(), "{}", errors.join("\n"));
     report
 }
+
+/// The finding named `name`, with its problem; its cross-check must pass.
+pub fn passing_finding<'a>(
+    report: &'a nnkey::check::FileReport,
+    name: &str,
+) -> (&'a nnkey::check::ProblemReport, &'a nnkey::check::FindingReport) {
+    let (p, f) = report
+        .problems
+        .iter()
+        .flat_map(|p| p.findings.iter().map(move |f| (p, f)))
+        .find(|(_, f)| f.finding.name == name)
+        .unwrap_or_else(|| panic!("no finding {name}"));
+    assert!(f.crosscheck.passed, "{name}: {:?}", f.crosscheck);
+    (p, f)
+}
