@@ -62,7 +62,7 @@ fn every_region(lines: &[cells::Line]) -> u64 {
         return n;
     }
     // Identical coordinates: one scan, kept whole for the products.
-    let (factor, _) = Factor::scan(&lines[0], &one, &one, usize::MAX).unwrap();
+    let factor = Factor::scan(&lines[0], &one, &one, usize::MAX).unwrap();
     let factors: Vec<&Factor> = vec![&factor; lines.len()];
     let mut n = 0u64;
     cells::visit_products(&factors, &mut |pieces| {

@@ -318,3 +318,59 @@ fn the_numeric_check_catches_a_wrong_inverse() {
     assert!(!failed.passed, "{failed:?}");
     assert!(failed.detail.contains("misses the region"), "{}", failed.detail);
 }
+
+#[test]
+fn a_network_may_run_several_times_between_the_same_boxes() {
+    // The tent |2t - 1| three times on (0,1): 2 * 2 * 2 regions, the rule n_g^3.
+    let text = "problem c \"thrice\"
+  g = network (x: 1) { dense 2 + -1; abs }
+  find n = identified regions of g ∘ g ∘ g from (0,1) onto (0,1)
+  expect n = n_g^3
+";
+    let report = check(text);
+    let (value, steps, _) = finding(&report, "n");
+    assert_eq!(value, "n_g^3");
+    assert!(steps.contains("n_g = 2, composition 8"), "{steps}");
+    assert_eq!(statuses(&report), [Status::Pass]);
+    assert_eq!(statuses(&check(&text.replace("n_g^3", "8"))), [Status::Pass]);
+    assert!(matches!(statuses(&check(&text.replace("n_g^3", "n_g^2")))[0], Status::Fail(_)));
+
+    // The same network between different boxes would make n_r two counts.
+    let text = "problem c \"twice\"
+  r = network (x: 2) { dense [[1, 1], [1, -1]]; abs }
+  find n = identified regions of r ∘ r onto (0, inf)^2
+";
+    let e = errors(text);
+    assert!(e[0].contains("`r` runs twice, from all of R^n onto (0, inf)^2 and from (0, inf)^2"), "{}", e[0]);
+
+    // A component that mixes coordinates is counted as polytopes, and its
+    // count still enters the rule: 4 cones of R^2, then a scaling.
+    let text = "problem c \"mixed\"
+  r = network (x: 2) { dense [[1, 1], [1, -1]]; abs }
+  s = network (x: 2) { dense [[2, 0], [0, 1]] }
+  find n = identified regions of s ∘ r onto (0, inf)^2
+  expect n = 4
+";
+    let report = check(text);
+    let (value, steps, _) = finding(&report, "n");
+    assert_eq!(value, "n_r*n_s");
+    assert!(steps.contains("n_r = 4") && steps.contains("n_s = 1"), "{steps}");
+    assert_eq!(statuses(&report), [Status::Pass]);
+}
+
+#[test]
+fn a_unit_that_is_zero_on_a_whole_region_is_at_no_kink() {
+    // The first unit is 0 everywhere; the regions are split by x1 + x2 only,
+    // and neither map is one to one.
+    let text = "problem z \"zero unit\"
+  f = network (x: 2) { dense [[0, 0], [1, 1]]; relu; dense [[1, 0], [1, 1]]; abs }
+  find n = identified regions of f onto (0, inf)^2
+  expect n = 0
+";
+    let report = check(text);
+    let (value, steps, _) = finding(&report, "n");
+    assert_eq!(value, "0");
+    assert!(steps.contains("has 2 regions in"), "{steps}");
+    assert!(steps.contains("rank 0 < 2") && steps.contains("rank 1 < 2"), "{steps}");
+    assert_eq!(statuses(&report), [Status::Pass]);
+}

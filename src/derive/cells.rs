@@ -95,8 +95,8 @@ impl Numeric {
         Some(lines)
     }
 
-    /// The exact output and the affine map `M x + c` at a point, deciding
-    /// each unit's side from its value there. `None` when some unit is
+    /// The exact affine map `M x + c` of the network around a point, each
+    /// unit's side decided by its value there. `None` when some unit is
     /// exactly at its kink.
     pub fn affine_at(&self, x: &[Q]) -> Option<(Vec<Vec<Q>>, Vec<Q>)> {
         let d = x.len();
@@ -113,7 +113,12 @@ impl Numeric {
                 }
                 Step::Kink { slope } => {
                     for (v, j) in value.iter_mut().zip(jac.iter_mut()) {
+                        // Zero with a zero gradient: zero all around, either
+                        // slope gives 0. Zero otherwise: on a kink.
                         if v.is_zero() {
+                            if j.iter().all(Q::is_zero) {
+                                continue;
+                            }
                             return None;
                         }
                         if v.is_negative() {
@@ -295,7 +300,10 @@ impl Line {
 /// of the target.
 #[derive(Clone, Debug)]
 pub struct Factor {
+    /// The identified pieces, at most as many as asked to keep.
     pub identified: Vec<Piece>,
+    /// How many pieces are identified, kept or not.
+    pub count: u128,
     /// Pieces in all, identified or not.
     pub total: u128,
     /// The pieces counted out, with why (the first few).
@@ -308,14 +316,13 @@ pub const SHOWN: usize = 8;
 impl Factor {
     /// Scans one coordinate, keeping every identified piece (at most
     /// `keep`; the count is always exact).
-    pub fn scan(line: &Line, domain: &Interval, target: &Interval, keep: usize) -> Result<(Factor, u128), String> {
-        let mut f = Factor { identified: Vec::new(), total: 0, counted_out: Vec::new() };
-        let mut count = 0u128;
+    pub fn scan(line: &Line, domain: &Interval, target: &Interval, keep: usize) -> Result<Factor, String> {
+        let mut f = Factor { identified: Vec::new(), count: 0, total: 0, counted_out: Vec::new() };
         line.pieces(domain, &mut |p| {
             f.total += 1;
             match p.onto(target) {
                 Ok(()) => {
-                    count += 1;
+                    f.count += 1;
                     if f.identified.len() < keep {
                         f.identified.push(p);
                     }
@@ -325,7 +332,7 @@ impl Factor {
             }
             true
         })?;
-        Ok((f, count))
+        Ok(f)
     }
 }
 

@@ -23,7 +23,7 @@ use num_bigint::BigInt;
 use crate::algebra::{Formula, Notation, Poly, Print, Q, Ring, Symbol, Var};
 use crate::language::Diagnostic;
 use crate::language::syntax::{Expr, ExprKind, LayerSyntax, Size};
-use crate::model::regions::{Instance, Interval, OpenBox, RegionsQuery, Sizes, sizes_text};
+use crate::model::regions::{Instance, Interval, OpenBox, RegionsQuery, SizeSymbol, Sizes, sizes_text};
 use crate::model::{Concrete, Layer, Network, Problem, Value, compare};
 
 use super::Step;
@@ -97,18 +97,16 @@ pub fn by_coordinates(
     // Coordinates that follow the same line between the same sides share
     // one scan.
     let mut factors: Vec<Factor> = Vec::with_capacity(lines.len());
-    let mut counts: Vec<u128> = Vec::with_capacity(lines.len());
     for i in 0..lines.len() {
         let same = (0..i).find(|&j| lines[j] == lines[i] && domain[j] == domain[i] && target[j] == target[i]);
-        let (f, n) = match same {
-            Some(j) => (factors[j].clone(), counts[j]),
+        let f = match same {
+            Some(j) => factors[j].clone(),
             None => Factor::scan(&lines[i], &domain[i], &target[i], keep)?,
         };
         factors.push(f);
-        counts.push(n);
     }
     let too_many = || "more than 2^127 regions".to_string();
-    let identified = counts.iter().try_fold(1u128, |a, &n| a.checked_mul(n)).ok_or_else(too_many)?;
+    let identified = factors.iter().try_fold(1u128, |a, f| a.checked_mul(f.count)).ok_or_else(too_many)?;
     let total = factors.iter().try_fold(1u128, |a, f| a.checked_mul(f.total)).ok_or_else(too_many)?;
     let mut regions = Vec::new();
     let refs: Vec<&Factor> = factors.iter().collect();
@@ -236,7 +234,8 @@ pub fn derive(q: &RegionsQuery, problem: &Problem) -> Result<(Value, Vec<Step>, 
         return Ok((value, steps, Some(witness)));
     }
     // Symbolic sizes: a formula with its proof, checked on every instance.
-    let formula = match formula_for(net, q, problem) {
+    let (from, to) = q.sides(0);
+    let formula = match formula_between(net, from, to, &q.symbols, problem) {
         Ok(f) => f,
         Err(why) => {
             let counts: Vec<String> = instances
@@ -329,48 +328,38 @@ fn single_side(b: &OpenBox, dim: &str) -> Option<Interval> {
     }
 }
 
-/// The formula for one network between the query's boxes, or why nnkey
-/// cannot prove one.
-fn formula_for(net: &Network, q: &RegionsQuery, problem: &Problem) -> Result<Derived, String> {
-    formula_between(net, q.domain.as_ref(), q.middle_for(net), problem)
-}
-
-impl RegionsQuery {
-    /// The target of one network of the query: the middle box for an
-    /// inner network, the target for the outermost.
-    fn middle_for(&self, net: &Network) -> &OpenBox {
-        if self.networks.first().is_some_and(|n| n.name == net.name) { &self.onto } else { self.middle() }
-    }
-}
-
+/// The formula for one network between two boxes, with the steps of its
+/// proof, or why nnkey cannot prove one. `symbols` are the query's free
+/// sizes.
 fn formula_between(
     net: &Network,
     domain: Option<&OpenBox>,
     target: &OpenBox,
+    symbols: &[SizeSymbol],
     problem: &Problem,
 ) -> Result<Derived, String> {
     let ring = &problem.ring;
-    let free: Vec<(String, bool)> = {
-        let dim = match &net.dim {
-            Size::Symbol(id) if problem_lacks(problem, &id.name) => Some(id.name.clone()),
-            _ => None,
-        };
-        net.symbols()
-            .into_iter()
-            .filter(|(n, _)| problem_lacks(problem, n))
-            .map(|(n, _)| {
-                let is_dim = dim.as_deref() == Some(n.as_str());
-                (n, is_dim)
-            })
-            .collect()
-    };
-    let dim = free.iter().find(|s| s.1).map(|s| s.0.clone());
-    let repeats: Vec<&str> = free.iter().filter(|s| !s.1).map(|s| s.0.as_str()).collect();
+    let own: Vec<&SizeSymbol> = symbols.iter().filter(|s| net.symbols().iter().any(|(n, _)| *n == s.name)).collect();
+    if own.is_empty() {
+        // Every size a number: the count is what enumeration finds.
+        let c = net.instantiate(&[], problem).map_err(|e| e.message)?;
+        let none = Vec::new();
+        let from = crate::model::regions::coordinates(domain, c.input_dim, &none, problem).map_err(|e| e.message)?;
+        let to = target.coordinates(&none, problem).map_err(|e| e.message)?;
+        let e = enumerate(&c, &from, &to, 0)?;
+        let value = Formula::constant(big(e.identified));
+        let step = Step::text(format!("`{}` has numeric sizes: enumeration counts {}.", net.name, e.identified));
+        return Ok(Derived { value, steps: vec![step] });
+    }
+    let dim = own.iter().find(|s| s.is_dimension).map(|s| s.name.clone());
+    let repeats: Vec<&str> = own.iter().filter(|s| !s.is_dimension).map(|s| s.name.as_str()).collect();
     // The shape of the body: all of it one `repeat L { … }`, or no
     // symbolic repeat at all.
     let (repeat, block): (Option<&str>, &[LayerSyntax]) = match (repeats.as_slice(), net.body.as_slice()) {
         ([], body) => (None, body),
-        ([l], [LayerSyntax::Repeat { count: Size::Symbol(id), layers, .. }]) if id.name == *l => (Some(*l), layers),
+        ([l], [LayerSyntax::Repeat { count: Size::Symbol(id), layers, .. }]) if id.name == *l => {
+            (Some(*l), layers.as_slice())
+        }
         _ => {
             return Err(format!(
                 "`{}` is not one `repeat` of a block: nnkey proves formulas for `network (x: d) repeat L {{ … }}` \
@@ -379,10 +368,6 @@ fn formula_between(
             ));
         }
     };
-    let mut sizes_names: Vec<&str> = repeats.clone();
-    if let Some(d) = &dim {
-        sizes_names.push(d);
-    }
     if let Some(n) = weights_mention(block, &repeats) {
         return Err(format!("a weight of `{}` depends on the repeat count `{n}`", net.name));
     }
@@ -451,7 +436,8 @@ fn formula_between(
     // The count per coordinate: of the whole network, or of one block.
     let mut per_coordinate: Vec<u128> = Vec::new();
     for (k, line) in lines.iter().enumerate() {
-        let (f, n) = Factor::scan(line, &domain_sides[k], &target_sides[k], LISTED)?;
+        let f = Factor::scan(line, &domain_sides[k], &target_sides[k], LISTED)?;
+        let n = f.count;
         let what = if repeat.is_some() { "one block" } else { "the network" };
         let place = if lines.len() > 1 { format!(" on coordinate {}", k + 1) } else { String::new() };
         let listed: Vec<String> = f
@@ -516,10 +502,6 @@ fn formula_between(
     Ok(Derived { value, steps })
 }
 
-fn problem_lacks(problem: &Problem, name: &str) -> bool {
-    problem.object(name).is_none()
-}
-
 /// `2 x - 1`, `-2 x + 1`, `1/2 x`.
 fn affine_text(slope: &Q, offset: &Q) -> String {
     let mut s = if slope.is_one() {
@@ -552,17 +534,32 @@ fn compose(
     let rule = names.iter().fold(Formula::constant(Q::one()), |acc, n| &acc * &Formula::atom(atom(n, ring)));
     let shown = |f: &Formula| f.print(ring, Notation::Plain);
     let inner = names.last().expect("a composition has networks");
-    let from = q.domain.as_ref().map_or("all of R^n".to_string(), |b| b.text.clone());
-    let counts: Vec<String> = names
+    // In the order they run; a network that runs twice must do so between
+    // the same boxes, or n_f would stand for two counts.
+    let mut first: Vec<(&str, usize)> = Vec::new();
+    for (k, n) in names.iter().rev().enumerate() {
+        let text = |k: usize| {
+            let (from, to) = q.sides(k);
+            (from.map_or("all of R^n".to_string(), |b| b.text.clone()), to.text.clone())
+        };
+        match first.iter().find(|f| f.0 == *n) {
+            None => first.push((n, k)),
+            Some(&(_, j)) if text(j) == text(k) => {}
+            Some(&(_, j)) => {
+                let ((a, b), (c, d)) = (text(j), text(k));
+                return Err(at(format!(
+                    "`{n}` runs twice, from {a} onto {b} and from {c} onto {d}, so n_{n} would stand for two counts"
+                ))
+                .with_hint(format!("declare the second copy under another name: `{n}2 = network …`")));
+            }
+        }
+    }
+    let counts: Vec<String> = first
         .iter()
-        .rev()
-        .map(|n| {
-            let (a, b) = if n == inner {
-                (from.as_str(), q.middle().text.as_str())
-            } else {
-                (q.middle().text.as_str(), if n == &names[0] { q.onto.text.as_str() } else { q.middle().text.as_str() })
-            };
-            format!("n_{n} for the regions `{n}` identifies from {a} onto {b}")
+        .map(|&(n, k)| {
+            let (from, to) = q.sides(k);
+            let from = from.map_or("all of R^n", |b| b.text.as_str());
+            format!("n_{n} for the regions `{n}` identifies from {from} onto {}", to.text)
         })
         .collect();
     let mut steps = vec![Step::text(format!("{} runs `{inner}` first. Write {}.", q.name(), counts.join(", and ")))];
@@ -594,7 +591,9 @@ fn compose(
                 )));
             }
             product = product.saturating_mul(part.identified);
-            parts.push((format!("n_{name}"), part.identified));
+            if !parts.iter().any(|p: &(String, u128)| p.0 == format!("n_{name}")) {
+                parts.push((format!("n_{name}"), part.identified));
+            }
         }
         if product != e.identified {
             return Err(at(format!(
@@ -608,20 +607,23 @@ fn compose(
     // The counts of the parts as formulas, where nnkey can prove them.
     let mut instantiated = Some(Formula::constant(Q::one()));
     let mut fields: Vec<(String, Value)> = vec![("rule".into(), Value::Formula(rule.clone()))];
-    for net in q.networks.iter().rev() {
-        let (from, to) = part_boxes(q, net);
-        match formula_between(net, from, to, problem) {
+    for &(name, k) in &first {
+        let net = &q.networks[q.networks.len() - 1 - k];
+        let runs = names.iter().filter(|n| **n == name).count() as i64;
+        let (from, to) = q.sides(k);
+        match formula_between(net, from, to, &q.symbols, problem) {
             Ok(d) => {
                 steps.push(Step::math(
-                    format!("For `{}` alone:", net.name),
-                    format!("n_{} = {}", net.name, shown(&d.value)),
-                    format!("n_{{{}}} = {}", net.name, d.value.print(ring, Notation::Latex)),
+                    format!("For `{name}` alone:"),
+                    format!("n_{name} = {}", shown(&d.value)),
+                    format!("n_{{{name}}} = {}", d.value.print(ring, Notation::Latex)),
                 ));
-                fields.push((format!("n_{}", net.name), Value::Formula(d.value.clone())));
-                instantiated = instantiated.map(|f| &f * &d.value);
+                fields.push((format!("n_{name}"), Value::Formula(d.value.clone())));
+                let each = d.value.pow_int(runs).map_err(at)?;
+                instantiated = instantiated.map(|f| &f * &each);
             }
             Err(why) => {
-                steps.push(Step::text(format!("For `{}` alone nnkey has no formula: {why}.", net.name)));
+                steps.push(Step::text(format!("For `{name}` alone nnkey has no formula: {why}.")));
                 instantiated = None;
             }
         }
@@ -666,13 +668,6 @@ fn compose(
     ));
     let value = Value::Formula(rule);
     Ok((value, steps, Some(Value::Record(fields))))
-}
-
-/// The domain and target of one network of a composition.
-fn part_boxes<'a>(q: &'a RegionsQuery, net: &Network) -> (Option<&'a OpenBox>, &'a OpenBox) {
-    let innermost = q.networks.last().is_some_and(|n| n.name == net.name);
-    let from = if innermost { q.domain.as_ref() } else { Some(q.middle()) };
-    (from, q.middle_for(net))
 }
 
 // ---------------------------------------------------------------------------
@@ -768,13 +763,9 @@ fn instance_table(rows: &[(&Instance, &Enumeration)], against: &str) -> Step {
     ))
 }
 
-fn q_value(q: &Q) -> Value {
-    Value::scalar(q.clone())
-}
-
 fn end_value(e: &Option<Q>, negative: bool) -> Value {
     match e {
-        Some(q) => q_value(q),
+        Some(q) => Value::scalar(q.clone()),
         None => Value::Word(if negative { "-inf" } else { "inf" }.into()),
     }
 }
@@ -842,19 +833,13 @@ fn instance_value(inst: &Instance, e: &Enumeration) -> Value {
 /// the atoms n_f, n_g is compared with the rule, any other key with the
 /// count the rule gives for these networks.
 pub fn judge(finding: &super::Finding, key: &Value, ring: &Ring) -> Result<(), String> {
-    let Value::Formula(rule) = &finding.value else {
-        return compare(key, &finding.value, ring);
-    };
-    let Some(witness) = &finding.witness else {
-        return compare(key, &finding.value, ring);
-    };
-    let Some(total) = witness.field("count") else {
-        return compare(key, &finding.value, ring);
-    };
-    if witness.field("rule").is_none() {
-        return compare(key, &finding.value, ring);
+    let total = finding.witness.as_ref().filter(|w| w.field("rule").is_some()).and_then(|w| w.field("count"));
+    match (&finding.value, total) {
+        (Value::Formula(rule), Some(total)) => {
+            let atoms = rule.vars();
+            let in_atoms = key.as_formula().is_some_and(|k| k.vars().iter().any(|v| atoms.contains(v)));
+            compare(key, if in_atoms { &finding.value } else { total }, ring)
+        }
+        _ => compare(key, &finding.value, ring),
     }
-    let atoms = rule.vars();
-    let uses_atoms = key.as_formula().is_some_and(|k| k.vars().iter().any(|v| atoms.contains(v)));
-    if uses_atoms { compare(key, &finding.value, ring) } else { compare(key, total, ring) }
 }

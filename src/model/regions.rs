@@ -40,21 +40,6 @@ impl Interval {
         let end = |e: &Option<Q>, inf: &str| e.as_ref().map_or(inf.to_string(), |q| q.to_string());
         format!("({}, {})", end(&self.lo, "-inf"), end(&self.hi, "inf"))
     }
-
-    /// `(0, \tfrac{1}{2})` in LaTeX.
-    pub fn latex(&self) -> String {
-        let end = |e: &Option<Q>, inf: &str| e.as_ref().map_or(inf.to_string(), latex_q);
-        format!("({}, {})", end(&self.lo, "-\\infty"), end(&self.hi, "\\infty"))
-    }
-}
-
-/// A rational in LaTeX: `\tfrac{1}{2}`, `-3`.
-pub fn latex_q(q: &Q) -> String {
-    if q.is_integer() {
-        return q.to_string();
-    }
-    let (n, d) = (q.numer(), q.denom());
-    if q.is_negative() { format!("-\\tfrac{{{}}}{{{d}}}", -n) } else { format!("\\tfrac{{{n}}}{{{d}}}") }
 }
 
 /// An open box written in a query, with its powers still possibly symbolic.
@@ -138,6 +123,15 @@ impl RegionsQuery {
     /// The box between the inner networks.
     pub fn middle(&self) -> &OpenBox {
         self.through.as_ref().unwrap_or(&self.onto)
+    }
+
+    /// The domain and the target of the k-th network in the order they run
+    /// (innermost first): the query's domain for the first, its target for
+    /// the last, the middle box between them.
+    pub fn sides(&self, k: usize) -> (Option<&OpenBox>, &OpenBox) {
+        let from = if k == 0 { self.domain.as_ref() } else { Some(self.middle()) };
+        let to = if k + 1 == self.networks.len() { &self.onto } else { self.middle() };
+        (from, to)
     }
 }
 
@@ -337,9 +331,12 @@ impl RegionsQuery {
             }
         }
         let input_dim = parts[0].1.input_dim;
-        let domain = coordinates(self.domain.as_ref(), input_dim, &sizes, scope)?;
-        let target = self.onto.coordinates(&sizes, scope)?;
-        let middle = self.middle().coordinates(&sizes, scope)?;
+        let mut sides = Vec::with_capacity(parts.len());
+        for (k, (_, c)) in parts.iter().enumerate() {
+            let (from, to) = self.sides(k);
+            sides.push((coordinates(from, c.input_dim, &sizes, scope)?, to.coordinates(&sizes, scope)?));
+        }
+        let (domain, target) = (sides[0].0.clone(), sides[sides.len() - 1].1.clone());
         let layers = parts.iter().flat_map(|p| p.1.layers.iter().cloned()).collect();
         let net = Concrete { input_dim, layers };
         let check = |b: &[Interval], n: usize, what: &str, span: Span| -> Result<(), Diagnostic> {
@@ -351,22 +348,11 @@ impl RegionsQuery {
         };
         check(&domain, net.input_dim, "the network's input", self.domain.as_ref().map_or(self.span, |b| b.span))?;
         check(&target, net.output_dim(), "the network's output", self.onto.span)?;
-        if self.networks.len() > 1 {
-            let through = self.through.as_ref().map_or(self.onto.span, |b| b.span);
-            for (name, c) in &parts[..parts.len() - 1] {
-                check(&middle, c.output_dim(), &format!("the output of `{name}`"), through)?;
-            }
+        let through = self.through.as_ref().map_or(self.onto.span, |b| b.span);
+        for ((name, c), (_, to)) in parts.iter().zip(&sides).take(parts.len() - 1) {
+            check(to, c.output_dim(), &format!("the output of `{name}`"), through)?;
         }
-        let count = parts.len();
-        let parts = parts
-            .into_iter()
-            .enumerate()
-            .map(|(k, (name, c))| {
-                let from = if k == 0 { domain.clone() } else { middle.clone() };
-                let to = if k + 1 == count { target.clone() } else { middle.clone() };
-                (name, c, from, to)
-            })
-            .collect();
+        let parts = parts.into_iter().zip(sides).map(|((name, c), (from, to))| (name, c, from, to)).collect();
         Ok(Instance { sizes, net, parts, domain, target })
     }
 }
