@@ -203,11 +203,12 @@ impl Line {
     /// Every piece of the line in `domain`, left to right, each checked by
     /// [`Line::check`]; `visit` returns false to stop early.
     pub fn pieces(&self, domain: &Interval, visit: &mut dyn FnMut(Piece) -> bool) -> Result<(), String> {
+        let integers = self.integer_steps();
         // Depth first; the stack holds at most one pending piece per kink.
         let mut stack = vec![(0usize, Piece { interval: domain.clone(), slope: Q::one(), offset: Q::zero() })];
         while let Some((k, mut p)) = stack.pop() {
             if k == self.steps.len() {
-                self.check(&p)?;
+                self.check_with(&p, integers.as_deref())?;
                 if !visit(p) {
                     return Ok(());
                 }
@@ -254,6 +255,27 @@ impl Line {
     /// pass at a point inside gives its map, and no unit changes sign
     /// inside its interval.
     pub fn check(&self, p: &Piece) -> Result<(), String> {
+        self.check_with(p, self.integer_steps().as_deref())
+    }
+
+    /// The steps as integers, when every weight, bias and slope is one (as
+    /// in `dense 2 + -1; abs`): then a bounded piece is checked in `i128`
+    /// without a single gcd.
+    fn integer_steps(&self) -> Option<Vec<IntegerStep>> {
+        let int = |q: &Q| q.small_parts().and_then(|(n, d)| (d == 1).then_some(n as i128));
+        self.steps
+            .iter()
+            .map(|s| match s {
+                LineStep::Affine(w, b) => Some(IntegerStep::Affine(int(w)?, int(b)?)),
+                LineStep::Kink(k) => Some(IntegerStep::Kink(int(k)?)),
+            })
+            .collect()
+    }
+
+    fn check_with(&self, p: &Piece, integers: Option<&[IntegerStep]>) -> Result<(), String> {
+        if let Some(outcome) = integers.and_then(|steps| check_in_integers(steps, p)) {
+            return outcome;
+        }
         let x = p.interval.interior_point();
         // On a bounded piece x is the midpoint, and a unit `value + slope (t − x)`
         // keeps one sign on it exactly when |value| ≥ |slope| · half the width.
@@ -293,6 +315,50 @@ impl Line {
         }
         Ok(())
     }
+}
+
+#[derive(Clone, Copy)]
+enum IntegerStep {
+    Affine(i128, i128),
+    Kink(i128),
+}
+
+/// [`Line::check`] in integers over the denominator D of the midpoint of a
+/// bounded piece: the point is X/D, half the width H/D, each unit V/D with
+/// slope S, and the unit keeps its sign on the piece when |V| ≥ |S·H|.
+/// `None` when a number does not fit; the rational check then decides.
+fn check_in_integers(steps: &[IntegerStep], p: &Piece) -> Option<Result<(), String>> {
+    let (ln, ld) = p.interval.lo.as_ref()?.small_parts()?;
+    let (hn, hd) = p.interval.hi.as_ref()?.small_parts()?;
+    let (ln, ld, hn, hd) = (ln as i128, ld as i128, hn as i128, hd as i128);
+    let d = ld.checked_mul(hd)?.checked_mul(2)?;
+    let x = ln.checked_mul(hd)?.checked_add(hn.checked_mul(ld)?)?;
+    let h = hn.checked_mul(ld)?.checked_sub(ln.checked_mul(hd)?)?;
+    let (mut v, mut s) = (x, 1i128);
+    for step in steps {
+        match *step {
+            IntegerStep::Affine(w, b) => {
+                v = w.checked_mul(v)?.checked_add(b.checked_mul(d)?)?;
+                s = w.checked_mul(s)?;
+            }
+            IntegerStep::Kink(k) => {
+                if s != 0 && v.checked_abs()? < s.checked_mul(h)?.checked_abs()? {
+                    return Some(Err(format!("a unit changes sign inside {}", p.interval.text())));
+                }
+                if v < 0 {
+                    v = v.checked_mul(k)?;
+                    s = s.checked_mul(k)?;
+                }
+            }
+        }
+    }
+    let slope = Q::from_int(i64::try_from(s).ok()?);
+    let offset = Q::new(i64::try_from(v.checked_sub(s.checked_mul(x)?)?).ok()?, i64::try_from(d).ok()?);
+    Some(if slope == p.slope && offset == p.offset {
+        Ok(())
+    } else {
+        Err(format!("the forward pass gives {slope} x + {offset}, the piece says {} x + {}", p.slope, p.offset))
+    })
 }
 
 /// The regions of a network that acts coordinate by coordinate: per
@@ -582,4 +648,39 @@ pub fn onto(cell: &Cell, target: &[Interval]) -> Result<Result<Inverse, String>,
 /// `(0, 1) x (0, 1)`.
 pub fn boxed(sides: &[Interval]) -> String {
     sides.iter().map(Interval::text).collect::<Vec<_>>().join(" x ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(n: i64, d: i64) -> Q {
+        Q::new(n, d)
+    }
+
+    fn piece(lo: Q, hi: Q, slope: Q, offset: Q) -> Piece {
+        Piece { interval: Interval { lo: Some(lo), hi: Some(hi) }, slope, offset }
+    }
+
+    /// The same checks through the integer path (`abs`) and the rational one
+    /// (`leaky_relu(1/2)`): a true piece holds, a piece across the kink and
+    /// a wrong map do not.
+    #[test]
+    fn pieces_are_checked_in_integers_and_in_rationals() {
+        // |2t - 1|: on (0, 1/2) it is 1 - 2t.
+        let tent = Line { steps: vec![LineStep::Affine(q(2, 1), q(-1, 1)), LineStep::Kink(q(-1, 1))] };
+        assert!(tent.integer_steps().is_some());
+        assert!(tent.check(&piece(q(0, 1), q(1, 2), q(-2, 1), q(1, 1))).is_ok());
+        assert!(tent.check(&piece(q(0, 1), q(3, 4), q(-2, 1), q(1, 1))).unwrap_err().contains("changes sign"));
+        assert!(tent.check(&piece(q(0, 1), q(1, 2), q(-2, 1), q(1, 2))).unwrap_err().contains("forward pass"));
+        // leaky_relu(1/2)(2t - 1): on (0, 1/2) it is t - 1/2.
+        let leaky = Line { steps: vec![LineStep::Affine(q(2, 1), q(-1, 1)), LineStep::Kink(q(1, 2))] };
+        assert!(leaky.integer_steps().is_none());
+        assert!(leaky.check(&piece(q(0, 1), q(1, 2), q(1, 1), q(-1, 2))).is_ok());
+        assert!(leaky.check(&piece(q(0, 1), q(3, 4), q(1, 1), q(-1, 2))).unwrap_err().contains("changes sign"));
+        assert!(leaky.check(&piece(q(0, 1), q(1, 2), q(1, 1), q(1, 2))).unwrap_err().contains("forward pass"));
+        // An unbounded piece takes the rational path.
+        let unbounded = Piece { interval: Interval { lo: Some(q(1, 2)), hi: None }, slope: q(2, 1), offset: q(-1, 1) };
+        assert!(tent.check(&unbounded).is_ok());
+    }
 }

@@ -261,7 +261,7 @@ pub fn derive(q: &RegionsQuery, problem: &Problem) -> Result<(Value, Vec<Step>, 
         rows.push((inst, e));
     }
     steps.push(instance_table(&rows, "the formula"));
-    let value = Value::Formula(formula.value.clone());
+    let value = Value::formula(formula.value.clone());
     let witness = Value::record(vec![
         ("count", value.clone()),
         ("instances", Value::List(rows.iter().map(|(i, e)| instance_value(i, e)).collect())),
@@ -606,7 +606,7 @@ fn compose(
     }
     // The counts of the parts as formulas, where nnkey can prove them.
     let mut instantiated = Some(Formula::constant(Q::one()));
-    let mut fields: Vec<(String, Value)> = vec![("rule".into(), Value::Formula(rule.clone()))];
+    let mut fields: Vec<(String, Value)> = vec![("rule".into(), Value::formula(rule.clone()))];
     for &(name, k) in &first {
         let net = &q.networks[q.networks.len() - 1 - k];
         let runs = names.iter().filter(|n| **n == name).count() as i64;
@@ -618,7 +618,7 @@ fn compose(
                     format!("n_{name} = {}", shown(&d.value)),
                     format!("n_{{{name}}} = {}", d.value.print(ring, Notation::Latex)),
                 ));
-                fields.push((format!("n_{name}"), Value::Formula(d.value.clone())));
+                fields.push((format!("n_{name}"), Value::formula(d.value.clone())));
                 let each = d.value.pow_int(runs).map_err(at)?;
                 instantiated = instantiated.map(|f| &f * &each);
             }
@@ -634,7 +634,7 @@ fn compose(
             format!("{} = {}", shown(&rule), shown(total)),
             format!("{} = {}", rule.print(ring, Notation::Latex), total.print(ring, Notation::Latex)),
         ));
-        fields.push(("count".into(), Value::Formula(total.clone())));
+        fields.push(("count".into(), Value::formula(total.clone())));
     }
     let lines: Vec<String> = table
         .iter()
@@ -666,7 +666,7 @@ fn compose(
                 .collect(),
         ),
     ));
-    let value = Value::Formula(rule);
+    let value = Value::formula(rule);
     Ok((value, steps, Some(Value::Record(fields))))
 }
 
@@ -834,8 +834,8 @@ fn instance_value(inst: &Instance, e: &Enumeration) -> Value {
 /// count the rule gives for these networks.
 pub fn judge(finding: &super::Finding, key: &Value, ring: &Ring) -> Result<(), String> {
     let total = finding.witness.as_ref().filter(|w| w.field("rule").is_some()).and_then(|w| w.field("count"));
-    match (&finding.value, total) {
-        (Value::Formula(rule), Some(total)) => {
+    match (finding.value.as_formula(), total) {
+        (Some(rule), Some(total)) => {
             let atoms = rule.vars();
             let in_atoms = key.as_formula().is_some_and(|k| k.vars().iter().any(|v| atoms.contains(v)));
             compare(key, if in_atoms { &finding.value } else { total }, ring)

@@ -117,6 +117,16 @@ impl Value {
         self.as_rational()?.to_i64()
     }
 
+    /// A formula as a value; one that is a polynomial becomes a scalar, so
+    /// that `2^(d/2) * 2^(d/2)` is the same value as `2^d` and `4^(1/2)`
+    /// is `2`.
+    pub fn formula(f: Formula) -> Value {
+        match f.as_poly() {
+            Some(p) => Value::Scalar(RatFunc::from(p)),
+            None => Value::Formula(f),
+        }
+    }
+
     /// The value as a formula: a formula, or a polynomial scalar.
     pub fn as_formula(&self) -> Option<Formula> {
         match self {
@@ -336,15 +346,6 @@ pub fn arithmetic(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
     }
 }
 
-/// A formula that is a polynomial becomes a scalar again, so that
-/// `2^(d/2) * 2^(d/2)` is the same value as `2^d` and `4^(1/2)` is `2`.
-fn formula_value(f: Formula) -> Value {
-    match f.as_poly() {
-        Some(p) => Value::Scalar(RatFunc::from(p)),
-        None => Value::Formula(f),
-    }
-}
-
 /// `+`, `-`, `*` and `/` where one side is a formula and the other a
 /// formula or a polynomial.
 fn formula_arithmetic(op: BinOp, word: &str, x: &Value, y: &Value) -> Result<Value, String> {
@@ -362,7 +363,7 @@ fn formula_arithmetic(op: BinOp, word: &str, x: &Value, y: &Value) -> Result<Val
         BinOp::Div => a.div(&b)?,
         BinOp::Pow => unreachable!("powers are evaluated by eval_power"),
     };
-    Ok(formula_value(f))
+    Ok(Value::formula(f))
 }
 
 /// `x^2`, `X^T`, `A^-1`, `2^(L*d)`.
@@ -380,7 +381,7 @@ fn eval_power(expr: &Expr, base: &Expr, exp: &Expr, env: &dyn Scope) -> EvalResu
         return symbolic_power(expr, base, exp, b, &e);
     };
     match b {
-        Value::Formula(f) => f.pow_int(n).map(formula_value).map_err(err),
+        Value::Formula(f) => f.pow_int(n).map(Value::formula).map_err(err),
         Value::Scalar(s) => match s.pow(n) {
             Some(p) => Ok(Value::Scalar(p)),
             None => Err(err("zero to a negative power".into())),
@@ -434,7 +435,7 @@ fn symbolic_power(expr: &Expr, base: &Expr, exp: &Expr, b: Value, e: &Value) -> 
                 .with_label("the exponent is not an integer"));
         }
     };
-    Formula::power(&base, &exponent).map(formula_value).map_err(|msg| Diagnostic::error(expr.span, msg))
+    Formula::power(&base, &exponent).map(Value::formula).map_err(|msg| Diagnostic::error(expr.span, msg))
 }
 
 /// The inverse of a square matrix. A matrix of polynomials is inverted
