@@ -25,69 +25,65 @@ fn identified_regions(i: In) -> PResult<Query> {
     let (rest, _) = keyword(i, "identified")?;
     let (rest, _) = hinted(cut(keyword(sp(rest), "regions")), QUERY_HINT)?;
     let (rest, _) = hinted(cut(keyword(sp(rest), "of")), QUERY_HINT)?;
-    let (mut rest, first) = hinted(cut(ident(sp(rest))), "name a network: `identified regions of f …`")?;
-    let mut networks = vec![first];
     // `f ∘ g` or `f after g`: g first, then f.
-    loop {
-        let j = sp(rest);
-        let after = if j.fragment().starts_with('∘') {
-            take(j, '∘'.len_utf8())
-        } else if at_keyword(j, "after") {
-            keyword(j, "after")?.0
-        } else {
-            break;
-        };
-        let (k, next) = hinted(cut(ident(sp(after))), "a composition names networks: `f ∘ g` or `f after g`")?;
-        networks.push(next);
-        rest = k;
-    }
-    let mut domain = None;
-    if at_keyword(sp(rest), "from") {
-        let (k, _) = keyword(sp(rest), "from")?;
-        let (k, b) = open_box(sp(k))?;
-        domain = Some(b);
-        rest = k;
-    }
+    let (rest, networks) = joined(sp(rest), "after", '∘', |j| {
+        hinted(cut(ident(j)), "name the networks: `identified regions of f …` or `… of f ∘ g …`")
+    })?;
+    let (rest, domain) = clause(rest, "from")?;
     let (rest, _) = hinted(
         cut(keyword(sp(rest), "onto")),
         "say onto which output region: `… from (0,1)^d onto (0,1)^d`; `from` may be left out for all of R^d",
     )?;
-    let (mut rest, onto) = open_box(sp(rest))?;
-    let mut through = None;
-    if at_keyword(sp(rest), "through") {
-        let (k, _) = keyword(sp(rest), "through")?;
-        let (k, b) = open_box(sp(k))?;
-        through = Some(b);
-        rest = k;
-    }
+    let (rest, onto) = open_box(sp(rest))?;
+    let (rest, through) = clause(rest, "through")?;
     let kind = QueryKind::Regions(RegionsSyntax { networks, domain, onto, through });
     Ok((rest, Query { kind, span: span_from(i, rest) }))
 }
 
-/// A box: factors joined by `x` or `×`.
-fn open_box(i: In) -> PResult<BoxSyntax> {
-    let (mut rest, first) = factor(i)?;
-    let mut factors = vec![first];
-    loop {
-        let j = sp(rest);
-        let next = if j.fragment().starts_with('×') {
-            take(j, '×'.len_utf8())
-        } else if at_keyword(j, "x") {
-            keyword(j, "x")?.0
-        } else {
-            break;
-        };
-        let (k, f) = factor(sp(next))?;
-        factors.push(f);
+/// The input after `word` or `symbol` (`after` or `∘`, `x` or `×`), if
+/// either is there.
+fn word_or_symbol<'a>(i: In<'a>, word: &'static str, symbol: char) -> Option<In<'a>> {
+    if i.fragment().starts_with(symbol) {
+        Some(take(i, symbol.len_utf8()))
+    } else {
+        keyword(i, word).ok().map(|(rest, _)| rest)
+    }
+}
+
+/// Items joined by a word or a symbol: `f ∘ g ∘ h`, `(0,1) x (0,2)`.
+fn joined<'a, T>(
+    i: In<'a>,
+    word: &'static str,
+    symbol: char,
+    item: impl Fn(In<'a>) -> PResult<'a, T>,
+) -> PResult<'a, Vec<T>> {
+    let (mut rest, first) = item(i)?;
+    let mut items = vec![first];
+    while let Some(next) = word_or_symbol(sp(rest), word, symbol) {
+        let (k, it) = item(sp(next))?;
+        items.push(it);
         rest = k;
     }
+    Ok((rest, items))
+}
+
+/// An optional `WORD BOX`: `from (0,1)^d`, `through (0,1)^d`.
+fn clause<'a>(i: In<'a>, word: &'static str) -> PResult<'a, Option<BoxSyntax>> {
+    match keyword(sp(i), word) {
+        Ok((rest, _)) => open_box(sp(rest)).map(|(rest, b)| (rest, Some(b))),
+        Err(_) => Ok((i, None)),
+    }
+}
+
+/// A box: factors joined by `x` or `×`.
+fn open_box(i: In) -> PResult<BoxSyntax> {
+    let (rest, factors) = joined(i, "x", '×', factor)?;
     Ok((rest, BoxSyntax { factors, span: span_from(i, rest) }))
 }
 
 /// `(a, b)`, `(a, b)^d`, `R`, `R^d`.
 fn factor(i: In) -> PResult<BoxFactor> {
-    let (rest, lower, upper) = if at_keyword(i, "R") || i.fragment().starts_with('ℝ') {
-        let rest = if at_keyword(i, "R") { keyword(i, "R")?.0 } else { take(i, 'ℝ'.len_utf8()) };
+    let (rest, lower, upper) = if let Some(rest) = word_or_symbol(i, "R", 'ℝ') {
         let span = span_from(i, rest);
         (rest, Bound::Infinite { negative: true, span }, Bound::Infinite { negative: false, span })
     } else if peek(i) == Some('(') {
@@ -136,8 +132,7 @@ fn bound(i: In) -> PResult<Bound> {
         Some('+') => (sp(take(i, 1)), false),
         _ => (i, false),
     };
-    if at_keyword(j, "inf") || j.fragment().starts_with('∞') {
-        let rest = if at_keyword(j, "inf") { keyword(j, "inf")?.0 } else { take(j, '∞'.len_utf8()) };
+    if let Some(rest) = word_or_symbol(j, "inf", '∞') {
         return Ok((rest, Bound::Infinite { negative, span: span_from(i, rest) }));
     }
     let (rest, e) = hinted(cut(expr(i, false)), "an end of an interval is a number, `-inf` or `inf`")?;
