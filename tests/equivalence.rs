@@ -29,7 +29,7 @@ fn the_sub_pixel_identity_is_found_as_a_pixel_shuffle() {
         .unwrap()
         .print(&report.problems[0].problem.ring, nnkey::algebra::Notation::Plain);
     assert_eq!(outputs, "pixel_shuffle(2)");
-    let text: Vec<&str> = f.finding.derivation.iter().map(|s| s.text.as_str()).collect();
+    let text: Vec<String> = f.finding.explanation.steps.iter().map(|s| nnkey::render::step_parts(s).0).collect();
     assert!(text.iter().any(|t| t.contains("c[2*a + b,0,0,0] -> t[0,0,a,b]")), "{text:?}");
 }
 

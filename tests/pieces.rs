@@ -419,7 +419,7 @@ fn large_networks_summarize_their_derivation() {
     let r = check(&text);
     let f = &r.problems[0].findings[0];
     assert!(f.crosscheck.passed, "{:?}", f.crosscheck);
-    assert!(f.finding.derivation.iter().any(|s| s.text.contains("cut into")));
+    assert!(f.finding.explanation.steps.iter().map(nnkey::render::step_parts).any(|s| s.0.contains("cut into")));
     let p = &r.problems[0].findings[1];
     assert!(p.crosscheck.passed, "{:?}", p.crosscheck);
     assert!(matches!(p.status, Status::Missing));

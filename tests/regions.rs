@@ -27,9 +27,11 @@ fn finding(report: &FileReport, name: &str) -> (String, String, Option<Value>) {
     assert!(f.crosscheck.trials > 0 || f.finding.value.as_int() == Some(0), "{name}: nothing sampled");
     let steps: Vec<String> = f
         .finding
-        .derivation
+        .explanation
+        .steps
         .iter()
-        .map(|s| format!("{} {}", s.text, s.math.as_ref().map_or("", |m| m.plain.as_str())))
+        .map(nnkey::render::step_parts)
+        .map(|s| format!("{} {}", s.0, s.1.as_ref().map_or("", |m| m.0.as_str())))
         .collect();
     (f.finding.value.print(&p.problem.ring, Notation::Plain), steps.join("\n"), f.finding.witness.clone())
 }

@@ -38,7 +38,7 @@ const MAX_EXPANDED_POWER: i64 = 100;
 
 /// The base of a power: primes sort before variables.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
-enum Base {
+pub enum Base {
     Prime(u64),
     Var(Var),
 }
@@ -147,6 +147,12 @@ fn term(mut coeff: Q, mut factors: Vec<(Base, Poly)>) -> Result<Term, String> {
 }
 
 impl Formula {
+    /// The terms: each a coefficient and its powers `base^exponent`, in the
+    /// canonical order (constant last).
+    pub fn terms(&self) -> impl Iterator<Item = (&Q, &[(Base, Poly)])> {
+        self.terms.iter().map(|t| (&t.coeff, t.factors.as_slice()))
+    }
+
     pub fn zero() -> Formula {
         Formula::default()
     }

@@ -9,6 +9,7 @@ pub mod cells;
 pub mod census;
 pub mod conv;
 pub mod equivalence;
+pub mod explain;
 pub mod gradient;
 pub mod logic;
 pub mod piece;
@@ -19,30 +20,7 @@ use crate::algebra::{Notation, Ring};
 use crate::language::Diagnostic;
 use crate::model::{Find, Problem, Query, Value, compare};
 
-/// One step of a derivation: a sentence, and optionally a formula in both
-/// notations.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Step {
-    pub text: String,
-    pub math: Option<Math>,
-}
-
-/// A formula in nnkey's plain notation and in LaTeX.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Math {
-    pub plain: String,
-    pub latex: String,
-}
-
-impl Step {
-    pub fn text(text: impl Into<String>) -> Step {
-        Step { text: text.into(), math: None }
-    }
-
-    pub fn math(text: impl Into<String>, plain: impl Into<String>, latex: impl Into<String>) -> Step {
-        Step { text: text.into(), math: Some(Math { plain: plain.into(), latex: latex.into() }) }
-    }
-}
+pub use explain::{Block, Depth, Explanation, Letters, Step, Table};
 
 /// The outcome of a numeric cross-check.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,14 +33,32 @@ pub struct CrossCheck {
     pub detail: String,
 }
 
+/// What kind of answer a finding is, one per query form; the typed
+/// details each family's numeric check and pictures need.
+#[derive(Clone, Debug)]
+pub enum Answer {
+    ConvMatrix,
+    ConvAffine,
+    ConvShape,
+    Equivalence,
+    Neuron,
+    ThresholdNetwork,
+    Census,
+    Piece,
+    Pieces,
+    Limit,
+    MinimumNorm,
+    Regions,
+}
+
 /// What a query derives.
 #[derive(Clone, Debug)]
 pub struct Finding {
     pub name: String,
-    /// What kind of answer: "matrix", "shape", "equivalence", ….
-    pub kind: &'static str,
+    pub answer: Answer,
+    /// The answer as a key states it.
     pub value: Value,
-    pub derivation: Vec<Step>,
+    pub explanation: Explanation,
     /// What backs the value up beyond the derivation, for the numeric
     /// cross-check and the JSON output: the identified regions and their
     /// inverse maps, the counts of instances.
@@ -79,57 +75,63 @@ pub enum Verdict {
 /// Derives the answer to one find.
 pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
     let at = |e: String| Diagnostic::error(find.query_span, e);
-    let (kind, value, derivation) = match &find.query {
+    let (answer, value, derivation) = match &find.query {
         Query::Matrix(c) => {
             let d = conv::derive_matrix(c, &problem.ring);
-            ("matrix", d.0, d.1)
+            (Answer::ConvMatrix, d.0, d.1)
         }
         Query::Affine(c) => {
             let d = conv::derive_affine(c, &problem.ring);
-            ("affine map", d.0, d.1)
+            (Answer::ConvAffine, d.0, d.1)
         }
         Query::Shape(c) => {
             let d = conv::derive_shape(c);
-            ("shape", d.0, d.1)
+            (Answer::ConvShape, d.0, d.1)
         }
         Query::Equivalence(a, b) => {
             let d = equivalence::derive(a, b, &problem.ring).map_err(at)?;
-            ("equivalence", d.0, d.1)
+            (Answer::Equivalence, d.0, d.1)
         }
         Query::ThresholdNeuron(q) => {
             let d = logic::derive_neuron(q).map_err(at)?;
-            ("threshold neuron", d.0, d.1)
+            (Answer::Neuron, d.0, d.1)
         }
         Query::ThresholdNetwork(q) => {
             let d = logic::derive_network(q, &problem.ring);
-            ("network check", d.0, d.1)
+            (Answer::ThresholdNetwork, d.0, d.1)
         }
         Query::ThresholdCensus(n) => {
             let d = census::derive(*n).map_err(at)?;
-            ("count", d.0, d.1)
+            (Answer::Census, d.0, d.1)
         }
         Query::LinearPiece(q) => {
             let d = piece::derive(q, &problem.ring).map_err(at)?;
-            ("linear piece", d.0, d.1)
+            (Answer::Piece, d.0, d.1)
         }
         Query::Pieces(q) => {
             let d = pieces::derive(q, &problem.ring).map_err(at)?;
-            ("linear pieces", d.0, d.1)
+            (Answer::Pieces, d.0, d.1)
         }
         Query::GradientLimit(g) => {
             let d = gradient::derive_limit(g, &problem.ring)?;
-            ("limit", d.0, d.1)
+            (Answer::Limit, d.0, d.1)
         }
         Query::MinimumNorm(m) => {
             let d = gradient::derive_minimum_norm(m, &problem.ring)?;
-            ("minimum-norm solution", d.0, d.1)
+            (Answer::MinimumNorm, d.0, d.1)
         }
         Query::Regions(q) => {
             let d = regions::derive(q, problem)?;
-            return Ok(Finding { name: find.name.clone(), kind: "count", value: d.0, derivation: d.1, witness: d.2 });
+            return Ok(Finding {
+                name: find.name.clone(),
+                answer: Answer::Regions,
+                value: d.0,
+                explanation: d.1.into(),
+                witness: d.2,
+            });
         }
     };
-    Ok(Finding { name: find.name.clone(), kind, value, derivation, witness: None })
+    Ok(Finding { name: find.name.clone(), answer, value, explanation: derivation.into(), witness: None })
 }
 
 /// Judges a key against a finding, by meaning. Most answers are compared

@@ -5,6 +5,7 @@
 //! with all its diagnostics, and every diagnostic names its span.
 
 pub mod diagnostic;
+pub mod math;
 pub mod parser;
 pub mod syntax;
 

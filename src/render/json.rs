@@ -93,13 +93,12 @@ pub fn report(report: &Report) -> String {
                         .map(|f| {
                             let derivation: Vec<Json> = f
                                 .finding
-                                .derivation
-                                .iter()
+                                .explanation.steps.iter().map(super::step_parts)
                                 .map(|s| {
                                     json!({
-                                        "text": s.text,
-                                        "math": s.math.as_ref().map(|m| m.plain.clone()),
-                                        "latex": s.math.as_ref().map(|m| m.latex.clone()),
+                                        "text": s.0,
+                                        "math": s.1.as_ref().map(|m| m.0.clone()),
+                                        "latex": s.1.as_ref().map(|m| m.1.clone()),
                                     })
                                 })
                                 .collect();
@@ -109,7 +108,7 @@ pub fn report(report: &Report) -> String {
                             };
                             json!({
                                 "name": f.finding.name,
-                                "kind": f.finding.kind,
+                                "kind": super::noun(&f.finding.answer),
                                 "value": value(&f.finding.value, ring),
                                 "latex": f.finding.value.print(ring, Notation::Latex),
                                 "derivation": derivation,

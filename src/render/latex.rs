@@ -42,7 +42,7 @@ pub fn report(report: &Report) -> String {
         .all_findings()
         .map(|f| widest(&f.finding.value))
         .chain(report.all_findings().flat_map(|f| {
-            f.finding.derivation.iter().map(|s| s.math.as_ref().map_or(0, |m| m.latex.matches('&').count() + 1))
+            f.finding.explanation.steps.iter().map(super::step_parts).map(|s| s.1.as_ref().map_or(0, |m| m.1.matches('&').count() + 1))
         }))
         .max()
         .unwrap_or(0);
@@ -61,14 +61,14 @@ pub fn report(report: &Report) -> String {
                     out,
                     "\n\\subsubsection*{{{} ({})}}",
                     latex_escape(&f.finding.name),
-                    latex_escape(f.finding.kind)
+                    latex_escape(super::noun(&f.finding.answer))
                 );
-                if !f.finding.derivation.is_empty() {
+                if !f.finding.explanation.steps.is_empty() {
                     let _ = writeln!(out, "\\begin{{enumerate}}");
-                    for step in &f.finding.derivation {
-                        let _ = writeln!(out, "  \\item {}", prose(&step.text));
-                        if let Some(m) = &step.math {
-                            let _ = writeln!(out, "  \\[ {} \\]", m.latex);
+                    for step in f.finding.explanation.steps.iter().map(super::step_parts) {
+                        let _ = writeln!(out, "  \\item {}", prose(&step.0));
+                        if let Some(m) = &step.1 {
+                            let _ = writeln!(out, "  \\[ {} \\]", m.1);
                         }
                     }
                     let _ = writeln!(out, "\\end{{enumerate}}");

@@ -17,11 +17,11 @@ pub fn report(report: &Report) -> String {
             let title = p.problem.title.as_deref().map(|t| format!(": {t}")).unwrap_or_default();
             let _ = writeln!(out, "## Problem {}{title}\n", p.problem.id);
             for f in &p.findings {
-                let _ = writeln!(out, "### {} ({})\n", f.finding.name, f.finding.kind);
-                for (k, step) in f.finding.derivation.iter().enumerate() {
-                    let _ = writeln!(out, "{}. {}", k + 1, step.text);
-                    if let Some(m) = &step.math {
-                        let _ = writeln!(out, "\n   $$\n   {}\n   $$\n", m.latex);
+                let _ = writeln!(out, "### {} ({})\n", f.finding.name, super::noun(&f.finding.answer));
+                for (k, step) in f.finding.explanation.steps.iter().map(super::step_parts).enumerate() {
+                    let _ = writeln!(out, "{}. {}", k + 1, step.0);
+                    if let Some(m) = &step.1 {
+                        let _ = writeln!(out, "\n   $$\n   {}\n   $$\n", m.1);
                     }
                 }
                 let name = crate::algebra::print::latex_name(&f.finding.name);

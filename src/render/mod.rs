@@ -7,6 +7,52 @@ pub mod markdown;
 pub mod text;
 
 use crate::check::{FindingReport, Report, Status};
+use crate::derive::{Answer, Block};
+use crate::language::math::{Inline, Prose};
+
+/// The noun for a kind of answer.
+pub fn noun(a: &Answer) -> &'static str {
+    match a {
+        Answer::ConvMatrix => "matrix",
+        Answer::ConvAffine => "affine map",
+        Answer::ConvShape => "shape",
+        Answer::Equivalence => "equivalence",
+        Answer::Neuron => "threshold neuron",
+        Answer::ThresholdNetwork => "network check",
+        Answer::Census => "count",
+        Answer::Piece => "linear piece",
+        Answer::Pieces => "linear pieces",
+        Answer::Limit => "limit",
+        Answer::MinimumNorm => "minimum-norm solution",
+        Answer::Regions => "count",
+    }
+}
+
+/// Prose as plain text (transitional).
+pub fn prose_text(p: &Prose) -> String {
+    p.0.iter()
+        .map(|i| match i {
+            Inline::Text(t) => t.clone(),
+            Inline::Code(c) => format!("`{c}`"),
+            Inline::Math(m) => math::text::inline(m),
+        })
+        .collect()
+}
+
+/// A step as (text, plain math, latex math) (transitional).
+pub fn step_parts(s: &crate::derive::Step) -> (String, Option<(String, String)>) {
+    let mut text = String::new();
+    let mut m = None;
+    for b in &s.blocks {
+        match b {
+            Block::Prose(p) => text.push_str(&prose_text(p)),
+            Block::Legacy { plain, latex } => m = Some((plain.clone(), latex.clone())),
+            Block::Display(x) => m = Some((math::text::inline(x), math::latex::latex(x))),
+            _ => {}
+        }
+    }
+    (text, m)
+}
 
 /// The output formats of `solve` and `check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,3 +117,4 @@ pub fn crosscheck_sentence(f: &FindingReport) -> String {
     let trials = if c.trials == 1 { "1 trial".to_string() } else { format!("{} trials", c.trials) };
     format!("numeric check {outcome} ({trials}): {}; {}", c.method, c.detail)
 }
+pub mod math;

@@ -32,12 +32,12 @@ pub fn report(report: &Report, color: bool) -> String {
                     out,
                     "\n  {} ({})",
                     paint(color, "1", &format!("find {}", f.finding.name)),
-                    f.finding.kind
+                    super::noun(&f.finding.answer)
                 );
-                for (k, step) in f.finding.derivation.iter().enumerate() {
-                    let _ = writeln!(out, "{}", indent(&format!("{}. {}", k + 1, step.text), "    "));
-                    if let Some(m) = &step.math {
-                        let _ = writeln!(out, "{}", indent(&m.plain, "         "));
+                for (k, step) in f.finding.explanation.steps.iter().map(super::step_parts).enumerate() {
+                    let _ = writeln!(out, "{}", indent(&format!("{}. {}", k + 1, step.0), "    "));
+                    if let Some(m) = &step.1 {
+                        let _ = writeln!(out, "{}", indent(&m.0, "         "));
                     }
                 }
                 let lead = format!("    {} = ", f.finding.name);

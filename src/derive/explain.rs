@@ -1,0 +1,230 @@
+//! Explanations: what a derivation says, as structure rather than text.
+//!
+//! A derivation explains itself in numbered steps. A step is prose with
+//! inline formulas, displayed formulas (relation chains, aligned lines),
+//! tables and lists, all built from the same exact values the answer is
+//! made of. Nothing here chooses a notation, a layout or a size limit: the
+//! presentation layer (`render`) does, once, for every format.
+//!
+//! Formulas and prose are written in nnkey's math notation
+//! ([`crate::language::math`]) with `#name` holes for values:
+//!
+//! ```ignore
+//! step.display(math!("#z = #W #x + #b", z = z.clone(), W = w, x = x, b = b));
+//! ex.step(prose!("Pad the input with zeros, to #rows × #cols.", rows = 5, cols = 5));
+//! ```
+//!
+//! Letters a derivation introduces (an iteration index, a coefficient)
+//! come from [`Letters`], which avoids the problem's own names.
+
+use std::collections::HashSet;
+
+pub use crate::language::math::{Fill, Inline, Math, Prose, Rel, words};
+
+use crate::model::Problem;
+
+/// A formula from nnkey's math notation with `#name` holes:
+/// `math!("#X^T #y", X = x, y = y)`.
+#[macro_export]
+macro_rules! math {
+    ($t:literal $(, $k:ident = $v:expr)* $(,)?) => {
+        $crate::language::math::template($t, &[$((stringify!($k), $crate::language::math::Fill::from($v))),*])
+    };
+}
+
+/// Prose with `$…$` formulas and `#name` holes:
+/// `prose!("Dense layer #k: $#z = #W #a + #b$.", k = 2, …)`.
+#[macro_export]
+macro_rules! prose {
+    ($t:literal $(, $k:ident = $v:expr)* $(,)?) => {
+        $crate::language::math::prose_template($t, &[$((stringify!($k), $crate::language::math::Fill::from($v))),*])
+    };
+}
+
+/// How far into the derivation a step goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depth {
+    /// A step a student needs: shown in the solutions and the full key.
+    Solution,
+    /// A step for staff (how nnkey computed or double-checked something):
+    /// shown in the full key only.
+    Detail,
+}
+
+/// One part of a step.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Block {
+    Prose(Prose),
+    /// One displayed formula (a relation chain reads `a = b = c`).
+    Display(Math),
+    /// Several displayed formulas, aligned at their first relation.
+    Aligned(Vec<Math>),
+    Table(Table),
+    /// A bulleted list.
+    Items(Vec<Prose>),
+    /// Text already laid out in nnkey's plain notation and in LaTeX, from
+    /// derivations not yet written as structure.
+    Legacy { plain: String, latex: String },
+}
+
+/// A table: a header row and rows of cells.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Table {
+    pub header: Vec<Prose>,
+    pub rows: Vec<Vec<Prose>>,
+}
+
+/// One numbered step of a derivation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub depth: Depth,
+    pub blocks: Vec<Block>,
+}
+
+impl Step {
+    pub fn new(depth: Depth, prose: Prose) -> Step {
+        Step { depth, blocks: vec![Block::Prose(prose)] }
+    }
+
+    /// A step of prose only, from derivations not yet written as structure.
+    pub fn text(text: impl Into<String>) -> Step {
+        Step::new(Depth::Solution, legacy_prose(&text.into()))
+    }
+
+    /// A sentence and a formula already in both notations, from
+    /// derivations not yet written as structure.
+    pub fn math(text: impl Into<String>, plain: impl Into<String>, latex: impl Into<String>) -> Step {
+        let mut s = Step::text(text);
+        s.blocks.push(Block::Legacy { plain: plain.into(), latex: latex.into() });
+        s
+    }
+
+    pub fn display(&mut self, m: Math) -> &mut Step {
+        self.blocks.push(Block::Display(m));
+        self
+    }
+
+    pub fn aligned(&mut self, lines: Vec<Math>) -> &mut Step {
+        self.blocks.push(Block::Aligned(lines));
+        self
+    }
+
+    pub fn prose(&mut self, p: Prose) -> &mut Step {
+        self.blocks.push(Block::Prose(p));
+        self
+    }
+
+    pub fn table(&mut self, t: Table) -> &mut Step {
+        self.blocks.push(Block::Table(t));
+        self
+    }
+
+    pub fn items(&mut self, items: Vec<Prose>) -> &mut Step {
+        self.blocks.push(Block::Items(items));
+        self
+    }
+}
+
+/// Backquoted spans of old prose are code.
+fn legacy_prose(text: &str) -> Prose {
+    let mut p = Prose::default();
+    for (k, part) in text.split('`').enumerate() {
+        if k % 2 == 1 {
+            p.0.push(Inline::Code(part.to_string()));
+        } else {
+            p.push_text(part);
+        }
+    }
+    p
+}
+
+/// A derivation's explanation: its steps in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Explanation {
+    pub steps: Vec<Step>,
+}
+
+impl Explanation {
+    pub fn new() -> Explanation {
+        Explanation::default()
+    }
+
+    /// Adds a step a student needs, and returns it for more blocks.
+    pub fn step(&mut self, prose: Prose) -> &mut Step {
+        self.push(Step::new(Depth::Solution, prose))
+    }
+
+    /// Adds a step for staff only, and returns it for more blocks.
+    pub fn detail(&mut self, prose: Prose) -> &mut Step {
+        self.push(Step::new(Depth::Detail, prose))
+    }
+
+    pub fn push(&mut self, step: Step) -> &mut Step {
+        self.steps.push(step);
+        let last = self.steps.len() - 1;
+        &mut self.steps[last]
+    }
+}
+
+impl From<Vec<Step>> for Explanation {
+    fn from(steps: Vec<Step>) -> Explanation {
+        Explanation { steps }
+    }
+}
+
+/// The letters a derivation may introduce without colliding with the
+/// problem's own names.
+#[derive(Clone, Debug, Default)]
+pub struct Letters {
+    taken: HashSet<String>,
+}
+
+impl Letters {
+    /// The names a problem already uses: its declared objects and the
+    /// symbols of its entries.
+    pub fn of(problem: &Problem) -> Letters {
+        let mut taken: HashSet<String> = problem.objects.iter().map(|o| o.name.clone()).collect();
+        for v in 0..problem.ring.len() {
+            taken.insert(problem.ring.symbol(crate::algebra::Var(v as u32)).name.clone());
+        }
+        Letters { taken }
+    }
+
+    /// Names the derivation itself uses (an object's own name, say), which
+    /// later letters must avoid too.
+    pub fn take(&mut self, name: &str) {
+        self.taken.insert(name.to_string());
+    }
+
+    /// The first candidate that is free, else the first with the smallest
+    /// number appended that makes it free; it is taken from then on.
+    pub fn fresh(&mut self, candidates: &[&str]) -> Math {
+        let chosen = candidates.iter().find(|c| !self.taken.contains(**c)).map(|c| c.to_string()).unwrap_or_else(|| {
+            let first = candidates.first().copied().unwrap_or("u");
+            (1..).map(|k| format!("{first}{k}")).find(|c| !self.taken.contains(c)).unwrap_or_default()
+        });
+        self.taken.insert(chosen.clone());
+        Math::Name(chosen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_letters_avoid_taken_names() {
+        let mut l = Letters::default();
+        l.take("t");
+        assert_eq!(l.fresh(&["t", "k"]), Math::name("k"));
+        assert_eq!(l.fresh(&["t", "k"]), Math::name("t1"));
+    }
+
+    #[test]
+    fn templates_fill_holes() {
+        let m = crate::math!("#a + 1", a = Math::name("z"));
+        assert_eq!(crate::render::math::text::inline(&m), "z + 1");
+        let p = crate::prose!("Layer #k has $#n$ units.", k = 2, n = 3);
+        assert_eq!(p.0.len(), 5);
+    }
+}
