@@ -62,10 +62,18 @@ pub enum Block {
     Table(Table),
     /// A bulleted list.
     Items(Vec<Prose>),
+    /// The first items of a long enumeration (one per output entry, row,
+    /// unit or region): `total` says how many there are in all. A document
+    /// shows as many of `items` as its limits allow and says how many more.
+    Listing { total: usize, items: Vec<Block> },
     /// Text already laid out in nnkey's plain notation and in LaTeX, from
     /// derivations not yet written as structure.
     Legacy { plain: String, latex: String },
 }
+
+/// The most items a derivation builds for a [`Block::Listing`]; documents
+/// show at most this many, usually fewer.
+pub const LISTING_CAP: usize = 32;
 
 /// A table: a header row and rows of cells.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -121,6 +129,13 @@ impl Step {
 
     pub fn items(&mut self, items: Vec<Prose>) -> &mut Step {
         self.blocks.push(Block::Items(items));
+        self
+    }
+
+    /// A long enumeration: `items` are its first blocks (at most
+    /// [`LISTING_CAP`]), `total` how many there are.
+    pub fn listing(&mut self, total: usize, items: Vec<Block>) -> &mut Step {
+        self.blocks.push(Block::Listing { total, items });
         self
     }
 }

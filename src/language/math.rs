@@ -30,6 +30,8 @@ pub enum Math {
     Name(String),
     /// An entry symbol of the problem, `w[1,1]`.
     Symbol(Symbol),
+    /// An entry with computed indices, `c[2 a + b, 0]`.
+    Entry(Box<Math>, Vec<Math>),
     /// Upright words inside a formula.
     Text(String),
     Constant(Constant),
@@ -249,7 +251,9 @@ impl Math {
             | Math::Ratio(_)
             | Math::Formula(_) => 1,
             Math::Sum(t) => t.iter().map(|x| x.1.size()).sum(),
-            Math::Product(f) | Math::Seq(_, f) | Math::Apply(_, f) => f.iter().map(Math::size).sum::<usize>() + 1,
+            Math::Product(f) | Math::Seq(_, f) | Math::Apply(_, f) | Math::Entry(_, f) => {
+                f.iter().map(Math::size).sum::<usize>() + 1
+            }
             Math::Infix(a, _, b) | Math::Frac(a, b) => a.size() + b.size(),
             Math::Neg(a) | Math::Transpose(a) | Math::Inverse(a) | Math::Prime(a) | Math::Fenced(_, a) => a.size(),
             Math::Script { base, sub, sup } => {
@@ -913,7 +917,7 @@ impl Parser<'_> {
                 self.pos += 1;
                 base = Math::Prime(Box::new(base));
             } else if self.peek_op() == Some("[") && self.adjacent() && is_nameish(&base) {
-                base = self.entry(base)?;
+                base = self.entry(base, depth)?;
             } else if self.peek_op() == Some("(") && self.adjacent() && is_function_name(&base) {
                 let opened = self.peek().cloned();
                 self.pos += 1;
@@ -961,30 +965,26 @@ impl Parser<'_> {
         }
     }
 
-    /// `w[1,1]`: an entry of a named array.
-    fn entry(&mut self, base: Math) -> PResult<Math> {
+    /// `w[1,1]`: an entry of a named array; `c[2 a + b, 0]` with computed
+    /// indices.
+    fn entry(&mut self, base: Math, depth: usize) -> PResult<Math> {
         let opened = self.peek().cloned();
         self.pos += 1;
-        let mut idx = Vec::new();
-        loop {
-            let neg = self.eat_op("-");
-            let t = self.peek().cloned().ok_or_else(|| self.error("an index"))?;
-            match &t.tok {
-                Tok::Num(q) if q.is_integer() => {
-                    self.pos += 1;
-                    let v = q.to_i64().ok_or_else(|| self.error_at(&t, "a smaller index"))?;
-                    idx.push(if neg { -v } else { v });
-                }
-                _ => return Err(self.error_at(&t, "an integer index")),
-            }
-            if !self.eat_op(",") {
-                break;
-            }
-        }
-        self.expect_op("]", opened.as_ref())?;
-        match base {
-            Math::Name(n) => Ok(Math::Symbol(Symbol::indexed(&n, &idx))),
-            b => Ok(b.sub(Math::list(idx.into_iter().map(Math::int).collect()))),
+        let items = self.items("]", depth + 1, opened.as_ref())?;
+        let ints: Option<Vec<i64>> = items
+            .iter()
+            .map(|i| match i {
+                Math::Number(q) if q.is_integer() => q.to_i64(),
+                Math::Neg(x) => match x.as_ref() {
+                    Math::Number(q) if q.is_integer() => q.to_i64().map(|v| -v),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        match (base, ints) {
+            (Math::Name(n), Some(idx)) if !idx.is_empty() => Ok(Math::Symbol(Symbol::indexed(&n, &idx))),
+            (b, _) => Ok(Math::Entry(Box::new(b), items)),
         }
     }
 

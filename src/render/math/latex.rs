@@ -264,6 +264,12 @@ fn write(out: &mut String, m: &Math) {
         Math::Number(q) => number(out, q),
         Math::Name(n) => out.push_str(&name(n)),
         Math::Symbol(s) => out.push_str(&symbol(s)),
+        Math::Entry(b, idx) => {
+            base(out, b);
+            out.push_str("_{");
+            list_tight(out, idx);
+            out.push('}');
+        }
         Math::Text(t) => {
             let _ = write!(out, "\\text{{{}}}", escape_text(t));
         }
@@ -446,6 +452,15 @@ fn write(out: &mut String, m: &Math) {
     }
 }
 
+fn list_tight(out: &mut String, items: &[Math]) {
+    for (k, x) in items.iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        write(out, x);
+    }
+}
+
 fn list(out: &mut String, items: &[Math]) {
     for (k, x) in items.iter().enumerate() {
         if k > 0 {
@@ -508,6 +523,7 @@ pub fn width(m: &Math) -> f32 {
         Math::Symbol(s) => {
             name_width(&s.name) + SCRIPT * (s.indices.iter().map(|i| i.to_string().len() as f32 * 0.5 + 0.3).sum::<f32>())
         }
+        Math::Entry(b, idx) => width(b) + SCRIPT * (idx.iter().map(width).sum::<f32>() + 0.3 * idx.len() as f32),
         Math::Text(t) => chars_width(t) * 0.95,
         Math::Constant(_) => 1.0,
         Math::Sum(t) => {

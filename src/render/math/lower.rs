@@ -31,6 +31,7 @@ pub fn lower(m: &Math, ring: &Ring) -> Math {
         Math::Number(_) | Math::Name(_) | Math::Symbol(_) | Math::Text(_) | Math::Constant(_) => m.clone(),
         Math::Sum(t) => sum(t.iter().map(|(s, x)| (*s, l(x))).collect()),
         Math::Product(f) => product(f.iter().map(l).collect()),
+        Math::Entry(b, idx) => Math::Entry(lb(b), idx.iter().map(l).collect()),
         Math::Infix(a, op, b) => Math::Infix(lb(a), *op, lb(b)),
         Math::Neg(a) => negate(l(a)),
         Math::Frac(a, b) => Math::Frac(lb(a), lb(b)),

@@ -127,6 +127,17 @@ fn write(out: &mut String, m: &Math) {
         Math::Symbol(s) => {
             let _ = write!(out, "{s}");
         }
+        Math::Entry(b, idx) => {
+            child(out, b, Prec::Atom);
+            out.push('[');
+            for (k, i) in idx.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                write(out, i);
+            }
+            out.push(']');
+        }
         Math::Text(t) => out.push_str(t),
         Math::Constant(c) => out.push_str(constant(*c)),
         Math::Sum(terms) => {
