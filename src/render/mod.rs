@@ -90,3 +90,68 @@ pub fn step_parts(s: &crate::derive::Step) -> (String, Option<(String, String)>)
     let m = (!plain.is_empty()).then(|| (plain.join("\n"), latex.join(" \\\\ ")));
     (text, m)
 }
+
+/// The output formats of `solve` and `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Markdown,
+    Latex,
+    Json,
+}
+
+/// Renders a full report (derivations included) in a format.
+pub fn render(report: &Report, format: Format, color: bool) -> String {
+    match format {
+        Format::Text => text::report(report, color),
+        Format::Markdown => markdown::report(report),
+        Format::Latex => latex::report(report),
+        Format::Json => json::report(report),
+    }
+}
+
+/// Matrices with more nonzero entries than this are summarized by the
+/// text, Markdown and LaTeX printers; JSON lists every entry.
+pub const SHOWN_NONZEROS: usize = 20_000;
+
+/// A sentence standing in for a value too large to read, if it is one.
+pub fn too_large(v: &crate::model::Value) -> Option<String> {
+    match v {
+        crate::model::Value::Sparse(m) if m.nonzeros() > SHOWN_NONZEROS => Some(format!(
+            "a {}×{} matrix with {} nonzero entries (too many to print; `--format json` lists them all)",
+            m.rows(),
+            m.cols(),
+            m.nonzeros()
+        )),
+        crate::model::Value::Record(fields) => fields.iter().find_map(|f| too_large(&f.1)),
+        _ => None,
+    }
+}
+
+/// A key's status in a sentence.
+pub fn status_sentence(f: &FindingReport) -> String {
+    match &f.status {
+        Status::Pass => "key: holds".into(),
+        Status::Fail(why) => format!("key: FAILS: {why}"),
+        Status::Missing => "key: none in the file (`nnkey bless` writes one)".into(),
+        Status::Invalid => "key: cannot be read (see the error above)".into(),
+    }
+}
+
+/// The sentence with its first letter in upper case.
+pub fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// The cross-check in a sentence.
+pub fn crosscheck_sentence(f: &FindingReport) -> String {
+    let c = &f.crosscheck;
+    if c.trials == 0 {
+        return format!("numeric check: {}", c.method);
+    }
+    let outcome = if c.passed { "passed" } else { "FAILED" };
+    let trials = if c.trials == 1 { "1 trial".to_string() } else { format!("{} trials", c.trials) };
+    format!("numeric check {outcome} ({trials}): {}; {}", c.method, c.detail)
+}
+pub mod math;
