@@ -21,7 +21,38 @@ use std::collections::HashSet;
 
 pub use crate::language::math::{Fill, Inline, Math, Prose, Rel, words};
 
-use crate::model::Problem;
+use crate::algebra::{Matrix, Poly, RatFunc};
+use crate::language::math::{Fence, Func};
+use crate::model::{Problem, Value};
+
+/// A value as a formula, its exact entries kept as they are (the
+/// presentation layer writes them out).
+pub fn value(v: &Value) -> Math {
+    match v {
+        Value::Scalar(r) => Math::Ratio(r.clone()),
+        Value::Formula(f) => Math::Formula(f.clone()),
+        Value::Matrix(m) => matrix(m),
+        Value::Sparse(s) => poly_matrix(&s.to_dense()),
+        Value::Bool(b) => Math::Text(b.to_string()),
+        Value::Word(w) => Math::Text(w.clone()),
+        Value::Text(t) => Math::Text(t.clone()),
+        Value::List(items) => Math::Seq(Fence::Bracket, items.iter().map(value).collect()),
+        Value::Tuple(items) => Math::Seq(Fence::Paren, items.iter().map(value).collect()),
+        Value::Record(fields) => Math::Record(fields.iter().map(|(k, x)| (k.clone(), value(x))).collect()),
+        Value::Maps(a, b) => Math::Relation(Box::new(value(a)), vec![(Rel::MapsTo, value(b))]),
+        Value::Call(name, args) => Math::Apply(Func::Named(name.clone()), args.iter().map(value).collect()),
+    }
+}
+
+/// A matrix of rational functions as a formula (a column vector too).
+pub fn matrix(m: &Matrix<RatFunc>) -> Math {
+    Math::Matrix((0..m.rows()).map(|r| m.row(r).iter().map(|x| Math::Ratio(x.clone())).collect()).collect())
+}
+
+/// A matrix of polynomials as a formula.
+pub fn poly_matrix(m: &Matrix<Poly>) -> Math {
+    Math::Matrix((0..m.rows()).map(|r| m.row(r).iter().map(|x| Math::Poly(x.clone())).collect()).collect())
+}
 
 /// A formula from nnkey's math notation with `#name` holes:
 /// `math!("#X^T #y", X = x, y = y)`.

@@ -15,7 +15,7 @@ use num_traits::One;
 
 use crate::algebra::formula::Base;
 use crate::algebra::{Formula, Monomial, Poly, Q, RatFunc, Ring, Symbol};
-use crate::language::math::{Fence, Func, Math, Rel, Sign};
+use crate::language::math::{Math, Sign};
 use crate::model::Value;
 
 /// Replaces every exact leaf (polynomial, rational function, formula) of a
@@ -52,29 +52,9 @@ pub fn lower(m: &Math, ring: &Ring) -> Math {
     }
 }
 
-/// A value of the problem language as a formula.
+/// A value of the problem language as a written formula.
 pub fn value(v: &Value, ring: &Ring) -> Math {
-    match v {
-        Value::Scalar(r) => ratfunc(r, ring),
-        Value::Formula(f) => formula(f, ring),
-        Value::Matrix(m) => {
-            Math::Matrix((0..m.rows()).map(|r| m.row(r).iter().map(|x| ratfunc(x, ring)).collect()).collect())
-        }
-        Value::Sparse(s) => {
-            let d = s.to_dense();
-            Math::Matrix((0..d.rows()).map(|r| d.row(r).iter().map(|x| poly(x, ring)).collect()).collect())
-        }
-        Value::Bool(b) => Math::Text(b.to_string()),
-        Value::Word(w) => Math::Text(w.clone()),
-        Value::Text(t) => Math::Text(t.clone()),
-        Value::List(items) => Math::Seq(Fence::Bracket, items.iter().map(|x| value(x, ring)).collect()),
-        Value::Tuple(items) => Math::Seq(Fence::Paren, items.iter().map(|x| value(x, ring)).collect()),
-        Value::Record(fields) => Math::Record(fields.iter().map(|(k, x)| (k.clone(), value(x, ring))).collect()),
-        Value::Maps(a, b) => Math::Relation(Box::new(value(a, ring)), vec![(Rel::MapsTo, value(b, ring))]),
-        Value::Call(name, args) => {
-            Math::Apply(Func::Named(name.clone()), args.iter().map(|x| value(x, ring)).collect())
-        }
-    }
+    lower(&crate::derive::explain::value(v), ring)
 }
 
 /// A symbol of the ring: a plain one is a name (so `eta` prints as η).
