@@ -77,3 +77,18 @@ case!(key_index_out_of_range, &with("  find A = shape conv2d(W) on X\n  expect A
 case!(key_with_fractional_index, &with("  find A = shape conv2d(W) on X\n  expect A = w[0.5,0]"));
 case!(key_singular_inverse, &with("  find A = shape conv2d(W) on X\n  expect A = [[1, 1], [1, 1]]^-1"));
 case!(key_shape_mismatch_in_arithmetic, &with("  find A = shape conv2d(W) on X\n  expect A = [1, 2] + [1, 2, 3]"));
+
+// Questions and what they show.
+case!(two_questions, &with("  question = \"First?\"\n  find A = matrix conv2d(W) on X\n  question = \"Second?\""));
+case!(part_for_an_unknown_find, &with("  find size = shape conv2d(W) on X\n  question sise = \"How big is it?\""));
+case!(
+    part_given_twice,
+    &with("  question A = \"One way.\"\n  find A = matrix conv2d(W) on X\n  question A = \"Another way.\"")
+);
+case!(show_an_unknown_name, &with("  show X, V"));
+case!(show_a_name_twice, &with("  show W, X, W"));
+case!(show_a_find, &with("  find A = matrix conv2d(W) on X\n  show A"));
+case!(show_without_commas, &with("  show W X"));
+case!(question_used_as_a_value_name, &with("  question = 1/2"));
+case!(show_used_as_a_value_name, &with("  show = 3"));
+case!(question_without_text, &with("  find A = matrix conv2d(W) on X\n  question A \"no equals\""));

@@ -135,3 +135,69 @@ fn recovery_steps_over_characters_of_any_width() {
     assert_eq!(file.problems.len(), 1);
     assert_eq!(file.problems[0].statements.len(), 1);
 }
+
+#[test]
+fn questions_parts_and_shown_objects() {
+    let text = r#"problem q "t"
+  question = """
+      A kernel $W$ slides over an input $X$.
+        Both are read row by row.
+  """
+  W = kernel 2x2 w
+  X = input 3x3 x
+  question A = "Write the layer as a matrix."
+  find A = matrix conv2d(W) on X
+  find size = shape conv2d(W) on X
+  question size = "Give the output's shape."
+  show X, W
+"#;
+    let (tree, d) = parse(text);
+    assert!(d.is_empty(), "{d:?}");
+    let (p, errors) = elaborate(&tree.problems[0]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let q = p.question.as_ref().expect("the problem's question");
+    assert_eq!(q.text, "A kernel $W$ slides over an input $X$.\n  Both are read row by row.");
+    let literal = &text[q.span.start..q.span.end];
+    assert!(literal.starts_with("\"\"\"") && literal.ends_with("\"\"\""), "{literal}");
+    // A part before its find and a part after it.
+    let a = p.find("A").unwrap().question.as_ref().expect("the part of A");
+    assert_eq!(a.text, "Write the layer as a matrix.");
+    assert_eq!(&text[a.span.start..a.span.end], "\"Write the layer as a matrix.\"");
+    assert_eq!(p.find("size").unwrap().question.as_ref().unwrap().text, "Give the output's shape.");
+    // Shown in the order written, each with its name's span.
+    let shown: Vec<&str> = p.shown.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(shown, ["X", "W"]);
+    for (name, span) in &p.shown {
+        assert_eq!(&text[span.start..span.end], name);
+    }
+    // `question` is no longer a value.
+    assert!(p.object("question").is_none());
+}
+
+#[test]
+fn question_statements_keep_their_spans() {
+    use nnkey::language::syntax::Statement;
+    let text = "problem q\n  question A = \"part\"\n  show W, X\n";
+    let (tree, d) = parse(text);
+    assert!(d.is_empty(), "{d:?}");
+    let [Statement::Question(q), Statement::Show(s)] = tree.problems[0].statements.as_slice() else {
+        panic!("a question and a show: {:?}", tree.problems[0].statements)
+    };
+    let part = q.part.as_ref().unwrap();
+    assert_eq!(&text[part.span.start..part.span.end], "A");
+    assert_eq!(&text[q.text_span.start..q.text_span.end], "\"part\"");
+    assert_eq!(&text[q.span.start..q.span.end], "question A = \"part\"");
+    assert_eq!(&text[s.span.start..s.span.end], "show W, X");
+    let names: Vec<&str> = s.names.iter().map(|n| &text[n.span.start..n.span.end]).collect();
+    assert_eq!(names, ["W", "X"]);
+}
+
+#[test]
+fn recovery_resumes_at_question_and_show() {
+    // A broken statement is skipped up to the next statement, and the new
+    // statements count as statements.
+    let text = "problem q\n  W = kernel 2xw\n    more\n  question = \"Q?\"\n  + 1\n  show W\n";
+    let (tree, d) = parse(text);
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert_eq!(tree.problems[0].statements.len(), 2);
+}

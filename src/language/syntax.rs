@@ -36,6 +36,8 @@ pub enum Statement {
     Find(Find),
     Expect(Expect),
     Answer(Answer),
+    Question(QuestionSyntax),
+    Show(Show),
 }
 
 impl Statement {
@@ -45,6 +47,8 @@ impl Statement {
             Statement::Find(s) => s.span,
             Statement::Expect(s) => s.span,
             Statement::Answer(s) => s.span,
+            Statement::Question(s) => s.span,
+            Statement::Show(s) => s.span,
         }
     }
 }
@@ -252,6 +256,27 @@ pub struct Expect {
 pub struct Answer {
     pub name: Ident,
     pub text: String,
+    pub span: Span,
+}
+
+/// `question = "text"`, the problem's question, or `question NAME = "text"`,
+/// the part of it that `find NAME` answers. The text is dedented as an
+/// answer's is.
+#[derive(Clone, Debug)]
+pub struct QuestionSyntax {
+    /// The find this part belongs to; `None` for the problem's question.
+    pub part: Option<Ident>,
+    pub text: String,
+    /// The string literal, quotes included.
+    pub text_span: Span,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// `show W, X, h`: declared objects shown with the question, in order.
+#[derive(Clone, Debug)]
+pub struct Show {
+    pub names: Vec<Ident>,
     pub span: Span,
 }
 

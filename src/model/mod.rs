@@ -16,6 +16,7 @@ pub mod tensor;
 pub mod value;
 
 use crate::algebra::Ring;
+use crate::language::diagnostic::closest;
 use crate::language::syntax::{self, Declared, Expr, ProblemSyntax, QueryKind, Statement};
 use crate::language::{Diagnostic, Span};
 
@@ -81,6 +82,9 @@ pub struct Find {
     /// The whole `find` statement.
     pub statement_span: Span,
     pub expect: Option<Key>,
+    /// `question NAME = "…"`: the part of the problem's question this
+    /// find answers.
+    pub question: Option<Question>,
 }
 
 /// `expect NAME = VALUE`: the value as written (it is evaluated when
@@ -88,6 +92,14 @@ pub struct Find {
 #[derive(Clone, Debug)]
 pub struct Key {
     pub value: Expr,
+    pub span: Span,
+}
+
+/// The text of `question = "…"` or `question NAME = "…"`, dedented, and
+/// the span of its string literal (quotes included).
+#[derive(Clone, Debug)]
+pub struct Question {
+    pub text: String,
     pub span: Span,
 }
 
@@ -109,6 +121,11 @@ pub struct Problem {
     pub objects: Vec<Object>,
     pub finds: Vec<Find>,
     pub answers: Vec<Answer>,
+    /// `question = "…"`: what the problem asks, as a student reads it.
+    pub question: Option<Question>,
+    /// `show W, X`: declared objects to display with the question, in
+    /// order, each with the span of its name in the `show` statement.
+    pub shown: Vec<(String, Span)>,
 }
 
 impl Problem {
@@ -147,6 +164,8 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
         objects: Vec::new(),
         finds: Vec::new(),
         answers: Vec::new(),
+        question: None,
+        shown: Vec::new(),
     };
     let mut diagnostics = Vec::new();
     // Names whose declaration failed: a query that names one is not
@@ -190,6 +209,7 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
                         query_span: f.query.span,
                         statement_span: f.span,
                         expect: None,
+                        question: None,
                     }),
                     Err(_) if mentions(&f.query, &failed) => {}
                     Err(d) => diagnostics.push(d),
@@ -198,15 +218,112 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
             Statement::Answer(a) => {
                 problem.answers.push(Answer { name: a.name.name.clone(), text: a.text.clone(), span: a.span })
             }
-            Statement::Let(_) | Statement::Expect(_) => {}
+            Statement::Let(_) | Statement::Expect(_) | Statement::Question(_) | Statement::Show(_) => {}
         }
     }
+    // Keys and questions after the finds, so either may come before its find.
+    let mut question_span: Option<Span> = None;
     for s in &syntax.statements {
-        if let Statement::Expect(e) = s {
-            attach_key(e, syntax, &mut problem, &mut diagnostics);
+        match s {
+            Statement::Expect(e) => attach_key(e, syntax, &mut problem, &mut diagnostics),
+            Statement::Question(q) if q.part.is_some() => attach_part(q, syntax, &mut problem, &mut diagnostics),
+            Statement::Question(q) => match question_span {
+                Some(first) => diagnostics.push(
+                    Diagnostic::error(q.span, format!("problem `{}` has two questions", problem.id))
+                        .with_label("second question")
+                        .with_hint_at(first, "the first question is here")
+                        .with_hint("give each find its own part with `question NAME = \"…\"`"),
+                ),
+                None => {
+                    question_span = Some(q.span);
+                    problem.question = Some(Question { text: q.text.clone(), span: q.text_span });
+                }
+            },
+            Statement::Show(show) => {
+                for name in &show.names {
+                    show_object(name, &failed, &mut problem, &mut diagnostics);
+                }
+            }
+            Statement::Let(_) | Statement::Find(_) | Statement::Answer(_) => {}
         }
     }
     (problem, diagnostics)
+}
+
+/// `question NAME = "…"`: the part of the question that `find NAME` answers.
+fn attach_part(
+    q: &syntax::QuestionSyntax,
+    syntax: &ProblemSyntax,
+    problem: &mut Problem,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let Some(part) = &q.part else { return };
+    let name = &part.name;
+    let known: Vec<String> = problem.finds.iter().map(|f| f.name.clone()).collect();
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let found_in_syntax = syntax.statements.iter().any(|s| matches!(s, Statement::Find(f) if &f.name.name == name));
+    let id = problem.id.clone();
+    match problem.finds.iter_mut().find(|f| &f.name == name) {
+        Some(f) if f.question.is_some() => {
+            let first = f.question.as_ref().map_or(q.text_span, |k| k.span);
+            diagnostics.push(
+                Diagnostic::error(part.span, format!("`{name}` has two questions"))
+                    .with_label("second question")
+                    .with_hint_at(first, "the first question is here"),
+            );
+        }
+        Some(f) => f.question = Some(Question { text: q.text.clone(), span: q.text_span }),
+        // The find itself failed and was reported: one error is enough.
+        None if found_in_syntax => {}
+        None => {
+            let mut d = Diagnostic::error(part.span, format!("no `find {name}` in problem `{id}`"))
+                .with_label("the part of a question needs a find of the same name");
+            if let Some(s) = closest(name, &known) {
+                d = d.with_hint(format!("did you mean `{s}`?"));
+            } else if !known.is_empty() {
+                d = d.with_hint(format!("this problem finds {}", args::quoted_list(&known)));
+            } else {
+                d = d.with_hint("the problem's own question reads `question = \"…\"`");
+            }
+            diagnostics.push(d);
+        }
+    }
+}
+
+/// One name of `show W, X`: a declared object, shown once.
+fn show_object(name: &syntax::Ident, failed: &[&str], problem: &mut Problem, diagnostics: &mut Vec<Diagnostic>) {
+    let n = &name.name;
+    if let Some((_, first)) = problem.shown.iter().find(|(s, _)| s == n) {
+        diagnostics.push(
+            Diagnostic::error(name.span, format!("`{n}` is shown twice"))
+                .with_label("second time")
+                .with_hint_at(*first, "first shown here"),
+        );
+        return;
+    }
+    if problem.object(n).is_some() {
+        problem.shown.push((n.clone(), name.span));
+        return;
+    }
+    // The declaration failed and was reported: one error is enough.
+    if failed.contains(&n.as_str()) {
+        return;
+    }
+    let id = problem.id.clone();
+    let mut d = Diagnostic::error(name.span, format!("no object `{n}` in problem `{id}`"))
+        .with_label("`show` lists declared objects");
+    let known: Vec<&str> = problem.objects.iter().map(|o| o.name.as_str()).collect();
+    if problem.find(n).is_some() {
+        d = d.with_hint(format!(
+            "`{n}` is a find: `show` lists what the question gives (kernels, inputs, networks, …), \
+             not what it asks for"
+        ));
+    } else if let Some(s) = closest(n, &known) {
+        d = d.with_hint(format!("did you mean `{s}`?"));
+    } else if !known.is_empty() {
+        d = d.with_hint(format!("this problem declares {}", args::quoted_list(&known)));
+    }
+    diagnostics.push(d);
 }
 
 /// Whether a query names one of `names`.
@@ -262,7 +379,7 @@ fn attach_key(e: &syntax::Expect, syntax: &ProblemSyntax, problem: &mut Problem,
         None => {
             let mut d = Diagnostic::error(e.name.span, format!("no `find {name}` in problem `{id}`"))
                 .with_label("a key needs a find of the same name");
-            if let Some(s) = args::closest(name, &known) {
+            if let Some(s) = closest(name, &known) {
                 d = d.with_hint(format!("did you mean `{s}`?"));
             } else if !known.is_empty() {
                 d = d.with_hint(format!("this problem finds {}", args::quoted_list(&known)));

@@ -17,9 +17,10 @@ use crate::language::syntax::{Expr, ExprKind, Ident, Shape};
 pub(super) type In<'a> = LocatedSpan<&'a str>;
 pub(super) type PResult<'a, T> = IResult<In<'a>, T, PError>;
 
-/// Words that end an expression: they separate the parts of a query.
+/// Words that end an expression (they separate the parts of a query) or
+/// start a statement; none of them can name anything.
 pub(super) const RESERVED: &[&str] =
-    &["on", "at", "for", "of", "from", "onto", "to", "with", "problem", "find", "expect", "answer"];
+    &["on", "at", "for", "of", "from", "onto", "to", "with", "problem", "find", "expect", "answer", "question", "show"];
 
 /// A parse error: where, what would have been right there, and advice.
 #[derive(Clone, Debug, PartialEq)]

@@ -175,6 +175,61 @@ fn answer(i: In) -> PResult<Answer> {
     Ok((rest, Answer { name, text: dedent(&text), span: span_from(i, rest) }))
 }
 
+const QUESTION_HELP: &str = "a question reads `question = \"text\"` (the problem's) \
+                             or `question NAME = \"text\"` (the part `find NAME` answers)";
+
+/// A question: `question = "text"` for the whole problem, or
+/// `question NAME = "text"` for the part that `find NAME` answers;
+/// `"""…"""` for several lines, dedented as answers are.
+fn question(i: In) -> PResult<QuestionSyntax> {
+    let (rest, _) = keyword(i, "question")?;
+    let j = sp(rest);
+    let (rest, part) = if peek(j) == Some('=') {
+        (j, None)
+    } else {
+        match ident(j) {
+            Ok((k, name)) => (sp(k), Some(name)),
+            Err(_) => return failure(j, "`=` or the name of a find", Some(QUESTION_HELP)),
+        }
+    };
+    let (rest, _) = hinted(cut(punct(rest, "=")), QUESTION_HELP)?;
+    let hint = if part.is_none() {
+        "`question` is a reserved word: `question = \"text\"` states the problem's question, \
+         and a value needs another name"
+    } else {
+        "the part of a question is text in quotes: `question NAME = \"text\"`"
+    };
+    let (rest, (text, text_span)) = hinted(cut(string(sp(rest))), hint)?;
+    Ok((rest, QuestionSyntax { part, text: dedent(&text), text_span, span: span_from(i, rest) }))
+}
+
+const SHOW_HELP: &str = "`show W, X` lists declared objects to display with the question, in order";
+
+/// A show: `show W, X, h`, the declared objects a student sees with the
+/// question, in order. The names stay on the statement's line.
+fn show(i: In) -> PResult<Show> {
+    let (rest, _) = keyword(i, "show")?;
+    let mut j = sp(rest);
+    if peek(j) == Some('=') {
+        return failure(
+            j,
+            "the name of a declared object",
+            Some("`show` is a reserved word: `show W, X` lists objects to display, and a value needs another name"),
+        );
+    }
+    let mut names = Vec::new();
+    loop {
+        let (end, name) = hinted(cut(ident(j)), SHOW_HELP)?;
+        names.push(name);
+        let k = sp(end);
+        match peek(k) {
+            Some(',') => j = sp(take(k, 1)),
+            None | Some('\n') => return Ok((end, Show { names, span: span_from(i, end) })),
+            Some(_) => return failure(k, "`,` or the end of the line", Some(SHOW_HELP)),
+        }
+    }
+}
+
 /// Removes the indentation that every non-blank line of a text shares,
 /// and the blank lines around it.
 fn dedent(text: &str) -> String {
@@ -219,6 +274,12 @@ fn statement(i: In) -> PResult<Parsed> {
     } else if at_keyword(i, "answer") {
         let (r, s) = answer(i)?;
         (r, Parsed::Statement(Box::new(Statement::Answer(s))))
+    } else if at_keyword(i, "question") {
+        let (r, s) = question(i)?;
+        (r, Parsed::Statement(Box::new(Statement::Question(s))))
+    } else if at_keyword(i, "show") {
+        let (r, s) = show(i)?;
+        (r, Parsed::Statement(Box::new(Statement::Show(s))))
     } else if name_equals(i).is_ok() {
         let (r, s) = let_statement(i)?;
         (r, Parsed::Statement(Box::new(Statement::Let(s))))
@@ -228,8 +289,8 @@ fn statement(i: In) -> PResult<Parsed> {
             unclosed: None,
             expected: vec!["a statement".to_string()],
             hint: Some(
-                "statements are `problem ID \"title\"`, `NAME = …`, `find NAME = …`, `expect NAME = …` \
-                 and `answer NAME = \"…\"`"
+                "statements are `problem ID \"title\"`, `NAME = …`, `find NAME = …`, `expect NAME = …`, \
+                 `answer NAME = \"…\"`, `question = \"…\"`, `question NAME = \"…\"` and `show NAME, …`"
                     .to_string(),
             ),
         };
@@ -242,7 +303,8 @@ fn statement(i: In) -> PResult<Parsed> {
 /// Whether a line (from its first non-blank character) starts a statement:
 /// where the parser resumes after an error.
 fn starts_statement(i: In) -> bool {
-    ["problem", "find", "expect", "answer"].iter().any(|k| at_keyword(i, k)) || name_equals(i).is_ok()
+    ["problem", "find", "expect", "answer", "question", "show"].iter().any(|k| at_keyword(i, k))
+        || name_equals(i).is_ok()
 }
 
 /// Describes what is at `at` for "found …".
