@@ -13,44 +13,81 @@ pub mod pieces;
 pub mod regions;
 pub mod rng;
 
-use crate::derive::{CrossCheck, Finding};
+use crate::derive::{Answer, CrossCheck, Finding};
 use crate::model::{Find, Problem, Query, Value};
 
 pub use rng::Rng;
 
 /// Cross-checks one finding. The seed comes from the problem and finding
-/// names, so a run is reproducible.
+/// names, so a run is reproducible. Every kind of answer has its check:
+/// the match below has no fallback, so a new family cannot forget one.
 pub fn crosscheck(problem: &Problem, find: &Find, finding: &Finding) -> CrossCheck {
     let seed = Rng::seed_from(&format!("{}/{}", problem.id, find.name));
     let ring = &problem.ring;
-    match (&find.query, &finding.value) {
-        (Query::Matrix(c), Value::Sparse(a)) => conv::check_matrix(c, a, None, ring, seed),
-        (Query::Affine(c), v) => match v.field("A") {
-            Some(Value::Sparse(a)) => {
+    let q = &find.query;
+    let v = &finding.value;
+    match &finding.answer {
+        Answer::ConvMatrix => match (q, v) {
+            (Query::Matrix(c), Value::Sparse(a)) => conv::check_matrix(c, a, None, ring, seed),
+            _ => mismatch(finding),
+        },
+        Answer::ConvAffine => match (q, v.field("A")) {
+            (Query::Affine(c), Some(Value::Sparse(a))) => {
                 let zero = vec![crate::algebra::Poly::zero(); c.out_channels()];
                 conv::check_matrix(c, a, Some(c.bias.as_deref().unwrap_or(&zero)), ring, seed)
             }
-            _ => unexpected(finding),
+            _ => mismatch(finding),
         },
-        (Query::Shape(c), v) => conv::check_shape(c, v, ring, seed),
-        (Query::Equivalence(a, b), v) => conv::check_equivalence(a, b, v, ring, seed),
-        (Query::ThresholdNeuron(q), v) => logic::check_neuron(q, v, seed),
-        (Query::ThresholdNetwork(q), v) => logic::check_network(q, v),
-        (Query::ThresholdCensus(n), v) => logic::check_census(*n, v),
-        (Query::LinearPiece(q), v) => pieces::check_piece(q, v, ring, seed),
-        (Query::Pieces(q), v) => pieces::check_pieces(q, v, ring, seed),
-        (Query::GradientLimit(g), v) => gradient::check_limit(g, v, ring, seed),
-        (Query::MinimumNorm(m), v) => gradient::check_minimum_norm(m, v, ring, seed),
-        (Query::Regions(q), _) => regions::check_regions(q, problem, finding, seed),
-        _ => unexpected(finding),
+        Answer::ConvShape => match q {
+            Query::Shape(c) => conv::check_shape(c, v, ring, seed),
+            _ => mismatch(finding),
+        },
+        Answer::Equivalence => match q {
+            Query::Equivalence(a, b) => conv::check_equivalence(a, b, v, ring, seed),
+            _ => mismatch(finding),
+        },
+        Answer::Neuron => match q {
+            Query::ThresholdNeuron(n) => logic::check_neuron(n, v, seed),
+            _ => mismatch(finding),
+        },
+        Answer::ThresholdNetwork => match q {
+            Query::ThresholdNetwork(n) => logic::check_network(n, v),
+            _ => mismatch(finding),
+        },
+        Answer::Census => match q {
+            Query::ThresholdCensus(n) => logic::check_census(*n, v),
+            _ => mismatch(finding),
+        },
+        Answer::Piece => match q {
+            Query::LinearPiece(p) => pieces::check_piece(p, v, ring, seed),
+            _ => mismatch(finding),
+        },
+        Answer::Pieces => match q {
+            Query::Pieces(p) => pieces::check_pieces(p, v, ring, seed),
+            _ => mismatch(finding),
+        },
+        Answer::Limit => match q {
+            Query::GradientLimit(g) => gradient::check_limit(g, v, ring, seed),
+            _ => mismatch(finding),
+        },
+        Answer::MinimumNorm => match q {
+            Query::MinimumNorm(m) => gradient::check_minimum_norm(m, v, ring, seed),
+            _ => mismatch(finding),
+        },
+        Answer::Regions => match q {
+            Query::Regions(r) => regions::check_regions(r, problem, finding, seed),
+            _ => mismatch(finding),
+        },
     }
 }
 
-fn unexpected(finding: &Finding) -> CrossCheck {
+/// An answer that does not belong to its query: a bug, reported as a
+/// failed check rather than a crash.
+fn mismatch(finding: &Finding) -> CrossCheck {
     CrossCheck {
         method: format!("no numeric check applies to {}", finding.value.describe()),
         trials: 0,
         passed: false,
-        detail: "the finding has an unexpected form".into(),
+        detail: "the finding does not match its query".into(),
     }
 }
