@@ -10,13 +10,16 @@
 //! 3. [`derive::derive`] computes each answer exactly with the
 //!    [`algebra`], with its derivation;
 //! 4. [`numeric::crosscheck`] recomputes it independently in floating point;
-//! 5. [`check::run`] drives all of this over files and judges every key,
-//!    and [`check::bless`] writes keys back;
-//! 6. [`render`] prints the report as text, Markdown, LaTeX or JSON.
+//! 5. [`check::run`] drives all of this over files and judges every key;
+//! 6. [`render`] turns the report into documents (problem sheet, answers,
+//!    solutions, full key) as text, Markdown, LaTeX or JSON;
+//! 7. [`bless`] writes derived keys back into the files, within the same
+//!    limits as the documents.
 //!
 //! See `ARCHITECTURE.md` for the code map and the invariants.
 
 pub mod algebra;
+pub mod bless;
 pub mod check;
 pub mod cli;
 pub mod derive;

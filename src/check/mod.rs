@@ -6,8 +6,6 @@
 //! judged by meaning. A finding whose numeric cross-check fails is a failed
 //! finding, whatever its key says.
 
-pub mod bless;
-
 use std::path::{Path, PathBuf};
 
 use crate::derive::{self, CrossCheck, Finding, Verdict};
@@ -158,14 +156,24 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(PathBuf, String)
     }
 }
 
-/// Runs every file under `paths`.
+/// Runs every file under `paths`: derives, cross-checks and judges.
 pub fn run(paths: &[PathBuf]) -> Report {
+    over_files(paths, check_source)
+}
+
+/// Reads every file under `paths` without deriving anything: enough for a
+/// problem sheet.
+pub fn load(paths: &[PathBuf]) -> Report {
+    over_files(paths, load_source)
+}
+
+fn over_files(paths: &[PathBuf], each: fn(SourceFile) -> FileReport) -> Report {
     let (files, mut io_errors) = collect_files(paths);
     let mut report = Report::default();
     for path in files {
         match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => report.files.push(check_source(SourceFile::new(&path, text))),
+                Ok(text) => report.files.push(each(SourceFile::new(&path, text))),
                 Err(e) => io_errors.push((path, format!("not UTF-8 text ({})", e.utf8_error()))),
             },
             Err(e) => io_errors.push((path, e.to_string())),
@@ -177,13 +185,26 @@ pub fn run(paths: &[PathBuf]) -> Report {
 
 /// Parses, elaborates, derives, cross-checks and judges one file.
 pub fn check_source(source: SourceFile) -> FileReport {
+    elaborate_source(source, true)
+}
+
+/// Parses and elaborates one file; derives nothing.
+pub fn load_source(source: SourceFile) -> FileReport {
+    elaborate_source(source, false)
+}
+
+fn elaborate_source(source: SourceFile, derive: bool) -> FileReport {
     let (syntax, mut diagnostics) = parse(&source.text);
     let mut problems = Vec::new();
     if diagnostics.is_empty() {
         for p in &syntax.problems {
             let (problem, mut errs) = model::elaborate(p);
             diagnostics.append(&mut errs);
-            let findings = problem.finds.iter().filter_map(|f| check_find(&problem, f, &mut diagnostics)).collect();
+            let findings = if derive {
+                problem.finds.iter().filter_map(|f| check_find(&problem, f, &mut diagnostics)).collect()
+            } else {
+                Vec::new()
+            };
             problems.push(ProblemReport { problem, findings });
         }
     }

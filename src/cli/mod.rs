@@ -1,4 +1,4 @@
-//! The command line: `nnkey solve|check|bless PATH...`.
+//! The command line: `nnkey sheet|solve|check|bless PATH...`.
 //!
 //! Exit status: 0 when every key holds (missing keys allowed), 1 when a
 //! key fails, 2 when an input is bad (unreadable, malformed, or asking for
@@ -9,8 +9,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::check::{self, Report, bless};
-use crate::render::{self, Format};
+use crate::bless;
+use crate::check::{self, Report};
+use crate::render::{self, Format, Level, Options};
 
 #[derive(Parser, Debug)]
 #[command(name = "nnkey", version, about = "Exact, verified answer keys for neural-network theory problems")]
@@ -25,19 +26,31 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Derive every answer and print it with its derivation.
+    /// Print the problems only: titles, questions and the data they give.
+    Sheet {
+        /// Problem files, or directories searched for `*.nnk`.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Derive every answer and print it: the answers alone, the solutions,
+    /// or the full key with derivations, cross-checks and key status.
     Solve {
         /// Problem files, or directories searched for `*.nnk`.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
-        format: FormatArg,
+        /// How much to print.
+        #[arg(long, value_enum, default_value_t = LevelArg::Full)]
+        level: LevelArg,
+        #[command(flatten)]
+        output: Output,
     },
     /// Check every `expect` against the derived answer.
     Check {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// `text` prints one line per key; the other formats print the full report.
+        /// `text` prints one line per key; the other formats print the full key.
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
     },
@@ -46,6 +59,17 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+}
+
+/// How a document is printed.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct Output {
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// A complete document (a LaTeX file with its preamble and title)
+    /// rather than a fragment to paste into one.
+    #[arg(long)]
+    pub standalone: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -63,6 +87,26 @@ impl From<FormatArg> for Format {
             FormatArg::Markdown => Format::Markdown,
             FormatArg::Latex => Format::Latex,
             FormatArg::Json => Format::Json,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LevelArg {
+    /// Each answer alone: a grader's list.
+    Answers,
+    /// The question, the steps a student needs, and the answer.
+    Solutions,
+    /// Everything: every step, the numeric cross-check, the key's status.
+    Full,
+}
+
+impl From<LevelArg> for Level {
+    fn from(l: LevelArg) -> Level {
+        match l {
+            LevelArg::Answers => Level::Answers,
+            LevelArg::Solutions => Level::Solutions,
+            LevelArg::Full => Level::Full,
         }
     }
 }
@@ -106,16 +150,36 @@ fn emit(text: &str) {
     }
 }
 
+/// The options of a document: the format, the level, and for text the
+/// terminal's width (100 columns when the output is not a terminal).
+fn options(output: Output, level: Level, color: bool) -> Options {
+    let mut o = Options::new(output.format.into(), level);
+    o.standalone = output.standalone;
+    o.color = color;
+    if std::io::stdout().is_terminal()
+        && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size()
+    {
+        o.width = (w as usize).max(render::limits::MIN_TEXT_WIDTH);
+    }
+    o
+}
+
 /// Runs the command line and returns the exit status.
 pub fn main() -> i32 {
     let cli = Cli::parse();
     let out_color = use_color(cli.color, std::io::stdout().is_terminal());
     let err_color = use_color(cli.color, std::io::stderr().is_terminal());
     match cli.command {
-        Command::Solve { paths, format } => {
+        Command::Sheet { paths, output } => {
+            let report = check::load(&paths);
+            print_problems(&report, err_color);
+            emit(&render::render(&report, &options(output, Level::Sheet, out_color)));
+            if report.has_errors() { 2 } else { 0 }
+        }
+        Command::Solve { paths, level, output } => {
             let report = check::run(&paths);
             print_problems(&report, err_color);
-            emit(&render::render(&report, format.into(), out_color));
+            emit(&render::render(&report, &options(output, level.into(), out_color)));
             if report.has_errors() { 2 } else { 0 }
         }
         Command::Check { paths, format } => {
@@ -123,7 +187,7 @@ pub fn main() -> i32 {
             print_problems(&report, err_color);
             let text = match format {
                 FormatArg::Text => render::text::check_summary(&report, out_color),
-                other => render::render(&report, other.into(), out_color),
+                other => render::render(&report, &Options::new(other.into(), Level::Full)),
             };
             emit(&text);
             report.exit_code()

@@ -5,7 +5,8 @@
 
 use crate::algebra::Q;
 
-use super::diagnostic::Span;
+use super::diagnostic::{Diagnostic, Span};
+use super::math::Prose;
 
 /// A parsed problem file: its problems in order.
 #[derive(Clone, Debug, Default)]
@@ -256,6 +257,8 @@ pub struct Expect {
 pub struct Answer {
     pub name: Ident,
     pub text: String,
+    /// The text read as prose with inline math, or why it cannot be.
+    pub prose: Result<Vec<Prose>, Diagnostic>,
     pub span: Span,
 }
 
@@ -267,6 +270,8 @@ pub struct QuestionSyntax {
     /// The find this part belongs to; `None` for the problem's question.
     pub part: Option<Ident>,
     pub text: String,
+    /// The text read as prose with inline math, or why it cannot be.
+    pub prose: Result<Vec<Prose>, Diagnostic>,
     /// The string literal, quotes included.
     pub text_span: Span,
     /// The whole statement.

@@ -18,6 +18,7 @@ pub mod value;
 use crate::algebra::Ring;
 use crate::language::diagnostic::closest;
 use crate::language::syntax::{self, Declared, Expr, ProblemSyntax, QueryKind, Statement};
+use crate::language::math::Prose;
 use crate::language::{Diagnostic, Span};
 
 pub use conv::{Conv, ConvKind, ConvParams, Layout, Padding, PaddingMode};
@@ -100,7 +101,21 @@ pub struct Key {
 #[derive(Clone, Debug)]
 pub struct Question {
     pub text: String,
+    /// The text as paragraphs of prose with inline math.
+    pub prose: Vec<Prose>,
     pub span: Span,
+}
+
+impl Question {
+    /// The question of a statement; a math error in it is reported and the
+    /// text kept as it is.
+    fn of(q: &syntax::QuestionSyntax, diagnostics: &mut Vec<Diagnostic>) -> Question {
+        let prose = q.prose.clone().unwrap_or_else(|d| {
+            diagnostics.push(d);
+            vec![Prose::text(q.text.clone())]
+        });
+        Question { text: q.text.clone(), prose, span: q.text_span }
+    }
 }
 
 /// `answer NAME = "prose"`.
@@ -108,6 +123,8 @@ pub struct Question {
 pub struct Answer {
     pub name: String,
     pub text: String,
+    /// The text as paragraphs of prose with inline math.
+    pub prose: Vec<Prose>,
     pub span: Span,
 }
 
@@ -216,7 +233,11 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
                 }
             }
             Statement::Answer(a) => {
-                problem.answers.push(Answer { name: a.name.name.clone(), text: a.text.clone(), span: a.span })
+                let prose = a.prose.clone().unwrap_or_else(|d| {
+                    diagnostics.push(d);
+                    vec![Prose::text(a.text.clone())]
+                });
+                problem.answers.push(Answer { name: a.name.name.clone(), text: a.text.clone(), prose, span: a.span })
             }
             Statement::Let(_) | Statement::Expect(_) | Statement::Question(_) | Statement::Show(_) => {}
         }
@@ -236,7 +257,7 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
                 ),
                 None => {
                     question_span = Some(q.span);
-                    problem.question = Some(Question { text: q.text.clone(), span: q.text_span });
+                    problem.question = Some(Question::of(q, &mut diagnostics));
                 }
             },
             Statement::Show(show) => {
@@ -272,7 +293,7 @@ fn attach_part(
                     .with_hint_at(first, "the first question is here"),
             );
         }
-        Some(f) => f.question = Some(Question { text: q.text.clone(), span: q.text_span }),
+        Some(f) => f.question = Some(Question::of(q, diagnostics)),
         // The find itself failed and was reported: one error is enough.
         None if found_in_syntax => {}
         None => {

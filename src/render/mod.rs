@@ -1,14 +1,83 @@
-//! Printers: one module per output format, each documenting its format.
-//! They only read a [`Report`]; nothing here derives or checks.
+//! The presentation layer: the only place that knows notations, layout
+//! and size limits. It turns a [`Report`] into the four documents (problem
+//! sheet, answers, solutions, full key) in every format.
+//!
+//! - [`document`] decides what each document holds, once for all formats;
+//! - [`math`] prints formulas in each notation, [`layout`] breaks the ones
+//!   too wide for a line, [`limits`] holds every size limit;
+//! - [`data`] shows the objects a question gives;
+//! - one printer per format: [`text`], [`markdown`], [`latex`], [`json`].
+//!
+//! Nothing here derives or checks.
 
+pub mod data;
+pub mod document;
 pub mod json;
 pub mod latex;
+pub mod layout;
+pub mod limits;
 pub mod markdown;
+pub mod math;
 pub mod text;
 
 use crate::check::{FindingReport, Report, Status};
 use crate::derive::{Answer, Block};
 use crate::language::math::{Inline, Prose};
+
+pub use document::{Document, Level};
+
+/// The output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Markdown,
+    Latex,
+    Json,
+}
+
+/// How to print a document.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    pub format: Format,
+    pub level: Level,
+    /// A whole document (LaTeX preamble, title) rather than a fragment.
+    pub standalone: bool,
+    /// ANSI color (text only).
+    pub color: bool,
+    /// Columns of text output.
+    pub width: usize,
+}
+
+impl Options {
+    pub fn new(format: Format, level: Level) -> Options {
+        Options { format, level, standalone: false, color: false, width: limits::TEXT_WIDTH }
+    }
+}
+
+/// A document of the report in a format.
+pub fn render(report: &Report, opts: &Options) -> String {
+    if opts.format == Format::Json {
+        return json::report(report, opts.level);
+    }
+    let doc = Document::new(report, opts.level);
+    match opts.format {
+        Format::Text => text::document(&doc, opts),
+        Format::Markdown => markdown::document(&doc, opts),
+        Format::Latex => latex::document(&doc, opts),
+        Format::Json => unreachable!("handled above"),
+    }
+}
+
+/// Text from an input file made safe for a terminal: control characters
+/// (escape sequences, bells, carriage returns) are shown escaped, never sent.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| if c.is_control() && c != '\n' && c != '\t' { c.escape_default().to_string() } else { c.to_string() })
+        .collect()
+}
 
 /// The noun for a kind of answer.
 pub fn noun(a: &Answer) -> &'static str {
@@ -91,43 +160,6 @@ pub fn step_parts(s: &crate::derive::Step) -> (String, Option<(String, String)>)
     (text, m)
 }
 
-/// The output formats of `solve` and `check`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Markdown,
-    Latex,
-    Json,
-}
-
-/// Renders a full report (derivations included) in a format.
-pub fn render(report: &Report, format: Format, color: bool) -> String {
-    match format {
-        Format::Text => text::report(report, color),
-        Format::Markdown => markdown::report(report),
-        Format::Latex => latex::report(report),
-        Format::Json => json::report(report),
-    }
-}
-
-/// Matrices with more nonzero entries than this are summarized by the
-/// text, Markdown and LaTeX printers; JSON lists every entry.
-pub const SHOWN_NONZEROS: usize = 20_000;
-
-/// A sentence standing in for a value too large to read, if it is one.
-pub fn too_large(v: &crate::model::Value) -> Option<String> {
-    match v {
-        crate::model::Value::Sparse(m) if m.nonzeros() > SHOWN_NONZEROS => Some(format!(
-            "a {}×{} matrix with {} nonzero entries (too many to print; `--format json` lists them all)",
-            m.rows(),
-            m.cols(),
-            m.nonzeros()
-        )),
-        crate::model::Value::Record(fields) => fields.iter().find_map(|f| too_large(&f.1)),
-        _ => None,
-    }
-}
-
 /// A key's status in a sentence.
 pub fn status_sentence(f: &FindingReport) -> String {
     match &f.status {
@@ -154,4 +186,3 @@ pub fn crosscheck_sentence(f: &FindingReport) -> String {
     let trials = if c.trials == 1 { "1 trial".to_string() } else { format!("{} trials", c.trials) };
     format!("numeric check {outcome} ({trials}): {}; {}", c.method, c.detail)
 }
-pub mod math;

@@ -1,67 +1,242 @@
-//! Plain text for a terminal: the full derivations (`solve`) or a one line
-//! per key summary (`check`), colored only when asked to.
+//! Plain text for a terminal: the documents, wrapped to the terminal's
+//! width (formulas and matrices keep their lines), and `check`'s one line
+//! per key. Color only when asked to.
 
 use std::fmt::Write;
 
+use crate::algebra::Ring;
 use crate::check::{Report, Status};
+use crate::derive::{Block, Table};
+use crate::language::math::{Math, Prose};
 
-use super::{crosscheck_sentence, status_sentence};
+use super::document::{Document, Level, PartDoc, ProblemDoc, Shown, shown_answer};
+use super::layout::{prose_text, text_display, wrap};
+use super::limits::LISTED;
+use super::math::lower::lower;
+use super::{Options, crosscheck_sentence, status_sentence};
 
 fn paint(color: bool, code: &str, text: &str) -> String {
     if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
 }
 
-fn indent(text: &str, by: &str) -> String {
-    text.lines().map(|l| format!("{by}{l}")).collect::<Vec<_>>().join("\n")
+/// Lines of a document, each pushed with its indent.
+struct Out<'o> {
+    text: String,
+    width: usize,
+    color: bool,
+    ring: &'o Ring,
 }
 
-/// Every problem with its findings, derivations, checks and keys.
-pub fn report(report: &Report, color: bool) -> String {
-    let mut out = String::new();
-    for file in &report.files {
-        for p in &file.problems {
-            let title = p.problem.title.as_deref().map(|t| format!(": {t}")).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "{} ({})",
-                paint(color, "1", &format!("problem {}{title}", p.problem.id)),
-                file.source.path.display()
-            );
-            for f in &p.findings {
-                let _ = writeln!(
-                    out,
-                    "\n  {} ({})",
-                    paint(color, "1", &format!("find {}", f.finding.name)),
-                    super::noun(&f.finding.answer)
-                );
-                for (k, step) in f.finding.explanation.steps.iter().map(super::step_parts).enumerate() {
-                    let _ = writeln!(out, "{}", indent(&format!("{}. {}", k + 1, step.0), "    "));
-                    if let Some(m) = &step.1 {
-                        let _ = writeln!(out, "{}", indent(&m.0, "         "));
-                    }
-                }
-                let lead = format!("    {} = ", f.finding.name);
-                let value = super::too_large(&f.finding.value)
-                    .unwrap_or_else(|| f.finding.value.to_key(&p.problem.ring, lead.chars().count()));
-                let _ = writeln!(out, "{}{value}", paint(color, "1", &lead));
-                let _ = writeln!(out, "    {}", crosscheck_sentence(f));
-                let key = status_sentence(f);
-                let code = match f.status {
-                    Status::Pass => "32",
-                    Status::Fail(_) | Status::Invalid => "31",
-                    Status::Missing => "33",
-                };
-                let _ = writeln!(out, "    {}", paint(color, code, &key));
-            }
-            for a in &p.problem.answers {
-                let _ = writeln!(out, "\n  {}", paint(color, "1", &format!("answer {}", a.name)));
-                let _ = writeln!(out, "{}", indent(&a.text, "    "));
-            }
-            out.push('\n');
+impl Out<'_> {
+    fn line(&mut self, indent: usize, s: &str) {
+        let _ = writeln!(self.text, "{}{s}", " ".repeat(indent));
+    }
+
+    fn blank(&mut self) {
+        if !self.text.ends_with("\n\n") && !self.text.is_empty() {
+            self.text.push('\n');
         }
     }
-    let _ = writeln!(out, "{}", summary_line(report));
-    out
+
+    /// Prose wrapped, the first line after `lead`.
+    fn prose(&mut self, indent: usize, lead: &str, p: &Prose) {
+        let text = prose_text(&lower_prose(p, self.ring));
+        let avail = self.width.saturating_sub(indent + lead.chars().count()).max(20);
+        for (k, l) in wrap(&text, avail).iter().enumerate() {
+            if k == 0 {
+                self.line(indent, &format!("{lead}{l}"));
+            } else {
+                self.line(indent + lead.chars().count(), l);
+            }
+        }
+    }
+
+    fn display(&mut self, indent: usize, m: &Math) {
+        let m = lower(m, self.ring);
+        for l in text_display(&m, self.width.saturating_sub(indent).max(20)) {
+            self.line(indent, &l);
+        }
+    }
+
+    fn block(&mut self, indent: usize, b: &Block) {
+        match b {
+            Block::Prose(p) => self.prose(indent, "", p),
+            Block::Display(m) => self.display(indent + 3, m),
+            Block::Aligned(ms) => {
+                for m in ms {
+                    self.display(indent + 3, m);
+                }
+            }
+            Block::Table(t) => self.table(indent + 3, t),
+            Block::Items(items) => {
+                for p in items {
+                    self.prose(indent + 1, "- ", p);
+                }
+            }
+            Block::Listing { total, items } => {
+                for b in items.iter().take(LISTED) {
+                    self.block(indent, b);
+                }
+                let shown = items.len().min(LISTED);
+                if *total > shown {
+                    self.line(indent + 3, &format!("… and {} more", total - shown));
+                }
+            }
+            Block::Legacy { plain, .. } => {
+                for l in plain.lines() {
+                    self.line(indent + 3, l);
+                }
+            }
+        }
+    }
+
+    fn table(&mut self, indent: usize, t: &Table) {
+        let cell = |p: &Prose| prose_text(&lower_prose(p, self.ring));
+        let rows: Vec<Vec<String>> =
+            std::iter::once(t.header.iter().map(cell).collect()).chain(t.rows.iter().map(|r| r.iter().map(cell).collect())).collect();
+        let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..cols)
+            .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
+            .collect();
+        for (k, r) in rows.iter().enumerate() {
+            let cells: Vec<String> = r
+                .iter()
+                .enumerate()
+                .map(|(c, s)| format!("{s}{}", " ".repeat(widths[c].saturating_sub(s.chars().count()))))
+                .collect();
+            self.line(indent, cells.join("  ").trim_end());
+            if k == 0 && !t.header.is_empty() {
+                let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+                self.line(indent, &rule.join("  "));
+            }
+        }
+    }
+}
+
+/// Prose with its formulas lowered (exact values written out).
+pub fn lower_prose(p: &Prose, ring: &Ring) -> Prose {
+    Prose(
+        p.0.iter()
+            .map(|i| match i {
+                crate::language::math::Inline::Math(m) => crate::language::math::Inline::Math(lower(m, ring)),
+                other => other.clone(),
+            })
+            .collect(),
+    )
+}
+
+/// A document as text.
+pub fn document(doc: &Document, opts: &Options) -> String {
+    let mut text = String::new();
+    for p in &doc.problems {
+        let mut out = Out { text: String::new(), width: opts.width, color: opts.color, ring: &p.report.problem.ring };
+        problem(&mut out, doc, p);
+        text.push_str(&out.text);
+        text.push('\n');
+    }
+    if doc.level == Level::Full {
+        let _ = writeln!(text, "{}", summary_line(doc.report));
+    }
+    text
+}
+
+fn problem(out: &mut Out, doc: &Document, p: &ProblemDoc) {
+    let pr = &p.report.problem;
+    let title = pr.title.as_deref().map(|t| format!(": {}", super::printable(t))).unwrap_or_default();
+    let heading = paint(out.color, "1", &format!("Problem {}{title}", pr.id));
+    if doc.checks() {
+        out.line(0, &format!("{heading} ({})", super::printable(&p.file.source.path.display().to_string())));
+    } else {
+        out.line(0, &heading);
+    }
+    if doc.questions() {
+        for para in p.question {
+            out.blank();
+            out.prose(2, "", para);
+        }
+        for b in &p.data {
+            out.blank();
+            out.block(2, b);
+        }
+    }
+    for part in &p.parts {
+        out.blank();
+        self::part(out, doc, part);
+    }
+    for a in &p.answers {
+        out.blank();
+        out.line(2, &paint(out.color, "1", &format!("Answer {}", a.name)));
+        for para in &a.prose {
+            out.prose(4, "", para);
+        }
+    }
+}
+
+fn part(out: &mut Out, doc: &Document, part: &PartDoc) {
+    let label = part.label.clone().map(|l| format!("{l} ")).unwrap_or_default();
+    if doc.questions() {
+        match part.question.split_first() {
+            Some((first, rest)) => {
+                out.prose(2, &label, first);
+                for para in rest {
+                    out.prose(2 + label.chars().count(), "", para);
+                }
+            }
+            None if !label.is_empty() && doc.level == Level::Sheet => out.line(2, label.trim_end()),
+            None => {}
+        }
+    }
+    if !doc.answers() {
+        return;
+    }
+    let Some(f) = part.finding else {
+        out.line(2, &format!("{label}{}: no answer (see the error above)", part.find.name));
+        return;
+    };
+    if doc.checks() {
+        let heading = paint(out.color, "1", &format!("find {}", f.finding.name));
+        out.line(2, &format!("{heading} ({})", super::noun(&f.finding.answer)));
+    }
+    for (k, s) in part.steps.iter().enumerate() {
+        let lead = format!("{}. ", k + 1);
+        match s.blocks.split_first() {
+            Some((Block::Prose(p), rest)) => {
+                out.prose(4, &lead, p);
+                for b in rest {
+                    out.block(4 + lead.len(), b);
+                }
+            }
+            _ => {
+                out.line(4, lead.trim_end());
+                for b in &s.blocks {
+                    out.block(4 + lead.len(), b);
+                }
+            }
+        }
+    }
+    let ring = out.ring;
+    let lead = if doc.level == Level::Answers { format!("  {label}") } else { "  ".to_string() };
+    match shown_answer(f, ring) {
+        Shown::Described(why) => out.line(0, &format!("{lead}{} is {why}", f.finding.name)),
+        _ => {
+            // The answer in nnkey's own syntax, ready to paste as a key.
+            let head = format!("{lead}{} = ", f.finding.name);
+            let key = f.finding.value.to_key(ring, head.chars().count());
+            let painted = paint(out.color, "1", &head);
+            out.line(0, &format!("{painted}{key}"));
+        }
+    }
+    if doc.checks() {
+        out.prose(4, "", &Prose::text(super::capitalized(&crosscheck_sentence(f)) + "."));
+        let code = match f.status {
+            Status::Pass => "32",
+            Status::Fail(_) | Status::Invalid => "31",
+            Status::Missing => "33",
+        };
+        let status = super::capitalized(&status_sentence(f)) + ".";
+        let painted = paint(out.color, code, &status);
+        out.line(4, &painted);
+    }
 }
 
 /// `N passed, M failed, K missing`.
@@ -75,6 +250,7 @@ pub fn check_summary(report: &Report, color: bool) -> String {
     let mut out = String::new();
     let mut failures = Vec::new();
     for file in &report.files {
+        let path = super::printable(&file.source.path.display().to_string());
         for p in &file.problems {
             for f in &p.findings {
                 let (word, code) = match &f.status {
@@ -83,41 +259,29 @@ pub fn check_summary(report: &Report, color: bool) -> String {
                     Status::Invalid => ("INVALID", "31"),
                     Status::Missing => ("missing", "33"),
                 };
-                let _ = writeln!(
-                    out,
-                    "{} {} {} ... {}",
-                    file.source.path.display(),
-                    p.problem.id,
-                    f.finding.name,
-                    paint(color, code, word)
-                );
+                let _ = writeln!(out, "{path} {} {} ... {}", p.problem.id, f.finding.name, paint(color, code, word));
                 if let Status::Fail(why) = &f.status {
                     let at = f.key_span.map(|s| {
                         let (l, c) = file.source.line_col(s.start);
-                        format!("{}:{l}:{c}", file.source.path.display())
+                        format!("{path}:{l}:{c}")
                     });
-                    failures.push((
-                        at.unwrap_or_else(|| file.source.path.display().to_string()),
-                        p.problem.id.clone(),
-                        f.finding.name.clone(),
-                        why.clone(),
-                        f.finding.value.clone(),
-                        p,
-                    ));
+                    failures.push((at.unwrap_or_else(|| path.clone()), p, f, why.clone()));
                 }
             }
         }
     }
     if !failures.is_empty() {
         let _ = writeln!(out, "\nfailures:");
-        for (at, id, name, why, value, p) in failures {
-            let _ = writeln!(out, "\n  {id} {name} ({at})\n    {why}");
+        for (at, p, f, why) in failures {
+            let _ = writeln!(out, "\n  {} {} ({at})\n    {why}", p.problem.id, f.finding.name);
             let lead = "    derived: ";
-            let shown = value.to_key(&p.problem.ring, lead.len());
-            if shown.len() <= 4000 {
-                let _ = writeln!(out, "{lead}{shown}");
-            } else {
-                let _ = writeln!(out, "{lead}{} (too large to show here; `nnkey solve` prints it)", value.describe());
+            match super::limits::too_large(&f.finding.value) {
+                Some(why) => {
+                    let _ = writeln!(out, "{lead}{why}");
+                }
+                None => {
+                    let _ = writeln!(out, "{lead}{}", f.finding.value.to_key(&p.problem.ring, lead.len()));
+                }
             }
         }
         out.push('\n');

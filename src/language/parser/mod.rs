@@ -21,6 +21,7 @@ mod regions;
 use nom::Err;
 
 use super::diagnostic::{Diagnostic, Span, closest};
+use super::math::{Prose, parse_prose};
 use super::syntax::*;
 use expr::expr;
 use lex::*;
@@ -171,8 +172,36 @@ fn expect(i: In) -> PResult<Expect> {
 fn answer(i: In) -> PResult<Answer> {
     let (rest, _) = keyword(i, "answer")?;
     let (rest, name) = hinted(cut(name_equals(sp(rest))), "an answer reads `answer NAME = \"text\"`")?;
-    let (rest, (text, _)) = hinted(cut(string(rest)), "answers are text in quotes")?;
-    Ok((rest, Answer { name, text: dedent(&text), span: span_from(i, rest) }))
+    let (rest, (text, text_span)) = hinted(cut(string(rest)), "answers are text in quotes")?;
+    let prose = prose_of(name_rest_start(i, text_span), text_span, &text);
+    Ok((rest, Answer { name, text: dedent(&text), prose, span: span_from(i, rest) }))
+}
+
+/// The input at the start of a string literal whose span is known.
+fn name_rest_start(i: In, literal: Span) -> In {
+    take(i, literal.start - off(i))
+}
+
+/// A string literal's text read as prose (math between `$…$`). Errors point
+/// into the literal: exactly for `"""…"""` and strings without escapes,
+/// at the literal otherwise.
+fn prose_of(at: In, literal: Span, text: &str) -> Result<Vec<Prose>, Diagnostic> {
+    let raw = &at.fragment()[..literal.len()];
+    let quote = if raw.starts_with("\"\"\"") { 3 } else { 1 };
+    let inner = &raw[quote..raw.len().saturating_sub(quote).max(quote)];
+    let exact = quote == 3 || !inner.contains('\\');
+    let source = if exact { inner } else { text };
+    parse_prose(source).map_err(|e| {
+        let span = if exact {
+            let start = literal.start + quote + e.at;
+            Span::new(start, start + e.len.max(1))
+        } else {
+            literal
+        };
+        Diagnostic::error(span, e.message.clone())
+            .with_label("in this math")
+            .with_hint("math between `$…$` uses nnkey's notation: `x^2`, `W_1 x + b_1`, `X^T`, `<=`, `lambda`; write `\\$` for a dollar sign")
+    })
 }
 
 const QUESTION_HELP: &str = "a question reads `question = \"text\"` (the problem's) \
@@ -199,8 +228,10 @@ fn question(i: In) -> PResult<QuestionSyntax> {
     } else {
         "the part of a question is text in quotes: `question NAME = \"text\"`"
     };
-    let (rest, (text, text_span)) = hinted(cut(string(sp(rest))), hint)?;
-    Ok((rest, QuestionSyntax { part, text: dedent(&text), text_span, span: span_from(i, rest) }))
+    let start = sp(rest);
+    let (rest, (text, text_span)) = hinted(cut(string(start)), hint)?;
+    let prose = prose_of(start, text_span, &text);
+    Ok((rest, QuestionSyntax { part, text: dedent(&text), prose, text_span, span: span_from(i, rest) }))
 }
 
 const SHOW_HELP: &str = "`show W, X` lists declared objects to display with the question, in order";

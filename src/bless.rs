@@ -6,15 +6,15 @@
 //! edits are computed against the original text, so they never shift each
 //! other, and the file is replaced atomically (written beside it, then
 //! renamed over it). A file with errors is not touched, and neither is a
-//! finding whose numeric cross-check failed.
+//! finding whose numeric cross-check failed. A key too large for the
+//! documents to print (the presentation layer's limits) is not written
+//! either.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{FileReport, Report, Status};
-
-/// Larger matrices are not written into files as keys.
-pub const MAX_KEY_NONZEROS: usize = 20_000;
+use crate::check::{FileReport, Report, Status};
+use crate::render::limits;
 
 /// Replace `start..end` of the original text with `text`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,25 +63,22 @@ pub fn plan(file: &FileReport) -> (Vec<Edit>, Vec<Written>, Vec<String>) {
                 ));
                 continue;
             }
-            if let crate::model::Value::Sparse(m) = &f.finding.value
-                && m.nonzeros() > MAX_KEY_NONZEROS
-            {
-                skipped.push(format!(
-                    "{} {}: not written, a {}×{} matrix with {} nonzero entries is too large for a key",
-                    p.problem.id,
-                    f.finding.name,
-                    m.rows(),
-                    m.cols(),
-                    m.nonzeros()
-                ));
+            let ring = &p.problem.ring;
+            let value = &f.finding.value;
+            let not_written = |why: String| format!("{} {}: not written, because {why}", p.problem.id, f.finding.name);
+            if let Some(why) = limits::too_large(value) {
+                skipped.push(not_written(format!("it is {why}")));
                 continue;
             }
-            let ring = &p.problem.ring;
             match f.key_value_span {
                 Some(span) => {
                     let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
                     let column = text[line_start..span.start].chars().count();
-                    let key = f.finding.value.to_key(ring, column).replace('\n', newline);
+                    let key = value.to_key(ring, column).replace('\n', newline);
+                    if let Err(why) = limits::key_fits(value, &key) {
+                        skipped.push(not_written(why));
+                        continue;
+                    }
                     edits.push(Edit { start: span.start, end: span.end, text: key });
                 }
                 None => {
@@ -93,7 +90,11 @@ pub fn plan(file: &FileReport) -> (Vec<Edit>, Vec<Written>, Vec<String>) {
                     // Keep a `\r` of a CRLF line ending where it is.
                     let at = if text[..line_end].ends_with('\r') { line_end - 1 } else { line_end };
                     let prefix = format!("{indent}expect {} = ", f.finding.name);
-                    let key = f.finding.value.to_key(ring, prefix.chars().count()).replace('\n', newline);
+                    let key = value.to_key(ring, prefix.chars().count()).replace('\n', newline);
+                    if let Err(why) = limits::key_fits(value, &key) {
+                        skipped.push(not_written(why));
+                        continue;
+                    }
                     edits.push(Edit { start: at, end: at, text: format!("{newline}{prefix}{key}") });
                 }
             }
