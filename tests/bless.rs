@@ -144,3 +144,23 @@ fn no_temporary_file_is_left_behind() {
         .collect();
     assert_eq!(names, vec!["q.nnk".to_string()]);
 }
+
+#[test]
+fn bless_does_not_write_a_key_too_large_to_print() {
+    // An affine map of a 32×32 input: 26 508 nonzero weights in a record.
+    // The documents describe it instead of printing it, and bless, under
+    // the same limits, leaves the file as it was.
+    let s = Sandbox::new();
+    let text = "problem big\n  W = kernel 3x1x3x3 w\n  X = input 1x32x32 x\n  find F = affine conv2d(W, padding: 1) on X\n  find s = shape conv2d(W, padding: 1) on X\n";
+    s.write("q.nnk", text);
+    let run = s.run(&["bless", "q.nnk"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("big F: not written, because it is a 3072×1024 matrix"), "{}", run.stdout);
+    assert!(run.stdout.contains("blessed q.nnk big s (was missing)"), "{}", run.stdout);
+    let blessed = s.read("q.nnk");
+    assert!(blessed.len() < 2 * text.len(), "{} bytes written", blessed.len());
+    assert!(!blessed.contains("expect F"));
+    // The text key says the same thing the file would not hold.
+    let solve = s.run(&["solve", "q.nnk"]);
+    assert!(solve.stdout.contains("F is a 3072×1024 matrix with"), "{}", solve.stdout);
+}

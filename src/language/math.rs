@@ -438,7 +438,7 @@ fn split_paragraphs(text: &str) -> Vec<&str> {
             }
         } else {
             if start.is_none() {
-                start = Some(pos);
+                start = Some(pos + line.len() - line.trim_start().len());
             }
             end = pos + line.trim_end().len();
         }

@@ -143,11 +143,13 @@ pub fn document(doc: &Document, opts: &Options) -> String {
 fn problem(out: &mut Out, doc: &Document, p: &ProblemDoc) {
     let pr = &p.report.problem;
     let title = pr.title.as_deref().map(|t| format!(": {}", super::printable(t))).unwrap_or_default();
-    let heading = paint(out.color, "1", &format!("Problem {}{title}", pr.id));
+    let mut heading = format!("Problem {}{title}", pr.id);
     if doc.checks() {
-        out.line(0, &format!("{heading} ({})", super::printable(&p.file.source.path.display().to_string())));
-    } else {
-        out.line(0, &heading);
+        heading.push_str(&format!(" ({})", super::printable(&p.file.source.path.display().to_string())));
+    }
+    for (k, l) in wrap(&heading, out.width).iter().enumerate() {
+        let l = paint(out.color, "1", l);
+        out.line(if k == 0 { 0 } else { 2 }, &l);
     }
     if doc.questions() {
         for para in p.question {
