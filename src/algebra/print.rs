@@ -287,6 +287,20 @@ impl Print for Poly {
         if self.is_zero() {
             return "0".to_string();
         }
+        // One symbol with coefficient ±1 (every entry of a convolution
+        // matrix): written directly.
+        if notation == Notation::Plain
+            && let [(m, c)] = self.terms()
+            && let [(v, 1)] = m.pairs()
+            && c.abs().is_one()
+        {
+            let mut out = String::with_capacity(16);
+            if c.is_negative() {
+                out.push('-');
+            }
+            ring.symbol(*v).write_to(&mut out);
+            return out;
+        }
         let mut terms: Vec<((u32, Factors), Q)> =
             self.terms().iter().map(|(m, c)| ((m.degree(), factors(m, ring)), c.clone())).collect();
         terms.sort_by(|a, b| cmp_terms(&a.0, &b.0));

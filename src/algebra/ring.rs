@@ -43,20 +43,30 @@ impl PartialOrd for Symbol {
     }
 }
 
-impl fmt::Display for Symbol {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)?;
+impl Symbol {
+    /// Appends the symbol as written, `w[1,0]`: the fast path of printing,
+    /// which the JSON of a large matrix takes once per entry.
+    pub fn write_to(&self, out: &mut String) {
+        out.push_str(&self.name);
         if !self.indices.is_empty() {
-            f.write_str("[")?;
+            out.push('[');
+            let mut buf = itoa::Buffer::new();
             for (i, index) in self.indices.iter().enumerate() {
                 if i > 0 {
-                    f.write_str(",")?;
+                    out.push(',');
                 }
-                write!(f, "{index}")?;
+                out.push_str(buf.format(*index));
             }
-            f.write_str("]")?;
+            out.push(']');
         }
-        Ok(())
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = String::with_capacity(self.name.len() + 4 * self.indices.len() + 2);
+        self.write_to(&mut s);
+        f.write_str(&s)
     }
 }
 

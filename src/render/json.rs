@@ -356,7 +356,8 @@ fn file(file: &FileReport, level: Level) -> File<'_> {
     }
 }
 
-/// The whole report as pretty-printed JSON.
+/// The whole report as JSON on one line (compact: a matrix of a million
+/// entries stays a few megabytes).
 pub fn report(report: &Report, level: Level) -> String {
     let s = report.summary();
     let run = Run {
@@ -368,7 +369,7 @@ pub fn report(report: &Report, level: Level) -> String {
             .collect(),
         summary: Summary { passed: s.passed, failed: s.failed, missing: s.missing },
     };
-    let mut text = serde_json::to_string_pretty(&run).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut text = serde_json::to_string(&run).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }
