@@ -78,6 +78,7 @@ pub enum FormatArg {
     Markdown,
     Latex,
     Json,
+    Html,
 }
 
 impl From<FormatArg> for Format {
@@ -87,6 +88,7 @@ impl From<FormatArg> for Format {
             FormatArg::Markdown => Format::Markdown,
             FormatArg::Latex => Format::Latex,
             FormatArg::Json => Format::Json,
+            FormatArg::Html => Format::Html,
         }
     }
 }

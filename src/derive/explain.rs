@@ -97,9 +97,74 @@ pub enum Block {
     /// unit or region): `total` says how many there are in all. A document
     /// shows as many of `items` as its limits allow and says how many more.
     Listing { total: usize, items: Vec<Block> },
+    /// A picture, drawn by the presentation layer (SVG in HTML, TikZ in
+    /// LaTeX) where a person would rather look than read.
+    Figure(Figure),
     /// Text already laid out in nnkey's plain notation and in LaTeX, from
     /// derivations not yet written as structure.
     Legacy { plain: String, latex: String },
+}
+
+/// A picture in the plane, in the problem's own coordinates, exact: what
+/// is drawn and what each mark means, never how (sizes, colors, ticks and
+/// fonts are the presentation layer's).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figure {
+    /// What the picture shows, in a sentence: its caption, and the text a
+    /// screen reader says for it.
+    pub caption: Prose,
+    pub x: Axis,
+    pub y: Axis,
+    pub marks: Vec<Mark>,
+}
+
+/// An axis: its label and the exact range shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Axis {
+    pub label: Math,
+    pub lo: crate::algebra::Q,
+    pub hi: crate::algebra::Q,
+    /// Exact values to mark on the axis; empty to let the presentation
+    /// layer choose round ones.
+    pub ticks: Vec<crate::algebra::Q>,
+}
+
+/// A point of the plane.
+pub type Point = (crate::algebra::Q, crate::algebra::Q);
+
+/// One thing drawn, with what it means.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mark {
+    /// A polygonal line (a graph, a path of iterates).
+    Line { points: Vec<Point>, role: Role, label: Option<Math> },
+    /// A filled region (a polygon, an interval drawn as a band).
+    Region { points: Vec<Point>, role: Role, label: Option<Math> },
+    /// A point, with its label.
+    Dot { at: Point, role: Role, label: Option<Math> },
+    /// An arrow from one point to another (a gradient, a step).
+    Arrow { from: Point, to: Point, role: Role, label: Option<Math> },
+    /// A vertical line across the picture (a breakpoint).
+    Rule { x: crate::algebra::Q, role: Role, label: Option<Math> },
+}
+
+/// What a mark means; the presentation layer gives each its look, legible
+/// in grayscale print too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The function itself, or the main object.
+    Main,
+    /// A secondary object: a tangent line, one side's piece.
+    Accent,
+    /// A second secondary object (the other side at a kink).
+    Second,
+    /// Counted, true, positive class, identified region.
+    Yes,
+    /// Not counted, false, negative class.
+    No,
+    /// A target or reference set (the box regions map onto, a solution set).
+    Target,
+    /// Marks that show the structure behind the picture (kinks, grid lines).
+    Guide,
 }
 
 /// The most items a derivation builds for a [`Block::Listing`]; documents
@@ -160,6 +225,11 @@ impl Step {
 
     pub fn items(&mut self, items: Vec<Prose>) -> &mut Step {
         self.blocks.push(Block::Items(items));
+        self
+    }
+
+    pub fn figure(&mut self, f: Figure) -> &mut Step {
+        self.blocks.push(Block::Figure(f));
         self
     }
 

@@ -252,6 +252,7 @@ fn step(s: &Step, ring: &Ring) -> StepJson {
                     text.push(format!("… and {} more", total - items.len()));
                 }
             }
+            Block::Figure(f) => text.push(prose_text(&lower_prose(&f.caption, ring))),
             Block::Legacy { plain, latex } => {
                 math.push(plain.clone());
                 tex.push(latex.clone());

@@ -19,7 +19,7 @@ use super::math::lower::lower;
 use super::{Options, crosscheck_sentence, status_sentence};
 
 /// The packages the output needs.
-const PACKAGES: &str = "\\usepackage{amsmath,amssymb}";
+const PACKAGES: &str = "\\usepackage{amsmath,amssymb,tikz}";
 
 struct Out<'o> {
     text: String,
@@ -90,6 +90,10 @@ impl Out<'_> {
                 if *total > shown {
                     self.push(&format!("\n\\ldots{{}} and {} more.", total - shown));
                 }
+            }
+            Block::Figure(f) => {
+                let t = super::figure::tikz(f, self.ring);
+                self.push(&t);
             }
             Block::Legacy { latex, .. } => self.push(&format!("\\[ {latex} \\]")),
         }

@@ -129,6 +129,8 @@ impl Out<'_> {
                     self.blank();
                 }
             }
+            // Pictures are drawn in HTML and LaTeX only.
+            Block::Figure(_) => {}
             Block::Legacy { latex, .. } => {
                 self.blank();
                 self.line(indent, "$$");

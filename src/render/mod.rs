@@ -6,12 +6,16 @@
 //! - [`math`] prints formulas in each notation, [`layout`] breaks the ones
 //!   too wide for a line, [`limits`] holds every size limit;
 //! - [`data`] shows the objects a question gives;
-//! - one printer per format: [`text`], [`markdown`], [`latex`], [`json`].
+//! - [`figure`] draws pictures (SVG and TikZ);
+//! - one printer per format: [`text`], [`markdown`], [`latex`], [`html`],
+//!   [`json`].
 //!
 //! Nothing here derives or checks.
 
 pub mod data;
 pub mod document;
+pub mod figure;
+pub mod html;
 pub mod json;
 pub mod latex;
 pub mod layout;
@@ -33,6 +37,7 @@ pub enum Format {
     Markdown,
     Latex,
     Json,
+    Html,
 }
 
 /// How to print a document.
@@ -64,6 +69,7 @@ pub fn render(report: &Report, opts: &Options) -> String {
         Format::Text => text::document(&doc, opts),
         Format::Markdown => markdown::document(&doc, opts),
         Format::Latex => latex::document(&doc, opts),
+        Format::Html => html::document(&doc, opts),
         Format::Json => unreachable!("handled above"),
     }
 }
@@ -136,6 +142,7 @@ pub fn step_parts(s: &crate::derive::Step) -> (String, Option<(String, String)>)
                     latex.push(math::latex::latex(x));
                 }
             }
+            Block::Figure(f) => plain.push(prose_text(&f.caption)),
             Block::Items(items) => plain.extend(items.iter().map(|p| format!("- {}", prose_text(p)))),
             Block::Table(t) => {
                 plain.push(t.header.iter().map(prose_text).collect::<Vec<_>>().join(" | "));

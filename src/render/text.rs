@@ -82,6 +82,8 @@ impl Out<'_> {
                     self.line(indent + 3, &format!("… and {} more", total - shown));
                 }
             }
+            // Pictures are drawn in HTML and LaTeX only.
+            Block::Figure(_) => {}
             Block::Legacy { plain, .. } => {
                 for l in plain.lines() {
                     self.line(indent + 3, l);

@@ -1,10 +1,11 @@
 //! Formulas in every notation: the written form of exact values
-//! ([`lower`]), terminal text ([`text`]), and LaTeX ([`latex`]). The printers take lowered formulas (no polynomial leaves
+//! ([`lower`]), terminal text ([`text`]), LaTeX ([`latex`]) and MathML ([`mathml`]). The printers take lowered formulas (no polynomial leaves
 //! left) and share one table of how tightly each construct binds, so they
 //! agree on where parentheses go.
 
 pub mod latex;
 pub mod lower;
+pub mod mathml;
 pub mod text;
 
 use crate::language::math::{Math, Sign};

@@ -1,0 +1,334 @@
+//! Pictures: a [`Figure`] drawn as inline SVG (HTML) and as TikZ (LaTeX),
+//! by nnkey itself. Axes carry ticks with exact labels where they are
+//! short (`-2`, `1/8`); each mark's meaning has one look, told apart by
+//! line style and shade rather than hue, so a picture survives grayscale
+//! print and a dark screen alike.
+
+use std::fmt::Write;
+
+use crate::algebra::{Q, Ring};
+use crate::derive::explain::{Axis, Figure, Mark, Role};
+use crate::language::math::Math;
+
+use super::layout::prose_text;
+use super::math::latex::latex;
+use super::math::lower::lower;
+use super::math::mathml::escape;
+use super::math::text::inline;
+use super::text::lower_prose;
+
+/// Drawing area of an SVG picture, in its own units.
+const WIDTH: f64 = 480.0;
+const HEIGHT: f64 = 300.0;
+/// Margins for the axes' ticks and labels.
+const LEFT: f64 = 56.0;
+const RIGHT: f64 = 16.0;
+const TOP: f64 = 14.0;
+const BOTTOM: f64 = 44.0;
+/// A TikZ picture's plotting area, in centimetres.
+const TIKZ_WIDTH: f64 = 8.0;
+const TIKZ_HEIGHT: f64 = 5.0;
+
+/// The ticks of an axis: the figure's own, or about five round values.
+pub fn ticks(a: &Axis) -> Vec<Q> {
+    if !a.ticks.is_empty() {
+        return a.ticks.iter().filter(|t| **t >= a.lo && **t <= a.hi).cloned().collect();
+    }
+    let span = (&a.hi - &a.lo).to_f64();
+    if span <= 0.0 || !span.is_finite() {
+        return vec![a.lo.clone()];
+    }
+    let raw = span / 5.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|k| k * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
+    // The step as an exact decimal: 0.25 is 1/4.
+    let step = Q::parse(&format!("{step:.10}").trim_end_matches('0').trim_end_matches('.').to_string())
+        .unwrap_or_else(|_| Q::one());
+    if step.is_zero() {
+        return vec![a.lo.clone()];
+    }
+    let first = Q::from_bigints((&a.lo / &step).floor(), num_bigint::BigInt::from(1));
+    let mut t = &first * &step;
+    let mut out = Vec::new();
+    while t <= a.hi && out.len() < 20 {
+        if t >= a.lo {
+            out.push(t.clone());
+        }
+        t = &t + &step;
+    }
+    out
+}
+
+/// A tick's label: the exact value when short, else a decimal.
+fn tick_label(q: &Q) -> String {
+    let exact = q.to_string();
+    if exact.len() <= 6 { exact } else { format!("{:.3}", q.to_f64()) }
+}
+
+struct Frame {
+    x0: f64,
+    x1: f64,
+    y0: f64,
+    y1: f64,
+}
+
+impl Frame {
+    fn of(f: &Figure) -> Frame {
+        let (x0, x1) = (f.x.lo.to_f64(), f.x.hi.to_f64());
+        let (y0, y1) = (f.y.lo.to_f64(), f.y.hi.to_f64());
+        Frame { x0, x1: if x1 > x0 { x1 } else { x0 + 1.0 }, y0, y1: if y1 > y0 { y1 } else { y0 + 1.0 } }
+    }
+
+    fn sx(&self, x: &Q) -> f64 {
+        LEFT + (x.to_f64() - self.x0) / (self.x1 - self.x0) * (WIDTH - LEFT - RIGHT)
+    }
+
+    fn sy(&self, y: &Q) -> f64 {
+        TOP + (self.y1 - y.to_f64()) / (self.y1 - self.y0) * (HEIGHT - TOP - BOTTOM)
+    }
+}
+
+/// The SVG class of a role (styled by the page's CSS, with defaults inline).
+fn class(r: Role) -> &'static str {
+    match r {
+        Role::Main => "main",
+        Role::Accent => "accent",
+        Role::Second => "second",
+        Role::Yes => "yes",
+        Role::No => "no",
+        Role::Target => "target",
+        Role::Guide => "guide",
+    }
+}
+
+/// The style of each role, inside every SVG so that it also stands alone.
+const SVG_STYLE: &str = "\
+.main{fill:none;stroke:currentColor;stroke-width:2.2}\
+.accent{fill:none;stroke:currentColor;stroke-width:1.6;stroke-dasharray:7 4}\
+.second{fill:none;stroke:currentColor;stroke-width:1.6;stroke-dasharray:2 3}\
+.yes{fill:currentColor;fill-opacity:.32;stroke:currentColor;stroke-width:1}\
+.no{fill:currentColor;fill-opacity:.06;stroke:currentColor;stroke-width:1;stroke-dasharray:3 3}\
+.target{fill:none;stroke:currentColor;stroke-width:2.6;stroke-dasharray:10 3 2 3}\
+.guide{fill:none;stroke:currentColor;stroke-opacity:.45;stroke-width:1;stroke-dasharray:4 4}\
+.dot.yes,.dot.main{fill:currentColor;fill-opacity:1}\
+.dot.no{fill:none;stroke:currentColor;stroke-width:1.8;stroke-dasharray:none}\
+.axis{stroke:currentColor;stroke-width:1}\
+text{fill:currentColor;font:13px sans-serif}";
+
+fn points_attr(frame: &Frame, pts: &[(Q, Q)]) -> String {
+    pts.iter().map(|(x, y)| format!("{:.1},{:.1}", frame.sx(x), frame.sy(y))).collect::<Vec<_>>().join(" ")
+}
+
+/// The figure as an inline `<svg>`, `id` unique in the page.
+pub fn svg(f: &Figure, ring: &Ring, id: &str) -> String {
+    let frame = Frame::of(f);
+    let caption = prose_text(&lower_prose(&f.caption, ring));
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<svg class=\"figure\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" width=\"{WIDTH}\" height=\"{HEIGHT}\" role=\"img\" aria-labelledby=\"{id}-t\" xmlns=\"http://www.w3.org/2000/svg\">\
+<title id=\"{id}-t\">{}</title><style>{SVG_STYLE}</style>",
+        escape(&caption)
+    );
+    let (l, r, t, b) = (LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM);
+    let _ = write!(s, "<clipPath id=\"{id}-c\"><rect x=\"{l}\" y=\"{t}\" width=\"{}\" height=\"{}\"/></clipPath>", r - l, b - t);
+    // Axes: the frame's bottom and left sides, with ticks.
+    let _ = write!(s, "<path class=\"axis\" d=\"M{l},{t} L{l},{b} L{r},{b}\"/>");
+    for q in ticks(&f.x) {
+        let x = frame.sx(&q);
+        let _ = write!(
+            s,
+            "<path class=\"axis\" d=\"M{x:.1},{b} l0,5\"/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            b + 18.0,
+            escape(&tick_label(&q))
+        );
+    }
+    for q in ticks(&f.y) {
+        let y = frame.sy(&q);
+        let _ = write!(
+            s,
+            "<path class=\"axis\" d=\"M{l},{y:.1} l-5,0\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            l - 8.0,
+            y + 4.0,
+            escape(&tick_label(&q))
+        );
+    }
+    let _ = write!(
+        s,
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-style=\"italic\">{}</text>",
+        (l + r) / 2.0,
+        HEIGHT - 6.0,
+        escape(&inline(&lower(&f.x.label, ring)))
+    );
+    let _ = write!(
+        s,
+        "<text x=\"14\" y=\"{:.1}\" text-anchor=\"middle\" font-style=\"italic\" transform=\"rotate(-90 14 {:.1})\">{}</text>",
+        (t + b) / 2.0,
+        (t + b) / 2.0,
+        escape(&inline(&lower(&f.y.label, ring)))
+    );
+    let _ = write!(s, "<g clip-path=\"url(#{id}-c)\">");
+    let mut labels = String::new();
+    let label = |labels: &mut String, at: (f64, f64), m: &Option<Math>, anchor: &str| {
+        if let Some(m) = m {
+            let _ = write!(
+                labels,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
+                at.0,
+                at.1,
+                escape(&inline(&lower(m, ring)))
+            );
+        }
+    };
+    for m in &f.marks {
+        match m {
+            Mark::Region { points, role, label: lb } => {
+                let _ = write!(s, "<polygon class=\"{}\" points=\"{}\"/>", class(*role), points_attr(&frame, points));
+                if !points.is_empty() {
+                    let n = points.len() as f64;
+                    let cx = points.iter().map(|p| frame.sx(&p.0)).sum::<f64>() / n;
+                    let cy = points.iter().map(|p| frame.sy(&p.1)).sum::<f64>() / n;
+                    label(&mut labels, (cx, cy + 4.0), lb, "middle");
+                }
+            }
+            Mark::Line { points, role, label: lb } => {
+                let _ = write!(s, "<polyline class=\"{}\" points=\"{}\"/>", class(*role), points_attr(&frame, points));
+                if let Some(p) = points.last() {
+                    label(&mut labels, (frame.sx(&p.0) - 4.0, frame.sy(&p.1) - 6.0), lb, "end");
+                }
+            }
+            Mark::Dot { at, role, label: lb } => {
+                let (x, y) = (frame.sx(&at.0), frame.sy(&at.1));
+                let _ = write!(s, "<circle class=\"dot {}\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"5\"/>", class(*role));
+                label(&mut labels, (x + 8.0, y - 8.0), lb, "start");
+            }
+            Mark::Arrow { from, to, role, label: lb } => {
+                let (x0, y0, x1, y1) = (frame.sx(&from.0), frame.sy(&from.1), frame.sx(&to.0), frame.sy(&to.1));
+                let (dx, dy) = (x1 - x0, y1 - y0);
+                let len = (dx * dx + dy * dy).sqrt().max(1e-9);
+                let (ux, uy) = (dx / len, dy / len);
+                let (hx, hy) = (x1 - 10.0 * ux, y1 - 10.0 * uy);
+                let _ = write!(
+                    s,
+                    "<path class=\"{}\" d=\"M{x0:.1},{y0:.1} L{x1:.1},{y1:.1} M{:.1},{:.1} L{x1:.1},{y1:.1} L{:.1},{:.1}\"/>",
+                    class(*role),
+                    hx - 5.0 * uy,
+                    hy + 5.0 * ux,
+                    hx + 5.0 * uy,
+                    hy - 5.0 * ux
+                );
+                label(&mut labels, (x1 + 6.0, y1 - 6.0), lb, "start");
+            }
+            Mark::Rule { x, role, label: lb } => {
+                let sx = frame.sx(x);
+                let _ = write!(s, "<path class=\"{}\" d=\"M{sx:.1},{t} L{sx:.1},{b}\"/>", class(*role));
+                label(&mut labels, (sx + 4.0, t + 14.0), lb, "start");
+            }
+        }
+    }
+    s.push_str("</g>");
+    s.push_str(&labels);
+    s.push_str("</svg>");
+    s
+}
+
+/// The TikZ style of a role.
+fn tikz_style(r: Role, fill: bool) -> &'static str {
+    match (r, fill) {
+        (Role::Main, _) => "thick",
+        (Role::Accent, _) => "dashed",
+        (Role::Second, _) => "densely dotted",
+        (Role::Yes, true) => "fill=black!30, draw=black",
+        (Role::Yes, false) => "thick",
+        (Role::No, true) => "fill=black!5, draw=black, dashed",
+        (Role::No, false) => "dashed",
+        (Role::Target, _) => "very thick, dash dot",
+        (Role::Guide, _) => "gray, densely dashed",
+    }
+}
+
+/// The figure as a `tikzpicture` (needs `\usepackage{tikz}`), in a
+/// `center` environment with its caption below.
+pub fn tikz(f: &Figure, ring: &Ring) -> String {
+    let frame = Frame::of(f);
+    let sx = TIKZ_WIDTH / (frame.x1 - frame.x0);
+    let sy = TIKZ_HEIGHT / (frame.y1 - frame.y0);
+    let px = |q: &Q| (q.to_f64() - frame.x0) * sx;
+    let py = |q: &Q| (q.to_f64() - frame.y0) * sy;
+    let pt = |p: &(Q, Q)| format!("({:.3},{:.3})", px(&p.0), py(&p.1));
+    let mut s = String::new();
+    s.push_str("\\begin{center}\n\\begin{tikzpicture}[font=\\small]\n");
+    let (w, h) = (TIKZ_WIDTH, TIKZ_HEIGHT);
+    let _ = writeln!(s, "\\draw (0,{h}) -- (0,0) -- ({w},0);");
+    for q in ticks(&f.x) {
+        let _ = writeln!(s, "\\draw ({x:.3},0) -- ({x:.3},-0.1) node[below] {{${}$}};", latex(&super::math::lower::number(&q)), x = px(&q));
+    }
+    for q in ticks(&f.y) {
+        let _ = writeln!(s, "\\draw (0,{y:.3}) -- (-0.1,{y:.3}) node[left] {{${}$}};", latex(&super::math::lower::number(&q)), y = py(&q));
+    }
+    let _ = writeln!(s, "\\node[below] at ({:.3},-0.6) {{${}$}};", w / 2.0, latex(&lower(&f.x.label, ring)));
+    let _ = writeln!(s, "\\node[rotate=90, above] at (-0.9,{:.3}) {{${}$}};", h / 2.0, latex(&lower(&f.y.label, ring)));
+    s.push_str("\\begin{scope}\n");
+    let _ = writeln!(s, "\\clip (0,0) rectangle ({w},{h});");
+    let mut labels = String::new();
+    let label = |labels: &mut String, at: String, m: &Option<Math>, anchor: &str| {
+        if let Some(m) = m {
+            let _ = writeln!(labels, "\\node[{anchor}] at {at} {{${}$}};", latex(&lower(m, ring)));
+        }
+    };
+    for m in &f.marks {
+        match m {
+            Mark::Region { points, role, label: lb } => {
+                let path: Vec<String> = points.iter().map(pt).collect();
+                let _ = writeln!(s, "\\path[{}] {} -- cycle;", tikz_style(*role, true), path.join(" -- "));
+                if !points.is_empty() {
+                    let n = points.len() as f64;
+                    let cx = points.iter().map(|p| px(&p.0)).sum::<f64>() / n;
+                    let cy = points.iter().map(|p| py(&p.1)).sum::<f64>() / n;
+                    label(&mut labels, format!("({cx:.3},{cy:.3})"), lb, "");
+                }
+            }
+            Mark::Line { points, role, label: lb } => {
+                let path: Vec<String> = points.iter().map(pt).collect();
+                let _ = writeln!(s, "\\draw[{}] {};", tikz_style(*role, false), path.join(" -- "));
+                if let Some(p) = points.last() {
+                    label(&mut labels, pt(p), lb, "above left");
+                }
+            }
+            Mark::Dot { at, role, label: lb } => {
+                let fill = if *role == Role::No { "fill=white, draw=black" } else { "fill=black" };
+                let _ = writeln!(s, "\\path[{fill}] {} circle (2.5pt);", pt(at));
+                label(&mut labels, pt(at), lb, "above right");
+            }
+            Mark::Arrow { from, to, role, label: lb } => {
+                let _ = writeln!(s, "\\draw[->, {}] {} -- {};", tikz_style(*role, false), pt(from), pt(to));
+                label(&mut labels, pt(to), lb, "above right");
+            }
+            Mark::Rule { x, role, label: lb } => {
+                let _ = writeln!(s, "\\draw[{}] ({x:.3},0) -- ({x:.3},{h});", tikz_style(*role, false), x = px(x));
+                label(&mut labels, format!("({:.3},{h})", px(x)), lb, "below right");
+            }
+        }
+    }
+    s.push_str("\\end{scope}\n");
+    s.push_str(&labels);
+    s.push_str("\\end{tikzpicture}\n\n");
+    let caption = super::latex::prose(&f.caption, ring);
+    let _ = writeln!(s, "{{\\small {caption}}}\n\\end{{center}}");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_ticks_are_exact() {
+        let a = Axis { label: Math::name("x"), lo: Q::new(-3, 1), hi: Q::new(1, 1), ticks: vec![] };
+        let t: Vec<String> = ticks(&a).iter().map(|q| q.to_string()).collect();
+        assert_eq!(t, vec!["-3", "-2", "-1", "0", "1"]);
+        let a = Axis { label: Math::name("x"), lo: Q::zero(), hi: Q::one(), ticks: vec![] };
+        let t: Vec<String> = ticks(&a).iter().map(|q| q.to_string()).collect();
+        assert_eq!(t, vec!["0", "1/5", "2/5", "3/5", "4/5", "1"]);
+    }
+}
