@@ -121,7 +121,7 @@ impl Report {
 }
 
 /// The problem files under `paths`: files as given, directories searched
-/// recursively for `*.nnk`, in a stable order.
+/// recursively for `*.nnk`, in natural order (`q2` before `q10`).
 pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -146,12 +146,46 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(PathBuf, String)
         }
     };
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
+    paths.sort_by(|a, b| natural_order(&a.to_string_lossy(), &b.to_string_lossy()));
     for p in paths {
         if p.is_dir() {
             walk(&p, files, errors);
         } else if p.extension().is_some_and(|e| e == "nnk") {
             files.push(p);
+        }
+    }
+}
+
+/// Orders names as people number them: `q2` before `q10`.
+pub fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (None, _) => return std::cmp::Ordering::Less,
+            (_, None) => return std::cmp::Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let n = x.iter().take_while(|c| c.is_ascii_digit()).count();
+                let m = y.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (p, q) = (&x[..n], &y[..m]);
+                // Compare digit runs by value: strip leading zeros, then
+                // the longer is larger, then digit by digit.
+                let strip = |s: &[u8]| -> usize { s.iter().take_while(|c| **c == b'0').count().min(s.len() - 1) };
+                let (p2, q2) = (&p[strip(p)..], &q[strip(q)..]);
+                let o = p2.len().cmp(&q2.len()).then(p2.cmp(q2)).then(n.cmp(&m));
+                if o != std::cmp::Ordering::Equal {
+                    return o;
+                }
+                x = &x[n..];
+                y = &y[m..];
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(d);
+                }
+                x = &x[1..];
+                y = &y[1..];
+            }
         }
     }
 }
@@ -249,4 +283,19 @@ fn check_find(problem: &Problem, find: &model::Find, diagnostics: &mut Vec<Diagn
         key_span: find.expect.as_ref().map(|k| k.span),
         key_value_span: find.expect.as_ref().map(|k| k.value.span),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::natural_order;
+    use std::cmp::Ordering;
+
+    #[test]
+    fn numbers_in_names_sort_by_value() {
+        assert_eq!(natural_order("q2.nnk", "q10.nnk"), Ordering::Less);
+        assert_eq!(natural_order("q10.nnk", "q9b.nnk"), Ordering::Greater);
+        assert_eq!(natural_order("q12a", "q12b"), Ordering::Less);
+        assert_eq!(natural_order("pieces", "q1"), Ordering::Less);
+        assert_eq!(natural_order("a007", "a7"), Ordering::Greater);
+    }
 }
