@@ -13,9 +13,9 @@ use nnkey::check;
 use nnkey::render::{self, Format, Level, Options};
 
 fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|c| {
-        Command::new(c).arg("--version").output().map(|o| o.status.success()).unwrap_or(false)
-    })
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| Command::new(c).arg("--version").output().map(|o| o.status.success()).unwrap_or(false))
 }
 
 /// Flags for a headless run that reaches nothing outside this machine.
@@ -122,9 +122,12 @@ fn the_html_key_renders_in_chromium() {
     std::fs::create_dir_all(&shots).expect("a folder for screenshots");
     std::fs::write(dir.path().join("plain.html"), &html).expect("write the page");
     let url = format!("file://{}", dir.path().join("plain.html").display());
-    for (name, size, dark) in [("laptop", "1280,2400", false), ("phone", "390,2400", false), ("dark", "1280,2400", true)] {
+    for (name, size, dark) in
+        [("laptop", "1280,2400", false), ("phone", "390,2400", false), ("dark", "1280,2400", true)]
+    {
         let mut c = headless(browser, &dir.path().join("profile"));
-        c.arg(format!("--window-size={size}")).arg(format!("--screenshot={}", shots.join(format!("key-{name}.png")).display()));
+        c.arg(format!("--window-size={size}"))
+            .arg(format!("--screenshot={}", shots.join(format!("key-{name}.png")).display()));
         if dark {
             c.arg("--force-dark-mode").arg("--blink-settings=preferredColorScheme=0");
         }

@@ -86,8 +86,13 @@ fn every_document_of_every_file_is_pinned() {
             let solved = check::run(std::slice::from_ref(&path));
             assert!(!solved.has_errors(), "{} has errors", path.display());
             for (format, ext) in FORMATS {
-                insta::assert_snapshot!(snapshot_name(&path, &format!("sheet.{ext}")), render(&sheet, format, Level::Sheet));
-                for (level, word) in [(Level::Answers, "answers"), (Level::Solutions, "solutions"), (Level::Full, "full")] {
+                insta::assert_snapshot!(
+                    snapshot_name(&path, &format!("sheet.{ext}")),
+                    render(&sheet, format, Level::Sheet)
+                );
+                for (level, word) in
+                    [(Level::Answers, "answers"), (Level::Solutions, "solutions"), (Level::Full, "full")]
+                {
                     let text = redact(&render(&solved, format, level));
                     insta::assert_snapshot!(snapshot_name(&path, &format!("{word}.{ext}")), text);
                 }
@@ -106,7 +111,8 @@ fn the_sheet_has_every_question_and_no_answer() {
             let q = p.problem.question.as_ref().unwrap_or_else(|| panic!("{} states no question", p.problem.id));
             questions += 1;
             // The first words of the question appear on the sheet.
-            let first: String = render::layout::prose_text(&q.prose[0]).split(' ').take(4).collect::<Vec<_>>().join(" ");
+            let first: String =
+                render::layout::prose_text(&q.prose[0]).split(' ').take(4).collect::<Vec<_>>().join(" ");
             assert!(sheet.contains(&first), "{}: {first:?} is not on the sheet", p.problem.id);
             for f in &p.problem.finds {
                 if let Some(part) = &f.question {
@@ -155,7 +161,9 @@ fn markdown_is_commonmark_with_math_and_no_stray_emphasis() {
         let mut math = 0;
         for event in Parser::new_ext(&md, Md::ENABLE_MATH | Md::ENABLE_TABLES) {
             match event {
-                Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. } | Tag::Image { .. }) => {
+                Event::Start(
+                    Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. } | Tag::Image { .. },
+                ) => {
                     panic!("{level:?}: markup that nnkey did not write: {event:?}")
                 }
                 Event::Html(h) | Event::InlineHtml(h) => panic!("{level:?}: HTML in the Markdown: {h}"),

@@ -70,9 +70,12 @@ fn latex_documents_compile_and_fit_the_page() {
         [("problems", vec![PathBuf::from("problems")]), ("fixtures", vec![PathBuf::from("tests/fixtures")])];
     for (set, paths) in &sets {
         let mut pages = Vec::new();
-        for (level, word) in
-            [(Level::Sheet, "sheet"), (Level::Answers, "answers"), (Level::Solutions, "solutions"), (Level::Full, "full")]
-        {
+        for (level, word) in [
+            (Level::Sheet, "sheet"),
+            (Level::Answers, "answers"),
+            (Level::Solutions, "solutions"),
+            (Level::Full, "full"),
+        ] {
             let name = format!("{set}-{word}");
             let c = compile(dir.path(), &name, &document(paths, level));
             let wide: Vec<&(f64, String)> = c.overfull.iter().filter(|(pt, _)| *pt > 5.0).collect();

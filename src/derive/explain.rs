@@ -96,13 +96,19 @@ pub enum Block {
     /// The first items of a long enumeration (one per output entry, row,
     /// unit or region): `total` says how many there are in all. A document
     /// shows as many of `items` as its limits allow and says how many more.
-    Listing { total: usize, items: Vec<Block> },
+    Listing {
+        total: usize,
+        items: Vec<Block>,
+    },
     /// A picture, drawn by the presentation layer (SVG in HTML, TikZ in
     /// LaTeX) where a person would rather look than read.
     Figure(Figure),
     /// Text already laid out in nnkey's plain notation and in LaTeX, from
     /// derivations not yet written as structure.
-    Legacy { plain: String, latex: String },
+    Legacy {
+        plain: String,
+        latex: String,
+    },
 }
 
 /// A picture in the plane, in the problem's own coordinates, exact: what
@@ -315,10 +321,11 @@ impl Letters {
     /// The first candidate that is free, else the first with the smallest
     /// number appended that makes it free; it is taken from then on.
     pub fn fresh(&mut self, candidates: &[&str]) -> Math {
-        let chosen = candidates.iter().find(|c| !self.taken.contains(**c)).map(|c| c.to_string()).unwrap_or_else(|| {
-            let first = candidates.first().copied().unwrap_or("u");
-            (1..).map(|k| format!("{first}{k}")).find(|c| !self.taken.contains(c)).unwrap_or_default()
-        });
+        let chosen =
+            candidates.iter().find(|c| !self.taken.contains(**c)).map(|c| c.to_string()).unwrap_or_else(|| {
+                let first = candidates.first().copied().unwrap_or("u");
+                (1..).map(|k| format!("{first}{k}")).find(|c| !self.taken.contains(c)).unwrap_or_default()
+            });
         self.taken.insert(chosen.clone());
         Math::Name(chosen)
     }

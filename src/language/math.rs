@@ -44,7 +44,11 @@ pub enum Math {
     Neg(Box<Math>),
     Frac(Box<Math>, Box<Math>),
     /// A base with a subscript, a superscript, or both.
-    Script { base: Box<Math>, sub: Option<Box<Math>>, sup: Option<Box<Math>> },
+    Script {
+        base: Box<Math>,
+        sub: Option<Box<Math>>,
+        sup: Option<Box<Math>>,
+    },
     Transpose(Box<Math>),
     Inverse(Box<Math>),
     Prime(Box<Math>),
@@ -60,7 +64,12 @@ pub enum Math {
     /// Rows of entries; a column vector has one entry per row.
     Matrix(Vec<Vec<Math>>),
     /// `sum_(i=1)^n body`, `lim_(t -> inf) body`.
-    BigOp { op: BigOp, under: Option<Box<Math>>, over: Option<Box<Math>>, body: Box<Math> },
+    BigOp {
+        op: BigOp,
+        under: Option<Box<Math>>,
+        over: Option<Box<Math>>,
+        body: Box<Math>,
+    },
     /// Values by case: `value if condition`.
     Cases(Vec<(Math, Math)>),
     /// Named fields: `{ W: 2, b: 3 }`.
@@ -197,6 +206,8 @@ impl Math {
         }
     }
 
+    /// `self` with a subscript; named after the script, not subtraction.
+    #[allow(clippy::should_implement_trait)]
     pub fn sub(self, sub: impl Into<Math>) -> Math {
         match self {
             Math::Script { base, sub: None, sup } => Math::Script { base, sub: Some(Box::new(sub.into())), sup },
@@ -1201,7 +1212,10 @@ mod tests {
 
     #[test]
     fn fractions_bind_tighter_than_side_by_side() {
-        assert_eq!(p("1/2 x"), Math::Product(vec![Math::Frac(Box::new(Math::int(1)), Box::new(Math::int(2))), Math::name("x")]));
+        assert_eq!(
+            p("1/2 x"),
+            Math::Product(vec![Math::Frac(Box::new(Math::int(1)), Box::new(Math::int(2))), Math::name("x")])
+        );
         assert_eq!(p("(a + b)/c"), Math::Frac(Box::new(p("a + b")), Box::new(Math::name("c"))));
     }
 
@@ -1221,7 +1235,10 @@ mod tests {
     fn relations_chain_and_lists_split() {
         assert!(matches!(p("0 < eta < 1/lambda_max"), Math::Relation(_, ref r) if r.len() == 2));
         assert!(matches!(p("a = 1, b = 2"), Math::Seq(Fence::None, ref v) if v.len() == 2));
-        assert_eq!(p("[[1, 2], [3, 4]]"), Math::Matrix(vec![vec![Math::int(1), Math::int(2)], vec![Math::int(3), Math::int(4)]]));
+        assert_eq!(
+            p("[[1, 2], [3, 4]]"),
+            Math::Matrix(vec![vec![Math::int(1), Math::int(2)], vec![Math::int(3), Math::int(4)]])
+        );
         assert_eq!(p("[1, 2]"), Math::column(vec![Math::int(1), Math::int(2)]));
     }
 

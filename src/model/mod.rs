@@ -17,8 +17,8 @@ pub mod value;
 
 use crate::algebra::Ring;
 use crate::language::diagnostic::closest;
-use crate::language::syntax::{self, Declared, Expr, ProblemSyntax, QueryKind, Statement};
 use crate::language::math::Prose;
+use crate::language::syntax::{self, Declared, Expr, ProblemSyntax, QueryKind, Statement};
 use crate::language::{Diagnostic, Span};
 
 pub use conv::{Conv, ConvKind, ConvParams, Layout, Padding, PaddingMode};

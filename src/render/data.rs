@@ -42,14 +42,22 @@ fn tensor(name: Math, t: &Tensor) -> Vec<Block> {
     }
     let slice = |start: usize, rows: usize, cols: usize| -> Math {
         Math::Matrix(
-            (0..rows).map(|r| (0..cols).map(|c| Math::Poly(t.entries[start + r * cols + c].clone())).collect()).collect(),
+            (0..rows)
+                .map(|r| (0..cols).map(|c| Math::Poly(t.entries[start + r * cols + c].clone())).collect())
+                .collect(),
         )
     };
     match t.shape[..] {
         [n] => vec![Block::Display(name.equals(slice(0, n, 1)))],
         [r, c] => vec![Block::Display(name.equals(slice(0, r, c)))],
         [ch, r, c] => (0..ch)
-            .map(|k| Block::Display(Math::Entry(Box::new(name.clone()), vec![Math::int(k as i64)]).equals(slice(k * r * c, r, c))))
+            .map(|k| {
+                Block::Display(Math::Entry(Box::new(name.clone()), vec![Math::int(k as i64)]).equals(slice(
+                    k * r * c,
+                    r,
+                    c,
+                )))
+            })
             .collect(),
         [o, i, r, c] if r * c == 1 => {
             // One-by-one kernels read best as a list of their weights.
@@ -72,7 +80,8 @@ fn table(name: &str, t: &TruthTable) -> Block {
     header.push(math_prose(Math::Apply(Func::Named(name.to_string()), t.inputs.iter().map(Math::name).collect())));
     let rows = (0..t.outputs.len())
         .map(|r| {
-            let mut cells: Vec<Prose> = (0..n).map(|i| Prose::text(if input_bit(n, r, i) { "1" } else { "0" })).collect();
+            let mut cells: Vec<Prose> =
+                (0..n).map(|i| Prose::text(if input_bit(n, r, i) { "1" } else { "0" })).collect();
             cells.push(Prose::text(if t.outputs[r] { "1" } else { "0" }));
             cells
         })
@@ -192,8 +201,12 @@ pub fn expr(e: &Expr) -> Math {
         ExprKind::Binary(op, a, b) => {
             let (a, b) = (expr(a), expr(b));
             match op {
-                BinOp::Add => Math::Sum(vec![(crate::language::math::Sign::Plus, a), (crate::language::math::Sign::Plus, b)]),
-                BinOp::Sub => Math::Sum(vec![(crate::language::math::Sign::Plus, a), (crate::language::math::Sign::Minus, b)]),
+                BinOp::Add => {
+                    Math::Sum(vec![(crate::language::math::Sign::Plus, a), (crate::language::math::Sign::Plus, b)])
+                }
+                BinOp::Sub => {
+                    Math::Sum(vec![(crate::language::math::Sign::Plus, a), (crate::language::math::Sign::Minus, b)])
+                }
                 BinOp::Mul => Math::Product(vec![a, b]),
                 BinOp::Div => Math::Frac(Box::new(a), Box::new(b)),
                 BinOp::Pow => match &b {
@@ -239,7 +252,9 @@ pub fn expr(e: &Expr) -> Math {
             }
         }
         ExprKind::Tuple(items) => Math::Seq(Fence::Paren, items.iter().map(expr).collect()),
-        ExprKind::Record(fields) => Math::Record(fields.iter().map(|f| (f.name.name.clone(), expr(&f.value))).collect()),
+        ExprKind::Record(fields) => {
+            Math::Record(fields.iter().map(|f| (f.name.name.clone(), expr(&f.value))).collect())
+        }
         ExprKind::Maps(a, b) => Math::Relation(Box::new(expr(a)), vec![(Rel::MapsTo, expr(b))]),
     }
 }

@@ -144,7 +144,11 @@ fn problem<'a>(file: &'a FileReport, p: &'a ProblemReport, level: Level) -> Prob
 /// `a`, `b`, … `z`, `aa`, ….
 fn part_letter(k: usize) -> String {
     let letters = b"abcdefghijklmnopqrstuvwxyz";
-    if k < 26 { (letters[k] as char).to_string() } else { format!("{}{}", part_letter(k / 26 - 1), part_letter(k % 26)) }
+    if k < 26 {
+        (letters[k] as char).to_string()
+    } else {
+        format!("{}{}", part_letter(k / 26 - 1), part_letter(k % 26))
+    }
 }
 
 /// A name as a link anchor: letters, digits and `-`.

@@ -131,7 +131,12 @@ pub fn svg(f: &Figure, ring: &Ring, id: &str) -> String {
         escape(&caption)
     );
     let (l, r, t, b) = (LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM);
-    let _ = write!(s, "<clipPath id=\"{id}-c\"><rect x=\"{l}\" y=\"{t}\" width=\"{}\" height=\"{}\"/></clipPath>", r - l, b - t);
+    let _ = write!(
+        s,
+        "<clipPath id=\"{id}-c\"><rect x=\"{l}\" y=\"{t}\" width=\"{}\" height=\"{}\"/></clipPath>",
+        r - l,
+        b - t
+    );
     // Axes: the frame's bottom and left sides, with ticks.
     let _ = write!(s, "<path class=\"axis\" d=\"M{l},{t} L{l},{b} L{r},{b}\"/>");
     for q in ticks(&f.x) {
@@ -261,10 +266,20 @@ pub fn tikz(f: &Figure, ring: &Ring) -> String {
     let (w, h) = (TIKZ_WIDTH, TIKZ_HEIGHT);
     let _ = writeln!(s, "\\draw (0,{h}) -- (0,0) -- ({w},0);");
     for q in ticks(&f.x) {
-        let _ = writeln!(s, "\\draw ({x:.3},0) -- ({x:.3},-0.1) node[below] {{${}$}};", latex(&super::math::lower::number(&q)), x = px(&q));
+        let _ = writeln!(
+            s,
+            "\\draw ({x:.3},0) -- ({x:.3},-0.1) node[below] {{${}$}};",
+            latex(&super::math::lower::number(&q)),
+            x = px(&q)
+        );
     }
     for q in ticks(&f.y) {
-        let _ = writeln!(s, "\\draw (0,{y:.3}) -- (-0.1,{y:.3}) node[left] {{${}$}};", latex(&super::math::lower::number(&q)), y = py(&q));
+        let _ = writeln!(
+            s,
+            "\\draw (0,{y:.3}) -- (-0.1,{y:.3}) node[left] {{${}$}};",
+            latex(&super::math::lower::number(&q)),
+            y = py(&q)
+        );
     }
     let _ = writeln!(s, "\\node[below] at ({:.3},-0.6) {{${}$}};", w / 2.0, latex(&lower(&f.x.label, ring)));
     let _ = writeln!(s, "\\node[rotate=90, above] at (-0.9,{:.3}) {{${}$}};", h / 2.0, latex(&lower(&f.y.label, ring)));

@@ -129,7 +129,8 @@ impl Out<'_> {
     fn table(&mut self, t: &Table) {
         self.push("<table>");
         if !t.header.is_empty() {
-            let cells: Vec<String> = t.header.iter().map(|p| format!("<th scope=\"col\">{}</th>", prose(p, self.ring))).collect();
+            let cells: Vec<String> =
+                t.header.iter().map(|p| format!("<th scope=\"col\">{}</th>", prose(p, self.ring))).collect();
             self.push(&format!("<thead><tr>{}</tr></thead>", cells.join("")));
         }
         self.push("<tbody>");

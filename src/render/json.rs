@@ -243,7 +243,9 @@ fn step(s: &Step, ring: &Ring) -> StepJson {
                     text.push(r.iter().map(|p| prose_text(&lower_prose(p, ring))).collect::<Vec<_>>().join(" | "));
                 }
             }
-            Block::Items(items) => text.extend(items.iter().map(|p| format!("- {}", prose_text(&lower_prose(p, ring))))),
+            Block::Items(items) => {
+                text.extend(items.iter().map(|p| format!("- {}", prose_text(&lower_prose(p, ring)))))
+            }
             Block::Listing { total, items } => {
                 for i in items {
                     walk(i, ring, text, math, tex);
@@ -273,7 +275,12 @@ fn step(s: &Step, ring: &Ring) -> StepJson {
     }
 }
 
-fn finding<'a>(p: &'a ProblemReport, find: &'a crate::model::Find, f: Option<&'a FindingReport>, level: Level) -> Finding<'a> {
+fn finding<'a>(
+    p: &'a ProblemReport,
+    find: &'a crate::model::Find,
+    f: Option<&'a FindingReport>,
+    level: Level,
+) -> Finding<'a> {
     let ring = &p.problem.ring;
     let question = find.question.as_ref().map(|q| q.text.as_str());
     let Some(f) = f.filter(|_| level != Level::Sheet) else {

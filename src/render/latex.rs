@@ -123,6 +123,8 @@ pub fn document(doc: &Document, opts: &Options) -> String {
         let _ = writeln!(text, "\\documentclass{{article}}");
         let _ = writeln!(text, "{PACKAGES}");
         let _ = writeln!(text, "\\setcounter{{MaxMatrixCols}}{{40}}");
+        // Room for a paragraph to stretch rather than run past the margin.
+        let _ = writeln!(text, "\\setlength{{\\emergencystretch}}{{2em}}");
         let _ = writeln!(text, "\\title{{{}}}", doc.level.word());
         let _ = writeln!(text, "\\date{{}}");
         let _ = writeln!(text, "\\begin{{document}}");
@@ -145,7 +147,8 @@ pub fn document(doc: &Document, opts: &Options) -> String {
 fn problem(out: &mut Out, doc: &Document, p: &ProblemDoc) {
     let pr = &p.report.problem;
     let title = pr.title.as_deref().map(|t| format!(": {}", escape_text(t))).unwrap_or_default();
-    out.push(&format!("\n\\section*{{Problem {}{title}}}\\label{{{}}}", escape_text(&pr.id), p.anchor));
+    // Ragged headings: a long title breaks between words, never past the margin.
+    out.push(&format!("\n\\section*{{\\raggedright Problem {}{title}}}\\label{{{}}}", escape_text(&pr.id), p.anchor));
     if doc.level == Level::Full {
         let path = escape_text(&p.file.source.path.display().to_string());
         out.push(&format!("{{\\small Source: \\texttt{{{path}}}}}\n"));

@@ -176,7 +176,8 @@ fn matrix(lhs: Option<&Math>, rows: &[Vec<Math>], avail: f32) -> Vec<Piece> {
     let single = blocks.len() == 1 && row_blocks.len() == 1;
     for &(r0, r1) in &row_blocks {
         for &(c0, c1) in &blocks {
-            let block = Math::Matrix(rows[r0..r1].iter().map(|r| r[c0.min(r.len())..c1.min(r.len())].to_vec()).collect());
+            let block =
+                Math::Matrix(rows[r0..r1].iter().map(|r| r[c0.min(r.len())..c1.min(r.len())].to_vec()).collect());
             if single {
                 let m = match lhs {
                     Some(l) => l.clone().equals(block),
@@ -376,8 +377,9 @@ fn text_matrix(rows: &[Vec<Math>], avail: usize) -> Vec<String> {
     }
     let cells: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(text::inline).collect()).collect();
     let cols = cells.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> =
-        (0..cols).map(|c| cells.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| cells.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
+        .collect();
     cells
         .iter()
         .enumerate()
@@ -389,7 +391,11 @@ fn text_matrix(rows: &[Vec<Math>], avail: usize) -> Vec<String> {
                 .enumerate()
                 .map(|(c, s)| {
                     let pad = widths[c].saturating_sub(s.chars().count());
-                    if c + 1 == r.len() { format!("{}{s}", " ".repeat(pad)) } else { format!("{}{s},", " ".repeat(pad)) }
+                    if c + 1 == r.len() {
+                        format!("{}{s}", " ".repeat(pad))
+                    } else {
+                        format!("{}{s},", " ".repeat(pad))
+                    }
                 })
                 .collect();
             format!("{open}{}{close}", body.join(" "))
@@ -407,11 +413,8 @@ fn wrap_sum(m: &Math, avail: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
     for (k, (s, t)) in terms.iter().enumerate() {
-        let body = if matches!(t, Math::Sum(_) | Math::Neg(_)) {
-            format!("({})", text::inline(t))
-        } else {
-            text::inline(t)
-        };
+        let body =
+            if matches!(t, Math::Sum(_) | Math::Neg(_)) { format!("({})", text::inline(t)) } else { text::inline(t) };
         let piece = match (k, s) {
             (0, Sign::Plus) => body,
             (0, Sign::Minus) => format!("-{body}"),

@@ -58,7 +58,10 @@ pub fn key_fits(v: &Value, key: &str) -> Result<(), String> {
         return Err(format!("it is {why}"));
     }
     if key.len() > KEY_BYTES {
-        return Err(format!("its key would take {} bytes, more than the {KEY_BYTES} nnkey writes into a file", key.len()));
+        return Err(format!(
+            "its key would take {} bytes, more than the {KEY_BYTES} nnkey writes into a file",
+            key.len()
+        ));
     }
     Ok(())
 }

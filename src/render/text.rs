@@ -94,8 +94,9 @@ impl Out<'_> {
 
     fn table(&mut self, indent: usize, t: &Table) {
         let cell = |p: &Prose| prose_text(&lower_prose(p, self.ring));
-        let rows: Vec<Vec<String>> =
-            std::iter::once(t.header.iter().map(cell).collect()).chain(t.rows.iter().map(|r| r.iter().map(cell).collect())).collect();
+        let rows: Vec<Vec<String>> = std::iter::once(t.header.iter().map(cell).collect())
+            .chain(t.rows.iter().map(|r| r.iter().map(cell).collect()))
+            .collect();
         let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
         let widths: Vec<usize> = (0..cols)
             .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))

@@ -112,13 +112,19 @@ pub fn name(n: &str) -> String {
     if !letters.is_empty() && letters.len() < n.len() {
         return format!("{}_{{{}}}", name(letters), &n[letters.len()..]);
     }
-    if n.chars().count() == 1 {
+    if n.chars().count() == 1 || is_differential(n) {
         return n.to_string();
     }
     if COMMANDS.contains(&n) {
         return format!("\\{n}");
     }
     format!("\\mathrm{{{n}}}")
+}
+
+/// `dx`, `dh`: a differential, italic like the letters it is made of.
+pub fn is_differential(n: &str) -> bool {
+    let b = n.as_bytes();
+    b.len() == 2 && b[0] == b'd' && b[1].is_ascii_alphabetic()
 }
 
 /// An entry symbol: `w_{1,1}`.
@@ -521,13 +527,16 @@ pub fn width(m: &Math) -> f32 {
         Math::Number(q) => number_width(q),
         Math::Name(n) => name_width(n),
         Math::Symbol(s) => {
-            name_width(&s.name) + SCRIPT * (s.indices.iter().map(|i| i.to_string().len() as f32 * 0.5 + 0.3).sum::<f32>())
+            name_width(&s.name)
+                + SCRIPT * (s.indices.iter().map(|i| i.to_string().len() as f32 * 0.5 + 0.3).sum::<f32>())
         }
         Math::Entry(b, idx) => width(b) + SCRIPT * (idx.iter().map(width).sum::<f32>() + 0.3 * idx.len() as f32),
         Math::Text(t) => chars_width(t) * 0.95,
         Math::Constant(_) => 1.0,
-        Math::Sum(t) => {
-            t.iter().enumerate().map(|(k, (s, x))| {
+        Math::Sum(t) => t
+            .iter()
+            .enumerate()
+            .map(|(k, (s, x))| {
                 let sign = match (k, s) {
                     (0, Sign::Plus) => 0.0,
                     (0, Sign::Minus) => 0.78,
@@ -535,8 +544,7 @@ pub fn width(m: &Math) -> f32 {
                 };
                 sign + paren_width(x, Prec::Product)
             })
-            .sum()
-        }
+            .sum(),
         Math::Product(f) => f.iter().map(|x| paren_width(x, Prec::Postfix) + 0.17).sum::<f32>(),
         Math::Infix(a, _, b) => paren_width(a, Prec::Product) + BINARY + paren_width(b, Prec::Postfix),
         Math::Neg(a) => 0.78 + paren_width(a, Prec::Product),
@@ -565,22 +573,18 @@ pub fn width(m: &Math) -> f32 {
         }
         Math::Matrix(rows) => {
             let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-            let col_widths: f32 = (0..cols)
-                .map(|c| rows.iter().filter_map(|r| r.get(c)).map(width).fold(0.0, f32::max))
-                .sum();
+            let col_widths: f32 =
+                (0..cols).map(|c| rows.iter().filter_map(|r| r.get(c)).map(width).fold(0.0, f32::max)).sum();
             // \arraycolsep is 5pt on each side of a column; the brackets.
             col_widths + cols as f32 * 1.0 + 0.8
         }
         Math::BigOp { under, over, body, .. } => {
-            let limits = under.as_ref().map_or(0.0, |u| width(u) * SCRIPT).max(over.as_ref().map_or(0.0, |o| width(o) * SCRIPT));
+            let limits =
+                under.as_ref().map_or(0.0, |u| width(u) * SCRIPT).max(over.as_ref().map_or(0.0, |o| width(o) * SCRIPT));
             limits.max(1.4) + 0.2 + paren_width(body, Prec::Product)
         }
-        Math::Cases(c) => {
-            2.0 + c.iter().map(|(v, k)| width(v) + width(k) + 2.0).fold(0.0, f32::max)
-        }
-        Math::Record(fields) => {
-            fields.iter().map(|(n, v)| name_width(n) + RELATION + width(v) + 1.5).sum::<f32>()
-        }
+        Math::Cases(c) => 2.0 + c.iter().map(|(v, k)| width(v) + width(k) + 2.0).fold(0.0, f32::max),
+        Math::Record(fields) => fields.iter().map(|(n, v)| name_width(n) + RELATION + width(v) + 1.5).sum::<f32>(),
         Math::Poly(_) | Math::Ratio(_) | Math::Formula(_) => 2.0,
     }
 }

@@ -68,8 +68,17 @@ fn name(out: &mut String, n: &str) {
     {
         out.push_str("<msub>");
         name(out, base);
-        if sub.chars().all(|c| c.is_ascii_digit()) { mn(out, sub) } else { mi(out, sub) }
+        if sub.chars().all(|c| c.is_ascii_digit()) {
+            mn(out, sub)
+        } else {
+            mi(out, sub)
+        }
         out.push_str("</msub>");
+        return;
+    }
+    if super::latex::is_differential(n) {
+        mi(out, "d");
+        mi(out, &n[1..]);
         return;
     }
     let letters = n.trim_end_matches(|c: char| c.is_ascii_digit());

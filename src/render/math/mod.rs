@@ -37,9 +37,7 @@ pub fn prec(m: &Math, stacked: bool) -> Prec {
         Math::Number(q) if !q.is_integer() && !stacked => Prec::Slash,
         Math::Frac(..) if !stacked => Prec::Slash,
         Math::Frac(..) => Prec::Postfix,
-        Math::Script { .. } | Math::Transpose(_) | Math::Inverse(_) | Math::Prime(_) | Math::Apply(..) => {
-            Prec::Postfix
-        }
+        Math::Script { .. } | Math::Transpose(_) | Math::Inverse(_) | Math::Prime(_) | Math::Apply(..) => Prec::Postfix,
         _ => Prec::Atom,
     }
 }
