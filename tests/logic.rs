@@ -10,7 +10,9 @@ mod common;
 use common::Sandbox;
 use nnkey::algebra::Q;
 use nnkey::derive::census::census;
-use nnkey::derive::logic::{Certificate, Decision, Neuron, decide, small_neuron};
+use nnkey::derive::explain::LISTING_CAP;
+use nnkey::derive::logic::{Certificate, Decision, Neuron, NeuronAnswer, decide, small_neuron};
+use nnkey::derive::{Answer, Block, Depth, Step};
 use proptest::prelude::*;
 
 /// Input i of row r, the first input being the most significant bit.
@@ -207,26 +209,68 @@ fn impossible_holds_only_when_it_is() {
     assert!(run.stdout.contains("wrong on row 11 (x1 = 1, x2 = 1)"), "{}", run.stdout);
 }
 
+/// A step's displayed formulas (and table cells) as text, one per line.
+fn shown(step: &Step) -> Vec<String> {
+    nnkey::render::step_parts(step).1.map(|m| m.0.lines().map(str::to_string).collect()).unwrap_or_default()
+}
+
+/// The displayed formulas of a finding's steps of one depth.
+fn displayed(f: &nnkey::check::FindingReport, depth: Depth) -> Vec<String> {
+    f.finding.explanation.steps.iter().filter(|s| s.depth == depth).flat_map(shown).collect()
+}
+
+/// The sentences of a finding's steps of one depth.
+fn sentences(f: &nnkey::check::FindingReport, depth: Depth) -> Vec<String> {
+    f.finding.explanation.steps.iter().filter(|s| s.depth == depth).map(|s| nnkey::render::step_parts(s).0).collect()
+}
+
 #[test]
 fn the_xor_proof_is_the_one_a_student_writes() {
+    let report = common::check(GATES);
+    let (_, xor) = common::passing_finding(&report, "xor");
+    let solution = displayed(xor, Depth::Solution);
+    for line in [
+        "w_2 + b ≥ 0",
+        "w_1 + b ≥ 0",
+        "w_1 + w_2 + 2 b ≥ 0",
+        "b < 0",
+        "w_1 + w_2 + b < 0",
+        "w_1 + w_2 + 2 b < 0",
+        "0 ≤ w_1 + w_2 + 2 b < 0",
+    ] {
+        assert!(solution.iter().any(|l| l == line), "missing {line:?} in {solution:#?}");
+    }
+    let said = sentences(xor, Depth::Solution).join("\n");
+    assert!(said.contains("Rows 01 and 10 of XOR have output 1"), "{said}");
+    assert!(said.contains("Rows 00 and 11 of XOR have output 0"), "{said}");
+    // The geometry and the certificate's check are for staff.
+    let detail = sentences(xor, Depth::Detail).join("\n");
+    assert!(detail.contains("the point (1/2, 1/2) is the average"), "{detail}");
+    assert!(detail.contains("Farkas's lemma"), "{detail}");
+    assert!(!said.contains("Farkas"), "{said}");
+    // The typed answer knows the proof's rows, its sum and the crossing point.
+    let Answer::Neuron(NeuronAnswer::Impossible(proof)) = &xor.finding.answer else {
+        panic!("XOR is impossible: {:?}", xor.finding.answer)
+    };
+    assert_eq!(proof.segments(), Some(([1, 2], [0, 3])), "the diagonals 01–10 and 00–11");
+    assert_eq!(proof.point, vec![Q::new(1, 2), Q::new(1, 2)]);
+    assert_eq!(proof.combination.w, vec![Q::one(), Q::one()]);
+    assert_eq!(proof.combination.b, Q::from_int(2));
+    let latex = nnkey::render::step_parts(&xor.finding.explanation.steps[1]).1.expect("formulas").1;
+    assert!(latex.contains("\\ge 0"), "{latex}");
+
+    let (_, and) = common::passing_finding(&report, "and");
+    assert!(matches!(&and.finding.answer, Answer::Neuron(NeuronAnswer::Realized { w, b })
+            if *w == vec![Q::one(), Q::one()] && *b == Q::from_int(-2)));
+    let solution = displayed(and, Depth::Solution);
+    for line in ["w = (1, 1), b = -2", "x1 | x2 | w^T x + b | step(w^T x + b) | AND", "1 | 1 | 1 + 1 - 2 = 0 | 1 | 1"] {
+        assert!(solution.iter().any(|l| l == line), "missing {line:?} in {solution:#?}");
+    }
+    let detail = sentences(and, Depth::Detail).join("\n");
+    assert!(detail.contains("linear programming") && detail.contains("Integer weights were tried by size"), "{detail}");
+
     let s = Sandbox::new();
     s.write("q.nnk", GATES);
-    let run = s.run(&["solve", "q.nnk"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    for line in [
-        "row 01: w2 + b >= 0",
-        "row 10: w1 + b >= 0",
-        "sum: w1 + w2 + 2*b >= 0",
-        "row 00: b < 0",
-        "row 11: w1 + w2 + b < 0",
-        "sum: w1 + w2 + 2*b < 0",
-        "0 <= w1 + w2 + 2*b < 0",
-        "(1/2, 1/2)",
-    ] {
-        assert!(run.stdout.contains(line), "missing {line:?} in\n{}", run.stdout);
-    }
-    let latex = s.run(&["solve", "--format", "latex", "q.nnk"]).stdout;
-    assert!(latex.contains("w_{1} + w_{2} + 2 b &\\ge 0"), "{latex}");
     let json = s.run(&["solve", "--format", "json", "q.nnk"]).stdout;
     let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     let findings = &v["files"][0]["problems"][0]["findings"];
@@ -234,6 +278,60 @@ fn the_xor_proof_is_the_one_a_student_writes() {
     assert_eq!(findings[0]["value"]["b"], "-2");
     assert_eq!(findings[1]["value"], "impossible");
     assert_eq!(findings[1]["crosscheck"]["passed"], true);
+}
+
+#[test]
+fn derivation_letters_avoid_the_problems_names() {
+    // Inputs named a and b lend their names to the weights, and the bias
+    // cannot be b; a kernel of symbols w takes the letter w.
+    let report = common::check(
+        "problem p\n  K = kernel 2x2 w\n  T = truth table (a, b) { 00: 0, 01: 1, 10: 1, 11: 0 }\n  \
+         find t = threshold neuron for T\n",
+    );
+    let (_, t) = common::passing_finding(&report, "t");
+    let solution = displayed(t, Depth::Solution);
+    assert!(solution.iter().any(|l| l == "v_a + v_b + 2 c ≥ 0"), "{solution:#?}");
+    // An input named h1 would read like a hidden layer h_1.
+    let report = common::check(
+        "problem p\n  T = truth table (h1, h2) { 00: 0, 01: 1, 10: 1, 11: 0 }\n  \
+         find n = threshold network { step [[1, 1], [1, 1]] + [-1, -2]; step [[1, -1]] + [-1] } on T\n",
+    );
+    let (_, n) = common::passing_finding(&report, "n");
+    let solution = displayed(n, Depth::Solution);
+    assert!(solution.iter().any(|l| l == "h1 | h2 | a_1 | W_2 a_1 + b_2 | a_2 | T"), "{solution:#?}");
+}
+
+#[test]
+fn wrong_networks_list_their_wrong_rows() {
+    let report =
+        common::check(&NETWORK.replace("+ [-1] }", "+ [0] }").replace("expect net = true", "expect net = false"));
+    let (_, net) = common::passing_finding(&report, "net");
+    let Answer::ThresholdNetwork(answer) = &net.finding.answer else { panic!("a network check") };
+    assert_eq!((answer.realizes, answer.first_wrong, answer.wrong_rows), (false, Some((0, true)), 1));
+    let last = net.finding.explanation.steps.last().expect("steps");
+    let (said, rows) = nnkey::render::step_parts(last);
+    assert!(said.contains("differs from XOR on 1 of the 4 rows"), "{said}");
+    let rows = rows.expect("the rows").0;
+    assert!(rows.contains("row 00: the network outputs 1, XOR says 0"), "{rows}");
+}
+
+#[test]
+fn the_census_explains_its_idea_and_leaves_the_counting_to_staff() {
+    let report = common::check("problem p\n  find c = threshold functions of 3 inputs\n");
+    let (_, c) = common::passing_finding(&report, "c");
+    let Answer::Census(census) = &c.finding.answer else { panic!("a census") };
+    assert_eq!((census.n, census.threshold), (3, 104));
+    let solution = displayed(c, Depth::Solution);
+    assert!(solution.iter().any(|l| l == "2 · 2^0 + 3 · 2^1 + 6 · 2^2 + 9 · 2^3 = 104"), "{solution:#?}");
+    let steps = &c.finding.explanation.steps;
+    assert!(steps.iter().filter(|s| s.depth == Depth::Solution).count() <= 3);
+    // 152 functions are not threshold functions: the listing has at most
+    // LISTING_CAP of them and says how many there are.
+    let listing = steps.iter().flat_map(|s| &s.blocks).find_map(|b| match b {
+        Block::Listing { total, items } => Some((*total, items.len())),
+        _ => None,
+    });
+    assert_eq!(listing, Some((152, LISTING_CAP)));
 }
 
 #[test]
@@ -346,6 +444,14 @@ fn ten_inputs_with_a_default_row() {
     s.write("t.nnk", &text);
     let run = s.run(&["check", "t.nnk"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    // The check of every row is a table of the first rows and their total.
+    let report = common::check(&text);
+    let (_, f) = common::passing_finding(&report, "n");
+    let table = f.finding.explanation.steps.iter().find(|s| s.blocks.iter().any(|b| matches!(b, Block::Table(_))));
+    let table = table.expect("a table of rows");
+    let rows = table.blocks.iter().find_map(|b| if let Block::Table(t) = b { Some(t.rows.len()) } else { None });
+    assert_eq!(rows, Some(LISTING_CAP));
+    assert!(shown(table).iter().any(|l| l.contains("first 32 of the 1024 rows")), "{:?}", shown(table));
 }
 
 #[test]
@@ -377,4 +483,58 @@ fn queries_name_what_is_wrong() {
     assert!(e.contains("the last layer must be a single threshold unit"), "{e}");
     let e = query_error("find n = threshold network { stp [[1, 1]] + [0] } on XOR");
     assert!(e.contains("unknown activation `stp`") && e.contains("did you mean `step`?"), "{e}");
+}
+
+/// A problem with one table given by its outputs (row 0 first), and a find.
+fn table_problem(n: usize, out: &[bool], find: &str) -> String {
+    let inputs: Vec<String> = (1..=n).map(|i| format!("x{i}")).collect();
+    let rows: Vec<String> = (0..1usize << n)
+        .map(|r| format!("{}: {}", (0..n).map(|i| bit(n, r, i).to_string()).collect::<String>(), u8::from(out[r])))
+        .collect();
+    format!("problem p\n  T = truth table ({}) {{\n    {}\n  }}\n  {find}\n", inputs.join(", "), rows.join("\n    "))
+}
+
+#[test]
+fn large_weights_and_constant_tables_are_explained() {
+    // Six inputs whose smallest integer weights exceed what is searched
+    // one by one: the exact solution is rounded.
+    let candidates: [(&[i64], i64); 3] =
+        [(&[5, 4, 3, 2, 1, 1], -8), (&[7, 5, 3, 2, 1, 1], -10), (&[8, 6, 4, 3, 2, 1], -12)];
+    let out = candidates
+        .iter()
+        .map(|(w, b)| {
+            (0..64usize).map(|r| (0..6).map(|i| w[i] * bit(6, r, i)).sum::<i64>() + b >= 0).collect::<Vec<_>>()
+        })
+        .find(|out| matches!(small_neuron(6, out), (None, size) if size >= 1))
+        .expect("a table with large weights");
+    let report = common::check(&table_problem(6, &out, "find t = threshold neuron for T"));
+    let (_, t) = common::passing_finding(&report, "t");
+    let detail = sentences(t, Depth::Detail).join("\n");
+    assert!(detail.contains("No integer weights with every |w_i| ≤"), "{detail}");
+    // A constant table needs no weights.
+    let report = common::check("problem p\n  T = truth table (x1, x2) { _: 1 }\n  find t = threshold neuron for T\n");
+    let (_, t) = common::passing_finding(&report, "t");
+    assert!(sentences(t, Depth::Detail).join("\n").contains("The output is constant"));
+    assert!(
+        displayed(t, Depth::Solution).iter().any(|l| l == "w = (0, 0), b = 0"),
+        "{:?}",
+        displayed(t, Depth::Solution)
+    );
+}
+
+#[test]
+fn censuses_of_every_size_explain_themselves() {
+    for (n, first) in [
+        (0, "A Boolean function of 0 inputs is a truth table of 1 row"),
+        (1, "A Boolean function of 1 input is a truth table of 2 rows"),
+        (5, "A Boolean function of 5 inputs is a truth table of 32 rows"),
+    ] {
+        let report = common::check(&format!("problem p\n  find c = threshold functions of {n} inputs\n"));
+        let (_, c) = common::passing_finding(&report, "c");
+        let said = sentences(c, Depth::Solution).join("\n");
+        assert!(said.contains(first), "{said}");
+        if n == 5 {
+            assert!(sentences(c, Depth::Detail).join("\n").contains("too many to visit"));
+        }
+    }
 }

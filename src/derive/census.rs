@@ -36,11 +36,12 @@ use std::collections::HashMap;
 use smallvec::SmallVec;
 
 use crate::algebra::Q;
-use crate::model::Value;
 use crate::model::logic::row_text;
+use crate::model::{Problem, Value};
+use crate::{math, prose};
 
+use super::explain::{Block, Explanation, LISTING_CAP, Letters, Math, Table, words};
 use super::logic::{Decision, decide};
-use super::{Step, count};
 
 /// Up to this many inputs, every function is visited.
 pub const ENUMERATED_INPUTS: usize = 4;
@@ -85,8 +86,8 @@ pub struct Census {
     /// When every function was visited: threshold functions by their
     /// number of 1-rows.
     pub by_ones: Option<Vec<u64>>,
-    /// When every function was visited and there are few: the functions
-    /// that are not threshold, as bits (row 0 first).
+    /// When every function was visited: the first functions (at most
+    /// [`LISTING_CAP`]) that are not threshold, as bits (row 0 first).
     pub non_threshold: Option<Vec<u32>>,
 }
 
@@ -400,7 +401,7 @@ pub fn census(n: usize) -> Result<Census, String> {
                 by_ones[f.count_ones() as usize] += 1;
             }
             Witness::Certificate { .. } => {
-                if non_threshold.len() <= 8 {
+                if non_threshold.len() < LISTING_CAP {
                     non_threshold.push(f);
                 }
             }
@@ -411,7 +412,7 @@ pub fn census(n: usize) -> Result<Census, String> {
     }
     census.not_unate = Some(not_unate);
     census.by_ones = Some(by_ones);
-    census.non_threshold = (non_threshold.len() <= 8).then_some(non_threshold);
+    census.non_threshold = Some(non_threshold);
     Ok(census)
 }
 
@@ -419,87 +420,117 @@ fn bits_text(n: usize, f: u32) -> String {
     (0..rows_of(n)).map(|r| if output(f, r) { '1' } else { '0' }).collect()
 }
 
-/// `threshold functions of N inputs`: the count, with the derivation.
-pub fn derive(n: usize) -> Result<(Value, Vec<Step>), String> {
+/// `threshold functions of N inputs`: the census, its count as a value,
+/// and the derivation.
+pub fn derive(n: usize, problem: &Problem) -> Result<(Census, Value, Explanation), String> {
     let c = census(n)?;
     let rows = rows_of(n);
-    let mut steps = vec![Step::math(
-        format!("A Boolean function of {} is a truth table of {}, so there are", count(n, "input"), count(rows, "row")),
-        format!("2^(2^{n}) = {}", c.functions),
-        format!("2^{{2^{{{n}}}}} = {}", c.functions),
-    )];
-    steps.push(Step::text(
-        "A threshold function is unate: it can only rise with x_i when w_i ≥ 0 and only fall when w_i ≤ 0. If a \
-         function rises from row a to row a + e_i and falls from row c to row c + e_i, the rows a + e_i and c \
-         (output 1) and a and c + e_i (output 0) have the same sum, a four-row proof that no neuron computes it.",
+    let mut letters = Letters::of(problem);
+    let x = letters.fresh(&["x", "u", "v"]);
+    let w = letters.fresh(&["w", "v", "a"]);
+    let b = letters.fresh(&["b", "c", "theta"]);
+    let i = letters.fresh(&["i", "j", "l"]);
+    let k = letters.fresh(&["k", "m", "r"]);
+    let (ra, rc, e) = (letters.fresh(&["a", "p"]), letters.fresh(&["c", "q"]), letters.fresh(&["e", "u"]));
+    let f = letters.fresh(&["f", "g", "h"]);
+    let (xi, wi) = (x.clone().sub(i.clone()), w.clone().sub(i.clone()));
+    let mut ex = Explanation::new();
+    let inputs = || words(if n == 1 { "input" } else { "inputs" });
+    ex.step(prose!(
+        "A Boolean function of #n #inputs is a truth table of #rows #r, so there are",
+        n = n,
+        inputs = inputs(),
+        rows = rows,
+        r = words(if rows == 1 { "row" } else { "rows" }),
+    ))
+    .display(math!("2^(2^#n) = #f", n = n, f = Q::from(c.functions as usize)));
+    ex.step(prose!(
+        "A threshold function can only rise with $#xi$ when $#wi >= 0$ and only fall when $#wi <= 0$. Negating the \
+         inputs in which it falls ($#xi |-> 1 - #xi$, $#wi |-> -#wi$, $#b |-> #b + #wi$) makes it monotone and keeps \
+         it a threshold function. So a monotone threshold function with $#k$ essential inputs (the inputs it depends \
+         on) stands for $2^#k$ threshold functions, one for each set of its essential inputs to negate.",
+        xi = xi.clone(),
+        wi = wi.clone(),
+        b = b,
+        k = k.clone(),
     ));
-    steps.push(Step::text(
-        "Negating input i (x_i → 1 − x_i) maps neurons to neurons (w_i → −w_i, b → b + w_i), and permuting the \
-         inputs permutes w; a proof's rows move along. Negating the inputs in which a unate function falls makes it \
-         monotone, so it is a threshold function exactly when that monotone partner is. A monotone threshold \
-         function with k essential inputs is the partner of exactly 2^k threshold functions: one for each set of \
-         essential inputs to negate.",
+    ex.detail(prose!(
+        "A function that rises from row $#a$ to row $#a + #ei$ and falls from row $#c$ to row $#c + #ei$ is not a \
+         threshold function: rows $#a + #ei$ and $#c$ (output 1) have the same sum as rows $#a$ and $#c + #ei$ \
+         (output 0), a four-row proof. Permuting the inputs permutes $#w$, and a proof's rows move along.",
+        a = ra,
+        c = rc,
+        ei = e.sub(i),
+        w = w,
     ));
-    steps.push(Step::text(format!(
-        "There are {} monotone functions of {} (pairs f0 ≤ f1 of monotone functions of one input fewer). \
-         Permuting inputs splits them into {} classes; one function per class was decided exactly by linear \
-         programming (as `threshold neuron for` does) and its neuron or proof carried to the rest of its class and \
-         checked there: {} of the {} monotone functions are threshold functions.",
-        c.monotone,
-        count(n, "input"),
-        c.classes,
-        c.monotone_threshold,
-        c.monotone
-    )));
-    let terms: Vec<String> =
-        c.by_essential.iter().enumerate().filter(|(_, a)| **a > 0).map(|(k, a)| format!("{a}*2^{k}")).collect();
-    let terms_latex: Vec<String> = c
+    ex.detail(prose!(
+        "There are #m monotone functions of #n #inputs (pairs $#f0 <= #f1$ of monotone functions of one input fewer). \
+         Permuting the inputs splits them into #cl classes; one function per class was decided exactly by linear \
+         programming (as `threshold neuron for` does), and its neuron or proof carried to the rest of its class and \
+         checked there: #mt of the #m monotone functions are threshold functions.",
+        m = c.monotone,
+        n = n,
+        inputs = inputs(),
+        f0 = f.clone().sub(0),
+        f1 = f.sub(1),
+        cl = c.classes,
+        mt = c.monotone_threshold,
+    ));
+    let terms: Vec<Math> = c
         .by_essential
         .iter()
         .enumerate()
         .filter(|(_, a)| **a > 0)
-        .map(|(k, a)| format!("{a} \\cdot 2^{{{k}}}"))
+        .map(|(e, a)| math!("#a * 2^#e", a = Q::from(*a as usize), e = e))
         .collect();
-    steps.push(Step::math(
-        "Counting each monotone threshold function with k essential inputs 2^k times:",
-        format!("{} = {}", terms.join(" + "), c.threshold),
-        format!("{} = {}", terms_latex.join(" + "), c.threshold),
-    ));
+    let sum = match terms.len() {
+        1 => terms.into_iter().next().unwrap_or_else(|| Math::int(0)),
+        _ => Math::Sum(terms.into_iter().map(|t| (crate::language::math::Sign::Plus, t)).collect()),
+    };
+    ex.step(prose!(
+        "Counting each monotone threshold function of #n #inputs with $#k$ essential inputs $2^#k$ times (term by \
+         term: how many have $#k$ essential inputs, times $2^#k$):",
+        k = k.clone(),
+        n = n,
+        inputs = inputs(),
+    ))
+    .display(sum.equals(Q::from(c.threshold as usize)));
     if let (Some(not_unate), Some(by_ones)) = (c.not_unate, &c.by_ones) {
-        steps.push(Step::text(format!(
-            "Check by visiting all {} functions: {not_unate} are not unate (each with its four-row proof, checked), \
-             and every other one took its monotone partner's neuron or proof, carried back and checked on its own \
-             rows. The threshold functions counted this way: {}.",
-            c.functions, c.threshold
-        )));
-        let plain: Vec<String> = by_ones.iter().enumerate().map(|(k, a)| format!("{k}: {a}")).collect();
-        steps.push(Step::math(
-            "Threshold functions by their number of rows with output 1:",
-            plain.join(", "),
-            format!(
-                "\\begin{{array}}{{{}}} {} \\\\ {} \\end{{array}}",
-                "c".repeat(by_ones.len()),
-                (0..by_ones.len()).map(|k| k.to_string()).collect::<Vec<_>>().join(" & "),
-                by_ones.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(" & ")
-            ),
-        ));
+        let table = Table {
+            header: vec![prose!("rows with output 1"), prose!("threshold functions")],
+            rows: by_ones
+                .iter()
+                .enumerate()
+                .map(|(ones, a)| vec![prose!("#o", o = ones), prose!("#a", a = Q::from(*a as usize))])
+                .collect(),
+        };
+        ex.detail(prose!(
+            "Checked by visiting all #f functions: #nu are not unate (each with its four-row proof, checked), and \
+             every other one took its monotone partner's neuron or proof, carried back and checked on its own rows. \
+             The threshold functions counted this way, #t, by their number of rows with output 1:",
+            f = Q::from(c.functions as usize),
+            nu = Q::from(not_unate as usize),
+            t = Q::from(c.threshold as usize),
+        ))
+        .table(table);
         if let Some(non) = &c.non_threshold
             && !non.is_empty()
         {
-            let shown: Vec<String> = non.iter().map(|&f| bits_text(n, f)).collect();
-            steps.push(Step::text(format!(
-                "The functions that are not threshold functions, by their outputs on rows {}: {}.",
-                (0..rows).map(|r| row_text(n, r)).collect::<Vec<_>>().join(", "),
-                shown.join(", ")
-            )));
+            let items = non.iter().map(|&f| Block::Prose(prose!("#f", f = words(bits_text(n, f))))).collect();
+            ex.detail(prose!(
+                "The functions that are not threshold functions, by their outputs on rows #rows:",
+                rows = words((0..rows).map(|r| row_text(n, r)).collect::<Vec<_>>().join(", ")),
+            ))
+            .listing((c.functions - c.threshold) as usize, items);
         }
     } else {
-        steps.push(Step::text(format!(
-            "The {} functions are too many to visit one by one; the count follows from the classes above.",
-            c.functions
-        )));
+        ex.detail(prose!(
+            "The #f functions are too many to visit one by one; the count follows from the classes above.",
+            f = Q::from(c.functions as usize),
+        ));
     }
-    Ok((Value::scalar(Q::from(c.threshold as usize)), steps))
+    let value = Value::scalar(Q::from(c.threshold as usize));
+    Ok((c, value, ex))
 }
 
 #[cfg(test)]

@@ -36,14 +36,25 @@
 //! rises with some input in one place and falls with it in another, the
 //! four rows that show it ([`four_row_certificate`]) are shown instead of
 //! the solver's certificate. Whatever is shown is checked again first.
+//!
+//! **How it is explained.** A student's solution is the neuron and its
+//! table checked row by row, or the proof a student writes: the rows with
+//! output 1 add up to `w1 + w2 + 2b ≥ 0`, the rows with output 0 to
+//! `w1 + w2 + 2b < 0`. How nnkey decided and checked (the linear program,
+//! the search, the certificate's check) is detail for staff. The typed
+//! answer ([`NeuronAnswer`]) carries the neuron, or the proof's rows, their
+//! combination and common point, for the numeric check and for pictures.
 
 use crate::algebra::print::{self, Notation};
 use crate::algebra::simplex::{Alternative, farkas};
-use crate::algebra::{Matrix, Q, RatFunc, Ring};
-use crate::model::Value;
-use crate::model::logic::{Activation, NetworkQuery, NeuronQuery, ThresholdNetwork, TruthTable, input_bit, row_text};
+use crate::algebra::{Q, Ring, Var};
+use crate::language::math::Sign;
+use crate::model::logic::{Activation, NetworkQuery, NeuronQuery, TruthTable, input_bit, row_text};
+use crate::model::{Problem, Value};
 
-use super::{Finding, Step, count};
+use super::explain::{self, Block, Explanation, LISTING_CAP, Letters, Math, Rel, Table, words};
+use super::{Answer, Finding, count};
+use crate::{math, prose};
 
 /// A threshold neuron: output 1 when `w·x + b ≥ 0`.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,6 +79,71 @@ pub enum Decision {
     Inseparable(Certificate),
 }
 
+/// What `threshold neuron for TABLE` finds: the typed answer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NeuronAnswer {
+    /// A neuron with integer weights that realizes the table, checked on
+    /// every row; its decision boundary is the hyperplane `w·x + b = 0`.
+    Realized { w: Vec<Q>, b: Q },
+    /// No neuron realizes the table: the proof that is shown, checked.
+    Impossible(Impossibility),
+}
+
+/// The proof that no neuron realizes a table, as the derivation shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Impossibility {
+    /// The rows the proof adds up, with their multipliers.
+    pub certificate: Certificate,
+    /// What both sides add up to: `Σ λ_r (w·x_r + b)` over the 1-rows,
+    /// which equals `Σ μ_r (w·x_r + b)` over the 0-rows, as coefficients
+    /// of the weights and of the bias (`w1 + w2 + 2b` for XOR).
+    pub combination: Neuron,
+    /// The common point of the two sides: the weighted average of the
+    /// proof's 1-rows, which is also that of its 0-rows (`combination.w`
+    /// divided by `combination.b`; (1/2, 1/2) for XOR).
+    pub point: Vec<Q>,
+}
+
+impl Impossibility {
+    /// The proof of a checked certificate on an n-input table.
+    pub fn new(certificate: Certificate, n: usize) -> Impossibility {
+        let mut w = vec![Q::zero(); n];
+        let mut b = Q::zero();
+        for (row, m) in &certificate.ones {
+            for (i, s) in w.iter_mut().enumerate() {
+                if input_bit(n, *row, i) {
+                    *s = &*s + m;
+                }
+            }
+            b = &b + m;
+        }
+        let point = if b.is_zero() { vec![Q::zero(); n] } else { w.iter().map(|s| s / &b).collect() };
+        Impossibility { certificate, combination: Neuron { w, b }, point }
+    }
+
+    /// For a proof with two rows on each side, the two segments that cross
+    /// at [`Impossibility::point`]: the rows with output 1 and the rows with
+    /// output 0 (XOR's two diagonals, rows 01–10 and 00–11).
+    pub fn segments(&self) -> Option<([usize; 2], [usize; 2])> {
+        match (self.certificate.ones.as_slice(), self.certificate.zeros.as_slice()) {
+            ([a, b], [c, d]) => Some(([a.0, b.0], [c.0, d.0])),
+            _ => None,
+        }
+    }
+}
+
+/// What `threshold network { … } on TABLE` finds: the typed answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkAnswer {
+    /// Whether the network's output equals the table's on every row.
+    pub realizes: bool,
+    /// The first row (in row order) where it does not, and the network's
+    /// output there.
+    pub first_wrong: Option<(usize, bool)>,
+    /// How many rows it gets wrong.
+    pub wrong_rows: usize,
+}
+
 /// Where a neuron disagrees with a table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WrongRow {
@@ -76,7 +152,6 @@ pub struct WrongRow {
     pub value: Q,
 }
 
-/// `w·x + b` on row `row` of an n-input table.
 pub fn neuron_value(neuron: &Neuron, n: usize, row: usize) -> Q {
     (0..n).filter(|&i| input_bit(n, row, i)).fold(neuron.b.clone(), |acc, i| &acc + &neuron.w[i])
 }
@@ -315,199 +390,279 @@ pub fn rounded_neuron(exact: &Neuron, n: usize, outputs: &[bool]) -> Option<(Neu
 }
 
 // ---------------------------------------------------------------------------
-// Printing inequalities
+// Names and formulas of the explanations
 // ---------------------------------------------------------------------------
 
-/// `2*w1 - w2 + b` (plain) or `2w_{1} - w_{2} + b` (LaTeX): the linear form
-/// with these coefficients on w1 … wn and on b.
-fn linear_form(coeffs: &[Q], cb: &Q, notation: Notation) -> String {
-    let names = (1..=coeffs.len()).map(|i| match notation {
-        Notation::Plain => format!("w{i}"),
-        Notation::Latex => format!("w_{{{i}}}"),
-    });
-    let terms = coeffs.iter().cloned().zip(names).chain(std::iter::once((cb.clone(), "b".to_string())));
-    print::linear_combination(terms, notation)
+/// Every name a problem uses: its objects, its symbols, and the inputs of
+/// the table at hand.
+fn problem_names(problem: &Problem, table: &TruthTable) -> Vec<String> {
+    let mut names: Vec<String> = problem.objects.iter().map(|o| o.name.clone()).collect();
+    names.extend((0..problem.ring.len()).map(|v| problem.ring.symbol(Var(v as u32)).name.clone()));
+    names.extend(table.inputs.iter().cloned());
+    names
+}
+
+/// The letters a derivation about a table may introduce: the problem's
+/// names and the table's inputs are taken.
+fn table_letters(problem: &Problem, table: &TruthTable) -> Letters {
+    let mut letters = Letters::of(problem);
+    for input in &table.inputs {
+        letters.take(input);
+    }
+    letters
+}
+
+/// A letter that will carry numeric subscripts: a candidate none of whose
+/// subscripted forms is a name already (an input `h1` prints like `h_1`).
+fn indexed(letters: &mut Letters, names: &[String], candidates: &[&str]) -> Math {
+    let clashes = |c: &str| {
+        names.iter().any(|n| n.strip_prefix(c).is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())))
+    };
+    let free: Vec<&str> = candidates.iter().copied().filter(|c| !clashes(c)).collect();
+    letters.fresh(if free.is_empty() { candidates } else { &free })
+}
+
+/// The subscripts of the weights: the inputs' own numbers when they are
+/// numbered with one prefix (`x1`, `x2` give `w_1`, `w_2`), else the
+/// inputs' names (`a`, `b` give `w_a`, `w_b`).
+fn subscripts(inputs: &[String]) -> Vec<Math> {
+    let split = |s: &str| {
+        let stem = s.trim_end_matches(|c: char| c.is_ascii_digit());
+        (stem.to_string(), s[stem.len()..].to_string())
+    };
+    let stem = inputs.first().map(|i| split(i).0).unwrap_or_default();
+    let numbers: Option<Vec<i64>> = inputs
+        .iter()
+        .map(|i| {
+            let (s, digits) = split(i);
+            (s == stem && !stem.is_empty() && !digits.starts_with('0')).then(|| digits.parse::<i64>().ok()).flatten()
+        })
+        .collect();
+    match numbers {
+        Some(numbers) => numbers.into_iter().map(Math::int).collect(),
+        None => inputs.iter().map(Math::name).collect(),
+    }
+}
+
+/// The names a neuron's explanation uses: the weights `w_i`, the bias,
+/// the input vector.
+struct NeuronNames {
+    w: Math,
+    b: Math,
+    x: Math,
+    /// An index, for `w_i`.
+    i: Math,
+    subscripts: Vec<Math>,
+}
+
+impl NeuronNames {
+    fn new(problem: &Problem, table: &TruthTable) -> NeuronNames {
+        let names = problem_names(problem, table);
+        let mut letters = table_letters(problem, table);
+        let w = indexed(&mut letters, &names, &["w", "v", "u"]);
+        let b = letters.fresh(&["b", "c", "theta"]);
+        let x = letters.fresh(&["x", "z", "y"]);
+        let i = letters.fresh(&["i", "j", "k"]);
+        NeuronNames { w, b, x, i, subscripts: subscripts(&table.inputs) }
+    }
+
+    fn weight(&self, i: usize) -> Math {
+        self.w.clone().sub(self.subscripts[i].clone())
+    }
+
+    /// `(w_1, …, w_n)`.
+    fn weights(&self) -> Math {
+        Math::tuple((0..self.subscripts.len()).map(|i| self.weight(i)).collect())
+    }
+
+    /// `w^T x + b`.
+    fn form(&self) -> Math {
+        math!("#w^T #x + #b", w = self.w.clone(), x = self.x.clone(), b = self.b.clone())
+    }
+
+    /// `c_1 w_1 + … + c_n w_n + c_b b`, without its zero terms.
+    fn linear_form(&self, coeffs: &[Q], cb: &Q) -> Math {
+        let terms = coeffs.iter().enumerate().map(|(i, c)| (c.clone(), self.weight(i)));
+        signed(terms.chain(std::iter::once((cb.clone(), self.b.clone()))).filter(|(c, _)| !c.is_zero()).collect())
+    }
+
+    /// `w·x_r + b` on a row, as a form in the weights and the bias.
+    fn row_form(&self, n: usize, row: usize) -> Math {
+        let coeffs: Vec<Q> = (0..n).map(|i| if input_bit(n, row, i) { Q::one() } else { Q::zero() }).collect();
+        self.linear_form(&coeffs, &Q::one())
+    }
+}
+
+/// Terms with their coefficients as a sum, as a person writes it:
+/// `w_1 - 2 w_2 + b`.
+fn signed(terms: Vec<(Q, Math)>) -> Math {
+    let mut out: Vec<(Sign, Math)> = terms
+        .into_iter()
+        .map(|(c, x)| {
+            let sign = if c.is_negative() { Sign::Minus } else { Sign::Plus };
+            let a = c.abs();
+            (sign, if a.is_one() { x } else { Math::Product(vec![Math::Number(a), x]) })
+        })
+        .collect();
+    match out.len() {
+        0 => Math::int(0),
+        1 if out[0].0 == Sign::Plus => out.remove(0).1,
+        _ => Math::Sum(out),
+    }
 }
 
 /// A sum of numbers as written: `1 + 1 - 2`.
-fn sum_text(terms: &[Q], notation: Notation) -> String {
-    let mut out = String::new();
-    for t in terms {
-        let a = print::rational(&t.abs(), notation);
-        if out.is_empty() {
-            out = if t.is_negative() { format!("-{a}") } else { a };
-        } else {
-            out.push_str(if t.is_negative() { " - " } else { " + " });
-            out.push_str(&a);
-        }
-    }
-    out
-}
-
-fn q_list(v: &[Q], notation: Notation) -> String {
-    let items: Vec<String> = v.iter().map(|x| print::rational(x, notation)).collect();
-    format!("({})", items.join(", "))
-}
-
-/// The relation a row needs: `>=` / `\ge` for output 1, `<` for output 0.
-fn relation(one: bool, notation: Notation) -> &'static str {
-    match (one, notation) {
-        (true, Notation::Plain) => ">=",
-        (true, Notation::Latex) => "\\ge",
-        (false, _) => "<",
+fn number_sum(terms: &[Q]) -> Math {
+    match terms {
+        [one] => Math::Number(one.clone()),
+        _ => Math::Sum(
+            terms
+                .iter()
+                .map(|t| (if t.is_negative() { Sign::Minus } else { Sign::Plus }, Math::Number(t.abs())))
+                .collect(),
+        ),
     }
 }
 
-/// The lines adding up one side of a certificate, in both notations, and
-/// the coefficients of the sum.
-fn side_lines(rows: &[(usize, Q)], n: usize, one: bool) -> (Vec<String>, Vec<String>, Vec<Q>, Q) {
-    let mut plain = Vec::new();
-    let mut latex = Vec::new();
-    let mut sum = vec![Q::zero(); n];
-    let mut sum_b = Q::zero();
-    for (row, m) in rows {
-        let coeffs: Vec<Q> = (0..n).map(|i| if input_bit(n, *row, i) { m.clone() } else { Q::zero() }).collect();
-        for (s, c) in sum.iter_mut().zip(&coeffs) {
-            *s = &*s + c;
-        }
-        sum_b = &sum_b + m;
-        let bits = row_text(n, *row);
-        let (pl, lx) = if m.is_one() {
-            (format!("row {bits}:"), format!("\\text{{row }}{bits}"))
-        } else {
-            (format!("row {bits}, times {m}:"), format!("{m} \\times \\text{{row }}{bits}"))
-        };
-        plain.push(format!("{pl} {} {} 0", linear_form(&coeffs, m, Notation::Plain), relation(one, Notation::Plain)));
-        latex.push(format!(
-            "{lx}: && {} &{} 0",
-            linear_form(&coeffs, m, Notation::Latex),
-            relation(one, Notation::Latex)
-        ));
-    }
-    plain.push(format!("sum: {} {} 0", linear_form(&sum, &sum_b, Notation::Plain), relation(one, Notation::Plain)));
-    latex.push(format!(
-        "\\text{{sum}}: && {} &{} 0",
-        linear_form(&sum, &sum_b, Notation::Latex),
-        relation(one, Notation::Latex)
-    ));
-    (plain, latex, sum, sum_b)
+/// A vector of numbers as a tuple `(1, -2)`.
+fn numbers(v: &[Q]) -> Math {
+    Math::tuple(v.iter().map(|x| Math::Number(x.clone())).collect())
 }
 
-fn aligned(lines: &[String]) -> String {
-    format!("\\begin{{aligned}} {} \\end{{aligned}}", lines.join(" \\\\ "))
+/// The relation a row needs: `≥ 0` for output 1, `< 0` for output 0.
+fn relation(one: bool) -> Rel {
+    if one { Rel::Ge } else { Rel::Lt }
 }
 
-fn rows_phrase(rows: &[(usize, Q)], n: usize) -> String {
-    let names: Vec<String> = rows.iter().map(|(r, _)| row_text(n, *r)).collect();
+/// A bit as a number.
+fn bit(b: bool) -> Math {
+    Math::int(i64::from(b))
+}
+
+/// "Row 01", "Rows 01 and 10", "Rows 00, 01 and 11" (in lower case unless
+/// `capital`).
+fn rows_phrase(rows: &[usize], n: usize, capital: bool) -> String {
+    let names: Vec<String> = rows.iter().map(|&r| row_text(n, r)).collect();
+    let word = match (names.len(), capital) {
+        (1, true) => "Row",
+        (1, false) => "row",
+        (_, true) => "Rows",
+        (_, false) => "rows",
+    };
     match names.as_slice() {
-        [one] => format!("row {one}"),
-        [init @ .., last] => format!("rows {} and {last}", init.join(", ")),
-        [] => "no rows".into(),
+        [init @ .., last] if !init.is_empty() => format!("{word} {} and {last}", init.join(", ")),
+        _ => format!("{word} {}", names.join("")),
     }
 }
+
+/// The inputs of a table as formulas, for a table's header.
+fn input_header(table: &TruthTable) -> Vec<explain::Prose> {
+    table.inputs.iter().map(|i| prose!("$#x$", x = Math::name(i))).collect()
+}
+
+/// The inputs of a row, one cell per input.
+fn input_cells(table: &TruthTable, row: usize) -> Vec<explain::Prose> {
+    table.row_values(row).into_iter().map(|v| prose!("$#v$", v = Math::int(i64::from(v)))).collect()
+}
+
+/// Says how many rows a table has when it shows only the first ones.
+fn rows_shown(shown: usize, total: usize) -> Option<explain::Prose> {
+    (shown < total)
+        .then(|| prose!("The table shows the first #k of the #n rows; every row was computed.", k = shown, n = total))
+}
+
+// ---------------------------------------------------------------------------
+// The proof of impossibility
+// ---------------------------------------------------------------------------
 
 /// The short proof a student writes that no neuron realizes the table.
-pub fn proof_steps(cert: &Certificate, table: &TruthTable, name: &str) -> Vec<Step> {
+fn proof_steps(ex: &mut Explanation, proof: &Impossibility, table: &TruthTable, t: &Math, names: &NeuronNames) {
     let n = table.n();
-    let ws: Vec<String> = (1..=n).map(|i| format!("w{i}")).collect();
-    let mut steps = vec![Step::text(format!(
-        "Suppose a neuron with weights w = ({}) and bias b realized `{name}`: every row with output 1 would \
-         give w·x + b ≥ 0, and every row with output 0 would give w·x + b < 0.",
-        ws.join(", ")
-    ))];
-    let all_once = |rows: &[(usize, Q)]| rows.iter().all(|(_, m)| m.is_one());
-    let (p1, l1, sum, sum_b) = side_lines(&cert.ones, n, true);
-    let how = |rows: &[(usize, Q)]| if all_once(rows) { "adding them" } else { "adding them with these multipliers" };
-    steps.push(Step::math(
-        format!("The {} of `{name}` output 1; {}:", rows_phrase(&cert.ones, n), how(&cert.ones)),
-        p1.join("\n"),
-        format!("\\begin{{aligned}} {} \\end{{aligned}}", l1.join(" \\\\ ")),
+    let f = names.form();
+    ex.step(prose!(
+        "Suppose weights $#w = #ws$ and a bias $#b$ made the neuron compute $#T$: then $#f >= 0$ on every row \
+         with output 1 and $#f < 0$ on every row with output 0.",
+        w = names.w.clone(),
+        ws = names.weights(),
+        b = names.b.clone(),
+        T = t.clone(),
+        f = f.clone(),
     ));
-    let (p0, l0, _, _) = side_lines(&cert.zeros, n, false);
-    steps.push(Step::math(
-        format!(
-            "The {} output 0; {} ({}):",
-            rows_phrase(&cert.zeros, n),
-            how(&cert.zeros),
-            if all_once(&cert.zeros) {
-                "a sum of negative numbers is negative"
-            } else {
-                "positive multiples of negative numbers are negative, and so is their sum"
-            }
-        ),
-        p0.join("\n"),
-        format!("\\begin{{aligned}} {} \\end{{aligned}}", l0.join(" \\\\ ")),
-    ));
-    let form_plain = linear_form(&sum, &sum_b, Notation::Plain);
-    let form_latex = linear_form(&sum, &sum_b, Notation::Latex);
-    steps.push(Step::math(
-        format!(
-            "Both sums are the same expression, which cannot be both ≥ 0 and < 0. So no threshold neuron \
-             realizes `{name}`."
-        ),
-        format!("0 <= {form_plain} < 0"),
-        format!("0 \\le {form_latex} < 0"),
-    ));
-    // The common point of the two convex hulls.
-    let point: Vec<Q> = sum.iter().map(|s| s / &sum_b).collect();
-    let avg = if all_once(&cert.ones) && all_once(&cert.zeros) { "an average" } else { "a weighted average" };
-    steps.push(Step::math(
-        format!(
-            "Geometrically: dividing by {sum_b}, the same point is {avg} of rows with output 1 and {avg} of rows with \
-             output 0, so no hyperplane w·x + b = 0 can have the 1-rows on or above it and the 0-rows strictly below it."
-        ),
-        q_list(&point, Notation::Plain),
-        q_list(&point, Notation::Latex),
-    ));
-    steps.push(Step::text(
-        "Checked exactly: every multiplier is positive, each row has the output its side needs, and the two weighted \
-         sums of (x, 1) agree entry by entry. (Farkas's lemma guarantees such multipliers whenever no neuron exists; \
-         nnkey finds them by exact linear programming over the rationals, and shows four rows, the fewest possible, \
-         when the table rises with one input in one place and falls with it in another.)",
-    ));
-    steps
-}
-
-/// The rows of a table checked against a neuron, in both notations.
-fn check_lines(neuron: &Neuron, table: &TruthTable) -> (String, String) {
-    let n = table.n();
-    let mut plain = Vec::new();
-    let mut latex = Vec::new();
-    for row in 0..table.rows().min(SHOWN_ROWS) {
-        let mut terms: Vec<Q> = (0..n).filter(|&i| input_bit(n, row, i)).map(|i| neuron.w[i].clone()).collect();
-        terms.push(neuron.b.clone());
-        let value = neuron_value(neuron, n, row);
-        let out = !value.is_negative();
-        let bits = row_text(n, row);
-        let shown = |notation| {
-            let s = sum_text(&terms, notation);
-            if terms.len() > 1 { format!("{s} = {}", print::rational(&value, notation)) } else { s }
-        };
-        let rel = |notation| relation(out, notation);
-        plain.push(format!("row {bits}: {} {} 0 -> {}", shown(Notation::Plain), rel(Notation::Plain), u8::from(out)));
-        latex.push(format!(
-            "\\text{{row }}{bits}: && {} &{} 0 \\;\\Rightarrow\\; {}",
-            shown(Notation::Latex),
-            rel(Notation::Latex),
-            u8::from(out)
+    let sum = names.linear_form(&proof.combination.w, &proof.combination.b);
+    for (rows, one) in [(&proof.certificate.ones, true), (&proof.certificate.zeros, false)] {
+        let which: Vec<usize> = rows.iter().map(|r| r.0).collect();
+        let all_once = rows.iter().all(|(_, m)| m.is_one());
+        let step = ex.step(prose!(
+            "#Rows of $#T$ #have output #o:",
+            Rows = words(rows_phrase(&which, n, true)),
+            T = t.clone(),
+            have = words(if rows.len() == 1 { "has" } else { "have" }),
+            o = bit(one),
         ));
+        step.aligned(rows.iter().map(|(r, _)| names.row_form(n, *r).relate(relation(one), Math::int(0))).collect());
+        let adding = match (all_once, one) {
+            (true, true) => prose!("Adding them:"),
+            (true, false) => prose!("Adding them (a sum of negative numbers is negative):"),
+            (false, _) => prose!(
+                "Adding them with the multipliers #ms (positive multiples keep each inequality):",
+                ms = Math::list(rows.iter().map(|(_, m)| Math::Number(m.clone())).collect()),
+            ),
+        };
+        step.prose(adding).display(sum.clone().relate(relation(one), Math::int(0)));
     }
-    (plain.join("\n"), aligned(&latex))
+    ex.step(prose!(
+        "The same $#s$ cannot be both at least 0 and below 0: no threshold neuron computes $#T$.",
+        s = sum.clone(),
+        T = t.clone(),
+    ))
+    .display(Math::int(0).relate(Rel::Le, sum).relate(Rel::Lt, Math::int(0)));
+    let all_once = proof.certificate.ones.iter().chain(&proof.certificate.zeros).all(|(_, m)| m.is_one());
+    let avg = words(if all_once { "the average" } else { "a weighted average" });
+    ex.detail(prose!(
+        "Geometrically, dividing by #m: the point $#p$ is #avg of the rows with output 1 and #avg of the rows \
+         with output 0, so no hyperplane $#f = 0$ has the rows with output 1 on or above it and those with output 0 \
+         strictly below it.",
+        m = proof.combination.b.clone(),
+        p = numbers(&proof.point),
+        avg = avg,
+        f = f,
+    ));
+    ex.detail(prose!(
+        "Checked exactly: every multiplier is positive, each row has the output its side needs, and the two weighted \
+         sums of $(#x, 1)$ agree entry by entry. (Farkas's lemma guarantees such multipliers whenever no neuron \
+         exists; nnkey finds them by exact linear programming over the rationals, and shows four rows, the fewest \
+         possible, when the table rises with one input in one place and falls with it in another.)",
+        x = names.x.clone(),
+    ));
 }
 
-/// Rows shown one by one in a derivation.
-const SHOWN_ROWS: usize = 16;
-
-fn table_summary(table: &TruthTable, name: &str) -> String {
-    let ones = table.ones();
-    format!(
-        "A threshold neuron outputs 1 exactly when w·x + b ≥ 0 and 0 when w·x + b < 0. The table `{name}` has inputs ({}) \
-         and {} rows: {} with output 1 and {} with output 0.",
-        table.inputs.join(", "),
-        table.rows(),
-        ones,
-        table.rows() - ones
-    )
+/// The table of a neuron checked on every row: the inputs, `w·x + b`, the
+/// neuron's output and the table's.
+fn check_table(neuron: &Neuron, table: &TruthTable, t: &Math, names: &NeuronNames) -> Table {
+    let n = table.n();
+    let f = names.form();
+    let mut header = input_header(table);
+    header.push(prose!("$#f$", f = f.clone()));
+    header.push(prose!("$step(#f)$", f = f));
+    header.push(prose!("$#T$", T = t.clone()));
+    let rows = (0..table.rows().min(LISTING_CAP))
+        .map(|row| {
+            let mut terms: Vec<Q> = (0..n).filter(|&i| input_bit(n, row, i)).map(|i| neuron.w[i].clone()).collect();
+            terms.push(neuron.b.clone());
+            let value = neuron_value(neuron, n, row);
+            let shown = if terms.len() > 1 {
+                number_sum(&terms).equals(Math::Number(value.clone()))
+            } else {
+                number_sum(&terms)
+            };
+            let mut cells = input_cells(table, row);
+            cells.push(prose!("$#v$", v = shown));
+            cells.push(prose!("$#o$", o = bit(!value.is_negative())));
+            cells.push(prose!("$#o$", o = bit(table.outputs[row])));
+            cells
+        })
+        .collect();
+    Table { header, rows }
 }
 
 /// `{ w: [1, 1], b: -2 }`.
@@ -520,100 +675,115 @@ pub fn neuron_value_record(neuron: &Neuron) -> Value {
 
 /// `threshold neuron for TABLE`: a neuron with small integer weights, or
 /// `impossible` with the proof.
-pub fn derive_neuron(q: &NeuronQuery) -> Result<(Value, Vec<Step>), String> {
+pub fn derive_neuron(q: &NeuronQuery, problem: &Problem) -> Result<(NeuronAnswer, Value, Explanation), String> {
     let table = &q.table;
     let n = table.n();
-    let name = &q.table_name;
-    let mut steps = vec![Step::text(table_summary(table, name))];
+    let t = Math::name(&q.table_name);
+    let names = NeuronNames::new(problem, table);
+    let f = names.form();
+    let mut ex = Explanation::new();
     match decide(n, &table.outputs)? {
         Decision::Inseparable(cert) => {
             // Show the shortest proof there is, checked like the other.
             let cert = four_row_certificate(n, &table.outputs)
                 .filter(|short| check_certificate(short, n, &table.outputs).is_ok())
                 .unwrap_or(cert);
-            steps.extend(proof_steps(&cert, table, name));
-            Ok((Value::Word("impossible".into()), steps))
+            let proof = Impossibility::new(cert, n);
+            proof_steps(&mut ex, &proof, table, &t, &names);
+            Ok((NeuronAnswer::Impossible(proof), Value::Word("impossible".into()), ex))
         }
         Decision::Separable(exact) => {
-            steps.push(Step::text(
-                "Because the table is finite, a neuron exists exactly when one exists with w·x + b ≥ 0 on the 1-rows \
-                 and w·x + b ≤ −1 on the 0-rows (divide any neuron by its smallest gap below 0). Solved exactly by \
-                 linear programming over the rationals, this system is feasible.",
+            ex.detail(prose!(
+                "Because the table is finite, a neuron exists exactly when one exists with $#f >= 0$ on the rows with \
+                 output 1 and $#f <= -1$ on the rows with output 0 (divide any neuron by its smallest gap below 0). \
+                 Solved exactly by linear programming over the rationals, this system is feasible.",
+                f = f.clone(),
             ));
             let (small, size) = small_neuron(n, &table.outputs);
+            let wi = names.w.clone().sub(names.i.clone());
             let neuron = match small {
+                Some(s) if size == 0 => {
+                    ex.detail(prose!(
+                        "The output is constant, so no weights are needed, only a bias of the right sign."
+                    ));
+                    s
+                }
                 Some(s) => {
-                    let how = if size == 0 {
-                        "The output is constant, so no weights are needed: w = 0, with a bias of the right sign."
-                            .to_string()
-                    } else {
-                        format!(
-                            "Trying integer weights by size (the largest |w_i| first, then the sum of the |w_i|), the \
-                             first that works has every |w_i| ≤ {size}. Its bias is the largest b that keeps every \
-                             0-row below 0, which puts the lowest 1-row exactly on the threshold."
-                        )
-                    };
-                    steps.push(Step::math(
-                        how,
-                        format!("w = {}, b = {}", q_list(&s.w, Notation::Plain), s.b),
-                        format!(
-                            "w = {},\\quad b = {}",
-                            q_list(&s.w, Notation::Latex),
-                            print::rational(&s.b, Notation::Latex)
-                        ),
+                    ex.detail(prose!(
+                        "Integer weights were tried by size (the largest $abs(#wi)$ first, then the sum of the \
+                         $abs(#wi)$); the first that works has every $abs(#wi) <= #k$. Its bias is the largest $#b$ that \
+                         keeps every row with output 0 below 0, which puts the lowest row with output 1 exactly on \
+                         the threshold.",
+                        wi = wi.clone(),
+                        k = size,
+                        b = names.b.clone(),
                     ));
                     s
                 }
                 None => {
                     let tried = if size == 0 {
-                        format!("With {n} inputs there are too many integer weight vectors to try one by one.")
+                        prose!("With #n inputs there are too many integer weight vectors to try one by one.", n = n)
                     } else {
-                        format!(
-                            "No integer weights with every |w_i| ≤ {size} work, and larger ones are too many to try \
-                             one by one."
+                        prose!(
+                            "No integer weights with every $abs(#wi) <= #k$ work, and larger ones are too many to try \
+                             one by one.",
+                            wi = wi.clone(),
+                            k = size,
                         )
                     };
-                    let (neuron, how) = match rounded_neuron(&exact, n, &table.outputs) {
-                        Some((r, scale)) => (
-                            r,
-                            format!(
-                                "{tried} The exact solution, rescaled so that its largest weight is {scale} and \
-                                 rounded to integers, still works (with its best bias):"
-                            ),
-                        ),
-                        None => {
-                            (exact, format!("{tried} The exact solution, scaled to integers without a common factor:"))
+                    let step = ex.detail(tried);
+                    match rounded_neuron(&exact, n, &table.outputs) {
+                        Some((r, scale)) => {
+                            step.prose(prose!(
+                                "The exact solution, rescaled so that its largest weight is #k and rounded to \
+                                 integers, still works (with its best bias).",
+                                k = scale,
+                            ));
+                            r
                         }
-                    };
-                    steps.push(Step::math(
-                        how,
-                        format!("w = {}, b = {}", q_list(&neuron.w, Notation::Plain), neuron.b),
-                        format!(
-                            "w = {},\\quad b = {}",
-                            q_list(&neuron.w, Notation::Latex),
-                            print::rational(&neuron.b, Notation::Latex)
-                        ),
-                    ));
-                    neuron
+                        None => {
+                            step.prose(prose!(
+                                "The exact solution is taken, scaled to integers without a common factor."
+                            ));
+                            exact
+                        }
+                    }
                 }
             };
             if let Err(wrong) = check_neuron(&neuron, n, &table.outputs) {
                 return Err(format!("the neuron nnkey found is wrong on row {}", row_text(n, wrong.row)));
             }
-            let (plain, latex) = check_lines(&neuron, table);
-            let more = if table.rows() > SHOWN_ROWS {
-                format!(" (the first {SHOWN_ROWS} of {} rows; all were checked)", table.rows())
-            } else {
-                String::new()
-            };
-            steps.push(Step::math(
-                format!("Checked exactly on every row{more}: w·x + b, and the output it gives."),
-                plain,
-                latex,
+            ex.step(prose!("Take these weights and bias:")).display(math!(
+                "#w = #wv, #b = #bv",
+                w = names.w.clone(),
+                wv = numbers(&neuron.w),
+                b = names.b.clone(),
+                bv = Math::Number(neuron.b.clone()),
             ));
-            Ok((neuron_value_record(&neuron), steps))
+            let step = ex.step(prose!("Row by row, $#f >= 0$ exactly where $#T$ outputs 1:", f = f, T = t.clone(),));
+            step.table(check_table(&neuron, table, &t, &names));
+            if let Some(p) = rows_shown(table.rows().min(LISTING_CAP), table.rows()) {
+                step.prose(p);
+            }
+            let value = neuron_value_record(&neuron);
+            Ok((NeuronAnswer::Realized { w: neuron.w, b: neuron.b }, value, ex))
         }
     }
+}
+
+/// `1 + 1 - 2`, for the diagnostics.
+fn sum_text(terms: &[Q]) -> String {
+    let mut out = String::new();
+    for t in terms {
+        let a = print::rational(&t.abs(), Notation::Plain);
+        if out.is_empty() {
+            out = if t.is_negative() { format!("-{a}") } else { a };
+        } else {
+            out.push_str(if t.is_negative() { " - " } else { " + " });
+            out.push_str(&a);
+        }
+    }
+    out
 }
 
 /// Judges a key for `threshold neuron for TABLE`: `impossible` holds when
@@ -623,7 +793,7 @@ pub fn judge_neuron(q: &NeuronQuery, finding: &Finding, key: &Value, ring: &Ring
     let table = &q.table;
     let n = table.n();
     let name = &q.table_name;
-    let derived_impossible = matches!(&finding.value, Value::Word(w) if w == "impossible");
+    let derived_impossible = matches!(&finding.answer, Answer::Neuron(NeuronAnswer::Impossible(_)));
     match key {
         Value::Word(w) if w == "impossible" => {
             if derived_impossible {
@@ -667,13 +837,13 @@ pub fn judge_neuron(q: &NeuronQuery, finding: &Finding, key: &Value, ring: &Ring
                     let mut terms: Vec<Q> =
                         (0..n).filter(|&i| input_bit(n, wrong.row, i)).map(|i| neuron.w[i].clone()).collect();
                     terms.push(neuron.b.clone());
-                    let sum = sum_text(&terms, Notation::Plain);
+                    let sum = sum_text(&terms);
                     let shown = if terms.len() > 1 { format!("{sum} = {}", wrong.value) } else { sum };
                     Err(format!(
                         "the key's neuron is wrong on row {} ({}): w·x + b = {shown} {} 0 gives {}, but `{name}` says {}",
                         table.row_text(wrong.row),
                         table.row_assignment(wrong.row),
-                        relation(out, Notation::Plain),
+                        if out { ">=" } else { "<" },
                         u8::from(out),
                         u8::from(!out)
                     ))
@@ -690,106 +860,138 @@ pub fn judge_neuron(q: &NeuronQuery, finding: &Finding, key: &Value, ring: &Ring
 // Networks
 // ---------------------------------------------------------------------------
 
-fn matrix_value(rows: &[Vec<Q>]) -> Value {
-    let m = Matrix::from_rows(rows.iter().map(|r| r.iter().map(|x| RatFunc::constant(x.clone())).collect()).collect())
-        .expect("rows of equal length");
-    Value::Matrix(m)
+/// A matrix of numbers as a formula.
+fn number_matrix(rows: &[Vec<Q>]) -> Math {
+    Math::Matrix(rows.iter().map(|r| r.iter().map(|x| Math::Number(x.clone())).collect()).collect())
 }
 
-/// The first row on which the network disagrees with the table, with
-/// its output.
-pub fn first_wrong_row(net: &ThresholdNetwork, table: &TruthTable) -> Option<(usize, bool)> {
-    (0..table.rows()).find_map(|row| {
-        let x: Vec<Q> = table.row_values(row).iter().map(|&v| Q::from_int(v as i64)).collect();
-        let out = net.output(&x);
-        (out != table.outputs[row]).then_some((row, out))
-    })
+/// A layer's values: a number for one unit, a tuple for several.
+fn layer_values(v: &[Q]) -> Math {
+    match v {
+        [one] => Math::Number(one.clone()),
+        _ => numbers(v),
+    }
 }
 
 /// `threshold network { … } on TABLE`: whether the network computes the
 /// table, with every layer's values on every row.
-pub fn derive_network(q: &NetworkQuery, ring: &Ring) -> (Value, Vec<Step>) {
+pub fn derive_network(q: &NetworkQuery, problem: &Problem) -> (NetworkAnswer, Value, Explanation) {
     let table = &q.table;
-    let name = &q.table_name;
     let net = &q.network;
-    let mut steps = vec![Step::text(format!(
-        "The network has {} on the {} ({}) of `{name}`; `step` gives 1 when its argument is ≥ 0 and 0 when it is \
-         < 0, `relu` gives max(0, z).",
-        count(net.layers.len(), "layer"),
-        count(table.n(), "input"),
-        table.inputs.join(", ")
-    ))];
-    for (k, layer) in net.layers.iter().enumerate() {
-        let w = matrix_value(&layer.weights);
-        let b = Value::Matrix(Matrix::column(layer.bias.iter().map(|x| RatFunc::constant(x.clone())).collect()));
-        let act = layer.activation.name();
-        let k1 = k + 1;
-        let units = match layer.activation {
-            Activation::Step => count(layer.units(), "threshold unit"),
-            Activation::Relu => count(layer.units(), "ReLU unit"),
+    let t = Math::name(&q.table_name);
+    let names = problem_names(problem, table);
+    let mut letters = table_letters(problem, table);
+    let x = letters.fresh(&["x", "u", "v"]);
+    let h = indexed(&mut letters, &names, &["h", "a", "g"]);
+    let wl = indexed(&mut letters, &names, &["W", "V", "U"]);
+    let bl = indexed(&mut letters, &names, &["b", "c", "d"]);
+    let z = letters.fresh(&["z", "s"]);
+    let mut ex = Explanation::new();
+    let inputs = Math::tuple(table.inputs.iter().map(Math::name).collect());
+    let intro = if net.layers.iter().any(|l| l.activation == Activation::Relu) {
+        prose!(
+            "The network reads the inputs $#x = #xs$ of $#T$; $step(#z)$ is 1 when $#z >= 0$ and 0 when $#z < 0$, \
+             and $relu(#z) = max(0, #z)$.",
+            x = x.clone(),
+            xs = inputs,
+            T = t.clone(),
+            z = z,
+        )
+    } else {
+        prose!(
+            "The network reads the inputs $#x = #xs$ of $#T$; $step(#z)$ is 1 when $#z >= 0$ and 0 when $#z < 0$.",
+            x = x.clone(),
+            xs = inputs,
+            T = t.clone(),
+            z = z,
+        )
+    };
+    ex.step(intro);
+    // h_k, and the formula of layer k's units: W_k h_(k-1) + b_k.
+    let hk = |k: usize| if k == 0 { x.clone() } else { h.clone().sub(k) };
+    let affine = |k: usize| math!("#W #h + #b", W = wl.clone().sub(k), h = hk(k - 1), b = bl.clone().sub(k));
+    for (k, layer) in net.layers.iter().enumerate().map(|(k, l)| (k + 1, l)) {
+        let kind = match (layer.activation, layer.units()) {
+            (Activation::Step, 1) => "threshold unit",
+            (Activation::Step, _) => "threshold units",
+            (Activation::Relu, 1) => "ReLU unit",
+            (Activation::Relu, _) => "ReLU units",
         };
-        let input = if k == 0 { " (h0 = x)".to_string() } else { String::new() };
-        steps.push(Step::math(
-            format!("Layer {k1}: {units}, h{k1} = {act}(W{k1} h{k} + b{k1}){input}:"),
-            format!("W{k1} = {}, b{k1} = {}", w.print(ring, Notation::Plain), b.print(ring, Notation::Plain)),
-            format!(
-                "W_{{{k1}}} = {},\\quad b_{{{k1}}} = {}",
-                w.print(ring, Notation::Latex),
-                b.print(ring, Notation::Latex)
-            ),
+        let bias = Math::column(layer.bias.iter().map(|x| Math::Number(x.clone())).collect());
+        ex.step(prose!(
+            "Layer #k, #u #kind: $#h = #act$, with",
+            k = k,
+            u = layer.units(),
+            kind = words(kind),
+            h = hk(k),
+            act = Math::apply(layer.activation.name(), vec![affine(k)]),
+        ))
+        .display(math!(
+            "#W = #Wv, #b = #bv",
+            W = wl.clone().sub(k),
+            Wv = number_matrix(&layer.weights),
+            b = bl.clone().sub(k),
+            bv = bias,
         ));
     }
-    let mut plain = Vec::new();
-    let mut latex = Vec::new();
+    let last = net.layers.len();
+    let mut header = input_header(table);
+    header.extend((1..last).map(|k| prose!("$#h$", h = hk(k))));
+    header.push(prose!("$#z$", z = affine(last)));
+    header.push(prose!("$#h$", h = hk(last)));
+    header.push(prose!("$#T$", T = t.clone()));
+    let mut rows = Vec::new();
     let mut wrong = Vec::new();
     for row in 0..table.rows() {
-        let x: Vec<Q> = table.row_values(row).iter().map(|&v| Q::from_int(v as i64)).collect();
-        let trace = net.trace(&x);
+        let xv: Vec<Q> = table.row_values(row).iter().map(|&v| Q::from_int(v as i64)).collect();
+        let trace = net.trace(&xv);
         let out = trace.last().is_some_and(|(_, a)| a.first().is_some_and(Q::is_one));
         let want = table.outputs[row];
         if out != want {
-            wrong.push(row);
+            wrong.push((row, out));
         }
-        if row < SHOWN_ROWS {
-            let hidden: Vec<String> =
-                trace[..trace.len() - 1].iter().map(|(_, a)| q_list(a, Notation::Plain)).collect();
-            let hidden_latex: Vec<String> =
-                trace[..trace.len() - 1].iter().map(|(_, a)| q_list(a, Notation::Latex)).collect();
-            let z = &trace.last().expect("a layer").0[0];
-            let mark = if out == want { "" } else { "  <- wrong" };
-            let bits = row_text(table.n(), row);
-            let via = if hidden.is_empty() { String::new() } else { format!(" -> {}", hidden.join(" -> ")) };
-            let via_latex =
-                if hidden.is_empty() { String::new() } else { format!(" \\to {}", hidden_latex.join(" \\to ")) };
-            plain.push(format!("row {bits}{via} -> step({z}) = {} (table: {}){mark}", u8::from(out), u8::from(want)));
-            latex.push(format!(
-                "\\text{{row }}{bits}{via_latex} &\\to \\operatorname{{step}}({}) = {} & &(\\text{{table: }}{}){}",
-                print::rational(z, Notation::Latex),
-                u8::from(out),
-                u8::from(want),
-                if out == want { "" } else { "\\ \\text{wrong}" }
-            ));
+        if rows.len() < LISTING_CAP {
+            let mut cells = input_cells(table, row);
+            cells.extend(trace[..trace.len() - 1].iter().map(|(_, a)| prose!("$#v$", v = layer_values(a))));
+            let z = trace.last().map(|(z, _)| z[0].clone()).unwrap_or_else(Q::zero);
+            cells.push(prose!("$#v$", v = Math::Number(z)));
+            cells.push(prose!("$#o$", o = bit(out)));
+            cells.push(prose!("$#o$", o = bit(want)));
+            rows.push(cells);
         }
     }
-    let more = if table.rows() > SHOWN_ROWS {
-        format!(" (the first {SHOWN_ROWS} of {} rows; all were computed)", table.rows())
-    } else {
-        String::new()
-    };
-    steps.push(Step::math(
-        format!("Row by row, exactly, the hidden layers' values and the output unit{more}:"),
-        plain.join("\n"),
-        aligned(&latex),
-    ));
+    let step = ex.step(prose!("Row by row, exactly:"));
+    step.table(Table { header, rows });
+    if let Some(p) = rows_shown(table.rows().min(LISTING_CAP), table.rows()) {
+        step.prose(p);
+    }
     let realizes = wrong.is_empty();
-    steps.push(Step::text(if realizes {
-        format!("The network's output equals `{name}` on every row: it computes `{name}`.")
+    if realizes {
+        ex.step(prose!("The output equals $#T$ on every row: the network computes $#T$.", T = t.clone()));
     } else {
-        let rows: Vec<String> = wrong.iter().take(8).map(|&r| row_text(table.n(), r)).collect();
-        let more = if wrong.len() > rows.len() { ", …" } else { "" };
-        format!("The network differs from `{name}` on {}: {}{more}.", count(wrong.len(), "row"), rows.join(", "))
-    }));
-    (Value::Bool(realizes), steps)
+        let items = wrong
+            .iter()
+            .take(LISTING_CAP)
+            .map(|&(row, out)| {
+                Block::Prose(prose!(
+                    "row #r: the network outputs #o, $#T$ says #t",
+                    r = words(row_text(table.n(), row)),
+                    o = bit(out),
+                    T = t.clone(),
+                    t = bit(!out),
+                ))
+            })
+            .collect();
+        ex.step(prose!(
+            "The output differs from $#T$ on #k of the #n rows, so the network does not compute $#T$:",
+            T = t.clone(),
+            k = wrong.len(),
+            n = table.rows(),
+        ))
+        .listing(wrong.len(), items);
+    }
+    let answer = NetworkAnswer { realizes, first_wrong: wrong.first().copied(), wrong_rows: wrong.len() };
+    (answer, Value::Bool(realizes), ex)
 }
 
 /// Judges a key for `threshold network { … } on TABLE`: `true` or `false`;
@@ -798,12 +1000,14 @@ pub fn judge_network(q: &NetworkQuery, finding: &Finding, key: &Value) -> Result
     let Value::Bool(claimed) = key else {
         return Err(format!("the key is {}; write `true` (the network computes the table) or `false`", key.describe()));
     };
-    let derived = matches!(finding.value, Value::Bool(true));
-    if *claimed == derived {
+    let Answer::ThresholdNetwork(answer) = &finding.answer else {
+        return Err("the finding is not a network check".into());
+    };
+    if *claimed == answer.realizes {
         return Ok(());
     }
     let name = &q.table_name;
-    match first_wrong_row(&q.network, &q.table) {
+    match answer.first_wrong {
         Some((row, out)) => Err(format!(
             "the network is wrong on row {} ({}): it outputs {}, but `{name}` says {}",
             q.table.row_text(row),
@@ -850,13 +1054,70 @@ mod tests {
         assert_eq!(four_row_certificate(2, &table("0001")), None, "AND is monotone");
     }
 
+    fn names(inputs: &[&str]) -> NeuronNames {
+        let inputs: Vec<String> = inputs.iter().map(|s| s.to_string()).collect();
+        NeuronNames {
+            w: Math::name("w"),
+            b: Math::name("b"),
+            x: Math::name("x"),
+            i: Math::name("i"),
+            subscripts: subscripts(&inputs),
+        }
+    }
+
     #[test]
     fn forms_print_like_a_student_writes_them() {
+        let text = |m: &Math| crate::render::math::text::inline(m);
         let c = [Q::one(), Q::from_int(-2), Q::zero()];
-        assert_eq!(linear_form(&c, &Q::from_int(2), Notation::Plain), "w1 - 2*w2 + 2*b");
-        assert_eq!(linear_form(&c, &Q::from_int(2), Notation::Latex), "w_{1} - 2 w_{2} + 2 b");
-        assert_eq!(linear_form(&[Q::zero()], &Q::zero(), Notation::Plain), "0");
-        assert_eq!(sum_text(&[Q::one(), Q::one(), Q::from_int(-2)], Notation::Plain), "1 + 1 - 2");
+        let n = names(&["x1", "x2", "x3"]);
+        assert_eq!(text(&n.linear_form(&c, &Q::from_int(2))), "w_1 - 2 w_2 + 2 b");
+        let zero = [Q::zero(), Q::zero(), Q::zero()];
+        assert_eq!(text(&n.linear_form(&zero, &Q::zero())), "0");
+        assert_eq!(text(&n.linear_form(&zero, &Q::from_int(-1))), "-b");
+        assert_eq!(text(&n.row_form(3, 0b101)), "w_1 + w_3 + b");
+        assert_eq!(text(&number_sum(&[Q::one(), Q::one(), Q::from_int(-2)])), "1 + 1 - 2");
+        assert_eq!(text(&number_sum(&[Q::from_int(-2)])), "-2");
+        // Inputs named otherwise lend their names to the weights.
+        let n = names(&["a", "b"]);
+        assert_eq!(text(&n.linear_form(&[Q::one(), Q::one()], &Q::zero())), "w_a + w_b");
+        let n = names(&["x1", "y2"]);
+        assert_eq!(text(&n.weights()), "(w_x1, w_y2)");
+        assert_eq!(text(&n.form()), "w^T x + b");
+    }
+
+    #[test]
+    fn proofs_know_their_crossing_segments() {
+        let xor = table("0110");
+        let Decision::Inseparable(cert) = decide(2, &xor).unwrap() else { panic!("xor is inseparable") };
+        let proof = Impossibility::new(cert, 2);
+        assert_eq!(proof.combination, Neuron { w: vec![Q::one(), Q::one()], b: Q::from_int(2) });
+        assert_eq!(proof.point, vec![Q::new(1, 2), Q::new(1, 2)]);
+        assert_eq!(proof.segments(), Some(([1, 2], [0, 3])));
+    }
+
+    #[test]
+    fn a_proof_with_multipliers_shows_them() {
+        // XOR's certificate doubled: still a proof, with multipliers 2.
+        let xor = TruthTable::from_fn(2, |r| r == 1 || r == 2);
+        let two = Q::from_int(2);
+        let cert = Certificate {
+            ones: vec![(1, two.clone()), (2, two.clone())],
+            zeros: vec![(0, two.clone()), (3, two.clone())],
+        };
+        assert_eq!(check_certificate(&cert, 2, &xor.outputs), Ok(()));
+        let proof = Impossibility::new(cert, 2);
+        assert_eq!(proof.point, vec![Q::new(1, 2), Q::new(1, 2)]);
+        let mut ex = Explanation::new();
+        proof_steps(&mut ex, &proof, &xor, &Math::name("XOR"), &names(&["x1", "x2"]));
+        let parts: Vec<_> = ex.steps.iter().map(crate::render::step_parts).collect();
+        let ones = parts[1].1.as_ref().expect("the rows with output 1").0.clone();
+        assert!(ones.contains("Adding them with the multipliers 2, 2"), "{ones}");
+        assert!(ones.contains("2 w_1 + 2 w_2 + 4 b ≥ 0"), "{ones}");
+        assert!(parts[4].0.contains("dividing by 4: the point (1/2, 1/2) is a weighted average"), "{}", parts[4].0);
+        assert_eq!(ex.steps.iter().map(|s| s.depth).collect::<Vec<_>>(), {
+            use crate::derive::Depth::{Detail, Solution};
+            vec![Solution, Solution, Solution, Solution, Detail, Detail]
+        });
     }
 
     #[test]

@@ -41,9 +41,9 @@ pub enum Answer {
     ConvAffine,
     ConvShape,
     Equivalence,
-    Neuron,
-    ThresholdNetwork,
-    Census,
+    Neuron(logic::NeuronAnswer),
+    ThresholdNetwork(logic::NetworkAnswer),
+    Census(census::Census),
     Piece,
     Pieces,
     Limit,
@@ -93,16 +93,16 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
             (Answer::Equivalence, d.0, d.1)
         }
         Query::ThresholdNeuron(q) => {
-            let d = logic::derive_neuron(q).map_err(at)?;
-            (Answer::Neuron, d.0, d.1)
+            let d = logic::derive_neuron(q, problem).map_err(at)?;
+            (Answer::Neuron(d.0), d.1, d.2.steps)
         }
         Query::ThresholdNetwork(q) => {
-            let d = logic::derive_network(q, &problem.ring);
-            (Answer::ThresholdNetwork, d.0, d.1)
+            let d = logic::derive_network(q, problem);
+            (Answer::ThresholdNetwork(d.0), d.1, d.2.steps)
         }
         Query::ThresholdCensus(n) => {
-            let d = census::derive(*n).map_err(at)?;
-            (Answer::Census, d.0, d.1)
+            let d = census::derive(*n, problem).map_err(at)?;
+            (Answer::Census(d.0), d.1, d.2.steps)
         }
         Query::LinearPiece(q) => {
             let d = piece::derive(q, &problem.ring).map_err(at)?;

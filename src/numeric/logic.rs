@@ -15,7 +15,8 @@ use std::collections::HashSet;
 use ndarray::{Array1, Array2};
 
 use crate::derive::CrossCheck;
-use crate::model::Value;
+use crate::derive::census::Census;
+use crate::derive::logic::{NetworkAnswer, NeuronAnswer};
 use crate::model::logic::{Activation, NetworkQuery, NeuronQuery, TruthTable, input_bit};
 
 use super::rng::Rng;
@@ -36,29 +37,23 @@ fn step(z: f64) -> bool {
     z >= -TOLERANCE
 }
 
-/// Checks a neuron finding: evaluates it on every row; for `impossible`,
-/// searches integer neurons for one that realizes the table.
-pub fn check_neuron(q: &NeuronQuery, value: &Value, seed: u64) -> CrossCheck {
+/// Checks a neuron finding: evaluates it on every row; for an
+/// impossibility, searches integer neurons for one that realizes the table.
+pub fn check_neuron(q: &NeuronQuery, answer: &NeuronAnswer, seed: u64) -> CrossCheck {
     let table = &q.table;
     let x = inputs(table);
-    if let Value::Word(w) = value
-        && w == "impossible"
-    {
-        return search_neurons(table, &x, seed);
-    }
-    let weights: Option<Vec<f64>> = value
-        .field("w")
-        .and_then(Value::items)
-        .and_then(|items| items.iter().map(|v| v.as_rational().map(|q| q.to_f64())).collect());
-    let bias = value.field("b").and_then(Value::as_rational).map(|q| q.to_f64());
-    let (Some(w), Some(b)) = (weights, bias) else {
+    let (w, b) = match answer {
+        NeuronAnswer::Impossible(_) => return search_neurons(table, &x, seed),
+        NeuronAnswer::Realized { w, b } => (w.iter().map(|q| q.to_f64()).collect::<Vec<f64>>(), b.to_f64()),
+    };
+    if w.len() != table.n() {
         return CrossCheck {
             method: "evaluation of the neuron on the table".into(),
             trials: 0,
             passed: false,
-            detail: format!("the finding is {}, not a neuron", value.describe()),
+            detail: format!("the neuron has {} weights for {} inputs", w.len(), table.n()),
         };
-    };
+    }
     let z = x.dot(&Array1::from(w)) + b;
     let wrong = z.iter().zip(&table.outputs).position(|(&zi, &out)| step(zi) != out);
     CrossCheck {
@@ -132,7 +127,7 @@ fn search_neurons(table: &TruthTable, x: &Array2<f64>, seed: u64) -> CrossCheck 
 }
 
 /// Checks a network finding with a floating-point forward pass on all rows.
-pub fn check_network(q: &NetworkQuery, value: &Value) -> CrossCheck {
+pub fn check_network(q: &NetworkQuery, answer: &NetworkAnswer) -> CrossCheck {
     let table = &q.table;
     let mut h = inputs(table);
     for layer in &q.network.layers {
@@ -146,7 +141,7 @@ pub fn check_network(q: &NetworkQuery, value: &Value) -> CrossCheck {
     }
     let outputs: Vec<bool> = h.column(0).iter().map(|&v| v > 0.5).collect();
     let realizes = outputs == table.outputs;
-    let derived = matches!(value, Value::Bool(true));
+    let derived = answer.realizes;
     CrossCheck {
         method: format!("forward pass in floating point (ndarray) on all {} rows", table.rows()),
         trials: table.rows(),
@@ -164,7 +159,7 @@ pub fn check_network(q: &NetworkQuery, value: &Value) -> CrossCheck {
 /// integer neuron with weights in 0..=n+1 computes (one per cut of its
 /// sorted row values), with every set of inputs negated (x_i → 1 − x_i,
 /// which turns any neuron's negative weights positive).
-pub fn check_census(n: usize, value: &Value) -> CrossCheck {
+pub fn check_census(n: usize, census: &Census) -> CrossCheck {
     let rows = 1usize << n;
     let k = n as i64 + 1;
     let mut positive: HashSet<u32> = HashSet::new();
@@ -200,15 +195,14 @@ pub fn check_census(n: usize, value: &Value) -> CrossCheck {
             all.insert(g);
         }
     }
-    let derived = value.as_int();
-    let count = all.len() as i64;
+    let count = all.len() as u64;
     CrossCheck {
         method: format!(
             "distinct functions of integer neurons with weights in [{}, {}] and every bias, listed directly",
             -k, k
         ),
         trials: ((k + 1) as usize).pow(n as u32),
-        passed: derived == Some(count),
+        passed: census.n == n && census.threshold == count,
         detail: format!("{count} distinct functions"),
     }
 }

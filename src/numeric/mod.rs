@@ -46,16 +46,16 @@ pub fn crosscheck(problem: &Problem, find: &Find, finding: &Finding) -> CrossChe
             Query::Equivalence(a, b) => conv::check_equivalence(a, b, v, ring, seed),
             _ => mismatch(finding),
         },
-        Answer::Neuron => match q {
-            Query::ThresholdNeuron(n) => logic::check_neuron(n, v, seed),
+        Answer::Neuron(a) => match q {
+            Query::ThresholdNeuron(n) => logic::check_neuron(n, a, seed),
             _ => mismatch(finding),
         },
-        Answer::ThresholdNetwork => match q {
-            Query::ThresholdNetwork(n) => logic::check_network(n, v),
+        Answer::ThresholdNetwork(a) => match q {
+            Query::ThresholdNetwork(n) => logic::check_network(n, a),
             _ => mismatch(finding),
         },
-        Answer::Census => match q {
-            Query::ThresholdCensus(n) => logic::check_census(*n, v),
+        Answer::Census(c) => match q {
+            Query::ThresholdCensus(n) => logic::check_census(*n, c),
             _ => mismatch(finding),
         },
         Answer::Piece => match q {
