@@ -5,10 +5,11 @@
 mod common;
 
 use common::{Sandbox, check, passing_finding};
-use nnkey::algebra::Notation;
+use nnkey::algebra::{Notation, Print};
 use nnkey::check::{FileReport, Status, check_source};
-use nnkey::derive::cells::{Line, LineStep, Numeric, Piece};
-use nnkey::derive::regions::{Method, enumerate};
+use nnkey::derive::cells::{Line, LineStep, Numeric, Piece, irredundant};
+use nnkey::derive::regions::{Method, Place, RegionShape, RegionsAnswer, enumerate};
+use nnkey::derive::{Answer, Depth};
 use nnkey::language::SourceFile;
 use nnkey::model::Value;
 use nnkey::model::regions::Interval;
@@ -20,9 +21,9 @@ fn errors(text: &str) -> Vec<String> {
     report.diagnostics.iter().map(|d| d.render(&report.source, false)).collect()
 }
 
-/// The finding `name`: its value printed, its derivation as text, its
-/// witness; the cross-check must pass.
-fn finding(report: &FileReport, name: &str) -> (String, String, Option<Value>) {
+/// The finding `name`: its value printed, its derivation as text (staff-only
+/// steps marked `[detail]`), its typed answer; the cross-check must pass.
+fn finding(report: &FileReport, name: &str) -> (String, String, RegionsAnswer) {
     let (p, f) = passing_finding(report, name);
     assert!(f.crosscheck.trials > 0 || f.finding.value.as_int() == Some(0), "{name}: nothing sampled");
     let steps: Vec<String> = f
@@ -30,10 +31,14 @@ fn finding(report: &FileReport, name: &str) -> (String, String, Option<Value>) {
         .explanation
         .steps
         .iter()
-        .map(nnkey::render::step_parts)
-        .map(|s| format!("{} {}", s.0, s.1.as_ref().map_or("", |m| m.0.as_str())))
+        .map(|s| {
+            let mark = if s.depth == Depth::Detail { "[detail] " } else { "" };
+            let (text, math) = nnkey::render::step_parts(s);
+            format!("{mark}{text} {}", math.as_ref().map_or("", |m| m.0.as_str()))
+        })
         .collect();
-    (f.finding.value.print(&p.problem.ring, Notation::Plain), steps.join("\n"), f.finding.witness.clone())
+    let Answer::Regions(answer) = &f.finding.answer else { panic!("{name}: not a regions answer") };
+    (f.finding.value.print(&p.problem.ring, Notation::Plain), steps.join("\n"), answer.clone())
 }
 
 fn statuses(report: &FileReport) -> Vec<Status> {
@@ -42,6 +47,11 @@ fn statuses(report: &FileReport) -> Vec<Status> {
 
 fn open(lo: i64, hi: i64) -> Interval {
     Interval { lo: Some(Q::from_int(lo)), hi: Some(Q::from_int(hi)) }
+}
+
+/// `(lo/2, hi/2)`.
+fn half(lo: i64, hi: i64) -> Interval {
+    Interval { lo: Some(Q::new(lo, 2)), hi: Some(Q::new(hi, 2)) }
 }
 
 #[test]
@@ -83,7 +93,10 @@ fn the_seed_formulas_hold_and_wrong_ones_fail() {
     let report = check(text);
     let (value, steps, _) = finding(&report, "n");
     assert_eq!(value, "2^(L*d)");
-    assert!(steps.contains("d = 3, L = 4: 4096"), "{steps}");
+    assert!(steps.contains("(2^L)^d = 2^(L d)"), "{steps}");
+    // The instances are a table in a staff-only step.
+    assert!(steps.contains("[detail] Checked against exact enumeration of the regions on 12 instances"), "{steps}");
+    assert!(steps.contains("d | L | identified regions") && steps.contains("3 | 4 | 4096"), "{steps}");
     assert_eq!(statuses(&report), [Status::Pass]);
     for wrong in ["2^(L+d)", "2^d", "4^(L*d)", "2^(L*d) + 1"] {
         let report = check(&text.replace("(2^L)^d", wrong));
@@ -105,11 +118,16 @@ fn two_dimensional_cases_by_hand() {
   expect n = 2
 ";
     let report = check(text);
-    let (value, steps, witness) = finding(&report, "n");
+    let (value, steps, answer) = finding(&report, "n");
     assert_eq!(value, "2");
-    assert!(steps.contains("Counted out: coordinate 2: (1/3, 1): its image is (0, 2), not (0, 1)"), "{steps}");
-    assert!(steps.contains("(0, 1/2) x (0, 1/3)"), "{steps}");
-    let w = witness.unwrap();
+    assert!(steps.contains("coordinate 2: (1/3, 1): its image is (0, 2), not (0, 1)."), "{steps}");
+    assert!(steps.contains("2 · 1 = 2"), "{steps}");
+    assert!(
+        steps.contains("R_1 = (0, 1/2) × (0, 1/3), with inverse x_1 = 1/2 - 1/2 y_1, x_2 = 1/3 - 1/3 y_2."),
+        "{steps}"
+    );
+    assert_eq!(answer.instances[0].enumeration.total, 4);
+    let w = answer.witness_value();
     let Some(Value::List(instances)) = w.field("instances") else { panic!("instances") };
     assert_eq!(instances[0].field("regions in the domain").and_then(Value::as_int), Some(4));
 
@@ -124,6 +142,9 @@ fn two_dimensional_cases_by_hand() {
     let (value, steps, _) = finding(&report, "n");
     assert_eq!(value, "4");
     assert!(steps.contains("polytope"), "{steps}");
+    // Each cone by its two sides only, in the order of a point inside.
+    assert!(steps.contains("R_1: x_1 + x_2 < 0 and x_1 - x_2 < 0; inverse"), "{steps}");
+    assert!(steps.contains("R_4: x_1 + x_2 > 0 and x_1 - x_2 > 0; inverse"), "{steps}");
     assert_eq!(statuses(&report), [Status::Pass]);
 
     // A region mapped by a singular map is counted out: (|x1 + x2|, |x1 + x2|)
@@ -149,10 +170,12 @@ fn regions_not_mapped_onto_the_target_are_counted_out_with_the_reason() {
     let report = check(text);
     let (value, steps, _) = finding(&report, "n");
     assert_eq!(value, "1");
-    assert!(steps.contains("Counted out: (-inf, 0): constant (0): not one to one"), "{steps}");
+    assert!(steps.contains("Regions counted out: (-∞, 0): constant, equal to 0: not one to one."), "{steps}");
+    assert!(steps.contains("R_1 = (0, ∞), with inverse x = y."), "{steps}");
     let (value, steps, _) = finding(&report, "m");
     assert_eq!(value, "0");
-    assert!(steps.contains("(0, inf): its image is (0, inf), not (0, 1)"), "{steps}");
+    assert!(steps.contains("none is mapped bijectively onto (0, 1)"), "{steps}");
+    assert!(steps.contains("(0, ∞): its image is (0, ∞), not (0, 1)."), "{steps}");
 }
 
 #[test]
@@ -203,12 +226,18 @@ fn compositions_multiply_and_keys_may_state_the_rule() {
   expect n = n_g * n_f
 ";
     let report = check(text);
-    let (value, steps, witness) = finding(&report, "n");
+    let (value, steps, answer) = finding(&report, "n");
     assert_eq!(value, "n_f*n_g");
-    assert!(steps.contains("n_f = 2^(2*d)") && steps.contains("n_g = 2^d"), "{steps}");
-    assert!(steps.contains("d = 3: n_g = 8, n_f = 64, composition 512"), "{steps}");
+    assert!(steps.contains("n_f = 4^d") && steps.contains("n_g = 2^d"), "{steps}");
+    assert!(steps.contains("n_f n_g = 4^d·2^d = 8^d"), "{steps}");
+    assert!(steps.contains("[detail] Checked by exact enumeration of each network and of the composition"), "{steps}");
+    assert!(steps.contains("d | n_g | n_f | f ∘ g") && steps.contains("3 | 8 | 64 | 512"), "{steps}");
     let ring = &report.problems[0].problem.ring;
-    assert_eq!(witness.unwrap().field("count").unwrap().print(ring, Notation::Plain), "2^(3*d)");
+    assert_eq!(answer.witness_value().field("count").unwrap().print(ring, Notation::Plain), "2^(3*d)");
+    let rule = answer.rule.as_ref().unwrap();
+    let counts: Vec<String> =
+        rule.counts.iter().map(|(n, f)| format!("{n}: {}", f.print(ring, Notation::Plain))).collect();
+    assert_eq!(counts, ["g: 2^d", "f: 2^(2*d)"]);
     assert_eq!(statuses(&report), [Status::Pass]);
     // The count for these networks may be stated too; a wrong rule fails.
     for (key, holds) in [("8^d", true), ("2^(3*d)", true), ("n_f + n_g", false), ("n_f^2", false), ("4^d", false)] {
@@ -231,6 +260,7 @@ fn the_rule_is_refused_when_the_inner_network_leaves_part_of_its_domain() {
     let e = errors(text);
     assert_eq!(e.len(), 1, "{e:?}");
     assert!(e[0].contains("needs every region of the inner network `g` mapped onto (0, 1)"), "{}", e[0]);
+    assert!(e[0].contains("but 1 of its 2 regions is not ((1/2, 2): its image is (0, 3), not (0, 1))"), "{}", e[0]);
     assert!(e[0].contains("test.nnk:4:"), "{}", e[0]);
 }
 
@@ -308,14 +338,11 @@ fn the_numeric_check_catches_a_wrong_inverse() {
     let passed = nnkey::numeric::crosscheck(&p.problem, &p.problem.finds[0], &finding);
     assert!(passed.passed, "{passed:?}");
     // Region 1 is (0, 1/2)^2 with inverse x = (1 - y)/2; swap in x = (1 + y)/2.
-    let Some(Value::Record(fields)) = finding.witness.as_mut() else { panic!("a witness") };
-    let instances = &mut fields.iter_mut().find(|f| f.0 == "instances").unwrap().1;
-    let Value::List(list) = instances else { panic!("instances") };
-    let Value::Record(inst) = &mut list[0] else { panic!("an instance") };
-    let Value::List(regions) = &mut inst.iter_mut().find(|f| f.0 == "regions").unwrap().1 else { panic!("regions") };
-    let good = regions[3].field("inverse").unwrap().clone();
-    let Value::Record(r0) = &mut regions[0] else { panic!("a region") };
-    r0.iter_mut().find(|f| f.0 == "inverse").unwrap().1 = good;
+    let Answer::Regions(answer) = &mut finding.answer else { panic!("a regions answer") };
+    let regions = &mut answer.instances[0].enumeration.regions;
+    assert_eq!(regions[0].shape, RegionShape::Box(vec![half(0, 1), half(0, 1)]));
+    assert_eq!(regions[3].shape, RegionShape::Box(vec![half(1, 2), half(1, 2)]));
+    regions[0].inverse = regions[3].inverse.clone();
     let failed = nnkey::numeric::crosscheck(&p.problem, &p.problem.finds[0], &finding);
     assert!(!failed.passed, "{failed:?}");
     assert!(failed.detail.contains("misses the region"), "{}", failed.detail);
@@ -332,7 +359,8 @@ fn a_network_may_run_several_times_between_the_same_boxes() {
     let report = check(text);
     let (value, steps, _) = finding(&report, "n");
     assert_eq!(value, "n_g^3");
-    assert!(steps.contains("n_g = 2, composition 8"), "{steps}");
+    assert!(steps.contains("n_g^3 = 2^3 = 8"), "{steps}");
+    assert!(steps.contains("n_g | g ∘ g ∘ g\n2 | 8"), "{steps}");
     assert_eq!(statuses(&report), [Status::Pass]);
     assert_eq!(statuses(&check(&text.replace("n_g^3", "8"))), [Status::Pass]);
     assert!(matches!(statuses(&check(&text.replace("n_g^3", "n_g^2")))[0], Status::Fail(_)));
@@ -375,4 +403,175 @@ fn a_unit_that_is_zero_on_a_whole_region_is_at_no_kink() {
     assert!(steps.contains("has 2 regions in"), "{steps}");
     assert!(steps.contains("rank 0 < 2") && steps.contains("rank 1 < 2"), "{steps}");
     assert_eq!(statuses(&report), [Status::Pass]);
+}
+
+#[test]
+fn regions_of_one_input_are_intervals_left_to_right() {
+    // Two units per layer mix nothing but are not square, so the polytope
+    // method finds the cells; in one input they read as intervals, left to
+    // right, whatever order the enumeration met them in.
+    let text = "problem t \"tent\"
+  f = network (x: 1) repeat 2 { dense [[2], [-2]] + [-1, 1]; relu; dense [[1, 1]] }
+  find n = identified regions of f from (0, 1) onto (0, 1)
+  g = network (x: 1) { dense [[1], [2]] + [0, -1]; relu; dense [[1, -1]] + 0; abs }
+  find m = identified regions of g from (-1, 2) onto (0, 1)
+";
+    let report = check(text);
+    let (value, steps, answer) = finding(&report, "n");
+    assert_eq!(value, "4");
+    let e = &answer.instances[0].enumeration;
+    assert_eq!(e.method, Method::Polytopes);
+    let shown: Vec<String> = e
+        .regions
+        .iter()
+        .map(|r| match &r.shape {
+            RegionShape::Box(sides) => sides[0].text(),
+            other => panic!("not an interval: {other:?}"),
+        })
+        .collect();
+    assert_eq!(shown, ["(0, 1/4)", "(1/4, 1/2)", "(1/2, 3/4)", "(3/4, 1)"]);
+    assert!(steps.contains("left to right"), "{steps}");
+    let at = |s: &str| steps.find(s).unwrap_or_else(|| panic!("{s} in {steps}"));
+    assert!(at("R_1 = (0, 1/4)") < at("R_2 = (1/4, 1/2)"));
+    assert!(at("R_3 = (1/2, 3/4)") < at("R_4 = (3/4, 1)"));
+    assert!(!steps.contains(" < 0,") && !steps.contains("x < 1"), "{steps}");
+
+    // Counted out with the reason, in order too; grammar for one of four.
+    let (value, steps, _) = finding(&report, "m");
+    assert_eq!(value, "1");
+    assert!(steps.contains("g has 4 regions in (-1, 2); 1 is mapped bijectively onto (0, 1)."), "{steps}");
+    assert!(steps.contains("R_1 = (1, 2), with inverse x = y + 1."), "{steps}");
+    assert!(
+        steps.contains(
+            "Regions counted out: (-1, 0): its map has rank 0 < 1: not one to one.\n\
+             (0, 1/2): its image does not cover (0, 1).\n(1/2, 1): its image does not cover (0, 1)."
+        ),
+        "{steps}"
+    );
+}
+
+#[test]
+fn polytopes_lose_their_redundant_inequalities_and_know_their_corners() {
+    // On (-1, 1)^2 the lines x1 = ±x2 cut the square into four triangles:
+    // each keeps one side of the square and the two lines; the other three
+    // sides of the square are implied.
+    let text = "problem r \"rotated\"
+  f = network (x: 2) { dense [[1, 1], [1, -1]]; abs }
+  find n = identified regions of f from (-1, 1)^2 onto (0, 1)^2
+";
+    let report = check(text);
+    let (value, steps, answer) = finding(&report, "n");
+    assert_eq!(value, "0");
+    assert!(
+        steps.contains("x_1 > -1, x_1 + x_2 < 0 and x_1 - x_2 < 0: its image reaches outside (0, 1)^2."),
+        "{steps}"
+    );
+    let out = &answer.instances[0].enumeration.counted_out;
+    assert_eq!(out.len(), 4);
+    let q = |n: i64| Q::from_int(n);
+    let Place::Region { shape: RegionShape::Polytope(p), inside } = &out[0].place else { panic!("{:?}", out[0]) };
+    assert_eq!(p.constraints.len(), 3);
+    assert_eq!(p.vertices, Some(vec![[q(-1), q(-1)], [q(0), q(0)], [q(-1), q(1)]]));
+    assert_eq!(inside, &vec![Q::new(-2, 3), q(0)]);
+    // Ordered by the point inside: left, bottom, top, right.
+    let insides: Vec<Vec<Q>> = out
+        .iter()
+        .map(|c| match &c.place {
+            Place::Region { inside, .. } => inside.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let mut sorted = insides.clone();
+    sorted.sort();
+    assert_eq!(insides, sorted);
+
+    // Redundancy on its own: x < 1 is implied by x < 1/2.
+    let kept = irredundant(&[(vec![q(1)], q(1)), (vec![q(-2)], q(0)), (vec![q(2)], q(1))], 1).unwrap();
+    assert_eq!(kept, [(vec![q(-1)], q(0)), (vec![q(1)], Q::new(1, 2))]);
+}
+
+#[test]
+fn derivation_letters_avoid_the_problem_names() {
+    // The input is called y and the problem declares R, h and i: the
+    // outputs, regions, one-input network and index take other letters.
+    let text = "problem c \"collisions\"
+  R = 3
+  h = 2
+  i = 1
+  f = network (y: 2) { dense [[2, 0], [0, 2]] + [-1, -1]; abs }
+  find n = identified regions of f from (0,1)^2 onto (0,1)^2
+  g = network (y: d) repeat L { dense 2*I(d) + -1; abs }
+  find m = identified regions of g from (0,1)^d onto (0,1)^d
+";
+    let report = check(text);
+    let (_, steps, _) = finding(&report, "n");
+    assert!(
+        steps.contains("S_1 = (0, 1/2) × (0, 1/2), with inverse y_1 = 1/2 - 1/2 u_1, y_2 = 1/2 - 1/2 u_2."),
+        "{steps}"
+    );
+    assert!(steps.contains("unit k of every layer sees only y_k"), "{steps}");
+    let (_, steps, _) = finding(&report, "m");
+    assert!(steps.contains("φ(t) = 1 - 2 t") && steps.contains("S_1 × … × S_d"), "{steps}");
+    assert!(!steps.contains(" h(") && !steps.contains("R_"), "{steps}");
+}
+
+#[test]
+fn a_part_without_a_formula_still_gives_the_rule() {
+    // `d*I(d)` scales each coordinate by d: no formula for f, but the rule
+    // holds since g maps all of its regions onto the cube.
+    let text = "problem c \"compose\"
+  g = network (x: d) { dense 2*I(d) + -1; abs }
+  f = network (x: d) { dense d*I(d) + -1; abs }
+  find n = identified regions of f ∘ g from (0,1)^d onto (0,1)^d
+  expect n = n_f * n_g
+";
+    let report = check(text);
+    let (value, steps, answer) = finding(&report, "n");
+    assert_eq!(value, "n_f*n_g");
+    assert!(steps.contains("[detail] For f alone nnkey has no formula: a weight of `f` uses `d`"), "{steps}");
+    assert!(!steps.contains("Together"), "{steps}");
+    assert!(answer.count.is_none());
+    assert_eq!(statuses(&report), [Status::Pass]);
+    let ring = &report.problems[0].problem.ring;
+    assert!(answer.witness_value().field("count").is_none());
+    assert_eq!(answer.witness_value().field("n_g").unwrap().print(ring, Notation::Plain), "2^d");
+}
+
+#[test]
+fn a_network_with_more_outputs_than_inputs_identifies_nothing() {
+    let text = "problem s \"not square\"
+  f = network (x: 1) { dense [[1], [2]] + [0, -1]; relu }
+  find n = identified regions of f onto (0, 1)^2
+  expect n = 0
+";
+    let report = check(text);
+    let (value, steps, _) = finding(&report, "n");
+    assert_eq!(value, "0");
+    assert!(steps.contains("(-∞, 0): f maps 1 input to 2 outputs: not a bijection."), "{steps}");
+    assert!(steps.contains("f has 3 regions in ℝ; none is mapped"), "{steps}");
+}
+
+#[test]
+fn a_repeat_count_alone_may_be_symbolic() {
+    // Two coordinates with numbers, L symbolic: each coordinate's block has
+    // 2 pieces, so 2 · 2 per block and 4^L in all; one input: 2^L.
+    let text = "problem q \"L layers, two inputs\"
+  f = network (x: 2) repeat L { dense [[2, 0], [0, 2]] + [-1, -1]; abs }
+  find n = identified regions of f from (0,1)^2 onto (0,1)^2
+  expect n = 4^L
+  g = network (x: 1) repeat L { dense 2 + -1; abs }
+  find m = identified regions of g from (0,1) onto (0,1)
+  expect m = 2^L
+";
+    let report = check(text);
+    let (value, steps, _) = finding(&report, "n");
+    assert_eq!(value, "2^(2*L)");
+    assert!(steps.contains("Every dense layer of f is diagonal"), "{steps}");
+    assert!(steps.contains("Let h_2 be one block on coordinate 2."), "{steps}");
+    assert!(steps.contains("Hence the number of identified regions is 4^L"), "{steps}");
+    assert!(steps.contains("L | identified regions") && steps.contains("4 | 256"), "{steps}");
+    let (value, steps, _) = finding(&report, "m");
+    assert_eq!(value, "2^L");
+    assert!(steps.contains("Let h be one block of g. On (0, 1), h has 2 pieces; both are mapped"), "{steps}");
+    assert_eq!(statuses(&report), [Status::Pass, Status::Pass]);
 }

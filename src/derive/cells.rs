@@ -26,6 +26,42 @@ use crate::algebra::{Matrix, Q};
 use crate::model::regions::Interval;
 use crate::model::{Concrete, Layer};
 
+use super::explain::LISTING_CAP;
+
+/// Why a region (or a piece of one coordinate) is not mapped bijectively
+/// onto the target.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Why {
+    /// The piece is constant, with this value: not one to one.
+    Constant(Q),
+    /// The piece's image is an open interval other than the target's side.
+    Image { image: Interval, target: Interval },
+    /// The network has a different number of outputs than inputs.
+    Shape { inputs: usize, outputs: usize },
+    /// The region's map has rank below the dimension: not one to one.
+    Rank { rank: usize, dim: usize },
+    /// The image reaches outside the target box.
+    Outside(Vec<Interval>),
+    /// The image does not cover the target box.
+    Uncovered(Vec<Interval>),
+}
+
+impl Why {
+    /// The reason in a sentence, for messages and the JSON witness.
+    pub fn text(&self) -> String {
+        match self {
+            Why::Constant(v) => format!("constant ({v}): not one to one"),
+            Why::Image { image, target } => format!("its image is {}, not {}", image.text(), target.text()),
+            Why::Shape { inputs, outputs } => {
+                format!("the network maps {inputs} inputs to {outputs} outputs: not a bijection")
+            }
+            Why::Rank { rank, dim } => format!("its map has rank {rank} < {dim}: not one to one"),
+            Why::Outside(target) => format!("its image reaches outside {}", boxed(target)),
+            Why::Uncovered(target) => format!("its image does not cover {}", boxed(target)),
+        }
+    }
+}
+
 /// A network with rational weights: dense layers as rows, activations by
 /// their slope below 0 (every activation has slope 1 above 0).
 #[derive(Clone, Debug)]
@@ -190,11 +226,11 @@ impl Piece {
 
     /// Whether the piece maps its interval bijectively onto `target`, and
     /// why not.
-    pub fn onto(&self, target: &Interval) -> Result<(), String> {
+    pub fn onto(&self, target: &Interval) -> Result<(), Why> {
         match self.image() {
-            None => Err(format!("constant ({}): not one to one", self.offset)),
+            None => Err(Why::Constant(self.offset.clone())),
             Some(image) if &image == target => Ok(()),
-            Some(image) => Err(format!("its image is {}, not {}", image.text(), target.text())),
+            Some(image) => Err(Why::Image { image, target: target.clone() }),
         }
     }
 }
@@ -372,12 +408,10 @@ pub struct Factor {
     pub count: u128,
     /// Pieces in all, identified or not.
     pub total: u128,
-    /// The pieces counted out, with why (the first few).
-    pub counted_out: Vec<(Piece, String)>,
+    /// The first pieces counted out, left to right, with why (at most
+    /// [`LISTING_CAP`]).
+    pub counted_out: Vec<(Piece, Why)>,
 }
-
-/// How many pieces counted out are kept to show.
-pub const SHOWN: usize = 8;
 
 impl Factor {
     /// Scans one coordinate, keeping every identified piece (at most
@@ -393,7 +427,7 @@ impl Factor {
                         f.identified.push(p);
                     }
                 }
-                Err(why) if f.counted_out.len() < SHOWN => f.counted_out.push((p, why)),
+                Err(why) if f.counted_out.len() < LISTING_CAP => f.counted_out.push((p, why)),
                 Err(_) => {}
             }
             true
@@ -516,6 +550,125 @@ pub fn box_constraints(sides: &[Interval]) -> Vec<(Vec<Q>, Q)> {
     out
 }
 
+/// A constraint `a·x < b` scaled so that its first nonzero coefficient is
+/// 1 or -1.
+pub fn normalized((a, b): &(Vec<Q>, Q)) -> (Vec<Q>, Q) {
+    match a.iter().find(|x| !x.is_zero()) {
+        None => (a.clone(), b.clone()),
+        Some(lead) => {
+            let s = lead.abs();
+            (a.iter().map(|x| x / &s).collect(), b / &s)
+        }
+    }
+}
+
+/// The constraints of a nonempty open polytope without the redundant ones,
+/// each [`normalized`], in the order they first appear. A constraint
+/// `a·x < b` is redundant when the others imply it: when no point meets the
+/// others with `a·x ≥ b`. The others define an open set, so such a point
+/// exists exactly when one exists with `a·x > b` (step from the hyperplane
+/// along `a`), an open polytope whose emptiness the exact simplex decides.
+/// Dropping redundant constraints one at a time keeps the polytope, so the
+/// ones left are each needed.
+pub fn irredundant(constraints: &[(Vec<Q>, Q)], d: usize) -> Result<Vec<(Vec<Q>, Q)>, String> {
+    let mut kept: Vec<(Vec<Q>, Q)> = Vec::new();
+    for c in constraints.iter().map(normalized) {
+        if !kept.contains(&c) {
+            kept.push(c);
+        }
+    }
+    let mut i = 0;
+    while i < kept.len() {
+        let (a, b) = &kept[i];
+        let redundant = if a.iter().all(Q::is_zero) {
+            // 0 < b: true everywhere, or the polytope is empty.
+            !b.is_negative() && !b.is_zero()
+        } else {
+            let mut beyond: Vec<(Vec<Q>, Q)> =
+                kept.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| c.clone()).collect();
+            beyond.push((a.iter().map(|x| -x).collect(), -b));
+            interior_point(&beyond, d)?.is_none()
+        };
+        if redundant {
+            kept.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    Ok(kept)
+}
+
+/// The open box that constraints describe, when each bounds one coordinate.
+pub fn as_box(constraints: &[(Vec<Q>, Q)], d: usize) -> Option<Vec<Interval>> {
+    let mut sides = vec![Interval { lo: None, hi: None }; d];
+    for (a, b) in constraints {
+        let mut nonzero = a.iter().enumerate().filter(|(_, x)| !x.is_zero());
+        let (i, c) = nonzero.next()?;
+        if nonzero.next().is_some() {
+            return None;
+        }
+        let bound = b / c;
+        let side = &mut sides[i];
+        if c.is_negative() {
+            // x_i > b / c
+            if side.lo.as_ref().is_none_or(|lo| &bound > lo) {
+                side.lo = Some(bound);
+            }
+        } else if side.hi.as_ref().is_none_or(|hi| &bound < hi) {
+            side.hi = Some(bound);
+        }
+    }
+    Some(sides)
+}
+
+/// The corners of a bounded open polygon given by irredundant constraints,
+/// counterclockwise from the lowest of the leftmost; `None` when it is
+/// unbounded. Each corner is where two edges meet, computed exactly; a
+/// bounded polygon has as many corners as edges (an unbounded one fewer).
+pub fn polygon(constraints: &[(Vec<Q>, Q)]) -> Option<Vec<[Q; 2]>> {
+    if constraints.len() < 3 || constraints.iter().any(|c| c.0.len() != 2) {
+        return None;
+    }
+    let mut corners: Vec<[Q; 2]> = Vec::new();
+    for (i, (a, b)) in constraints.iter().enumerate() {
+        for (c, e) in &constraints[i + 1..] {
+            let det = &(&a[0] * &c[1]) - &(&a[1] * &c[0]);
+            if det.is_zero() {
+                continue;
+            }
+            let x = &(&(b * &c[1]) - &(&a[1] * e)) / &det;
+            let y = &(&(&a[0] * e) - &(b * &c[0])) / &det;
+            let p = [x, y];
+            let inside = constraints.iter().all(|(g, h)| &(&(&g[0] * &p[0]) + &(&g[1] * &p[1])) <= h);
+            if inside && !corners.contains(&p) {
+                corners.push(p);
+            }
+        }
+    }
+    if corners.len() != constraints.len() {
+        return None;
+    }
+    let n = Q::from_int(corners.len() as i64);
+    let centre: Vec<Q> = (0..2).map(|k| &corners.iter().map(|p| p[k].clone()).sum::<Q>() / &n).collect();
+    // By angle around the centre: the upper half plane first, then by the
+    // sign of the cross product.
+    let half = |p: &[Q; 2]| {
+        let (dx, dy) = (&p[0] - &centre[0], &p[1] - &centre[1]);
+        !(dy.is_negative() || (dy.is_zero() && dx.is_negative()))
+    };
+    corners.sort_by(|p, q| {
+        half(q).cmp(&half(p)).then_with(|| {
+            let (px, py) = (&p[0] - &centre[0], &p[1] - &centre[1]);
+            let (qx, qy) = (&q[0] - &centre[0], &q[1] - &centre[1]);
+            let cross = &(&px * &qy) - &(&py * &qx);
+            Q::zero().cmp(&cross)
+        })
+    });
+    let start = (0..corners.len()).min_by(|&i, &j| corners[i].cmp(&corners[j])).unwrap_or(0);
+    corners.rotate_left(start);
+    Some(corners)
+}
+
 /// Called with each cell and a point inside it; an error stops the walk.
 pub type CellVisitor<'a> = dyn FnMut(&Cell, &[Q]) -> Result<(), String> + 'a;
 
@@ -600,15 +753,15 @@ fn check_cell(net: &Numeric, cell: &Cell, point: &[Q]) -> Result<(), String> {
 /// Whether a cell's map takes it bijectively onto the open box `target`:
 /// the inverse map as the witness, or why not (the inner result); the
 /// outer error is a failure of the exact solver's own check.
-pub fn onto(cell: &Cell, target: &[Interval]) -> Result<Result<Inverse, String>, String> {
+pub fn onto(cell: &Cell, target: &[Interval]) -> Result<Result<Inverse, Why>, String> {
     let d = cell.map.first().map_or(0, Vec::len);
     if cell.map.len() != d {
-        return Ok(Err(format!("the network maps {d} inputs to {} outputs: not a bijection", cell.map.len())));
+        return Ok(Err(Why::Shape { inputs: d, outputs: cell.map.len() }));
     }
     let m = Matrix::from_rows(cell.map.clone()).expect("rows of equal length");
     let inv = match m.inverse() {
         Ok(inv) => inv,
-        Err(_) => return Ok(Err(format!("its map has rank {} < {d}: not one to one", m.rank()))),
+        Err(_) => return Ok(Err(Why::Rank { rank: m.rank(), dim: d })),
     };
     let inv_rows: Vec<Vec<Q>> = (0..d).map(|r| inv.row(r).to_vec()).collect();
     // x = M⁻¹ (y − c); a·x < b becomes (a M⁻¹)·y < b + a M⁻¹ c.
@@ -627,7 +780,7 @@ pub fn onto(cell: &Cell, target: &[Interval]) -> Result<Result<Inverse, String>,
         let mut beyond = image.clone();
         beyond.push((a.iter().map(|x| -x).collect(), -b));
         if interior_point(&beyond, d)?.is_some() {
-            return Ok(Err(format!("its image reaches outside {}", boxed(target))));
+            return Ok(Err(Why::Outside(target.to_vec())));
         }
     }
     // The target lies in the image: no point of it beyond a face.
@@ -638,7 +791,7 @@ pub fn onto(cell: &Cell, target: &[Interval]) -> Result<Result<Inverse, String>,
         let mut beyond = target_box.clone();
         beyond.push((a.iter().map(|x| -x).collect(), -b));
         if interior_point(&beyond, d)?.is_some() {
-            return Ok(Err(format!("its image does not cover {}", boxed(target))));
+            return Ok(Err(Why::Uncovered(target.to_vec())));
         }
     }
     let offset = inv_rows.iter().map(|row| -&dot(row, &cell.offset)).collect();

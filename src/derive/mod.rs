@@ -48,7 +48,7 @@ pub enum Answer {
     Pieces,
     Limit,
     MinimumNorm,
-    Regions,
+    Regions(regions::RegionsAnswer),
 }
 
 /// What a query derives.
@@ -121,13 +121,15 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
             (Answer::MinimumNorm, d.0, d.1)
         }
         Query::Regions(q) => {
-            let d = regions::derive(q, problem)?;
+            let (value, explanation, answer) = regions::derive(q, problem)?;
+            // Until the JSON printer reads the typed answer.
+            let witness = Some(answer.witness_value());
             return Ok(Finding {
                 name: find.name.clone(),
-                answer: Answer::Regions,
-                value: d.0,
-                explanation: d.1.into(),
-                witness: d.2,
+                answer: Answer::Regions(answer),
+                value,
+                explanation,
+                witness,
             });
         }
     };

@@ -17,19 +17,28 @@
 //! - if g maps each of its n_g regions of M bijectively onto M, and those
 //!   regions cover M, then f ∘ g has n_f · n_g regions (each region of g
 //!   carries a copy of f's), so a block repeated L times has n^L.
+//!
+//! **Order.** Regions are listed by a point inside each (the midpoint of a
+//! box, the average of a polygon's corners), compared coordinate by
+//! coordinate: in one input, left to right. Polytopes are written without
+//! redundant inequalities, and a polytope whose inequalities each bound one
+//! coordinate is written as the box it is.
 
 use num_bigint::BigInt;
 
 use crate::algebra::{Formula, Notation, Poly, Print, Q, Ring, Symbol, Var};
 use crate::language::Diagnostic;
+use crate::language::math::{Constant, InfixOp, Inline, Sign};
 use crate::language::syntax::{Expr, ExprKind, LayerSyntax, Size};
 use crate::model::regions::{Instance, Interval, OpenBox, RegionsQuery, SizeSymbol, Sizes, sizes_text};
-use crate::model::{Concrete, Layer, Network, Problem, Value, compare};
+use crate::model::{Concrete, Network, Problem, Value, compare};
+use crate::{math, prose};
 
-use super::Step;
-use super::cells::{self, Factor, Inverse, Numeric, Piece};
+use super::cells::{self, Factor, Inverse, Numeric, Piece, Why};
+use super::explain::{Block, Explanation, LISTING_CAP, Letters, Math, Prose, Rel, Step, Table, words};
 
-/// Regions listed one by one, per instance; beyond this only counted.
+/// Identified regions kept per instance, in order, for the numeric check
+/// and the JSON witness; beyond this they are only counted.
 pub const LISTED: usize = 64;
 /// Most cells the polytope enumeration visits.
 const CELL_LIMIT: usize = 100_000;
@@ -39,14 +48,63 @@ const CELL_LIMIT: usize = 100_000;
 pub struct Region {
     pub shape: RegionShape,
     pub inverse: Inverse,
+    /// A point inside: the midpoint of a box, the average of a polygon's
+    /// corners, else a point the exact simplex found. Regions are listed in
+    /// the order of these points; a picture can put the region's label
+    /// there.
+    pub inside: Vec<Q>,
 }
 
-#[derive(Clone, Debug)]
+/// The shape of a region.
+#[derive(Clone, Debug, PartialEq)]
 pub enum RegionShape {
-    /// A product of open intervals.
+    /// A product of open intervals, one per coordinate.
     Box(Vec<Interval>),
-    /// `{x : A x < b}`.
-    Polytope(Vec<(Vec<Q>, Q)>),
+    /// An open polytope that is not a box.
+    Polytope(Polytope),
+}
+
+/// An open polytope `{x : a·x < b for every (a, b)}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Polytope {
+    /// The inequalities, none implied by the others, each scaled so that
+    /// its first nonzero coefficient is 1 or -1.
+    pub constraints: Vec<(Vec<Q>, Q)>,
+    /// For a bounded polygon (two inputs), its corners counterclockwise
+    /// from the lowest of the leftmost.
+    pub vertices: Option<Vec<[Q; 2]>>,
+}
+
+/// A region, or a piece of one coordinate, that is not identified.
+#[derive(Clone, Debug)]
+pub struct CountedOut {
+    pub place: Place,
+    pub why: Why,
+}
+
+/// What is counted out.
+#[derive(Clone, Debug)]
+pub enum Place {
+    /// A piece of one coordinate (the coordinate method): which coordinate
+    /// (counting from 0; none when there is one), and its interval.
+    Piece { coordinate: Option<usize>, interval: Interval },
+    /// A region of the domain (the polytope method).
+    Region { shape: RegionShape, inside: Vec<Q> },
+}
+
+impl Place {
+    /// `coordinate 2: (1/3, 1)`, `the region around (1/2, 1)`, for messages
+    /// and the JSON witness.
+    pub fn text(&self) -> String {
+        match self {
+            Place::Piece { coordinate: None, interval } => interval.text(),
+            Place::Piece { coordinate: Some(i), interval } => format!("coordinate {}: {}", i + 1, interval.text()),
+            Place::Region { inside, .. } => {
+                let at: Vec<String> = inside.iter().map(Q::to_string).collect();
+                format!("the region around ({})", at.join(", "))
+            }
+        }
+    }
 }
 
 /// How a count was found.
@@ -62,17 +120,99 @@ pub struct Enumeration {
     pub identified: u128,
     /// Regions in the domain, identified or not.
     pub total: u128,
-    /// The first identified regions, in order.
+    /// The first identified regions, in order (at most as many as asked).
     pub regions: Vec<Region>,
-    /// The first regions counted out, with why.
-    pub counted_out: Vec<(String, String)>,
+    /// The first regions (or pieces) counted out, in order, with why (at
+    /// most [`LISTING_CAP`]).
+    pub counted_out: Vec<CountedOut>,
     pub method: Method,
-    /// Per coordinate, the identified pieces (coordinate method only).
+    /// Per coordinate, its pieces (coordinate method only).
     pub factors: Option<Vec<Factor>>,
 }
 
+impl Enumeration {
+    /// How many regions, or pieces of coordinates, are counted out in all.
+    pub fn counted_out_total(&self) -> u128 {
+        match &self.factors {
+            Some(fs) => fs.iter().map(|f| f.total - f.count).sum(),
+            None => self.total - self.identified,
+        }
+    }
+}
+
+/// The count: a number, or a formula in the symbolic sizes.
+#[derive(Clone, Debug)]
+pub enum Count {
+    Number(u128),
+    Formula(Formula),
+}
+
+impl Count {
+    pub fn value(&self) -> Value {
+        match self {
+            Count::Number(n) => count_value(*n),
+            Count::Formula(f) => Value::formula(f.clone()),
+        }
+    }
+}
+
+/// The rule of a composition: the product of the atoms `n_f`, and each
+/// network's count where nnkey proves a formula for it.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub formula: Formula,
+    /// By network name (`f` for `n_f`), in the order the networks run.
+    pub counts: Vec<(String, Formula)>,
+}
+
+/// The query at one choice of the symbolic sizes, enumerated.
+#[derive(Clone, Debug)]
+pub struct InstanceCount {
+    pub sizes: Sizes,
+    pub domain: Vec<Interval>,
+    pub target: Vec<Interval>,
+    pub enumeration: Enumeration,
+    /// For a composition, each network's count here (by name, in the order
+    /// they run, each once).
+    pub parts: Vec<(String, u128)>,
+}
+
+/// The typed answer: the count, the rule of a composition, and the
+/// instances enumerated with their regions.
+#[derive(Clone, Debug)]
+pub struct RegionsAnswer {
+    /// The count for these networks: a number, a formula in the sizes; for
+    /// a composition, the rule instantiated (none when a network has no
+    /// formula).
+    pub count: Option<Count>,
+    /// For a composition, the rule the key states.
+    pub rule: Option<Rule>,
+    pub instances: Vec<InstanceCount>,
+}
+
+impl RegionsAnswer {
+    /// The answer as a value, for the JSON output: `count`, `instances`
+    /// (each with `sizes`, `count`, `regions in the domain`, `regions` with
+    /// each `region` and its `inverse` `{ A, b }`, `counted out`), and for a
+    /// composition `rule` and `n_f`, ….
+    pub fn witness_value(&self) -> Value {
+        let mut fields: Vec<(String, Value)> = Vec::new();
+        if let Some(rule) = &self.rule {
+            fields.push(("rule".into(), Value::formula(rule.formula.clone())));
+            for (name, f) in &rule.counts {
+                fields.push((format!("n_{name}"), Value::formula(f.clone())));
+            }
+        }
+        if let Some(c) = &self.count {
+            fields.push(("count".into(), c.value()));
+        }
+        fields.push(("instances".into(), Value::List(self.instances.iter().map(instance_value).collect())));
+        Value::Record(fields)
+    }
+}
+
 /// Enumerates the regions of `net` in `domain` and decides which it maps
-/// bijectively onto `target`; lists at most `keep` of them.
+/// bijectively onto `target`; keeps the first `keep` of them in order.
 pub fn enumerate(net: &Concrete, domain: &[Interval], target: &[Interval], keep: usize) -> Result<Enumeration, String> {
     let numeric = Numeric::new(net)?;
     if domain.len() != net.input_dim {
@@ -108,6 +248,8 @@ pub fn by_coordinates(
     let too_many = || "more than 2^127 regions".to_string();
     let identified = factors.iter().try_fold(1u128, |a, f| a.checked_mul(f.count)).ok_or_else(too_many)?;
     let total = factors.iter().try_fold(1u128, |a, f| a.checked_mul(f.total)).ok_or_else(too_many)?;
+    // Pieces come left to right, and products in lexicographic order: the
+    // order of their midpoints.
     let mut regions = Vec::new();
     let refs: Vec<&Factor> = factors.iter().collect();
     cells::visit_products(&refs, &mut |pieces| {
@@ -120,9 +262,12 @@ pub fn by_coordinates(
     let mut counted_out = Vec::new();
     for (i, f) in factors.iter().enumerate() {
         for (p, why) in &f.counted_out {
-            if counted_out.len() < cells::SHOWN {
-                let place = if lines.len() == 1 { String::new() } else { format!("coordinate {}: ", i + 1) };
-                counted_out.push((format!("{place}{}", p.interval.text()), why.clone()));
+            if counted_out.len() < LISTING_CAP {
+                let coordinate = (lines.len() > 1).then_some(i);
+                counted_out.push(CountedOut {
+                    place: Place::Piece { coordinate, interval: p.interval.clone() },
+                    why: why.clone(),
+                });
             }
         }
     }
@@ -142,16 +287,19 @@ pub fn product_region(pieces: &[&Piece]) -> Region {
     Region {
         shape: RegionShape::Box(pieces.iter().map(|p| p.interval.clone()).collect()),
         inverse: Inverse { matrix, offset },
+        inside: pieces.iter().map(|p| p.interval.interior_point()).collect(),
     }
 }
 
-/// The polytope method; see the module `cells`.
+/// The polytope method; see the module `cells`. The regions kept are the
+/// first in the order of their points inside, not of the enumeration.
 pub fn by_polytopes(
     net: &Numeric,
     domain: &[Interval],
     target: &[Interval],
     keep: usize,
 ) -> Result<Enumeration, String> {
+    let d = net.input_dim;
     let mut e = Enumeration {
         identified: 0,
         total: 0,
@@ -160,24 +308,65 @@ pub fn by_polytopes(
         method: Method::Polytopes,
         factors: None,
     };
-    cells::cells(net, domain, CELL_LIMIT, &mut |cell, point| {
+    cells::cells(net, domain, CELL_LIMIT, &mut |cell, _| {
         e.total += 1;
         match cells::onto(cell, target)? {
             Ok(inverse) => {
                 e.identified += 1;
-                if e.regions.len() < keep {
-                    e.regions.push(Region { shape: RegionShape::Polytope(cell.constraints.clone()), inverse });
+                if keep > 0 {
+                    let (shape, inside) = shape_of(&cell.constraints, d)?;
+                    insert_in_order(&mut e.regions, Region { shape, inverse, inside }, |r| &r.inside, keep);
                 }
             }
-            Err(why) if e.counted_out.len() < cells::SHOWN => {
-                let at: Vec<String> = point.iter().map(Q::to_string).collect();
-                e.counted_out.push((format!("the region around ({})", at.join(", ")), why));
+            Err(why) => {
+                // Counting only: the first one found is enough to say why.
+                let cap = if keep > 0 { LISTING_CAP } else { 1 };
+                if keep > 0 || e.counted_out.is_empty() {
+                    let (shape, inside) = shape_of(&cell.constraints, d)?;
+                    let c = CountedOut { place: Place::Region { shape, inside }, why };
+                    insert_in_order(&mut e.counted_out, c, place_key, cap);
+                }
             }
-            Err(_) => {}
         }
         Ok(())
     })?;
     Ok(e)
+}
+
+fn place_key(c: &CountedOut) -> &[Q] {
+    match &c.place {
+        Place::Region { inside, .. } => inside,
+        Place::Piece { .. } => &[],
+    }
+}
+
+/// Inserts `item` into a list sorted by `key`, keeping the first `cap`.
+fn insert_in_order<T>(list: &mut Vec<T>, item: T, key: impl Fn(&T) -> &[Q], cap: usize) {
+    let at = list.partition_point(|x| key(x) <= key(&item));
+    if at < cap {
+        list.insert(at, item);
+        list.truncate(cap);
+    }
+}
+
+/// A cell as a reader sees it: without redundant inequalities, as a box
+/// when each inequality bounds one coordinate, with its corners when it is
+/// a bounded polygon; and a point inside.
+pub fn shape_of(constraints: &[(Vec<Q>, Q)], d: usize) -> Result<(RegionShape, Vec<Q>), String> {
+    let kept = cells::irredundant(constraints, d)?;
+    if let Some(sides) = cells::as_box(&kept, d) {
+        let inside = sides.iter().map(Interval::interior_point).collect();
+        return Ok((RegionShape::Box(sides), inside));
+    }
+    let vertices = if d == 2 { cells::polygon(&kept) } else { None };
+    let inside = match &vertices {
+        Some(v) => {
+            let n = Q::from_int(v.len() as i64);
+            (0..2).map(|k| &v.iter().map(|p| p[k].clone()).sum::<Q>() / &n).collect()
+        }
+        None => cells::interior_point(&kept, d)?.ok_or("a region without points")?,
+    };
+    Ok((RegionShape::Polytope(Polytope { constraints: kept, vertices }), inside))
 }
 
 // ---------------------------------------------------------------------------
@@ -205,37 +394,93 @@ fn power(n: u128, exponent: &Poly) -> Result<Formula, String> {
     Formula::power(&Formula::constant(big(n)), exponent)
 }
 
+/// The names an explanation uses: the input's, and letters of its own that
+/// avoid every name of the problem.
+struct Names {
+    /// The input, `x` (its coordinates `x_1`, `x_2`, … when there are
+    /// several).
+    input: String,
+    /// The output, in the inverse maps `x = A y + b`.
+    output: Math,
+    /// Regions `R_1`, `R_2`, ….
+    region: Math,
+    /// The network of one input a coordinate runs through, and its input.
+    line: Math,
+    line_input: Math,
+    /// A coordinate index and an induction index.
+    index: Math,
+    step: Math,
+}
+
+impl Names {
+    fn new(q: &RegionsQuery, problem: &Problem) -> Names {
+        let mut letters = Letters::of(problem);
+        for s in &q.symbols {
+            letters.take(&s.name);
+        }
+        for n in &q.networks {
+            letters.take(&n.name);
+            letters.take(&n.input);
+        }
+        letters.take("n");
+        let input = q.networks.last().map_or_else(|| "x".to_string(), |n| n.input.clone());
+        Names {
+            input,
+            output: letters.fresh(&["y", "u", "v"]),
+            region: letters.fresh(&["R", "S"]),
+            line: letters.fresh(&["h", "phi"]),
+            line_input: letters.fresh(&["t", "s"]),
+            index: letters.fresh(&["i", "k"]),
+            step: letters.fresh(&["j", "m"]),
+        }
+    }
+
+    /// `x` for one coordinate, `x_1, …, x_d` for several.
+    fn inputs(&self, d: usize) -> Vec<Math> {
+        coordinates(Math::name(&self.input), d)
+    }
+
+    fn outputs(&self, d: usize) -> Vec<Math> {
+        coordinates(self.output.clone(), d)
+    }
+}
+
+fn coordinates(name: Math, d: usize) -> Vec<Math> {
+    if d == 1 { vec![name] } else { (1..=d).map(|i| name.clone().sub(i)).collect() }
+}
+
 /// Derives the count: the value (a number, a formula, or the composition
-/// rule), the derivation, and the witness.
-pub fn derive(q: &RegionsQuery, problem: &Problem) -> Result<(Value, Vec<Step>, Option<Value>), Diagnostic> {
+/// rule), the explanation, and the typed answer.
+pub fn derive(q: &RegionsQuery, problem: &Problem) -> Result<(Value, Explanation, RegionsAnswer), Diagnostic> {
     let ring = &problem.ring;
     let at = |e: String| Diagnostic::error(q.span, e);
     let instances: Vec<Instance> = q.grid().into_iter().map(|s| q.instance(s, problem)).collect::<Result<_, _>>()?;
-    let mut steps = Vec::new();
-    let mut rows = Vec::new();
     let mut enumerations = Vec::new();
     for inst in &instances {
         let e = enumerate(&inst.net, &inst.domain, &inst.target, LISTED)
             .map_err(|e| at(if inst.sizes.is_empty() { e } else { format!("at {}: {e}", sizes_text(&inst.sizes)) }))?;
         enumerations.push(e);
     }
+    let names = Names::new(q, problem);
     if q.networks.len() > 1 {
-        return compose(q, problem, &instances, &enumerations);
+        return compose(q, problem, &instances, enumerations, &names);
     }
     let net = &q.networks[0];
+    let mut ex = Explanation::new();
     if q.symbols.is_empty() {
-        let e = &enumerations[0];
-        steps.extend(listing_steps(net, &instances[0], e, q));
+        let e = enumerations.into_iter().next().expect("one instance without symbols");
+        listing_steps(&mut ex, net, &instances[0], &e, q, &names);
         let value = count_value(e.identified);
-        let witness = Value::record(vec![
-            ("count", value.clone()),
-            ("instances", Value::List(vec![instance_value(&instances[0], e)])),
-        ]);
-        return Ok((value, steps, Some(witness)));
+        let answer = RegionsAnswer {
+            count: Some(Count::Number(e.identified)),
+            rule: None,
+            instances: vec![instance_count(&instances[0], e, Vec::new())],
+        };
+        return Ok((value, ex, answer));
     }
     // Symbolic sizes: a formula with its proof, checked on every instance.
     let (from, to) = q.sides(0);
-    let formula = match formula_between(net, from, to, &q.symbols, problem) {
+    let formula = match formula_between(net, from, to, &q.symbols, problem, &names) {
         Ok(f) => f,
         Err(why) => {
             let counts: Vec<String> = instances
@@ -247,7 +492,7 @@ pub fn derive(q: &RegionsQuery, problem: &Problem) -> Result<(Value, Vec<Step>, 
                 .with_hint(format!("exact counts of the instances: {}", counts.join("; "))));
         }
     };
-    steps.extend(formula.steps.clone());
+    ex.steps.extend(formula.steps.clone());
     for (inst, e) in instances.iter().zip(&enumerations) {
         let expected = formula.value.eval(&|v| lookup(ring, &inst.sizes, v)).map_err(at)?;
         if expected != big(e.identified) {
@@ -258,15 +503,25 @@ pub fn derive(q: &RegionsQuery, problem: &Problem) -> Result<(Value, Vec<Step>, 
                 e.identified
             )));
         }
-        rows.push((inst, e));
     }
-    steps.push(instance_table(&rows, "the formula"));
+    instance_table(&mut ex, q, &instances, &enumerations);
     let value = Value::formula(formula.value.clone());
-    let witness = Value::record(vec![
-        ("count", value.clone()),
-        ("instances", Value::List(rows.iter().map(|(i, e)| instance_value(i, e)).collect())),
-    ]);
-    Ok((value, steps, Some(witness)))
+    let answer = RegionsAnswer {
+        count: Some(Count::Formula(formula.value)),
+        rule: None,
+        instances: instances.iter().zip(enumerations).map(|(i, e)| instance_count(i, e, Vec::new())).collect(),
+    };
+    Ok((value, ex, answer))
+}
+
+fn instance_count(inst: &Instance, enumeration: Enumeration, parts: Vec<(String, u128)>) -> InstanceCount {
+    InstanceCount {
+        sizes: inst.sizes.clone(),
+        domain: inst.domain.clone(),
+        target: inst.target.clone(),
+        enumeration,
+        parts,
+    }
 }
 
 fn lookup(ring: &Ring, sizes: &Sizes, v: Var) -> Option<i64> {
@@ -274,12 +529,37 @@ fn lookup(ring: &Ring, sizes: &Sizes, v: Var) -> Option<i64> {
     sizes.iter().find(|s| s.0 == name).map(|s| s.1)
 }
 
+/// A count `base^(product of sizes)`, as a course writes it.
+#[derive(Clone, Debug, PartialEq)]
+struct Power {
+    base: Q,
+    /// The names whose product is the exponent; none for a number.
+    exponent: Vec<String>,
+}
+
+impl Power {
+    fn math(&self) -> Math {
+        if self.exponent.is_empty() || self.base.is_zero() || self.base.is_one() {
+            Math::Number(self.base.clone())
+        } else {
+            Math::Number(self.base.clone()).sup(names_product(&self.exponent))
+        }
+    }
+}
+
+fn names_product(names: &[String]) -> Math {
+    match names {
+        [one] => Math::name(one),
+        many => Math::Product(many.iter().map(Math::name).collect()),
+    }
+}
+
 /// A formula for one network, with the steps of its proof.
 struct Derived {
     value: Formula,
+    power: Power,
     steps: Vec<Step>,
 }
-
 /// Whether an expression mentions a name other than as the size in `I(…)`.
 fn mentions(e: &Expr, name: &str, inside_identity: bool) -> bool {
     match &e.kind {
@@ -337,8 +617,10 @@ fn formula_between(
     target: &OpenBox,
     symbols: &[SizeSymbol],
     problem: &Problem,
+    names: &Names,
 ) -> Result<Derived, String> {
     let ring = &problem.ring;
+    let f = Math::name(&net.name);
     let own: Vec<&SizeSymbol> = symbols.iter().filter(|s| net.symbols().iter().any(|(n, _)| *n == s.name)).collect();
     if own.is_empty() {
         // Every size a number: the count is what enumeration finds.
@@ -348,8 +630,20 @@ fn formula_between(
         let to = target.coordinates(&none, problem).map_err(|e| e.message)?;
         let e = enumerate(&c, &from, &to, 0)?;
         let value = Formula::constant(big(e.identified));
-        let step = Step::text(format!("`{}` has numeric sizes: enumeration counts {}.", net.name, e.identified));
-        return Ok(Derived { value, steps: vec![step] });
+        let step = Step::new(
+            super::Depth::Solution,
+            prose!(
+                "$#f$ has numeric sizes: enumerating its regions finds #n mapped bijectively onto $#T$.",
+                f = f,
+                n = Math::Number(big(e.identified)),
+                T = open_box(target)
+            ),
+        );
+        return Ok(Derived {
+            value,
+            power: Power { base: big(e.identified), exponent: Vec::new() },
+            steps: vec![step],
+        });
     }
     let dim = own.iter().find(|s| s.is_dimension).map(|s| s.name.clone());
     let repeats: Vec<&str> = own.iter().filter(|s| !s.is_dimension).map(|s| s.name.as_str()).collect();
@@ -371,7 +665,8 @@ fn formula_between(
     if let Some(n) = weights_mention(block, &repeats) {
         return Err(format!("a weight of `{}` depends on the repeat count `{n}`", net.name));
     }
-    let mut steps = Vec::new();
+    let mut ex = Explanation::new();
+    let i = names.index.clone();
     // Per coordinate: the one-input line and its sides.
     let (lines, domain_sides, target_sides) = match &dim {
         Some(d) => {
@@ -393,23 +688,38 @@ fn formula_between(
                 Some(b) => single_side(b, d).ok_or_else(|| format!("the domain is not of the form (a, b)^{d}"))?,
             };
             let tside = single_side(target, d).ok_or_else(|| format!("the target is not of the form (a, b)^{d}"))?;
-            let w = one.layers.iter().filter(|l| matches!(l, Layer::Dense(_))).count();
-            steps.push(Step::text(format!(
-                "Every weight of `{}` is a number times I({d}) and every bias a number ({w} dense {} in the {}), \
-                 so unit i of every layer sees only coordinate i, with the same numbers for every i. The network is \
-                 the product of {d} copies of one network h of one input, and a region of it is a product \
-                 R₁ × … × R_{d} of regions of h.",
-                net.name,
-                if w == 1 { "layer" } else { "layers" },
-                if repeat.is_some() { "repeated block" } else { "network" }
-            )));
-            steps.push(Step::text(format!(
-                "On a product region the map is diagonal, a product of maps of one input, so it takes R₁ × … × R_{d} \
-                 bijectively onto {}^{d} exactly when each Rᵢ goes bijectively onto {}. Hence the count is the count \
-                 of h to the power {d}.",
-                tside.text(),
-                tside.text()
-            )));
+            let dm = Math::name(d);
+            let r = names.region.clone();
+            let product = Math::Infix(
+                Box::new(Math::Infix(
+                    Box::new(r.clone().sub(1)),
+                    InfixOp::Times,
+                    Box::new(Math::Constant(Constant::Ellipsis)),
+                )),
+                InfixOp::Times,
+                Box::new(r.clone().sub(dm.clone())),
+            );
+            ex.step(prose!(
+                "Every weight of $#f$ is a number times $#I$ and every bias a number, so unit $#i$ of every layer \
+                 sees only $#xi$, with the same numbers for every $#i$: $#f$ acts on each coordinate alone, by one \
+                 network of one input. A region of $#f$ is a product $#P$ of regions of that network.",
+                f = f.clone(),
+                I = Math::apply("I", vec![dm.clone()]),
+                i = i.clone(),
+                xi = Math::name(&names.input).sub(i.clone()),
+                P = product.clone()
+            ));
+            ex.step(prose!(
+                "On such a product $#f$ acts coordinate by coordinate, so it maps $#P$ bijectively onto $#T$ exactly \
+                 when each $#Ri$ goes bijectively onto $#S$. So the count is the count of one coordinate to the \
+                 power $#d$.",
+                f = f.clone(),
+                P = product,
+                T = open_box(target),
+                Ri = r.sub(i.clone()),
+                S = interval(&tside),
+                d = dm
+            ));
             (vec![lines[0].clone()], vec![dside], vec![tside])
         }
         None => {
@@ -423,36 +733,72 @@ fn formula_between(
                 .map_err(|e| e.message)?;
             let tside = target.coordinates(&Vec::new(), problem).map_err(|e| e.message)?;
             if lines.len() > 1 {
-                steps.push(Step::text(format!(
-                    "Every dense layer of `{}` is diagonal, so each coordinate runs through its own network of one \
-                     input; a region is a product of one region per coordinate, mapped onto the target box exactly \
-                     when each side is.",
-                    net.name
-                )));
+                ex.step(prose!(
+                    "Every dense layer of $#f$ is diagonal, so each coordinate runs through its own network of one \
+                     input; a region is a product of one region per coordinate, mapped onto $#T$ exactly when each \
+                     side is.",
+                    f = f.clone(),
+                    T = open_box(target)
+                ));
             }
             (lines, dside, tside)
         }
     };
     // The count per coordinate: of the whole network, or of one block.
     let mut per_coordinate: Vec<u128> = Vec::new();
+    let t = names.line_input.clone();
     for (k, line) in lines.iter().enumerate() {
-        let f = Factor::scan(line, &domain_sides[k], &target_sides[k], LISTED)?;
-        let n = f.count;
-        let what = if repeat.is_some() { "one block" } else { "the network" };
-        let place = if lines.len() > 1 { format!(" on coordinate {}", k + 1) } else { String::new() };
-        let listed: Vec<String> = f
+        let f_scan = Factor::scan(line, &domain_sides[k], &target_sides[k], LISTING_CAP)?;
+        let n = f_scan.count;
+        let h = if lines.len() > 1 { names.line.clone().sub(k + 1) } else { names.line.clone() };
+        let (ds, ts) = (interval(&domain_sides[k]), interval(&target_sides[k]));
+        let what = match (repeat.is_some(), dim.is_some(), lines.len() > 1) {
+            (true, true, _) => prose!("Let $#h$ be one block on one coordinate.", h = h.clone()),
+            (true, false, false) => prose!("Let $#h$ be one block of $#f$.", h = h.clone(), f = f.clone()),
+            (true, false, true) => prose!("Let $#h$ be one block on coordinate #k.", h = h.clone(), k = k + 1),
+            // Without a symbolic repeat the dimension is symbolic.
+            (false, _, _) => prose!("Let $#h$ be the network on one coordinate.", h = h.clone()),
+        };
+        let sentence = join_all(vec![
+            what,
+            prose!(" On $#D$, $#h$ has ", D = ds.clone(), h = h.clone()),
+            counted(f_scan.total, "piece", "pieces"),
+            prose!("; "),
+            how_many(n, f_scan.total),
+            prose!(" mapped bijectively onto $#S$:", S = ts.clone()),
+        ]);
+        let items: Vec<Block> = f_scan
             .identified
             .iter()
-            .map(|p| format!("{} ↦ {}", p.interval.text(), affine_text(&p.slope, &p.offset)))
+            .map(|p| {
+                let map = linear(vec![(p.slope.clone(), t.clone())], &p.offset);
+                Block::Prose(prose!(
+                    "$#I$: $#h(#t) = #m$",
+                    I = interval(&p.interval),
+                    h = h.clone(),
+                    t = t.clone(),
+                    m = map
+                ))
+            })
             .collect();
-        steps.push(Step::text(format!(
-            "On {}, {what}{place} has {} of its {} pieces mapped bijectively onto {}: {}.",
-            domain_sides[k].text(),
-            n,
-            f.total,
-            target_sides[k].text(),
-            if listed.is_empty() { "none".to_string() } else { listed.join(", ") }
-        )));
+        let step = ex.step(sentence);
+        if n > 0 {
+            step.listing(listing_total(n), items);
+        }
+        if !f_scan.counted_out.is_empty() {
+            let items = f_scan
+                .counted_out
+                .iter()
+                .map(|(p, why)| {
+                    Block::Prose(join_all(vec![
+                        prose!("$#I$: ", I = interval(&p.interval)),
+                        why_prose(why, &h),
+                        prose!("."),
+                    ]))
+                })
+                .collect();
+            step.prose(prose!("Counted out:")).listing(listing_total(f_scan.total - n), items);
+        }
         if let Some(l) = repeat {
             if domain_sides[k] != target_sides[k] {
                 return Err(format!(
@@ -462,8 +808,9 @@ fn formula_between(
                     target_sides[k].text()
                 ));
             }
-            if n != f.total {
-                let why = f.counted_out.first().map(|(p, w)| format!(": {} is not ({w})", p.interval.text()));
+            if n != f_scan.total {
+                let why =
+                    f_scan.counted_out.first().map(|(p, w)| format!(": {} is not ({})", p.interval.text(), w.text()));
                 return Err(format!(
                     "one block leaves pieces of {} that it does not map onto it{}, so the count of {l} blocks need \
                      not be a power",
@@ -471,54 +818,65 @@ fn formula_between(
                     why.unwrap_or_default()
                 ));
             }
-            steps.push(Step::text(format!(
-                "Composition: the block's {n} pieces cover {} up to finitely many points and each is mapped \
-                 bijectively onto it. So each region of the first j blocks (mapped onto {} bijectively) splits into \
-                 exactly {n} regions of j + 1 blocks, the preimages of the block's pieces, each again mapped onto \
-                 {}; by induction on j, {l} blocks have {n}^{l} regions.",
-                domain_sides[k].text(),
-                domain_sides[k].text(),
-                domain_sides[k].text()
-            )));
+            let j = names.step.clone();
+            ex.step(prose!(
+                "The #n pieces of $#h$ cover $#D$ up to finitely many points, and each is mapped bijectively onto \
+                 $#D$. So each region of the first $#j$ blocks, mapped bijectively onto $#D$, splits into exactly #n \
+                 regions of the first $#j1$ blocks (the preimages of the pieces of $#h$), each again mapped \
+                 bijectively onto $#D$. By induction on $#j$, $#L$ blocks have $#nL$ regions.",
+                n = Math::Number(big(n)),
+                h = h.clone(),
+                D = ds,
+                j = j.clone(),
+                j1 = math!("#j + 1", j = j.clone()),
+                L = Math::name(l),
+                nL = Power { base: big(n), exponent: vec![l.to_string()] }.math()
+            ));
         }
         per_coordinate.push(n);
     }
     // Assemble: n^(L*d), n^d, (∏ nᵢ)^L or ∏ nᵢ.
     let var = |name: &str| Poly::var(ring.var(&Symbol::plain(name)));
     let mut exponent = Poly::one();
+    let mut exponent_names: Vec<String> = Vec::new();
     if let Some(l) = repeat {
         exponent = &exponent * &var(l);
+        exponent_names.push(l.to_string());
     }
     if let Some(d) = &dim {
         exponent = &exponent * &var(d);
+        exponent_names.push(d.clone());
     }
     let base = per_coordinate.iter().try_fold(1u128, |a, &n| a.checked_mul(n)).ok_or("more than 2^127 regions")?;
     let value = if exponent.is_one() { Formula::constant(big(base)) } else { power(base, &exponent)? };
-    steps.push(super::Step::math(
-        "Hence the number of identified regions is",
-        value.print(ring, Notation::Plain),
-        value.print(ring, Notation::Latex),
-    ));
-    Ok(Derived { value, steps })
+    let total = Power { base: big(base), exponent: exponent_names.clone() };
+    // The steps of the count: (n^L)^d = n^(L d) with both sizes.
+    let shown = match (repeat, &dim) {
+        (Some(l), Some(d)) if base > 1 => {
+            let inner = Power { base: big(base), exponent: vec![l.to_string()] }.math();
+            inner.sup(Math::name(d)).equals(total.math())
+        }
+        _ => total.math(),
+    };
+    ex.step(prose!("Hence the number of identified regions is")).display(shown);
+    Ok(Derived { value, power: total, steps: ex.steps })
 }
 
-/// `2 x - 1`, `-2 x + 1`, `1/2 x`.
-fn affine_text(slope: &Q, offset: &Q) -> String {
-    let mut s = if slope.is_one() {
-        "x".to_string()
-    } else if (-slope).is_one() {
-        "-x".to_string()
-    } else {
-        format!("{slope} x")
-    };
-    if !offset.is_zero() {
-        if offset.is_negative() {
-            s.push_str(&format!(" - {}", -offset));
-        } else {
-            s.push_str(&format!(" + {offset}"));
-        }
+/// "1 piece", "3 pieces".
+fn counted(n: u128, one: &str, many: &str) -> Prose {
+    prose!("#n #w", n = Math::Number(big(n)), w = words(if n == 1 { one } else { many }))
+}
+
+/// "both are", "1 is", "none is", "all 4 are", "2 are" (of `total`).
+fn how_many(n: u128, total: u128) -> Prose {
+    match (n, total) {
+        (0, 1) => prose!("it is not"),
+        (1, 1) => prose!("it is"),
+        (0, _) => prose!("none is"),
+        (2, 2) => prose!("both are"),
+        (n, t) if n == t => prose!("all #n are", n = Math::Number(big(n))),
+        (n, _) => prose!("#n #v", n = Math::Number(big(n)), v = words(if n == 1 { "is" } else { "are" })),
     }
-    s
 }
 
 /// A composition `f ∘ g`: the rule n_f · n_g, checked on every instance.
@@ -526,13 +884,13 @@ fn compose(
     q: &RegionsQuery,
     problem: &Problem,
     instances: &[Instance],
-    enumerations: &[Enumeration],
-) -> Result<(Value, Vec<Step>, Option<Value>), Diagnostic> {
+    enumerations: Vec<Enumeration>,
+    names_: &Names,
+) -> Result<(Value, Explanation, RegionsAnswer), Diagnostic> {
     let ring = &problem.ring;
     let at = |e: String| Diagnostic::error(q.span, e);
     let names: Vec<&str> = q.networks.iter().map(|n| n.name.as_str()).collect();
     let rule = names.iter().fold(Formula::constant(Q::one()), |acc, n| &acc * &Formula::atom(atom(n, ring)));
-    let shown = |f: &Formula| f.print(ring, Notation::Plain);
     let inner = names.last().expect("a composition has networks");
     // In the order they run; a network that runs twice must do so between
     // the same boxes, or n_f would stand for two counts.
@@ -554,45 +912,66 @@ fn compose(
             }
         }
     }
-    let counts: Vec<String> = first
+    let n_of = |name: &str| Math::name("n").sub(Math::name(name));
+    let runs = |name: &str| names.iter().filter(|n| **n == name).count();
+    let composition = names
+        .iter()
+        .map(|n| Math::name(*n))
+        .reduce(|a, b| Math::Infix(Box::new(a), InfixOp::Compose, Box::new(b)))
+        .expect("a composition has networks");
+    let mut ex = Explanation::new();
+    let defined: Vec<Prose> = first
         .iter()
         .map(|&(n, k)| {
             let (from, to) = q.sides(k);
-            let from = from.map_or("all of R^n", |b| b.text.as_str());
-            format!("n_{n} for the regions `{n}` identifies from {from} onto {}", to.text)
+            let net = &q.networks[q.networks.len() - 1 - k];
+            prose!(
+                "$#c$ for the regions $#g$ identifies from $#D$ onto $#T$",
+                c = n_of(n),
+                g = Math::name(n),
+                D = domain_math(from, net),
+                T = open_box(to)
+            )
         })
         .collect();
-    let mut steps = vec![Step::text(format!("{} runs `{inner}` first. Write {}.", q.name(), counts.join(", and ")))];
-    steps.push(Step::text(format!(
-        "The rule: if every inner network maps each of its regions bijectively onto {m}, and those regions cover \
-         its domain up to a set without volume, then a region of the composition is a region R of the inner \
-         network followed by a region S of the outer one, pulled back through the bijection R → {m}. Each such \
-         pair gives exactly one region, mapped bijectively onto the target, and there are no others. So the \
-         counts multiply.",
-        m = q.middle().text
-    )));
+    ex.step(prose!("$#c$ runs $#g$ first. Write", c = composition.clone(), g = Math::name(*inner))).items(defined);
+    ex.step(prose!(
+        "If every inner network maps each of its regions bijectively onto $#M$, and those regions cover its domain \
+         up to a set without volume, then a region of the composition is a region $#R$ of the inner network \
+         followed by a region $#S$ of the outer one, pulled back through the bijection from $#R$ onto $#M$. Each such \
+         pair gives exactly one region, mapped bijectively onto the target, and there are no others. So the counts \
+         multiply.",
+        M = open_box(q.middle()),
+        R = names_.region.clone(),
+        S = Math::Prime(Box::new(names_.region.clone()))
+    ));
     let mut table = Vec::new();
     for (inst, e) in instances.iter().zip(enumerations) {
         let mut product = 1u128;
-        let mut parts = Vec::new();
+        let mut parts: Vec<(String, u128)> = Vec::new();
         for (k, (name, net, from, to)) in inst.parts.iter().enumerate() {
             let part = enumerate(net, from, to, 0).map_err(|e| at(format!("`{name}`: {e}")))?;
             let inner = k + 1 < inst.parts.len();
             if inner && part.identified != part.total {
-                let why = part.counted_out.first().map(|(r, w)| format!(" ({r}: {w})")).unwrap_or_default();
+                let why = part
+                    .counted_out
+                    .first()
+                    .map(|c| format!(" ({}: {})", c.place.text(), c.why.text()))
+                    .unwrap_or_default();
+                let left = part.total - part.identified;
                 return Err(at(format!(
-                    "the rule n_f · n_g needs every region of the inner network `{name}` mapped onto {}, but {} of its \
-                     {} regions are not{why}{}; the composition identifies {}",
+                    "the rule n_f · n_g needs every region of the inner network `{name}` mapped onto {}, but {left} of \
+                     its {} regions {} not{why}{}; the composition identifies {}",
                     q.middle().text,
-                    part.total - part.identified,
                     part.total,
+                    if left == 1 { "is" } else { "are" },
                     if inst.sizes.is_empty() { String::new() } else { format!(" at {}", sizes_text(&inst.sizes)) },
                     e.identified
                 )));
             }
             product = product.saturating_mul(part.identified);
-            if !parts.iter().any(|p: &(String, u128)| p.0 == format!("n_{name}")) {
-                parts.push((format!("n_{name}"), part.identified));
+            if !parts.iter().any(|p| &p.0 == name) {
+                parts.push((name.clone(), part.identified));
             }
         }
         if product != e.identified {
@@ -602,166 +981,487 @@ fn compose(
                 if inst.sizes.is_empty() { String::new() } else { format!(" at {}", sizes_text(&inst.sizes)) }
             )));
         }
-        table.push((inst, e, parts));
+        table.push(instance_count(inst, e, parts));
     }
     // The counts of the parts as formulas, where nnkey can prove them.
     let mut instantiated = Some(Formula::constant(Q::one()));
-    let mut fields: Vec<(String, Value)> = vec![("rule".into(), Value::formula(rule.clone()))];
+    let mut counts: Vec<(String, Formula)> = Vec::new();
+    let mut powers: Vec<(Power, usize)> = Vec::new();
     for &(name, k) in &first {
         let net = &q.networks[q.networks.len() - 1 - k];
-        let runs = names.iter().filter(|n| **n == name).count() as i64;
         let (from, to) = q.sides(k);
-        match formula_between(net, from, to, &q.symbols, problem) {
+        match formula_between(net, from, to, &q.symbols, problem, names_) {
             Ok(d) => {
-                steps.push(Step::math(
-                    format!("For `{name}` alone:"),
-                    format!("n_{name} = {}", shown(&d.value)),
-                    format!("n_{{{name}}} = {}", d.value.print(ring, Notation::Latex)),
-                ));
-                fields.push((format!("n_{name}"), Value::formula(d.value.clone())));
-                let each = d.value.pow_int(runs).map_err(at)?;
+                ex.step(prose!("For $#g$ alone:", g = Math::name(name))).display(n_of(name).equals(d.power.math()));
+                counts.push((name.to_string(), d.value.clone()));
+                let each = d.value.pow_int(runs(name) as i64).map_err(at)?;
                 instantiated = instantiated.map(|f| &f * &each);
+                powers.push((d.power, runs(name)));
             }
             Err(why) => {
-                steps.push(Step::text(format!("For `{name}` alone nnkey has no formula: {why}.")));
+                ex.detail(join(prose!("For $#g$ alone nnkey has no formula: ", g = Math::name(name)), message(&why)));
                 instantiated = None;
             }
         }
     }
-    if let Some(total) = &instantiated {
-        steps.push(Step::math(
-            "Together:",
-            format!("{} = {}", shown(&rule), shown(total)),
-            format!("{} = {}", rule.print(ring, Notation::Latex), total.print(ring, Notation::Latex)),
-        ));
-        fields.push(("count".into(), Value::formula(total.clone())));
+    if instantiated.is_some() {
+        // n_f n_g, each to the number of times it runs, outermost first.
+        let mut seen: Vec<&str> = Vec::new();
+        let mut atoms = Vec::new();
+        for n in &names {
+            if !seen.contains(n) {
+                seen.push(n);
+                atoms.push(raised(n_of(n), runs(n)));
+            }
+        }
+        let by_name: Vec<Math> = seen
+            .iter()
+            .filter_map(|n| first.iter().position(|f| f.0 == *n))
+            .map(|k| raised(powers[k].0.math(), powers[k].1))
+            .collect();
+        let together = product_math(by_name);
+        let grouped = product_math(group_powers(&powers).iter().map(Power::math).collect());
+        let mut chain = product_math(atoms).equals(together.clone());
+        if grouped != together {
+            chain = chain.equals(grouped);
+        }
+        ex.step(prose!("Together:")).display(chain);
     }
-    let lines: Vec<String> = table
+    let header: Vec<Prose> = q
+        .symbols
         .iter()
-        .map(|(inst, e, parts)| {
-            let p: Vec<String> = parts.iter().map(|(n, c)| format!("{n} = {c}")).collect();
-            let at = if inst.sizes.is_empty() { String::new() } else { format!("{}: ", sizes_text(&inst.sizes)) };
-            format!("{at}{}, composition {}", p.join(", "), e.identified)
+        .map(|s| cell(Math::name(&s.name)))
+        .chain(first.iter().map(|f| cell(n_of(f.0))))
+        .chain(std::iter::once(cell(composition)))
+        .collect();
+    let rows: Vec<Vec<Prose>> = table
+        .iter()
+        .map(|i| {
+            i.sizes
+                .iter()
+                .map(|s| cell(Math::from(s.1)))
+                .chain(i.parts.iter().map(|p| cell(Math::Number(big(p.1)))))
+                .chain(std::iter::once(cell(Math::Number(big(i.enumeration.identified)))))
+                .collect()
         })
         .collect();
-    steps.push(Step::text(format!(
-        "Checked by exact enumeration of each network and of the composition on {}: {}.",
-        super::count(table.len(), "instance"),
-        lines.join("; ")
-    )));
-    fields.push((
-        "instances".into(),
-        Value::List(
-            table
-                .iter()
-                .map(|(inst, e, parts)| {
-                    let mut v = instance_value(inst, e);
-                    if let Value::Record(f) = &mut v {
-                        for (n, c) in parts {
-                            f.push((n.clone(), count_value(*c)));
-                        }
-                    }
-                    v
-                })
-                .collect(),
-        ),
-    ));
-    let value = Value::formula(rule);
-    Ok((value, steps, Some(Value::Record(fields))))
+    ex.detail(join_all(vec![
+        prose!("Checked by exact enumeration of each network and of the composition on "),
+        counted(table.len() as u128, "instance", "instances"),
+        prose!(":"),
+    ]))
+    .table(Table { header, rows });
+    let answer = RegionsAnswer {
+        count: instantiated.map(Count::Formula),
+        rule: Some(Rule { formula: rule.clone(), counts }),
+        instances: table,
+    };
+    Ok((Value::formula(rule), ex, answer))
+}
+
+/// `m`, or `m^k` when it runs k > 1 times.
+fn raised(m: Math, k: usize) -> Math {
+    if k == 1 { m } else { m.sup(k) }
+}
+
+fn product_math(mut factors: Vec<Math>) -> Math {
+    if factors.len() == 1 { factors.pop().unwrap_or(Math::int(1)) } else { Math::Product(factors) }
+}
+
+/// Powers with the same exponent multiplied together: `4^d 2^d = 8^d`;
+/// numbers multiplied into one.
+fn group_powers(powers: &[(Power, usize)]) -> Vec<Power> {
+    let mut out: Vec<Power> = Vec::new();
+    for (p, runs) in powers {
+        let base = p.base.pow(*runs as i64).unwrap_or_else(|| p.base.clone());
+        let exponent = if base.is_zero() || base.is_one() { Vec::new() } else { p.exponent.clone() };
+        match out.iter_mut().find(|o| o.exponent == exponent) {
+            Some(o) => o.base = &o.base * &base,
+            None => out.push(Power { base, exponent }),
+        }
+    }
+    // A factor 1 changes nothing, unless it is all there is.
+    if out.len() > 1 {
+        out.retain(|p| !(p.exponent.is_empty() && p.base.is_one()));
+    }
+    if out.iter().any(|p| p.base.is_zero()) {
+        return vec![Power { base: Q::zero(), exponent: Vec::new() }];
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------
 // Presentation
 // ---------------------------------------------------------------------------
 
-/// The steps for a network with numeric sizes: what was enumerated, the
-/// regions and their inverses, what was counted out.
-fn listing_steps(net: &Network, inst: &Instance, e: &Enumeration, q: &RegionsQuery) -> Vec<Step> {
-    let mut steps = Vec::new();
+/// The steps for a network with numeric sizes: how its regions are found,
+/// how many there are, the identified ones with their inverse maps, and
+/// the ones counted out with why.
+fn listing_steps(
+    ex: &mut Explanation,
+    net: &Network,
+    inst: &Instance,
+    e: &Enumeration,
+    q: &RegionsQuery,
+    names: &Names,
+) {
+    let f = Math::name(&net.name);
+    let d = inst.domain.len();
+    let (xs, ys) = (names.inputs(d), names.outputs(d));
+    let domain = domain_math(q.domain.as_ref(), net);
+    let target = open_box(&q.onto);
+    match e.method {
+        Method::Coordinates if d == 1 => ex.step(prose!(
+            "$#f$ has one input: its regions in $#D$ are the intervals between its kinks, on each of which it is \
+             affine, and a region counts when $#f$ maps it bijectively onto $#T$.",
+            f = f.clone(),
+            D = domain.clone(),
+            T = target.clone()
+        )),
+        Method::Coordinates => ex.step(prose!(
+            "Every dense layer of $#f$ is diagonal, so unit $#i$ of every layer sees only $#xi$: each coordinate runs \
+             through its own network of one input. A region of $#f$ is a product of one piece per coordinate, and it \
+             is mapped bijectively onto $#T$ exactly when each piece is mapped onto its side.",
+            f = f.clone(),
+            i = names.index.clone(),
+            xi = Math::name(&names.input).sub(names.index.clone()),
+            T = target.clone()
+        )),
+        Method::Polytopes => ex.step(prose!(
+            "The regions of $#f$ are the cells of its activation pattern: the domain cut, layer by layer, where a unit \
+             changes sign. On each cell $#f$ is one affine map; a cell counts when that map is invertible and takes \
+             the cell exactly onto $#T$.",
+            f = f.clone(),
+            T = target.clone()
+        )),
+    };
+    let counts = join_all(vec![
+        prose!("$#f$ has ", f = f.clone()),
+        counted(e.total, "region", "regions"),
+        prose!(" in $#D$; ", D = domain),
+        how_many(e.identified, e.total),
+        prose!(" mapped bijectively onto $#T$.", T = target.clone()),
+    ]);
+    let step = ex.step(counts);
+    if let Some(factors) = e.factors.as_ref().filter(|fs| fs.len() > 1) {
+        // Per coordinate, the pieces mapped onto its side; their product.
+        let per: Vec<(Q, usize)> = factors.iter().fold(Vec::new(), |mut acc: Vec<(Q, usize)>, f| {
+            match acc.last_mut() {
+                Some((n, k)) if *n == big(f.count) => *k += 1,
+                _ => acc.push((big(f.count), 1)),
+            }
+            acc
+        });
+        let product = per
+            .into_iter()
+            .map(|(n, k)| raised(Math::Number(n), k))
+            .reduce(|a, b| Math::Infix(Box::new(a), InfixOp::Dot, Box::new(b)))
+            .unwrap_or(Math::int(1));
+        step.prose(prose!("Coordinate by coordinate, the pieces mapped onto their side multiply:"))
+            .display(product.equals(Math::Number(big(e.identified))));
+    }
+    if e.identified > 0 {
+        let intro = if d == 1 {
+            prose!("The regions mapped onto $#T$, left to right, with their inverse maps:", T = target.clone())
+        } else {
+            prose!(
+                "The regions mapped onto $#T$, in the order of a point inside each ($#a$ first, then $#b$), with their \
+                 inverse maps:",
+                T = target.clone(),
+                a = xs[0].clone(),
+                b = xs[1].clone()
+            )
+        };
+        let items = e
+            .regions
+            .iter()
+            .take(LISTING_CAP)
+            .enumerate()
+            .map(|(k, r)| Block::Prose(region_item(names.region.clone().sub(k + 1), r, &xs, &ys)))
+            .collect();
+        ex.step(intro).listing(listing_total(e.identified), items);
+    }
+    let out = e.counted_out_total();
+    if out > 0 {
+        let intro = match e.method {
+            Method::Coordinates if d > 1 => prose!("Pieces counted out, coordinate by coordinate:"),
+            _ => prose!("Regions counted out:"),
+        };
+        let items = e.counted_out.iter().map(|c| Block::Prose(counted_out_item(c, &f, &xs))).collect();
+        ex.step(intro).listing(listing_total(out), items);
+    }
     let how = match e.method {
-        Method::Coordinates => {
-            "Every dense layer is diagonal, so each coordinate runs through its own network of one input; the \
-             regions are products of one piece per coordinate, and a product is mapped onto the target box exactly \
-             when each side is."
-        }
-        Method::Polytopes => {
-            "The regions are the cells of the activation pattern: the domain split, layer by layer, where a unit \
-             changes sign; each cell is a polytope on which the network is one affine map. A cell counts when that \
-             map is invertible and takes the cell exactly onto the target box (decided by exact linear programs)."
-        }
+        Method::Coordinates if d == 1 => prose!(
+            "Each piece is found by following the kinks of the network left to right, and checked by an exact \
+             forward pass at a point inside it."
+        ),
+        Method::Coordinates => prose!(
+            "Each piece is found by following the kinks of the coordinate's network left to right, and checked by an \
+             exact forward pass at a point inside it; the count is the product of the per-coordinate counts."
+        ),
+        Method::Polytopes => prose!(
+            "Each cell is an open polytope, found depth first; whether a cell is empty, and whether its image is \
+             exactly the target box, are decided by exact linear programs over the rationals, and each cell's map is \
+             checked by an exact forward pass at a point inside it. Redundant inequalities (implied by the others, \
+             also decided by exact linear programs) are left out."
+        ),
     };
-    steps.push(Step::text(how));
-    steps.push(Step::text(format!(
-        "`{}` has {} in {}; {} mapped bijectively onto {}.",
-        net.name,
-        super::count(e.total as usize, "region"),
-        q.domain.as_ref().map_or_else(|| cells::boxed(&inst.domain), |b| b.text.clone()),
-        if e.identified == 1 { "1 is".to_string() } else { format!("{} are", e.identified) },
-        q.onto.text
-    )));
-    for (k, r) in e.regions.iter().enumerate() {
-        steps.push(Step::math(
-            format!("Region {}: {}, with inverse", k + 1, shape_text(&r.shape)),
-            inverse_text(&r.inverse, Notation::Plain),
-            inverse_text(&r.inverse, Notation::Latex),
-        ));
-    }
-    if (e.regions.len() as u128) < e.identified {
-        steps.push(Step::text(format!("… and {} more.", e.identified - e.regions.len() as u128)));
-    }
-    for (r, why) in &e.counted_out {
-        steps.push(Step::text(format!("Counted out: {r}: {why}.")));
-    }
-    steps
+    ex.detail(how);
 }
 
-fn shape_text(s: &RegionShape) -> String {
-    match s {
-        RegionShape::Box(sides) => cells::boxed(sides),
-        RegionShape::Polytope(constraints) => {
-            let rows: Vec<String> = constraints
-                .iter()
-                .map(|(a, b)| {
-                    let terms: Vec<(Q, String)> =
-                        a.iter().enumerate().map(|(i, q)| (q.clone(), format!("x{}", i + 1))).collect();
-                    format!("{} < {b}", crate::algebra::print::linear_combination(terms, Notation::Plain))
-                })
-                .collect();
-            format!("{{{}}}", rows.join(", "))
+/// `R_1 = (0, 1/2) × (0, 1/2)`, with the inverse `x_1 = 1/2 - 1/2 y_1, …`.
+fn region_item(name: Math, r: &Region, xs: &[Math], ys: &[Math]) -> Prose {
+    let inverse = inverse_math(&r.inverse, xs, ys);
+    match &r.shape {
+        RegionShape::Box(sides) => {
+            prose!("$#R = #S$, with inverse $#I$.", R = name, S = region_box(sides), I = inverse)
+        }
+        RegionShape::Polytope(p) => {
+            join_all(vec![prose!("$#R$: ", R = name), inequalities(p, xs), prose!("; inverse $#I$.", I = inverse)])
         }
     }
 }
 
-/// `x1 = -1/2*y1 + 1/2, x2 = …` in either notation.
-fn inverse_text(inv: &Inverse, notation: Notation) -> String {
-    let name = |v: &str, i: usize| match notation {
-        Notation::Plain => format!("{v}{i}"),
-        Notation::Latex => format!("{v}_{{{i}}}"),
+fn counted_out_item(c: &CountedOut, f: &Math, xs: &[Math]) -> Prose {
+    let place = match &c.place {
+        Place::Piece { coordinate: None, interval: i } => prose!("$#I$: ", I = interval(i)),
+        Place::Piece { coordinate: Some(k), interval: i } => {
+            prose!("coordinate #k: $#I$: ", k = k + 1, I = interval(i))
+        }
+        Place::Region { shape: RegionShape::Box(sides), .. } => prose!("$#S$: ", S = region_box(sides)),
+        Place::Region { shape: RegionShape::Polytope(p), .. } => join(inequalities(p, xs), prose!(": ")),
     };
-    let rows: Vec<String> = inv
-        .matrix
+    join_all(vec![place, why_prose(&c.why, f), prose!(".")])
+}
+
+/// `x_1 + x_2 > 0 and x_1 - x_2 < 0`.
+fn inequalities(p: &Polytope, xs: &[Math]) -> Prose {
+    let mut out = Prose::default();
+    let n = p.constraints.len();
+    for (k, (a, b)) in p.constraints.iter().enumerate() {
+        if k > 0 {
+            out.push_text(if k + 1 == n { " and " } else { ", " });
+        }
+        out.push_math(inequality(a, b, xs));
+    }
+    out
+}
+
+/// Why a region or piece is not identified, as a clause.
+fn why_prose(w: &Why, f: &Math) -> Prose {
+    match w {
+        Why::Constant(v) => prose!("constant, equal to $#v$: not one to one", v = Math::Number(v.clone())),
+        Why::Image { image, target } => {
+            prose!("its image is $#I$, not $#T$", I = interval(image), T = interval(target))
+        }
+        Why::Shape { inputs, outputs } => join_all(vec![
+            prose!("$#f$ maps ", f = f.clone()),
+            counted(*inputs as u128, "input", "inputs"),
+            prose!(" to "),
+            counted(*outputs as u128, "output", "outputs"),
+            prose!(": not a bijection"),
+        ]),
+        Why::Rank { rank, dim } => prose!("its map has rank $#r < #d$: not one to one", r = *rank, d = *dim),
+        Why::Outside(t) => prose!("its image reaches outside $#T$", T = sides_math(t)),
+        Why::Uncovered(t) => prose!("its image does not cover $#T$", T = sides_math(t)),
+    }
+}
+
+/// The table of instances checked against the formula.
+fn instance_table(ex: &mut Explanation, q: &RegionsQuery, instances: &[Instance], enumerations: &[Enumeration]) {
+    let header: Vec<Prose> = q
+        .symbols
         .iter()
-        .zip(&inv.offset)
-        .enumerate()
-        .map(|(i, (row, b))| {
-            let mut terms: Vec<(Q, String)> =
-                row.iter().enumerate().map(|(j, q)| (q.clone(), name("y", j + 1))).collect();
-            terms.push((b.clone(), String::new()));
-            format!("{} = {}", name("x", i + 1), crate::algebra::print::linear_combination(terms, notation))
+        .map(|s| cell(Math::name(&s.name)))
+        .chain(std::iter::once(prose!("identified regions")))
+        .collect();
+    let rows = instances
+        .iter()
+        .zip(enumerations)
+        .map(|(i, e)| {
+            i.sizes
+                .iter()
+                .map(|s| cell(Math::from(s.1)))
+                .chain(std::iter::once(cell(Math::Number(big(e.identified)))))
+                .collect()
         })
         .collect();
-    rows.join(if notation == Notation::Plain { ", " } else { ",\\quad " })
+    ex.detail(join_all(vec![
+        prose!("Checked against exact enumeration of the regions on "),
+        counted(instances.len() as u128, "instance", "instances"),
+        prose!(", each agreeing with the formula:"),
+    ]))
+    .table(Table { header, rows });
 }
 
-/// The table of instances checked.
-fn instance_table(rows: &[(&Instance, &Enumeration)], against: &str) -> Step {
-    let lines: Vec<String> = rows.iter().map(|(i, e)| format!("{}: {}", sizes_text(&i.sizes), e.identified)).collect();
-    Step::text(format!(
-        "Checked against exact enumeration of the regions on {}, each agreeing with {against}: {}.",
-        super::count(rows.len(), "instance"),
-        lines.join("; ")
-    ))
+// ---------------------------------------------------------------------------
+// Formulas
+// ---------------------------------------------------------------------------
+
+fn listing_total(n: u128) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
 }
+
+fn cell(m: Math) -> Prose {
+    let mut p = Prose::default();
+    p.push_math(m);
+    p
+}
+
+fn join(a: Prose, b: Prose) -> Prose {
+    join_all(vec![a, b])
+}
+
+fn join_all(parts: Vec<Prose>) -> Prose {
+    let mut out = Prose::default();
+    for p in parts {
+        for i in p.0 {
+            match i {
+                Inline::Text(t) => out.push_text(&t),
+                other => out.0.push(other),
+            }
+        }
+    }
+    out
+}
+
+/// A message of nnkey's (backquotes mark its syntax) as prose.
+fn message(text: &str) -> Prose {
+    let mut p = Prose::default();
+    for (k, part) in text.split('`').enumerate() {
+        if k % 2 == 1 {
+            p.0.push(Inline::Code(part.to_string()));
+        } else {
+            p.push_text(part);
+        }
+    }
+    p
+}
+
+fn end(e: &Option<Q>, upper: bool) -> Math {
+    match e {
+        Some(q) => Math::Number(q.clone()),
+        None if upper => Math::Constant(Constant::Infinity),
+        None => Math::Neg(Box::new(Math::Constant(Constant::Infinity))),
+    }
+}
+
+/// `(0, 1/2)`, `(-inf, 0)`.
+fn interval(i: &Interval) -> Math {
+    Math::tuple(vec![end(&i.lo, false), end(&i.hi, true)])
+}
+
+fn times(factors: Vec<Math>) -> Math {
+    factors
+        .into_iter()
+        .reduce(|a, b| Math::Infix(Box::new(a), InfixOp::Times, Box::new(b)))
+        .unwrap_or(Math::Constant(Constant::Reals).sup(0))
+}
+
+/// A region's box, side by side: `(0, 1/2) × (1/2, 1)`.
+fn region_box(sides: &[Interval]) -> Math {
+    times(sides.iter().map(interval).collect())
+}
+
+/// A box of an instance, equal neighbours as a power: `(0, 1)^2`.
+fn sides_math(sides: &[Interval]) -> Math {
+    let mut groups: Vec<(&Interval, usize)> = Vec::new();
+    for s in sides {
+        match groups.last_mut() {
+            Some((g, k)) if *g == s => *k += 1,
+            _ => groups.push((s, 1)),
+        }
+    }
+    times(groups.into_iter().map(|(i, k)| raised(interval(i), k)).collect())
+}
+
+fn size_math(s: &Size) -> Math {
+    match s {
+        Size::Number(n, _) => Math::from(*n),
+        Size::Symbol(id) => Math::name(&id.name),
+    }
+}
+
+/// A box of the query as written: `(0, 1)^d`, `(0, 1) × (-1, 1)`.
+fn open_box(b: &OpenBox) -> Math {
+    times(
+        b.factors
+            .iter()
+            .map(|(i, p)| match p {
+                None => interval(i),
+                Some(s) => interval(i).sup(size_math(s)),
+            })
+            .collect(),
+    )
+}
+
+/// The query's domain, or all of `RR^d` for the network's input.
+fn domain_math(b: Option<&OpenBox>, net: &Network) -> Math {
+    match b {
+        Some(b) => open_box(b),
+        None => match &net.dim {
+            Size::Number(1, _) => Math::Constant(Constant::Reals),
+            d => Math::Constant(Constant::Reals).sup(size_math(d)),
+        },
+    }
+}
+
+/// `c_1 v_1 + … + c`, the way a course writes it: no zero terms, no
+/// coefficient 1, a positive term first when there is one.
+fn linear(terms: Vec<(Q, Math)>, constant: &Q) -> Math {
+    let mut out: Vec<(Sign, Math)> = Vec::new();
+    let sign = |q: &Q| if q.is_negative() { Sign::Minus } else { Sign::Plus };
+    for (c, v) in terms {
+        if c.is_zero() {
+            continue;
+        }
+        let a = c.abs();
+        out.push((sign(&c), if a.is_one() { v } else { Math::Product(vec![Math::Number(a), v]) }));
+    }
+    if !constant.is_zero() {
+        out.push((sign(constant), Math::Number(constant.abs())));
+    }
+    if out.first().is_some_and(|t| t.0 == Sign::Minus)
+        && let Some(k) = out.iter().position(|t| t.0 == Sign::Plus)
+    {
+        let t = out.remove(k);
+        out.insert(0, t);
+    }
+    match out.len() {
+        0 => Math::int(0),
+        1 => match out.pop() {
+            Some((Sign::Minus, t)) => Math::Neg(Box::new(t)),
+            Some((_, t)) => t,
+            None => Math::int(0),
+        },
+        _ => Math::Sum(out),
+    }
+}
+
+/// `a·x < b` with its first coefficient positive: `x_1 > 1/2` rather than
+/// `-x_1 < -1/2`.
+fn inequality(a: &[Q], b: &Q, xs: &[Math]) -> Math {
+    let flip = a.iter().find(|c| !c.is_zero()).is_some_and(Q::is_negative);
+    let (a, b, rel): (Vec<Q>, Q, Rel) =
+        if flip { (a.iter().map(|c| -c).collect(), -b, Rel::Gt) } else { (a.to_vec(), b.clone(), Rel::Lt) };
+    linear(a.into_iter().zip(xs.iter().cloned()).collect(), &Q::zero()).relate(rel, Math::Number(b))
+}
+
+/// `x_1 = 1/2 - 1/2 y_1, x_2 = …`: the inverse map coordinate by coordinate.
+fn inverse_math(inv: &Inverse, xs: &[Math], ys: &[Math]) -> Math {
+    Math::list(
+        inv.matrix
+            .iter()
+            .zip(&inv.offset)
+            .zip(xs)
+            .map(|((row, b), x)| x.clone().equals(linear(row.iter().cloned().zip(ys.iter().cloned()).collect(), b)))
+            .collect(),
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Values, for the JSON witness
+// ---------------------------------------------------------------------------
 
 fn end_value(e: &Option<Q>, negative: bool) -> Value {
     match e {
@@ -789,9 +1489,9 @@ pub fn region_value(r: &Region) -> Value {
         RegionShape::Box(sides) => Value::List(
             sides.iter().map(|s| Value::Tuple(vec![end_value(&s.lo, true), end_value(&s.hi, false)])).collect(),
         ),
-        RegionShape::Polytope(c) => {
-            let a: Vec<Vec<Q>> = c.iter().map(|x| x.0.clone()).collect();
-            let b: Vec<Q> = c.iter().map(|x| x.1.clone()).collect();
+        RegionShape::Polytope(p) => {
+            let a: Vec<Vec<Q>> = p.constraints.iter().map(|x| x.0.clone()).collect();
+            let b: Vec<Q> = p.constraints.iter().map(|x| x.1.clone()).collect();
             Value::record(vec![("A", matrix_value(&a)), ("b", vector_value(&b))])
         }
     };
@@ -804,7 +1504,8 @@ pub fn region_value(r: &Region) -> Value {
     ])
 }
 
-fn instance_value(inst: &Instance, e: &Enumeration) -> Value {
+fn instance_value(inst: &InstanceCount) -> Value {
+    let e = &inst.enumeration;
     let sizes = Value::Record(inst.sizes.iter().map(|(k, v)| (k.clone(), Value::int(*v))).collect());
     let mut fields = vec![
         ("sizes".to_string(), sizes),
@@ -819,12 +1520,15 @@ fn instance_value(inst: &Instance, e: &Enumeration) -> Value {
             Value::List(
                 e.counted_out
                     .iter()
-                    .map(|(r, why)| {
-                        Value::record(vec![("region", Value::Text(r.clone())), ("why", Value::Text(why.clone()))])
+                    .map(|c| {
+                        Value::record(vec![("region", Value::Text(c.place.text())), ("why", Value::Text(c.why.text()))])
                     })
                     .collect(),
             ),
         ));
+    }
+    for (n, c) in &inst.parts {
+        fields.push((format!("n_{n}"), count_value(*c)));
     }
     Value::Record(fields)
 }
@@ -833,12 +1537,15 @@ fn instance_value(inst: &Instance, e: &Enumeration) -> Value {
 /// the atoms n_f, n_g is compared with the rule, any other key with the
 /// count the rule gives for these networks.
 pub fn judge(finding: &super::Finding, key: &Value, ring: &Ring) -> Result<(), String> {
-    let total = finding.witness.as_ref().filter(|w| w.field("rule").is_some()).and_then(|w| w.field("count"));
+    let total = match &finding.answer {
+        super::Answer::Regions(a) if a.rule.is_some() => a.count.as_ref().map(Count::value),
+        _ => None,
+    };
     match (finding.value.as_formula(), total) {
         (Some(rule), Some(total)) => {
             let atoms = rule.vars();
             let in_atoms = key.as_formula().is_some_and(|k| k.vars().iter().any(|v| atoms.contains(v)));
-            compare(key, if in_atoms { &finding.value } else { total }, ring)
+            compare(key, if in_atoms { &finding.value } else { &total }, ring)
         }
         _ => compare(key, &finding.value, ring),
     }

@@ -74,8 +74,8 @@ pub fn crosscheck(problem: &Problem, find: &Find, finding: &Finding) -> CrossChe
             Query::MinimumNorm(m) => gradient::check_minimum_norm(m, v, ring, seed),
             _ => mismatch(finding),
         },
-        Answer::Regions => match q {
-            Query::Regions(r) => regions::check_regions(r, problem, finding, seed),
+        Answer::Regions(a) => match q {
+            Query::Regions(r) => regions::check_regions(r, problem, a, seed),
             _ => mismatch(finding),
         },
     }

@@ -7,9 +7,10 @@ use ndarray::Array1;
 
 use super::pieces::FNet;
 use super::rng::Rng;
-use crate::derive::{CrossCheck, Finding};
-use crate::model::regions::{Interval, RegionsQuery, Sizes};
-use crate::model::{Problem, Value};
+use crate::derive::CrossCheck;
+use crate::derive::regions::{InstanceCount, RegionShape, RegionsAnswer};
+use crate::model::Problem;
+use crate::model::regions::{Interval, RegionsQuery};
 
 /// Points tried per region, each way.
 const POINTS: usize = 4;
@@ -19,7 +20,7 @@ const EDGE: f64 = 1e-9;
 /// its image after the round trip.
 const ROUND_TRIP: f64 = 1e-9;
 
-/// A region read back from the witness.
+/// A region in floating point.
 enum Shape {
     Box(Vec<(f64, f64)>),
     /// Rows `a·x < b`.
@@ -53,79 +54,47 @@ fn sample(lo: f64, hi: f64, rng: &mut Rng) -> f64 {
     }
 }
 
-fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Word(w) if w == "inf" => Some(f64::INFINITY),
-        Value::Word(w) if w == "-inf" => Some(f64::NEG_INFINITY),
-        other => other.as_rational().map(|q| q.to_f64()),
+fn end(e: &Option<crate::algebra::Q>, infinite: f64) -> f64 {
+    e.as_ref().map_or(infinite, |q| q.to_f64())
+}
+
+fn rows(m: &[Vec<crate::algebra::Q>]) -> Vec<Vec<f64>> {
+    m.iter().map(|r| r.iter().map(|q| q.to_f64()).collect()).collect()
+}
+
+fn shape(s: &RegionShape) -> Shape {
+    match s {
+        RegionShape::Box(sides) => Shape::Box(sides.iter().map(ends).collect()),
+        RegionShape::Polytope(p) => Shape::Polytope(
+            p.constraints.iter().map(|(a, b)| (a.iter().map(|q| q.to_f64()).collect(), b.to_f64())).collect(),
+        ),
     }
 }
 
-fn rows(v: &Value) -> Option<Vec<Vec<f64>>> {
-    let m = v.as_matrix()?;
-    let mut out = Vec::with_capacity(m.rows());
-    for r in 0..m.rows() {
-        out.push(m.row(r).iter().map(|e| e.as_constant().map(|q| q.to_f64())).collect::<Option<Vec<_>>>()?);
-    }
-    Some(out)
-}
-
-fn column(v: &Value) -> Option<Vec<f64>> {
-    Some(rows(v)?.into_iter().flatten().collect())
-}
-
-fn shape(v: &Value) -> Option<Shape> {
-    match v {
-        Value::List(sides) => sides
-            .iter()
-            .map(|s| match s {
-                Value::Tuple(ends) if ends.len() == 2 => Some((number(&ends[0])?, number(&ends[1])?)),
-                _ => None,
-            })
-            .collect::<Option<Vec<_>>>()
-            .map(Shape::Box),
-        record => {
-            let a = rows(record.field("A")?)?;
-            let b = column(record.field("b")?)?;
-            Some(Shape::Polytope(a.into_iter().zip(b).collect()))
-        }
-    }
-}
-
-fn sizes_of(v: &Value) -> Option<Sizes> {
-    match v.field("sizes")? {
-        Value::Record(fields) => fields.iter().map(|(k, v)| Some((k.clone(), v.as_int()?))).collect(),
-        _ => None,
-    }
-}
-
-/// Runs the check on every instance whose regions the witness lists.
-pub fn check_regions(q: &RegionsQuery, problem: &Problem, finding: &Finding, seed: u64) -> CrossCheck {
+/// Runs the check on the regions the answer lists for every instance.
+pub fn check_regions(q: &RegionsQuery, problem: &Problem, answer: &RegionsAnswer, seed: u64) -> CrossCheck {
     let mut rng = Rng::new(seed);
     let method = "points of each listed region pushed through the network in floating point must land in the \
                   target box; points of the target pulled back through each inverse map must land in the region and \
                   map back to themselves"
         .to_string();
     let fail = |detail: String| CrossCheck { method: method.clone(), trials: 0, passed: false, detail };
-    let Some(Value::List(instances)) = finding.witness.as_ref().and_then(|w| w.field("instances")) else {
+    let instances = &answer.instances;
+    if instances.is_empty() {
         return fail("the finding lists no instances".into());
-    };
+    }
     let (mut trials, mut worst, mut problems, mut listed, mut regions_checked) = (0, 0.0f64, Vec::new(), 0, 0);
     for inst in instances {
-        let Some(Value::List(regions)) = inst.field("regions") else { continue };
-        let Some(sizes) = sizes_of(inst) else { return fail("an instance without sizes".into()) };
-        let Ok(instance) = q.instance(sizes, problem) else { return fail("an instance that does not build".into()) };
+        let Ok(instance) = q.instance(inst.sizes.clone(), problem) else {
+            return fail("an instance that does not build".into());
+        };
         listed += 1;
         let net = FNet::new(&instance.net, &|_| 0.0);
         let target: Vec<(f64, f64)> = instance.target.iter().map(ends).collect();
-        for (k, r) in regions.iter().enumerate() {
-            let (Some(region), Some(inv_a), Some(inv_b)) = (
-                r.field("region").and_then(shape),
-                r.field("inverse").and_then(|i| i.field("A")).and_then(rows),
-                r.field("inverse").and_then(|i| i.field("b")).and_then(column),
-            ) else {
-                return fail(format!("region {} cannot be read back", k + 1));
-            };
+        for (k, r) in inst.enumeration.regions.iter().enumerate() {
+            let region = shape(&r.shape);
+            let inv_a = rows(&r.inverse.matrix);
+            let inv_b: Vec<f64> = r.inverse.offset.iter().map(|q| q.to_f64()).collect();
             regions_checked += 1;
             // Forward: points of the region.
             for x in points_of(&region, &instance.domain, &mut rng) {
@@ -172,12 +141,12 @@ pub fn check_regions(q: &RegionsQuery, problem: &Problem, finding: &Finding, see
 }
 
 /// When no instance identifies a region, there is nothing to sample.
-fn nothing_to_list(instances: &[Value]) -> bool {
-    instances.iter().all(|i| i.field("count").and_then(Value::as_int) == Some(0))
+fn nothing_to_list(instances: &[InstanceCount]) -> bool {
+    instances.iter().all(|i| i.enumeration.identified == 0)
 }
 
 fn ends(i: &Interval) -> (f64, f64) {
-    (i.lo.as_ref().map_or(f64::NEG_INFINITY, |q| q.to_f64()), i.hi.as_ref().map_or(f64::INFINITY, |q| q.to_f64()))
+    (end(&i.lo, f64::NEG_INFINITY), end(&i.hi, f64::INFINITY))
 }
 
 /// Random points of a region: uniform in a box region; for a polytope,

@@ -99,7 +99,7 @@ pub fn noun(a: &Answer) -> &'static str {
         Answer::Pieces => "linear pieces",
         Answer::Limit => "limit",
         Answer::MinimumNorm => "minimum-norm solution",
-        Answer::Regions => "count",
+        Answer::Regions(_) => "count",
     }
 }
 
