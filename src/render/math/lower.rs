@@ -136,11 +136,22 @@ fn term(c: &Q, f: &[(Rc<Symbol>, u32)]) -> (Sign, Math) {
     let sign = if c.is_negative() { Sign::Minus } else { Sign::Plus };
     let a = c.abs();
     let mut parts: Vec<Math> = Vec::with_capacity(f.len() + 1);
-    if f.is_empty() || !a.is_one() {
-        parts.push(Math::Number(a));
+    // A fractional coefficient divides the term, as courses write it:
+    // `x/2`, `3 x/2`, not `1/2 x`.
+    let (numer, denom) = if a.is_integer() || f.is_empty() {
+        (a, None)
+    } else {
+        (Q::from_bigints(a.numer(), BigInt::one()), Some(Q::from_bigints(a.denom(), BigInt::one())))
+    };
+    if f.is_empty() || !numer.is_one() {
+        parts.push(Math::Number(numer));
     }
     parts.extend(f.iter().map(|(s, e)| power(symbol(s), *e)));
-    (sign, product(parts))
+    let t = product(parts);
+    match denom {
+        Some(d) => (sign, Math::Frac(Box::new(t), Box::new(Math::Number(d)))),
+        None => (sign, t),
+    }
 }
 
 /// Signed terms as a formula, a positive term first when there is one.
