@@ -93,7 +93,10 @@ pub fn report(report: &Report) -> String {
                         .map(|f| {
                             let derivation: Vec<Json> = f
                                 .finding
-                                .explanation.steps.iter().map(super::step_parts)
+                                .explanation
+                                .steps
+                                .iter()
+                                .map(|s| super::step_parts_in(s, ring))
                                 .map(|s| {
                                     json!({
                                         "text": s.0,

@@ -41,8 +41,15 @@ pub fn report(report: &Report) -> String {
     let cols = report
         .all_findings()
         .map(|f| widest(&f.finding.value))
-        .chain(report.all_findings().flat_map(|f| {
-            f.finding.explanation.steps.iter().map(super::step_parts).map(|s| s.1.as_ref().map_or(0, |m| m.1.matches('&').count() + 1))
+        .chain(report.files.iter().flat_map(|file| &file.problems).flat_map(|p| {
+            p.findings.iter().flat_map(move |f| {
+                f.finding
+                    .explanation
+                    .steps
+                    .iter()
+                    .map(move |s| super::step_parts_in(s, &p.problem.ring))
+                    .map(|s| s.1.as_ref().map_or(0, |m| m.1.matches('&').count() + 1))
+            })
         }))
         .max()
         .unwrap_or(0);
@@ -65,7 +72,7 @@ pub fn report(report: &Report) -> String {
                 );
                 if !f.finding.explanation.steps.is_empty() {
                     let _ = writeln!(out, "\\begin{{enumerate}}");
-                    for step in f.finding.explanation.steps.iter().map(super::step_parts) {
+                    for step in f.finding.explanation.steps.iter().map(|s| super::step_parts_in(s, ring)) {
                         let _ = writeln!(out, "  \\item {}", prose(&step.0));
                         if let Some(m) = &step.1 {
                             let _ = writeln!(out, "  \\[ {} \\]", m.1);

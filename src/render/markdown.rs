@@ -18,7 +18,7 @@ pub fn report(report: &Report) -> String {
             let _ = writeln!(out, "## Problem {}{title}\n", p.problem.id);
             for f in &p.findings {
                 let _ = writeln!(out, "### {} ({})\n", f.finding.name, super::noun(&f.finding.answer));
-                for (k, step) in f.finding.explanation.steps.iter().map(super::step_parts).enumerate() {
+                for (k, step) in f.finding.explanation.steps.iter().map(|s| super::step_parts_in(s, ring)).enumerate() {
                     let _ = writeln!(out, "{}. {}", k + 1, step.0);
                     if let Some(m) = &step.1 {
                         let _ = writeln!(out, "\n   $$\n   {}\n   $$\n", m.1);

@@ -34,7 +34,9 @@ pub fn report(report: &Report, color: bool) -> String {
                     paint(color, "1", &format!("find {}", f.finding.name)),
                     super::noun(&f.finding.answer)
                 );
-                for (k, step) in f.finding.explanation.steps.iter().map(super::step_parts).enumerate() {
+                for (k, step) in
+                    f.finding.explanation.steps.iter().map(|s| super::step_parts_in(s, &p.problem.ring)).enumerate()
+                {
                     let _ = writeln!(out, "{}", indent(&format!("{}. {}", k + 1, step.0), "    "));
                     if let Some(m) = &step.1 {
                         let _ = writeln!(out, "{}", indent(&m.0, "         "));
