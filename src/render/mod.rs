@@ -22,8 +22,8 @@ pub fn noun(a: &Answer) -> &'static str {
         Answer::Census => "count",
         Answer::Piece => "linear piece",
         Answer::Pieces => "linear pieces",
-        Answer::Limit => "limit",
-        Answer::MinimumNorm => "minimum-norm solution",
+        Answer::Limit(_) => "limit",
+        Answer::MinimumNorm(_) => "minimum-norm solution",
         Answer::Regions => "count",
     }
 }
