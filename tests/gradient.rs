@@ -4,10 +4,11 @@
 
 mod common;
 
-use common::{Sandbox, repo, run_in};
+use common::{Sandbox, check, passing_finding, repo, run_in};
 use ndarray::{Array1, Array2};
 use nnkey::algebra::{Matrix, Poly, Q, RatFunc, Ring, Symbol, Var};
-use nnkey::derive::gradient::{closed_form, pseudo_inverse};
+use nnkey::derive::gradient::{Fit, LambdaForm, LambdaMax, RankCase, Rows, closed_form, pseudo_inverse};
+use nnkey::derive::{Answer, Depth};
 use nnkey::numeric::Rng;
 use nnkey::numeric::gradient::{Instance, check_instance, descend, gram_eigen};
 use proptest::prelude::*;
@@ -160,11 +161,14 @@ fn the_derivation_is_a_proof_with_the_step_condition() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let out = &run.stdout;
     for needle in [
-        "∇f(w) = 2 Xᵀ(X w − y)",
+        "∇ f(w) = 2 X^T (X w - y)",
+        "w^(t + 1) = w^(t) - 2 η X^T (X w^(t) - y)",
         "by induction on t",
         "Cauchy–Binet",
-        "det(G) = (x[0,0]*x[1,1] - x[0,1]*x[1,0])^2",
+        "det(G) = (x[0,0] x[1,1] - x[0,1] x[1,0])^2 + ",
         "0 < η < 1/λ_max(G)",
+        "λ_max = ((",
+        " + sqrt(",
         "Pythagoras",
         "numeric check passed (3 trials)",
         "diverged",
@@ -183,9 +187,9 @@ fn rank_deficient_numeric_data_get_the_pseudo_inverse_limit() {
     );
     let run = s.run(&["solve", "r.nnk"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("X has rank 1 < n = 2"), "{}", run.stdout);
-    assert!(run.stdout.contains("f(w_inf) = 2"), "{}", run.stdout);
-    assert!(run.stdout.contains("lambda_max = 4"), "{}", run.stdout);
+    assert!(run.stdout.contains("X has rank 1 < 2"), "{}", run.stdout);
+    assert!(run.stdout.contains("f(w_∞) = ‖(I - X X^+) y‖^2 = 2"), "{}", run.stdout);
+    assert!(run.stdout.contains("λ_max = 4"), "{}", run.stdout);
     assert!(run.stdout.contains("key: holds"));
 }
 
@@ -277,4 +281,209 @@ fn json_reports_the_limit_and_its_crosscheck() {
     assert_eq!(f["value"]["cols"], 1);
     assert_eq!(f["crosscheck"]["passed"], true);
     assert_eq!(f["expect"]["status"], "pass");
+}
+
+/// The derivation's steps as plain text, formulas included.
+fn derivation_text(report: &nnkey::check::FileReport, name: &str) -> String {
+    let (p, f) = passing_finding(report, name);
+    f.finding
+        .explanation
+        .steps
+        .iter()
+        .map(|s| {
+            let (text, math) = nnkey::render::step_parts_in(s, &p.problem.ring);
+            format!("{text}\n{}", math.map(|m| m.0).unwrap_or_default())
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn derivation_letters_avoid_the_problems_own_names() {
+    // `t` names the targets and `a` is a symbol: the iteration index and
+    // the row-space coefficient must be other letters.
+    let report = check(
+        "problem q\n  X = matrix [[a, b]]\n  t = vector [y]\n  \
+         find w = limit of gradient descent on least squares(X, t) from 0\n  \
+         expect w = [a*y/(a^2 + b^2), b*y/(a^2 + b^2)]\n",
+    );
+    let text = derivation_text(&report, "w");
+    for needle in [
+        "f(w) = ‖X w - t‖^2",
+        "w^(k + 1) = w^(k) - 2 η X^T (X w^(k) - t)",
+        "by induction on k",
+        "X^T c^(k)",
+        "λ_max = a^2 + b^2",
+        "0 < η < 1/(a^2 + b^2)",
+        "w_∞ = X^T G^-1 t = [a y/(a^2 + b^2), b y/(a^2 + b^2)]",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    assert!(!text.contains("w^(t"), "{text}");
+    assert!(!text.contains("a^(k)"), "{text}");
+
+    // `t` and `a` as symbols of the data, and `w` as a symbol too: the
+    // iterate is another letter as well.
+    let report = check(
+        "problem q\n  X = matrix [[1, 0, a], [0, 1, w]]\n  y = vector [t, 1]\n  \
+         find lim = limit of gradient descent on least squares(X, y) from 0\n",
+    );
+    let text = derivation_text(&report, "lim");
+    assert!(text.contains("v^(k + 1) = v^(k) - 2 η X^T (X v^(k) - y)"), "{text}");
+    assert!(text.contains("X^T c^(k)"), "{text}");
+    assert!(!text.contains("w^("), "{text}");
+}
+
+#[test]
+fn the_two_by_two_lambda_max_is_a_formula_in_the_data() {
+    let report = check(
+        "problem q\n  X = matrix [[1, 0, a], [0, 1, a]]\n  y = vector 2 y\n  \
+         find w = limit of gradient descent on least squares(X, y) from 0\n",
+    );
+    let text = derivation_text(&report, "w");
+    // The trace and the discriminant are polynomials in a; the root of the
+    // discriminant 4 a^4 is exact, so λ_max is a polynomial.
+    assert!(text.contains("2 a^2 + 2) + sqrt(4 a^4))/2 = 2 a^2 + 1"), "{text}");
+    assert!(text.contains("0 < η < 1/(2 a^2 + 2)"), "{text}");
+    let (_, f) = passing_finding(&report, "w");
+    let Answer::Limit(a) = &f.finding.answer else { panic!("not a limit: {:?}", f.finding.answer) };
+    let LambdaForm::Quadratic(q) = &a.step.lambda_max else { panic!("{:?}", a.step.lambda_max) };
+    assert!(q.root.is_some());
+}
+
+#[test]
+fn typed_answers_carry_what_checks_and_pictures_need() {
+    let report = check(&std::fs::read_to_string(repo().join("problems/ps3/q12.nnk")).unwrap());
+    // From u: the start, the limit, full rank, a symbolic 2×2 λ_max.
+    let (_, f) = passing_finding(&report, "from_u");
+    let Answer::Limit(a) = &f.finding.answer else { panic!("not a limit") };
+    assert_eq!(a.start.shape(), (3, 1));
+    assert!(!a.start.is_zero());
+    assert_eq!(a.limit.shape(), (3, 1));
+    assert_eq!(a.data.x_name, "X");
+    assert!(matches!(a.rank, RankCase::Full { .. }));
+    assert!(matches!(a.step.lambda_max, LambdaForm::Quadratic(_)));
+    // Numbers: the exact surd 8 + sqrt(61), the step 1/20 checked, a safe step.
+    let (_, f) = report
+        .problems
+        .iter()
+        .flat_map(|p| p.findings.iter().map(move |f| (p, f)))
+        .find(|(p, f)| p.problem.id == "q12b" && f.finding.name == "w")
+        .unwrap();
+    let Answer::Limit(a) = &f.finding.answer else { panic!("not a limit") };
+    let LambdaForm::Exact(sp) = &a.step.lambda_max else { panic!("{:?}", a.step.lambda_max) };
+    assert!(matches!(sp.lambda, LambdaMax::Surd { .. }));
+    assert_eq!(a.step.safe_step, Some(Q::new(632, 10000)));
+    assert_eq!(a.step.step.as_ref().and_then(|s| s.as_constant()), Some(Q::new(1, 20)));
+    // The repeated example: the pseudo-inverse limit, which fits exactly.
+    let (_, f) = report
+        .problems
+        .iter()
+        .flat_map(|p| p.findings.iter().map(move |f| (p, f)))
+        .find(|(p, f)| p.problem.id == "q12b" && f.finding.name == "repeated")
+        .unwrap();
+    let Answer::Limit(a) = &f.finding.answer else { panic!("not a limit") };
+    let RankCase::PseudoInverse { pinv, fit } = &a.rank else { panic!("{:?}", a.rank) };
+    assert_eq!(pinv.rank, 1);
+    assert!(matches!(fit, Fit::Exact));
+    assert_eq!(a.null_space().map(|z| z.len()), Some(2));
+    // The minimum-norm solution on dependent rows keeps one of them.
+    let (_, f) = report
+        .problems
+        .iter()
+        .flat_map(|p| p.findings.iter().map(move |f| (p, f)))
+        .find(|(p, f)| p.problem.id == "q12b" && f.finding.name == "repeated_shortest")
+        .unwrap();
+    let Answer::MinimumNorm(m) = &f.finding.answer else { panic!("not a minimum-norm solution") };
+    let Rows::Reduced(r) = &m.rows else { panic!("{:?}", m.rows) };
+    assert_eq!(r.kept, vec![0]);
+    assert!(r.condition.is_none());
+    assert_eq!(m.solution.shape(), (3, 1));
+}
+
+#[test]
+fn computation_notes_are_details_and_the_proof_is_the_solution() {
+    let report = check(Q12);
+    let (p, f) = passing_finding(&report, "w");
+    let parts: Vec<(Depth, String)> = f
+        .finding
+        .explanation
+        .steps
+        .iter()
+        .map(|s| (s.depth, nnkey::render::step_parts_in(s, &p.problem.ring).0))
+        .collect();
+    let depth_of = |needle: &str| {
+        parts.iter().find(|(_, t)| t.contains(needle)).unwrap_or_else(|| panic!("no step {needle:?}: {parts:?}")).0
+    };
+    assert_eq!(depth_of("Cauchy–Binet"), Depth::Detail);
+    assert_eq!(depth_of("fraction-free"), Depth::Detail);
+    assert_eq!(depth_of("by induction"), Depth::Solution);
+    assert_eq!(depth_of("The step size"), Depth::Solution);
+    assert_eq!(depth_of("Pythagoras"), Depth::Solution);
+    let solution = parts.iter().filter(|(d, _)| *d == Depth::Solution).count();
+    assert!(solution <= 8, "{parts:?}");
+}
+
+#[test]
+fn symbolic_minimum_norm_and_an_algebraic_lambda_max_are_explained() {
+    // Three examples: λ_max is the largest root of a cubic, isolated exactly.
+    let report = check(
+        "problem q\n  X = matrix [[1, 2, 0, 1], [0, 1, 1, 3], [2, 0, 1, 1]]\n  y = vector [1, 0, 2]\n  \
+         find w = limit of gradient descent on least squares(X, y) from 0\n  \
+         find m = minimum-norm solution of X v = y\n",
+    );
+    let text = derivation_text(&report, "w");
+    assert!(text.contains("< λ_max ≤"), "{text}");
+    assert!(text.contains("det(λ I - G) = λ^3"), "{text}");
+    let text = derivation_text(&report, "m");
+    assert!(text.contains("2 v = X^T μ"), "{text}");
+    assert!(text.contains("v = X^T ν = ["), "{text}");
+    // Symbolic data: the assumption and the multipliers.
+    let report =
+        check(&Q12.replace("  expect w =", "  find shortest = minimum-norm solution of X v = y\n  expect w ="));
+    let text = derivation_text(&report, "shortest");
+    assert!(text.contains("det(X X^T) = "), "{text}");
+    assert!(text.contains("≠ 0"), "{text}");
+    // One example with a symbolic step: the condition is stated, not decided.
+    let report = check(
+        "problem q\n  X = matrix [[a, b]]\n  y = vector [1]\n  \
+         find w = limit of gradient descent on least squares(X, y) from [1, 1] with step eta\n",
+    );
+    let text = derivation_text(&report, "w");
+    assert!(text.contains("where the step η satisfies"), "{text}");
+    assert!(text.contains("η (a^2 + b^2) < 1"), "{text}");
+    assert!(text.contains("‖w_∞ + z - w^(0)‖^2 = ‖w_∞ - w^(0)‖^2 + ‖z‖^2"), "{text}");
+    // Dependent rows with symbolic targets: the consistency condition.
+    let report = check(
+        "problem q\n  X = matrix [[1, 1], [2, 2]]\n  y = vector 2 y\n  \
+         find w = limit of gradient descent on least squares(X, y) from 0\n  \
+         find m = minimum-norm solution of X v = y\n",
+    );
+    let text = derivation_text(&report, "w");
+    assert!(text.contains("(I - X X^+) y = 0"), "{text}");
+    let text = derivation_text(&report, "m");
+    assert!(text.contains("X = C X_I"), "{text}");
+}
+
+#[test]
+fn three_symbolic_examples_and_a_zero_matrix_are_explained() {
+    // Three examples with symbols: λ_max is the largest root of a cubic,
+    // bounded by the trace; a, b and c are taken, so the coefficient is p.
+    let report = check(
+        "problem q\n  X = matrix [[a, 0, 1], [0, b, 1], [1, 1, c]]\n  y = vector 3 y\n  \
+         find w = limit of gradient descent on least squares(X, y) from 0\n",
+    );
+    let text = derivation_text(&report, "w");
+    assert!(text.contains("a polynomial of degree 3"), "{text}");
+    assert!(text.contains("0 < η < 1/(a^2 + b^2 + c^2 + 4)"), "{text}");
+    assert!(text.contains("X^T p^(t)"), "{text}");
+    // X = 0: every step leaves the start in place, and the limit is the
+    // start, with the whole of ‖y‖² as training error.
+    let report = check(
+        "problem z\n  X = matrix [[0, 0]]\n  y = vector [1]\n  \
+         find w = limit of gradient descent on least squares(X, y) from 0\n  expect w = [0, 0]\n",
+    );
+    let text = derivation_text(&report, "w");
+    assert!(text.contains("every step size leaves w^(0) in place"), "{text}");
+    assert!(text.contains("‖(I - X X^+) y‖^2 = 1"), "{text}");
 }

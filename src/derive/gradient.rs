@@ -4,37 +4,187 @@
 //! For f(w) = Σᵢ (yᵢ − wᵀxᵢ)² = ‖X w − y‖² with X of full row rank, gradient
 //! descent from w⁽⁰⁾ with a step 0 < η < 1/λ_max(X Xᵀ) converges to
 //! w⁽⁰⁾ + Xᵀ(X Xᵀ)⁻¹(y − X w⁽⁰⁾): from 0, the minimum-norm solution of
-//! X w = y. [`derive_limit`] proves it step by step and computes the limit
-//! fraction-free (the adjugate and the determinant of X Xᵀ are polynomials;
-//! each entry is divided once, at the end). For a numeric X the rank is
-//! decided exactly, and a rank-deficient X gets the pseudo-inverse limit.
-//! [`derive_minimum_norm`] reaches the same vector another way, by the
-//! Lagrange conditions of the constrained problem, solving them by Cramer's
-//! rule, so that the two can be checked against each other.
+//! X w = y. [`derive_limit`] computes the typed answer ([`LimitAnswer`]:
+//! the limit, the rank case, the step condition) and explains it as a
+//! proof; the limit is computed fraction-free (the adjugate and the
+//! determinant of X Xᵀ are polynomials; each entry is divided once, at the
+//! end). For a numeric X the rank is decided exactly, and a rank-deficient
+//! X gets the pseudo-inverse limit. [`derive_minimum_norm`] reaches the same
+//! vector another way ([`MinimumNormAnswer`]), by the Lagrange conditions of
+//! the constrained problem, solving them by Cramer's rule, so that the two
+//! can be checked against each other.
+//!
+//! Explanations name the data as the file does and take every letter they
+//! introduce (the iterate, the iteration index, the row-space coefficient,
+//! G, λ, μ, ν, z, …) from [`Letters`], so they never collide with the
+//! problem's own names.
 
 use std::cmp::Ordering;
 
 use num_bigint::BigInt;
 use num_traits::One;
 
-use crate::algebra::print::{self, Notation, latex_name};
 use crate::algebra::univariate::{
     RealRoot, Sturm, UPoly, characteristic_polynomial, decimal_parts, decimal_text, largest_root, sqrt_parts,
 };
-use crate::algebra::{Matrix, Poly, Print, Q, RatFunc, Ring};
+use crate::algebra::{Matrix, Monomial, Poly, Q, RatFunc};
+use crate::language::math::{Constant, Fence, Func, Sign, Words};
 use crate::language::{Diagnostic, Span};
-use crate::model::Value;
 use crate::model::gradient::{Data, GradientLimit, MinimumNorm, StepSize};
+use crate::model::{Problem, Value};
+use crate::{math, prose};
 
-use super::{Step, count, labeled};
+use super::explain::{self, Depth, Explanation, Letters, Math, Step, words};
 
-/// Matrices with more rows or columns than this are described, not printed,
-/// in a derivation.
-const SHOWN_SIDE: usize = 12;
-/// Longest formula (in characters) shown for an intermediate result.
-const SHOWN_TEXT: usize = 1500;
-/// Most column subsets for which det(X Xᵀ) is shown as a sum of squares.
-const SHOWN_MINORS: usize = 20;
+/// Most column subsets of X for which the n×n minors are computed, to show
+/// det(X Xᵀ) as a Cauchy–Binet sum of squares; beyond it the sum is not
+/// computed.
+const MAX_CAUCHY_BINET_MINORS: usize = 20;
+
+// ---------------------------------------------------------------------------
+// Typed answers
+// ---------------------------------------------------------------------------
+
+/// The answer to `limit of gradient descent on least squares(X, y) from W0`:
+/// everything the numeric check and a picture of the iterates need (the
+/// data, the start, the limit, the step condition; the solution set is
+/// the limit plus the null space of X).
+#[derive(Clone, Debug)]
+pub struct LimitAnswer {
+    /// X (n×d) and y (n×1), with the file's names for them.
+    pub data: Data,
+    /// w⁽⁰⁾ (d×1).
+    pub start: Matrix<Poly>,
+    /// The limit w∞ (d×1), each entry in lowest terms.
+    pub limit: Matrix<RatFunc>,
+    /// G = X Xᵀ.
+    pub gram: Matrix<Poly>,
+    pub rank: RankCase,
+    pub step: StepCondition,
+}
+
+impl LimitAnswer {
+    /// The limit as a key states it.
+    pub fn value(&self) -> Value {
+        Value::Matrix(self.limit.clone())
+    }
+
+    /// For a numeric X, a basis of its null space: the minimizers of f are
+    /// the limit plus their combinations (the solution set a picture draws).
+    /// `None` when X has symbols.
+    pub fn null_space(&self) -> Option<Vec<Matrix<Q>>> {
+        as_rational(&self.data.x).map(|x| x.nullspace())
+    }
+}
+
+/// How the rank of X decides the limit.
+#[derive(Clone, Debug)]
+pub enum RankCase {
+    /// X has full row rank n: G is invertible (for a symbolic X, wherever
+    /// `det` does not vanish, which the derivation assumes), and
+    /// w∞ = w⁽⁰⁾ + Xᵀ adj(G)(y − X w⁽⁰⁾)/det(G).
+    Full { det: Poly, adjugate: Matrix<Poly> },
+    /// A numeric X of rank r < n: w∞ = w⁽⁰⁾ + X⁺(y − X w⁽⁰⁾).
+    PseudoInverse { pinv: PseudoInverse, fit: Fit },
+}
+
+/// Whether the pseudo-inverse limit solves X w = y.
+#[derive(Clone, Debug)]
+pub enum Fit {
+    /// y lies in the column space of X: the limit solves X w = y.
+    Exact,
+    /// y does not: the limit is a least-squares fit with this least
+    /// training error f(w∞) = ‖(I − X X⁺) y‖² > 0.
+    LeastSquares(Q),
+    /// y has symbols: the limit solves X w = y exactly where
+    /// (I − X X⁺) y, this vector, vanishes.
+    Condition(Matrix<Poly>),
+}
+
+/// The step-size condition 0 < η < 1/λ_max(G).
+#[derive(Clone, Debug)]
+pub struct StepCondition {
+    pub lambda_max: LambdaForm,
+    /// tr(G) = ‖X‖²_F, at least λ_max: η < 1/tr(G) is sufficient.
+    pub trace: Poly,
+    /// The step the file gives, if any: it satisfies the condition, decided
+    /// exactly when both X and the step are numeric, assumed otherwise.
+    pub step: Option<RatFunc>,
+    /// For a numeric X, a short decimal step that provably satisfies the
+    /// condition.
+    pub safe_step: Option<Q>,
+}
+
+/// λ_max(G) in its exact form.
+#[derive(Clone, Debug)]
+pub enum LambdaForm {
+    /// A numeric G: the characteristic polynomial and its largest root.
+    Exact(Spectrum),
+    /// One example: G is 1×1 and λ_max = G[0,0] = ‖x₁‖².
+    Entry(Poly),
+    /// Two examples: the larger root of λ² − tr(G) λ + det(G).
+    Quadratic(QuadraticRoot),
+    /// Three or more examples with symbols: the largest root of
+    /// det(λI − G), bounded by tr(G).
+    LargestRoot,
+}
+
+/// The larger root of λ² − tr(G) λ + det(G) for a symmetric 2×2 G:
+/// λ_max = (trace + √discriminant)/2, discriminant = (G₀₀ − G₁₁)² + 4G₀₁².
+#[derive(Clone, Debug)]
+pub struct QuadraticRoot {
+    pub trace: Poly,
+    pub discriminant: Poly,
+    /// q with q² = discriminant, when the discriminant is a square.
+    pub root: Option<Poly>,
+}
+
+/// The answer to `minimum-norm solution of X v = y`.
+#[derive(Clone, Debug)]
+pub struct MinimumNormAnswer {
+    pub data: Data,
+    /// The unknown's name in the file, `v`.
+    pub unknown: String,
+    /// The minimum-norm solution (d×1).
+    pub solution: Matrix<RatFunc>,
+    /// ν, with solution = X_Iᵀ ν (X_I = X when every row is kept).
+    pub multipliers: Matrix<RatFunc>,
+    /// det(X_I X_Iᵀ), nonzero (assumed for a symbolic X).
+    pub det: Poly,
+    pub rows: Rows,
+}
+
+impl MinimumNormAnswer {
+    /// The solution as a key states it.
+    pub fn value(&self) -> Value {
+        Value::Matrix(self.solution.clone())
+    }
+}
+
+/// Which equations of X v = y the Lagrange conditions are solved on.
+#[derive(Clone, Debug)]
+pub enum Rows {
+    /// X has full row rank (for a symbolic X, wherever `det` does not
+    /// vanish).
+    Full,
+    /// A numeric X of rank r < n: the independent rows `kept`, every row of
+    /// X a combination of them (X = C X_I), and the targets ŷ_I used for
+    /// them.
+    Reduced(Reduced),
+}
+
+/// The kept rows of a numeric X with dependent rows.
+#[derive(Clone, Debug)]
+pub struct Reduced {
+    pub kept: Vec<usize>,
+    /// C with X = C X_I (n×r).
+    pub combination: Matrix<Q>,
+    /// ŷ_I = (CᵀC)⁻¹Cᵀ y, equal to y_I whenever y = C y_I.
+    pub targets: Matrix<Poly>,
+    /// y − C ŷ_I when it has symbols: a solution exists exactly where it
+    /// vanishes, which the derivation assumes. `None` when it is 0.
+    pub condition: Option<Matrix<Poly>>,
+}
 
 // ---------------------------------------------------------------------------
 // Exact computations
@@ -117,8 +267,44 @@ fn as_poly(m: &Matrix<Q>) -> Matrix<Poly> {
     m.map(|q| Poly::constant(q.clone()))
 }
 
-fn value_of(m: &Matrix<Poly>) -> Value {
-    Value::Matrix(m.map(|p| RatFunc::from(p.clone())))
+/// The square root of a polynomial that is a perfect square, by matching
+/// leading terms (lexicographic order): `None` when it is not one (or,
+/// rarely, when more terms than a generous bound would be needed).
+pub fn poly_sqrt(p: &Poly) -> Option<Poly> {
+    if p.is_zero() {
+        return Some(Poly::zero());
+    }
+    fn term_sqrt(m: &Monomial, c: &Q) -> Option<(Monomial, Q)> {
+        let (s, k) = sqrt_parts(c)?;
+        if !k.is_one() || m.pairs().iter().any(|&(_, e)| e % 2 != 0) {
+            return None;
+        }
+        Some((Monomial::from_pairs(m.pairs().iter().map(|&(v, e)| (v, e / 2))), s))
+    }
+    let half = p.total_degree() / 2;
+    let (lm, lc) = p.leading()?;
+    let (m0, c0) = term_sqrt(lm, lc)?;
+    let mut root = Poly::term(m0.clone(), c0.clone());
+    let mut rest = p - &(&root * &root);
+    let twice = &c0 * &Q::from_int(2);
+    let mut budget = 4 * p.len() + 16;
+    while let Some((m, c)) = rest.leading() {
+        let m = m.div(&m0)?;
+        if m.degree() > half || budget == 0 {
+            return None;
+        }
+        budget -= 1;
+        let t = Poly::term(m, c / &twice);
+        rest = &rest - &(&(&root * &t).scale(&Q::from_int(2)) + &(&t * &t));
+        root = &root + &t;
+    }
+    Some(root)
+}
+
+/// Whether a polynomial is nonnegative for every real value of its symbols
+/// because every term is: a positive coefficient times even powers.
+fn obviously_nonnegative(p: &Poly) -> bool {
+    p.terms().iter().all(|(m, c)| !c.is_negative() && m.pairs().iter().all(|&(_, e)| e % 2 == 0))
 }
 
 // ---------------------------------------------------------------------------
@@ -145,7 +331,6 @@ pub struct Spectrum {
     pub chi: UPoly,
     pub lambda: LambdaMax,
 }
-
 /// The exact largest eigenvalue of a rational symmetric positive
 /// semidefinite matrix.
 pub fn spectrum(gram: &Matrix<Q>) -> Spectrum {
@@ -220,180 +405,147 @@ impl LambdaMax {
         }
     }
 
-    /// The exact value in both notations.
-    pub fn text(&self) -> (String, String) {
+    /// The exact value as a formula: `0`, a rational, `a + b sqrt(k)`;
+    /// `None` for the largest root of a polynomial of higher degree, which
+    /// has no closed form here.
+    pub fn math(&self) -> Option<Math> {
         match self {
-            LambdaMax::Zero => ("0".into(), "0".into()),
-            LambdaMax::Rational(q) => (print::rational(q, Notation::Plain), print::rational(q, Notation::Latex)),
+            LambdaMax::Zero => Some(Math::int(0)),
+            LambdaMax::Rational(q) => Some(Math::Number(q.clone())),
             LambdaMax::Surd { a, b, k, .. } => {
-                let coef = |n: Notation| {
-                    if b.is_one() {
-                        String::new()
-                    } else {
-                        format!("{}{}", print::rational(b, n), if n == Notation::Plain { "*" } else { " " })
-                    }
-                };
-                let lead =
-                    |n: Notation| if a.is_zero() { String::new() } else { format!("{} + ", print::rational(a, n)) };
-                (
-                    format!("{}{}sqrt({k})", lead(Notation::Plain), coef(Notation::Plain)),
-                    format!("{}{}\\sqrt{{{k}}}", lead(Notation::Latex), coef(Notation::Latex)),
-                )
+                let root = Math::Apply(Func::Sqrt, vec![Math::Number(Q::from_bigints(k.clone(), BigInt::one()))]);
+                let (sign, coef) = if b.is_negative() { (Sign::Minus, b.abs()) } else { (Sign::Plus, b.clone()) };
+                let surd = if coef.is_one() { root } else { Math::Product(vec![Math::Number(coef), root]) };
+                Some(if a.is_zero() && sign == Sign::Plus {
+                    surd
+                } else if a.is_zero() {
+                    Math::Neg(Box::new(surd))
+                } else {
+                    Math::Sum(vec![(Sign::Plus, Math::Number(a.clone())), (sign, surd)])
+                })
             }
-            LambdaMax::Algebraic(root) => {
-                let (lo, hi) = (short(&root.lo), short(&root.hi));
-                (
-                    format!("the largest root of {}, in ({lo}, {hi}]", root.poly.display("lambda")),
-                    format!("\\text{{the largest root of }} {} \\in ({lo}, {hi}]", upoly_latex(&root.poly, "\\lambda")),
-                )
-            }
+            LambdaMax::Algebraic(_) => None,
         }
     }
 
-    /// A short decimal step that is provably inside the condition.
-    pub fn safe_step(&self) -> Option<String> {
+    /// The exact value in words and plain notation, for diagnostics.
+    pub fn describe(&self) -> String {
+        match self {
+            LambdaMax::Zero => "0".into(),
+            LambdaMax::Rational(q) => q.to_string(),
+            LambdaMax::Surd { a, b, k, .. } => {
+                let coef = if b.is_one() { String::new() } else { format!("{b}*") };
+                let lead = if a.is_zero() { String::new() } else { format!("{a} + ") };
+                format!("{lead}{coef}sqrt({k})")
+            }
+            LambdaMax::Algebraic(root) => format!(
+                "the largest root of {}, in ({}, {}]",
+                root.poly.display("lambda"),
+                short(&root.lo),
+                short(&root.hi)
+            ),
+        }
+    }
+
+    /// A short decimal step that is provably inside the condition, as
+    /// (mantissa, exponent): mantissa/10^exponent.
+    fn safe_step_parts(&self) -> Option<(BigInt, i64)> {
         let upper = self.upper();
         let bound = upper.inv()?;
         let (mut m, e) = decimal_parts(&bound, 3, Ordering::Less);
         let exact = matches!(self, LambdaMax::Rational(_));
-        let value = &Q::from_bigints(m.clone(), BigInt::one()) / &Q::from_int(10).pow(e).expect("ten is nonzero");
-        if exact && value == bound {
+        if exact && decimal_value(&m, e) == bound {
             m -= BigInt::one();
         }
-        Some(decimal_text(&m, e))
+        Some((m, e))
     }
+
+    /// A short decimal step that is provably inside the condition.
+    pub fn safe_step(&self) -> Option<Q> {
+        self.safe_step_parts().map(|(m, e)| decimal_value(&m, e))
+    }
+
+    /// [`safe_step`](Self::safe_step) written as a decimal, for diagnostics.
+    pub fn safe_step_text(&self) -> Option<String> {
+        self.safe_step_parts().map(|(m, e)| decimal_text(&m, e))
+    }
+}
+
+fn decimal_value(m: &BigInt, e: i64) -> Q {
+    &Q::from_bigints(m.clone(), BigInt::one()) / &Q::from_int(10).pow(e).expect("ten is nonzero")
 }
 
 /// A rational as a decimal when it has a short one (as the ends of a
-/// rounded isolating interval do), else as a fraction.
+/// rounded isolating interval do), else as a fraction; for diagnostics.
 fn short(q: &Q) -> String {
-    let text = decimal_text(&decimal_parts(q, 12, Ordering::Less).0, decimal_parts(q, 12, Ordering::Less).1);
+    let (m, e) = decimal_parts(q, 12, Ordering::Less);
+    let text = decimal_text(&m, e);
     if Q::parse(&text).is_ok_and(|back| back == *q) { text } else { q.to_string() }
 }
 
-/// A univariate polynomial in LaTeX.
-fn upoly_latex(p: &UPoly, var: &str) -> String {
-    let plain = p.display("@");
-    let mut out = String::new();
-    for piece in plain.split(' ') {
-        let piece = piece.replace('*', " ");
-        let piece = if let Some((base, exp)) = piece.split_once('^') { format!("{base}^{{{exp}}}") } else { piece };
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(&piece);
+impl QuadraticRoot {
+    /// The larger eigenvalue of a symmetric 2×2 matrix of polynomials.
+    pub fn of(gram: &Matrix<Poly>) -> QuadraticRoot {
+        let (g00, g01, g11) = (gram.get(0, 0), gram.get(0, 1), gram.get(1, 1));
+        let trace = g00 + g11;
+        let diff = g00 - g11;
+        let discriminant = &(&diff * &diff) + &(g01 * g01).scale(&Q::from_int(4));
+        let root = poly_sqrt(&discriminant);
+        QuadraticRoot { trace, discriminant, root }
     }
-    let out = out.replace('@', var);
-    // Fractions a/b as \frac.
-    out.split(' ')
-        .map(|t| match t.split_once('/') {
-            Some((a, b)) => format!("\\frac{{{a}}}{{{b}}}"),
-            None => t.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
-// ---------------------------------------------------------------------------
-// Names and small printing helpers
-// ---------------------------------------------------------------------------
-
-/// The names a derivation uses, in both notations.
-struct Names {
-    x: String,
-    y: String,
-    xl: String,
-    yl: String,
-}
-
-impl Names {
-    fn of(data: &Data) -> Names {
-        Names {
-            x: data.x_name.clone(),
-            y: data.y_name.clone(),
-            xl: latex_name(&data.x_name),
-            yl: latex_name(&data.y_name),
-        }
+    /// `(trace + sqrt(discriminant))/2`, as the problem's data give it.
+    pub fn formula(&self) -> Math {
+        let sqrt = Math::Apply(Func::Sqrt, vec![Math::Poly(self.discriminant.clone())]);
+        math!("(#t + #s)/2", t = self.trace.clone(), s = sqrt)
     }
-}
 
-fn shown(m: &Matrix<Poly>) -> bool {
-    m.rows() <= SHOWN_SIDE && m.cols() <= SHOWN_SIDE
-}
-
-/// `NAME = MATRIX` as a step, or a sentence with its size when too large.
-fn matrix_step(text: &str, plain: &str, latex: &str, m: &Matrix<Poly>, ring: &Ring) -> Step {
-    if shown(m) {
-        let (p, l) = labeled(plain, latex, &value_of(m), ring);
-        if p.len() <= SHOWN_TEXT * 4 {
-            return Step::math(text, p, l);
+    /// λ_max simplified where the algebra makes it exact: a polynomial when
+    /// the discriminant is the square of one of constant sign, with an
+    /// absolute value when it is the square of one of unknown sign, and the
+    /// square factor of its content taken out of the root otherwise.
+    /// `None` when no simplification applies.
+    pub fn simplified(&self) -> Option<Math> {
+        let half = Q::new(1, 2);
+        if let Some(q) = &self.root {
+            if obviously_nonnegative(q) {
+                return Some(Math::Poly((&self.trace + q).scale(&half)));
+            }
+            if obviously_nonnegative(&-q) {
+                return Some(Math::Poly((&self.trace - q).scale(&half)));
+            }
+            let abs = Math::Fenced(Fence::Abs, Box::new(Math::Poly(q.clone())));
+            return Some(math!("(#t + #a)/2", t = self.trace.clone(), a = abs));
         }
-    }
-    Step::text(format!("{text} ({}×{}, too large to show)", m.rows(), m.cols()))
-}
-
-fn poly_text(p: &Poly, ring: &Ring) -> (String, String) {
-    (p.print(ring, Notation::Plain), p.print(ring, Notation::Latex))
-}
-
-/// det(X Xᵀ) by the Cauchy–Binet formula: the sum of the squares of the
-/// n×n minors of X, when there are few enough to show and the sum checks.
-fn cauchy_binet(x: &Matrix<Poly>, det: &Poly, ring: &Ring) -> Option<(String, String)> {
-    let (n, d) = x.shape();
-    let subsets = column_subsets(d, n, SHOWN_MINORS + 1);
-    if subsets.len() > SHOWN_MINORS || n == d {
-        return None;
-    }
-    let mut sum = Poly::zero();
-    let mut plain = Vec::new();
-    let mut latex = Vec::new();
-    for s in &subsets {
-        let cols: Vec<Poly> =
-            (0..n).flat_map(|r| s.iter().map(move |&c| (r, c))).map(|(r, c)| x.get(r, c).clone()).collect();
-        let minor = Matrix::from_vec(n, n, cols).det().ok()?;
-        if minor.is_zero() {
-            continue;
+        let content = self.discriminant.content();
+        let (s, _) = sqrt_parts(&content)?;
+        if s.is_one() {
+            return None;
         }
-        sum = &sum + &minor.pow(2);
-        let (p, l) = poly_text(&minor, ring);
-        if minor.len() == 1 && minor.terms()[0].1.is_one() {
-            plain.push(format!("{p}^2"));
-            latex.push(format!("\\left({l}\\right)^{{2}}"));
+        let rest = self.discriminant.scale(&(&s * &s).inv().expect("nonzero"));
+        let sqrt = Math::Apply(Func::Sqrt, vec![Math::Poly(rest)]);
+        let half_s = &s * &half;
+        let half_trace = self.trace.scale(&half);
+        let integral = half_s.is_integer() && half_trace.terms().iter().all(|(_, c)| c.is_integer());
+        Some(if integral {
+            let surd = if half_s.is_one() { sqrt } else { Math::Product(vec![Math::Number(half_s), sqrt]) };
+            math!("#t + #s", t = half_trace, s = surd)
         } else {
-            plain.push(format!("({p})^2"));
-            latex.push(format!("\\left({l}\\right)^{{2}}"));
-        }
+            math!("(#t + #c #s)/2", t = self.trace.clone(), c = s, s = sqrt)
+        })
     }
-    (sum == *det && !plain.is_empty()).then(|| (plain.join(" + "), latex.join(" + ")))
-}
 
-/// The first `limit` subsets of size `k` of `0..d`, in lexicographic order.
-fn column_subsets(d: usize, k: usize, limit: usize) -> Vec<Vec<usize>> {
-    let mut out = Vec::new();
-    let mut s: Vec<usize> = (0..k).collect();
-    if k > d {
-        return out;
-    }
-    loop {
-        out.push(s.clone());
-        if out.len() >= limit {
-            return out;
-        }
-        let Some(i) = (0..k).rev().find(|&i| s[i] < d - k + i) else {
-            return out;
-        };
-        s[i] += 1;
-        for j in i + 1..k {
-            s[j] = s[j - 1] + 1;
-        }
+    /// The simplest exact form of λ_max.
+    pub fn math(&self) -> Math {
+        self.simplified().unwrap_or_else(|| self.formula())
     }
 }
 
 // ---------------------------------------------------------------------------
-// The limit of gradient descent
+// The limit of gradient descent: the answer
 // ---------------------------------------------------------------------------
 
-/// What the data says about the rank, decided exactly.
+/// What the data say about the rank, decided exactly.
 enum Rank {
     /// Full row rank: X Xᵀ is invertible (symbolic: where det ≠ 0).
     Full(ClosedForm),
@@ -434,403 +586,74 @@ fn rank_and_limit(data: &Data, w0: &Matrix<Poly>, span: Span) -> Result<Rank, Di
     }
 }
 
-/// Derives `limit of gradient descent on least squares(X, y) from W0`.
-pub fn derive_limit(g: &GradientLimit, ring: &Ring) -> Result<(Value, Vec<Step>), Diagnostic> {
+/// The limit, its rank case and its step condition.
+pub fn limit_answer(g: &GradientLimit) -> Result<LimitAnswer, Diagnostic> {
     let data = &g.data;
-    let nm = Names::of(data);
-    let (x, xl, y, yl) = (&nm.x, &nm.xl, &nm.y, &nm.yl);
-    let (n, d) = (data.n(), data.d());
-    let zero_start = g.starts_at_zero();
-    let (w0, w0l) = ("w⁽⁰⁾", "w^{(0)}");
-    let start_text = match &g.start_name {
-        None => "w⁽⁰⁾ = 0".to_string(),
-        Some(name) => format!("w⁽⁰⁾ = {name}"),
-    };
     let rank = rank_and_limit(data, &g.start, g.span)?;
-    let mut steps = Vec::new();
-
-    // 1. The objective.
-    steps.push(Step::math(
-        format!(
-            "The objective is f(w) = Σᵢ (yᵢ − wᵀxᵢ)² = ‖{x} w − {y}‖², with the {} xᵢᵀ as the rows of the {n}×{d} matrix {x} and the targets in {y}:",
-            count(n, "example")
-        ),
-        format!("{x} = {}\n{y} = {}", value_of(&data.x).print(ring, Notation::Plain), value_of(&data.y).print(ring, Notation::Plain)),
-        format!("{xl} = {}, \\quad {yl} = {}", value_of(&data.x).print(ring, Notation::Latex), value_of(&data.y).print(ring, Notation::Latex)),
-    ));
-    if !zero_start && shown(&g.start) {
-        let name = g.start_name.clone().unwrap_or_else(|| "w0".into());
-        steps.push(matrix_step("Gradient descent starts at", &name, &latex_name(&name), &g.start, ring));
-    }
-    // 2. The update rule.
-    steps.push(Step::math(
-        format!("Its gradient is ∇f(w) = 2 {x}ᵀ({x} w − {y}), so gradient descent with a constant step η, started at {start_text}, iterates"),
-        format!("w^(t+1) = w^(t) - 2*eta*{x}^T ({x} w^(t) - {y})"),
-        format!("w^{{(t+1)}} = w^{{(t)}} - 2 \\eta\\, {xl}^\\top \\left({xl} w^{{(t)}} - {yl}\\right)"),
-    ));
-    // 3. The invariant.
-    steps.push(Step::math(
-        format!(
-            "Every iterate stays in {w0} + range({x}ᵀ), the start plus the row space of {x}, by induction on t: \
-             w⁽⁰⁾ = w⁽⁰⁾ + {x}ᵀ·0, and if w⁽ᵗ⁾ = w⁽⁰⁾ + {x}ᵀa⁽ᵗ⁾ then w⁽ᵗ⁺¹⁾ = w⁽⁰⁾ + {x}ᵀ(a⁽ᵗ⁾ − 2η({x} w⁽ᵗ⁾ − {y})). \
-             The set is closed, so a limit of the iterates lies in it too."
-        ),
-        format!("w^(t) = w^(0) + {x}^T a^(t)"),
-        format!("w^{{(t)}} = {w0l} + {xl}^\\top a^{{(t)}}"),
-    ));
-    match &rank {
-        Rank::Full(cf) => full_rank_steps(g, cf, &nm, ring, &mut steps)?,
-        Rank::Deficient(p) => deficient_steps(g, p, &nm, ring, &mut steps)?,
-    }
-    let value = match rank {
-        Rank::Full(cf) => Value::Matrix(cf.limit),
+    let gram = data.x.mul(&data.x.transpose()).expect("shapes");
+    let step = step_condition(g, &gram)?;
+    let (limit, rank) = match rank {
+        Rank::Full(cf) => (cf.limit, RankCase::Full { det: cf.det, adjugate: cf.adjugate }),
         Rank::Deficient(p) => {
             let residual = data.y.sub(&data.x.mul(&g.start).expect("shapes")).expect("shapes");
             let w = g.start.add(&as_poly(&p.pinv).mul(&residual).expect("shapes")).expect("shapes");
-            value_of(&w)
+            let fit = fit(data, &p);
+            (w.map(|e| RatFunc::from(e.clone())), RankCase::PseudoInverse { pinv: p, fit })
         }
     };
-    Ok((value, steps))
+    Ok(LimitAnswer { data: data.clone(), start: g.start.clone(), limit, gram, rank, step })
 }
 
-/// The rank, step-size, uniqueness and least-norm steps for X of full row
-/// rank, and the computation.
-fn full_rank_steps(
-    g: &GradientLimit,
-    cf: &ClosedForm,
-    nm: &Names,
-    ring: &Ring,
-    steps: &mut Vec<Step>,
-) -> Result<(), Diagnostic> {
-    let data = &g.data;
-    let (x, xl, y, yl) = (&nm.x, &nm.xl, &nm.y, &nm.yl);
-    let (n, d) = (data.n(), data.d());
-    let numeric = data.x_is_numeric();
-    steps.push(matrix_step(&format!("The Gram matrix of the examples, G = {x} {x}ᵀ:"), "G", "G", &cf.gram, ring));
-    let (det_p, det_l) = poly_text(&cf.det, ring);
-    if numeric {
-        steps.push(Step::math(
-            format!("{x} has rank {n} = n (decided exactly), so G is invertible:"),
-            format!("det(G) = {det_p}"),
-            format!("\\det G = {det_l}"),
-        ));
-    } else {
-        let (p, l) = match cauchy_binet(&data.x, &cf.det, ring) {
-            Some((p, l)) if p.len() <= SHOWN_TEXT => (format!("det(G) = {p} != 0"), format!("\\det G = {l} \\neq 0")),
-            _ if det_p.len() <= SHOWN_TEXT * 4 => {
-                (format!("det(G) = {det_p} != 0"), format!("\\det G = {det_l} \\neq 0"))
-            }
-            _ => ("det(G) != 0".into(), "\\det G \\neq 0".into()),
-        };
-        let minors = if n < d {
-            format!(
-                " By the Cauchy–Binet formula det(G) is the sum of the squares of the {n}×{n} minors of {x}, so over the reals it vanishes exactly where {x} loses full row rank."
-            )
-        } else {
-            String::new()
-        };
-        steps.push(Step::math(
-            format!("Assumption: {x} has full row rank {n}, that is, G = {x} {x}ᵀ is invertible: its determinant must not vanish.{minors} nnkey assumes"),
-            p,
-            l,
-        ));
-    }
-    step_size_steps(g, &cf.gram, ring, steps)?;
-    // Limit solves X w = y.
-    steps.push(Step::math(
-        format!(
-            "A limit solves {x} w = {y}: if w⁽ᵗ⁾ → w∞, letting t → ∞ in the update gives 2η {x}ᵀ({x} w∞ − {y}) = 0, \
-             and {x}ᵀ is injective because {x} has full row rank. So the limit fits every example exactly (zero training error)."
-        ),
-        format!("{x} w_inf = {y}"),
-        format!("{xl} w_\\infty = {yl}"),
-    ));
-    let w0_name = g.start_name.clone().unwrap_or_else(|| "0".into());
-    let (formula, formula_l) = if g.starts_at_zero() {
-        (
-            format!("w_inf = {x}^T ({x} {x}^T)^-1 {y}"),
-            format!("w_\\infty = {xl}^\\top \\left({xl} {xl}^\\top\\right)^{{-1}} {yl}"),
-        )
-    } else {
-        let wl = latex_name(&w0_name);
-        (
-            format!("w_inf = {w0_name} + {x}^T ({x} {x}^T)^-1 ({y} - {x} {w0_name})"),
-            format!(
-                "w_\\infty = {wl} + {xl}^\\top \\left({xl} {xl}^\\top\\right)^{{-1}} \\left({yl} - {xl} {wl}\\right)"
-            ),
-        )
-    };
-    steps.push(Step::math(
-        format!(
-            "Exactly one point of w⁽⁰⁾ + range({x}ᵀ) solves {x} w = {y}: for w = w⁽⁰⁾ + {x}ᵀa the equation reads G a = {y} − {x} w⁽⁰⁾, \
-             and G is invertible. So the iterates can only converge to"
-        ),
-        formula,
-        formula_l,
-    ));
-    let (closest, norm) = if g.starts_at_zero() {
-        (
-            "the minimum-norm solution of X w = y (the problem min ‖w‖² subject to X w = y)".to_string(),
-            "‖w‖² = ‖w∞‖² + ‖z‖²",
-        )
-    } else {
-        (format!("the solution of X w = y closest to w⁽⁰⁾ = {w0_name}"), "‖w − w⁽⁰⁾‖² = ‖w∞ − w⁽⁰⁾‖² + ‖z‖²")
-    };
-    steps.push(Step::math(
-        format!(
-            "It is {closest}: every solution is w = w∞ + z with {x} z = 0, and w∞ − w⁽⁰⁾ = {x}ᵀa is orthogonal to z, \
-             since zᵀ{x}ᵀa = ({x} z)ᵀa = 0. By Pythagoras {norm}, smallest exactly when z = 0."
-        ),
-        if g.starts_at_zero() {
-            "||w||^2 = ||w_inf||^2 + ||z||^2".to_string()
-        } else {
-            "||w - w^(0)||^2 = ||w_inf - w^(0)||^2 + ||z||^2".to_string()
-        },
-        if g.starts_at_zero() {
-            "\\|w\\|^2 = \\|w_\\infty\\|^2 + \\|z\\|^2".to_string()
-        } else {
-            "\\|w - w^{(0)}\\|^2 = \\|w_\\infty - w^{(0)}\\|^2 + \\|z\\|^2".to_string()
-        },
-    ));
-    let adj_text = "adj(G)";
-    if shown(&cf.adjugate) && value_of(&cf.adjugate).print(ring, Notation::Plain).len() <= SHOWN_TEXT {
-        steps.push(matrix_step(
-            "Computed fraction-free: G⁻¹ = adj(G)/det(G), with the adjugate",
-            adj_text,
-            "\\operatorname{adj} G",
-            &cf.adjugate,
-            ring,
-        ));
-    } else {
-        steps.push(Step::text(format!(
-            "Computed fraction-free: G⁻¹ = adj(G)/det(G), where the {n}×{n} adjugate adj(G) has polynomial entries (too long to show)."
-        )));
-    }
-    steps.push(Step::text(format!(
-        "Each entry of {x}ᵀ adj(G) ({y} − {x} w⁽⁰⁾) is divided by det(G) once and reduced to lowest terms{}.",
-        if g.starts_at_zero() { "" } else { ", then added to w⁽⁰⁾" }
-    )));
-    Ok(())
-}
-
-/// The steps for a numeric X of rank r < n: the pseudo-inverse limit.
-fn deficient_steps(
-    g: &GradientLimit,
-    p: &PseudoInverse,
-    nm: &Names,
-    ring: &Ring,
-    steps: &mut Vec<Step>,
-) -> Result<(), Diagnostic> {
-    let data = &g.data;
-    let (x, xl, y, yl) = (&nm.x, &nm.xl, &nm.y, &nm.yl);
+/// Whether the pseudo-inverse limit solves X w = y: exactly when
+/// (I − X X⁺) y = 0.
+fn fit(data: &Data, p: &PseudoInverse) -> Fit {
     let n = data.n();
-    let r = p.rank;
-    let gram = data.x.mul(&data.x.transpose()).expect("shapes");
-    steps.push(matrix_step(&format!("The Gram matrix of the examples, G = {x} {x}ᵀ:"), "G", "G", &gram, ring));
-    steps.push(Step::text(format!(
-        "{x} has rank {r} < n = {n} (decided exactly by elimination over the rationals), so G is singular and (X Xᵀ)⁻¹ does not exist. \
-         The limit is given by the pseudo-inverse {x}⁺ instead."
-    )));
-    step_size_steps(g, &gram, ring, steps)?;
-    steps.push(Step::math(
-        format!(
-            "A limit w∞ satisfies 2η {x}ᵀ({x} w∞ − {y}) = 0 (let t → ∞ in the update): the normal equations, so w∞ minimizes f. \
-             Exactly one minimizer lies in w⁽⁰⁾ + range({x}ᵀ): two of them differ by a vector of range({x}ᵀ) that {x}ᵀ{x} sends to 0, \
-             hence {x} sends to 0, and range({x}ᵀ) meets the null space of {x} only in 0."
-        ),
-        format!("{x}^T {x} w_inf = {x}^T {y}"),
-        format!("{xl}^\\top {xl} w_\\infty = {xl}^\\top {yl}"),
-    ));
-    if r > 0 {
-        let basis = as_poly(&p.basis);
-        steps.push(matrix_step(
-            &format!(
-                "A basis of the row space: the nonzero rows of the reduced row echelon form of {x}. Writing w∞ = w⁽⁰⁾ + Rᵀc, \
-                 the normal equations become BᵀB c = Bᵀ({y} − {x} w⁽⁰⁾) with B = {x} Rᵀ, an invertible {r}×{r} system"
-            ),
-            "R",
-            "R",
-            &basis,
-            ring,
-        ));
-    }
-    let pinv = as_poly(&p.pinv);
-    steps.push(matrix_step(
-        &format!("So w∞ = w⁽⁰⁾ + {x}⁺({y} − {x} w⁽⁰⁾) with the pseudo-inverse {x}⁺ = Rᵀ(BᵀB)⁻¹Bᵀ:"),
-        &format!("{x}^+"),
-        &format!("{xl}^{{+}}"),
-        &pinv,
-        ring,
-    ));
-    // Does the limit solve X w = y? Exactly when (I − X X⁺) y = 0.
     let projector = Matrix::<Q>::identity(n)
         .sub(&as_rational(&data.x).expect("numeric").mul(&p.pinv).expect("shapes"))
         .expect("shapes");
     let off = as_poly(&projector).mul(&data.y).expect("shapes");
     if off.is_zero() {
-        steps.push(Step::text(format!(
-            "Here {y} lies in the column space of {x} ((I − {x}{x}⁺){y} = 0), so the limit solves {x} w = {y} exactly, \
-             and it is the solution closest to w⁽⁰⁾: a solution plus a null-space vector z is longer by ‖z‖², by Pythagoras \
-             (w∞ − w⁽⁰⁾ lies in the row space, orthogonal to z)."
-        )));
-    } else if off.entries().iter().all(Poly::is_constant) {
-        let residual = off
-            .entries()
-            .iter()
-            .fold(Q::zero(), |acc, p| &acc + &p.as_constant().expect("constant").pow(2).expect("square"));
-        steps.push(Step::math(
-            format!(
-                "Here {y} is not in the column space of {x}: {x} w = {y} has no solution, and the limit is the least-squares fit \
-                 closest to w⁽⁰⁾, with the least training error f(w∞) = ‖(I − {x}{x}⁺){y}‖²:"
-            ),
-            format!("f(w_inf) = {}", print::rational(&residual, Notation::Plain)),
-            format!("f(w_\\infty) = {}", print::rational(&residual, Notation::Latex)),
-        ));
+        Fit::Exact
+    } else if let Some(o) = as_rational(&off) {
+        Fit::LeastSquares(o.entries().iter().fold(Q::zero(), |acc, q| &acc + &(q * q)))
     } else {
-        let v = value_of(&off);
-        steps.push(Step::math(
-            format!("The limit solves {x} w = {y} exactly when {y} lies in the column space of {x}, that is, when (I − {x}{x}⁺){y} = 0:"),
-            format!("{} = 0", v.print(ring, Notation::Plain)),
-            format!("{} = 0", v.print(ring, Notation::Latex)),
-        ));
+        Fit::Condition(off)
     }
-    Ok(())
 }
 
 /// The step-size condition 0 < η < 1/λ_max(X Xᵀ), with λ_max exact for a
-/// numeric X, and the verdict on a step the file gives.
-fn step_size_steps(
-    g: &GradientLimit,
-    gram: &Matrix<Poly>,
-    ring: &Ring,
-    steps: &mut Vec<Step>,
-) -> Result<(), Diagnostic> {
-    let x = &g.data.x_name;
+/// numeric X; a numeric step the file gives is decided exactly.
+fn step_condition(g: &GradientLimit, gram: &Matrix<Poly>) -> Result<StepCondition, Diagnostic> {
     let n = gram.rows();
-    let why = format!(
-        "Convergence needs 0 < η < 1/λ_max(G), and holds for every start exactly then: with w* the limit found below, \
-         the error e⁽ᵗ⁾ = w⁽ᵗ⁾ − w* lies in the row space and e⁽ᵗ⁺¹⁾ = (I − 2η {x}ᵀ{x}) e⁽ᵗ⁾. On the row space {x}ᵀ{x} has \
-         exactly the nonzero eigenvalues λ of G = {x}{x}ᵀ, each factor |1 − 2ηλ| must be below 1, and the largest eigenvalue is the binding one."
-    );
+    let trace = (0..n).fold(Poly::zero(), |acc, i| &acc + gram.get(i, i));
+    let step = g.step.as_ref().map(|s| s.value.clone());
     if let Some(gq) = as_rational(gram) {
         let sp = spectrum(&gq);
-        let (lp, ll) = sp.lambda.text();
-        let chi = sp.chi.display("lambda");
-        let chi_t = sp.chi.display("λ");
-        let chi_l = upoly_latex(&sp.chi, "\\lambda");
-        match &sp.lambda {
-            LambdaMax::Zero => {
-                steps.push(Step::math(
-                    format!("{x} = 0, so the gradient never changes and every step size leaves w⁽⁰⁾ in place."),
-                    format!("det(lambda I - G) = {chi}"),
-                    format!("\\det(\\lambda I - G) = {chi_l}"),
-                ));
-                return Ok(());
-            }
-            LambdaMax::Rational(q) => steps.push(Step::math(
-                format!("{why} Here det(λI − G) = {chi_t}, whose largest root is rational:"),
-                format!("lambda_max = {lp}, so 0 < eta < {}", print::rational(&q.inv().expect("positive"), Notation::Plain)),
-                format!("\\lambda_{{\\max}} = {ll}, \\quad 0 < \\eta < {}", print::rational(&q.inv().expect("positive"), Notation::Latex)),
-            )),
-            LambdaMax::Surd { root, .. } => steps.push(Step::math(
-                format!(
-                    "{why} Here det(λI − G) = {chi_t}; its largest root is a quadratic surd, in ({}, {}]:",
-                    short(&root.lo),
-                    short(&root.hi)
-                ),
-                format!("lambda_max = {lp}, so 0 < eta < 1/({lp})"),
-                format!("\\lambda_{{\\max}} = {ll}, \\quad 0 < \\eta < \\frac{{1}}{{{ll}}}"),
-            )),
-            LambdaMax::Algebraic(root) => steps.push(Step::math(
-                format!(
-                    "{why} Here det(λI − G) = {chi_t}; λ_max is its largest root, isolated exactly between two rationals with a Sturm sequence:"
-                ),
-                format!("{} < lambda_max <= {}, so 0 < eta < 1/lambda_max", short(&root.lo), short(&root.hi)),
-                format!("{} < \\lambda_{{\\max}} \\le {}, \\quad 0 < \\eta < 1/\\lambda_{{\\max}}", short(&root.lo), short(&root.hi)),
-            )),
+        if let Some(s) = &g.step {
+            check_numeric_step(s, &sp.lambda)?;
         }
-        if let Some(safe) = sp.lambda.safe_step() {
-            steps.push(Step::text(format!("A safe rational step: any η ≤ {safe} satisfies the condition exactly.")));
-        }
-        if let Some(step) = &g.step {
-            numeric_step_verdict(step, &sp.lambda, &lp, ring, steps)?;
-        }
-        return Ok(());
-    }
-    // Symbolic X.
-    let g00 = gram.get(0, 0);
-    let trace = (0..n).fold(Poly::zero(), |acc, i| &acc + gram.get(i, i));
-    let (tp, tl) = poly_text(&trace, ring);
-    match n {
-        1 => {
-            let bound = RatFunc::new(Poly::one(), g00.clone()).expect("nonzero");
-            steps.push(Step::math(
-                format!("{why} With one example G is 1×1, so λ_max = G[0,0] = ‖x₁‖²:"),
-                format!("0 < eta < {}", bound.print(ring, Notation::Plain)),
-                format!("0 < \\eta < {}", bound.print(ring, Notation::Latex)),
-            ));
-        }
-        2 => steps.push(Step::math(
-            format!("{why} For 2×2 G the largest root of det(λI − G) = λ² − tr(G)λ + det(G) is"),
-            "lambda_max = (G[0,0] + G[1,1] + sqrt((G[0,0] - G[1,1])^2 + 4*G[0,1]^2))/2".to_string(),
-            "\\lambda_{\\max} = \\frac{G_{00} + G_{11} + \\sqrt{(G_{00} - G_{11})^2 + 4 G_{01}^2}}{2}".to_string(),
-        )),
-        _ => steps.push(Step::text(format!(
-            "{why} Here λ_max is the largest root of det(λI − G) = λ^{n} − e₁λ^{} + e₂λ^{} − …, where e_k is the sum of the principal k×k minors of G.",
-            n - 1,
-            n - 2
-        ))),
-    }
-    if n > 1 {
-        steps.push(Step::math(
-            format!("A simpler sufficient condition: λ_max ≤ tr(G) = ‖{x}‖²_F (the eigenvalues are nonnegative and sum to the trace), so any"),
-            format!("0 < eta < 1/({tp})"),
-            format!("0 < \\eta < \\frac{{1}}{{{tl}}}"),
-        ));
-    }
-    if let Some(step) = &g.step {
-        let (sp, sl) = (step.value.print(ring, Notation::Plain), step.value.print(ring, Notation::Latex));
-        let cond = if n == 1 {
-            format!("({sp})*({})", g00.print(ring, Notation::Plain))
-        } else {
-            format!("({sp})*lambda_max")
+        let safe_step = match sp.lambda {
+            LambdaMax::Zero => None,
+            _ => sp.lambda.safe_step(),
         };
-        let cond_l = if n == 1 {
-            format!("\\left({sl}\\right) \\left({}\\right)", g00.print(ring, Notation::Latex))
-        } else {
-            format!("\\left({sl}\\right) \\lambda_{{\\max}}")
-        };
-        steps.push(Step::math(
-            format!("The file's step η = {sp} depends on the symbols; the limit holds where it satisfies the condition, which nnkey assumes:"),
-            format!("{cond} < 1"),
-            format!("{cond_l} < 1"),
-        ));
+        return Ok(StepCondition { lambda_max: LambdaForm::Exact(sp), trace, step, safe_step });
     }
-    Ok(())
+    let lambda_max = match n {
+        1 => LambdaForm::Entry(gram.get(0, 0).clone()),
+        2 => LambdaForm::Quadratic(QuadraticRoot::of(gram)),
+        _ => LambdaForm::LargestRoot,
+    };
+    Ok(StepCondition { lambda_max, trace, step, safe_step: None })
 }
 
-/// Checks a step given in the file against the exact condition.
-fn numeric_step_verdict(
-    step: &StepSize,
-    lambda: &LambdaMax,
-    lp: &str,
-    ring: &Ring,
-    steps: &mut Vec<Step>,
-) -> Result<(), Diagnostic> {
-    let (sp, sl) = (step.value.print(ring, Notation::Plain), step.value.print(ring, Notation::Latex));
+/// A numeric step the file gives must satisfy the exact condition; one at
+/// or above it is an error that says what the iterates do.
+fn check_numeric_step(step: &StepSize, lambda: &LambdaMax) -> Result<(), Diagnostic> {
     let Some(eta) = step.value.as_constant() else {
-        steps.push(Step::math(
-            format!("The file's step η = {sp} is symbolic; the limit holds where it satisfies the condition, which nnkey assumes:"),
-            format!("({sp})*lambda_max < 1"),
-            format!("\\left({sl}\\right) \\lambda_{{\\max}} < 1"),
-        ));
         return Ok(());
     };
     match lambda.compare_step(&eta) {
-        Ordering::Less => {
-            steps.push(Step::text(format!("The file's step η = {eta} satisfies it: η·λ_max < 1, decided exactly.")));
-            Ok(())
-        }
+        Ordering::Less => Ok(()),
         verdict => {
             let what = if verdict == Ordering::Equal {
                 "η·λ_max = 1: the error along the top eigenvector flips sign forever, so the iterates do not converge"
@@ -839,11 +662,691 @@ fn numeric_step_verdict(
             };
             Err(Diagnostic::error(step.span, format!("gradient descent with step {eta} has no limit"))
                 .with_label(what)
-                .with_hint(format!("the step must satisfy 0 < η < 1/λ_max(X Xᵀ), with λ_max = {lp}"))
-                .with_hint(match lambda.safe_step() {
+                .with_hint(format!("the step must satisfy 0 < η < 1/λ_max(X Xᵀ), with λ_max = {}", lambda.describe()))
+                .with_hint(match lambda.safe_step_text() {
                     Some(s) => format!("any step up to {s} converges"),
                     None => "any positive step converges".into(),
                 }))
+        }
+    }
+}
+
+/// Derives `limit of gradient descent on least squares(X, y) from W0`: the
+/// typed answer and its proof.
+pub fn derive_limit(g: &GradientLimit, problem: &Problem) -> Result<(LimitAnswer, Explanation), Diagnostic> {
+    let answer = limit_answer(g)?;
+    let explanation = explain_limit(g, &answer, problem);
+    Ok((answer, explanation))
+}
+
+// ---------------------------------------------------------------------------
+// The limit of gradient descent: the proof
+// ---------------------------------------------------------------------------
+
+/// The names a limit derivation writes with: the data's own names, and
+/// letters that avoid every name of the problem.
+struct Notation {
+    x: Math,
+    y: Math,
+    /// The file's name for the start, when it has one.
+    start: Option<Math>,
+    w: Math,
+    t: Math,
+    a: Math,
+    f: Math,
+    eta: Math,
+    g: Math,
+    lambda: Math,
+    z: Math,
+    e: Math,
+    id: Math,
+    /// The row-space basis R, B = X Rᵀ and the coefficients c of the
+    /// pseudo-inverse computation.
+    basis: Math,
+    b: Math,
+    c: Math,
+}
+
+impl Notation {
+    fn limit(g: &GradientLimit, problem: &Problem) -> Notation {
+        let mut letters = Letters::of(problem);
+        let (x, y) = data_names(&g.data, problem, &mut letters);
+        let start = g.start_name.as_deref().filter(|n| problem.object(n).is_some()).map(Math::name);
+        // A step that is one symbol is the file's own name for it.
+        let eta = match g.step.as_ref().and_then(|s| s.value.as_poly()).and_then(Poly::as_var) {
+            Some(v) => Math::Poly(Poly::var(v)),
+            None => letters.fresh(&["eta", "alpha", "gamma"]),
+        };
+        Notation {
+            x,
+            y,
+            start,
+            w: letters.fresh(&["w", "v", "u"]),
+            t: letters.fresh(&["t", "k", "s"]),
+            a: letters.fresh(&["a", "c", "b", "p", "q"]),
+            f: letters.fresh(&["f", "F", "L"]),
+            eta,
+            g: letters.fresh(&["G", "K", "M"]),
+            lambda: letters.fresh(&["lambda", "sigma", "mu"]),
+            z: letters.fresh(&["z", "u", "v"]),
+            e: letters.fresh(&["e", "r", "d"]),
+            id: letters.fresh(&["I", "Id"]),
+            basis: letters.fresh(&["R", "Q", "P"]),
+            b: letters.fresh(&["B", "M", "N"]),
+            c: letters.fresh(&["c", "b", "q"]),
+        }
+    }
+
+    /// w⁽ᵏ⁾.
+    fn w_at(&self, k: Math) -> Math {
+        self.w.clone().sup(Math::Fenced(Fence::Paren, Box::new(k)))
+    }
+
+    /// w⁽ᵗ⁾.
+    fn wt(&self) -> Math {
+        self.w_at(self.t.clone())
+    }
+
+    /// w⁽ᵗ⁺¹⁾.
+    fn wnext(&self) -> Math {
+        self.w_at(math!("#t + 1", t = self.t.clone()))
+    }
+
+    /// w⁽⁰⁾.
+    fn w0(&self) -> Math {
+        self.w_at(Math::int(0))
+    }
+
+    /// w∞.
+    fn winf(&self) -> Math {
+        self.w.clone().sub(Math::Constant(Constant::Infinity))
+    }
+
+    /// λ_max.
+    fn lmax(&self) -> Math {
+        self.lambda.clone().sub(Math::name("max"))
+    }
+}
+
+/// The file's names for X and y; data written out get letters of their own.
+fn data_names(data: &Data, problem: &Problem, letters: &mut Letters) -> (Math, Math) {
+    let x = if problem.object(&data.x_name).is_some() { Math::name(&data.x_name) } else { letters.fresh(&["X", "A"]) };
+    let y = if problem.object(&data.y_name).is_some() { Math::name(&data.y_name) } else { letters.fresh(&["y", "b"]) };
+    (x, y)
+}
+
+/// `X = …` and `y = …`, the data as the derivation uses them.
+fn data_lines(data: &Data, x: &Math, y: &Math) -> Vec<Math> {
+    vec![
+        math!("#X = #v", X = x.clone(), v = explain::poly_matrix(&data.x)),
+        math!("#y = #v", y = y.clone(), v = explain::poly_matrix(&data.y)),
+    ]
+}
+
+fn plural(n: usize, one: &str, many: &str) -> Words {
+    words(if n == 1 { one } else { many })
+}
+
+fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> Explanation {
+    let nt = Notation::limit(g, problem);
+    let data = &answer.data;
+    let (n, d) = (data.n(), data.d());
+    let zero_start = g.starts_at_zero();
+    let (x, y, w, t, a, f, eta) = (&nt.x, &nt.y, &nt.w, &nt.t, &nt.a, &nt.f, &nt.eta);
+    let (w0, wt, wn, winf) = (nt.w0(), nt.wt(), nt.wnext(), nt.winf());
+    let mut ex = Explanation::new();
+
+    // 1. The objective, the data and the update.
+    let mut lines = data_lines(data, x, y);
+    if !zero_start {
+        let v = explain::poly_matrix(&answer.start);
+        lines.push(match &nt.start {
+            Some(u) => math!("#w0 = #u = #v", w0 = w0.clone(), u = u.clone(), v = v),
+            None => math!("#w0 = #v", w0 = w0.clone(), v = v),
+        });
+    }
+    let start_text = match (&nt.start, zero_start) {
+        (_, true) => math!("#w0 = 0", w0 = w0.clone()),
+        (Some(u), false) => math!("#w0 = #u", w0 = w0.clone(), u = u.clone()),
+        (None, false) => w0.clone(),
+    };
+    ex.step(prose!(
+        "The objective is $#f(#w) = norm(#X #w - #y)^2$, the squared error over the #n #examples, one per row of the \
+         #n×#d matrix $#X$:",
+        f = f.clone(), w = w.clone(), X = x.clone(), y = y.clone(), n = n, d = d,
+        examples = plural(n, "example", "examples"),
+    ))
+    .aligned(lines)
+    .prose(prose!(
+        "Its gradient is $nabla #f(#w) = 2 #X^T (#X #w - #y)$, so gradient descent with a constant step $#eta$, started at $#s$, iterates",
+        f = f.clone(), w = w.clone(), X = x.clone(), y = y.clone(), eta = eta.clone(), s = start_text,
+    ))
+    .display(math!(
+        "#wn = #wt - 2 #eta #X^T (#X #wt - #y)",
+        wn = wn.clone(), wt = wt.clone(), eta = eta.clone(), X = x.clone(), y = y.clone(),
+    ));
+
+    // 2. The invariant.
+    let at = a.clone().sup(Math::Fenced(Fence::Paren, Box::new(t.clone())));
+    ex.step(prose!(
+        "Every iterate stays in $#w0 + range(#X^T)$, the start plus the row space of $#X$, by induction on $#t$: \
+         $#w0 = #w0 + #X^T 0$, and if $#wt = #w0 + #X^T #at$, the update adds $#X^T$ times a vector:",
+        w0 = w0.clone(),
+        X = x.clone(),
+        t = t.clone(),
+        wt = wt.clone(),
+        at = at.clone(),
+    ))
+    .display(math!(
+        "#wn = #w0 + #X^T (#at - 2 #eta (#X #wt - #y))",
+        wn = wn.clone(),
+        w0 = w0.clone(),
+        X = x.clone(),
+        at = at,
+        eta = eta.clone(),
+        wt = wt.clone(),
+        y = y.clone(),
+    ))
+    .prose(prose!("The set is closed, so a limit of the iterates lies in it too."));
+
+    let gram_line = math!("#G = #X #X^T = #v", G = nt.g.clone(), X = x.clone(), v = explain::poly_matrix(&answer.gram));
+    match &answer.rank {
+        RankCase::Full { det, adjugate } => {
+            // 3. The rank.
+            let det_line = math!("det(#G) = #d != 0", G = nt.g.clone(), d = det.clone());
+            if data.x_is_numeric() {
+                ex.step(prose!(
+                    "$#X$ has full row rank #n, so $#G = #X #X^T$ is invertible:",
+                    X = x.clone(),
+                    n = n,
+                    G = nt.g.clone(),
+                ))
+                .aligned(vec![gram_line, det_line]);
+            } else {
+                ex.step(prose!(
+                    "Assume $#X$ has full row rank #n, that is, $#G = #X #X^T$ is invertible:",
+                    X = x.clone(),
+                    n = n,
+                    G = nt.g.clone(),
+                ))
+                .aligned(vec![gram_line, det_line]);
+                if let Some(minors) = cauchy_binet(&data.x, det).filter(|_| n > 1) {
+                    let squares = Math::Sum(minors.into_iter().map(|m| (Sign::Plus, Math::Poly(m).sup(2))).collect());
+                    ex.detail(prose!(
+                        "By the Cauchy–Binet formula $det(#G)$ is the sum of the squares of the #n×#n minors of $#X$, \
+                         so over the reals it vanishes exactly where $#X$ loses full row rank:",
+                        G = nt.g.clone(),
+                        n = n,
+                        X = x.clone(),
+                    ))
+                    .display(math!("det(#G) = #s", G = nt.g.clone(), s = squares));
+                }
+            }
+            // 4. The step size.
+            explain_step_condition(&answer.step, n, &nt, &mut ex);
+            // 5. A limit solves X w = y.
+            ex.step(prose!(
+                "A limit solves $#X #w = #y$: if $#wt -> #winf$, letting $#t -> inf$ in the update gives \
+                 $2 #eta #X^T (#X #winf - #y) = 0$, and $#X^T$ is injective because $#X$ has full row rank. \
+                 So the limit fits every example exactly (zero training error):",
+                X = x.clone(),
+                w = w.clone(),
+                y = y.clone(),
+                wt = wt.clone(),
+                winf = winf.clone(),
+                t = t.clone(),
+                eta = eta.clone(),
+            ))
+            .display(math!("#X #winf = #y", X = x.clone(), winf = winf.clone(), y = y.clone()));
+            // 6. Exactly one point of the affine set does.
+            let formula = limit_formula(&nt, zero_start, &w0, &winf);
+            if zero_start {
+                ex.step(prose!(
+                    "Exactly one point of $range(#X^T)$ solves it: for $#w = #X^T #a$ the equation reads $#G #a = #y$, \
+                     and $#G$ is invertible. So the iterates can only converge to",
+                    X = x.clone(),
+                    w = w.clone(),
+                    a = a.clone(),
+                    G = nt.g.clone(),
+                    y = y.clone(),
+                ))
+                .display(formula);
+            } else {
+                ex.step(prose!(
+                    "Exactly one point of $#w0 + range(#X^T)$ solves it: for $#w = #w0 + #X^T #a$ the equation reads \
+                     $#G #a = #y - #X #w0$, and $#G$ is invertible. So the iterates can only converge to",
+                    X = x.clone(),
+                    w = w.clone(),
+                    w0 = w0.clone(),
+                    a = a.clone(),
+                    G = nt.g.clone(),
+                    y = y.clone(),
+                ))
+                .display(formula);
+            }
+            // 7. Pythagoras.
+            explain_pythagoras(&nt, zero_start, &w0, &winf, &mut ex);
+            // 8. The closed form.
+            let inv = math!("#G^-1", G = nt.g.clone());
+            let closed = if zero_start {
+                math!("#winf = #X^T #Gi #y", winf = winf.clone(), X = x.clone(), Gi = inv, y = y.clone())
+            } else {
+                math!(
+                    "#winf = #w0 + #X^T #Gi (#y - #X #w0)",
+                    winf = winf.clone(),
+                    w0 = w0.clone(),
+                    X = x.clone(),
+                    Gi = inv,
+                    y = y.clone(),
+                )
+            };
+            ex.step(prose!("Computed exactly, the limit is")).display(closed.equals(explain::matrix(&answer.limit)));
+            let rhs = if zero_start {
+                y.clone()
+            } else {
+                math!("#y - #X #w0", y = y.clone(), X = x.clone(), w0 = w0.clone())
+            };
+            ex.detail(prose!(
+                "Computed fraction-free: $#G^-1 = adj(#G)/det(#G)$, and each entry of $#X^T adj(#G) #r$ is divided by \
+                 $det(#G)$ once and reduced to lowest terms, with the adjugate",
+                G = nt.g.clone(),
+                X = x.clone(),
+                r = if zero_start { rhs } else { rhs.paren() },
+            ))
+            .display(math!("adj(#G) = #v", G = nt.g.clone(), v = explain::poly_matrix(adjugate)));
+        }
+        RankCase::PseudoInverse { pinv, fit } => {
+            let xp = x.clone().sup(Math::text("+"));
+            let r = pinv.rank;
+            // 3. The rank.
+            ex.step(prose!(
+                "$#X$ has rank $#r < #n$, so $#G = #X #X^T$ is singular and $(#X #X^T)^-1$ does not exist; \
+                 the limit is given by the pseudo-inverse $#Xp$ instead.",
+                X = x.clone(),
+                r = r,
+                n = n,
+                G = nt.g.clone(),
+                Xp = xp.clone(),
+            ))
+            .display(gram_line);
+            // 4. The step size.
+            explain_step_condition(&answer.step, n, &nt, &mut ex);
+            // 5. The normal equations and the one minimizer in the affine set.
+            ex.step(prose!(
+                "A limit $#winf$ satisfies $2 #eta #X^T (#X #winf - #y) = 0$ (let $#t -> inf$ in the update): the normal \
+                 equations, so $#winf$ minimizes $#f$. Exactly one minimizer lies in $#w0 + range(#X^T)$: two of them \
+                 differ by a vector of $range(#X^T)$ that $#X^T #X$, hence $#X$, sends to 0, and $range(#X^T)$ meets \
+                 the null space of $#X$ only in 0.",
+                winf = winf.clone(), eta = eta.clone(), X = x.clone(), y = y.clone(), t = t.clone(), f = f.clone(),
+                w0 = w0.clone(),
+            ))
+            .display(math!("#X^T #X #winf = #X^T #y", X = x.clone(), winf = winf.clone(), y = y.clone()));
+            if r > 0 {
+                let (rb, bb, c) = (nt.basis.clone(), nt.b.clone(), nt.c.clone());
+                ex.detail(prose!(
+                    "The rank is decided exactly, by elimination over the rationals. A basis of the row space: the \
+                     nonzero rows of the reduced row echelon form of $#X$. Writing $#winf = #w0 + #R^T #c$, the normal \
+                     equations become $#B^T #B #c = #B^T (#y - #X #w0)$ with $#B = #X #R^T$, an invertible #r×#r \
+                     system, so $#Xp = #R^T (#B^T #B)^-1 #B^T$, with",
+                    X = x.clone(),
+                    winf = winf.clone(),
+                    w0 = w0.clone(),
+                    R = rb.clone(),
+                    c = c,
+                    B = bb,
+                    y = y.clone(),
+                    r = r,
+                    Xp = xp.clone(),
+                ))
+                .display(math!("#R = #v", R = rb, v = explain::poly_matrix(&as_poly(&pinv.basis))));
+            }
+            // 6. The limit.
+            let formula = if zero_start {
+                math!("#winf = #Xp #y", winf = winf.clone(), Xp = xp.clone(), y = y.clone())
+            } else {
+                math!(
+                    "#winf = #w0 + #Xp (#y - #X #w0)",
+                    winf = winf.clone(),
+                    w0 = w0.clone(),
+                    Xp = xp.clone(),
+                    y = y.clone(),
+                    X = x.clone(),
+                )
+            };
+            ex.step(prose!("So the limit is $#l$, with the pseudo-inverse", l = formula)).aligned(vec![
+                math!("#Xp = #v", Xp = xp.clone(), v = explain::poly_matrix(&as_poly(&pinv.pinv))),
+                math!("#winf = #v", winf = winf.clone(), v = explain::matrix(&answer.limit)),
+            ]);
+            // 7. Does it fit?
+            let projector = math!("(#I - #X #Xp) #y", I = nt.id.clone(), X = x.clone(), Xp = xp.clone(), y = y.clone());
+            match fit {
+                Fit::Exact => {
+                    ex.step(prose!(
+                        "Here $#y$ lies in the column space of $#X$ ($#p = 0$), so the limit solves $#X #w = #y$ exactly, \
+                         and by Pythagoras it is the solution closest to $#w0$: a solution plus a null-space vector $#z$ \
+                         is farther by $norm(#z)^2$, since $#winf - #w0$ lies in the row space, orthogonal to $#z$.",
+                        y = y.clone(), X = x.clone(), p = projector, w = w.clone(), w0 = w0.clone(), z = nt.z.clone(),
+                        winf = winf.clone(),
+                    ));
+                }
+                Fit::LeastSquares(res) => {
+                    ex.step(prose!(
+                        "Here $#y$ is not in the column space of $#X$: $#X #w = #y$ has no solution, and the limit is the \
+                         least-squares fit closest to $#w0$, with the least training error",
+                        y = y.clone(), X = x.clone(), w = w.clone(), w0 = w0.clone(),
+                    ))
+                    .display(math!(
+                        "#f(#winf) = norm(#p)^2 = #r",
+                        f = f.clone(), winf = winf.clone(), p = projector, r = res.clone(),
+                    ));
+                }
+                Fit::Condition(off) => {
+                    ex.step(prose!(
+                        "The limit solves $#X #w = #y$ exactly when $#y$ lies in the column space of $#X$, that is, when \
+                         $#p = 0$:",
+                        X = x.clone(), w = w.clone(), y = y.clone(), p = projector,
+                    ))
+                    .display(math!("#v = 0", v = explain::poly_matrix(off)));
+                }
+            }
+        }
+    }
+    ex
+}
+
+/// `w∞ = Xᵀ(X Xᵀ)⁻¹ y`, or from a start u, `w∞ = u + Xᵀ(X Xᵀ)⁻¹(y − X u)`.
+fn limit_formula(nt: &Notation, zero_start: bool, w0: &Math, winf: &Math) -> Math {
+    let (x, y) = (nt.x.clone(), nt.y.clone());
+    if zero_start {
+        return math!("#winf = #X^T (#X #X^T)^-1 #y", winf = winf.clone(), X = x, y = y);
+    }
+    let u = nt.start.clone().unwrap_or_else(|| w0.clone());
+    math!("#winf = #u + #X^T (#X #X^T)^-1 (#y - #X #u)", winf = winf.clone(), u = u, X = x, y = y)
+}
+
+/// The limit is the solution closest to the start, by Pythagoras.
+fn explain_pythagoras(nt: &Notation, zero_start: bool, w0: &Math, winf: &Math, ex: &mut Explanation) {
+    let (x, y, z, a, w) = (&nt.x, &nt.y, &nt.z, &nt.a, &nt.w);
+    if zero_start {
+        ex.step(prose!(
+            "It is the minimum-norm solution of $#X #w = #y$: every solution is $#winf + #z$ with $#X #z = 0$, and \
+             $#winf = #X^T #a$ is orthogonal to $#z$, since $#z^T #X^T #a = (#X #z)^T #a = 0$. By Pythagoras",
+            X = x.clone(),
+            w = w.clone(),
+            y = y.clone(),
+            winf = winf.clone(),
+            z = z.clone(),
+            a = a.clone(),
+        ))
+        .display(math!("norm(#winf + #z)^2 = norm(#winf)^2 + norm(#z)^2", winf = winf.clone(), z = z.clone(),))
+        .prose(prose!("which is smallest exactly when $#z = 0$.", z = z.clone()));
+    } else {
+        ex.step(prose!(
+            "It is the solution of $#X #w = #y$ closest to $#w0$: every solution is $#winf + #z$ with $#X #z = 0$, and \
+             $#winf - #w0 = #X^T #a$ is orthogonal to $#z$, since $#z^T #X^T #a = (#X #z)^T #a = 0$. By Pythagoras",
+            X = x.clone(),
+            w = w.clone(),
+            y = y.clone(),
+            w0 = w0.clone(),
+            winf = winf.clone(),
+            z = z.clone(),
+            a = a.clone(),
+        ))
+        .display(math!(
+            "norm(#winf + #z - #w0)^2 = norm(#winf - #w0)^2 + norm(#z)^2",
+            winf = winf.clone(),
+            z = z.clone(),
+            w0 = w0.clone(),
+        ))
+        .prose(prose!("which is smallest exactly when $#z = 0$.", z = z.clone()));
+    }
+}
+
+/// The characteristic polynomial det(λI − G) as a formula in λ.
+fn upoly_math(p: &UPoly, var: &Math) -> Math {
+    let mut terms: Vec<(Sign, Math)> = Vec::new();
+    for (k, c) in p.coeffs().iter().enumerate().rev() {
+        if c.is_zero() {
+            continue;
+        }
+        let sign = if c.is_negative() { Sign::Minus } else { Sign::Plus };
+        let a = c.abs();
+        let term = match k {
+            0 => Math::Number(a),
+            _ => {
+                let power = if k == 1 { var.clone() } else { var.clone().sup(k) };
+                if a.is_one() { power } else { Math::Product(vec![Math::Number(a), power]) }
+            }
+        };
+        terms.push((sign, term));
+    }
+    match terms.len() {
+        0 => Math::int(0),
+        1 if terms[0].0 == Sign::Plus => terms.remove(0).1,
+        _ => Math::Sum(terms),
+    }
+}
+
+/// The step condition 0 < η < 1/λ_max(G) with λ_max in its exact form, and
+/// the verdict on a step the file gives.
+fn explain_step_condition(cond: &StepCondition, n: usize, nt: &Notation, ex: &mut Explanation) {
+    let (x, eta, g, lambda, id) = (&nt.x, &nt.eta, &nt.g, &nt.lambda, &nt.id);
+    let lmax = nt.lmax();
+    let e_at = |k: Math| nt.e.clone().sup(Math::Fenced(Fence::Paren, Box::new(k)));
+    let (et, en) = (e_at(nt.t.clone()), e_at(math!("#t + 1", t = nt.t.clone())));
+    let mut details = Vec::new();
+    let mut step = Step::new(
+        Depth::Solution,
+        prose!(
+            "The step size. With $#winf$ the limit found below, the error $#et = #wt - #winf$ lies in the row space of \
+             $#X$ and obeys",
+            winf = nt.winf(),
+            et = et.clone(),
+            wt = nt.wt(),
+            X = x.clone(),
+        ),
+    );
+    step.display(math!(
+        "#en = (#I - 2 #eta #X^T #X) #et",
+        en = en,
+        I = id.clone(),
+        eta = eta.clone(),
+        X = x.clone(),
+        et = et
+    ));
+    step.prose(prose!(
+        "On the row space, $#X^T #X$ has exactly the nonzero eigenvalues $#l$ of $#G$, and every factor \
+         $abs(1 - 2 #eta #l)$ must be below 1: gradient descent converges from every start exactly when",
+        X = x.clone(),
+        l = lambda.clone(),
+        G = g.clone(),
+        eta = eta.clone(),
+    ))
+    .display(math!("0 < #eta < 1/#lmax(#G)", eta = eta.clone(), lmax = lmax.clone(), G = g.clone()));
+    let chi_of = |chi: &UPoly| {
+        math!("det(#l #I - #G) = #c", l = lambda.clone(), I = id.clone(), G = g.clone(), c = upoly_math(chi, lambda))
+    };
+    // The exact λ_max, as a formula when it has one.
+    let mut exact: Option<Math> = None;
+    match &cond.lambda_max {
+        LambdaForm::Exact(sp) => match &sp.lambda {
+            LambdaMax::Zero => {
+                step.prose(prose!(
+                    "Here $#X = 0$, so the gradient is always 0 and every step size leaves $#w0$ in place:",
+                    X = x.clone(),
+                    w0 = nt.w0(),
+                ))
+                .display(chi_of(&sp.chi));
+                ex.push(step);
+                return;
+            }
+            LambdaMax::Rational(q) => {
+                step.prose(prose!("Here the largest root of the characteristic polynomial is rational:")).aligned(
+                    vec![
+                        chi_of(&sp.chi),
+                        math!("#lmax = #q", lmax = lmax.clone(), q = q.clone()),
+                        math!("0 < #eta < #b", eta = eta.clone(), b = q.inv().expect("positive")),
+                    ],
+                );
+                exact = Some(Math::Number(q.clone()));
+            }
+            LambdaMax::Surd { .. } => {
+                let value = sp.lambda.math().expect("a surd has a formula");
+                step.prose(prose!("Here the largest root of the characteristic polynomial is a quadratic surd:"))
+                    .aligned(vec![
+                        chi_of(&sp.chi),
+                        math!("#lmax = #v", lmax = lmax.clone(), v = value.clone()),
+                        math!("0 < #eta < 1/#v", eta = eta.clone(), v = value.clone()),
+                    ]);
+                exact = Some(value);
+            }
+            LambdaMax::Algebraic(root) => {
+                step.prose(prose!(
+                    "Here $#lmax$ is the largest root of the characteristic polynomial, between two rationals:",
+                    lmax = lmax.clone(),
+                ))
+                .aligned(vec![
+                    chi_of(&sp.chi),
+                    math!("#lo < #lmax <= #hi", lo = root.lo.clone(), lmax = lmax.clone(), hi = root.hi.clone()),
+                ]);
+                details.push(Step::new(Depth::Detail, prose!(
+                    "The root is isolated exactly with a Sturm sequence of the squarefree part of the characteristic \
+                     polynomial, and the interval refined by bisection."
+                )));
+            }
+        },
+        LambdaForm::Entry(g00) => {
+            step.prose(prose!(
+                "With one example $#G$ is 1×1, so $#lmax$ is its entry, the squared norm of the example:",
+                G = g.clone(),
+                lmax = lmax.clone(),
+            ))
+            .aligned(vec![
+                math!("#lmax = #v", lmax = lmax.clone(), v = g00.clone()),
+                math!("0 < #eta < 1/#v", eta = eta.clone(), v = g00.clone()),
+            ]);
+            exact = Some(Math::Poly(g00.clone()));
+        }
+        LambdaForm::Quadratic(qr) => {
+            let mut line = math!("#lmax = #v", lmax = lmax.clone(), v = qr.formula());
+            if let Some(s) = qr.simplified() {
+                line = line.equals(s);
+            }
+            step.prose(prose!(
+                "For a 2×2 matrix $#G$, $#lmax$ is the larger root of $#l^2 - tr(#G) #l + det(#G)$:",
+                G = g.clone(),
+                lmax = lmax.clone(),
+                l = lambda.clone(),
+            ))
+            .display(line);
+            exact = Some(qr.math());
+        }
+        LambdaForm::LargestRoot => {
+            step.prose(prose!(
+                "Here $#lmax$ is the largest root of $det(#l #I - #G)$, a polynomial of degree #n in $#l$.",
+                lmax = lmax.clone(),
+                l = lambda.clone(),
+                I = id.clone(),
+                G = g.clone(),
+                n = n,
+            ));
+        }
+    }
+    let numeric = matches!(cond.lambda_max, LambdaForm::Exact(_));
+    if !numeric && n > 1 {
+        step.prose(prose!(
+            "A simpler sufficient condition: $#lmax <= tr(#G) = norm(#X)_F^2$ (the eigenvalues are nonnegative and \
+             sum to the trace), so any",
+            lmax = lmax.clone(),
+            G = g.clone(),
+            X = x.clone(),
+        ))
+        .display(math!("0 < #eta < 1/#t", eta = eta.clone(), t = cond.trace.clone()));
+    }
+    let lm = exact.unwrap_or_else(|| lmax.clone());
+    if let Some(s) = &cond.step {
+        match s.as_constant() {
+            Some(q) if numeric => {
+                step.prose(prose!(
+                    "The step $#eta = #q$ satisfies it, decided exactly:",
+                    eta = eta.clone(),
+                    q = q.clone(),
+                ))
+                .display(math!("#q #l < 1", q = q.clone(), l = lm));
+            }
+            _ => {
+                // A step that is one symbol is already the letter η stands for.
+                let named = if *eta == Math::Poly(s.num().clone()) && s.is_polynomial() {
+                    eta.clone()
+                } else {
+                    math!("#eta = #s", eta = eta.clone(), s = s.clone())
+                };
+                step.prose(prose!(
+                    "The limit holds where the step $#n$ satisfies the condition, which nnkey assumes:",
+                    n = named,
+                ))
+                .display(math!("#s #l < 1", s = s.clone(), l = lm));
+            }
+        }
+    }
+    ex.push(step);
+    for d in details {
+        ex.push(d);
+    }
+    if let Some(safe) = &cond.safe_step {
+        ex.detail(prose!(
+            "A safe short step: any $#eta <= #s$ satisfies the condition exactly (a decimal rounded down from the \
+             reciprocal of a rational upper bound on $#lmax$).",
+            eta = eta.clone(),
+            s = safe.clone(),
+            lmax = lmax,
+        ));
+    }
+}
+
+/// det(X Xᵀ) by the Cauchy–Binet formula: the nonzero n×n minors of X,
+/// each with a positive leading coefficient, whose squares sum to det(X Xᵀ);
+/// `None` for more than [`MAX_CAUCHY_BINET_MINORS`] column subsets, for a
+/// square X, or when the sum does not check.
+fn cauchy_binet(x: &Matrix<Poly>, det: &Poly) -> Option<Vec<Poly>> {
+    let (n, d) = x.shape();
+    let subsets = column_subsets(d, n, MAX_CAUCHY_BINET_MINORS + 1);
+    if subsets.len() > MAX_CAUCHY_BINET_MINORS || n == d {
+        return None;
+    }
+    let mut sum = Poly::zero();
+    let mut minors = Vec::new();
+    for s in &subsets {
+        let cols: Vec<Poly> =
+            (0..n).flat_map(|r| s.iter().map(move |&c| (r, c))).map(|(r, c)| x.get(r, c).clone()).collect();
+        let minor = Matrix::from_vec(n, n, cols).det().ok()?;
+        if minor.is_zero() {
+            continue;
+        }
+        sum = &sum + &minor.pow(2);
+        minors.push(if minor.leading_coeff().is_negative() { -minor } else { minor });
+    }
+    (sum == *det && !minors.is_empty()).then_some(minors)
+}
+
+/// The first `limit` subsets of size `k` of `0..d`, in lexicographic order.
+fn column_subsets(d: usize, k: usize, limit: usize) -> Vec<Vec<usize>> {
+    let mut out = Vec::new();
+    let mut s: Vec<usize> = (0..k).collect();
+    if k > d {
+        return out;
+    }
+    loop {
+        out.push(s.clone());
+        if out.len() >= limit {
+            return out;
+        }
+        let Some(i) = (0..k).rev().find(|&i| s[i] < d - k + i) else {
+            return out;
+        };
+        s[i] += 1;
+        for j in i + 1..k {
+            s[j] = s[j - 1] + 1;
         }
     }
 }
@@ -852,48 +1355,21 @@ fn numeric_step_verdict(
 // The minimum-norm solution
 // ---------------------------------------------------------------------------
 
-/// Derives `minimum-norm solution of X w = y` by the Lagrange conditions.
-pub fn derive_minimum_norm(m: &MinimumNorm, ring: &Ring) -> Result<(Value, Vec<Step>), Diagnostic> {
+/// The minimum-norm solution by the Lagrange conditions.
+pub fn minimum_norm_answer(m: &MinimumNorm) -> Result<MinimumNormAnswer, Diagnostic> {
     let data = &m.data;
-    let nm = Names::of(data);
-    let (x, xl, y, yl) = (&nm.x, &nm.xl, &nm.y, &nm.yl);
-    let w = &m.unknown;
-    let wl = latex_name(w);
+    let (x, w, y) = (&data.x_name, &m.unknown, &data.y_name);
     let (n, d) = (data.n(), data.d());
-    let mut steps = vec![Step::math(
-        format!("Minimize ‖{w}‖² = {w}ᵀ{w} subject to {x} {w} = {y}: {} in {} unknowns.", count(n, "equation"), d),
-        format!(
-            "{x} = {}\n{y} = {}",
-            value_of(&data.x).print(ring, Notation::Plain),
-            value_of(&data.y).print(ring, Notation::Plain)
-        ),
-        format!(
-            "{xl} = {}, \\quad {yl} = {}",
-            value_of(&data.x).print(ring, Notation::Latex),
-            value_of(&data.y).print(ring, Notation::Latex)
-        ),
-    )];
-    steps.push(Step::math(
-        format!(
-            "Lagrange conditions: with multipliers μ for the {n} constraints, L({w}, μ) = {w}ᵀ{w} − μᵀ({x} {w} − {y}); at a constrained minimum \
-             the gradient in {w} vanishes and the constraint holds."
-        ),
-        format!("2 {w} = {x}^T mu,  {x} {w} = {y}"),
-        format!("2 {wl} = {xl}^\\top \\mu, \\quad {xl} {wl} = {yl}"),
-    ));
-    steps.push(Step::math(
-        format!("So {w} = {x}ᵀν with ν = μ/2, and the constraint becomes a {n}×{n} system for ν."),
-        format!("({x} {x}^T) nu = {y}"),
-        format!("\\left({xl} {xl}^\\top\\right) \\nu = {yl}"),
-    ));
     // Independent rows: the pivots of the transpose's echelon form.
-    let (kept, a, b) = if let Some(xq) = as_rational(&data.x) {
+    let (rows, a, b) = if let Some(xq) = as_rational(&data.x) {
         let (_, pivots) = xq.transpose().rref();
         if pivots.len() == n {
-            (false, data.x.clone(), data.y.clone())
+            (Rows::Full, data.x.clone(), data.y.clone())
         } else {
-            let (a, b) = reduced_rows(data, &pivots, &xq, (x, w, y), ring, &mut steps)?;
-            (true, a, b)
+            let reduced = reduce_rows(data, &pivots, &xq, (x, w, y))?;
+            let kept = as_poly(&select_rows(&xq, &pivots));
+            let targets = reduced.targets.clone();
+            (Rows::Reduced(reduced), kept, targets)
         }
     } else {
         if data.x.rank() < n {
@@ -905,43 +1381,175 @@ pub fn derive_minimum_norm(m: &MinimumNorm, ring: &Ring) -> Result<(Value, Vec<S
             .with_hint_at(data.x_span, format!("`{x}` is {n}×{d}"))
             .with_hint("write the matrix with numbers to handle dependent rows"));
         }
-        (false, data.x.clone(), data.y.clone())
+        (Rows::Full, data.x.clone(), data.y.clone())
     };
     let sol = lagrange_solve(&a, &b);
-    if !kept && !data.x_is_numeric() {
-        let (p, l) = poly_text(&sol.det, ring);
-        let (p, l) = if p.len() <= SHOWN_TEXT * 4 {
-            (format!("det({x} {x}^T) = {p} != 0"), format!("\\det\\left({xl} {xl}^\\top\\right) = {l} \\neq 0"))
-        } else {
-            (format!("det({x} {x}^T) != 0"), format!("\\det\\left({xl} {xl}^\\top\\right) \\neq 0"))
-        };
-        steps.push(Step::math(
-            format!("Assumption: {x} has full row rank, so {x} {x}ᵀ is invertible; nnkey assumes its determinant does not vanish:"),
-            p,
-            l,
-        ));
-    }
-    let how = "Cramer's rule solves it: νᵢ = det(Gᵢ)/det(G), where Gᵢ is the matrix G of the system with column i replaced by the right-hand side, \
-               every determinant by fraction-free (Bareiss) elimination";
-    let nu = Value::Matrix(sol.nu.clone());
-    if sol.nu.rows() <= SHOWN_SIDE && nu.print(ring, Notation::Plain).len() <= SHOWN_TEXT {
-        let (p, l) = labeled("nu", "\\nu", &nu, ring);
-        steps.push(Step::math(format!("{how}:"), p, l));
-    } else {
-        steps.push(Step::text(format!("{how}.")));
-    }
-    let value = sol.w;
-    steps.push(Step::math(
-        format!(
-            "These conditions are also sufficient: for any {w}' with {x} {w}' = {y}, {w}' − {w} lies in the null space of {x}, which is orthogonal \
-             to {w} = {x}ᵀν, so ‖{w}'‖² = ‖{w}‖² + ‖{w}' − {w}‖² ≥ ‖{w}‖², with equality only at {w}' = {w}. The minimum-norm solution is"
-        ),
-        format!("{w} = {x}^T nu"),
-        format!("{wl} = {xl}^\\top \\nu"),
-    ));
-    Ok((Value::Matrix(value), steps))
+    Ok(MinimumNormAnswer {
+        data: data.clone(),
+        unknown: m.unknown.clone(),
+        solution: sol.w,
+        multipliers: sol.nu,
+        det: sol.det,
+        rows,
+    })
 }
 
+/// Derives `minimum-norm solution of X w = y` by the Lagrange conditions:
+/// the typed answer and its derivation.
+pub fn derive_minimum_norm(m: &MinimumNorm, problem: &Problem) -> Result<(MinimumNormAnswer, Explanation), Diagnostic> {
+    let answer = minimum_norm_answer(m)?;
+    let explanation = explain_minimum_norm(&answer, problem);
+    Ok((answer, explanation))
+}
+
+fn explain_minimum_norm(answer: &MinimumNormAnswer, problem: &Problem) -> Explanation {
+    let data = &answer.data;
+    let (n, d) = (data.n(), data.d());
+    let mut letters = Letters::of(problem);
+    let (x, y) = data_names(data, problem, &mut letters);
+    letters.take(&answer.unknown);
+    let v = Math::name(&answer.unknown);
+    let mu = letters.fresh(&["mu", "lambda", "alpha"]);
+    let nu = letters.fresh(&["nu", "beta", "gamma"]);
+    let lagrangian = letters.fresh(&["L", "Lambda", "F"]);
+    let z = letters.fresh(&["z", "u", "r"]);
+    let c = letters.fresh(&["C", "M", "P"]);
+    let set = letters.fresh(&["I", "S", "K"]);
+    let g = letters.fresh(&["G", "K", "M"]);
+    let i = letters.fresh(&["i", "k", "j"]);
+    let mut ex = Explanation::new();
+    ex.step(prose!(
+        "Minimize $norm(#v)^2$ subject to $#X #v = #y$: #n #equations in #d unknowns, with",
+        v = v.clone(),
+        X = x.clone(),
+        y = y.clone(),
+        n = n,
+        d = d,
+        equations = plural(n, "equation", "equations"),
+    ))
+    .aligned(data_lines(data, &x, &y));
+    ex.step(prose!(
+        "Lagrange conditions: with multipliers $#mu$ for the #n #constraints, \
+         $#L(#v, #mu) = norm(#v)^2 - #mu^T (#X #v - #y)$; at a constrained minimum the gradient in $#v$ vanishes and \
+         the constraint holds:",
+        mu = mu.clone(),
+        n = n,
+        constraints = plural(n, "constraint", "constraints"),
+        L = lagrangian,
+        v = v.clone(),
+        X = x.clone(),
+        y = y.clone(),
+    ))
+    .aligned(vec![
+        math!("2 #v = #X^T #mu", v = v.clone(), X = x.clone(), mu = mu.clone()),
+        math!("#X #v = #y", X = x.clone(), v = v.clone(), y = y.clone()),
+    ]);
+    ex.step(prose!(
+        "So $#v = #X^T #nu$ with $#nu = #mu/2$, and the constraint becomes a #n×#n system for $#nu$:",
+        v = v.clone(),
+        X = x.clone(),
+        nu = nu.clone(),
+        mu = mu.clone(),
+        n = n,
+    ))
+    .display(math!("#X #X^T #nu = #y", X = x.clone(), nu = nu.clone(), y = y.clone()));
+    // The matrix the system is solved with: X, or its kept rows X_I.
+    let (xs, ys) = match &answer.rows {
+        Rows::Full => (x.clone(), y.clone()),
+        Rows::Reduced(_) => (x.clone().sub(set.clone()), y.clone().sub(set.clone())),
+    };
+    match &answer.rows {
+        Rows::Reduced(red) => {
+            let r = red.kept.len();
+            let rows = Math::list(red.kept.iter().map(|&k| Math::from(k)).collect());
+            ex.step(prose!(
+                "$#X$ has rank $#r < #n$: #rowword #rows of $#X$ #are independent and every row is a combination of \
+                 #them, $#X = #C #XI$ with",
+                X = x.clone(),
+                r = r,
+                n = n,
+                rowword = plural(r, "row", "rows"),
+                rows = rows,
+                are = plural(r, "is", "are"),
+                them = plural(r, "it", "them"),
+                C = c.clone(),
+                XI = xs.clone(),
+            ))
+            .display(math!(
+                "#C = #v",
+                C = c.clone(),
+                v = explain::poly_matrix(&as_poly(&red.combination))
+            ));
+            match &red.condition {
+                None => {
+                    ex.step(prose!(
+                        "$#y = #C #yI$, so the other equations follow from the kept ones, and the constraint is \
+                         $#XI #v = #yI$.",
+                        y = y.clone(),
+                        C = c.clone(),
+                        yI = ys.clone(),
+                        XI = xs.clone(),
+                        v = v.clone(),
+                    ));
+                }
+                Some(off) => {
+                    ex.step(prose!(
+                        "A solution exists exactly when $#y = #C #yI$; nnkey assumes it, that is:",
+                        y = y.clone(),
+                        C = c.clone(),
+                        yI = ys.clone(),
+                    ))
+                    .display(math!("#v = 0", v = explain::poly_matrix(off)));
+                }
+            }
+            ex.detail(prose!(
+                "The rank is decided exactly, by elimination over the rationals. On the kept rows the Lagrange \
+                 conditions read $#XI #XI^T #nu = #yI$ with an invertible #r×#r matrix; $#yI$ is computed as \
+                 $(#C^T #C)^-1 #C^T #y$, which equals it whenever $#y = #C #yI$.",
+                XI = xs.clone(),
+                nu = nu.clone(),
+                yI = ys.clone(),
+                r = r,
+                C = c.clone(),
+                y = y.clone(),
+            ));
+        }
+        Rows::Full if !data.x_is_numeric() => {
+            ex.step(prose!("Assume $#X$ has full row rank, so $#X #X^T$ is invertible:", X = x.clone(),))
+                .display(math!("det(#X #X^T) = #d != 0", X = x.clone(), d = answer.det.clone()));
+        }
+        Rows::Full => {}
+    }
+    let nui = nu.clone().sub(i.clone());
+    let gi = g.clone().sub(i.clone());
+    ex.step(prose!("Solving it:")).display(math!(
+        "#nu = #v",
+        nu = nu.clone(),
+        v = explain::matrix(&answer.multipliers)
+    ));
+    ex.detail(prose!(
+        "By Cramer's rule, $#nui = det(#Gi)/det(#G)$, where $#Gi$ is $#G = #XI #XI^T$ with column $#i$ replaced by \
+         the right-hand side, every determinant by fraction-free (Bareiss) elimination; each entry of the solution \
+         is divided by $det(#G)$ once.",
+        nui = nui,
+        Gi = gi.clone(),
+        G = g.clone(),
+        XI = xs.clone(),
+        i = i,
+    ));
+    ex.step(prose!(
+        "These conditions are also sufficient: any other solution is $#v + #z$ with $#X #z = 0$, and $#z$ is \
+         orthogonal to $#v = #XI^T #nu$, so $norm(#v + #z)^2 = norm(#v)^2 + norm(#z)^2 >= norm(#v)^2$, with equality \
+         only at $#z = 0$. The minimum-norm solution is",
+        v = v.clone(),
+        z = z.clone(),
+        X = x.clone(),
+        XI = xs.clone(),
+        nu = nu.clone(),
+    ))
+    .display(math!("#v = #XI^T #nu", v = v.clone(), XI = xs, nu = nu).equals(explain::matrix(&answer.solution)));
+    ex
+}
 /// The solution of the Lagrange conditions for A of full row rank.
 struct Lagrange {
     /// det(A Aᵀ).
@@ -987,20 +1595,18 @@ fn select_rows<T: crate::algebra::Scalar>(m: &Matrix<T>, rows: &[usize]) -> Matr
     Matrix::from_vec(rows.len(), m.cols(), data)
 }
 
-/// A numeric X with dependent rows: keep independent rows I, express the
-/// rest through them (X = C X_I), check or state that y = C y_I, and solve
-/// the kept system; returns the kept rows X_I and the targets ŷ_I.
-fn reduced_rows(
+/// A numeric X with dependent rows: keep the independent rows I, express
+/// the rest through them (X = C X_I), and check that y = C y_I (an error
+/// with a certificate when it fails for numbers, a stated condition when y
+/// has symbols).
+fn reduce_rows(
     data: &Data,
     keep: &[usize],
     xq: &Matrix<Q>,
     (x, w, y): (&str, &str, &str),
-    ring: &Ring,
-    steps: &mut Vec<Step>,
-) -> Result<(Matrix<Poly>, Matrix<Poly>), Diagnostic> {
+) -> Result<Reduced, Diagnostic> {
     let n = data.n();
     let r = keep.len();
-    let rows_text: Vec<String> = keep.iter().map(|k| k.to_string()).collect();
     let xi = select_rows(xq, keep);
     // C = X X_Iᵀ (X_I X_Iᵀ)⁻¹: row k of X is C[k] · X_I.
     let gi = xi.mul(&xi.transpose()).expect("square");
@@ -1008,27 +1614,12 @@ fn reduced_rows(
     // ŷ_I = (CᵀC)⁻¹Cᵀ y, which is y_I whenever y = C y_I.
     let ctc_inv = c.transpose().mul(&c).expect("square").inverse().expect("C has full column rank");
     let lift = ctc_inv.mul(&c.transpose()).expect("shapes");
-    let yi = as_poly(&lift).mul(&data.y).expect("shapes");
-    let off = data.y.sub(&as_poly(&c).mul(&yi).expect("shapes")).expect("shapes");
-    steps.push(matrix_step(
-        &format!(
-            "{x} has rank {r} < {n} (decided exactly): {} {} of {x} {} independent and every row is a combination of {}, {x} = C {x}_I with",
-            if r == 1 { "row" } else { "rows" },
-            rows_text.join(", "),
-            if r == 1 { "is" } else { "are" },
-            if r == 1 { "it" } else { "them" }
-        ),
-        "C",
-        "C",
-        &as_poly(&c),
-        ring,
-    ));
+    let targets = as_poly(&lift).mul(&data.y).expect("shapes");
+    let off = data.y.sub(&as_poly(&c).mul(&targets).expect("shapes")).expect("shapes");
     if off.is_zero() {
-        steps.push(Step::text(format!(
-            "{y} = C {y}_I, so the other equations follow from the kept ones, and the constraint is {x}_I {w} = {y}_I."
-        )));
-    } else if off.entries().iter().all(Poly::is_constant) {
-        let u = off.map(|p| p.as_constant().expect("constant"));
+        return Ok(Reduced { kept: keep.to_vec(), combination: c, targets, condition: None });
+    }
+    if let Some(u) = as_rational(&off) {
         let uy =
             (0..n).fold(Q::zero(), |acc, k| &acc + &(u.get(k, 0) * &data.y.get(k, 0).as_constant().expect("numeric")));
         let ut: Vec<String> = (0..n).map(|k| u.get(k, 0).to_string()).collect();
@@ -1039,25 +1630,14 @@ fn reduced_rows(
         .with_label(format!("u = [{}] has uᵀ{x} = 0 but uᵀ{y} = {uy}", ut.join(", ")))
         .with_hint_at(data.x_span, format!("`{x}` has rank {r} < {n}"))
         .with_hint("the limit of gradient descent still exists: it is the least-squares fit"));
-    } else {
-        let v = value_of(&off);
-        steps.push(Step::math(
-            format!("A solution exists exactly when {y} = C {y}_I; nnkey assumes it, that is:"),
-            format!("{} = 0", v.print(ring, Notation::Plain)),
-            format!("{} = 0", v.print(ring, Notation::Latex)),
-        ));
     }
-    steps.push(Step::text(format!(
-        "On the kept rows the Lagrange conditions read {x}_I {x}_Iᵀ ν = {y}_I with an invertible {r}×{r} matrix; \
-         {y}_I is written as (CᵀC)⁻¹Cᵀ{y}, which equals it whenever {y} = C {y}_I."
-    )));
-    Ok((as_poly(&xi), yi))
+    Ok(Reduced { kept: keep.to_vec(), combination: c, targets, condition: Some(off) })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::algebra::Symbol;
+    use crate::algebra::{Ring, Symbol};
 
     fn sym(ring: &Ring, name: &str) -> Poly {
         Poly::var(ring.var(&Symbol::plain(name)))
@@ -1101,15 +1681,17 @@ mod tests {
         };
         // [[14, 5], [5, 2]]: λ = 8 ± √61.
         let s = spectrum(&g(&[&[14, 5], &[5, 2]]));
-        assert_eq!(s.lambda.text().0, "8 + sqrt(61)");
+        assert_eq!(s.lambda.describe(), "8 + sqrt(61)");
+        assert_eq!(crate::render::math::text::inline(&s.lambda.math().unwrap()), "8 + sqrt(61)");
         assert_eq!(s.lambda.compare_step(&Q::new(632, 10000)), Ordering::Less);
         assert_eq!(s.lambda.compare_step(&Q::new(633, 10000)), Ordering::Greater);
-        assert_eq!(s.lambda.safe_step().as_deref(), Some("0.0632"));
+        assert_eq!(s.lambda.safe_step_text().as_deref(), Some("0.0632"));
+        assert_eq!(s.lambda.safe_step(), Some(Q::new(632, 10000)));
         // [[14, 28], [28, 56]]: eigenvalues 0 and 70.
         let s = spectrum(&g(&[&[14, 28], &[28, 56]]));
-        assert_eq!(s.lambda.text().0, "70");
+        assert_eq!(s.lambda.describe(), "70");
         assert_eq!(s.lambda.compare_step(&Q::new(1, 70)), Ordering::Equal);
-        assert_eq!(s.lambda.safe_step().as_deref(), Some("0.0142"));
+        assert_eq!(s.lambda.safe_step_text().as_deref(), Some("0.0142"));
         assert!(matches!(spectrum(&g(&[&[0, 0], &[0, 0]])).lambda, LambdaMax::Zero));
     }
 
@@ -1120,5 +1702,46 @@ mod tests {
             vec![vec![0, 1], vec![0, 2], vec![0, 3], vec![1, 2], vec![1, 3], vec![2, 3]]
         );
         assert_eq!(column_subsets(3, 3, 100), vec![vec![0, 1, 2]]);
+    }
+
+    #[test]
+    fn square_roots_of_polynomials() {
+        let ring = Ring::new();
+        let (a, b) = (sym(&ring, "a"), sym(&ring, "b"));
+        let q = &(&a * &a).scale(&Q::from_int(2)) - &(&b + &Poly::one());
+        let root = poly_sqrt(&(&q * &q)).unwrap();
+        assert!(root == q || root == -&q);
+        assert_eq!(poly_sqrt(&(&(&a * &a) + &(&b * &b))), None);
+        assert_eq!(poly_sqrt(&(&a * &a).scale(&Q::from_int(2))), None);
+        assert_eq!(poly_sqrt(&Poly::constant(Q::new(9, 4))), Some(Poly::constant(Q::new(3, 2))));
+    }
+
+    #[test]
+    fn the_two_by_two_lambda_max_simplifies_where_exact() {
+        let ring = Ring::new();
+        let a = sym(&ring, "a");
+        let one = Poly::one();
+        let a2 = &a * &a;
+        // X = [[1, 0, a], [0, 1, a]]: G = [[1 + a², a²], [a², 1 + a²]], λ_max = 1 + 2a².
+        let g = Matrix::from_vec(2, 2, vec![&one + &a2, a2.clone(), a2.clone(), &one + &a2]);
+        let q = QuadraticRoot::of(&g);
+        let shown = |m: &Math| crate::render::math::text::inline(&crate::render::math::lower::lower(m, &ring));
+        assert_eq!(shown(&q.math()), "2 a^2 + 1");
+        assert_eq!(shown(&q.formula()), "((2 a^2 + 2) + sqrt(4 a^4))/2");
+        // G = diag(a², 1): λ_max = (a² + 1 + |a² - 1|)/2.
+        let g = Matrix::from_vec(2, 2, vec![a2.clone(), Poly::zero(), Poly::zero(), one.clone()]);
+        assert_eq!(shown(&QuadraticRoot::of(&g).math()), "((a^2 + 1) + |a^2 - 1|)/2");
+        // G = [[2 a², 2], [2, 2]]: disc = 4 (a² - 1)² + 16 = 4 (a⁴ - 2a² + 5).
+        let g = Matrix::from_vec(
+            2,
+            2,
+            vec![
+                a2.scale(&Q::from_int(2)),
+                Poly::constant(Q::from_int(2)),
+                Poly::constant(Q::from_int(2)),
+                Poly::constant(Q::from_int(2)),
+            ],
+        );
+        assert_eq!(shown(&QuadraticRoot::of(&g).math()), "(a^2 + 1) + sqrt(a^4 - 2 a^2 + 5)");
     }
 }

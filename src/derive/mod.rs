@@ -46,8 +46,8 @@ pub enum Answer {
     Census(census::Census),
     Piece,
     Pieces,
-    Limit,
-    MinimumNorm,
+    Limit(Box<gradient::LimitAnswer>),
+    MinimumNorm(Box<gradient::MinimumNormAnswer>),
     Regions(regions::RegionsAnswer),
 }
 
@@ -113,12 +113,14 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
             (Answer::Pieces, d.0, d.1)
         }
         Query::GradientLimit(g) => {
-            let d = gradient::derive_limit(g, &problem.ring)?;
-            (Answer::Limit, d.0, d.1)
+            let (a, ex) = gradient::derive_limit(g, problem)?;
+            let v = a.value();
+            (Answer::Limit(Box::new(a)), v, ex.steps)
         }
         Query::MinimumNorm(m) => {
-            let d = gradient::derive_minimum_norm(m, &problem.ring)?;
-            (Answer::MinimumNorm, d.0, d.1)
+            let (a, ex) = gradient::derive_minimum_norm(m, problem)?;
+            let v = a.value();
+            (Answer::MinimumNorm(Box::new(a)), v, ex.steps)
         }
         Query::Regions(q) => {
             let (value, explanation, answer) = regions::derive(q, problem)?;

@@ -16,7 +16,7 @@ use ndarray::{Array1, Array2};
 
 use crate::algebra::{Matrix, Poly, RatFunc, Ring, Var};
 use crate::derive::CrossCheck;
-use crate::model::Value;
+use crate::derive::gradient::{LimitAnswer, MinimumNormAnswer};
 use crate::model::gradient::{Data, GradientLimit, MinimumNorm};
 
 use super::rng::Rng;
@@ -271,20 +271,18 @@ fn has_symbols(data: &Data, start: &Matrix<Poly>) -> bool {
     data.x.entries().iter().chain(data.y.entries()).chain(start.entries()).any(|p| !p.is_constant())
 }
 
-/// The shared cross-check: descent from `start` against `value`.
+/// The shared cross-check: descent from `start` against the derived
+/// vector `w`.
 fn check(
     data: &Data,
     start: &Matrix<Poly>,
-    value: &Value,
+    w: &Matrix<RatFunc>,
     fit: bool,
     ring: &Ring,
     seed: u64,
     method: String,
 ) -> CrossCheck {
     let fail = |detail: String| CrossCheck { method: method.clone(), trials: 0, passed: false, detail };
-    let Value::Matrix(w) = value else {
-        return fail(format!("the finding is {}, not a vector", value.describe()));
-    };
     if w.shape() != (data.d(), 1) {
         return fail(format!("the finding has shape {}×{}, expected {}×1", w.rows(), w.cols(), data.d()));
     }
@@ -381,19 +379,20 @@ const METHOD: &str = "gradient descent (ndarray) with the step 1/(λ_max + λ_mi
      run to convergence on random instances of the symbols and compared with the closed form there; \
      null-space vectors of X; and a step above the condition";
 
-/// Cross-checks the limit of gradient descent.
-pub fn check_limit(g: &GradientLimit, value: &Value, ring: &Ring, seed: u64) -> CrossCheck {
-    check(&g.data, &g.start, value, false, ring, seed, METHOD.to_string())
+/// Cross-checks the limit of gradient descent: descent from the query's
+/// start, on the query's data, against the answer's limit.
+pub fn check_limit(g: &GradientLimit, answer: &LimitAnswer, ring: &Ring, seed: u64) -> CrossCheck {
+    check(&g.data, &g.start, &answer.limit, false, ring, seed, METHOD.to_string())
 }
 
 /// Cross-checks the minimum-norm solution: gradient descent from 0 must
 /// reach it, and it must fit the data where the data allow.
-pub fn check_minimum_norm(m: &MinimumNorm, value: &Value, ring: &Ring, seed: u64) -> CrossCheck {
+pub fn check_minimum_norm(m: &MinimumNorm, answer: &MinimumNormAnswer, ring: &Ring, seed: u64) -> CrossCheck {
     let zero = Matrix::zeros(m.data.d(), 1);
     check(
         &m.data,
         &zero,
-        value,
+        &answer.solution,
         true,
         ring,
         seed,

@@ -66,12 +66,12 @@ pub fn crosscheck(problem: &Problem, find: &Find, finding: &Finding) -> CrossChe
             Query::Pieces(p) => pieces::check_pieces(p, v, ring, seed),
             _ => mismatch(finding),
         },
-        Answer::Limit => match q {
-            Query::GradientLimit(g) => gradient::check_limit(g, v, ring, seed),
+        Answer::Limit(a) => match q {
+            Query::GradientLimit(g) => gradient::check_limit(g, a, ring, seed),
             _ => mismatch(finding),
         },
-        Answer::MinimumNorm => match q {
-            Query::MinimumNorm(m) => gradient::check_minimum_norm(m, v, ring, seed),
+        Answer::MinimumNorm(a) => match q {
+            Query::MinimumNorm(m) => gradient::check_minimum_norm(m, a, ring, seed),
             _ => mismatch(finding),
         },
         Answer::Regions(a) => match q {

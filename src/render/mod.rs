@@ -97,8 +97,8 @@ pub fn noun(a: &Answer) -> &'static str {
         Answer::Census(_) => "count",
         Answer::Piece => "linear piece",
         Answer::Pieces => "linear pieces",
-        Answer::Limit => "limit",
-        Answer::MinimumNorm => "minimum-norm solution",
+        Answer::Limit(_) => "limit",
+        Answer::MinimumNorm(_) => "minimum-norm solution",
         Answer::Regions(_) => "count",
     }
 }
@@ -165,6 +165,45 @@ pub fn step_parts(s: &crate::derive::Step) -> (String, Option<(String, String)>)
     }
     let m = (!plain.is_empty()).then(|| (plain.join("\n"), latex.join(" \\\\ ")));
     (text, m)
+}
+
+/// A step with every exact value (polynomial, rational function, formula)
+/// written out with the problem's names: the printers take lowered
+/// formulas (transitional, until the printers lower for themselves).
+pub fn lowered_step(s: &crate::derive::Step, ring: &crate::algebra::Ring) -> crate::derive::Step {
+    fn prose(p: &Prose, ring: &crate::algebra::Ring) -> Prose {
+        Prose(
+            p.0.iter()
+                .map(|i| match i {
+                    Inline::Math(m) => Inline::Math(math::lower::lower(m, ring)),
+                    i => i.clone(),
+                })
+                .collect(),
+        )
+    }
+    fn block(b: &Block, ring: &crate::algebra::Ring) -> Block {
+        match b {
+            Block::Prose(p) => Block::Prose(prose(p, ring)),
+            Block::Display(m) => Block::Display(math::lower::lower(m, ring)),
+            Block::Aligned(ms) => Block::Aligned(ms.iter().map(|m| math::lower::lower(m, ring)).collect()),
+            Block::Table(t) => Block::Table(crate::derive::Table {
+                header: t.header.iter().map(|p| prose(p, ring)).collect(),
+                rows: t.rows.iter().map(|r| r.iter().map(|p| prose(p, ring)).collect()).collect(),
+            }),
+            Block::Items(items) => Block::Items(items.iter().map(|p| prose(p, ring)).collect()),
+            Block::Listing { total, items } => {
+                Block::Listing { total: *total, items: items.iter().map(|b| block(b, ring)).collect() }
+            }
+            Block::Figure(_) | Block::Legacy { .. } => b.clone(),
+        }
+    }
+    crate::derive::Step { depth: s.depth, blocks: s.blocks.iter().map(|b| block(b, ring)).collect() }
+}
+
+/// [`step_parts`] of a step whose formulas may hold exact values
+/// (transitional).
+pub fn step_parts_in(s: &crate::derive::Step, ring: &crate::algebra::Ring) -> (String, Option<(String, String)>) {
+    step_parts(&lowered_step(s, ring))
 }
 
 /// A key's status in a sentence.
