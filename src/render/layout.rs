@@ -55,39 +55,156 @@ fn aligned(lines: &[String]) -> String {
 }
 
 /// `lhs = r1 = r2 …` broken one relation per line, a side that is still too
-/// wide broken further.
+/// wide broken further: a sum at its terms, a fraction into numerator and
+/// denominator, and a part that cannot break (inside a root, say) named by
+/// a letter and written out after the formula ("where D = …").
 fn relation(first: &Math, rest: &[(Rel, Math)], avail: f32) -> Vec<Piece> {
+    // A matrix that ends the chain is laid out on its own, after the chain.
+    if let Some((Rel::Eq, Math::Matrix(rows))) = rest.last() {
+        let whole = Math::Relation(Box::new(first.clone()), rest.to_vec());
+        if width(&whole) > avail || too_tall(&whole) {
+            let mut pieces = if rest.len() > 1 { relation(first, &rest[..rest.len() - 1], avail) } else { Vec::new() };
+            pieces.extend(matrix(Some(first), rows, avail));
+            return pieces;
+        }
+    }
     let lhs_w = width(first);
+    let room = avail - lhs_w - 1.5;
+    let mut used = Vec::new();
+    names(first, &mut used);
+    rest.iter().for_each(|r| names(&r.1, &mut used));
+    let mut defs: Vec<(Math, Math)> = Vec::new();
     let mut pieces = Vec::new();
     let mut lines: Vec<String> = Vec::new();
     for (k, (rel, rhs)) in rest.iter().enumerate() {
         let lead = if k == 0 { latex(first) } else { String::new() };
-        let rel_tex = latex::relation(*rel);
-        let room = avail - lhs_w - 1.5;
-        if width(rhs) <= room && !too_tall(rhs) {
-            lines.push(format!("{lead} &{rel_tex} {}", latex(rhs)));
-            continue;
-        }
-        match rhs {
-            Math::Matrix(rows) if rest.len() == 1 => {
-                flush(&mut pieces, &mut lines);
-                pieces.extend(matrix(Some(first), rows, avail));
+        let head = format!("{lead} &{}", latex::relation(*rel));
+        let mut rhs = rhs.clone();
+        loop {
+            if width(&rhs) <= room && !too_tall(&rhs) {
+                lines.push(format!("{head} {}", latex(&rhs)));
+                break;
             }
-            Math::Sum(_) | Math::Neg(_) => {
-                let mut sub = sum_lines(Some(&format!("{lead} &{rel_tex}")), rhs, avail - lhs_w - 1.5);
-                lines.append(&mut sub);
+            let terms_fit = |m: &Math| super::math::terms(m).iter().all(|(_, t)| width(t) <= room - INDENT);
+            match &rhs {
+                Math::Sum(_) | Math::Neg(_) if terms_fit(&rhs) => {
+                    lines.extend(sum_lines(Some(&head), &rhs, room));
+                    break;
+                }
+                Math::Frac(num, den) if terms_fit(num) && terms_fit(den) => {
+                    let num_lines = sum_lines(Some(&format!("{head} \\Bigl(")), num, room - 1.0);
+                    lines.extend(close_last(num_lines, "\\Bigr)"));
+                    let den_lines = sum_lines(Some("&\\qquad \\Big/ \\Bigl("), den, room - 3.0);
+                    lines.extend(close_last(den_lines, "\\Bigr)"));
+                    break;
+                }
+                _ => {}
             }
-            Math::Frac(num, den) if width(num) > room || width(den) > room => {
-                let num_lines = sum_lines(Some(&format!("{lead} &{rel_tex} \\Bigl(")), num, room - 1.0);
-                lines.extend(close_last(num_lines, "\\Bigr)"));
-                let den_lines = sum_lines(Some("&\\qquad \\Big/ \\Bigl("), den, room - 3.0);
-                lines.extend(close_last(den_lines, "\\Bigr)"));
+            match widest_part(&rhs) {
+                Some(part) => {
+                    let letter = fresh_letter(&used);
+                    used.push(letter.clone());
+                    let name = Math::name(letter);
+                    rhs = replace(&rhs, &part, &name);
+                    defs.push((name, part));
+                }
+                None => {
+                    lines.push(format!("{head} {}", latex(&rhs)));
+                    break;
+                }
             }
-            _ => lines.push(format!("{lead} &{rel_tex} {}", latex(rhs))),
         }
     }
     flush(&mut pieces, &mut lines);
+    for (name, part) in defs {
+        let mut note = Prose::text("where ");
+        note.push_math(name.clone());
+        note.push_text(":");
+        pieces.push(Piece::Note(note));
+        pieces.extend(latex_display(&name.equals(part), avail));
+    }
     pieces
+}
+
+/// A letter no name of the formula uses, for a part written out apart.
+fn fresh_letter(used: &[String]) -> String {
+    ["D", "Q", "P", "S", "T", "U", "V"]
+        .into_iter()
+        .map(String::from)
+        .chain((1..).map(|k| format!("D{k}")))
+        .find(|c| !used.contains(c))
+        .unwrap_or_else(|| "D".into())
+}
+
+/// The widest sum strictly inside `m` worth naming apart, if any.
+fn widest_part(m: &Math) -> Option<Math> {
+    fn walk(m: &Math, top: bool, best: &mut Option<(f32, Math)>) {
+        if !top && matches!(m, Math::Sum(_)) {
+            let w = width(m);
+            if w > 6.0 && best.as_ref().is_none_or(|b| w > b.0) {
+                *best = Some((w, m.clone()));
+            }
+        }
+        for c in children(m) {
+            walk(c, false, best);
+        }
+    }
+    let mut best = None;
+    walk(m, true, &mut best);
+    best.map(|b| b.1)
+}
+
+/// The direct parts of a formula.
+fn children(m: &Math) -> Vec<&Math> {
+    match m {
+        Math::Sum(t) => t.iter().map(|x| &x.1).collect(),
+        Math::Product(f) | Math::Seq(_, f) | Math::Apply(_, f) => f.iter().collect(),
+        Math::Entry(b, f) => std::iter::once(b.as_ref()).chain(f.iter()).collect(),
+        Math::Infix(a, _, b) | Math::Frac(a, b) => vec![a, b],
+        Math::Neg(a) | Math::Transpose(a) | Math::Inverse(a) | Math::Prime(a) | Math::Fenced(_, a) => vec![a],
+        Math::Script { base, sub, sup } => std::iter::once(base.as_ref()).chain(sub.iter().map(|x| x.as_ref())).chain(sup.iter().map(|x| x.as_ref())).collect(),
+        Math::Relation(a, r) => std::iter::once(a.as_ref()).chain(r.iter().map(|x| &x.1)).collect(),
+        Math::Matrix(rows) => rows.iter().flatten().collect(),
+        Math::BigOp { under, over, body, .. } => {
+            std::iter::once(body.as_ref()).chain(under.iter().map(|x| x.as_ref())).chain(over.iter().map(|x| x.as_ref())).collect()
+        }
+        Math::Cases(c) => c.iter().flat_map(|(a, b)| [a, b]).collect(),
+        Math::Record(f) => f.iter().map(|x| &x.1).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `m` with every occurrence of `part` replaced by `by` (a part in
+/// parentheses loses them: the name needs none).
+fn replace(m: &Math, part: &Math, by: &Math) -> Math {
+    if m == part {
+        return by.clone();
+    }
+    let r = |x: &Math| replace(x, part, by);
+    let rb = |x: &Math| Box::new(replace(x, part, by));
+    let ro = |x: &Option<Box<Math>>| x.as_ref().map(|y| Box::new(replace(y, part, by)));
+    match m {
+        Math::Fenced(crate::language::math::Fence::Paren, a) if a.as_ref() == part => by.clone(),
+        Math::Sum(t) => Math::Sum(t.iter().map(|(s, x)| (*s, r(x))).collect()),
+        Math::Product(f) => Math::Product(f.iter().map(r).collect()),
+        Math::Seq(k, f) => Math::Seq(*k, f.iter().map(r).collect()),
+        Math::Apply(k, f) => Math::Apply(k.clone(), f.iter().map(r).collect()),
+        Math::Entry(b, f) => Math::Entry(rb(b), f.iter().map(r).collect()),
+        Math::Infix(a, op, b) => Math::Infix(rb(a), *op, rb(b)),
+        Math::Frac(a, b) => Math::Frac(rb(a), rb(b)),
+        Math::Neg(a) => Math::Neg(rb(a)),
+        Math::Transpose(a) => Math::Transpose(rb(a)),
+        Math::Inverse(a) => Math::Inverse(rb(a)),
+        Math::Prime(a) => Math::Prime(rb(a)),
+        Math::Fenced(k, a) => Math::Fenced(*k, rb(a)),
+        Math::Script { base, sub, sup } => Math::Script { base: rb(base), sub: ro(sub), sup: ro(sup) },
+        Math::Relation(a, rest) => Math::Relation(rb(a), rest.iter().map(|(k, x)| (*k, r(x))).collect()),
+        Math::Matrix(rows) => Math::Matrix(rows.iter().map(|row| row.iter().map(r).collect()).collect()),
+        Math::BigOp { op, under, over, body } => Math::BigOp { op: *op, under: ro(under), over: ro(over), body: rb(body) },
+        Math::Cases(c) => Math::Cases(c.iter().map(|(a, b)| (r(a), r(b))).collect()),
+        Math::Record(f) => Math::Record(f.iter().map(|(k, x)| (k.clone(), r(x))).collect()),
+        m => m.clone(),
+    }
 }
 
 fn close_last(mut lines: Vec<String>, close: &str) -> Vec<String> {
