@@ -14,9 +14,9 @@ use crate::language::math::{Inline, Prose};
 pub fn noun(a: &Answer) -> &'static str {
     match a {
         Answer::ConvMatrix => "matrix",
-        Answer::ConvAffine => "affine map",
-        Answer::ConvShape => "shape",
-        Answer::Equivalence => "equivalence",
+        Answer::ConvAffine(_) => "affine map",
+        Answer::ConvShape(_) => "shape",
+        Answer::Equivalence(_) => "equivalence",
         Answer::Neuron => "threshold neuron",
         Answer::ThresholdNetwork => "network check",
         Answer::Census => "count",
