@@ -86,6 +86,8 @@ fn run(text: &str) -> FileReport {
 fn matrix_of(report: &FileReport, name: &str) -> nnkey::algebra::SparseMatrix<nnkey::algebra::Poly> {
     let f = report.problems[0].findings.iter().find(|f| f.finding.name == name).expect("the finding");
     assert!(f.crosscheck.passed, "{:?}", f.crosscheck);
+    // Every step prints (a formula the printer cannot write fails here).
+    f.finding.explanation.steps.iter().for_each(|s| drop(nnkey::render::step_parts(s)));
     match &f.finding.value {
         Value::Sparse(a) => a.clone(),
         other => panic!("a matrix, not {other:?}"),
@@ -197,4 +199,141 @@ fn a_wrong_matrix_fails_the_numeric_check() {
     let nnkey::model::Query::Matrix(conv) = &problem.finds[0].query else { panic!("a matrix query") };
     let check = nnkey::numeric::conv::check_matrix(conv, &wrong, None, &problem.ring, 1);
     assert!(!check.passed, "{check:?}");
+}
+
+// ---------------------------------------------------------------------------
+// Explanations
+// ---------------------------------------------------------------------------
+
+use nnkey::derive::{Block, Depth, Explanation, explain::LISTING_CAP};
+use nnkey::language::math::{Inline, Math};
+
+fn finding(text: &str, name: &str) -> nnkey::derive::Finding {
+    let report = run(text);
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    let f = report.problems[0].findings.iter().find(|f| f.finding.name == name).expect("the finding");
+    assert!(f.crosscheck.passed, "{:?}", f.crosscheck);
+    f.finding.clone()
+}
+
+/// Every formula of the explanation: inline, displayed and listed.
+fn formulas(ex: &Explanation) -> Vec<Math> {
+    fn block(b: &Block, out: &mut Vec<Math>) {
+        match b {
+            Block::Prose(p) => out.extend(p.0.iter().filter_map(|i| match i {
+                Inline::Math(m) => Some(m.clone()),
+                _ => None,
+            })),
+            Block::Display(m) => out.push(m.clone()),
+            Block::Aligned(ms) => out.extend(ms.iter().cloned()),
+            Block::Listing { items, .. } => items.iter().for_each(|i| block(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    ex.steps.iter().flat_map(|s| &s.blocks).for_each(|b| block(b, &mut out));
+    out
+}
+
+/// Every name in the formulas, arrays' own names (`W` in `W[a, b]`) left out.
+fn letters(ex: &Explanation) -> Vec<String> {
+    fn walk(m: &Math, out: &mut Vec<String>) {
+        match m {
+            Math::Name(n) => out.push(n.clone()),
+            Math::Entry(_, idx) => idx.iter().for_each(|x| walk(x, out)),
+            Math::Sum(t) => t.iter().for_each(|x| walk(&x.1, out)),
+            Math::Product(f) | Math::Seq(_, f) | Math::Apply(_, f) => f.iter().for_each(|x| walk(x, out)),
+            Math::Relation(a, rest) => {
+                walk(a, out);
+                rest.iter().for_each(|x| walk(&x.1, out));
+            }
+            Math::Fenced(_, a) | Math::Neg(a) => walk(a, out),
+            Math::Frac(a, b) | Math::Infix(a, _, b) => {
+                walk(a, out);
+                walk(b, out);
+            }
+            Math::BigOp { under, body, .. } => {
+                under.iter().for_each(|x| walk(x, out));
+                walk(body, out);
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    formulas(ex).iter().for_each(|m| walk(m, &mut out));
+    out
+}
+
+fn texts(ex: &Explanation, depth: Depth) -> Vec<String> {
+    ex.steps.iter().filter(|s| s.depth == depth).map(|s| nnkey::render::step_parts(s).0).collect()
+}
+
+#[test]
+fn the_derivation_names_the_finding_and_the_input_as_the_problem_does() {
+    let f = finding(
+        "problem p\n  K = kernel 2x2 k\n  Z = input 2x2 z\n  find B = matrix conv_transpose2d(K, stride: 2) on Z\n",
+        "B",
+    );
+    let names = letters(&f.explanation);
+    for own in ["B", "Z"] {
+        assert!(names.iter().any(|n| n == own), "{own} missing from {names:?}");
+    }
+    for other in ["A", "X"] {
+        assert!(!names.iter().any(|n| n == other), "{other} in {names:?}");
+    }
+    // The entry rule of the matrix, in general: B[(2 r + a, 2 c + b), (r, c)] = K[a, b].
+    let rule = nnkey::language::math::parse_math("B[(2 r + a, 2 c + b), (r, c)] = K[a, b]").unwrap();
+    assert!(formulas(&f.explanation).contains(&rule), "{:?}", formulas(&f.explanation));
+    // Sizes and the adjoint check are for staff.
+    let detail = texts(&f.explanation, Depth::Detail);
+    assert!(detail.iter().any(|t| t.contains("nonzero entries")), "{detail:?}");
+    assert!(detail.iter().any(|t| t.contains("transpose")), "{detail:?}");
+    assert!(!texts(&f.explanation, Depth::Solution).iter().any(|t| t.contains("nonzero")));
+}
+
+#[test]
+fn index_letters_avoid_the_problems_symbols() {
+    // Kernel symbols a, input symbols r: the general formulas use other letters.
+    let f = finding(
+        "problem p\n  W = kernel 2x2 a\n  X = input 3x3 r\n  find A = matrix conv2d(W, padding: 1) on X\n",
+        "A",
+    );
+    let names = letters(&f.explanation);
+    assert!(!names.iter().any(|n| n == "a" || n == "r"), "{names:?}");
+    assert!(names.iter().any(|n| n == "u") && names.iter().any(|n| n == "v"), "{names:?}");
+}
+
+#[test]
+fn padding_is_described_by_its_mode() {
+    let text = |mode: &str| {
+        let f = finding(
+            &format!(
+                "problem p\n  W = kernel 1x3 w\n  X = input 2x3 x\n  find A = matrix conv2d(W, padding: (0, 1), padding_mode: {mode}) on X\n"
+            ),
+            "A",
+        );
+        texts(&f.explanation, Depth::Solution).join("\n")
+    };
+    assert!(text("zeros").contains("the zeros add nothing"));
+    for (mode, word) in [("reflect", "reflection"), ("replicate", "replication"), ("circular", "circularly")] {
+        let t = text(mode);
+        assert!(t.contains(word), "{mode}: {t}");
+        assert!(!t.contains("zeros add nothing"), "{mode}: {t}");
+    }
+}
+
+#[test]
+fn output_entries_are_listed_up_to_the_cap() {
+    let f = finding("problem p\n  W = kernel 2x2 w\n  X = input 9x9 x\n  find A = matrix conv2d(W) on X\n", "A");
+    let listing = f
+        .explanation
+        .steps
+        .iter()
+        .flat_map(|s| &s.blocks)
+        .find_map(|b| match b {
+            Block::Listing { total, items } if *total == 64 => Some(items.len()),
+            _ => None,
+        })
+        .expect("a listing of the 64 output entries");
+    assert_eq!(listing, LISTING_CAP.min(64));
 }

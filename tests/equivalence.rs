@@ -4,8 +4,11 @@
 mod common;
 
 use common::Sandbox;
-use nnkey::check::{Status, check_source};
+use nnkey::check::{FileReport, Status, check_source};
+use nnkey::derive::equivalence::{EquivalenceAnswer, NamedOrder, Reordering};
+use nnkey::derive::{Answer, Block, Depth, Explanation};
 use nnkey::language::SourceFile;
+use nnkey::language::math::{Inline, Math, parse_math};
 use nnkey::model::Value;
 
 const HEAD: &str = "problem q3\n  X = input 2x2 x\n  C = kernel 4x1x1x1 c\n  T = kernel 1x1x2x2 t\n  find same = equivalence conv2d(C) on X, conv_transpose2d(T, stride: 2) on X\n";
@@ -18,7 +21,7 @@ fn status(key: &str) -> Status {
 
 #[test]
 fn the_sub_pixel_identity_is_found_as_a_pixel_shuffle() {
-    let report = check_source(SourceFile::new("q3.nnk", HEAD));
+    let report = report(HEAD);
     let f = &report.problems[0].findings[0];
     assert!(f.crosscheck.passed, "{:?}", f.crosscheck);
     assert!(matches!(f.finding.value.field("equivalent"), Some(Value::Bool(true))));
@@ -29,8 +32,119 @@ fn the_sub_pixel_identity_is_found_as_a_pixel_shuffle() {
         .unwrap()
         .print(&report.problems[0].problem.ring, nnkey::algebra::Notation::Plain);
     assert_eq!(outputs, "pixel_shuffle(2)");
+    let formula = parse_math("c[2 a + b, 0, 0, 0] |-> t[0, 0, a, b]").unwrap();
+    assert!(inline_math(&f.finding.explanation).contains(&formula), "{:?}", f.finding.explanation);
+    let Answer::Equivalence(EquivalenceAnswer::Equivalent { weights, outputs }) = &f.finding.answer else {
+        panic!("a typed equivalence: {:?}", f.finding.answer)
+    };
+    assert_eq!(weights.len(), 4);
+    assert_eq!(*outputs, Reordering::Named(NamedOrder::PixelShuffle(2)));
+    // The search is for staff; the student's steps say what to rename and reorder.
+    let steps = &f.finding.explanation.steps;
+    let text = |d: Depth| -> Vec<String> {
+        steps.iter().filter(|s| s.depth == d).map(|s| nnkey::render::step_parts(s).0).collect()
+    };
+    assert!(text(Depth::Detail).iter().any(|t| t.contains("How nnkey found it")), "{:?}", text(Depth::Detail));
+    assert!(text(Depth::Solution).iter().any(|t| t.contains("in a different order")), "{:?}", text(Depth::Solution));
+}
+
+/// Every formula inline in the explanation's prose.
+fn inline_math(ex: &Explanation) -> Vec<Math> {
+    let mut out = Vec::new();
+    for step in &ex.steps {
+        for block in &step.blocks {
+            if let Block::Prose(p) = block {
+                out.extend(p.0.iter().filter_map(|i| match i {
+                    Inline::Math(m) => Some(m.clone()),
+                    _ => None,
+                }));
+            }
+        }
+    }
+    out
+}
+
+/// Every name a formula of the explanation uses.
+fn names(ex: &Explanation) -> Vec<String> {
+    fn walk(m: &Math, out: &mut Vec<String>) {
+        match m {
+            Math::Name(n) => out.push(n.clone()),
+            // An array's own name (`a` in `a[2 c + d, 0, 0, 0]`) is not a letter.
+            Math::Entry(_, idx) => idx.iter().for_each(|x| walk(x, out)),
+            Math::Sum(t) => t.iter().for_each(|x| walk(&x.1, out)),
+            Math::Product(f) | Math::Seq(_, f) | Math::Apply(_, f) => f.iter().for_each(|x| walk(x, out)),
+            Math::Relation(a, rest) => {
+                walk(a, out);
+                rest.iter().for_each(|x| walk(&x.1, out));
+            }
+            Math::Script { base, .. } => walk(base, out),
+            Math::Matrix(rows) => rows.iter().flatten().for_each(|x| walk(x, out)),
+            Math::BigOp { under, body, .. } => {
+                under.iter().for_each(|x| walk(x, out));
+                walk(body, out);
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for step in &ex.steps {
+        for block in &step.blocks {
+            match block {
+                Block::Prose(p) => p.0.iter().for_each(|i| {
+                    if let Inline::Math(m) = i {
+                        walk(m, &mut out)
+                    }
+                }),
+                Block::Display(m) => walk(m, &mut out),
+                Block::Listing { items, .. } => items.iter().for_each(|b| {
+                    if let Block::Display(m) = b {
+                        walk(m, &mut out)
+                    }
+                }),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn report(text: &str) -> FileReport {
+    let report = check_source(SourceFile::new("p.nnk", text));
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    // Every step prints (a formula the printer cannot write fails here).
+    for f in &report.problems[0].findings {
+        f.finding.explanation.steps.iter().for_each(|s| drop(nnkey::render::step_parts(s)));
+    }
+    report
+}
+
+#[test]
+fn the_weight_formula_avoids_the_problems_own_letters() {
+    // Kernel symbols named a and b: the formula's index letters must be others.
+    let r = report(
+        "problem q\n  X = input 2x2 x\n  C = kernel 4x1x1x1 a\n  T = kernel 1x1x2x2 b\n  find same = equivalence conv2d(C) on X, conv_transpose2d(T, stride: 2, layout: oihw) on X\n",
+    );
+    let f = &r.problems[0].findings[0];
+    assert!(f.crosscheck.passed, "{:?}", f.crosscheck);
+    let formula = parse_math("a[2 c + d, 0, 0, 0] |-> b[0, 0, c, d]").unwrap();
+    assert!(inline_math(&f.finding.explanation).contains(&formula), "{:?}", inline_math(&f.finding.explanation));
+    let used = names(&f.finding.explanation);
+    assert!(!used.iter().any(|n| n == "a" || n == "b" || n == "x"), "{used:?}");
+}
+
+#[test]
+fn an_identity_correspondence_keeps_the_order() {
+    let r = report(
+        "problem p\n  X = input 3x3 x\n  W = kernel 2x2 w\n  V = kernel 2x2 v\n  find same = equivalence conv2d(W) on X, conv2d(V) on X\n",
+    );
+    let f = &r.problems[0].findings[0];
+    let Answer::Equivalence(EquivalenceAnswer::Equivalent { outputs, .. }) = &f.finding.answer else {
+        panic!("equivalent: {:?}", f.finding.answer)
+    };
+    assert_eq!(*outputs, Reordering::Named(NamedOrder::Identity));
     let text: Vec<String> = f.finding.explanation.steps.iter().map(|s| nnkey::render::step_parts(s).0).collect();
-    assert!(text.iter().any(|t| t.contains("c[2*a + b,0,0,0] -> t[0,0,a,b]")), "{text:?}");
+    assert!(!text.iter().any(|t| t.contains("different order")), "{text:?}");
+    assert!(text.iter().any(|t| t.contains("in the same order")), "{text:?}");
 }
 
 #[test]
@@ -81,11 +195,13 @@ fn wrong_correspondences_fail() {
 
 #[test]
 fn different_operators_are_explained() {
-    let text = "problem p\n  X = input 3x3 x\n  W = kernel 2x2 w\n  V = kernel 2x2 v\n  find a = equivalence conv2d(W) on X, conv2d(V, padding: 1) on X\n  find b = equivalence conv2d(W) on X, conv2d(V, stride: 2, padding: 1) on X\n  find c = equivalence conv2d(W) on X, conv2d(V) on X\n";
-    let report = check_source(SourceFile::new("p.nnk", text));
-    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    let report = report(
+        "problem p\n  X = input 3x3 x\n  W = kernel 2x2 w\n  V = kernel 2x2 v\n  find a = equivalence conv2d(W) on X, conv2d(V, padding: 1) on X\n  find b = equivalence conv2d(W) on X, conv2d(V, stride: 2, padding: 1) on X\n  find c = equivalence conv2d(W) on X, conv2d(V) on X\n",
+    );
     let reason = |k: usize| {
-        let v = &report.problems[0].findings[k].finding.value;
+        let f = &report.problems[0].findings[k].finding;
+        assert!(matches!(f.answer, Answer::Equivalence(EquivalenceAnswer::Different(_))), "{:?}", f.answer);
+        let v = &f.value;
         assert!(matches!(v.field("equivalent"), Some(Value::Bool(false))), "{v:?}");
         v.field("reason").unwrap().print(&report.problems[0].problem.ring, nnkey::algebra::Notation::Plain)
     };
@@ -103,4 +219,40 @@ fn a_key_claiming_equivalence_of_different_operators_fails_with_the_reason() {
     let run = s.run(&["check", "p.nnk"]);
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("they produce different numbers of outputs"), "{}", run.stdout);
+}
+
+#[test]
+fn a_reordering_without_a_name_is_found_by_search_and_checked() {
+    let r = report(
+        "problem s\n  X = input 1x4 x\n  C = kernel 2x1x1x1 c\n  T = kernel 1x1x1x2 t\n  find same = equivalence conv2d(C) on X, conv_transpose2d(T, stride: (1, 2), layout: oihw) on X\n",
+    );
+    let p = &r.problems[0];
+    let f = &p.findings[0];
+    assert!(f.crosscheck.passed, "{:?}", f.crosscheck);
+    let Answer::Equivalence(EquivalenceAnswer::Equivalent { weights, outputs }) = &f.finding.answer else {
+        panic!("equivalent: {:?}", f.finding.answer)
+    };
+    // Channel k at column j goes to column 2 j + k.
+    let Reordering::Table { from, to, rows } = outputs else { panic!("a table: {outputs:?}") };
+    assert_eq!((*from, *to), ([2, 1, 4], [1, 1, 8]));
+    assert_eq!(rows, &vec![0, 2, 4, 6, 1, 3, 5, 7]);
+    let detail: Vec<String> = f
+        .finding
+        .explanation
+        .steps
+        .iter()
+        .filter(|s| s.depth == Depth::Detail)
+        .map(|s| nnkey::render::step_parts(s).0)
+        .collect();
+    assert!(detail.iter().any(|t| t.contains("backtracking")), "{detail:?}");
+    // The numeric check fails a wrong table.
+    let nnkey::model::Query::Equivalence(a, b) = &p.problem.finds[0].query else { panic!("an equivalence") };
+    let mut wrong = rows.clone();
+    wrong.swap(0, 1);
+    let claim = EquivalenceAnswer::Equivalent {
+        weights: weights.clone(),
+        outputs: Reordering::Table { from: *from, to: *to, rows: wrong },
+    };
+    let check = nnkey::numeric::conv::check_equivalence(a, b, &claim, &p.problem.ring, 1);
+    assert!(!check.passed, "{check:?}");
 }

@@ -1,17 +1,43 @@
 //! Convolutions as matrices: the matrix A with Y = A·X for `conv2d` and
 //! `conv_transpose2d`, both tensors flattened row-major over (channel, row,
-//! column), and a derivation a student can follow.
+//! column), and a derivation a student can follow: the kernel and the
+//! input, the padding, the output size, each output entry as a sum of
+//! kernel entries times input entries, and the rule that gives every entry
+//! of A (so that a matrix too large to print is still explained).
 
-use crate::algebra::print::{self, Notation};
-use crate::algebra::{Matrix, Poly, Print, Q, RatFunc, Ring, SparseBuilder, SparseMatrix, Symbol};
-use crate::model::{Conv, ConvKind, Layout, PaddingMode, Role, Tensor, Value};
+use crate::algebra::{Poly, Q, RatFunc, Ring, SparseBuilder, SparseMatrix};
+use crate::language::math::{BigOp, Inline, Sign};
+use crate::model::{Conv, ConvKind, Layout, PaddingMode, Problem, Role, Tensor, Value};
+use crate::{math, prose};
 
-use super::{Step, count, labeled};
+use super::explain::{Block, Explanation, LISTING_CAP, Letters, Math, Prose, words};
 
-/// Output entries shown one by one in a derivation; the rest are summarized.
-const SHOWN_ENTRIES: usize = 16;
-/// Largest padded input shown in full in a derivation.
-const SHOWN_SIDE: usize = 12;
+/// The typed answer of an `affine` query. The matrix A, which can be very
+/// large, stays in the finding's value; this holds what the numeric check
+/// needs besides it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AffineAnswer {
+    /// The bias of each output channel (zero without `bias:`); b repeats
+    /// each over its channel's entries.
+    pub bias: Vec<Poly>,
+}
+
+impl AffineAnswer {
+    /// The matrix A of an affine finding's value `{ A: …, b: … }`.
+    pub fn matrix(value: &Value) -> Option<&SparseMatrix<Poly>> {
+        match value.field("A") {
+            Some(Value::Sparse(a)) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+/// The typed answer of a `shape` query: (channels, rows, columns), even
+/// when the key writes a one-channel output as (rows, columns).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShapeAnswer {
+    pub shape: [usize; 3],
+}
 
 /// The matrix A with Y = A·X, rows indexed by output (channel, row, col)
 /// and columns by input (channel, row, col), both row-major.
@@ -94,238 +120,6 @@ pub fn matrix(conv: &Conv) -> SparseMatrix<Poly> {
     b.finish()
 }
 
-/// The name of output entry (o, r, c): `y[r,c]` for a single channel
-/// written as a matrix, `y[o,r,c]` otherwise.
-pub fn output_symbol(conv: &Conv, o: usize, r: usize, c: usize) -> Symbol {
-    if conv.input.shape.len() == 2 && conv.out_channels() == 1 {
-        Symbol::indexed("y", &[r as i64, c as i64])
-    } else {
-        Symbol::indexed("y", &[o as i64, r as i64, c as i64])
-    }
-}
-
-fn shape_text(shape: &[usize]) -> String {
-    shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×")
-}
-
-fn poly_matrix(rows: usize, cols: usize, entry: impl Fn(usize, usize) -> Poly) -> Value {
-    Value::Matrix(Matrix::from_vec(
-        rows,
-        cols,
-        (0..rows * cols).map(|k| RatFunc::from(entry(k / cols, k % cols))).collect(),
-    ))
-}
-
-fn describe_kernel(conv: &Conv) -> String {
-    let k = &conv.kernel;
-    let shape = shape_text(&k.shape);
-    if k.shape.len() == 2 {
-        return format!("The kernel {} is {shape}: one input and one output channel", conv.kernel_name);
-    }
-    let layout = match (conv.kind, conv.params.layout) {
-        (ConvKind::Conv2d, _) => "(out, in/groups, rows, cols)",
-        (ConvKind::ConvTranspose2d, Layout::OutIn) => "(out, in/groups, rows, cols), as the file states",
-        (ConvKind::ConvTranspose2d, Layout::InOut) => {
-            "(in, out/groups, rows, cols), PyTorch's layout for transposed convolutions"
-        }
-    };
-    format!("The kernel {} is {shape}, read as {layout}", conv.kernel_name)
-}
-
-fn parameters_text(conv: &Conv) -> String {
-    let p = &conv.params;
-    let pair = |x: (usize, usize)| if x.0 == x.1 { x.0.to_string() } else { format!("({}, {})", x.0, x.1) };
-    let pad = &p.padding;
-    let padding = if pad.is_symmetric() {
-        pair((pad.top, pad.left))
-    } else {
-        format!("(top {}, bottom {}, left {}, right {})", pad.top, pad.bottom, pad.left, pad.right)
-    };
-    let mut parts = vec![format!("stride {}", pair(p.stride)), format!("padding {padding}")];
-    if p.padding_mode != PaddingMode::Zeros {
-        parts.push(format!("{} padding", p.padding_mode.name()));
-    }
-    if p.dilation != (1, 1) {
-        parts.push(format!("dilation {}", pair(p.dilation)));
-    }
-    if p.groups != 1 {
-        parts.push(format!("{} groups", p.groups));
-    }
-    if p.output_padding != (0, 0) {
-        parts.push(format!("output padding {}", pair(p.output_padding)));
-    }
-    parts.join(", ")
-}
-
-/// The size formula of one dimension, in both notations.
-fn size_step(conv: &Conv, rows: bool) -> (String, String) {
-    let [_, h, w] = conv.input.input3();
-    let [_, oh, ow] = conv.output_shape().expect("checked");
-    let p = &conv.params;
-    let (n, before, after, s, d, k, op, out, name) = if rows {
-        let (kh, _) = conv.kernel_size();
-        (h, p.padding.top, p.padding.bottom, p.stride.0, p.dilation.0, kh, p.output_padding.0, oh, "H")
-    } else {
-        let (_, kw) = conv.kernel_size();
-        (w, p.padding.left, p.padding.right, p.stride.1, p.dilation.1, kw, p.output_padding.1, ow, "W")
-    };
-    match conv.kind {
-        ConvKind::Conv2d => (
-            format!("{name}_out = floor(({n} + {before} + {after} - {d}*({k} - 1) - 1)/{s}) + 1 = {out}"),
-            format!(
-                "{name}_{{\\text{{out}}}} = \\left\\lfloor \\frac{{{n} + {before} + {after} - {d} \\cdot ({k} - 1) - 1}}{{{s}}} \\right\\rfloor + 1 = {out}"
-            ),
-        ),
-        ConvKind::ConvTranspose2d => (
-            format!("{name}_out = ({n} - 1)*{s} - 2*{before} + {d}*({k} - 1) + {op} + 1 = {out}"),
-            format!(
-                "{name}_{{\\text{{out}}}} = ({n} - 1) \\cdot {s} - 2 \\cdot {before} + {d} \\cdot ({k} - 1) + {op} + 1 = {out}"
-            ),
-        ),
-    }
-}
-
-/// Both size formulas, rows then columns, in both notations.
-fn sizes(conv: &Conv) -> (String, String) {
-    let (rp, rl) = size_step(conv, true);
-    let (cp, cl) = size_step(conv, false);
-    let latex = format!(
-        "\\begin{{aligned}} {} \\\\ {} \\end{{aligned}}",
-        rl.replacen(" = ", " &= ", 1),
-        cl.replacen(" = ", " &= ", 1)
-    );
-    (format!("{rp}\n{cp}"), latex)
-}
-
-/// The padded input of channel `ch`, entry by entry.
-fn padded_channel(conv: &Conv, ch: usize) -> impl Fn(usize, usize) -> Poly + '_ {
-    let [_, h, w] = conv.input.input3();
-    move |r, c| {
-        let p = &conv.params.padding;
-        match (conv.source(r, h, p.top), conv.source(c, w, p.left)) {
-            (Some(sr), Some(sc)) => conv.input.entries[(ch * h + sr) * w + sc].clone(),
-            _ => Poly::zero(),
-        }
-    }
-}
-
-/// The derivation steps shared by the matrix and affine queries.
-fn steps(conv: &Conv, a: &SparseMatrix<Poly>, ring: &Ring) -> Vec<Step> {
-    let [cin, h, w] = conv.input.input3();
-    let [cout, oh, ow] = conv.output_shape().expect("checked");
-    let mut steps = Vec::new();
-    let op = conv.kind.name();
-    steps.push(Step::text(format!(
-        "{}. The input {} is {}. The operator is {op} with {}.",
-        describe_kernel(conv),
-        conv.input_name,
-        shape_text(&conv.input.shape),
-        parameters_text(conv)
-    )));
-    if conv.kernel.shape.len() == 2 && conv.kernel.len() <= 64 {
-        let [_, _, kh, kw] = conv.kernel.kernel4();
-        let k = poly_matrix(kh, kw, |r, c| conv.kernel.kernel_at(0, 0, r, c).clone());
-        let name = &conv.kernel_name;
-        let (pl, lx) = labeled(name, &print::latex_name(name), &k, ring);
-        steps.push(Step::math("The kernel:", pl, lx));
-    }
-    if conv.kind == ConvKind::Conv2d && !conv.params.padding.is_zero() {
-        let pd = &conv.params.padding;
-        let (ph, pw) = (h + pd.top + pd.bottom, w + pd.left + pd.right);
-        let how = match conv.params.padding_mode {
-            PaddingMode::Zeros => "zeros",
-            PaddingMode::Reflect => "the input reflected at its edges (the edge itself not repeated)",
-            PaddingMode::Replicate => "copies of the nearest edge entry",
-            PaddingMode::Circular => "the input wrapped around",
-        };
-        let text = format!("Pad the input with {how}, to {ph}×{pw} per channel.");
-        if ph <= SHOWN_SIDE && pw <= SHOWN_SIDE && cin <= 2 {
-            for ch in 0..cin {
-                let padded = poly_matrix(ph, pw, padded_channel(conv, ch));
-                let label = if cin == 1 { "X_pad".to_string() } else { format!("X_pad[{ch}]") };
-                let llabel = if cin == 1 { "X_{\\text{pad}}".to_string() } else { format!("X_{{\\text{{pad}},{ch}}}") };
-                let t = if ch == 0 { text.clone() } else { format!("Channel {ch} padded:") };
-                let (pl, lx) = labeled(&label, &llabel, &padded, ring);
-                steps.push(Step::math(t, pl, lx));
-            }
-        } else {
-            steps.push(Step::text(text));
-        }
-    }
-    let formula = match conv.kind {
-        ConvKind::Conv2d => "⌊(n + padding − d·(k − 1) − 1)/s⌋ + 1",
-        ConvKind::ConvTranspose2d => "(n − 1)·s − 2p + d·(k − 1) + output_padding + 1",
-    };
-    let (plain, latex) = sizes(conv);
-    steps.push(Step::math(
-        format!("Output size per dimension: {formula}. The output has {} of {oh}×{ow}.", count(cout, "channel")),
-        plain,
-        latex,
-    ));
-    let explain = match conv.kind {
-        ConvKind::Conv2d => {
-            "Each output entry is the sum of the kernel entries times the input entries under them \
-             (cross-correlation: the kernel is not flipped); padding zeros drop out."
-        }
-        ConvKind::ConvTranspose2d => {
-            "Each input entry x scatters x times the kernel onto the output, starting at \
-             (row·s − p, col·s − p) and stepping by the dilation; an output entry is the sum of what lands on it."
-        }
-    };
-    let total = a.rows();
-    let shown = total.min(SHOWN_ENTRIES);
-    let mut plain = Vec::new();
-    let mut latex = Vec::new();
-    for row in 0..shown {
-        let (o, r, c) = (row / (oh * ow), (row / ow) % oh, row % ow);
-        let sum = a.row(row).fold(Poly::zero(), |acc, (col, weight)| &acc + &(weight * &conv.input.entries[col]));
-        let y = output_symbol(conv, o, r, c);
-        plain.push(format!("{} = {}", print::symbol(&y, Notation::Plain), sum.print(ring, Notation::Plain)));
-        latex.push(format!("{} &= {}", print::symbol(&y, Notation::Latex), sum.print(ring, Notation::Latex)));
-    }
-    let rest = if total > shown {
-        format!(" ({} more entries follow the same pattern)", total - shown)
-    } else {
-        String::new()
-    };
-    steps.push(Step::math(
-        format!("{explain}{rest}"),
-        plain.join("\n"),
-        format!("\\begin{{aligned}} {} \\end{{aligned}}", latex.join(" \\\\ ")),
-    ));
-    if conv.kind == ConvKind::ConvTranspose2d
-        && let Some(step) = adjoint_step(conv, a)
-    {
-        steps.push(step);
-    }
-    let inputs = cin * h * w;
-    steps.push(Step::text(format!(
-        "Flatten X row-major over (channel, row, column) into a column of {inputs} entries, and Y into {total}. \
-         Row k of A holds, for output entry k, the coefficient of every input entry: A is {total}×{inputs} with {} nonzero entries.",
-        a.nonzeros()
-    )));
-    steps
-}
-
-/// States that the transposed convolution's matrix is the transpose of
-/// conv2d's matrix with the same kernel and parameters, after checking it.
-fn adjoint_step(conv: &Conv, a: &SparseMatrix<Poly>) -> Option<Step> {
-    let p = &conv.params;
-    if p.output_padding.0 >= p.stride.0 || p.output_padding.1 >= p.stride.1 {
-        return None;
-    }
-    let forward = adjoint_conv(conv)?;
-    let transposed_forward = matrix(&forward).transpose();
-    if transposed_forward != *a {
-        return None;
-    }
-    let [c, oh, ow] = conv.output_shape()?;
-    Some(Step::text(format!(
-        "Check: A is exactly the transpose of the matrix of conv2d with the same kernel, stride, padding, \
-         dilation and groups on a {c}×{oh}×{ow} input: the transposed convolution is the adjoint of the convolution."
-    )))
-}
-
 /// The conv2d whose matrix is the transpose of `conv`'s (a transposed
 /// convolution): it maps the transposed convolution's output shape back to
 /// its input shape with the same weights.
@@ -373,17 +167,760 @@ pub fn adjoint_conv(conv: &Conv) -> Option<Conv> {
     (forward.output_shape()? == [cin, h, w]).then_some(forward)
 }
 
-pub fn derive_matrix(conv: &Conv, ring: &Ring) -> (Value, Vec<Step>) {
-    let a = matrix(conv);
-    let mut steps = steps(conv, &a, ring);
-    if let Some(bias) = &conv.bias {
-        let text: Vec<String> = bias.iter().map(|b| b.print(ring, Notation::Plain)).collect();
-        steps.push(Step::text(format!(
-            "The bias ({}) does not enter A: the layer computes Y = A X + b (ask for `affine` to get b).",
-            text.join(", ")
-        )));
+// ---------------------------------------------------------------------------
+// Formulas
+// ---------------------------------------------------------------------------
+
+/// An integer combination of index letters plus a constant, as a course
+/// writes it: `3 r + a - 1`, `2 a + b`, `1 - a`, `0`.
+pub(crate) fn affine(terms: &[(i64, &Math)], constant: i64) -> Math {
+    let sign = |k: i64| if k < 0 { Sign::Minus } else { Sign::Plus };
+    let mut out: Vec<(Sign, Math)> = Vec::new();
+    for &(k, x) in terms {
+        if k == 0 {
+            continue;
+        }
+        let term = if k.abs() == 1 { x.clone() } else { Math::Product(vec![Math::int(k.abs()), x.clone()]) };
+        out.push((sign(k), term));
     }
-    (Value::Sparse(a), steps)
+    if constant != 0 || out.is_empty() {
+        out.push((sign(constant), Math::int(constant.abs())));
+    }
+    signed(out)
+}
+
+/// An entry of a named array with computed indices: `X[i, 3 r + a]`.
+fn entry(name: &Math, indices: Vec<Math>) -> Math {
+    Math::Entry(Box::new(name.clone()), indices)
+}
+
+/// `2 × 3 × 3`.
+pub(crate) fn dims(shape: &[usize]) -> Math {
+    let mut it = shape.iter();
+    let first = Math::from(*it.next().unwrap_or(&0));
+    it.fold(first, |acc, &d| Math::Infix(Box::new(acc), crate::language::math::InfixOp::Times, Box::new(Math::from(d))))
+}
+
+/// An exact polynomial as a formula in the problem's symbols and numbers.
+///
+/// Stopgap: the transitional printer (`render::step_parts`) has no ring to
+/// lower `Math::Poly` leaves with (it prints them as `?`, and asserts in
+/// debug builds), so polynomials are written out here. Once the printer
+/// lowers them, this is `Math::Poly(p.clone())`.
+pub(crate) fn exact(p: &Poly, ring: &Ring) -> Math {
+    let terms = p
+        .terms()
+        .iter()
+        .map(|(m, c)| {
+            let sign = if c.is_negative() { Sign::Minus } else { Sign::Plus };
+            let a = c.abs();
+            let mut factors = Vec::new();
+            if m.is_one() || !a.is_one() {
+                factors.push(Math::Number(a));
+            }
+            for &(v, e) in m.pairs() {
+                let s = ring.symbol(v);
+                let base = if s.indices.is_empty() { Math::name(&s.name) } else { Math::Symbol(s.as_ref().clone()) };
+                factors.push(if e == 1 { base } else { base.sup(e) });
+            }
+            let term = if factors.len() == 1 { factors.remove(0) } else { Math::Product(factors) };
+            (sign, term)
+        })
+        .collect();
+    signed(terms)
+}
+
+/// Signed terms as a formula, a positive term first when there is one
+/// (`1 - a`, not `-a + 1`); 0 when there are none.
+fn signed(mut terms: Vec<(Sign, Math)>) -> Math {
+    if terms.first().is_some_and(|t| t.0 == Sign::Minus)
+        && let Some(k) = terms.iter().position(|t| t.0 == Sign::Plus)
+    {
+        let t = terms.remove(k);
+        terms.insert(0, t);
+    }
+    match terms.len() {
+        0 => Math::int(0),
+        1 => match terms.remove(0) {
+            (Sign::Minus, t) => Math::Neg(Box::new(t)),
+            (Sign::Plus, t) => t,
+        },
+        _ => Math::Sum(terms),
+    }
+}
+
+/// A sum of kernel entries times input entries, one term per tap, each
+/// written kernel entry first (`w[0,0] x[0,1] - 2 x[1,1]`); 0 when there
+/// are none.
+pub(crate) fn taps_sum<'a>(taps: impl IntoIterator<Item = (&'a Poly, &'a Poly)>, ring: &Ring) -> Math {
+    let terms = taps
+        .into_iter()
+        .map(|(weight, input)| {
+            let (sign, weight) = match exact(weight, ring) {
+                Math::Neg(w) => (Sign::Minus, *w),
+                w => (Sign::Plus, w),
+            };
+            let input = exact(input, ring);
+            let term = match weight {
+                Math::Number(q) if q.is_one() => input,
+                Math::Product(mut factors) => {
+                    factors.push(input);
+                    Math::Product(factors)
+                }
+                w => Math::Product(vec![w, input]),
+            };
+            (sign, term)
+        })
+        .collect();
+    signed(terms)
+}
+
+/// A matrix of exact entries as a formula.
+pub(crate) fn grid(rows: usize, cols: usize, ring: &Ring, entry: impl Fn(usize, usize) -> Poly) -> Math {
+    Math::Matrix((0..rows).map(|r| (0..cols).map(|c| exact(&entry(r, c), ring)).collect()).collect())
+}
+
+/// Appends prose to prose.
+pub(crate) fn append(p: &mut Prose, more: Prose) {
+    for i in more.0 {
+        match i {
+            Inline::Text(t) => p.push_text(&t),
+            other => p.0.push(other),
+        }
+    }
+}
+
+/// Parts joined as a sentence lists them: `a`, `a and b`, `a, b and c`.
+pub(crate) fn joined(parts: Vec<Prose>) -> Prose {
+    let n = parts.len();
+    let mut out = Prose::default();
+    for (k, part) in parts.into_iter().enumerate() {
+        if k > 0 {
+            out.push_text(if k + 1 == n { " and " } else { ", " });
+        }
+        append(&mut out, part);
+    }
+    out
+}
+
+/// The first pair of candidates that are both free, taken together (so
+/// that `r, c` or `a, b` stay a pair); else fresh letters from the first.
+pub(crate) fn pair(letters: &mut Letters, pairs: &[(&str, &str)]) -> (Math, Math) {
+    for &(x, y) in pairs {
+        let mut trial = letters.clone();
+        if trial.fresh(&[x]) == Math::name(x) && trial.fresh(&[y]) == Math::name(y) {
+            *letters = trial;
+            return (Math::name(x), Math::name(y));
+        }
+    }
+    let (x, y) = pairs.first().copied().unwrap_or(("u", "v"));
+    (letters.fresh(&[x]), letters.fresh(&[y]))
+}
+
+/// The names a convolution's derivation writes with.
+struct Names {
+    /// The kernel, the input and the output.
+    w: Math,
+    x: Math,
+    y: Math,
+    /// Output position (rows, columns) in conv2d, input position in the
+    /// transposed convolution.
+    r: Math,
+    c: Math,
+    /// A kernel tap.
+    a: Math,
+    b: Math,
+    /// Output and input channel.
+    o: Math,
+    i: Math,
+}
+
+impl Names {
+    /// `reserved` are names the derivation uses for itself (the finding,
+    /// `A` and `b` of an affine map).
+    fn new(conv: &Conv, letters: &mut Letters, reserved: &[&str]) -> Names {
+        for r in reserved {
+            letters.take(r);
+        }
+        let y = letters.fresh(&["Y", "Z", "U"]);
+        let (r, c) = pair(letters, &[("r", "c"), ("h", "w"), ("m", "n")]);
+        let (a, b) = pair(letters, &[("a", "b"), ("u", "v"), ("alpha", "beta")]);
+        let (o, i) = pair(letters, &[("o", "i"), ("p", "q"), ("mu", "nu")]);
+        Names { w: Math::name(&conv.kernel_name), x: Math::name(&conv.input_name), y, r, c, a, b, o, i }
+    }
+}
+
+/// Whether the output is written as a matrix (one channel of a 2-D input).
+fn output_is_matrix(conv: &Conv) -> bool {
+    conv.input.shape.len() == 2 && conv.out_channels() == 1
+}
+
+/// The channel a grouped index reaches: `m floor(o/q) + i` (with groups,
+/// channel `o` on one side, `q` to a group, meets the `m` channels of its
+/// group on the other, `i` counting within the group); `i` without groups.
+fn grouped(conv: &Conv, outer: &Math, q: usize, m: usize, inner: &Math) -> Math {
+    if conv.params.groups == 1 {
+        return inner.clone();
+    }
+    let group = if q == 1 {
+        outer.clone()
+    } else {
+        Math::Fenced(
+            crate::language::math::Fence::Floor,
+            Box::new(Math::Frac(Box::new(outer.clone()), Box::new(q.into()))),
+        )
+    };
+    let first = if m == 1 { group } else { Math::Product(vec![m.into(), group]) };
+    if *inner == Math::int(0) { first } else { Math::Sum(vec![(Sign::Plus, first), (Sign::Plus, inner.clone())]) }
+}
+
+/// The kernel entry, the input entry and the output entry one tap
+/// connects, in the letters of `n`. With `shift`, the padding is
+/// subtracted from the spatial index: conv2d's input index then points
+/// into the input itself rather than the padded input, and the transposed
+/// convolution's output index into the cropped output.
+struct Tap {
+    kernel: Math,
+    input: Math,
+    output: Math,
+    /// The letters a sum over taps runs over.
+    over: Vec<Math>,
+}
+
+fn tap(conv: &Conv, n: &Names, input: &Math, shift: bool) -> Tap {
+    let p = &conv.params;
+    let g = p.groups;
+    let (cin, cout) = (conv.in_channels(), conv.out_channels());
+    let (in_per, out_per) = (cin / g, cout / g);
+    let four = conv.kernel.shape.len() == 4;
+    let (top, left) = if shift { (p.padding.top as i64, p.padding.left as i64) } else { (0, 0) };
+    let (sh, sw) = (p.stride.0 as i64, p.stride.1 as i64);
+    let (dh, dw) = (p.dilation.0 as i64, p.dilation.1 as i64);
+    let row = affine(&[(sh, &n.r), (dh, &n.a)], -top);
+    let col = affine(&[(sw, &n.c), (dw, &n.b)], -left);
+    // Channels: the kernel's own indices, and the channel each reaches.
+    // A channel index is a letter, or 0 when there is one channel (or one
+    // per group) to run over.
+    let letter = |count: usize, x: &Math| if count == 1 { Math::int(0) } else { x.clone() };
+    let (kernel_channels, in_ch, out_ch) = match (four, conv.kind, p.layout) {
+        (false, _, _) => (vec![], Math::int(0), Math::int(0)),
+        (true, ConvKind::Conv2d, _) | (true, ConvKind::ConvTranspose2d, Layout::OutIn) => {
+            let (o, i) = (letter(cout, &n.o), letter(in_per, &n.i));
+            (vec![o.clone(), i.clone()], grouped(conv, &o, out_per, in_per, &i), o)
+        }
+        (true, ConvKind::ConvTranspose2d, Layout::InOut) => {
+            let (i, o) = (letter(cin, &n.i), letter(out_per, &n.o));
+            (vec![i.clone(), o.clone()], i.clone(), grouped(conv, &i, in_per, out_per, &o))
+        }
+    };
+    let kernel = entry(&n.w, kernel_channels.into_iter().chain([n.a.clone(), n.b.clone()]).collect());
+    let with_channel = |ch: Math, rc: Vec<Math>, channels: bool| {
+        if channels { std::iter::once(ch).chain(rc).collect() } else { rc }
+    };
+    let input_has = conv.input.shape.len() == 3;
+    let output_has = !output_is_matrix(conv);
+    // conv2d sums over the input channels of the group and the taps.
+    let over: Vec<Math> =
+        if four && in_per > 1 { vec![n.i.clone(), n.a.clone(), n.b.clone()] } else { vec![n.a.clone(), n.b.clone()] };
+    match conv.kind {
+        ConvKind::Conv2d => Tap {
+            kernel,
+            input: entry(input, with_channel(in_ch, vec![row, col], input_has)),
+            output: entry(&n.y, with_channel(out_ch, vec![n.r.clone(), n.c.clone()], output_has)),
+            over,
+        },
+        ConvKind::ConvTranspose2d => Tap {
+            kernel,
+            input: entry(input, with_channel(in_ch, vec![n.r.clone(), n.c.clone()], input_has)),
+            output: entry(&n.y, with_channel(out_ch, vec![row, col], output_has)),
+            over,
+        },
+    }
+}
+
+/// The flattened position (channel, row, column) of `k` in `shape`, as the
+/// indices of an entry: two for a matrix, three otherwise.
+fn position(k: usize, shape: [usize; 3], matrix: bool) -> Vec<Math> {
+    let [_, h, w] = shape;
+    let (ch, r, c) = (k / (h * w), (k / w) % h, k % w);
+    if matrix { vec![Math::from(r), Math::from(c)] } else { vec![Math::from(ch), Math::from(r), Math::from(c)] }
+}
+
+// ---------------------------------------------------------------------------
+// Steps
+// ---------------------------------------------------------------------------
+
+/// "stride 3 and padding 1", with the other parameters when they are not
+/// the defaults.
+fn parameters(conv: &Conv) -> Prose {
+    let p = &conv.params;
+    let pair = |x: (usize, usize)| if x.0 == x.1 { Math::from(x.0) } else { Math::tuple(vec![x.0.into(), x.1.into()]) };
+    let pad = &p.padding;
+    let mut parts = vec![prose!("stride #s", s = pair(p.stride))];
+    parts.push(if pad.is_symmetric() {
+        prose!("padding #p", p = pair((pad.top, pad.left)))
+    } else {
+        prose!(
+            "padding #t on top, #b at the bottom, #l on the left and #r on the right",
+            t = pad.top,
+            b = pad.bottom,
+            l = pad.left,
+            r = pad.right
+        )
+    });
+    if p.padding_mode != PaddingMode::Zeros {
+        parts.push(prose!("#m padding", m = words(p.padding_mode.name())));
+    }
+    if p.dilation != (1, 1) {
+        parts.push(prose!("dilation #d", d = pair(p.dilation)));
+    }
+    if p.groups != 1 {
+        parts.push(prose!("#g groups", g = p.groups));
+    }
+    if p.output_padding != (0, 0) {
+        parts.push(prose!("output padding #q", q = pair(p.output_padding)));
+    }
+    joined(parts)
+}
+
+/// The kernel, the input and the operator in a sentence.
+fn setting(conv: &Conv) -> Prose {
+    let w = Math::name(&conv.kernel_name);
+    let ks = dims(&conv.kernel.shape);
+    let mut p = match (conv.kernel.shape.len(), conv.kind, conv.params.layout) {
+        (2, _, _) => prose!("The kernel $#W$ is $#k$, one input and one output channel; ", W = w, k = ks),
+        (_, ConvKind::Conv2d, _) => prose!(
+            "The kernel $#W$ is $#k$: (output channels, input channels per group, rows, columns); ",
+            W = w,
+            k = ks
+        ),
+        (_, ConvKind::ConvTranspose2d, Layout::OutIn) => prose!(
+            "The kernel $#W$ is $#k$: (output channels, input channels per group, rows, columns), as the file states; ",
+            W = w,
+            k = ks
+        ),
+        (_, ConvKind::ConvTranspose2d, Layout::InOut) => prose!(
+            "The kernel $#W$ is $#k$: (input channels, output channels per group, rows, columns), PyTorch's layout for transposed convolutions; ",
+            W = w,
+            k = ks
+        ),
+    };
+    let x = Math::name(&conv.input_name);
+    let xs = dims(&conv.input.shape);
+    append(
+        &mut p,
+        match conv.kind {
+            ConvKind::Conv2d => prose!("the input $#X$ is $#s$. The operator is `conv2d` with ", X = x, s = xs),
+            ConvKind::ConvTranspose2d => {
+                prose!("the input $#X$ is $#s$. The operator is `conv_transpose2d` with ", X = x, s = xs)
+            }
+        },
+    );
+    append(&mut p, parameters(conv));
+    p.push_text(".");
+    p
+}
+
+/// The first step: the setting, with the kernel and the input written out
+/// as matrices (one per channel pair, one per input channel).
+fn setting_step(ex: &mut Explanation, conv: &Conv, ring: &Ring) {
+    let step = ex.step(setting(conv));
+    let w = Math::name(&conv.kernel_name);
+    let [d0, d1, kh, kw] = conv.kernel.kernel4();
+    let kernel_slice = |o: usize, i: usize| grid(kh, kw, ring, |r, c| conv.kernel.kernel_at(o, i, r, c).clone());
+    if conv.kernel.shape.len() == 2 {
+        step.display(w.clone().equals(kernel_slice(0, 0)));
+    } else {
+        let items = (0..d0 * d1)
+            .take(LISTING_CAP)
+            .map(|k| {
+                let (o, i) = (k / d1, k % d1);
+                Block::Display(entry(&w, vec![o.into(), i.into()]).equals(kernel_slice(o, i)))
+            })
+            .collect();
+        step.listing(d0 * d1, items);
+    }
+    let x = Math::name(&conv.input_name);
+    let [cin, h, wd] = conv.input.input3();
+    let channel = |ch: usize| grid(h, wd, ring, |r, c| conv.input.entries[(ch * h + r) * wd + c].clone());
+    if conv.input.shape.len() == 2 {
+        step.display(x.equals(channel(0)));
+    } else {
+        let items = (0..cin)
+            .take(LISTING_CAP)
+            .map(|ch| Block::Display(entry(&x, vec![ch.into()]).equals(channel(ch))))
+            .collect();
+        step.listing(cin, items);
+    }
+}
+
+/// The padded input of channel `ch`, entry by entry.
+fn padded_channel(conv: &Conv, ch: usize) -> impl Fn(usize, usize) -> Poly + '_ {
+    let [_, h, w] = conv.input.input3();
+    move |r, c| {
+        let p = &conv.params.padding;
+        match (conv.source(r, h, p.top), conv.source(c, w, p.left)) {
+            (Some(sr), Some(sc)) => conv.input.entries[(ch * h + sr) * w + sc].clone(),
+            _ => Poly::zero(),
+        }
+    }
+}
+
+/// The name of the padded input: `X_pad`.
+fn padded_name(conv: &Conv) -> Math {
+    Math::name(&conv.input_name).sub(Math::text("pad"))
+}
+
+/// conv2d with padding: what the padding mode puts around the input, and
+/// the padded input.
+fn padding_step(ex: &mut Explanation, conv: &Conv, ring: &Ring) {
+    let pd = &conv.params.padding;
+    let [cin, h, w] = conv.input.input3();
+    let (ph, pw) = (h + pd.top + pd.bottom, w + pd.left + pd.right);
+    let x = Math::name(&conv.input_name);
+    let size = dims(&[ph, pw]);
+    let xp = padded_name(conv);
+    let how = match conv.params.padding_mode {
+        PaddingMode::Zeros => prose!("with zeros"),
+        PaddingMode::Reflect => prose!("by reflection"),
+        PaddingMode::Replicate => prose!("by replication"),
+        PaddingMode::Circular => prose!("circularly"),
+    };
+    let mut text = prose!("Pad $#X$ ", X = x);
+    append(&mut text, how);
+    append(
+        &mut text,
+        if conv.input.shape.len() == 2 {
+            prose!(" to the $#s$ matrix $#P$", s = size, P = xp.clone())
+        } else {
+            prose!(" to $#P$, $#s$ per channel", s = size, P = xp.clone())
+        },
+    );
+    append(
+        &mut text,
+        match conv.params.padding_mode {
+            PaddingMode::Zeros => prose!("; the zeros add nothing to the sums below."),
+            PaddingMode::Reflect => prose!(
+                ": the padding mirrors the input at its edges, the edge itself not repeated, so entries near an edge are read more than once."
+            ),
+            PaddingMode::Replicate => {
+                prose!(": the padding repeats the nearest edge entry, so edge entries are read more than once.")
+            }
+            PaddingMode::Circular => prose!(
+                ": the padding wraps around, copying the entries of the opposite side, so those are read more than once."
+            ),
+        },
+    );
+    let step = ex.step(text);
+    if conv.input.shape.len() == 2 {
+        step.display(xp.equals(grid(ph, pw, ring, padded_channel(conv, 0))));
+    } else {
+        let items = (0..cin)
+            .take(LISTING_CAP)
+            .map(|ch| Block::Display(entry(&xp, vec![ch.into()]).equals(grid(ph, pw, ring, padded_channel(conv, ch)))))
+            .collect();
+        step.listing(cin, items);
+    }
+}
+
+/// The output size along each dimension: the formula in letters, then
+/// with the numbers.
+fn size_step(ex: &mut Explanation, conv: &Conv, letters: &mut Letters) {
+    let [cout, oh, ow] = conv.output_shape().expect("elaboration checked the output shape");
+    let [_, h, w] = conv.input.input3();
+    let (kh, kw) = conv.kernel_size();
+    let p = &conv.params;
+    let n = letters.fresh(&["n"]);
+    let pad = letters.fresh(&["p"]);
+    let d = letters.fresh(&["d"]);
+    let k = letters.fresh(&["k"]);
+    let s = letters.fresh(&["s"]);
+    let mut text =
+        if output_is_matrix(conv) { Prose::default() } else { prose!("The output has #c channels. ", c = cout) };
+    let lines = match conv.kind {
+        ConvKind::Conv2d => {
+            append(
+                &mut text,
+                prose!(
+                    "Along each dimension the output size is $floor((#n + #p1 + #p2 - #d (#k - 1) - 1)/#s) + 1$ for input size $#n$, padding $#p1$ and $#p2$ on the two sides, kernel size $#k$, dilation $#d$ and stride $#s$:",
+                    n = n,
+                    p1 = pad.clone().sub(1),
+                    p2 = pad.sub(2),
+                    d = d,
+                    k = k,
+                    s = s
+                ),
+            );
+            let line = |name: &str, n: usize, before: usize, after: usize, d: usize, k: usize, s: usize, out: usize| {
+                math!(
+                    "#H = floor((#n + #a + #b - #d (#k - 1) - 1)/#s) + 1 = #o",
+                    H = Math::name(name).sub(Math::text("out")),
+                    n = n,
+                    a = before,
+                    b = after,
+                    d = d,
+                    k = k,
+                    s = s,
+                    o = out
+                )
+            };
+            vec![
+                line("H", h, p.padding.top, p.padding.bottom, p.dilation.0, kh, p.stride.0, oh),
+                line("W", w, p.padding.left, p.padding.right, p.dilation.1, kw, p.stride.1, ow),
+            ]
+        }
+        ConvKind::ConvTranspose2d => {
+            let q = pad.clone().sub(Math::text("out"));
+            append(
+                &mut text,
+                prose!(
+                    "Along each dimension the output size is $#s (#n - 1) - 2 #p + #d (#k - 1) + #q + 1$ for input size $#n$, stride $#s$, padding $#p$ on each side, kernel size $#k$, dilation $#d$ and output padding $#q$:",
+                    n = n,
+                    p = pad,
+                    q = q,
+                    d = d,
+                    k = k,
+                    s = s
+                ),
+            );
+            let line = |name: &str, n: usize, s: usize, pad: usize, d: usize, k: usize, op: usize, out: usize| {
+                math!(
+                    "#H = #s (#n - 1) - 2 #p + #d (#k - 1) + #q + 1 = #o",
+                    H = Math::name(name).sub(Math::text("out")),
+                    n = n,
+                    s = s,
+                    p = pad,
+                    d = d,
+                    k = k,
+                    q = op,
+                    o = out
+                )
+            };
+            vec![
+                line("H", h, p.stride.0, p.padding.top, p.dilation.0, kh, p.output_padding.0, oh),
+                line("W", w, p.stride.1, p.padding.left, p.dilation.1, kw, p.output_padding.1, ow),
+            ]
+        }
+    };
+    ex.step(text).aligned(lines);
+}
+
+/// The taps of output entry `row` (flattened): each kernel entry with the
+/// input entry it meets, in tap order.
+fn output_taps(conv: &Conv, row: usize) -> Vec<(&Poly, &Poly)> {
+    let [cin, h, w] = conv.input.input3();
+    let [cout, oh, ow] = conv.output_shape().expect("checked");
+    let p = &conv.params;
+    let g = p.groups;
+    let (in_per, out_per) = (cin / g, cout / g);
+    let (kh, kw) = conv.kernel_size();
+    let (o, r, c) = (row / (oh * ow), (row / ow) % oh, row % ow);
+    let group = o / out_per;
+    let x = |i: usize, sr: usize, sc: usize| &conv.input.entries[(i * h + sr) * w + sc];
+    let mut terms = Vec::new();
+    fn add<'a>(terms: &mut Vec<(&'a Poly, &'a Poly)>, weight: Option<&'a Poly>, input: &'a Poly) {
+        if let Some(weight) = weight.filter(|wt| !wt.is_zero()) {
+            terms.push((weight, input));
+        }
+    }
+    match conv.kind {
+        ConvKind::Conv2d => {
+            for i in group * in_per..(group + 1) * in_per {
+                for a in 0..kh {
+                    let Some(sr) = conv.source(r * p.stride.0 + a * p.dilation.0, h, p.padding.top) else { continue };
+                    for b in 0..kw {
+                        let Some(sc) = conv.source(c * p.stride.1 + b * p.dilation.1, w, p.padding.left) else {
+                            continue;
+                        };
+                        add(&mut terms, conv.weight(o, i, a, b), x(i, sr, sc));
+                    }
+                }
+            }
+        }
+        ConvKind::ConvTranspose2d => {
+            // Input row t/s lands on output row r through tap a when
+            // t = r + p − a·d is a multiple of the stride.
+            let source = |q: usize, s: usize, d: usize, pad: usize, n: usize, tap: usize| -> Option<usize> {
+                let t = q as i64 + pad as i64 - (tap * d) as i64;
+                (t >= 0 && t % s as i64 == 0 && ((t / s as i64) as usize) < n).then(|| (t / s as i64) as usize)
+            };
+            for i in group * in_per..(group + 1) * in_per {
+                for a in 0..kh {
+                    let Some(ir) = source(r, p.stride.0, p.dilation.0, p.padding.top, h, a) else { continue };
+                    for b in 0..kw {
+                        let Some(ic) = source(c, p.stride.1, p.dilation.1, p.padding.left, w, b) else { continue };
+                        add(&mut terms, conv.weight(o, i, a, b), x(i, ir, ic));
+                    }
+                }
+            }
+        }
+    }
+    terms
+}
+
+/// Each output entry as a sum of kernel entries times input entries: the
+/// rule in letters, then entry by entry.
+fn entries_step(ex: &mut Explanation, conv: &Conv, n: &Names, ring: &Ring) {
+    let [cout, oh, ow] = conv.output_shape().expect("checked");
+    let total = cout * oh * ow;
+    let padded = conv.kind == ConvKind::Conv2d && !conv.params.padding.is_zero();
+    let input = if padded { padded_name(conv) } else { n.x.clone() };
+    // conv2d reads the padded input; the transposed convolution's output
+    // is cropped by the padding.
+    let t = tap(conv, n, &input, conv.kind == ConvKind::ConvTranspose2d);
+    let step = match conv.kind {
+        ConvKind::Conv2d => {
+            let sum = Math::BigOp {
+                op: BigOp::Sum,
+                under: Some(Box::new(Math::list(t.over.clone()))),
+                over: None,
+                body: Box::new(Math::Product(vec![t.kernel.clone(), t.input.clone()])),
+            };
+            let step = ex.step(prose!(
+                "Each output entry is the sum of the kernel entries times the input entries under them (cross-correlation: the kernel is not flipped):"
+            ));
+            step.display(t.output.clone().equals(sum));
+            step
+        }
+        ConvKind::ConvTranspose2d => ex.step(prose!(
+            "Input entry $#x$ times kernel entry $#w$ lands on output entry $#y$ (what lands outside the output is cropped by the padding); each output entry is the sum of what lands on it:",
+            x = t.input.clone(),
+            w = t.kernel.clone(),
+            y = t.output.clone()
+        )),
+    };
+    let matrix = output_is_matrix(conv);
+    let items = (0..total)
+        .take(LISTING_CAP)
+        .map(|row| {
+            let y = entry(&n.y, position(row, [cout, oh, ow], matrix));
+            Block::Display(y.equals(taps_sum(output_taps(conv, row), ring)))
+        })
+        .collect();
+    step.listing(total, items);
+}
+
+/// Flattening, and the rule that gives every entry of the matrix.
+fn flatten_step(ex: &mut Explanation, conv: &Conv, n: &Names, a_name: &Math, a: &SparseMatrix<Poly>) {
+    let [cin, h, w] = conv.input.input3();
+    let inputs = cin * h * w;
+    let outputs = a.rows();
+    let order = if conv.input.shape.len() == 2 && output_is_matrix(conv) {
+        words("row by row")
+    } else {
+        words("row-major over (channel, row, column)")
+    };
+    let t = tap(conv, n, &n.x, true);
+    let index = |e: &Math| match e {
+        Math::Entry(_, idx) if idx.len() > 1 => Math::tuple(idx.clone()),
+        Math::Entry(_, idx) => idx.first().cloned().unwrap_or(Math::int(0)),
+        other => other.clone(),
+    };
+    let rule = entry(a_name, vec![index(&t.output), index(&t.input)]).equals(t.kernel.clone());
+    let condition = match (conv.kind, conv.params.padding_mode) {
+        (ConvKind::ConvTranspose2d, _) => {
+            prose!(
+                "for every kernel entry whose output index lies inside $#Y$; every other entry of $#A$ is 0.",
+                Y = n.y.clone(),
+                A = a_name.clone()
+            )
+        }
+        (ConvKind::Conv2d, _) if conv.params.padding.is_zero() => {
+            prose!("for every kernel entry; every other entry of $#A$ is 0.", A = a_name.clone())
+        }
+        (ConvKind::Conv2d, PaddingMode::Zeros) => prose!(
+            "for every kernel entry whose input index lies inside $#X$ (the zeros of the padding contribute nothing); every other entry of $#A$ is 0.",
+            X = n.x.clone(),
+            A = a_name.clone()
+        ),
+        (ConvKind::Conv2d, mode) => prose!(
+            "where an input index outside $#X$ stands for the entry the padding copies there (#how), and kernel entries that meet the same input entry add up; every other entry of $#A$ is 0.",
+            X = n.x.clone(),
+            A = a_name.clone(),
+            how = words(match mode {
+                PaddingMode::Reflect => "mirrored at the edge",
+                PaddingMode::Replicate => "the nearest edge entry",
+                _ => "wrapped around",
+            })
+        ),
+    };
+    ex.step(prose!(
+        "Flatten $#X$ #order into a column of #n entries, and $#Y$ into one of #m. Indexing the rows of $#A$ by the output entries and its columns by the input entries,",
+        X = n.x.clone(),
+        order = order,
+        n = inputs,
+        Y = n.y.clone(),
+        m = outputs,
+        A = a_name.clone()
+    ))
+    .display(rule)
+    .prose(condition);
+    ex.detail(prose!(
+        "$#A$ is $#s$ with #k nonzero entries.",
+        A = a_name.clone(),
+        s = dims(&[a.rows(), a.cols()]),
+        k = a.nonzeros()
+    ));
+}
+
+/// States that the transposed convolution's matrix is the transpose of
+/// conv2d's matrix with the same kernel and parameters, after checking it.
+fn adjoint_step(ex: &mut Explanation, conv: &Conv, a_name: &Math, a: &SparseMatrix<Poly>) {
+    let p = &conv.params;
+    if conv.kind != ConvKind::ConvTranspose2d || p.output_padding.0 >= p.stride.0 || p.output_padding.1 >= p.stride.1 {
+        return;
+    }
+    let Some(forward) = adjoint_conv(conv) else { return };
+    if matrix(&forward).transpose() != *a {
+        return;
+    }
+    let Some(shape) = conv.output_shape() else { return };
+    ex.detail(prose!(
+        "Check: $#A$ is exactly the transpose of the matrix of `conv2d` with the same kernel, stride, padding, dilation and groups on a $#s$ input: the transposed convolution is the adjoint of the convolution.",
+        A = a_name.clone(),
+        s = dims(&shape)
+    ));
+}
+
+/// The steps shared by the matrix and affine queries.
+fn explain_matrix(
+    conv: &Conv,
+    names: &Names,
+    a_name: &Math,
+    a: &SparseMatrix<Poly>,
+    letters: &mut Letters,
+    ring: &Ring,
+) -> Explanation {
+    let mut ex = Explanation::new();
+    setting_step(&mut ex, conv, ring);
+    if conv.kind == ConvKind::Conv2d && !conv.params.padding.is_zero() {
+        padding_step(&mut ex, conv, ring);
+    }
+    size_step(&mut ex, conv, letters);
+    entries_step(&mut ex, conv, names, ring);
+    flatten_step(&mut ex, conv, names, a_name, a);
+    adjoint_step(&mut ex, conv, a_name, a);
+    ex
+}
+
+pub fn derive_matrix(conv: &Conv, name: &str, problem: &Problem) -> (Value, Explanation) {
+    let a = matrix(conv);
+    let mut letters = Letters::of(problem);
+    let bias_letter = conv.bias.as_ref().map(|_| letters.fresh(&["b", "beta"]));
+    let names = Names::new(conv, &mut letters, &[name]);
+    let a_name = Math::name(name);
+    let mut ex = explain_matrix(conv, &names, &a_name, &a, &mut letters, &problem.ring);
+    if let (Some(bias), Some(b)) = (&conv.bias, bias_letter) {
+        ex.step(prose!(
+            "The bias $#v$ does not enter $#A$: the layer computes $#Y = #A #X + #b$, where $#b$ repeats each channel's bias over its entries (the query `affine` gives it).",
+            v = Math::tuple(bias.iter().map(|b| exact(b, &problem.ring)).collect()),
+            A = a_name,
+            Y = names.y.clone(),
+            X = names.x.clone(),
+            b = b
+        ));
+    }
+    (Value::Sparse(a), ex)
 }
 
 /// The bias vector: each output channel's bias repeated over its positions.
@@ -394,44 +931,46 @@ pub fn bias_vector(conv: &Conv) -> Vec<RatFunc> {
     (0..cout * oh * ow).map(|k| RatFunc::from(bias[k / (oh * ow)].clone())).collect()
 }
 
-pub fn derive_affine(conv: &Conv, ring: &Ring) -> (Value, Vec<Step>) {
+pub fn derive_affine(conv: &Conv, name: &str, problem: &Problem) -> (Value, AffineAnswer, Explanation) {
     let a = matrix(conv);
-    let mut steps = steps(conv, &a, ring);
+    let mut letters = Letters::of(problem);
+    let names = Names::new(conv, &mut letters, &[name, "A", "b"]);
+    let (a_name, b_name) = (Math::name("A"), Math::name("b"));
+    let mut ex = explain_matrix(conv, &names, &a_name, &a, &mut letters, &problem.ring);
+    let equation = math!("#Y = #A #X + #b", Y = names.y.clone(), A = a_name, X = names.x.clone(), b = b_name.clone());
+    match &conv.bias {
+        Some(bias) => ex.step(prose!(
+            "The bias adds each output channel's bias, $#v$, to every entry of that channel: $#e$.",
+            v = Math::tuple(bias.iter().map(|b| exact(b, &problem.ring)).collect()),
+            e = equation
+        )),
+        None => ex.step(prose!("There is no bias: $#e$ with $#b = 0$.", e = equation, b = b_name)),
+    };
     let b = bias_vector(conv);
-    steps.push(Step::text(match &conv.bias {
-        Some(_) => "The bias adds each output channel's bias to every entry of that channel: Y = A X + b.",
-        None => "There is no bias: b = 0.",
-    }));
-    let value = Value::record(vec![("A", Value::Sparse(a)), ("b", Value::Matrix(Matrix::column(b)))]);
-    (value, steps)
+    let value = Value::record(vec![("A", Value::Sparse(a)), ("b", Value::Matrix(crate::algebra::Matrix::column(b)))]);
+    let bias = conv.bias.clone().unwrap_or_else(|| vec![Poly::zero(); conv.out_channels()]);
+    (value, AffineAnswer { bias }, ex)
 }
 
-pub fn derive_shape(conv: &Conv) -> (Value, Vec<Step>) {
+pub fn derive_shape(conv: &Conv, problem: &Problem) -> (Value, ShapeAnswer, Explanation) {
     let [c, h, w] = conv.output_shape().expect("checked");
-    let steps = vec![
-        Step::text(format!(
-            "{}. The operator is {} with {}.",
-            describe_kernel(conv),
-            conv.kind.name(),
-            parameters_text(conv)
-        )),
-        {
-            let (plain, latex) = sizes(conv);
-            Step::math(format!("The output has {}; per dimension:", count(c, "channel")), plain, latex)
-        },
-    ];
+    let mut letters = Letters::of(problem);
+    let mut ex = Explanation::new();
+    ex.step(setting(conv));
+    size_step(&mut ex, conv, &mut letters);
     let int = |n: usize| Value::scalar(Q::from(n));
-    let value = if conv.input.shape.len() == 2 && c == 1 {
+    let value = if output_is_matrix(conv) {
         Value::Tuple(vec![int(h), int(w)])
     } else {
         Value::Tuple(vec![int(c), int(h), int(w)])
     };
-    (value, steps)
+    (value, ShapeAnswer { shape: [c, h, w] }, ex)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::algebra::{Notation, Print, Ring};
     use crate::model::{ConvParams, Padding};
 
     fn conv(
@@ -508,6 +1047,30 @@ mod tests {
         let a = matrix(&c);
         assert_eq!(row_text(&a, 0, &ring), vec![(0, "w[0,1]".into()), (1, "w[0,0] + w[0,2]".into())]);
         assert_eq!(row_text(&a, 1, &ring), vec![(0, "w[0,0] + w[0,2]".into()), (1, "w[0,1]".into())]);
+    }
+
+    #[test]
+    fn index_formulas_read_as_a_course_writes_them() {
+        let (r, a) = (Math::name("r"), Math::name("a"));
+        let text = |m: &Math| crate::render::math::text::inline(m);
+        assert_eq!(text(&affine(&[(3, &r), (1, &a)], -1)), "3 r + a - 1");
+        assert_eq!(text(&affine(&[(0, &r), (-1, &a)], 1)), "1 - a");
+        assert_eq!(text(&affine(&[(0, &r)], 0)), "0");
+        assert_eq!(affine(&[(1, &r)], 0), r);
+    }
+
+    #[test]
+    fn exact_entries_put_a_positive_term_first() {
+        let ring = Ring::new();
+        let w = |i: i64| Poly::var(ring.var(&crate::algebra::Symbol::indexed("w", &[i])));
+        let p = &(&Poly::one() - &w(0)) + &w(1).scale(&Q::from_int(2));
+        let text = |m: &Math| crate::render::math::text::inline(m);
+        let written = text(&exact(&p, &ring));
+        assert!(!written.starts_with('-') && written.contains("- w[0]"), "{written}");
+        assert_eq!(text(&exact(&-&w(0), &ring)), "-w[0]");
+        let x = Poly::var(ring.var(&crate::algebra::Symbol::indexed("x", &[0])));
+        let minus = -&Poly::one();
+        assert_eq!(text(&taps_sum([(&minus, &x), (&w(1), &x)], &ring)), "w[1] x[0] - x[0]");
     }
 
     #[test]

@@ -15,13 +15,128 @@ use std::collections::HashMap;
 
 use crate::algebra::print::{self, Notation};
 use crate::algebra::{Matrix, Poly, Print, Q, RatFunc, Ring, SparseMatrix, Symbol, Var};
-use crate::model::{Conv, Value};
+use crate::model::{Conv, ConvKind, Problem, Value};
+use crate::prose;
 
-use super::conv::matrix;
-use super::{Finding, Step};
+use super::conv::{affine, append, dims, grid, joined, matrix, pair, taps_sum};
+use super::explain::{Block, Explanation, LISTING_CAP, Letters, Math, Prose, Rel, words};
+use super::{Answer, Finding};
 
 /// Steps of the backtracking search before nnkey gives up and says so.
 const BUDGET: usize = 2_000_000;
+
+/// The largest matrix (rows × columns) written out densely in the staff
+/// derivation: a guard on memory, not on what a reader sees.
+const DENSE_GUARD: usize = 1 << 16;
+
+/// The typed answer of an equivalence query.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EquivalenceAnswer {
+    /// Renaming the first operator's kernel symbols by `weights` and
+    /// reordering its outputs by `outputs` gives the second operator.
+    Equivalent { weights: Vec<(Var, Var)>, outputs: Reordering },
+    /// No renaming and reordering do; why.
+    Different(Difference),
+}
+
+/// Where each output of the first operator goes among the second's.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reordering {
+    Named(NamedOrder),
+    /// Output `k` of the first operator (flattened row-major over its
+    /// (channel, row, column) shape `from`) is output `rows[k]` of the
+    /// second (shape `to`).
+    Table {
+        from: [usize; 3],
+        to: [usize; 3],
+        rows: Vec<usize>,
+    },
+}
+
+/// Why two operators are not equivalent.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Difference {
+    /// They act on inputs of different shapes.
+    InputShapes,
+    /// They read inputs with these numbers of entries.
+    InputSizes(usize, usize),
+    /// They produce these numbers of outputs.
+    OutputCounts(usize, usize),
+    /// Their matrices use these numbers of kernel symbols.
+    SymbolCounts(usize, usize),
+    /// Output `output` (flattened, of the first operator's shape `shape`)
+    /// is `combination`; `first` outputs of the first operator and `second`
+    /// of the second combine the inputs this way, whatever the kernel
+    /// symbols are called.
+    Unmatched { output: usize, shape: [usize; 3], combination: Poly, first: usize, second: usize },
+    /// The outputs read the inputs alike, but no single renaming works.
+    NoRenaming,
+}
+
+impl Difference {
+    /// The reason as the answer's `reason` field states it.
+    pub fn sentence(&self, ring: &Ring) -> String {
+        match self {
+            Difference::InputShapes => "they act on inputs of different shapes".into(),
+            Difference::InputSizes(a, b) => format!("they read inputs of different sizes ({a} and {b} entries)"),
+            Difference::OutputCounts(a, b) => format!("they produce different numbers of outputs ({a} and {b})"),
+            Difference::SymbolCounts(a, b) => format!(
+                "they use different numbers of kernel symbols ({a} and {b}), so no renaming matches them"
+            ),
+            Difference::Unmatched { output, shape, combination, first, second } => {
+                let y = print::symbol(&idx_symbol("y1", *shape, *output), Notation::Plain);
+                let outputs = |k: usize| super::count(k, "output");
+                format!(
+                    "{y} = {}: {} of the first operator and {} of the second combine the inputs this way, \
+                     whatever the kernel symbols are called",
+                    combination.print(ring, Notation::Plain),
+                    outputs(*first),
+                    outputs(*second)
+                )
+            }
+            Difference::NoRenaming => {
+                "the outputs read the inputs alike, but no single renaming of the kernel symbols makes every output agree"
+                    .into()
+            }
+        }
+    }
+}
+
+impl EquivalenceAnswer {
+    pub fn is_equivalent(&self) -> bool {
+        matches!(self, EquivalenceAnswer::Equivalent { .. })
+    }
+
+    /// The answer as a key states it: `{ equivalent: true, weights: […],
+    /// outputs: … }` or `{ equivalent: false, reason: "…" }`.
+    pub fn to_value(&self, ring: &Ring) -> Value {
+        match self {
+            EquivalenceAnswer::Equivalent { weights, outputs } => {
+                let weights = weights
+                    .iter()
+                    .map(|&(s, t)| Value::Maps(Box::new(symbol_value(s)), Box::new(symbol_value(t))))
+                    .collect();
+                let outputs = match outputs {
+                    Reordering::Named(order) => order.to_value(),
+                    Reordering::Table { from, to, rows } => Value::List(
+                        rows.iter()
+                            .enumerate()
+                            .map(|(i, &j)| Value::Maps(Box::new(index_tuple(*from, i)), Box::new(index_tuple(*to, j))))
+                            .collect(),
+                    ),
+                };
+                Value::record(vec![
+                    ("equivalent", Value::Bool(true)),
+                    ("weights", Value::List(weights)),
+                    ("outputs", outputs),
+                ])
+            }
+            EquivalenceAnswer::Different(why) => {
+                Value::record(vec![("equivalent", Value::Bool(false)), ("reason", Value::Text(why.sentence(ring)))])
+            }
+        }
+    }
+}
 
 /// A correspondence between two operators.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,27 +220,43 @@ impl NamedOrder {
         }
     }
 
-    /// The reordering as a formula.
-    fn formula(self) -> (String, String) {
+    /// The reordering as a formula in the outputs `y1`, `y2` of the two
+    /// operators, with index letters (channel, row, column, and the two
+    /// offsets within a block); `None` for the identity.
+    fn formula(self, y1: &Math, y2: &Math, idx: [&Math; 5]) -> Option<Math> {
+        let [c, h, w, i, j] = idx;
+        let e = |name: &Math, indices: Vec<Math>| Math::Entry(Box::new(name.clone()), indices);
+        let shuffle = |r: usize| -> (Vec<Math>, Vec<Math>) {
+            let r = r as i64;
+            (
+                vec![affine(&[(r * r, c), (r, i), (1, j)], 0), h.clone(), w.clone()],
+                vec![c.clone(), affine(&[(r, h), (1, i)], 0), affine(&[(r, w), (1, j)], 0)],
+            )
+        };
         match self {
-            NamedOrder::Identity => ("y2[k] = y1[k]".into(), "y^{(2)}_{k} = y^{(1)}_{k}".into()),
-            NamedOrder::PixelShuffle(r) => (
-                format!("y2[c, {r}*h + i, {r}*w + j] = y1[{}*c + {r}*i + j, h, w] for 0 <= i, j < {r}", r * r),
-                format!(
-                    "y^{{(2)}}_{{(c,\\,{r}h+i,\\,{r}w+j)}} = y^{{(1)}}_{{({}c+{r}i+j,\\,h,\\,w)}},\\quad 0 \\le i, j < {r}",
-                    r * r
-                ),
-            ),
-            NamedOrder::PixelUnshuffle(r) => (
-                format!("y2[{}*c + {r}*i + j, h, w] = y1[c, {r}*h + i, {r}*w + j] for 0 <= i, j < {r}", r * r),
-                format!(
-                    "y^{{(2)}}_{{({}c+{r}i+j,\\,h,\\,w)}} = y^{{(1)}}_{{(c,\\,{r}h+i,\\,{r}w+j)}},\\quad 0 \\le i, j < {r}",
-                    r * r
-                ),
-            ),
+            NamedOrder::Identity => None,
+            NamedOrder::PixelShuffle(r) => {
+                let (coarse, fine) = shuffle(r);
+                Some(e(y2, fine).equals(e(y1, coarse)))
+            }
+            NamedOrder::PixelUnshuffle(r) => {
+                let (coarse, fine) = shuffle(r);
+                Some(e(y2, coarse).equals(e(y1, fine)))
+            }
         }
     }
 
+    /// The reordering in words, for the explanation: "the pixel shuffle
+    /// with factor 2".
+    fn phrase(self) -> Prose {
+        match self {
+            NamedOrder::Identity => prose!("the identity"),
+            NamedOrder::PixelShuffle(r) => prose!("the pixel shuffle with factor #r", r = r),
+            NamedOrder::PixelUnshuffle(r) => prose!("the pixel unshuffle with factor #r", r = r),
+        }
+    }
+
+    /// The reordering's name in a diagnostic.
     fn name(self) -> String {
         match self {
             NamedOrder::Identity => "the identity".into(),
@@ -426,10 +557,22 @@ fn permutations<T: Copy>(items: &mut [T], k: usize, f: &mut dyn FnMut(&[T]) -> b
     false
 }
 
+/// A correspondence, and how it was found.
+pub struct Found {
+    pub correspondence: Correspondence,
+    /// The named reordering it uses, if one fits.
+    pub named: Option<NamedOrder>,
+    /// The named reorderings tried, in order (the last is `named` when
+    /// one fits).
+    pub tried: Vec<NamedOrder>,
+    /// Steps of the backtracking search, when it ran.
+    pub search_steps: usize,
+}
+
 /// Why two operators are not equivalent, or the correspondence.
 pub enum Outcome {
-    Equivalent(Correspondence, Option<NamedOrder>),
-    Different(String),
+    Equivalent(Found),
+    Different(Difference),
 }
 
 fn multiset<T: std::hash::Hash + Eq>(items: impl Iterator<Item = T>) -> HashMap<T, usize> {
@@ -441,35 +584,23 @@ fn multiset<T: std::hash::Hash + Eq>(items: impl Iterator<Item = T>) -> HashMap<
 }
 
 /// Decides equivalence of two matrices; `Err` when nnkey cannot decide.
-/// `inputs` names the input entries (the columns), for the reasons given.
+/// `shapes` are the two output shapes (channel, row, column); the inputs
+/// are the columns.
 pub fn decide(
     a: &SparseMatrix<Poly>,
     b: &SparseMatrix<Poly>,
     shapes: ([usize; 3], [usize; 3]),
     inputs: &[Poly],
-    ring: &Ring,
 ) -> Result<Outcome, String> {
     if a.cols() != b.cols() {
-        return Ok(Outcome::Different(format!(
-            "they read inputs of different sizes ({} and {} entries)",
-            a.cols(),
-            b.cols()
-        )));
+        return Ok(Outcome::Different(Difference::InputSizes(a.cols(), b.cols())));
     }
     if a.rows() != b.rows() {
-        return Ok(Outcome::Different(format!(
-            "they produce different numbers of outputs ({} and {})",
-            a.rows(),
-            b.rows()
-        )));
+        return Ok(Outcome::Different(Difference::OutputCounts(a.rows(), b.rows())));
     }
     let (va, vb) = (vars_of(a), vars_of(b));
     if va.len() != vb.len() {
-        return Ok(Outcome::Different(format!(
-            "they use different numbers of kernel symbols ({} and {}), so no renaming matches them",
-            va.len(),
-            vb.len()
-        )));
+        return Ok(Outcome::Different(Difference::SymbolCounts(va.len(), vb.len())));
     }
     let mut search = Search::new(a, b)?;
     // A row signature with no counterpart is a clear reason.
@@ -478,41 +609,46 @@ pub fn decide(
     // The first output (in order, so the reason is the same on every run).
     if let Some(r) = (0..a.rows()).find(|&r| sb.get(&search.signatures[r]) != sa.get(&search.signatures[r])) {
         let sig = &search.signatures[r];
-        let n = &sa[sig];
-        let m = sb.get(sig).copied().unwrap_or(0);
-        let sum = a.row(r).fold(Poly::zero(), |acc, (c, p)| &acc + &(p * &inputs[c]));
-        let y = print::symbol(&idx_symbol("y1", shapes.0, r), Notation::Plain);
-        let outputs = |k: usize| super::count(k, "output");
-        return Ok(Outcome::Different(format!(
-            "{y} = {}: {} of the first operator and {} of the second combine the inputs this way, \
-             whatever the kernel symbols are called",
-            sum.print(ring, Notation::Plain),
-            outputs(*n),
-            outputs(m)
-        )));
+        let combination = a.row(r).fold(Poly::zero(), |acc, (c, p)| &acc + &(p * &inputs[c]));
+        return Ok(Outcome::Different(Difference::Unmatched {
+            output: r,
+            shape: shapes.0,
+            combination,
+            first: sa[sig],
+            second: sb.get(sig).copied().unwrap_or(0),
+        }));
     }
+    let mut tried = Vec::new();
     for order in named_orders(shapes.0, shapes.1) {
+        tried.push(order);
         let rows = order.rows(shapes.0, shapes.1).expect("fits");
         let mut trial = Search::new(a, b)?;
         if trial.with_rows(&rows) {
-            return Ok(Outcome::Equivalent(trial.result(), Some(order)));
+            return Ok(Outcome::Equivalent(Found {
+                correspondence: trial.result(),
+                named: Some(order),
+                tried,
+                search_steps: 0,
+            }));
         }
     }
     let mut order: Vec<usize> = (0..a.rows()).collect();
     let class_size = |r: &usize| search.classes.get(&search.signatures[*r]).map_or(0, Vec::len);
     order.sort_by_key(|r| (class_size(r), *r));
     if search.solve(&order, 0) {
-        return Ok(Outcome::Equivalent(search.result(), None));
+        return Ok(Outcome::Equivalent(Found {
+            correspondence: search.result(),
+            named: None,
+            tried,
+            search_steps: search.steps,
+        }));
     }
     if search.gave_up {
         return Err(format!(
             "the search for a correspondence stopped after {BUDGET} steps without an answer; nnkey cannot decide this equivalence"
         ));
     }
-    Ok(Outcome::Different(
-        "the outputs read the inputs alike, but no single renaming of the kernel symbols makes every output agree"
-            .into(),
-    ))
+    Ok(Outcome::Different(Difference::NoRenaming))
 }
 
 fn symbol_value(v: Var) -> Value {
@@ -527,8 +663,9 @@ fn index_tuple(shape: [usize; 3], k: usize) -> Value {
 
 /// The weight correspondence as index formulas, when every index of the
 /// first symbol is an integer affine function of the second's indices:
-/// `c[2*a + b,0,0,0] -> t[0,0,a,b]`.
-fn weight_formula(weights: &[(Var, Var)], ring: &Ring) -> Option<String> {
+/// `c[2 a + b, 0, 0, 0] ↦ t[0, 0, a, b]`, with index letters that are not
+/// the problem's own.
+fn weight_formula(weights: &[(Var, Var)], ring: &Ring, letters: &mut Letters) -> Option<Math> {
     let pairs: Vec<(std::rc::Rc<Symbol>, std::rc::Rc<Symbol>)> =
         weights.iter().map(|&(s, t)| (ring.symbol(s), ring.symbol(t))).collect();
     let (first_s, first_t) = pairs.first()?;
@@ -542,11 +679,8 @@ fn weight_formula(weights: &[(Var, Var)], ring: &Ring) -> Option<String> {
     }
     let varying: Vec<usize> =
         (0..first_t.indices.len()).filter(|&k| pairs.iter().any(|(_, t)| t.indices[k] != first_t.indices[k])).collect();
-    let names = ["a", "b", "c", "d", "e", "f"];
-    let names: Vec<&str> = names.iter().copied().filter(|n| *n != first_s.name && *n != first_t.name).collect();
-    if varying.len() > names.len() {
-        return None;
-    }
+    let mut trial = letters.clone();
+    let names: Vec<Math> = varying.iter().map(|_| trial.fresh(&["a", "b", "c", "d", "e", "f", "u", "v"])).collect();
     let design = Matrix::from_rows(
         pairs
             .iter()
@@ -561,30 +695,19 @@ fn weight_formula(weights: &[(Var, Var)], ring: &Ring) -> Option<String> {
     for k in 0..first_s.indices.len() {
         let target = Matrix::column(pairs.iter().map(|(s, _)| Q::from_int(s.indices[k])).collect());
         let coeffs = fit(&design, &target)?;
-        let mut terms = Vec::new();
-        for (j, q) in coeffs.iter().enumerate() {
-            if q.is_zero() {
-                continue;
-            }
-            let n = q.to_i64()?;
-            let term = if j == varying.len() {
-                n.to_string()
-            } else if n == 1 {
-                names[j].to_string()
-            } else {
-                format!("{n}*{}", names[j])
-            };
-            terms.push(term);
-        }
-        source_indices.push(if terms.is_empty() { "0".into() } else { terms.join(" + ") });
+        let ints: Vec<i64> = coeffs.iter().map(Q::to_i64).collect::<Option<_>>()?;
+        let terms: Vec<(i64, &Math)> = ints.iter().zip(&names).map(|(&n, x)| (n, x)).collect();
+        source_indices.push(affine(&terms, ints[varying.len()]));
     }
-    let target: Vec<String> = (0..first_t.indices.len())
+    let target: Vec<Math> = (0..first_t.indices.len())
         .map(|k| match varying.iter().position(|&v| v == k) {
-            Some(j) => names[j].to_string(),
-            None => first_t.indices[k].to_string(),
+            Some(j) => names[j].clone(),
+            None => Math::from(first_t.indices[k]),
         })
         .collect();
-    Some(format!("{}[{}] -> {}[{}]", first_s.name, source_indices.join(","), first_t.name, target.join(",")))
+    *letters = trial;
+    let entry = |name: &str, idx: Vec<Math>| Math::Entry(Box::new(Math::name(name)), idx);
+    Some(entry(&first_s.name, source_indices).relate(Rel::MapsTo, entry(&first_t.name, target)))
 }
 
 /// Integer-exact solution of `design · x = target`, if one exists.
@@ -608,118 +731,266 @@ fn fit(design: &Matrix<Q>, target: &Matrix<Q>) -> Option<Vec<Q>> {
     Some(x)
 }
 
-pub fn derive(a: &Conv, b: &Conv, ring: &Ring) -> Result<(Value, Vec<Step>), String> {
-    let (ma, mb) = (matrix(a), matrix(b));
-    let (sa, sb) = (a.output_shape().expect("checked"), b.output_shape().expect("checked"));
-    let mut steps = Vec::new();
-    let describe = |c: &Conv, m: &SparseMatrix<Poly>, s: [usize; 3], k: usize| {
-        format!(
-            "Operator {k}: {} with kernel {} on {} gives a {}×{}×{} output; its matrix is {}×{}.",
-            c.kind.name(),
-            c.kernel_name,
-            c.input_name,
-            s[0],
-            s[1],
-            s[2],
-            m.rows(),
-            m.cols()
-        )
-    };
-    steps.push(Step::text(describe(a, &ma, sa, 1)));
-    steps.push(Step::text(describe(b, &mb, sb, 2)));
-    if ma.rows() * ma.cols() <= 4096 {
-        for (k, m) in [(1, &ma), (2, &mb)] {
-            let v = Value::Sparse(m.clone());
-            let (pl, lx) = super::labeled(&format!("A{k}"), &format!("A_{{{k}}}"), &v, ring);
-            steps.push(Step::math(format!("The matrix of operator {k}:"), pl, lx));
-        }
+/// An indexed symbol of the ring as a formula (a plain one as a name).
+fn symbol_math(ring: &Ring, v: Var) -> Math {
+    let s = ring.symbol(v);
+    if s.indices.is_empty() { Math::name(&s.name) } else { Math::Symbol(s.as_ref().clone()) }
+}
+
+/// Output `k` of an operator with output shape `shape`: `y1[0, 1, 3]`.
+fn output_entry(y: &Math, shape: [usize; 3], k: usize) -> Math {
+    let [_, h, w] = shape;
+    Math::Entry(Box::new(y.clone()), vec![(k / (h * w)).into(), ((k / w) % h).into(), (k % w).into()])
+}
+
+/// The letters of an equivalence's derivation.
+struct Names {
+    y1: Math,
+    y2: Math,
+    sigma: Math,
+    pi: Math,
+    k: Math,
+}
+
+/// "`conv2d` with kernel $W$ on $X$".
+fn operator(c: &Conv) -> Prose {
+    let (w, x) = (Math::name(&c.kernel_name), Math::name(&c.input_name));
+    match c.kind {
+        ConvKind::Conv2d => prose!("`conv2d` with kernel $#W$ on $#X$", W = w, X = x),
+        ConvKind::ConvTranspose2d => prose!("`conv_transpose2d` with kernel $#W$ on $#X$", W = w, X = x),
     }
-    if a.input.input3() != b.input.input3() {
-        let why = "they act on inputs of different shapes".to_string();
-        steps.push(Step::text(format!("Not equivalent: {why}.")));
-        return Ok((Value::record(vec![("equivalent", Value::Bool(false)), ("reason", Value::Text(why))]), steps));
-    }
-    steps.push(Step::text(
-        "They are the same operator up to naming when a renaming σ of kernel symbols and a reordering π of \
-         outputs give σ(row i of A1) = row π(i) of A2 for every output i.",
+}
+
+/// The two operators, their outputs, and what equivalence means.
+fn operators_step(ex: &mut Explanation, ops: [&Conv; 2], shapes: [[usize; 3]; 2], n: &Names) {
+    let mut p = prose!("Operator 1, ");
+    append(&mut p, operator(ops[0]));
+    append(&mut p, prose!(", gives a $#s$ output $#y$; operator 2, ", s = dims(&shapes[0]), y = n.y1.clone()));
+    append(&mut p, operator(ops[1]));
+    append(&mut p, prose!(", a $#s$ output $#y$.", s = dims(&shapes[1]), y = n.y2.clone()));
+    let criterion = prose!(
+        "They are the same operator up to naming when a renaming $#s$ of the kernel symbols and a reordering $#p$ of the outputs give $#s(#y1[#k]) = #y2[#p(#k)]$ for every output $#k$ (outputs flattened row-major).",
+        s = n.sigma.clone(),
+        p = n.pi.clone(),
+        y1 = n.y1.clone(),
+        y2 = n.y2.clone(),
+        k = n.k.clone()
+    );
+    ex.step(p).prose(criterion);
+}
+
+/// The two matrices, for staff: sizes, nonzero entries, and the entries
+/// when they fit in memory as dense formulas.
+fn matrices_detail(ex: &mut Explanation, ms: [&SparseMatrix<Poly>; 2], letters: &mut Letters, ring: &Ring) {
+    let (a1, a2) = pair(letters, &[("A1", "A2"), ("M1", "M2"), ("B1", "B2")]);
+    let step = ex.detail(prose!(
+        "As matrices on the flattened input: $#A1$ is $#s1$ with #k1 nonzero entries, $#A2$ is $#s2$ with #k2.",
+        A1 = a1.clone(),
+        s1 = dims(&[ms[0].rows(), ms[0].cols()]),
+        k1 = ms[0].nonzeros(),
+        A2 = a2.clone(),
+        s2 = dims(&[ms[1].rows(), ms[1].cols()]),
+        k2 = ms[1].nonzeros()
     ));
-    match decide(&ma, &mb, (sa, sb), &a.input.entries, ring)? {
-        Outcome::Different(why) => {
-            steps.push(Step::text(format!("Not equivalent: {why}.")));
-            Ok((Value::record(vec![("equivalent", Value::Bool(false)), ("reason", Value::Text(why))]), steps))
-        }
-        Outcome::Equivalent(corr, named) => {
-            let weights: Vec<Value> = corr
-                .weights
-                .iter()
-                .map(|&(s, t)| Value::Maps(Box::new(symbol_value(s)), Box::new(symbol_value(t))))
-                .collect();
-            let weights_value = Value::List(weights);
-            let (plain, latex) =
-                (weights_value.print(ring, Notation::Plain), weights_value.print(ring, Notation::Latex));
-            let text = match weight_formula(&corr.weights, ring) {
-                Some(f) => format!("Rename the kernel symbols: {f}, that is:"),
-                None => "Rename the kernel symbols:".to_string(),
-            };
-            steps.push(Step::math(text, plain, latex));
-            let outputs = match named {
-                Some(order) => {
-                    let (plain, latex) = order.formula();
-                    steps.push(Step::math(format!("Reorder the outputs by {}:", order.name()), plain, latex));
-                    order.to_value()
-                }
-                None => Value::List(
-                    corr.rows
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &j)| Value::Maps(Box::new(index_tuple(sa, i)), Box::new(index_tuple(sb, j))))
-                        .collect(),
-                ),
-            };
-            let table: Vec<String> = corr
-                .rows
-                .iter()
-                .enumerate()
-                .take(16)
-                .map(|(i, &j)| {
-                    format!(
-                        "{} = {}",
-                        print::symbol(&idx_symbol("y2", sb, j), Notation::Plain),
-                        print::symbol(&idx_symbol("y1", sa, i), Notation::Plain)
-                    )
-                })
-                .collect();
-            let table_latex: Vec<String> = corr
-                .rows
-                .iter()
-                .enumerate()
-                .take(16)
-                .map(|(i, &j)| format!("{} &= {}", latex_output(2, sb, j), latex_output(1, sa, i)))
-                .collect();
-            let more = if corr.rows.len() > 16 { format!(" (first 16 of {})", corr.rows.len()) } else { String::new() };
-            steps.push(Step::math(
-                format!("Output by output{more}:"),
-                table.join("\n"),
-                format!("\\begin{{aligned}} {} \\end{{aligned}}", table_latex.join(" \\\\ ")),
-            ));
-            steps.push(Step::text(
-                "With this renaming every row of A1 equals the corresponding row of A2 exactly, so both \
-                 operators give the same outputs, in a different order.",
-            ));
-            let value = Value::record(vec![
-                ("equivalent", Value::Bool(true)),
-                ("weights", weights_value),
-                ("outputs", outputs),
-            ]);
-            Ok((value, steps))
+    for (name, m) in [(a1, ms[0]), (a2, ms[1])] {
+        if m.rows() * m.cols() <= DENSE_GUARD {
+            let dense = m.to_dense();
+            step.display(name.equals(grid(m.rows(), m.cols(), ring, |r, c| dense.get(r, c).clone())));
         }
     }
 }
 
-/// Output `k` of operator `op` in LaTeX: `y^{(2)}_{(0,1,3)}`.
-fn latex_output(op: usize, shape: [usize; 3], k: usize) -> String {
-    let [_, h, w] = shape;
-    format!("y^{{({op})}}_{{({},{},{})}}", k / (h * w), (k / w) % h, k % w)
+/// Why the operators differ, as the explanation states it.
+/// `first` and `inputs` are the first operator's matrix and input entries.
+fn difference_step(
+    ex: &mut Explanation,
+    why: &Difference,
+    (first, inputs): (&SparseMatrix<Poly>, &[Poly]),
+    n: &Names,
+    ring: &Ring,
+) {
+    let outputs = |k: usize| words(if k == 1 { "output" } else { "outputs" });
+    match why {
+        Difference::InputShapes => {
+            ex.step(prose!("Not equivalent: they act on inputs of different shapes."));
+        }
+        Difference::InputSizes(a, b) => {
+            ex.step(prose!("Not equivalent: they read inputs of different sizes, #a and #b entries.", a = *a, b = *b));
+        }
+        Difference::OutputCounts(a, b) => {
+            ex.step(prose!("Not equivalent: they produce different numbers of outputs, #a and #b.", a = *a, b = *b));
+        }
+        Difference::SymbolCounts(a, b) => {
+            ex.step(prose!(
+                "Not equivalent: they use different numbers of kernel symbols, #a and #b, so no renaming matches them.",
+                a = *a,
+                b = *b
+            ));
+        }
+        Difference::Unmatched { output, shape, first: n1, second: n2, .. } => {
+            let combination = taps_sum(first.row(*output).map(|(c, p)| (p, &inputs[c])), ring);
+            ex.step(prose!("Not equivalent: the first operator's output"))
+                .display(output_entry(&n.y1, *shape, *output).equals(combination))
+                .prose(prose!(
+                    "combines the inputs in a way that #n #o1 of the first operator and #m #o2 of the second do, whatever the kernel symbols are called.",
+                    n = *n1,
+                    o1 = outputs(*n1),
+                    m = *n2,
+                    o2 = outputs(*n2)
+                ));
+        }
+        Difference::NoRenaming => {
+            ex.step(prose!(
+                "Not equivalent: the outputs read the inputs alike, but no single renaming of the kernel symbols makes every output agree."
+            ));
+        }
+    }
+}
+
+/// The renaming: as a formula when there is one, and pair by pair.
+fn renaming_step(ex: &mut Explanation, weights: &[(Var, Var)], ring: &Ring, letters: &mut Letters) {
+    let maps: Vec<Math> =
+        weights.iter().map(|&(s, t)| symbol_math(ring, s).relate(Rel::MapsTo, symbol_math(ring, t))).collect();
+    let step = match weight_formula(weights, ring, letters) {
+        Some(f) => ex.step(prose!("Rename the kernel symbols by $#f$, that is:", f = f)),
+        None => ex.step(prose!("Rename the kernel symbols:")),
+    };
+    if maps.len() <= LISTING_CAP {
+        step.display(Math::list(maps));
+    } else {
+        let total = maps.len();
+        step.listing(total, maps.into_iter().take(LISTING_CAP).map(Block::Display).collect());
+    }
+}
+
+/// The reordering, when it has a name.
+fn reordering_step(ex: &mut Explanation, order: NamedOrder, n: &Names, letters: &mut Letters) {
+    if order == NamedOrder::Identity {
+        ex.step(prose!("The outputs keep their order: $#p$ is the identity.", p = n.pi.clone()));
+        return;
+    }
+    let c = letters.fresh(&["c", "k", "m"]);
+    let (h, w) = pair(letters, &[("h", "w"), ("r", "s"), ("p", "q")]);
+    let (i, j) = pair(letters, &[("i", "j"), ("u", "v"), ("alpha", "beta")]);
+    let r = match order {
+        NamedOrder::PixelShuffle(r) | NamedOrder::PixelUnshuffle(r) => r,
+        NamedOrder::Identity => 1,
+    };
+    let mut text = prose!("Reorder the outputs by ");
+    append(&mut text, order.phrase());
+    let rest = prose!(": for $0 <= #i < #r$ and $0 <= #j < #r$,", i = i.clone(), j = j.clone(), r = r);
+    append(&mut text, rest);
+    let step = ex.step(text);
+    if let Some(f) = order.formula(&n.y1, &n.y2, [&c, &h, &w, &i, &j]) {
+        step.display(f);
+    }
+}
+
+/// Output by output: each output of the first operator, renamed, is the
+/// output of the second that the reordering names.
+fn outputs_step(
+    ex: &mut Explanation,
+    ms: [&SparseMatrix<Poly>; 2],
+    shapes: [[usize; 3]; 2],
+    found: &Found,
+    inputs: &[Poly],
+    n: &Names,
+    ring: &Ring,
+) {
+    let combination = |m: &SparseMatrix<Poly>, r: usize| taps_sum(m.row(r).map(|(c, p)| (p, &inputs[c])), ring);
+    let corr = &found.correspondence;
+    let items = corr
+        .rows
+        .iter()
+        .enumerate()
+        .take(LISTING_CAP)
+        .map(|(i, &j)| {
+            Block::Display(
+                output_entry(&n.y1, shapes[0], i)
+                    .equals(combination(ms[0], i))
+                    .relate(Rel::MapsTo, combination(ms[1], j))
+                    .relate(Rel::Eq, output_entry(&n.y2, shapes[1], j)),
+            )
+        })
+        .collect();
+    let text = if found.named == Some(NamedOrder::Identity) {
+        prose!(
+            "With this renaming each output of the first operator becomes the output of the second at the same place, so both compute the same outputs in the same order:"
+        )
+    } else {
+        prose!(
+            "With this renaming each output of the first operator becomes an output of the second, so both compute the same outputs, in a different order:"
+        )
+    };
+    ex.step(text).listing(corr.rows.len(), items);
+}
+
+/// How the correspondence was found, for staff.
+fn search_detail(ex: &mut Explanation, found: &Found) {
+    let count = found.tried.len();
+    let list = joined(found.tried.iter().map(|o| o.phrase()).collect());
+    let mut text = match found.named {
+        Some(_) => prose!(
+            "How nnkey found it: it tries the reorderings that have names first; with the reordering fixed, each output forces the renaming of its kernel symbols, and the renaming is then checked on every output. Reorderings tried, in order: "
+        ),
+        None if count == 0 => prose!(
+            "How nnkey found it: no reordering with a name fits these shapes, so it matched outputs whose coefficients agree up to renaming (per input entry, the constant and the sorted coefficients of the symbols), backtracking over the remaining choices, in #n steps.",
+            n = found.search_steps
+        ),
+        None => prose!(
+            "How nnkey found it: no reordering with a name works, so it matched outputs whose coefficients agree up to renaming (per input entry, the constant and the sorted coefficients of the symbols), backtracking over the remaining choices, in #n steps. Reorderings tried first: ",
+            n = found.search_steps
+        ),
+    };
+    if count > 0 {
+        append(&mut text, list);
+        text.push_text(".");
+    }
+    ex.detail(text);
+}
+
+pub fn derive(a: &Conv, b: &Conv, problem: &Problem) -> Result<(Value, EquivalenceAnswer, Explanation), String> {
+    let ring = &problem.ring;
+    let mut letters = Letters::of(problem);
+    let (y1, y2) = pair(&mut letters, &[("y1", "y2"), ("z1", "z2"), ("u1", "u2")]);
+    let names = Names {
+        y1,
+        y2,
+        sigma: letters.fresh(&["sigma", "tau"]),
+        pi: letters.fresh(&["pi", "rho"]),
+        k: letters.fresh(&["k", "l", "m"]),
+    };
+    let (ma, mb) = (matrix(a), matrix(b));
+    let shapes = [a.output_shape().expect("checked"), b.output_shape().expect("checked")];
+    let mut ex = Explanation::new();
+    operators_step(&mut ex, [a, b], shapes, &names);
+    matrices_detail(&mut ex, [&ma, &mb], &mut letters, ring);
+    let answer = if a.input.input3() != b.input.input3() {
+        EquivalenceAnswer::Different(Difference::InputShapes)
+    } else {
+        match decide(&ma, &mb, (shapes[0], shapes[1]), &a.input.entries)? {
+            Outcome::Different(why) => EquivalenceAnswer::Different(why),
+            Outcome::Equivalent(found) => {
+                renaming_step(&mut ex, &found.correspondence.weights, ring, &mut letters);
+                if let Some(order) = found.named {
+                    reordering_step(&mut ex, order, &names, &mut letters);
+                }
+                outputs_step(&mut ex, [&ma, &mb], shapes, &found, &a.input.entries, &names, ring);
+                search_detail(&mut ex, &found);
+                let outputs = match found.named {
+                    Some(order) => Reordering::Named(order),
+                    None => {
+                        Reordering::Table { from: shapes[0], to: shapes[1], rows: found.correspondence.rows.clone() }
+                    }
+                };
+                EquivalenceAnswer::Equivalent { weights: found.correspondence.weights, outputs }
+            }
+        }
+    };
+    if let EquivalenceAnswer::Different(why) = &answer {
+        difference_step(&mut ex, why, (&ma, &a.input.entries), &names, ring);
+    }
+    Ok((answer.to_value(ring), answer, ex))
 }
 
 fn idx_symbol(name: &str, shape: [usize; 3], k: usize) -> Symbol {
@@ -788,7 +1059,10 @@ fn key_rows(v: &Value, shapes: ([usize; 3], [usize; 3])) -> Result<Vec<usize>, S
 /// `equivalent`, `weights` and `outputs` are each checked when given. Any
 /// valid correspondence passes, whichever nnkey found.
 pub fn judge(a: &Conv, b: &Conv, finding: &Finding, key: &Value, ring: &Ring) -> Result<(), String> {
-    let derived = matches!(finding.value.field("equivalent"), Some(Value::Bool(true)));
+    let derived = match &finding.answer {
+        Answer::Equivalence(answer) => answer,
+        _ => return Err("the finding is not an equivalence".into()),
+    };
     let claimed = match key {
         Value::Bool(x) => *x,
         Value::Record(_) => match key.field("equivalent") {
@@ -798,12 +1072,15 @@ pub fn judge(a: &Conv, b: &Conv, finding: &Finding, key: &Value, ring: &Ring) ->
         },
         other => return Err(format!("the key is {}; write `true`, `false` or a record", other.describe())),
     };
-    if claimed != derived {
-        let why = finding.value.field("reason").map(|r| r.print(ring, Notation::Plain)).unwrap_or_default();
-        return Err(if derived {
-            "the key says the operators differ, but nnkey finds a correspondence".to_string()
-        } else {
-            format!("the key says the operators are equivalent, but they are not: {why}")
+    if claimed != derived.is_equivalent() {
+        return Err(match derived {
+            EquivalenceAnswer::Equivalent { .. } => {
+                "the key says the operators differ, but nnkey finds a correspondence".to_string()
+            }
+            // As the `reason` field prints in a key.
+            EquivalenceAnswer::Different(why) => {
+                format!("the key says the operators are equivalent, but they are not: {:?}", why.sentence(ring))
+            }
         });
     }
     if !claimed {

@@ -38,9 +38,9 @@ pub struct CrossCheck {
 #[derive(Clone, Debug)]
 pub enum Answer {
     ConvMatrix,
-    ConvAffine,
-    ConvShape,
-    Equivalence,
+    ConvAffine(conv::AffineAnswer),
+    ConvShape(conv::ShapeAnswer),
+    Equivalence(equivalence::EquivalenceAnswer),
     Neuron(logic::NeuronAnswer),
     ThresholdNetwork(logic::NetworkAnswer),
     Census(census::Census),
@@ -77,20 +77,20 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
     let at = |e: String| Diagnostic::error(find.query_span, e);
     let (answer, value, derivation) = match &find.query {
         Query::Matrix(c) => {
-            let d = conv::derive_matrix(c, &problem.ring);
-            (Answer::ConvMatrix, d.0, d.1)
+            let d = conv::derive_matrix(c, &find.name, problem);
+            (Answer::ConvMatrix, d.0, d.1.steps)
         }
         Query::Affine(c) => {
-            let d = conv::derive_affine(c, &problem.ring);
-            (Answer::ConvAffine, d.0, d.1)
+            let d = conv::derive_affine(c, &find.name, problem);
+            (Answer::ConvAffine(d.1), d.0, d.2.steps)
         }
         Query::Shape(c) => {
-            let d = conv::derive_shape(c);
-            (Answer::ConvShape, d.0, d.1)
+            let d = conv::derive_shape(c, problem);
+            (Answer::ConvShape(d.1), d.0, d.2.steps)
         }
         Query::Equivalence(a, b) => {
-            let d = equivalence::derive(a, b, &problem.ring).map_err(at)?;
-            (Answer::Equivalence, d.0, d.1)
+            let d = equivalence::derive(a, b, problem).map_err(at)?;
+            (Answer::Equivalence(d.1), d.0, d.2.steps)
         }
         Query::ThresholdNeuron(q) => {
             let d = logic::derive_neuron(q, problem).map_err(at)?;

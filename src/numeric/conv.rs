@@ -8,7 +8,9 @@ use ndarray::{Array3, Array4, s};
 
 use crate::algebra::{Poly, Ring, SparseMatrix, Var};
 use crate::derive::CrossCheck;
-use crate::model::{Conv, ConvKind, Layout, Padding, PaddingMode, Value};
+use crate::derive::conv::ShapeAnswer;
+use crate::derive::equivalence::{EquivalenceAnswer, NamedOrder, Reordering};
+use crate::model::{Conv, ConvKind, Layout, Padding, PaddingMode};
 
 use super::rng::Rng;
 
@@ -187,8 +189,12 @@ fn discrepancy(a: &[f64], b: &[f64]) -> f64 {
 /// rounding of non-integer kernel entries such as 0.1.
 pub const TOLERANCE: f64 = 1e-9;
 
-/// Compares the matrix (plus `bias`, if any) with direct convolution.
+/// Compares the matrix with direct convolution; with `bias` (the derived
+/// bias of each output channel), A·x + b with the direct convolution plus
+/// the bias the query states.
 pub fn check_matrix(conv: &Conv, a: &SparseMatrix<Poly>, bias: Option<&[Poly]>, ring: &Ring, seed: u64) -> CrossCheck {
+    let zero = vec![Poly::zero(); conv.out_channels()];
+    let stated: Option<&[Poly]> = bias.map(|_| conv.bias.as_deref().unwrap_or(&zero));
     let trials = 3;
     let mut rng = Rng::new(seed);
     let mut worst = 0.0f64;
@@ -198,7 +204,7 @@ pub fn check_matrix(conv: &Conv, a: &SparseMatrix<Poly>, bias: Option<&[Poly]>, 
         let x = random_input(conv, &mut rng);
         let kernel = kernel_values(conv, &value);
         let mut direct = apply(conv, &kernel, &x);
-        if let Some(b) = bias {
+        if let Some(b) = stated {
             for (o, mut channel) in direct.outer_iter_mut().enumerate() {
                 let bo = b[o].eval_f64(&value);
                 channel.mapv_inplace(|v| v + bo);
@@ -237,18 +243,16 @@ fn method(conv: &Conv, bias: bool) -> String {
 }
 
 /// Compares a derived output shape with the shape direct convolution gives.
-pub fn check_shape(conv: &Conv, shape: &Value, ring: &Ring, seed: u64) -> CrossCheck {
+pub fn check_shape(conv: &Conv, shape: &ShapeAnswer, ring: &Ring, seed: u64) -> CrossCheck {
     let mut rng = Rng::new(seed);
     let values = random_values(ring, &mut rng);
     let kernel = kernel_values(conv, &|v: Var| values.get(v.index()).copied().unwrap_or(0.0));
     let y = apply(conv, &kernel, &random_input(conv, &mut rng));
-    let derived: Vec<i64> = shape.items().unwrap_or_default().iter().filter_map(Value::as_int).collect();
-    let direct: Vec<i64> = y.shape().iter().map(|&d| d as i64).collect();
-    let matches = derived == direct || (derived.len() == 2 && direct[0] == 1 && derived[..] == direct[1..]);
+    let direct = [y.shape()[0], y.shape()[1], y.shape()[2]];
     CrossCheck {
         method: format!("output shape of direct numeric {} (ndarray)", conv.kind.name()),
         trials: 1,
-        passed: matches,
+        passed: direct == shape.shape,
         detail: format!("direct convolution gives shape {:?}", direct),
     }
 }
@@ -282,77 +286,48 @@ pub fn pixel_unshuffle(x: &Array3<f64>, r: usize) -> Option<Array3<f64>> {
     Some(out)
 }
 
-fn var_of(v: &Value) -> Option<Var> {
-    v.as_scalar()?.as_poly()?.as_var()
-}
-
 /// Checks a claimed equivalence: random weights for the first operator,
 /// carried to the second by the renaming; both applied directly to the
 /// same random input; the first output reordered as claimed must equal the
 /// second.
-pub fn check_equivalence(a: &Conv, b: &Conv, value: &Value, ring: &Ring, seed: u64) -> CrossCheck {
-    let not_applicable = |why: &str| CrossCheck {
-        method: format!("nothing to run: {why}"),
-        trials: 0,
-        passed: true,
-        detail: String::new(),
+pub fn check_equivalence(a: &Conv, b: &Conv, answer: &EquivalenceAnswer, ring: &Ring, seed: u64) -> CrossCheck {
+    let EquivalenceAnswer::Equivalent { weights, outputs } = answer else {
+        return CrossCheck {
+            method: "nothing to run: the operators are not equivalent, and no finite sample proves that".into(),
+            trials: 0,
+            passed: true,
+            detail: String::new(),
+        };
     };
-    if !matches!(value.field("equivalent"), Some(Value::Bool(true))) {
-        return not_applicable("the operators are not equivalent, and no finite sample proves that");
-    }
-    let pairs: Vec<(Var, Var)> = match value.field("weights") {
-        Some(Value::List(items)) => items
-            .iter()
-            .filter_map(|it| match it {
-                Value::Maps(s, t) => Some((var_of(s)?, var_of(t)?)),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let outputs = value.field("outputs").cloned().unwrap_or(Value::List(Vec::new()));
     let trials = 3;
     let mut rng = Rng::new(seed);
     let mut worst = 0.0f64;
     for _ in 0..trials {
         let mut values = random_values(ring, &mut rng);
-        for &(s, t) in &pairs {
+        for &(s, t) in weights {
             values[t.index()] = values[s.index()];
         }
         let value_of = |v: Var| values.get(v.index()).copied().unwrap_or(0.0);
         let x = random_input(a, &mut rng);
         let y1 = apply(a, &kernel_values(a, &value_of), &x);
         let y2 = apply(b, &kernel_values(b, &value_of), &x);
-        let reordered = match &outputs {
-            Value::Call(name, args) => {
-                let r = args.first().and_then(Value::as_int).unwrap_or(0) as usize;
-                match name.as_str() {
-                    "pixel_shuffle" => pixel_shuffle(&y1, r),
-                    "pixel_unshuffle" => pixel_unshuffle(&y1, r),
-                    _ => None,
-                }
-            }
-            Value::Word(w) if w == "identity" => Some(y1.clone()),
-            Value::List(items) => {
-                let mut out = Array3::zeros(y2.dim());
-                let mut ok = true;
-                for it in items {
-                    let Value::Maps(from, to) = it else {
-                        ok = false;
-                        break;
-                    };
-                    let f: Vec<usize> =
-                        from.items().unwrap_or_default().iter().filter_map(Value::as_int).map(|v| v as usize).collect();
-                    let t: Vec<usize> =
-                        to.items().unwrap_or_default().iter().filter_map(Value::as_int).map(|v| v as usize).collect();
-                    match (f.as_slice(), t.as_slice()) {
-                        ([a0, a1, a2], [b0, b1, b2]) => out[[*b0, *b1, *b2]] = y1[[*a0, *a1, *a2]],
-                        _ => ok = false,
+        let reordered = match outputs {
+            Reordering::Named(NamedOrder::Identity) => Some(y1.clone()),
+            Reordering::Named(NamedOrder::PixelShuffle(r)) => pixel_shuffle(&y1, *r),
+            Reordering::Named(NamedOrder::PixelUnshuffle(r)) => pixel_unshuffle(&y1, *r),
+            Reordering::Table { from, to, rows } => {
+                let fits = y1.dim() == (from[0], from[1], from[2]) && rows.len() == y1.len();
+                fits.then(|| {
+                    let mut out = Array3::zeros((to[0], to[1], to[2]));
+                    let flat: Vec<f64> = y1.iter().copied().collect();
+                    for (k, &j) in rows.iter().enumerate() {
+                        if let Some(slot) = out.as_slice_mut().and_then(|s| s.get_mut(j)) {
+                            *slot = flat[k];
+                        }
                     }
-                }
-                ok.then_some(out)
+                    out
+                })
             }
-            _ => None,
         };
         let Some(reordered) = reordered.filter(|r| r.dim() == y2.dim()) else {
             return CrossCheck {

@@ -13,6 +13,7 @@ pub mod pieces;
 pub mod regions;
 pub mod rng;
 
+use crate::derive::conv::AffineAnswer;
 use crate::derive::{Answer, CrossCheck, Finding};
 use crate::model::{Find, Problem, Query, Value};
 
@@ -31,19 +32,16 @@ pub fn crosscheck(problem: &Problem, find: &Find, finding: &Finding) -> CrossChe
             (Query::Matrix(c), Value::Sparse(a)) => conv::check_matrix(c, a, None, ring, seed),
             _ => mismatch(finding),
         },
-        Answer::ConvAffine => match (q, v.field("A")) {
-            (Query::Affine(c), Some(Value::Sparse(a))) => {
-                let zero = vec![crate::algebra::Poly::zero(); c.out_channels()];
-                conv::check_matrix(c, a, Some(c.bias.as_deref().unwrap_or(&zero)), ring, seed)
-            }
+        Answer::ConvAffine(affine) => match (q, AffineAnswer::matrix(v)) {
+            (Query::Affine(c), Some(a)) => conv::check_matrix(c, a, Some(&affine.bias), ring, seed),
             _ => mismatch(finding),
         },
-        Answer::ConvShape => match q {
-            Query::Shape(c) => conv::check_shape(c, v, ring, seed),
+        Answer::ConvShape(shape) => match q {
+            Query::Shape(c) => conv::check_shape(c, shape, ring, seed),
             _ => mismatch(finding),
         },
-        Answer::Equivalence => match q {
-            Query::Equivalence(a, b) => conv::check_equivalence(a, b, v, ring, seed),
+        Answer::Equivalence(answer) => match q {
+            Query::Equivalence(a, b) => conv::check_equivalence(a, b, answer, ring, seed),
             _ => mismatch(finding),
         },
         Answer::Neuron(a) => match q {

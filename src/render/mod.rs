@@ -89,9 +89,9 @@ pub fn printable(s: &str) -> String {
 pub fn noun(a: &Answer) -> &'static str {
     match a {
         Answer::ConvMatrix => "matrix",
-        Answer::ConvAffine => "affine map",
-        Answer::ConvShape => "shape",
-        Answer::Equivalence => "equivalence",
+        Answer::ConvAffine(_) => "affine map",
+        Answer::ConvShape(_) => "shape",
+        Answer::Equivalence(_) => "equivalence",
         Answer::Neuron(_) => "threshold neuron",
         Answer::ThresholdNetwork(_) => "network check",
         Answer::Census(_) => "count",
