@@ -271,10 +271,19 @@ fn write(out: &mut String, m: &Math) {
         Math::Name(n) => out.push_str(&name(n)),
         Math::Symbol(s) => out.push_str(&symbol(s)),
         Math::Entry(b, idx) => {
-            base(out, b);
-            out.push_str("_{");
-            list_tight(out, idx);
-            out.push('}');
+            // A name that has its own subscript (`X_pad`) takes its indices
+            // in brackets rather than a second subscript.
+            if matches!(b.as_ref(), Math::Script { .. } | Math::Symbol(_)) || matches!(b.as_ref(), Math::Name(n) if name(n).contains('_')) {
+                child(out, b, Prec::Postfix);
+                out.push('[');
+                list_tight(out, idx);
+                out.push(']');
+            } else {
+                base(out, b);
+                out.push_str("_{");
+                list_tight(out, idx);
+                out.push('}');
+            }
         }
         Math::Text(t) => {
             let _ = write!(out, "\\text{{{}}}", escape_text(t));

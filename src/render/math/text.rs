@@ -128,11 +128,13 @@ fn write(out: &mut String, m: &Math) {
             let _ = write!(out, "{s}");
         }
         Math::Entry(b, idx) => {
-            child(out, b, Prec::Atom);
+            child(out, b, Prec::Postfix);
             out.push('[');
+            // Computed indices read apart: `X_pad[3 r + a, 3 c + b]`.
+            let sep = if idx.iter().all(|i| matches!(i, Math::Number(_) | Math::Name(_))) { "," } else { ", " };
             for (k, i) in idx.iter().enumerate() {
                 if k > 0 {
-                    out.push(',');
+                    out.push_str(sep);
                 }
                 write(out, i);
             }
