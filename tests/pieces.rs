@@ -449,34 +449,159 @@ fn weights_may_be_declared_matrices_and_vectors() {
 
 #[test]
 fn the_numeric_check_catches_wrong_pieces() {
-    use nnkey::language::parse_expr;
-    use nnkey::model::{Query, eval};
+    use nnkey::algebra::{Matrix, RatFunc};
+    use nnkey::derive::Answer;
+    use nnkey::derive::piece::{Affine, PieceAnswer, PieceKind, Region};
+    use nnkey::derive::pieces::{Line, PiecesAnswer};
+    use nnkey::model::Query;
     use nnkey::numeric::pieces::{check_piece, check_pieces};
     let text = format!("problem q\n{SEED}  find p = linear piece of h at x = 1\n  find all = pieces of h\n");
-    let (syntax, _) = parse(&text);
-    let (problem, errors) = elaborate(&syntax.problems[0]);
-    assert!(errors.is_empty());
-    let value = |s: &str| eval(&parse_expr(s).unwrap(), &problem).unwrap();
-    let (Query::LinearPiece(p), Query::Pieces(all)) = (&problem.finds[0].query, &problem.finds[1].query) else {
+    let r = check(&text);
+    let pr = &r.problems[0];
+    let (Query::LinearPiece(p), Query::Pieces(all)) = (&pr.problem.finds[0].query, &pr.problem.finds[1].query) else {
         panic!("the two queries")
     };
-    let ring = &problem.ring;
-    assert!(check_piece(p, &value("{ W: 2, b: 3, gradient: 2 }"), ring, 1).passed);
-    assert!(!check_piece(p, &value("{ W: 2, b: 4, gradient: 2 }"), ring, 1).passed);
-    assert!(!check_piece(p, &value("{ W: 1, b: 4, gradient: 1 }"), ring, 1).passed);
+    let ring = &pr.problem.ring;
+    let Answer::Piece(right) = &pr.findings[0].finding.answer else { panic!("a piece") };
+    assert!(check_piece(p, right, ring, 1).passed);
+    let n = |k: i64| RatFunc::constant(Q::from_int(k));
+    let scalar = |k: i64| Matrix::from_vec(1, 1, vec![n(k)]);
+    let region = |w: i64, b: i64| Region {
+        toward: Vec::new(),
+        units: Vec::new(),
+        piece: Affine { w: scalar(w), b: vec![n(b)] },
+    };
+    let with = |kind: PieceKind| PieceAnswer { kind, ..right.clone() };
+    let smooth = |w: i64, b: i64, g: i64| with(PieceKind::Smooth { region: region(w, b), gradient: scalar(g) });
+    assert!(check_piece(p, &smooth(2, 3, 2), ring, 1).passed);
+    assert!(!check_piece(p, &smooth(2, 4, 2), ring, 1).passed);
+    assert!(!check_piece(p, &smooth(1, 4, 1), ring, 1).passed);
+    assert!(!check_piece(p, &smooth(2, 3, 1), ring, 1).passed, "the gradient is W");
     // A kink claimed where the network is smooth, and the wrong sides.
-    assert!(!check_piece(p, &value("{ gradient: undefined }"), ring, 1).passed);
-    assert!(
-        !check_piece(p, &value("{ gradient: undefined, left: { W: 1, b: 3 }, right: { W: 2, b: 3 } }"), ring, 1).passed
-    );
-    let right = "{ breakpoints: [-2, 0], pieces: [1, x + 3, 2*x + 3] }";
-    assert!(check_pieces(all, &value(right), ring, 1).passed);
-    for wrong in [
-        "{ breakpoints: [-2, 1], pieces: [1, x + 3, 2*x + 3] }",
-        "{ breakpoints: [0], pieces: [x + 3, 2*x + 3] }",
-        "{ breakpoints: [-2, -1, 0], pieces: [1, x + 3, x + 3, 2*x + 3] }",
-        "{ breakpoints: [-2, 0], pieces: [1, x + 3, 2*x + 4] }",
+    let bent = with(PieceKind::Bent { regions: Box::new([region(2, 3), region(2, 3)]) });
+    assert!(!check_piece(p, &bent, ring, 1).passed);
+    let kink = with(PieceKind::Kink { left: Box::new(region(1, 3)), right: Box::new(region(2, 3)) });
+    assert!(!check_piece(p, &kink, ring, 1).passed);
+    let Answer::Pieces(good) = &pr.findings[1].finding.answer else { panic!("pieces") };
+    assert!(check_pieces(all, good, ring, 1).passed);
+    let pieces = |breakpoints: &[i64], lines: &[(i64, i64)]| PiecesAnswer {
+        breakpoints: breakpoints.iter().map(|&t| Q::from_int(t)).collect(),
+        pieces: lines.iter().map(|&(s, c)| vec![Line { slope: Q::from_int(s), intercept: Q::from_int(c) }]).collect(),
+    };
+    assert!(check_pieces(all, &pieces(&[-2, 0], &[(0, 1), (1, 3), (2, 3)]), ring, 1).passed);
+    for (breakpoints, lines) in [
+        (vec![-2, 1], vec![(0, 1), (1, 3), (2, 3)]),
+        (vec![0], vec![(1, 3), (2, 3)]),
+        (vec![-2, -1, 0], vec![(0, 1), (1, 3), (1, 3), (2, 3)]),
+        (vec![-2, 0], vec![(0, 1), (1, 3), (2, 4)]),
+        (vec![-2, 0], vec![(0, 1), (1, 3)]),
     ] {
-        assert!(!check_pieces(all, &value(wrong), ring, 1).passed, "{wrong}");
+        assert!(!check_pieces(all, &pieces(&breakpoints, &lines), ring, 1).passed, "{breakpoints:?} {lines:?}");
     }
+}
+
+/// Every line of a finding's derivation, prose and formulas, as text.
+fn derivation_text(report: &FileReport, name: &str) -> String {
+    let (_, f) = passing_finding(report, name);
+    let mut out = String::new();
+    for s in &f.finding.explanation.steps {
+        let (text, math) = nnkey::render::step_parts(s);
+        out += &text;
+        out.push('\n');
+        if let Some((plain, _)) = math {
+            out += &plain;
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn derivation_letters_avoid_the_problems_own_names() {
+    // The problem uses a, b and z itself: the layers are named with other
+    // letters (u for pre-activations, v for activations, beta for biases).
+    let text = "problem q
+  s = network (x: 1) { dense [[1], [1]] + [0, -1]; relu; dense [[a, z]] + b }
+  find p = linear piece of s at x = 3
+  t = network (x: 1) { dense [[1], [-1]] + [0, 1]; relu; dense [[1, 2]] + 0 }
+  find all = pieces of t
+";
+    let r = check(text);
+    let p = derivation_text(&r, "p");
+    assert!(p.contains("u_1 = W_1 x + β_1"), "{p}");
+    assert!(p.contains("v_1 = relu(u_1)"), "{p}");
+    assert!(!p.contains("z_1") && !p.contains("a_1"), "{p}");
+    let all = derivation_text(&r, "all");
+    assert!(all.contains("on u_1"), "{all}");
+    assert!(!all.contains("z_1"), "{all}");
+}
+
+#[test]
+fn kinks_show_one_sided_derivatives() {
+    let text = format!("problem q\n{SEED}  find k0 = linear piece of h at x = 0\n  find all = pieces of h\n");
+    let r = check(&text);
+    let k0 = derivation_text(&r, "k0");
+    assert!(k0.contains("h'(0^-) = 1, h'(0^+) = 2"), "{k0}");
+    assert!(k0.contains("W = 1, b = 3, h(x) = x + 3"), "{k0}");
+    assert!(k0.contains("z_1[0] off (slope 0)") || k0.contains("(z_1)[0] off (slope 0)"), "{k0}");
+    let all = derivation_text(&r, "all");
+    assert!(all.contains("x ≤ -2: h(x) = 1"), "{all}");
+    assert!(all.contains("h has 3 linear pieces, with breakpoints [-2, 0]"), "{all}");
+}
+
+#[test]
+fn every_way_of_deciding_a_kink_is_explained() {
+    use nnkey::derive::piece::PieceKind;
+    use nnkey::derive::{Answer, Depth};
+    let text = "problem q
+  sw = network (x: 2) { dense [[1, -1], [1, 1]]; relu; dense [[1, -1]]; relu; dense [[1]] }
+  find sweep = linear piece of sw at x = [0, 0]
+  o = network (x: 3) { dense [[1, -1, 0], [1, 1, 1]]; relu; dense [[1, -1]]; relu; dense [[1]] }
+  find orthants = linear piece of o at x = [0, 0, 0]
+  fl = network (x: 2) { dense [[0, 0]] + 0; relu; dense [[1]] + [1] }
+  find flat = linear piece of fl at x = [1, 1]
+  l = network (x: 1) { abs; dense [[1], [2]] + [0, -1]; leaky_relu(alpha); dense [[1, 1]] }
+  find leaky = linear piece of l at x = 0.25
+  big = network (x: 1) repeat 4 { dense [[1099511627777/1099511627776]] + [-1/3]; abs }
+  find big = pieces of big
+";
+    let r = check(text);
+    let sweep = derivation_text(&r, "sweep");
+    assert!(sweep.contains("Sweeping the directions around it"), "{sweep}");
+    assert!(derivation_text(&r, "orthants").contains("different orthants"));
+    assert!(derivation_text(&r, "flat").contains("constantly 0 near the point"));
+    assert!(derivation_text(&r, "leaky").contains("scaled (slope α)"));
+    assert!(derivation_text(&r, "big").contains("outgrew 128 bits"));
+    let (_, f) = passing_finding(&r, "sweep");
+    let Answer::Piece(a) = &f.finding.answer else { panic!("a piece") };
+    // The sweep keeps its cones; how nnkey found the kink is for staff.
+    assert!(!a.cones.is_empty());
+    assert!(matches!(a.kind, PieceKind::Bent { .. }));
+    assert_eq!(a.pattern[0].signs, vec![0, 0]);
+    let detail = f.finding.explanation.steps.iter().filter(|s| s.depth == Depth::Detail).count();
+    assert_eq!(detail, 1);
+}
+
+#[test]
+fn the_typed_answers_carry_the_regions_and_the_pieces() {
+    use nnkey::derive::piece::PieceKind;
+    use nnkey::derive::{Answer, Depth};
+    let text = format!("problem q\n{SEED}  find k0 = linear piece of h at x = 0\n  find all = pieces of h\n");
+    let r = check(&text);
+    let (_, f) = passing_finding(&r, "k0");
+    let Answer::Piece(a) = &f.finding.answer else { panic!("a piece") };
+    assert_eq!(a.point, vec![nnkey::algebra::RatFunc::zero()]);
+    let PieceKind::Kink { left, right } = &a.kind else { panic!("a kink") };
+    // Left of 0 the first unit is off, right of it on; the second is on.
+    assert_eq!(left.units[0].sides, vec![-1, 1]);
+    assert_eq!(right.units[0].sides, vec![1, 1]);
+    assert_eq!(left.toward, vec![vec![nnkey::algebra::RatFunc::constant(Q::from_int(-1))]]);
+    let (_, f) = passing_finding(&r, "all");
+    let Answer::Pieces(p) = &f.finding.answer else { panic!("pieces") };
+    assert_eq!(p.breakpoints, vec![Q::from_int(-2), Q::zero()]);
+    let slopes: Vec<Q> = p.pieces.iter().map(|l| l[0].slope.clone()).collect();
+    assert_eq!(slopes, vec![Q::zero(), Q::one(), Q::from_int(2)]);
+    // Continuity is checked for staff; the student sees the pieces.
+    let details: Vec<_> = f.finding.explanation.steps.iter().filter(|s| s.depth == Depth::Detail).collect();
+    assert_eq!(details.len(), 1);
 }

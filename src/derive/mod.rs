@@ -44,8 +44,8 @@ pub enum Answer {
     Neuron(logic::NeuronAnswer),
     ThresholdNetwork(logic::NetworkAnswer),
     Census(census::Census),
-    Piece,
-    Pieces,
+    Piece(piece::PieceAnswer),
+    Pieces(pieces::PiecesAnswer),
     Limit(Box<gradient::LimitAnswer>),
     MinimumNorm(Box<gradient::MinimumNormAnswer>),
     Regions(regions::RegionsAnswer),
@@ -105,12 +105,12 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
             (Answer::Census(d.0), d.1, d.2.steps)
         }
         Query::LinearPiece(q) => {
-            let d = piece::derive(q, &problem.ring).map_err(at)?;
-            (Answer::Piece, d.0, d.1)
+            let d = piece::derive(q, problem).map_err(at)?;
+            (Answer::Piece(d.0), d.1, d.2.steps)
         }
         Query::Pieces(q) => {
-            let d = pieces::derive(q, &problem.ring).map_err(at)?;
-            (Answer::Pieces, d.0, d.1)
+            let d = pieces::derive(q, problem).map_err(at)?;
+            (Answer::Pieces(d.0), d.1, d.2.steps)
         }
         Query::GradientLimit(g) => {
             let (a, ex) = gradient::derive_limit(g, problem)?;

@@ -31,18 +31,128 @@
 //!   are compared (d ≤ 6); two that differ prove a kink, and if all agree
 //!   nnkey says it cannot decide.
 
-use crate::algebra::print::{self, Notation};
+use crate::algebra::print::Notation;
 use crate::algebra::{Matrix, Poly, Print, Q, RatFunc, Ring, Symbol};
-use crate::model::{Concrete, Layer, PieceQuery, Value, compare};
+use crate::language::math::{Fence, Sign, Words};
+use crate::model::{Activation, Concrete, Layer, PieceQuery, Problem, Value, compare};
+use crate::{math, prose};
 
-use super::{Finding, Step};
+use super::explain::{Inline, LISTING_CAP, Math, Prose, words};
+use super::{Answer, Block, Explanation, Finding, Letters};
 
-/// Vectors are shown entry by entry up to this many units.
-const SHOWN_UNITS: usize = 16;
 /// Largest input dimension for the orthant comparison (2^d walks).
 const MAX_ORTHANT_DIM: usize = 6;
 /// Most cones the sweep around a point of two inputs goes through.
 const MAX_CONES: usize = 100_000;
+
+// ---------------------------------------------------------------------------
+// The typed answer
+// ---------------------------------------------------------------------------
+
+/// An affine map x ↦ W x + b (W has one row per output, one column per
+/// input).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Affine {
+    pub w: Matrix<RatFunc>,
+    pub b: Vec<RatFunc>,
+}
+
+/// The signs of one bending activation's units at the point: 1 above its
+/// kink, -1 below, 0 exactly at it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerSigns {
+    /// The activation's position among the network's layers.
+    pub position: usize,
+    pub signs: Vec<i32>,
+}
+
+/// One bending activation on a region: what its units receive there, as
+/// an affine map of the input (each unit's row and offset: the region is
+/// where every unit keeps its side), and the slope each unit applies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegionUnits {
+    pub position: usize,
+    pub inputs: Affine,
+    pub slopes: Vec<RatFunc>,
+    /// The side of its kink each unit is on in the region (1 or -1), or 0
+    /// for a unit that stays 0 there.
+    pub sides: Vec<i32>,
+}
+
+/// A region of the input that touches the point, where the network is
+/// one affine map.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Region {
+    /// How to step from the point into the region: x₀ + ε v₁ + ε² v₂ + …
+    /// for small ε > 0, with the directions v₁, v₂, … in order. Empty for
+    /// the region that contains the point itself.
+    pub toward: Vec<Vec<RatFunc>>,
+    pub units: Vec<RegionUnits>,
+    pub piece: Affine,
+}
+
+/// A cone of directions around a point of two inputs, from one edge
+/// direction to the next counterclockwise, on which the network is one
+/// linear map of the step (rows: outputs).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cone {
+    pub from: [Q; 2],
+    pub to: [Q; 2],
+    pub linear: Matrix<Q>,
+}
+
+/// What the network does around the point.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PieceKind {
+    /// One affine map on a neighbourhood of the point (perhaps across a
+    /// boundary whose pieces agree), and its gradient: Wᵀ for one output,
+    /// the Jacobian W for several.
+    Smooth { region: Region, gradient: Matrix<RatFunc> },
+    /// One input, a kink: the pieces on the left and on the right.
+    Kink { left: Box<Region>, right: Box<Region> },
+    /// Several inputs, not differentiable: two regions that touch the
+    /// point and have different linear parts.
+    Bent { regions: Box<[Region; 2]> },
+}
+
+/// The affine piece of a network at a point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PieceAnswer {
+    pub point: Vec<RatFunc>,
+    /// The activation pattern at the point, one entry per bending
+    /// activation.
+    pub pattern: Vec<LayerSigns>,
+    pub kind: PieceKind,
+    /// For two inputs with kinks in several layers: every cone of
+    /// directions around the point with its linear map (empty otherwise).
+    pub cones: Vec<Cone>,
+}
+
+impl PieceAnswer {
+    pub fn differentiable(&self) -> bool {
+        matches!(self.kind, PieceKind::Smooth { .. })
+    }
+
+    /// The answer as a key states it: `{ W, b, gradient }`, `{ gradient:
+    /// undefined, left: { W, b }, right: { W, b } }` or `{ gradient:
+    /// undefined }`.
+    pub fn value(&self) -> Value {
+        let undefined = || ("gradient", Value::Word("undefined".into()));
+        match &self.kind {
+            PieceKind::Smooth { region, gradient } => Value::record(vec![
+                ("W", matrix(&region.piece.w)),
+                ("b", vector(&region.piece.b)),
+                ("gradient", matrix(gradient)),
+            ]),
+            PieceKind::Kink { left, right } => Value::record(vec![
+                undefined(),
+                ("left", Value::record(vec![("W", matrix(&left.piece.w)), ("b", vector(&left.piece.b))])),
+                ("right", Value::record(vec![("W", matrix(&right.piece.w)), ("b", vector(&right.piece.b))])),
+            ]),
+            PieceKind::Bent { .. } => Value::record(vec![undefined()]),
+        }
+    }
+}
 
 fn zero() -> RatFunc {
     RatFunc::zero()
@@ -61,6 +171,9 @@ pub struct WalkLayer {
     /// point (0 for a bending unit exactly at its kink).
     pub slopes: Option<Vec<RatFunc>>,
     pub signs: Vec<i32>,
+    /// For an activation: the side each unit takes in the region walked
+    /// (a tied unit's from the directions; 0 for one that stays 0).
+    pub sides: Vec<i32>,
     /// Bending units exactly at 0, with the gradient of their input there
     /// (a row of the map before the activation).
     pub tied: Vec<(usize, Vec<RatFunc>)>,
@@ -76,6 +189,8 @@ pub struct WalkLayer {
 #[derive(Clone, Debug)]
 pub struct Walk {
     pub layers: Vec<WalkLayer>,
+    /// The directions that decided the tied units.
+    pub dirs: Vec<Vec<RatFunc>>,
 }
 
 impl Walk {
@@ -130,6 +245,7 @@ pub fn walk(
                     values: values.clone(),
                     slopes: None,
                     signs: Vec::new(),
+                    sides: Vec::new(),
                     tied: Vec::new(),
                     flat: Vec::new(),
                     m: m.clone(),
@@ -142,6 +258,7 @@ pub fn walk(
                 let bends = activation.has_kink();
                 let mut slopes = Vec::with_capacity(values.len());
                 let mut signs = Vec::with_capacity(values.len());
+                let mut sides = Vec::with_capacity(values.len());
                 let mut tied = Vec::new();
                 let mut flat = Vec::new();
                 for (j, z) in values.iter().enumerate() {
@@ -149,6 +266,7 @@ pub fn walk(
                         if !bends {
                             slopes.push(int(1));
                             signs.push(0);
+                            sides.push(0);
                             continue;
                         }
                         return Err(format!(
@@ -179,6 +297,7 @@ pub fn walk(
                         tied.push((j, row));
                     }
                     signs.push(if zq.is_zero() { 0 } else { sign });
+                    sides.push(sign);
                     slopes.push(if sign < 0 { alpha.clone() } else { int(1) });
                 }
                 for (j, s) in slopes.iter().enumerate() {
@@ -195,6 +314,7 @@ pub fn walk(
                     values: values.clone(),
                     slopes: Some(slopes),
                     signs,
+                    sides,
                     tied,
                     flat,
                     m: m.clone(),
@@ -203,14 +323,13 @@ pub fn walk(
             }
         }
     }
-    Ok(Walk { layers })
+    Ok(Walk { layers, dirs: dirs.to_vec() })
 }
 
-/// Names of each layer's output, in both notations: `z1` after the first
-/// dense layer, `a1` after the activation on it (`a1'` after a second one).
-pub fn layer_names(net: &Concrete) -> (Vec<String>, Vec<String>) {
-    let mut plain = Vec::new();
-    let mut latex = Vec::new();
+/// Names of each layer's output for messages: `z1` after the first dense
+/// layer, `a1` after the activation on it (`a1'` after a second one).
+fn layer_labels(net: &Concrete) -> Vec<String> {
+    let mut out = Vec::new();
     let mut dense = 0;
     let mut primes = 0;
     for l in &net.layers {
@@ -218,25 +337,48 @@ pub fn layer_names(net: &Concrete) -> (Vec<String>, Vec<String>) {
             Layer::Dense(_) => {
                 dense += 1;
                 primes = 0;
-                plain.push(format!("z{dense}"));
-                latex.push(format!("z^{{({dense})}}"));
+                out.push(format!("z{dense}"));
             }
             Layer::Activation { .. } => {
-                let p = "'".repeat(primes);
-                plain.push(format!("a{dense}{p}"));
-                latex.push(format!("a^{{({dense})}}{}", if primes > 0 { format!("{{{p}}}") } else { String::new() }));
+                out.push(format!("a{dense}{}", "'".repeat(primes)));
                 primes += 1;
             }
         }
     }
-    (plain, latex)
+    out
 }
 
-/// The name of each layer's input: the network's input, then the outputs
-/// of the layers before.
+/// The name of each layer's input, for messages: the network's input,
+/// then the outputs of the layers before.
 pub fn input_labels(net: &Concrete, input: &str) -> Vec<String> {
-    let (names, _) = layer_names(net);
-    std::iter::once(input.to_string()).chain(names).take(net.layers.len()).collect()
+    std::iter::once(input.to_string()).chain(layer_labels(net)).take(net.layers.len()).collect()
+}
+
+/// Names of each layer's output in the derivation: `z_k` after the k-th
+/// dense layer, `a_k` after the activation on it (`a_k'` after a second
+/// one), with the letters `z` and `a` chosen by the caller.
+pub fn layer_outputs(net: &Concrete, z: &Math, a: &Math) -> Vec<Math> {
+    let mut out = Vec::new();
+    let mut dense = 0;
+    let mut primes = 0;
+    for l in &net.layers {
+        match l {
+            Layer::Dense(_) => {
+                dense += 1;
+                primes = 0;
+                out.push(z.clone().sub(dense));
+            }
+            Layer::Activation { .. } => {
+                let mut name = a.clone().sub(dense);
+                for _ in 0..primes {
+                    name = Math::Prime(Box::new(name));
+                }
+                out.push(name);
+                primes += 1;
+            }
+        }
+    }
+    out
 }
 
 /// A vector as a value: a scalar for one entry.
@@ -249,6 +391,86 @@ fn matrix(m: &Matrix<RatFunc>) -> Value {
     if m.shape() == (1, 1) { Value::Scalar(m.get(0, 0).clone()) } else { Value::Matrix(m.clone()) }
 }
 
+/// An exact value as a formula.
+///
+/// Stopgap: the transitional printers (`render::step_parts`) cannot print
+/// exact leaves (`Math::Ratio`, `Math::Poly`: they need the problem's ring
+/// to name the symbols), so the value is written out here as numbers,
+/// names, sums and products, in the order the presentation layer uses
+/// (descending degree, a positive term first). Once every printer lowers
+/// exact leaves itself, this is `Math::Ratio(r.clone())`.
+pub fn exact(r: &RatFunc, ring: &Ring) -> Math {
+    if r.is_polynomial() {
+        poly_math(r.num(), ring)
+    } else {
+        Math::Frac(Box::new(poly_math(r.num(), ring)), Box::new(poly_math(r.den(), ring)))
+    }
+}
+
+/// A polynomial written out (see [`exact`]).
+fn poly_math(p: &Poly, ring: &Ring) -> Math {
+    type Factors = Vec<(std::rc::Rc<Symbol>, u32)>;
+    let mut terms: Vec<(u32, Factors, &Q)> = p
+        .terms()
+        .iter()
+        .map(|(m, c)| (m.degree(), m.pairs().iter().map(|&(v, e)| (ring.symbol(v), e)).collect(), c))
+        .collect();
+    terms.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let mut signed: Vec<(Sign, Math)> = terms
+        .iter()
+        .map(|(_, factors, c)| {
+            let sign = if c.is_negative() { Sign::Minus } else { Sign::Plus };
+            let a = c.abs();
+            let mut parts = Vec::with_capacity(factors.len() + 1);
+            if factors.is_empty() || !a.is_one() {
+                parts.push(Math::Number(a));
+            }
+            for (s, e) in factors {
+                let base = if s.indices.is_empty() { Math::Name(s.name.clone()) } else { Math::Symbol((**s).clone()) };
+                parts.push(if *e == 1 { base } else { base.sup(Math::from(*e)) });
+            }
+            let term = if parts.len() == 1 { parts.remove(0) } else { Math::Product(parts) };
+            (sign, term)
+        })
+        .collect();
+    if signed.first().is_some_and(|t| t.0 == Sign::Minus)
+        && let Some(k) = signed.iter().position(|t| t.0 == Sign::Plus)
+    {
+        let t = signed.remove(k);
+        signed.insert(0, t);
+    }
+    match signed.len() {
+        0 => Math::int(0),
+        1 => match signed.remove(0) {
+            (Sign::Minus, t) => Math::Neg(Box::new(t)),
+            (Sign::Plus, t) => t,
+        },
+        _ => Math::Sum(signed),
+    }
+}
+
+/// A vector as a formula: a scalar for one entry, else a column.
+pub fn vector_math(entries: &[RatFunc], ring: &Ring) -> Math {
+    if entries.len() == 1 {
+        exact(&entries[0], ring)
+    } else {
+        Math::column(entries.iter().map(|e| exact(e, ring)).collect())
+    }
+}
+
+/// A matrix as a formula: a scalar when 1×1.
+pub fn matrix_math(m: &Matrix<RatFunc>, ring: &Ring) -> Math {
+    if m.shape() == (1, 1) {
+        return exact(m.get(0, 0), ring);
+    }
+    Math::Matrix((0..m.rows()).map(|r| m.row(r).iter().map(|e| exact(e, ring)).collect()).collect())
+}
+
+/// A unit of a layer: `z_1[3]`.
+pub fn unit(layer: &Math, j: usize) -> Math {
+    Math::Entry(Box::new(layer.clone()), vec![Math::from(j)])
+}
+
 /// The input as polynomials: `x` for one input, `x[0]`, `x[1]`, … otherwise.
 fn input_polys(q: &PieceQuery, ring: &Ring) -> Vec<Poly> {
     let d = q.net.input_dim;
@@ -259,46 +481,42 @@ fn input_polys(q: &PieceQuery, ring: &Ring) -> Vec<Poly> {
     }
 }
 
-/// `m x + c` as a vector of affine expressions in the input.
-fn as_map(m: &Matrix<RatFunc>, c: &[RatFunc], xs: &[Poly]) -> Value {
+/// `m x + c` as affine expressions in the input, one per row.
+fn as_map(m: &Matrix<RatFunc>, c: &[RatFunc], xs: &[Poly]) -> Vec<RatFunc> {
     let xs: Vec<RatFunc> = xs.iter().map(|p| RatFunc::from(p.clone())).collect();
-    let entries: Vec<RatFunc> = (0..m.rows()).map(|r| &dot(m.row(r), &xs) + &c[r]).collect();
-    vector(&entries)
-}
-
-/// The record of a piece: `{ W, b }`, with the gradient when asked.
-fn piece_value(w: &Matrix<RatFunc>, b: &[RatFunc], gradient: bool) -> Value {
-    let mut fields = vec![("W", matrix(w)), ("b", vector(b))];
-    if gradient {
-        let g = if w.rows() == 1 { matrix(&w.transpose()) } else { matrix(w) };
-        fields.push(("gradient", g));
-    }
-    Value::record(fields)
+    (0..m.rows()).map(|r| &dot(m.row(r), &xs) + &c[r]).collect()
 }
 
 /// What the analysis finds at the point.
 enum Outcome {
     /// One affine map on a neighbourhood (perhaps across a boundary whose
-    /// pieces agree; the note says so).
-    Smooth { walk: Walk, note: Option<String> },
+    /// pieces agree; the note says why).
+    Smooth { walk: Walk, note: Option<Prose> },
     /// One input, a kink: the pieces on the left and on the right.
     Kink1 { left: Walk, right: Walk },
     /// Several inputs, not differentiable: two neighbouring pieces that
-    /// differ, and why.
-    KinkN { a: Walk, b: Walk, why: String },
+    /// differ, and how they were found.
+    KinkN { a: Walk, b: Walk, why: Prose },
 }
 
 fn e(d: usize, k: usize, sign: i64) -> Vec<RatFunc> {
     (0..d).map(|i| if i == k { int(sign) } else { zero() }).collect()
 }
 
-fn units_text(units: &[usize], name: &str) -> String {
-    let items: Vec<String> = units.iter().map(|j| format!("{name}[{j}]")).collect();
-    items.join(", ")
+/// A vector of exact numbers as a column.
+fn q_column(v: &[Q]) -> Math {
+    Math::column(v.iter().map(Math::from).collect())
 }
 
 /// Decides what the network does around the point.
-fn analyse(net: &Concrete, inputs: &[String], x0: &[RatFunc], base: Walk, ring: &Ring) -> Result<Outcome, String> {
+fn analyse(
+    net: &Concrete,
+    inputs: &[String],
+    x0: &[RatFunc],
+    base: Walk,
+    ring: &Ring,
+    cones: &mut Vec<Cone>,
+) -> Result<Outcome, String> {
     let d = net.input_dim;
     let ties = base.ties();
     if ties.is_empty() {
@@ -311,10 +529,11 @@ fn analyse(net: &Concrete, inputs: &[String], x0: &[RatFunc], base: Walk, ring: 
         let right = walk(net, inputs, x0, &[vec![int(1)]], ring)?;
         let (wl, wr) = (left.w(net), right.w(net));
         if wl == wr {
-            let note = format!(
-                "{tied_text} {} exactly 0 at the point, but the pieces on the left and on the right are the same \
-                 affine map, so the network is differentiable here.",
-                if ties.len() == 1 { "is" } else { "are" }
+            let note = prose!(
+                "The point is on the kink of #n #units, but the pieces on its left and on its right are the same affine \
+                 map, so the network is differentiable here.",
+                n = ties.len(),
+                units = plural(ties.len(), "unit")
             );
             return Ok(Outcome::Smooth { walk: right, note: Some(note) });
         }
@@ -336,18 +555,17 @@ fn analyse(net: &Concrete, inputs: &[String], x0: &[RatFunc], base: Walk, ring: 
     let Some(first) = genuine.first().map(|t| t.0) else {
         let dirs: Vec<Vec<RatFunc>> = (0..d).map(|k| e(d, k, 1)).collect();
         let w = walk(net, inputs, x0, &dirs, ring)?;
-        let note = format!(
-            "{tied_text} {} exactly 0 at the point, but constantly 0 nearby (the gradient of each is 0), so no \
-             boundary passes through the point.",
-            if ties.len() == 1 { "is" } else { "are" }
+        let note = prose!(
+            "The units at their kinks are constantly 0 near the point (their gradients are 0), so no boundary \
+             passes through it."
         );
         return Ok(Outcome::Smooth { walk: w, note: Some(note) });
     };
     if ties.iter().all(|t| t.0 <= first) {
-        return single_layer(net, inputs, x0, &base, ring, first, &tied_text);
+        return single_layer(net, inputs, x0, &base, ring, first);
     }
     if d == 2 {
-        return sweep(net, inputs, x0, &base, &tied_text, ring);
+        return sweep(net, inputs, x0, &base, &tied_text, ring, cones);
     }
     orthants(net, inputs, x0, &tied_text, ring)
 }
@@ -378,6 +596,7 @@ fn sweep(
     base: &Walk,
     tied_text: &str,
     ring: &Ring,
+    cones: &mut Vec<Cone>,
 ) -> Result<Outcome, String> {
     let number = |e: &RatFunc| {
         e.as_constant()
@@ -459,13 +678,17 @@ fn sweep(
         }
     }
     let n = sectors.len();
+    cones.extend(sectors.iter().filter_map(|(from, to, rows)| {
+        Some(Cone { from: from.clone(), to: to.clone(), linear: Matrix::from_rows(rows.clone())? })
+    }));
     let Some(k) = (0..n).find(|&k| sectors[k].2 != sectors[(k + 1) % n].2) else {
         let dirs: Vec<Vec<RatFunc>> = (0..2).map(|k| e(2, k, 1)).collect();
         let w = walk(net, inputs, x0, &dirs, ring)?;
-        let note = format!(
-            "{tied_text} are exactly 0 at the point, so boundaries pass through it, but sweeping all directions \
-             around it ({} cones) finds the same linear part in every one: the network is differentiable here.",
-            n
+        let note = prose!(
+            "The point is on the kinks of units in several layers, so boundaries pass through it, but sweeping all \
+             directions around it (#n cones) finds the same linear part in every one: the network is \
+             differentiable here.",
+            n = n
         );
         return Ok(Outcome::Smooth { walk: w, note: Some(note) });
     };
@@ -483,11 +706,10 @@ fn sweep(
     if a.w(net) == b.w(net) {
         return Err("internal check failed: two neighbouring cones were found to differ but their pieces agree".into());
     }
-    let edge = &sectors[k].1;
-    let why = format!(
-        "{tied_text} are 0, in several layers; sweeping the directions around the point, the linear part changes \
-         across the direction [{}, {}]",
-        edge[0], edge[1]
+    let why = prose!(
+        "The point is on the kinks of units in several layers. Sweeping the directions around it, the linear part \
+         changes across the direction $#v$.",
+        v = q_column(&sectors[k].1)
     );
     Ok(Outcome::KinkN { a, b, why })
 }
@@ -504,7 +726,6 @@ fn single_layer(
     base: &Walk,
     ring: &Ring,
     position: usize,
-    tied_text: &str,
 ) -> Result<Outcome, String> {
     let d = net.input_dim;
     let layer = &base.layers[position];
@@ -554,10 +775,11 @@ fn single_layer(
     let Some(bent) = planes.iter().position(|p| p.1.iter().any(|c| !c.is_zero())) else {
         let dirs: Vec<Vec<RatFunc>> = (0..d).map(|k| e(d, k, 1)).collect();
         let w = walk(net, inputs, x0, &dirs, ring)?;
-        let note = format!(
-            "{tied_text} {} exactly 0 at the point, so boundaries pass through it, but the bends cancel in the \
-             output: every neighbouring region has the same affine map, and the network is differentiable here.",
-            if layer.tied.len() == 1 { "is" } else { "are" }
+        let note = prose!(
+            "The point is on the kink of #n #units, so boundaries pass through it, but the bends cancel in the output: \
+             every neighbouring region has the same affine map, and the network is differentiable here.",
+            n = layer.tied.len(),
+            units = plural(layer.tied.len(), "unit")
         );
         return Ok(Outcome::Smooth { walk: w, note: Some(note) });
     };
@@ -619,12 +841,13 @@ fn single_layer(
     if a.w(net) == b.w(net) {
         return Err("internal check failed: the pieces across a bent hyperplane agree".into());
     }
-    let plane: Vec<String> = normal.iter().map(|q| q.to_string()).collect();
-    let why = format!(
-        "{tied_text} {} exactly 0 at the point; the units of the hyperplane with normal [{}] through it bend the \
-         output, and the bends do not cancel, so the regions on its two sides have different linear parts",
-        if layer.tied.len() == 1 { "is" } else { "are" },
-        plane.join(", ")
+    let why = prose!(
+        "The point is on the kink of #n #units, all in one layer. The units whose input vanishes on the hyperplane \
+         through the point with normal $#v$ bend the output, and their bends do not cancel, so the regions on its \
+         two sides have different linear parts.",
+        n = layer.tied.len(),
+        units = plural(layer.tied.len(), "unit"),
+        v = q_column(normal)
     );
     Ok(Outcome::KinkN { a, b, why })
 }
@@ -653,9 +876,9 @@ fn orthants(
         match &first {
             None => first = Some(w),
             Some(f) if f.w(net) != w.w(net) => {
-                let why = format!(
-                    "{tied_text} are 0 at the point, in several layers; two neighbouring regions (found by \
-                     stepping off the point along different orthants) have different linear parts"
+                let why = prose!(
+                    "The point is on the kinks of units in several layers. Stepping off it into different \
+                     orthants reaches two neighbouring regions with different linear parts."
                 );
                 return Ok(Outcome::KinkN { a: f.clone(), b: w, why });
             }
@@ -673,345 +896,386 @@ fn orthants(
 // The derivation
 // ---------------------------------------------------------------------------
 
-struct Printer<'a> {
+/// The names the derivation writes with.
+struct Names<'a> {
     ring: &'a Ring,
+    /// The network's input and the network.
+    x: Math,
+    h: Math,
+    /// Each layer's output: `z_k`, `a_k`.
+    outputs: Vec<Math>,
+    /// The letters of the layers' weights and biases: `W_k`, `b_k`.
+    w: Math,
+    b: Math,
+    /// The input as polynomials, for the maps of x.
     xs: Vec<Poly>,
-    names: Vec<String>,
-    lnames: Vec<String>,
-    input: String,
 }
 
-impl Printer<'_> {
-    fn plain(&self, v: &Value) -> String {
-        v.print(self.ring, Notation::Plain)
+impl Names<'_> {
+    fn input_of(&self, position: usize) -> Math {
+        if position == 0 { self.x.clone() } else { self.outputs[position - 1].clone() }
     }
-    fn latex(&self, v: &Value) -> String {
-        v.print(self.ring, Notation::Latex)
-    }
-    fn input_of(&self, position: usize) -> (String, String) {
-        if position == 0 {
-            (self.input.clone(), print::latex_name(&self.input))
-        } else {
-            (self.names[position - 1].clone(), self.lnames[position - 1].clone())
+}
+
+/// The noun for a count: "unit", "units".
+pub fn plural(n: usize, noun: &str) -> Words {
+    words(if n == 1 { noun.to_string() } else { format!("{noun}s") })
+}
+
+/// Pieces of prose one after the other.
+pub fn concat(parts: Vec<Prose>) -> Prose {
+    let mut out = Prose::default();
+    for i in parts.into_iter().flat_map(|p| p.0) {
+        match i {
+            Inline::Text(t) => out.push_text(&t),
+            other => out.0.push(other),
         }
     }
+    out
 }
 
-/// How a unit of this sign behaves, for the text.
-fn slope_word(alpha: &RatFunc, ring: &Ring) -> String {
-    match alpha.as_constant() {
-        Some(a) if a.is_zero() => "off (slope 0)".into(),
-        Some(a) if a == Q::from_int(-1) => "flipped (slope -1)".into(),
-        _ => format!("scaled (slope {})", alpha.print(ring, Notation::Plain)),
+/// Prose parts joined by a separator.
+fn join(parts: Vec<Prose>, sep: &str) -> Prose {
+    let mut out = Vec::with_capacity(2 * parts.len());
+    for (k, p) in parts.into_iter().enumerate() {
+        if k > 0 {
+            out.push(Prose::text(sep));
+        }
+        out.push(p);
+    }
+    concat(out)
+}
+
+/// An activation's name as it is written in a network: `relu`.
+pub fn code(word: &str) -> Prose {
+    Prose(vec![Inline::Code(word.to_string())])
+}
+
+/// An activation applied to a layer: `relu(z_1)`, `|z_1|`.
+fn activation_of(activation: &Activation, z: Math) -> Math {
+    match activation {
+        Activation::Relu => Math::apply("relu", vec![z]),
+        Activation::Abs => Math::Fenced(Fence::Abs, Box::new(z)),
+        Activation::Identity => z,
+        Activation::LeakyRelu(_) => Math::apply("leaky_relu", vec![z]),
     }
 }
 
-/// The layer-by-layer steps of a walk; maps are shown when `maps` is set.
-fn layer_steps(net: &Concrete, w: &Walk, x0: &[RatFunc], p: &Printer, maps: bool) -> Vec<Step> {
-    let mut steps = Vec::new();
-    let d = net.input_dim;
-    let small_input = d <= 4;
+/// How a unit below its kink behaves.
+pub fn slope_words(alpha: &RatFunc, ring: &Ring) -> Prose {
+    match alpha.as_constant() {
+        Some(a) if a.is_zero() => prose!("off (slope $0$)"),
+        Some(a) if a == Q::from_int(-1) => prose!("flipped (slope $-1$)"),
+        _ => prose!("scaled (slope $#a$)", a = exact(alpha, ring)),
+    }
+}
+
+/// The layer-by-layer steps of a walk; each layer is also shown as a map
+/// of the input near the point when `maps` is set.
+fn layer_steps(ex: &mut Explanation, net: &Concrete, w: &Walk, x0: &[RatFunc], n: &Names, maps: bool) {
     for (position, (layer, wl)) in net.layers.iter().zip(&w.layers).enumerate() {
-        let (name, lname) = (&p.names[position], &p.lnames[position]);
-        let (inp, linp) = p.input_of(position);
+        let out = n.outputs[position].clone();
+        let inp = n.input_of(position);
         let width = wl.values.len();
-        let shown = width <= SHOWN_UNITS;
-        let map_text = |plain: &mut String, latex: &mut String| {
-            if maps && shown && small_input {
-                let v = as_map(&wl.m, &wl.c, &p.xs);
-                plain.push_str(&format!("\nnear the point, as a map of {}: {name} = {}", p.input, p.plain(&v)));
-                latex.push_str(&format!(" \\quad \\text{{near the point: }} {lname} = {}", p.latex(&v)));
-            }
-        };
+        let map_line = || out.clone().equals(vector_math(&as_map(&wl.m, &wl.c, &n.xs), n.ring));
         match layer {
             Layer::Dense(dl) => {
                 let k = dl.index;
-                let text = format!("Dense layer {k}: {name} = W{k} {inp} + b{k}, {}.", super::count(width, "unit"));
-                if shown {
-                    let v = vector(&wl.values);
-                    let before = if position == 0 { vector(x0) } else { vector(&w.layers[position - 1].values) };
-                    let (wv, bv) = (matrix(&dl.weight), vector(&dl.bias));
-                    let (mut plain, mut latex) = if dl.weight.rows() * dl.weight.cols() <= SHOWN_UNITS {
-                        (
-                            format!(
-                                "{name} = {}·{} + {} = {}",
-                                weight_text(&dl.weight, p),
-                                factor(&p.plain(&before)),
-                                p.plain(&bv),
-                                p.plain(&v)
-                            ),
-                            format!(
-                                "{lname} = W^{{({k})}} {linp} + b^{{({k})}} = {} {} + {} = {}",
-                                p.latex(&wv),
-                                latex_factor(&p.latex(&before)),
-                                p.latex(&bv),
-                                p.latex(&v)
-                            ),
-                        )
-                    } else {
-                        (
-                            format!("{name} = {}", p.plain(&v)),
-                            format!("{lname} = W^{{({k})}} {linp} + b^{{({k})}} = {}", p.latex(&v)),
-                        )
-                    };
-                    if maps {
-                        map_text(&mut plain, &mut latex);
-                    }
-                    steps.push(Step::math(text, plain, latex));
+                let before = if position == 0 { x0 } else { &w.layers[position - 1].values[..] };
+                let chain = math!(
+                    "#z = #Wk #a + #bk = #W #v + #b = #zv",
+                    z = out.clone(),
+                    Wk = n.w.clone().sub(k),
+                    a = inp,
+                    bk = n.b.clone().sub(k),
+                    W = matrix_math(&dl.weight, n.ring),
+                    v = vector_math(before, n.ring),
+                    b = vector_math(&dl.bias, n.ring),
+                    zv = vector_math(&wl.values, n.ring)
+                );
+                if maps {
+                    ex.step(prose!(
+                        "Dense layer #k, with #n #units, at the point and as a map of $#x$ near it:",
+                        k = k,
+                        n = width,
+                        units = plural(width, "unit"),
+                        x = n.x.clone()
+                    ))
+                    .aligned(vec![chain, map_line()]);
                 } else {
-                    steps.push(Step::text(text));
+                    ex.step(prose!("Dense layer #k, with #n #units:", k = k, n = width, units = plural(width, "unit")))
+                        .display(chain);
                 }
             }
             Layer::Activation { activation, .. } => {
-                let slopes = wl.slopes.as_deref().unwrap_or(&[]);
-                let word = activation.word();
+                let act = code(activation.word());
                 if !activation.has_kink() {
-                    steps.push(Step::text(format!("{word} on {inp}: every unit passes unchanged (slope 1).")));
+                    ex.step(concat(vec![act, prose!(" on $#z$: every unit passes unchanged (slope $1$).", z = inp)]));
                     continue;
                 }
-                let alpha = activation.negative_slope();
-                let pos: Vec<usize> = (0..width).filter(|&j| wl.signs[j] > 0).collect();
-                let neg: Vec<usize> = (0..width).filter(|&j| wl.signs[j] < 0).collect();
-                let at0: Vec<usize> = (0..width).filter(|&j| wl.signs[j] == 0).collect();
+                let tally = |f: &dyn Fn(i32) -> bool| wl.signs.iter().filter(|s| f(**s)).count();
+                let (pos, neg, at0) = (tally(&|s| s > 0), tally(&|s| s < 0), tally(&|s| s == 0));
                 let mut parts = Vec::new();
-                let list =
-                    |units: &[usize]| if shown { units_text(units, &inp) } else { super::count(units.len(), "unit") };
-                if !pos.is_empty() {
-                    parts.push(format!("{} > 0: on (slope 1)", list(&pos)));
+                if pos > 0 {
+                    parts.push(prose!("#n #units positive, on (slope $1$)", n = pos, units = plural(pos, "unit")));
                 }
-                if !neg.is_empty() {
-                    parts.push(format!("{} < 0: {}", list(&neg), slope_word(&alpha, p.ring)));
+                if neg > 0 {
+                    parts.push(concat(vec![
+                        prose!("#n #units negative, ", n = neg, units = plural(neg, "unit")),
+                        slope_words(&activation.negative_slope(), n.ring),
+                    ]));
                 }
-                if !at0.is_empty() {
-                    parts.push(format!("{} = 0: at the kink", list(&at0)));
+                if at0 > 0 {
+                    parts.push(prose!(
+                        "#n #units exactly at the kink (value $0$)",
+                        n = at0,
+                        units = plural(at0, "unit")
+                    ));
                 }
-                let text = format!("{word} on {inp}: {}.", parts.join("; "));
-                if shown {
-                    let v = vector(&wl.values);
-                    let (mut plain, mut latex) = if at0.is_empty() {
-                        let pattern = vector(slopes);
-                        (
-                            format!("slopes {} (the activation pattern), {name} = {}", p.plain(&pattern), p.plain(&v)),
-                            format!("\\text{{slopes }} {},\\quad {lname} = {}", p.latex(&pattern), p.latex(&v)),
-                        )
-                    } else {
-                        (format!("{name} = {}", p.plain(&v)), format!("{lname} = {}", p.latex(&v)))
-                    };
-                    if at0.is_empty() {
-                        map_text(&mut plain, &mut latex);
-                    }
-                    steps.push(Step::math(text, plain, latex));
+                let head =
+                    concat(vec![act, prose!(" on $#z$: ", z = inp.clone()), join(parts, "; "), Prose::text(".")]);
+                let value = math!(
+                    "#a = #f = #v",
+                    a = out.clone(),
+                    f = activation_of(activation, inp),
+                    v = vector_math(&wl.values, n.ring)
+                );
+                if maps && at0 == 0 {
+                    ex.step(head).aligned(vec![value, map_line()]);
                 } else {
-                    steps.push(Step::text(text));
+                    ex.step(head).display(value);
                 }
             }
         }
     }
-    steps
-}
-
-fn point_text(x0: &[RatFunc], p: &Printer) -> (String, String) {
-    let v = vector(x0);
-    (p.plain(&v), p.latex(&v))
-}
-
-/// A value as a factor: `(-1)` rather than `-1` after `W·`.
-fn factor(t: &str) -> String {
-    if t.starts_with('[') || t.chars().all(|c| c.is_ascii_digit()) { t.to_string() } else { format!("({t})") }
-}
-
-/// The same in LaTeX: `\left(-2\right)`.
-fn latex_factor(t: &str) -> String {
-    if t.starts_with("\\begin") || t.chars().all(|c| c.is_ascii_digit()) {
-        t.to_string()
-    } else {
-        format!("\\left({t}\\right)")
-    }
-}
-
-/// A weight in the plain notation, always as rows: `[[1/2], [1/2]]` (a
-/// bare list would read as a vector).
-fn weight_text(w: &Matrix<RatFunc>, p: &Printer) -> String {
-    let rows: Vec<String> = (0..w.rows())
-        .map(|r| {
-            let items: Vec<String> = w.row(r).iter().map(|e| e.print(p.ring, Notation::Plain)).collect();
-            format!("[{}]", items.join(", "))
-        })
-        .collect();
-    format!("[{}]", rows.join(", "))
 }
 
 /// The conclusion for one affine piece: W, b, the check, the gradient.
-fn piece_steps(net: &Concrete, w: &Walk, x0: &[RatFunc], hname: &str, p: &Printer) -> Vec<Step> {
+fn piece_steps(ex: &mut Explanation, net: &Concrete, w: &Walk, x0: &[RatFunc], n: &Names, jacobian: Math) {
     let (wm, b) = (w.w(net), w.b(net));
-    let out = vector(&w.layers.last().map_or_else(|| x0.to_vec(), |l| l.values.clone()));
-    let (xt, xl) = point_text(x0, p);
-    let xf = factor(&xt);
-    let lh = print::latex_name(hname);
-    let (wv, bv) = (matrix(&wm), vector(&b));
-    let mut steps = vec![Step::math(
-        format!(
-            "Composing the layers with each unit's slope fixed gives one affine map on the region: W is the \
-             product of the weights and the slopes, b collects the biases. Check at the point: W·{xf} + b = {}, \
-             which is {hname}({xt}).",
-            p.plain(&out)
+    let out = w.layers.last().map_or_else(|| x0.to_vec(), |l| l.values.clone());
+    let (wv, bv, x0v) = (matrix_math(&wm, n.ring), vector_math(&b, n.ring), vector_math(x0, n.ring));
+    ex.step(prose!(
+        "Composing the layers, with each unit's slope fixed, gives one affine map on the region, \
+         $#h(#x) = W #x + b$: $W$ is the product of the weights and the slopes, and $b$ collects the biases. \
+         Check at the point:",
+        h = n.h.clone(),
+        x = n.x.clone()
+    ))
+    .aligned(vec![
+        math!("W = #w", w = wv.clone()),
+        math!("b = #b", b = bv.clone()),
+        math!(
+            "#w #p + #b = #out = #h(#p)",
+            w = wv.clone(),
+            p = x0v.clone(),
+            b = bv,
+            out = vector_math(&out, n.ring),
+            h = n.h.clone()
         ),
-        format!("W = {}, b = {}", p.plain(&wv), p.plain(&bv)),
-        format!(
-            "W = {},\\quad b = {},\\quad W {} + b = {} = {lh}({xl})",
-            p.latex(&wv),
-            p.latex(&bv),
-            latex_factor(&xl),
-            p.latex(&out)
-        ),
-    )];
-    let (gtext, gp, gl) = if wm.rows() == 1 && wm.cols() == 1 {
-        (
-            format!("The derivative is the slope of the piece: d{hname}/d{} = W.", p.input),
-            format!("d{hname}/d{} = {}", p.input, p.plain(&wv)),
-            format!("\\frac{{d{lh}}}{{d{}}} = {}", print::latex_name(&p.input), p.latex(&wv)),
-        )
+    ]);
+    if wm.rows() == 1 && wm.cols() == 1 {
+        ex.step(prose!("The derivative is the slope of the piece:")).display(math!(
+            "#h'(#p) = W = #w",
+            h = n.h.clone(),
+            p = x0v,
+            w = wv
+        ));
     } else if wm.rows() == 1 {
-        let g = matrix(&wm.transpose());
-        (
-            format!("The gradient of {hname} is W transposed, a column: gradient = Wᵀ."),
-            format!("gradient = {}", p.plain(&g)),
-            format!("\\nabla {lh} = W^{{T}} = {}", p.latex(&g)),
-        )
+        ex.step(prose!("The gradient of $#h$ is $W$ transposed, a column:", h = n.h.clone())).display(math!(
+            "nabla #h(#p) = W^T = #g",
+            h = n.h.clone(),
+            p = x0v,
+            g = matrix_math(&wm.transpose(), n.ring)
+        ));
     } else {
-        (
-            "With several outputs the derivative is the Jacobian, which is W.".to_string(),
-            format!("J = {}", p.plain(&wv)),
-            format!("J = W = {}", p.latex(&wv)),
-        )
-    };
-    steps.push(Step::math(gtext, gp, gl));
-    steps
+        ex.step(prose!("With several outputs the derivative is the Jacobian, which is $W$:")).display(math!(
+            "#J(#p) = W = #w",
+            J = jacobian,
+            p = x0v,
+            w = wv
+        ));
+    }
 }
 
-/// Which way each tied unit goes on one side, for the text.
-fn side_text(net: &Concrete, w: &Walk, p: &Printer) -> String {
-    let mut parts = Vec::new();
+/// How each tied unit goes on one side of the point: a listing.
+fn side_items(net: &Concrete, w: &Walk, n: &Names) -> (usize, Vec<Block>) {
+    let mut total = 0;
+    let mut items = Vec::new();
     for (position, (layer, wl)) in net.layers.iter().zip(&w.layers).enumerate() {
-        if !wl.tied.is_empty()
-            && let (Layer::Activation { activation, .. }, Some(slopes)) = (layer, &wl.slopes)
-        {
-            let (inp, _) = p.input_of(position);
-            for (j, _) in &wl.tied {
-                if wl.flat.contains(j) {
-                    parts.push(format!("{inp}[{j}] stays 0 (its slope does not matter)"));
-                    continue;
-                }
-                let s = &slopes[*j];
-                let on = s.as_constant().is_some_and(|q| q.is_one());
-                let how =
-                    if on { "on (slope 1)".to_string() } else { slope_word(&activation.negative_slope(), p.ring) };
-                parts.push(format!("{inp}[{j}] {how}"));
+        let (Layer::Activation { activation, .. }, Some(slopes)) = (layer, &wl.slopes) else { continue };
+        let inp = n.input_of(position);
+        for (j, _) in &wl.tied {
+            total += 1;
+            if items.len() >= LISTING_CAP {
+                continue;
             }
+            let u = unit(&inp, *j);
+            let p = if wl.flat.contains(j) {
+                prose!("$#u$ stays 0 (its slope does not matter)", u = u)
+            } else if slopes[*j].as_constant().is_some_and(|q| q.is_one()) {
+                prose!("$#u$ on (slope $1$)", u = u)
+            } else {
+                concat(vec![prose!("$#u$ ", u = u), slope_words(&activation.negative_slope(), n.ring)])
+            };
+            items.push(Block::Prose(p));
         }
     }
-    parts.join(", ")
+    (total, items)
+}
+
+/// A region from a walk into it.
+fn region(net: &Concrete, w: &Walk) -> Region {
+    let d = net.input_dim;
+    let units = net
+        .layers
+        .iter()
+        .enumerate()
+        .filter_map(|(p, l)| match l {
+            Layer::Activation { activation, .. } if activation.has_kink() => {
+                let inputs = if p == 0 {
+                    Affine { w: Matrix::identity(d), b: vec![zero(); d] }
+                } else {
+                    Affine { w: w.layers[p - 1].m.clone(), b: w.layers[p - 1].c.clone() }
+                };
+                let wl = &w.layers[p];
+                Some(RegionUnits {
+                    position: p,
+                    inputs,
+                    slopes: wl.slopes.clone().unwrap_or_default(),
+                    sides: wl.sides.clone(),
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    Region { toward: w.dirs.clone(), units, piece: Affine { w: w.w(net), b: w.b(net) } }
+}
+
+/// The activation pattern at the point.
+fn pattern(net: &Concrete, base: &Walk) -> Vec<LayerSigns> {
+    net.layers
+        .iter()
+        .enumerate()
+        .filter_map(|(p, l)| match l {
+            Layer::Activation { activation, .. } if activation.has_kink() => {
+                Some(LayerSigns { position: p, signs: base.layers[p].signs.clone() })
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Derives the piece at the point.
-pub fn derive(q: &PieceQuery, ring: &Ring) -> Result<(Value, Vec<Step>), String> {
+pub fn derive(q: &PieceQuery, problem: &Problem) -> Result<(PieceAnswer, Value, Explanation), String> {
+    let ring = &problem.ring;
     let net = &q.net;
-    let (names, lnames) = layer_names(net);
-    let p = Printer { ring, xs: input_polys(q, ring), names: names.clone(), lnames, input: q.input.clone() };
+    let mut letters = Letters::of(problem);
+    letters.take(&q.input);
+    letters.take(&q.network);
+    let (z, a) = (letters.fresh(&["z", "u"]), letters.fresh(&["a", "v"]));
+    let n = Names {
+        ring,
+        x: Math::name(&q.input),
+        h: Math::name(&q.network),
+        outputs: layer_outputs(net, &z, &a),
+        w: letters.fresh(&["W", "V"]),
+        b: letters.fresh(&["b", "beta"]),
+        xs: input_polys(q, ring),
+    };
     let inputs = input_labels(net, &q.input);
     let base = walk(net, &inputs, &q.point, &[], ring)?;
-    let (xt, _) = point_text(&q.point, &p);
-    let hname = &q.network;
-    let mut steps = vec![Step::text(format!(
-        "{hname} maps {} ∈ R^{} to R^{} through {}. Follow {} = {xt} layer by layer: on the region that \
-         contains the point every unit keeps its sign, so each activation multiplies each unit by a fixed slope.",
-        q.input,
-        net.input_dim,
-        net.output_dim(),
-        net.outline(),
-        q.input
-    ))];
-    let outcome = analyse(net, &inputs, &q.point, base.clone(), ring)?;
-    match outcome {
-        Outcome::Smooth { walk: w, note } => {
-            let clean = note.is_none();
-            steps.extend(layer_steps(net, if clean { &w } else { &base }, &q.point, &p, clean));
-            if let Some(n) = note {
-                steps.push(Step::text(n));
+    let x0 = vector_math(&q.point, n.ring);
+    let mut cones = Vec::new();
+    let outcome = analyse(net, &inputs, &q.point, base.clone(), ring, &mut cones)?;
+    let mut ex = Explanation::new();
+    ex.step(prose!(
+        "Follow $#x = #p$ through $#h$ layer by layer. On the region that contains the point every unit keeps its \
+         sign, so each activation multiplies each unit by a fixed slope, and every layer is an affine map of $#x$ \
+         there.",
+        x = n.x.clone(),
+        p = x0.clone(),
+        h = n.h.clone()
+    ));
+    let kind =
+        match outcome {
+            Outcome::Smooth { walk: w, note } => {
+                let clean = note.is_none();
+                layer_steps(&mut ex, net, if clean { &w } else { &base }, &q.point, &n, clean);
+                if let Some(note) = note {
+                    ex.step(note);
+                }
+                piece_steps(&mut ex, net, &w, &q.point, &n, letters.fresh(&["J"]).sub(n.h.clone()));
+                let wm = w.w(net);
+                let gradient = if wm.rows() == 1 { wm.transpose() } else { wm };
+                PieceKind::Smooth { region: region(net, &w), gradient }
             }
-            steps.extend(piece_steps(net, &w, &q.point, hname, &p));
-            Ok((piece_value(&w.w(net), &w.b(net), true), steps))
-        }
-        Outcome::Kink1 { left, right } => {
-            steps.extend(layer_steps(net, &base, &q.point, &p, false));
-            let x = &q.input;
-            let side = |w: &Walk, which: &str, dir: &str| -> Step {
-                let (wm, b) = (matrix(&w.w(net)), vector(&w.b(net)));
-                let map = as_map(&w.w(net), &w.b(net), &p.xs);
-                Step::math(
-                    format!(
-                        "Just {which} the point ({x} = {xt} {dir} a small step): {}. The piece there:",
-                        side_text(net, w, &p)
-                    ),
-                    format!("W = {}, b = {}: {hname} = {}", p.plain(&wm), p.plain(&b), p.plain(&map)),
-                    format!(
-                        "W = {},\\quad b = {},\\quad {} = {}",
-                        p.latex(&wm),
-                        p.latex(&b),
-                        print::latex_name(hname),
-                        p.latex(&map)
-                    ),
-                )
-            };
-            steps.push(Step::text(format!(
-                "A unit at exactly 0 sits on its kink: the point is on a boundary between regions. On each \
-                 side the unit takes the sign of its slope in {x} (units further on are decided the same way)."
-            )));
-            steps.push(side(&left, "left of", "minus"));
-            steps.push(side(&right, "right of", "plus"));
-            let (wl, wr) = (matrix(&left.w(net)), matrix(&right.w(net)));
-            let lh = print::latex_name(hname);
-            let lx = print::latex_name(x);
-            steps.push(Step::math(
-                format!(
-                    "The one-sided derivatives differ, so {hname} is not differentiable at {x} = {xt}: it has no \
-                     gradient there (gradient: undefined). Both pieces pass through the point."
-                ),
-                format!("{hname}'({xt}-) = {}, {hname}'({xt}+) = {}", p.plain(&wl), p.plain(&wr)),
-                format!(
-                    "{lh}'({xt}^-) = {},\\quad {lh}'({xt}^+) = {}\\quad (\\text{{at }} {lx} = {xt})",
-                    p.latex(&wl),
-                    p.latex(&wr)
-                ),
-            ));
-            let value = Value::record(vec![
-                ("gradient", Value::Word("undefined".into())),
-                ("left", piece_value(&left.w(net), &left.b(net), false)),
-                ("right", piece_value(&right.w(net), &right.b(net), false)),
-            ]);
-            Ok((value, steps))
-        }
-        Outcome::KinkN { a, b, why } => {
-            steps.extend(layer_steps(net, &base, &q.point, &p, false));
-            let (wa, wb) = (matrix(&a.w(net)), matrix(&b.w(net)));
-            steps.push(Step::math(
-                format!(
-                    "At the point, {why}. Two regions that touch the point have these linear parts; a gradient at \
-                     the point would have to equal both, so {hname} is not differentiable there (gradient: undefined)."
-                ),
-                format!("W = {} on one side, W = {} on the other", p.plain(&wa), p.plain(&wb)),
-                format!("W = {} \\quad\\text{{and}}\\quad W = {}", p.latex(&wa), p.latex(&wb)),
-            ));
-            Ok((Value::record(vec![("gradient", Value::Word("undefined".into()))]), steps))
-        }
-    }
+            Outcome::Kink1 { left, right } => {
+                layer_steps(&mut ex, net, &base, &q.point, &n, false);
+                ex.step(prose!(
+                    "A unit exactly at 0 sits on its kink, so the point is on a boundary between pieces. On each side \
+                 of the point such a unit takes the sign of its slope in $#x$ (units further on are decided the \
+                 same way).",
+                    x = n.x.clone()
+                ));
+                for (w, left_side) in [(&left, true), (&right, false)] {
+                    let head = if left_side {
+                        prose!("Just left of the point, $#x < #p$:", x = n.x.clone(), p = x0.clone())
+                    } else {
+                        prose!("Just right of the point, $#x > #p$:", x = n.x.clone(), p = x0.clone())
+                    };
+                    let (total, items) = side_items(net, w, &n);
+                    let map = vector_math(&as_map(&w.w(net), &w.b(net), &n.xs), n.ring);
+                    ex.step(head).listing(total, items).display(math!(
+                        "W = #w, b = #b, #h(#x) = #map",
+                        w = matrix_math(&w.w(net), n.ring),
+                        b = vector_math(&w.b(net), n.ring),
+                        h = n.h.clone(),
+                        x = n.x.clone(),
+                        map = map
+                    ));
+                }
+                ex.step(prose!(
+                    "The one-sided derivatives differ, so $#h$ is not differentiable at $#x = #p$: it has no gradient \
+                 there (gradient: undefined). Both pieces pass through the point.",
+                    h = n.h.clone(),
+                    x = n.x.clone(),
+                    p = x0.clone()
+                ))
+                .display(math!(
+                    "#h'(#l) = #wl, #h'(#r) = #wr",
+                    h = n.h.clone(),
+                    l = x0.clone().sup(Math::text("-")),
+                    wl = matrix_math(&left.w(net), n.ring),
+                    r = x0.clone().sup(Math::text("+")),
+                    wr = matrix_math(&right.w(net), n.ring)
+                ));
+                PieceKind::Kink { left: Box::new(region(net, &left)), right: Box::new(region(net, &right)) }
+            }
+            Outcome::KinkN { a, b, why } => {
+                layer_steps(&mut ex, net, &base, &q.point, &n, false);
+                ex.detail(why);
+                ex.step(prose!(
+                "Two regions that touch the point have different linear parts, so no gradient matches both: $#h$ is \
+                 not differentiable at $#x = #p$ (gradient: undefined).",
+                h = n.h.clone(),
+                x = n.x.clone(),
+                p = x0
+            ))
+            .display(math!("#a != #b", a = matrix_math(&a.w(net), n.ring), b = matrix_math(&b.w(net), n.ring)));
+                PieceKind::Bent { regions: Box::new([region(net, &a), region(net, &b)]) }
+            }
+        };
+    let answer = PieceAnswer { point: q.point.clone(), pattern: pattern(net, &base), kind, cones };
+    let value = answer.value();
+    Ok((answer, value, ex))
 }
 
 /// Judges a key: a kink and a gradient are told apart before the fields
 /// are compared, so the message says what is wrong.
 pub fn judge(finding: &Finding, key: &Value, ring: &Ring) -> Result<(), String> {
     let undefined = |v: Option<&Value>| matches!(v, Some(Value::Word(w)) if w == "undefined");
-    let derived = undefined(finding.value.field("gradient"));
+    let derived = matches!(&finding.answer, Answer::Piece(a) if !a.differentiable());
     let stated = key.field("gradient");
     if derived && stated.is_some() && !undefined(stated) {
         return Err(format!(

@@ -19,14 +19,17 @@ use std::cmp::Ordering;
 
 use num_bigint::BigInt;
 use num_integer::Integer;
-use num_traits::One;
+use num_traits::{One, ToPrimitive};
 
 use crate::algebra::int::{ExactInt, Frac};
-use crate::algebra::print::{self, Notation};
-use crate::algebra::{Matrix, Poly, Q, RatFunc, Ring, Symbol};
-use crate::model::{Concrete, Layer, PiecesQuery, Value};
+use crate::algebra::{Matrix, Poly, Q, RatFunc, Symbol};
+use crate::model::{Concrete, Layer, PiecesQuery, Problem, Value};
+use crate::{math, prose};
 
-use super::Step;
+use super::explain::{LISTING_CAP, Math, words};
+use super::piece::{code, concat, layer_outputs, plural, unit};
+use super::{Block, Explanation, Letters};
+use crate::language::math::Sign;
 
 /// Most intervals the enumeration goes through before it stops.
 const MAX_INTERVALS: usize = 100_000;
@@ -40,11 +43,6 @@ enum Stop {
     /// Too many intervals, at the layer with this position.
     TooMany(usize),
 }
-
-/// Interval tables are shown in the derivation up to this many rows.
-const SHOWN_ROWS: usize = 12;
-/// …and up to this many units per row.
-const SHOWN_UNITS: usize = 4;
 
 /// A layer in the form the kernel computes with.
 enum KLayer<N> {
@@ -157,17 +155,18 @@ pub struct LayerTrace {
     pub width: usize,
     pub intervals_before: usize,
     pub intervals_after: usize,
-    /// For a small network: each interval before the split, its units'
-    /// pre-activations as (slope, intercept), and the crossings inside.
-    pub detail: Option<Vec<IntervalDetail>>,
+    /// The first intervals before the split (at most [`LISTING_CAP`]),
+    /// with their units' inputs as (slope, intercept).
+    pub intervals: Vec<IntervalDetail>,
+    /// The first new breakpoints (at most [`LISTING_CAP`]), left to right,
+    /// with the units that cross 0 there.
+    pub crossings: Vec<(Q, Vec<usize>)>,
 }
 
 pub struct IntervalDetail {
     pub lo: Option<Q>,
     pub hi: Option<Q>,
     pub units: Vec<(Q, Q)>,
-    /// Where units cross 0 inside the interval, left to right.
-    pub crossings: Vec<(Q, Vec<usize>)>,
 }
 
 /// An interval (unbounded where an end is `None`) and the output's
@@ -183,13 +182,25 @@ pub struct Pieces {
     pub traces: Vec<LayerTrace>,
     /// The intervals the layers produced, before merging.
     pub intervals: usize,
-    /// For a small network, the output on every interval before merging.
-    pub unmerged: Option<Vec<Interval>>,
+    /// The output on the first intervals before merging (at most
+    /// [`LISTING_CAP`]).
+    pub unmerged: Vec<Interval>,
     /// Whether the integers outgrew 128 bits.
     pub big: bool,
 }
 
 fn q_of<N: ExactInt>(n: &N, d: &N) -> Q {
+    // Values that fit 64 bits are reduced there, without a big gcd.
+    let bound = i64::MAX as i128;
+    let small = |v: &N| {
+        v.cmp_int(&N::from_i128(-bound)) != Ordering::Less && v.cmp_int(&N::from_i128(bound)) != Ordering::Greater
+    };
+    if small(n)
+        && small(d)
+        && let (Some(a), Some(b)) = (n.to_bigint().to_i64(), d.to_bigint().to_i64())
+    {
+        return Q::new(a, b);
+    }
     Q::from_bigints(n.to_bigint(), d.to_bigint())
 }
 
@@ -236,13 +247,7 @@ fn dense<N: ExactInt>(st: State<N>, w: &[N], b: &[N], rows: usize, cols: usize, 
 
 /// Applies a bending activation: splits every interval where a unit
 /// crosses 0 and gives each unit the slope of its side.
-fn kink<N: ExactInt>(
-    st: State<N>,
-    num: &N,
-    den: &N,
-    position: usize,
-    detail: bool,
-) -> Result<(State<N>, LayerTrace), Stop> {
+fn kink<N: ExactInt>(st: State<N>, num: &N, den: &N, position: usize) -> Result<(State<N>, LayerTrace), Stop> {
     let w = st.width;
     let n = st.intervals();
     let mut breaks = Vec::with_capacity(st.breaks.len() + w);
@@ -250,7 +255,8 @@ fn kink<N: ExactInt>(
     let mut c = Vec::with_capacity(st.c.len() + w);
     let mut roots: Vec<(Frac<N>, usize)> = Vec::new();
     let mut side: Vec<i32> = vec![0; w];
-    let mut details = detail.then(Vec::new);
+    let mut details = Vec::new();
+    let mut crossings: Vec<(Q, Vec<usize>)> = Vec::new();
     let unit_q = |x: &N| q_of(x, &st.den);
     for i in 0..n {
         let lo = if i == 0 { None } else { Some(&st.breaks[i - 1]) };
@@ -298,17 +304,18 @@ fn kink<N: ExactInt>(
         if breaks.len() + roots.len() >= MAX_INTERVALS || (breaks.len() + roots.len() + n) * w > MAX_CELLS {
             return Err(Stop::TooMany(position));
         }
-        if let Some(d) = details.as_mut() {
+        if i < LISTING_CAP {
             let units = si.iter().zip(ci).map(|(sj, cj)| (unit_q(sj), unit_q(cj))).collect();
-            let mut crossings: Vec<(Q, Vec<usize>)> = Vec::new();
-            for (r, j) in &roots {
-                let x = frac_q(r);
-                match crossings.last_mut() {
-                    Some(last) if last.0 == x => last.1.push(*j),
-                    _ => crossings.push((x, vec![*j])),
-                }
+            details.push(IntervalDetail { lo: lo.map(frac_q), hi: hi.map(frac_q), units });
+        }
+        for (r, j) in &roots {
+            let x = frac_q(r);
+            let full = crossings.len() >= LISTING_CAP;
+            match crossings.last_mut() {
+                Some(last) if last.0 == x => last.1.push(*j),
+                _ if !full => crossings.push((x, vec![*j])),
+                _ => break,
             }
-            d.push(IntervalDetail { lo: lo.map(frac_q), hi: hi.map(frac_q), units, crossings });
         }
         let emit = |side: &[i32], s: &mut Vec<N>, c: &mut Vec<N>| -> Option<()> {
             for ((sj, cj), side_j) in si.iter().zip(ci).zip(side) {
@@ -339,12 +346,18 @@ fn kink<N: ExactInt>(
             emit(&side, &mut s, &mut c).ok_or(Stop::Overflow)?;
         }
     }
-    let trace =
-        LayerTrace { position, width: w, intervals_before: n, intervals_after: breaks.len() + 1, detail: details };
+    let trace = LayerTrace {
+        position,
+        width: w,
+        intervals_before: n,
+        intervals_after: breaks.len() + 1,
+        intervals: details,
+        crossings,
+    };
     Ok((State { width: w, den: st.den.mul(den).ok_or(Stop::Overflow)?, breaks, s, c }, trace))
 }
 
-fn run<N: ExactInt>(layers: &[KLayer<N>], detail_width: usize) -> Result<Raw<N>, Stop> {
+fn run<N: ExactInt>(layers: &[KLayer<N>]) -> Result<Raw<N>, Stop> {
     let mut st = State { width: 1, den: N::one(), breaks: Vec::new(), s: vec![N::one()], c: vec![N::zero()] };
     let mut traces = Vec::new();
     for (k, l) in layers.iter().enumerate() {
@@ -361,8 +374,7 @@ fn run<N: ExactInt>(layers: &[KLayer<N>], detail_width: usize) -> Result<Raw<N>,
                 dense(st, w, b, *rows, *cols, scale).ok_or(Stop::Overflow)?
             }
             KLayer::Kink { num, den, position } => {
-                let detail = st.intervals() <= SHOWN_ROWS && st.width <= detail_width;
-                let (next, trace) = kink(st, num, den, *position, detail)?;
+                let (next, trace) = kink(st, num, den, *position)?;
                 traces.push(trace);
                 next
             }
@@ -380,14 +392,12 @@ fn finish<N: ExactInt>(raw: Raw<N>, big: bool) -> Result<Pieces, String> {
     let map_of = |i: usize| -> Vec<(Q, Q)> {
         (0..w).map(|j| (q_of(&st.s[i * w + j], &st.den), q_of(&st.c[i * w + j], &st.den))).collect()
     };
-    let unmerged = (n <= SHOWN_ROWS).then(|| {
-        (0..n)
-            .map(|i| {
-                let lo = if i == 0 { None } else { Some(frac_q(&st.breaks[i - 1])) };
-                (lo, st.breaks.get(i).map(frac_q), map_of(i))
-            })
-            .collect()
-    });
+    let unmerged = (0..n.min(LISTING_CAP))
+        .map(|i| {
+            let lo = if i == 0 { None } else { Some(frac_q(&st.breaks[i - 1])) };
+            (lo, st.breaks.get(i).map(frac_q), map_of(i))
+        })
+        .collect();
     let mut breakpoints = Vec::new();
     let mut maps = vec![map_of(0)];
     let mut kept = 0;
@@ -427,14 +437,14 @@ pub fn pieces(net: &Concrete) -> Result<Pieces, String> {
         )
     };
     if let Some(k) = kernel_layers::<i128>(&layers) {
-        match run(&k, SHOWN_UNITS) {
+        match run(&k) {
             Ok(raw) => return finish(raw, false),
             Err(Stop::TooMany(p)) => return Err(too_many(p)),
             Err(Stop::Overflow) => {}
         }
     }
     let k = kernel_layers::<BigInt>(&layers).ok_or("the weights do not convert to integers")?;
-    match run(&k, SHOWN_UNITS) {
+    match run(&k) {
         Ok(raw) => finish(raw, true),
         Err(Stop::TooMany(p)) => Err(too_many(p)),
         Err(Stop::Overflow) => Err("internal: big integers overflowed".into()),
@@ -445,60 +455,87 @@ pub fn pieces(net: &Concrete) -> Result<Pieces, String> {
 // The finding
 // ---------------------------------------------------------------------------
 
+/// An affine function of the input, `slope·x + intercept`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub slope: Q,
+    pub intercept: Q,
+}
+
+/// Every linear piece of a network of one input.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PiecesAnswer {
+    /// Increasing; k breakpoints separate k + 1 pieces.
+    pub breakpoints: Vec<Q>,
+    /// For each piece, left to right, the line of every output.
+    pub pieces: Vec<Vec<Line>>,
+}
+
+impl PiecesAnswer {
+    /// The answer as a key states it: `{ breakpoints: [..], pieces: [..] }`,
+    /// each piece the network's output as an affine expression in the
+    /// input `x` (a row of them for several outputs).
+    pub fn value(&self, x: &Poly) -> Value {
+        let breakpoints = if self.breakpoints.is_empty() {
+            Value::List(Vec::new())
+        } else {
+            Value::Matrix(Matrix::column(self.breakpoints.iter().map(|t| RatFunc::constant(t.clone())).collect()))
+        };
+        let rows: Vec<Vec<RatFunc>> =
+            self.pieces.iter().map(|m| m.iter().map(|l| RatFunc::from(line(x, l))).collect()).collect();
+        let pieces = Value::Matrix(Matrix::from_rows(rows).expect("every piece has one entry per output"));
+        Value::record(vec![("breakpoints", breakpoints), ("pieces", pieces)])
+    }
+}
+
+/// A line as a polynomial in the input.
+fn line(x: &Poly, l: &Line) -> Poly {
+    affine(x, &l.slope, &l.intercept)
+}
+
 /// `s·x + c` as a polynomial in the input.
 fn affine(x: &Poly, s: &Q, c: &Q) -> Poly {
     &x.scale(s) + &Poly::constant(c.clone())
 }
 
-fn interval_text(lo: &Option<Q>, hi: &Option<Q>, notation: Notation) -> String {
-    let show = |q: &Q| print::rational(q, notation);
-    match notation {
-        Notation::Plain => match (lo, hi) {
-            (None, None) => "all x".into(),
-            (None, Some(h)) => format!("x <= {}", show(h)),
-            (Some(l), None) => format!("x >= {}", show(l)),
-            (Some(l), Some(h)) => format!("{} <= x <= {}", show(l), show(h)),
-        },
-        Notation::Latex => match (lo, hi) {
-            (None, None) => "x \\in \\mathbb{R}".into(),
-            (None, Some(h)) => format!("x \\le {}", show(h)),
-            (Some(l), None) => format!("x \\ge {}", show(l)),
-            (Some(l), Some(h)) => format!("{} \\le x \\le {}", show(l), show(h)),
-        },
+/// An interval of the line as a formula: `x <= -2`, `-2 <= x <= 0`.
+fn interval(x: &Math, lo: &Option<Q>, hi: &Option<Q>) -> Math {
+    match (lo, hi) {
+        (None, None) => math!("#x in RR", x = x.clone()),
+        (None, Some(h)) => math!("#x <= #h", x = x.clone(), h = h),
+        (Some(l), None) => math!("#x >= #l", x = x.clone(), l = l),
+        (Some(l), Some(h)) => math!("#l <= #x <= #h", l = l, x = x.clone(), h = h),
     }
 }
 
-/// A vector of affine functions of x as a value.
-fn affine_vector(x: &Poly, units: &[(Q, Q)]) -> Value {
-    let entries: Vec<RatFunc> = units.iter().map(|(s, c)| RatFunc::from(affine(x, s, c))).collect();
-    if entries.len() == 1 { Value::Scalar(entries[0].clone()) } else { Value::Matrix(Matrix::column(entries)) }
-}
-
-/// The finding's value: `{ breakpoints: [..], pieces: [..] }`, each piece
-/// the network's output as an affine expression in the input (a row of
-/// them for several outputs).
-pub fn value(p: &Pieces, x: &Poly) -> Value {
-    let breakpoints = if p.breakpoints.is_empty() {
-        Value::List(Vec::new())
-    } else {
-        Value::Matrix(Matrix::column(p.breakpoints.iter().map(|t| RatFunc::constant(t.clone())).collect()))
-    };
-    let rows: Vec<Vec<RatFunc>> =
-        p.maps.iter().map(|m| m.iter().map(|(s, c)| RatFunc::from(affine(x, s, c))).collect()).collect();
-    let pieces = Value::Matrix(Matrix::from_rows(rows).expect("every piece has one entry per output"));
-    Value::record(vec![("breakpoints", breakpoints), ("pieces", pieces)])
-}
-
-/// Names the layers for the derivation: `z1` after the first dense layer,
-/// `a1` after the activation on it.
-fn pre_activation_name(net: &Concrete, position: usize) -> (String, String) {
-    let k = net.layers[..position].iter().filter(|l| matches!(l, Layer::Dense(_))).count();
-    let previous_is_dense = position > 0 && matches!(net.layers[position - 1], Layer::Dense(_));
-    match (k, previous_is_dense) {
-        (0, _) => ("x".into(), "x".into()),
-        (k, true) => (format!("z{k}"), format!("z^{{({k})}}")),
-        (k, false) => (format!("a{k}"), format!("a^{{({k})}}")),
+/// `s·x + c` as a formula, written like the polynomial it is (see
+/// [`super::piece::exact`]): the term in x first, unless only the
+/// constant is positive.
+fn line_math(x: &Math, s: &Q, c: &Q) -> Math {
+    let term = if s.abs().is_one() { x.clone() } else { Math::Product(vec![Math::Number(s.abs()), x.clone()]) };
+    let sign = |q: &Q| if q.is_negative() { Sign::Minus } else { Sign::Plus };
+    match (s.is_zero(), c.is_zero()) {
+        (true, _) => Math::Number(c.clone()),
+        (false, true) if s.is_negative() => Math::Neg(Box::new(term)),
+        (false, true) => term,
+        (false, false) if s.is_negative() && !c.is_negative() => {
+            Math::Sum(vec![(Sign::Plus, Math::Number(c.clone())), (Sign::Minus, term)])
+        }
+        (false, false) => Math::Sum(vec![(sign(s), term), (sign(c), Math::Number(c.abs()))]),
     }
+}
+
+/// A vector of affine functions of x as a formula.
+fn affine_vector(x: &Math, units: &[(Q, Q)]) -> Math {
+    if units.len() == 1 {
+        return line_math(x, &units[0].0, &units[0].1);
+    }
+    Math::column(units.iter().map(|(s, c)| line_math(x, s, c)).collect())
+}
+
+/// The name of each bending activation's input, `z_k` (or the input).
+fn input_name(outputs: &[Math], x: &Math, position: usize) -> Math {
+    if position == 0 { x.clone() } else { outputs[position - 1].clone() }
 }
 
 fn activation_word(net: &Concrete, position: usize) -> String {
@@ -511,193 +548,170 @@ fn activation_word(net: &Concrete, position: usize) -> String {
     }
 }
 
-fn count(n: usize, noun: &str) -> String {
-    super::count(n, noun)
-}
-
 /// The derivation: layer by layer, the splits; then the pieces, the
 /// merges and continuity.
-pub fn derive(q: &PiecesQuery, ring: &Ring) -> Result<(Value, Vec<Step>), String> {
+pub fn derive(q: &PiecesQuery, problem: &Problem) -> Result<(PiecesAnswer, Value, Explanation), String> {
+    let ring = &problem.ring;
     let net = &q.net;
     let p = pieces(net)?;
-    let x = Poly::var(ring.var(&Symbol::plain(&q.input)));
-    let xs = &q.input;
-    let m = net.output_dim();
-    let mut steps = vec![Step::text(format!(
-        "{} maps one input {xs} to {} through {}. On an interval where no unit changes sign, every layer's \
-         values are affine functions of {xs}; a new piece can only start where an input of a bending \
-         activation crosses 0. Start with the whole line and follow the layers, splitting intervals exactly \
-         (rational arithmetic) where a unit crosses 0.",
-        q.network,
-        count(m, "output"),
-        net.outline()
-    ))];
+    let xp = Poly::var(ring.var(&Symbol::plain(&q.input)));
+    let mut letters = Letters::of(problem);
+    letters.take(&q.input);
+    letters.take(&q.network);
+    let (z, a) = (letters.fresh(&["z", "u"]), letters.fresh(&["a", "v"]));
+    let outputs = layer_outputs(net, &z, &a);
+    let (x, h) = (Math::name(&q.input), Math::name(&q.network));
+    let hx = math!("#h(#x)", h = h.clone(), x = x.clone());
+    let mut ex = Explanation::new();
+    ex.step(prose!(
+        "On an interval where no unit changes sign, every layer is an affine function of $#x$, so a new piece can \
+         only start where the input of a bending activation crosses 0. Start with the whole line and follow the \
+         layers, splitting the intervals where a unit crosses 0.",
+        x = x.clone()
+    ));
     for t in &p.traces {
-        let (name, lname) = pre_activation_name(net, t.position);
-        let act = activation_word(net, t.position);
+        let name = input_name(&outputs, &x, t.position);
+        let act = match &net.layers[t.position] {
+            Layer::Activation { activation, .. } => code(activation.word()),
+            Layer::Dense(_) => code("dense"),
+        };
         let added = t.intervals_after - t.intervals_before;
         let summary = if added == 0 {
-            format!(
-                "{act} on {name} ({}): no unit changes sign inside an interval; still {}.",
-                count(t.width, "unit"),
-                count(t.intervals_after, "interval")
+            prose!(
+                " on $#z$ (#w #units): no unit changes sign inside an interval, so there are still #n #intervals. \
+                 Its inputs on each interval:",
+                z = name.clone(),
+                w = t.width,
+                units = plural(t.width, "unit"),
+                n = t.intervals_after,
+                intervals = plural(t.intervals_after, "interval")
             )
         } else {
-            format!(
-                "{act} on {name} ({}): {}, so the line is now cut into {}.",
-                count(t.width, "unit"),
-                count(added, "new breakpoint"),
-                count(t.intervals_after, "interval")
+            prose!(
+                " on $#z$ (#w #units): #k new #breakpoints, so the line is now cut into #n #intervals. Its inputs \
+                 on each interval, and where they cross 0:",
+                z = name.clone(),
+                w = t.width,
+                units = plural(t.width, "unit"),
+                k = added,
+                breakpoints = plural(added, "breakpoint"),
+                n = t.intervals_after,
+                intervals = plural(t.intervals_after, "interval")
             )
         };
-        match &t.detail {
-            Some(rows) => {
-                let mut plain = Vec::new();
-                let mut latex = Vec::new();
-                for r in rows {
-                    let v = affine_vector(&x, &r.units);
-                    let mut line = format!(
-                        "on {}: {name} = {}",
-                        interval_text(&r.lo, &r.hi, Notation::Plain),
-                        v.print(ring, Notation::Plain)
-                    );
-                    let mut lline = format!(
-                        "{} &: \\; {lname} = {}",
-                        interval_text(&r.lo, &r.hi, Notation::Latex),
-                        v.print(ring, Notation::Latex)
-                    );
-                    if r.crossings.is_empty() {
-                        line.push_str(", no sign change inside");
-                        lline.push_str(",\\ \\text{no sign change inside}");
-                    } else {
-                        let cs: Vec<String> = r
-                            .crossings
-                            .iter()
-                            .map(|(t, units)| {
-                                let us: Vec<String> = units.iter().map(|u| format!("{name}[{u}]")).collect();
-                                format!("{} = 0 at {xs} = {}", us.join(", "), t)
-                            })
-                            .collect();
-                        let lcs: Vec<String> = r
-                            .crossings
-                            .iter()
-                            .map(|(t, units)| {
-                                let us: Vec<String> = units.iter().map(|u| format!("{lname}_{{{u}}}")).collect();
-                                format!(
-                                    "{} = 0 \\text{{ at }} {} = {}",
-                                    us.join(", "),
-                                    print::latex_name(xs),
-                                    print::rational(t, Notation::Latex)
-                                )
-                            })
-                            .collect();
-                        line.push_str(&format!("; {}", cs.join("; ")));
-                        lline.push_str(&format!(";\\ {}", lcs.join(";\\ ")));
-                    }
-                    plain.push(line);
-                    latex.push(lline);
-                }
-                steps.push(Step::math(
-                    format!("{summary} Its inputs on each interval, and where they cross 0:"),
-                    plain.join("\n"),
-                    format!("\\begin{{aligned}} {} \\end{{aligned}}", latex.join(" \\\\ ")),
-                ));
-            }
-            None => steps.push(Step::text(summary)),
+        let intervals: Vec<Block> = t
+            .intervals
+            .iter()
+            .map(|r| {
+                Block::Prose(prose!(
+                    "on $#i$: $#z = #v$",
+                    i = interval(&x, &r.lo, &r.hi),
+                    z = name.clone(),
+                    v = affine_vector(&x, &r.units)
+                ))
+            })
+            .collect();
+        let step = ex.step(concat(vec![act, summary]));
+        step.listing(t.intervals_before, intervals);
+        if added > 0 {
+            let crossings: Vec<Block> = t
+                .crossings
+                .iter()
+                .map(|(at, units)| {
+                    let us = Math::list(units.iter().map(|j| unit(&name, *j)).collect());
+                    let verb = if units.len() == 1 { words("crosses") } else { words("cross") };
+                    Block::Prose(prose!("$#us$ #verb 0 at $#x = #t$", us = us, verb = verb, x = x.clone(), t = at))
+                })
+                .collect();
+            step.listing(added, crossings);
         }
     }
     if p.traces.is_empty() {
-        steps.push(Step::text("No layer bends: the network is one affine map on the whole line."));
+        ex.step(prose!("No layer bends: $#h$ is one affine map on the whole line.", h = h.clone()));
     }
-    let hname = &q.network;
-    match &p.unmerged {
-        Some(rows) => {
-            let plain: Vec<String> = rows
-                .iter()
-                .map(|(lo, hi, map)| {
-                    format!(
-                        "on {}: {hname} = {}",
-                        interval_text(lo, hi, Notation::Plain),
-                        affine_vector(&x, map).print(ring, Notation::Plain)
-                    )
-                })
-                .collect();
-            let latex: Vec<String> = rows
-                .iter()
-                .map(|(lo, hi, map)| {
-                    format!(
-                        "{} &: \\; {} = {}",
-                        interval_text(lo, hi, Notation::Latex),
-                        print::latex_name(hname),
-                        affine_vector(&x, map).print(ring, Notation::Latex)
-                    )
-                })
-                .collect();
-            steps.push(Step::math(
-                "The output on each interval, composing the layers with each unit's slope fixed:",
-                plain.join("\n"),
-                format!("\\begin{{aligned}} {} \\end{{aligned}}", latex.join(" \\\\ ")),
-            ));
-        }
-        None => steps.push(Step::text(format!(
-            "The output is an affine function of {xs} on each of the {} intervals.",
-            p.intervals
-        ))),
-    }
+    let item = |lo: &Option<Q>, hi: &Option<Q>, map: &[(Q, Q)]| {
+        Block::Prose(prose!(
+            "on $#i$: $#hx = #v$",
+            i = interval(&x, lo, hi),
+            hx = hx.clone(),
+            v = affine_vector(&x, map)
+        ))
+    };
+    ex.step(prose!(
+        "The output on each of the #n #intervals, composing the layers with each unit's slope fixed:",
+        n = p.intervals,
+        intervals = plural(p.intervals, "interval")
+    ))
+    .listing(p.intervals, p.unmerged.iter().map(|(lo, hi, map)| item(lo, hi, map)).collect());
     let merged = p.intervals - p.maps.len();
-    steps.push(Step::text(if merged == 0 {
-        "No two neighbouring intervals have the same affine map, so each is its own piece.".to_string()
-    } else {
-        format!(
-            "Neighbouring intervals with the same affine map form one piece: {} removed, {} left.",
-            count(merged, "breakpoint"),
-            count(p.maps.len(), "piece")
-        )
-    }));
+    if merged > 0 {
+        let pieces: Vec<Block> = p
+            .maps
+            .iter()
+            .enumerate()
+            .take(LISTING_CAP)
+            .map(|(k, map)| {
+                let lo = k.checked_sub(1).map(|i| p.breakpoints[i].clone());
+                item(&lo, &p.breakpoints.get(k).cloned(), map)
+            })
+            .collect();
+        ex.step(prose!(
+            "Neighbouring intervals with the same affine map form one piece: #k #breakpoints removed, #n #pieces \
+             left:",
+            k = merged,
+            breakpoints = plural(merged, "breakpoint"),
+            n = p.maps.len(),
+            pieces = plural(p.maps.len(), "piece")
+        ))
+        .listing(p.maps.len(), pieces);
+    }
     if !p.breakpoints.is_empty() {
-        let shown = p.breakpoints.len().min(SHOWN_ROWS);
-        let mut plain = Vec::new();
-        let mut latex = Vec::new();
-        for (k, t) in p.breakpoints.iter().take(shown).enumerate() {
-            let left = affine_vector(&x, &p.maps[k]);
-            let right = affine_vector(&x, &p.maps[k + 1]);
-            let at: Vec<(Q, Q)> = p.maps[k].iter().map(|(s, c)| (Q::zero(), &(s * t) + c)).collect();
-            let v = affine_vector(&x, &at);
-            plain.push(format!(
-                "at {xs} = {t}: {} and {} both give {}",
-                left.print(ring, Notation::Plain),
-                right.print(ring, Notation::Plain),
-                v.print(ring, Notation::Plain)
-            ));
-            latex.push(format!(
-                "{} = {} &: \\; {} \\text{{ and }} {} \\text{{ both give }} {}",
-                print::latex_name(xs),
-                print::rational(t, Notation::Latex),
-                left.print(ring, Notation::Latex),
-                right.print(ring, Notation::Latex),
-                v.print(ring, Notation::Latex)
-            ));
-        }
-        let rest = if p.breakpoints.len() > shown {
-            format!(" (shown for the first {shown} of {})", p.breakpoints.len())
-        } else {
-            String::new()
-        };
-        steps.push(Step::math(
-            format!("Continuity, verified exactly at every breakpoint{rest}: the pieces on both sides meet."),
-            plain.join("\n"),
-            format!("\\begin{{aligned}} {} \\end{{aligned}}", latex.join(" \\\\ ")),
+        let checks: Vec<Block> = p
+            .breakpoints
+            .iter()
+            .enumerate()
+            .take(LISTING_CAP)
+            .map(|(k, t)| {
+                let at: Vec<(Q, Q)> = p.maps[k].iter().map(|(s, c)| (Q::zero(), &(s * t) + c)).collect();
+                Block::Prose(prose!(
+                    "at $#x = #t$: $#l$ and $#r$ both give $#v$",
+                    x = x.clone(),
+                    t = t,
+                    l = affine_vector(&x, &p.maps[k]),
+                    r = affine_vector(&x, &p.maps[k + 1]),
+                    v = affine_vector(&x, &at)
+                ))
+            })
+            .collect();
+        ex.detail(prose!("Continuity, verified exactly at every breakpoint: the pieces on both sides meet."))
+            .listing(p.breakpoints.len(), checks);
+    }
+    let n = p.maps.len();
+    if p.breakpoints.is_empty() {
+        ex.step(prose!("$#h$ has #n linear #pieces.", h = h.clone(), n = n, pieces = plural(n, "piece")));
+    } else {
+        let bp = Math::column(p.breakpoints.iter().map(Math::from).collect());
+        ex.step(prose!(
+            "$#h$ has #n linear #pieces, with breakpoints $#bp$.",
+            h = h.clone(),
+            n = n,
+            pieces = plural(n, "piece"),
+            bp = bp
         ));
     }
-    let bp: Vec<String> = p.breakpoints.iter().take(SHOWN_ROWS).map(|t| t.to_string()).collect();
-    let more = if p.breakpoints.len() > SHOWN_ROWS { ", ..." } else { "" };
-    steps.push(Step::text(format!(
-        "{hname} has {}{}.{}",
-        count(p.maps.len(), "linear piece"),
-        if p.breakpoints.is_empty() { String::new() } else { format!(" with breakpoints {}{more}", bp.join(", ")) },
-        if p.big { " (The exact integers outgrew 128 bits; the computation used big integers.)" } else { "" }
-    )));
-    Ok((value(&p, &x), steps))
+    if p.big {
+        ex.detail(prose!("The exact integers outgrew 128 bits; the computation used big integers."));
+    }
+    let answer = PiecesAnswer {
+        breakpoints: p.breakpoints,
+        pieces: p
+            .maps
+            .into_iter()
+            .map(|m| m.into_iter().map(|(slope, intercept)| Line { slope, intercept }).collect())
+            .collect(),
+    };
+    let value = answer.value(&xp);
+    Ok((answer, value, ex))
 }
 
 #[cfg(test)]

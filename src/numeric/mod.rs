@@ -56,12 +56,12 @@ pub fn crosscheck(problem: &Problem, find: &Find, finding: &Finding) -> CrossChe
             Query::ThresholdCensus(n) => logic::check_census(*n, c),
             _ => mismatch(finding),
         },
-        Answer::Piece => match q {
-            Query::LinearPiece(p) => pieces::check_piece(p, v, ring, seed),
+        Answer::Piece(a) => match q {
+            Query::LinearPiece(p) => pieces::check_piece(p, a, ring, seed),
             _ => mismatch(finding),
         },
-        Answer::Pieces => match q {
-            Query::Pieces(p) => pieces::check_pieces(p, v, ring, seed),
+        Answer::Pieces(a) => match q {
+            Query::Pieces(p) => pieces::check_pieces(p, a, ring, seed),
             _ => mismatch(finding),
         },
         Answer::Limit(a) => match q {

@@ -2,16 +2,16 @@
 //! in floating point (ndarray) with its own weights, independently of the
 //! derivation, and compared with the affine maps it found.
 //!
-//! - A piece `{ W, b, gradient }` is compared with forward passes at the
-//!   point and at random points near it that have the point's activation
-//!   pattern (found numerically), and its W with central finite
-//!   differences.
-//! - A kink of one input `{ left, right }`: each side's piece is compared
-//!   with forward passes just beside the point and with one-sided
-//!   differences.
-//! - A kink of several inputs `{ gradient: undefined }`: some direction v
-//!   must show a nonzero second difference h(x+εv) + h(x−εv) − 2h(x),
-//!   which an affine function never has.
+//! - A piece W x + b is compared with forward passes at the point and at
+//!   random points near it that have the point's activation pattern
+//!   (found numerically), W with central finite differences, and the
+//!   gradient with W (transposed for one output).
+//! - A kink of one input: each side's piece is compared with forward
+//!   passes just beside the point and with one-sided differences.
+//! - A kink of several inputs: both neighbouring pieces must take the
+//!   network's value at the point, and some direction v must show a
+//!   nonzero second difference h(x+εv) + h(x−εv) − 2h(x), which an affine
+//!   function never has.
 //! - All pieces of a network of one input: forward passes at random points
 //!   inside every interval, beyond the outermost breakpoints, and at each
 //!   breakpoint, where one-sided differences must give the two pieces'
@@ -23,9 +23,11 @@
 
 use ndarray::{Array1, Array2};
 
-use crate::algebra::{Ring, Symbol, Var};
+use crate::algebra::{Matrix, RatFunc, Ring, Var};
 use crate::derive::CrossCheck;
-use crate::model::{Concrete, Layer, PieceQuery, PiecesQuery, Value};
+use crate::derive::piece::{self, PieceAnswer, PieceKind};
+use crate::derive::pieces::PiecesAnswer;
+use crate::model::{Concrete, Layer, PieceQuery, PiecesQuery};
 
 use super::rng::Rng;
 
@@ -128,14 +130,13 @@ struct Affine {
     b: Array1<f64>,
 }
 
+fn matrix_f64(m: &Matrix<RatFunc>, value: &impl Fn(Var) -> f64) -> Array2<f64> {
+    Array2::from_shape_fn(m.shape(), |(i, j)| m.get(i, j).eval_f64(value))
+}
+
 impl Affine {
-    fn from_value(v: &Value, value: &impl Fn(Var) -> f64) -> Option<Affine> {
-        let w = v.field("W")?.as_matrix()?;
-        let b = v.field("b")?.as_matrix()?;
-        Some(Affine {
-            w: Array2::from_shape_fn(w.shape(), |(i, j)| w.get(i, j).eval_f64(value)),
-            b: Array1::from_iter(b.entries().iter().map(|e| e.eval_f64(value))),
-        })
+    fn new(a: &piece::Affine, value: &impl Fn(Var) -> f64) -> Affine {
+        Affine { w: matrix_f64(&a.w, value), b: Array1::from_iter(a.b.iter().map(|e| e.eval_f64(value))) }
     }
 
     fn at(&self, x: &Array1<f64>) -> Array1<f64> {
@@ -190,7 +191,7 @@ fn random_direction(d: usize, rng: &mut Rng) -> Array1<f64> {
 }
 
 /// Cross-checks the piece of a network at a point.
-pub fn check_piece(q: &PieceQuery, v: &Value, ring: &Ring, seed: u64) -> CrossCheck {
+pub fn check_piece(q: &PieceQuery, a: &PieceAnswer, ring: &Ring, seed: u64) -> CrossCheck {
     let mut rng = Rng::new(seed);
     let values = random_values(ring, &mut rng);
     let value = |var: Var| values.get(var.index()).copied().unwrap_or(0.0);
@@ -201,127 +202,137 @@ pub fn check_piece(q: &PieceQuery, v: &Value, ring: &Ring, seed: u64) -> CrossCh
     let (h0, pattern) = net.run(&x0);
     let mut t = Tally::default();
     let method;
-    if let Some(piece) = Affine::from_value(v, &value) {
-        method = "W·x + b against forward passes (ndarray) at the point and at random nearby points with the same \
-                  activation pattern; W against central finite differences"
-            .to_string();
-        t.forward(&h0, &piece.at(&x0));
-        let tied = pattern.contains(&0);
-        let mut sampled = 0;
-        for _ in 0..8 {
-            let u = random_direction(d, &mut rng);
-            let mut r = 0.1 * size;
-            while r > 1e-9 * size {
-                let p = &x0 + &(&u * r);
-                let (hp, pp) = net.run(&p);
-                // Beside a tie the pattern differs, but every neighbouring
-                // piece is this one; elsewhere stay in the point's region.
-                if (tied && r <= 1e-6 * size) || (!tied && pp == pattern) {
-                    t.forward(&hp, &piece.at(&p));
-                    sampled += 1;
-                    break;
-                }
-                r /= 10.0;
+    if a.point.len() != d {
+        return malformed();
+    }
+    match &a.kind {
+        PieceKind::Smooth { region, gradient } => {
+            let piece = Affine::new(&region.piece, &value);
+            method = "W·x + b against forward passes (ndarray) at the point and at random nearby points with the same \
+                  activation pattern; W against central finite differences, and the gradient against W"
+                .to_string();
+            let w = &region.piece.w;
+            let expected = if w.rows() == 1 { w.transpose() } else { w.clone() };
+            if *gradient != expected {
+                t.notes.push("the gradient is not W (transposed for one output)".into());
             }
-        }
-        if sampled == 0 {
-            t.notes.push("no nearby point shares the point's activation pattern".into());
-        }
-        for k in 0..d {
-            // A step that stays in the point's region (beside a tie, every
-            // neighbouring region has this piece).
-            let mut eps = 1e-6 * size;
-            while !tied && eps > 1e-10 * size {
+            t.forward(&h0, &piece.at(&x0));
+            let tied = pattern.contains(&0);
+            let mut sampled = 0;
+            for _ in 0..8 {
+                let u = random_direction(d, &mut rng);
+                let mut r = 0.1 * size;
+                while r > 1e-9 * size {
+                    let p = &x0 + &(&u * r);
+                    let (hp, pp) = net.run(&p);
+                    // Beside a tie the pattern differs, but every neighbouring
+                    // piece is this one; elsewhere stay in the point's region.
+                    if (tied && r <= 1e-6 * size) || (!tied && pp == pattern) {
+                        t.forward(&hp, &piece.at(&p));
+                        sampled += 1;
+                        break;
+                    }
+                    r /= 10.0;
+                }
+            }
+            if sampled == 0 {
+                t.notes.push("no nearby point shares the point's activation pattern".into());
+            }
+            for k in 0..d {
+                // A step that stays in the point's region (beside a tie, every
+                // neighbouring region has this piece).
+                let mut eps = 1e-6 * size;
+                while !tied && eps > 1e-10 * size {
+                    let e = unit(d, k) * eps;
+                    if net.run(&(&x0 + &e)).1 == pattern && net.run(&(&x0 - &e)).1 == pattern {
+                        break;
+                    }
+                    eps /= 10.0;
+                }
                 let e = unit(d, k) * eps;
-                if net.run(&(&x0 + &e)).1 == pattern && net.run(&(&x0 - &e)).1 == pattern {
-                    break;
-                }
-                eps /= 10.0;
+                let fd = (net.eval(&(&x0 + &e)) - net.eval(&(&x0 - &e))) / (2.0 * eps);
+                t.difference(&fd, &piece.w.column(k).to_owned());
             }
-            let e = unit(d, k) * eps;
-            let fd = (net.eval(&(&x0 + &e)) - net.eval(&(&x0 - &e))) / (2.0 * eps);
-            t.difference(&fd, &piece.w.column(k).to_owned());
         }
-    } else if let (Some(left), Some(right)) = (v.field("left"), v.field("right")) {
-        method = "each side's piece against forward passes just left and right of the point (ndarray), and its \
+        PieceKind::Kink { left, right } => {
+            if d != 1 {
+                return malformed();
+            }
+            method = "each side's piece against forward passes just left and right of the point (ndarray), and its \
                   slope against one-sided finite differences"
-            .to_string();
-        let (Some(l), Some(r)) = (Affine::from_value(left, &value), Affine::from_value(right, &value)) else {
-            return malformed(v);
-        };
-        t.forward(&h0, &l.at(&x0));
-        t.forward(&h0, &r.at(&x0));
-        let eps = 1e-7 * size;
-        for k in 1..=4 {
-            let step = Array1::from_elem(1, eps * k as f64);
-            t.forward(&net.eval(&(&x0 - &step)), &l.at(&(&x0 - &step)));
-            t.forward(&net.eval(&(&x0 + &step)), &r.at(&(&x0 + &step)));
+                .to_string();
+            let (l, r) = (Affine::new(&left.piece, &value), Affine::new(&right.piece, &value));
+            t.forward(&h0, &l.at(&x0));
+            t.forward(&h0, &r.at(&x0));
+            let eps = 1e-7 * size;
+            for k in 1..=4 {
+                let step = Array1::from_elem(1, eps * k as f64);
+                t.forward(&net.eval(&(&x0 - &step)), &l.at(&(&x0 - &step)));
+                t.forward(&net.eval(&(&x0 + &step)), &r.at(&(&x0 + &step)));
+            }
+            let step = Array1::from_elem(1, eps);
+            let left_fd = (&h0 - &net.eval(&(&x0 - &step))) / eps;
+            let right_fd = (net.eval(&(&x0 + &step)) - &h0) / eps;
+            t.difference(&left_fd, &l.w.column(0).to_owned());
+            t.difference(&right_fd, &r.w.column(0).to_owned());
         }
-        let step = Array1::from_elem(1, eps);
-        let left_fd = (&h0 - &net.eval(&(&x0 - &step))) / eps;
-        let right_fd = (net.eval(&(&x0 + &step)) - &h0) / eps;
-        t.difference(&left_fd, &l.w.column(0).to_owned());
-        t.difference(&right_fd, &r.w.column(0).to_owned());
-    } else if matches!(v.field("gradient"), Some(Value::Word(w)) if w == "undefined") {
-        method = "second differences h(x+εv) + h(x−εv) − 2h(x) along random directions v (ndarray): an affine \
-                  function has none, so one clearly nonzero shows the kink"
-            .to_string();
-        let eps = 1e-6 * size;
-        let mut largest = 0.0f64;
-        for _ in 0..32 {
-            let u = random_direction(d, &mut rng) * eps;
-            let s = net.eval(&(&x0 + &u)) + net.eval(&(&x0 - &u)) - &h0 * 2.0;
-            t.trials += 1;
-            let rel = s.iter().fold(0.0f64, |m, v| m.max(v.abs())) / (eps * scale_of(&h0));
-            largest = largest.max(rel);
+        PieceKind::Bent { regions } => {
+            method = "both neighbouring pieces against a forward pass at the point, and second differences \
+                  h(x+εv) + h(x−εv) − 2h(x) along random directions v (ndarray): an affine function has none, so \
+                  one clearly nonzero shows the kink"
+                .to_string();
+            for r in regions.iter() {
+                t.forward(&h0, &Affine::new(&r.piece, &value).at(&x0));
+            }
+            let eps = 1e-6 * size;
+            let mut largest = 0.0f64;
+            for _ in 0..32 {
+                let u = random_direction(d, &mut rng) * eps;
+                let s = net.eval(&(&x0 + &u)) + net.eval(&(&x0 - &u)) - &h0 * 2.0;
+                t.trials += 1;
+                let rel = s.iter().fold(0.0f64, |m, v| m.max(v.abs())) / (eps * scale_of(&h0));
+                largest = largest.max(rel);
+            }
+            let passed = largest > 1e-4 && t.forward <= FORWARD_TOLERANCE;
+            return CrossCheck {
+                method,
+                trials: t.trials,
+                passed,
+                detail: format!(
+                    "largest second difference {largest:.1e} times ε·|h| (a kink shows above 1e-4); largest relative \
+                 difference {:.1e} for forward passes at the point (tolerance {FORWARD_TOLERANCE:.0e})",
+                    t.forward
+                ),
+            };
         }
-        let passed = largest > 1e-4;
-        return CrossCheck {
-            method,
-            trials: t.trials,
-            passed,
-            detail: format!("largest second difference {largest:.1e} times ε·|h| (a kink shows above 1e-4)"),
-        };
-    } else {
-        return malformed(v);
     }
     CrossCheck { method, trials: t.trials, passed: t.passed(), detail: t.detail() }
 }
 
-fn malformed(v: &Value) -> CrossCheck {
+fn malformed() -> CrossCheck {
     CrossCheck {
-        method: format!("no numeric check applies to {}", v.describe()),
+        method: "no numeric check applies".into(),
         trials: 0,
         passed: false,
-        detail: "the finding has an unexpected form".into(),
+        detail: "the answer has an unexpected form (its sizes do not match the network)".into(),
     }
 }
 
 /// Cross-checks every piece of a network of one input.
-pub fn check_pieces(q: &PiecesQuery, v: &Value, ring: &Ring, seed: u64) -> CrossCheck {
+pub fn check_pieces(q: &PiecesQuery, a: &PiecesAnswer, ring: &Ring, seed: u64) -> CrossCheck {
     let mut rng = Rng::new(seed);
     let values = random_values(ring, &mut rng);
-    let input = ring.lookup(&Symbol::plain(&q.input));
     let value = |var: Var| values.get(var.index()).copied().unwrap_or(0.0);
     let net = FNet::new(&q.net, &value);
-    let (Some(bp), Some(pieces)) = (v.field("breakpoints"), v.field("pieces").and_then(Value::as_matrix)) else {
-        return malformed(v);
-    };
-    let breaks: Vec<f64> = match bp {
-        Value::List(items) if items.is_empty() => Vec::new(),
-        other => match other.as_matrix() {
-            Some(m) => m.entries().iter().map(|e| e.eval_f64(&value)).collect(),
-            None => return malformed(v),
-        },
-    };
-    if pieces.rows() != breaks.len() + 1 {
-        return malformed(v);
+    let breaks: Vec<f64> = a.breakpoints.iter().map(|t| t.to_f64()).collect();
+    let outputs = q.net.output_dim();
+    if a.pieces.len() != breaks.len() + 1 || a.pieces.iter().any(|p| p.len() != outputs) {
+        return malformed();
     }
     let piece_at = |k: usize, t: f64| -> Array1<f64> {
-        let at = |var: Var| if Some(var) == input { t } else { value(var) };
-        Array1::from_iter(pieces.row(k).iter().map(|e| e.eval_f64(&at)))
+        Array1::from_iter(a.pieces[k].iter().map(|l| l.slope.to_f64() * t + l.intercept.to_f64()))
     };
-    let slope = |k: usize| &piece_at(k, 1.0) - &piece_at(k, 0.0);
+    let slope = |k: usize| Array1::from_iter(a.pieces[k].iter().map(|l| l.slope.to_f64()));
     let h = |t: f64| net.eval(&Array1::from_elem(1, t));
     let mut tally = Tally::default();
     let mut thin = 0;
