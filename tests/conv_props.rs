@@ -87,7 +87,11 @@ fn matrix_of(report: &FileReport, name: &str) -> nnkey::algebra::SparseMatrix<nn
     let f = report.problems[0].findings.iter().find(|f| f.finding.name == name).expect("the finding");
     assert!(f.crosscheck.passed, "{:?}", f.crosscheck);
     // Every step prints (a formula the printer cannot write fails here).
-    f.finding.explanation.steps.iter().for_each(|s| drop(nnkey::render::step_parts(s)));
+    f.finding
+        .explanation
+        .steps
+        .iter()
+        .for_each(|s| drop(nnkey::render::step_parts(s, &report.problems[0].problem.ring)));
     match &f.finding.value {
         Value::Sparse(a) => a.clone(),
         other => panic!("a matrix, not {other:?}"),
@@ -265,7 +269,11 @@ fn letters(ex: &Explanation) -> Vec<String> {
 }
 
 fn texts(ex: &Explanation, depth: Depth) -> Vec<String> {
-    ex.steps.iter().filter(|s| s.depth == depth).map(|s| nnkey::render::step_parts(s).0).collect()
+    ex.steps
+        .iter()
+        .filter(|s| s.depth == depth)
+        .map(|s| nnkey::render::step_parts(s, &nnkey::algebra::Ring::new()).0)
+        .collect()
 }
 
 #[test]

@@ -42,7 +42,11 @@ fn the_sub_pixel_identity_is_found_as_a_pixel_shuffle() {
     // The search is for staff; the student's steps say what to rename and reorder.
     let steps = &f.finding.explanation.steps;
     let text = |d: Depth| -> Vec<String> {
-        steps.iter().filter(|s| s.depth == d).map(|s| nnkey::render::step_parts(s).0).collect()
+        steps
+            .iter()
+            .filter(|s| s.depth == d)
+            .map(|s| nnkey::render::step_parts(s, &report.problems[0].problem.ring).0)
+            .collect()
     };
     assert!(text(Depth::Detail).iter().any(|t| t.contains("How nnkey found it")), "{:?}", text(Depth::Detail));
     assert!(text(Depth::Solution).iter().any(|t| t.contains("in a different order")), "{:?}", text(Depth::Solution));
@@ -113,7 +117,11 @@ fn report(text: &str) -> FileReport {
     assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
     // Every step prints (a formula the printer cannot write fails here).
     for f in &report.problems[0].findings {
-        f.finding.explanation.steps.iter().for_each(|s| drop(nnkey::render::step_parts(s)));
+        f.finding
+            .explanation
+            .steps
+            .iter()
+            .for_each(|s| drop(nnkey::render::step_parts(s, &report.problems[0].problem.ring)));
     }
     report
 }
@@ -142,7 +150,13 @@ fn an_identity_correspondence_keeps_the_order() {
         panic!("equivalent: {:?}", f.finding.answer)
     };
     assert_eq!(*outputs, Reordering::Named(NamedOrder::Identity));
-    let text: Vec<String> = f.finding.explanation.steps.iter().map(|s| nnkey::render::step_parts(s).0).collect();
+    let text: Vec<String> = f
+        .finding
+        .explanation
+        .steps
+        .iter()
+        .map(|s| nnkey::render::step_parts(s, &r.problems[0].problem.ring).0)
+        .collect();
     assert!(!text.iter().any(|t| t.contains("different order")), "{text:?}");
     assert!(text.iter().any(|t| t.contains("in the same order")), "{text:?}");
 }
@@ -242,7 +256,7 @@ fn a_reordering_without_a_name_is_found_by_search_and_checked() {
         .steps
         .iter()
         .filter(|s| s.depth == Depth::Detail)
-        .map(|s| nnkey::render::step_parts(s).0)
+        .map(|s| nnkey::render::step_parts(s, &p.problem.ring).0)
         .collect();
     assert!(detail.iter().any(|t| t.contains("backtracking")), "{detail:?}");
     // The numeric check fails a wrong table.

@@ -211,7 +211,10 @@ fn impossible_holds_only_when_it_is() {
 
 /// A step's displayed formulas (and table cells) as text, one per line.
 fn shown(step: &Step) -> Vec<String> {
-    nnkey::render::step_parts(step).1.map(|m| m.0.lines().map(str::to_string).collect()).unwrap_or_default()
+    nnkey::render::step_parts(step, &nnkey::algebra::Ring::new())
+        .1
+        .map(|m| m.0.lines().map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 /// The displayed formulas of a finding's steps of one depth.
@@ -221,7 +224,13 @@ fn displayed(f: &nnkey::check::FindingReport, depth: Depth) -> Vec<String> {
 
 /// The sentences of a finding's steps of one depth.
 fn sentences(f: &nnkey::check::FindingReport, depth: Depth) -> Vec<String> {
-    f.finding.explanation.steps.iter().filter(|s| s.depth == depth).map(|s| nnkey::render::step_parts(s).0).collect()
+    f.finding
+        .explanation
+        .steps
+        .iter()
+        .filter(|s| s.depth == depth)
+        .map(|s| nnkey::render::step_parts(s, &nnkey::algebra::Ring::new()).0)
+        .collect()
 }
 
 #[test]
@@ -256,7 +265,10 @@ fn the_xor_proof_is_the_one_a_student_writes() {
     assert_eq!(proof.point, vec![Q::new(1, 2), Q::new(1, 2)]);
     assert_eq!(proof.combination.w, vec![Q::one(), Q::one()]);
     assert_eq!(proof.combination.b, Q::from_int(2));
-    let latex = nnkey::render::step_parts(&xor.finding.explanation.steps[1]).1.expect("formulas").1;
+    let latex = nnkey::render::step_parts(&xor.finding.explanation.steps[1], &nnkey::algebra::Ring::new())
+        .1
+        .expect("formulas")
+        .1;
     assert!(latex.contains("\\ge 0"), "{latex}");
 
     let (_, and) = common::passing_finding(&report, "and");
@@ -309,7 +321,7 @@ fn wrong_networks_list_their_wrong_rows() {
     let Answer::ThresholdNetwork(answer) = &net.finding.answer else { panic!("a network check") };
     assert_eq!((answer.realizes, answer.first_wrong, answer.wrong_rows), (false, Some((0, true)), 1));
     let last = net.finding.explanation.steps.last().expect("steps");
-    let (said, rows) = nnkey::render::step_parts(last);
+    let (said, rows) = nnkey::render::step_parts(last, &nnkey::algebra::Ring::new());
     assert!(said.contains("differs from XOR on 1 of the 4 rows"), "{said}");
     let rows = rows.expect("the rows").0;
     assert!(rows.contains("row 00: the network outputs 1, XOR says 0"), "{rows}");

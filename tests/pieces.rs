@@ -419,7 +419,14 @@ fn large_networks_summarize_their_derivation() {
     let r = check(&text);
     let f = &r.problems[0].findings[0];
     assert!(f.crosscheck.passed, "{:?}", f.crosscheck);
-    assert!(f.finding.explanation.steps.iter().map(nnkey::render::step_parts).any(|s| s.0.contains("cut into")));
+    assert!(
+        f.finding
+            .explanation
+            .steps
+            .iter()
+            .map(|s| nnkey::render::step_parts(s, &r.problems[0].problem.ring))
+            .any(|s| s.0.contains("cut into"))
+    );
     let p = &r.problems[0].findings[1];
     assert!(p.crosscheck.passed, "{:?}", p.crosscheck);
     assert!(matches!(p.status, Status::Missing));
@@ -502,10 +509,10 @@ fn the_numeric_check_catches_wrong_pieces() {
 
 /// Every line of a finding's derivation, prose and formulas, as text.
 fn derivation_text(report: &FileReport, name: &str) -> String {
-    let (_, f) = passing_finding(report, name);
+    let (p, f) = passing_finding(report, name);
     let mut out = String::new();
     for s in &f.finding.explanation.steps {
-        let (text, math) = nnkey::render::step_parts(s);
+        let (text, math) = nnkey::render::step_parts(s, &p.problem.ring);
         out += &text;
         out.push('\n');
         if let Some((plain, _)) = math {

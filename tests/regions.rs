@@ -33,7 +33,7 @@ fn finding(report: &FileReport, name: &str) -> (String, String, RegionsAnswer) {
         .iter()
         .map(|s| {
             let mark = if s.depth == Depth::Detail { "[detail] " } else { "" };
-            let (text, math) = nnkey::render::step_parts(s);
+            let (text, math) = nnkey::render::step_parts(s, &p.problem.ring);
             format!("{mark}{text} {}", math.as_ref().map_or("", |m| m.0.as_str()))
         })
         .collect();

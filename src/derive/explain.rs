@@ -103,22 +103,25 @@ pub enum Block {
     /// A picture, drawn by the presentation layer (SVG in HTML, TikZ in
     /// LaTeX) where a person would rather look than read.
     Figure(Figure),
-    /// Text already laid out in nnkey's plain notation and in LaTeX, from
-    /// derivations not yet written as structure.
-    Legacy {
-        plain: String,
-        latex: String,
-    },
 }
 
-/// A picture in the plane, in the problem's own coordinates, exact: what
-/// is drawn and what each mark means, never how (sizes, colors, ticks and
-/// fonts are the presentation layer's).
+/// A picture: one or more panels side by side (a domain next to the box
+/// it maps onto), each a plane in the problem's own coordinates, exact:
+/// what is drawn and what each mark means, never how (sizes, colors, ticks
+/// and fonts are the presentation layer's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Figure {
     /// What the picture shows, in a sentence: its caption, and the text a
     /// screen reader says for it.
     pub caption: Prose,
+    pub panels: Vec<Panel>,
+}
+
+/// One plane of a figure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Panel {
+    /// A few words over the panel ("the domain", "the target"), if any.
+    pub title: Option<Prose>,
     pub x: Axis,
     pub y: Axis,
     pub marks: Vec<Mark>,
@@ -196,19 +199,6 @@ impl Step {
         Step { depth, blocks: vec![Block::Prose(prose)] }
     }
 
-    /// A step of prose only, from derivations not yet written as structure.
-    pub fn text(text: impl Into<String>) -> Step {
-        Step::new(Depth::Solution, legacy_prose(&text.into()))
-    }
-
-    /// A sentence and a formula already in both notations, from
-    /// derivations not yet written as structure.
-    pub fn math(text: impl Into<String>, plain: impl Into<String>, latex: impl Into<String>) -> Step {
-        let mut s = Step::text(text);
-        s.blocks.push(Block::Legacy { plain: plain.into(), latex: latex.into() });
-        s
-    }
-
     pub fn display(&mut self, m: Math) -> &mut Step {
         self.blocks.push(Block::Display(m));
         self
@@ -245,19 +235,6 @@ impl Step {
         self.blocks.push(Block::Listing { total, items });
         self
     }
-}
-
-/// Backquoted spans of old prose are code.
-fn legacy_prose(text: &str) -> Prose {
-    let mut p = Prose::default();
-    for (k, part) in text.split('`').enumerate() {
-        if k % 2 == 1 {
-            p.0.push(Inline::Code(part.to_string()));
-        } else {
-            p.push_text(part);
-        }
-    }
-    p
 }
 
 /// A derivation's explanation: its steps in order.

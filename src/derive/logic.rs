@@ -1109,7 +1109,8 @@ mod tests {
         assert_eq!(proof.point, vec![Q::new(1, 2), Q::new(1, 2)]);
         let mut ex = Explanation::new();
         proof_steps(&mut ex, &proof, &xor, &Math::name("XOR"), &names(&["x1", "x2"]));
-        let parts: Vec<_> = ex.steps.iter().map(crate::render::step_parts).collect();
+        let parts: Vec<_> =
+            ex.steps.iter().map(|s| crate::render::step_parts(s, &crate::algebra::Ring::new())).collect();
         let ones = parts[1].1.as_ref().expect("the rows with output 1").0.clone();
         assert!(ones.contains("Adding them with the multipliers 2, 2"), "{ones}");
         assert!(ones.contains("2 w_1 + 2 w_2 + 4 b ≥ 0"), "{ones}");

@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use crate::algebra::{Q, Ring};
-use crate::derive::explain::{Axis, Figure, Mark, Role};
+use crate::derive::explain::{Axis, Figure, Mark, Panel, Role};
 use crate::language::math::Math;
 
 use super::layout::prose_text;
@@ -17,17 +17,20 @@ use super::math::mathml::escape;
 use super::math::text::inline;
 use super::text::lower_prose;
 
-/// Drawing area of an SVG picture, in its own units.
-const WIDTH: f64 = 480.0;
+/// One panel of an SVG picture, in its own units.
+const WIDTH: f64 = 440.0;
 const HEIGHT: f64 = 300.0;
-/// Margins for the axes' ticks and labels.
+/// Margins for the axes' ticks and labels (and a panel's title).
 const LEFT: f64 = 56.0;
 const RIGHT: f64 = 16.0;
-const TOP: f64 = 14.0;
+const TOP: f64 = 26.0;
 const BOTTOM: f64 = 44.0;
-/// A TikZ picture's plotting area, in centimetres.
+/// The plotting area of a TikZ picture, in centimetres: one panel, or
+/// each of two side by side (with their labels, within the text width).
 const TIKZ_WIDTH: f64 = 8.0;
 const TIKZ_HEIGHT: f64 = 5.0;
+const TIKZ_PAIR_WIDTH: f64 = 4.3;
+const TIKZ_PAIR_HEIGHT: f64 = 4.0;
 
 /// The ticks of an axis: the figure's own, or about five round values.
 pub fn ticks(a: &Axis) -> Vec<Q> {
@@ -66,6 +69,8 @@ fn tick_label(q: &Q) -> String {
 }
 
 struct Frame {
+    /// Where the panel starts in the picture.
+    left: f64,
     x0: f64,
     x1: f64,
     y0: f64,
@@ -73,14 +78,14 @@ struct Frame {
 }
 
 impl Frame {
-    fn of(f: &Figure) -> Frame {
+    fn of(f: &Panel, left: f64) -> Frame {
         let (x0, x1) = (f.x.lo.to_f64(), f.x.hi.to_f64());
         let (y0, y1) = (f.y.lo.to_f64(), f.y.hi.to_f64());
-        Frame { x0, x1: if x1 > x0 { x1 } else { x0 + 1.0 }, y0, y1: if y1 > y0 { y1 } else { y0 + 1.0 } }
+        Frame { left, x0, x1: if x1 > x0 { x1 } else { x0 + 1.0 }, y0, y1: if y1 > y0 { y1 } else { y0 + 1.0 } }
     }
 
     fn sx(&self, x: &Q) -> f64 {
-        LEFT + (x.to_f64() - self.x0) / (self.x1 - self.x0) * (WIDTH - LEFT - RIGHT)
+        self.left + LEFT + (x.to_f64() - self.x0) / (self.x1 - self.x0) * (WIDTH - LEFT - RIGHT)
     }
 
     fn sy(&self, y: &Q) -> f64 {
@@ -121,16 +126,33 @@ fn points_attr(frame: &Frame, pts: &[(Q, Q)]) -> String {
 
 /// The figure as an inline `<svg>`, `id` unique in the page.
 pub fn svg(f: &Figure, ring: &Ring, id: &str) -> String {
-    let frame = Frame::of(f);
     let caption = prose_text(&lower_prose(&f.caption, ring));
+    let width = WIDTH * f.panels.len().max(1) as f64;
     let mut s = String::new();
     let _ = write!(
         s,
-        "<svg class=\"figure\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" width=\"{WIDTH}\" height=\"{HEIGHT}\" role=\"img\" aria-labelledby=\"{id}-t\" xmlns=\"http://www.w3.org/2000/svg\">\
+        "<svg class=\"figure\" viewBox=\"0 0 {width} {HEIGHT}\" width=\"{width}\" height=\"{HEIGHT}\" role=\"img\" aria-labelledby=\"{id}-t\" xmlns=\"http://www.w3.org/2000/svg\">\
 <title id=\"{id}-t\">{}</title><style>{SVG_STYLE}</style>",
         escape(&caption)
     );
-    let (l, r, t, b) = (LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM);
+    for (k, p) in f.panels.iter().enumerate() {
+        svg_panel(&mut s, p, ring, &format!("{id}-{k}"), WIDTH * k as f64);
+    }
+    s.push_str("</svg>");
+    s
+}
+
+fn svg_panel(s: &mut String, f: &Panel, ring: &Ring, id: &str, left: f64) {
+    let frame = Frame::of(f, left);
+    let (l, r, t, b) = (left + LEFT, left + WIDTH - RIGHT, TOP, HEIGHT - BOTTOM);
+    if let Some(title) = &f.title {
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"16\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>",
+            (l + r) / 2.0,
+            escape(&prose_text(&lower_prose(title, ring)))
+        );
+    }
     let _ = write!(
         s,
         "<clipPath id=\"{id}-c\"><rect x=\"{l}\" y=\"{t}\" width=\"{}\" height=\"{}\"/></clipPath>",
@@ -165,11 +187,11 @@ pub fn svg(f: &Figure, ring: &Ring, id: &str) -> String {
         HEIGHT - 6.0,
         escape(&inline(&lower(&f.x.label, ring)))
     );
+    let ly = (t + b) / 2.0;
+    let lx = left + 14.0;
     let _ = write!(
         s,
-        "<text x=\"14\" y=\"{:.1}\" text-anchor=\"middle\" font-style=\"italic\" transform=\"rotate(-90 14 {:.1})\">{}</text>",
-        (t + b) / 2.0,
-        (t + b) / 2.0,
+        "<text x=\"{lx:.1}\" y=\"{ly:.1}\" text-anchor=\"middle\" font-style=\"italic\" transform=\"rotate(-90 {lx:.1} {ly:.1})\">{}</text>",
         escape(&inline(&lower(&f.y.label, ring)))
     );
     let _ = write!(s, "<g clip-path=\"url(#{id}-c)\">");
@@ -233,8 +255,6 @@ pub fn svg(f: &Figure, ring: &Ring, id: &str) -> String {
     }
     s.push_str("</g>");
     s.push_str(&labels);
-    s.push_str("</svg>");
-    s
 }
 
 /// The TikZ style of a role.
@@ -253,17 +273,36 @@ fn tikz_style(r: Role, fill: bool) -> &'static str {
 }
 
 /// The figure as a `tikzpicture` (needs `\usepackage{tikz}`), in a
-/// `center` environment with its caption below.
+/// `center` environment with its caption below; panels side by side.
 pub fn tikz(f: &Figure, ring: &Ring) -> String {
-    let frame = Frame::of(f);
-    let sx = TIKZ_WIDTH / (frame.x1 - frame.x0);
-    let sy = TIKZ_HEIGHT / (frame.y1 - frame.y0);
+    let pair = f.panels.len() > 1;
+    let (w, h) = if pair { (TIKZ_PAIR_WIDTH, TIKZ_PAIR_HEIGHT) } else { (TIKZ_WIDTH, TIKZ_HEIGHT) };
+    let mut s = String::new();
+    s.push_str("\\begin{center}\n\\begin{tikzpicture}[font=\\small]\n");
+    for (k, p) in f.panels.iter().enumerate() {
+        // Each panel with the room its axis labels take.
+        let shift = k as f64 * (w + 1.9);
+        let _ = writeln!(s, "\\begin{{scope}}[xshift={shift:.2}cm]");
+        tikz_panel(&mut s, p, ring, w, h);
+        s.push_str("\\end{scope}\n");
+    }
+    s.push_str("\\end{tikzpicture}\n\n");
+    let caption = super::latex::prose(&f.caption, ring);
+    let _ = writeln!(s, "{{\\small {caption}}}\n\\end{{center}}");
+    s
+}
+
+fn tikz_panel(s: &mut String, f: &Panel, ring: &Ring, w: f64, h: f64) {
+    let frame = Frame::of(f, 0.0);
+    let sx = w / (frame.x1 - frame.x0);
+    let sy = h / (frame.y1 - frame.y0);
     let px = |q: &Q| (q.to_f64() - frame.x0) * sx;
     let py = |q: &Q| (q.to_f64() - frame.y0) * sy;
     let pt = |p: &(Q, Q)| format!("({:.3},{:.3})", px(&p.0), py(&p.1));
-    let mut s = String::new();
-    s.push_str("\\begin{center}\n\\begin{tikzpicture}[font=\\small]\n");
-    let (w, h) = (TIKZ_WIDTH, TIKZ_HEIGHT);
+    if let Some(title) = &f.title {
+        let _ =
+            writeln!(s, "\\node[above] at ({:.3},{h}) {{\\textbf{{{}}}}};", w / 2.0, super::latex::prose(title, ring));
+    }
     let _ = writeln!(s, "\\draw (0,{h}) -- (0,0) -- ({w},0);");
     for q in ticks(&f.x) {
         let _ = writeln!(
@@ -327,10 +366,6 @@ pub fn tikz(f: &Figure, ring: &Ring) -> String {
     }
     s.push_str("\\end{scope}\n");
     s.push_str(&labels);
-    s.push_str("\\end{tikzpicture}\n\n");
-    let caption = super::latex::prose(&f.caption, ring);
-    let _ = writeln!(s, "{{\\small {caption}}}\n\\end{{center}}");
-    s
 }
 
 #[cfg(test)]

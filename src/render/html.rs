@@ -122,7 +122,6 @@ impl Out<'_> {
                 let caption = prose(&f.caption, self.ring);
                 self.push(&format!("<figure>{svg}<figcaption>{caption}</figcaption></figure>"));
             }
-            Block::Legacy { plain, .. } => self.push(&format!("<pre>{}</pre>", escape(plain))),
         }
     }
 

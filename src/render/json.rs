@@ -255,10 +255,6 @@ fn step(s: &Step, ring: &Ring) -> StepJson {
                 }
             }
             Block::Figure(f) => text.push(prose_text(&lower_prose(&f.caption, ring))),
-            Block::Legacy { plain, latex } => {
-                math.push(plain.clone());
-                tex.push(latex.clone());
-            }
         }
     }
     for b in &s.blocks {

@@ -95,7 +95,6 @@ impl Out<'_> {
                 let t = super::figure::tikz(f, self.ring);
                 self.push(&t);
             }
-            Block::Legacy { latex, .. } => self.push(&format!("\\[ {latex} \\]")),
         }
     }
 

@@ -162,12 +162,16 @@ fn children(m: &Math) -> Vec<&Math> {
         Math::Entry(b, f) => std::iter::once(b.as_ref()).chain(f.iter()).collect(),
         Math::Infix(a, _, b) | Math::Frac(a, b) => vec![a, b],
         Math::Neg(a) | Math::Transpose(a) | Math::Inverse(a) | Math::Prime(a) | Math::Fenced(_, a) => vec![a],
-        Math::Script { base, sub, sup } => std::iter::once(base.as_ref()).chain(sub.iter().map(|x| x.as_ref())).chain(sup.iter().map(|x| x.as_ref())).collect(),
+        Math::Script { base, sub, sup } => std::iter::once(base.as_ref())
+            .chain(sub.iter().map(|x| x.as_ref()))
+            .chain(sup.iter().map(|x| x.as_ref()))
+            .collect(),
         Math::Relation(a, r) => std::iter::once(a.as_ref()).chain(r.iter().map(|x| &x.1)).collect(),
         Math::Matrix(rows) => rows.iter().flatten().collect(),
-        Math::BigOp { under, over, body, .. } => {
-            std::iter::once(body.as_ref()).chain(under.iter().map(|x| x.as_ref())).chain(over.iter().map(|x| x.as_ref())).collect()
-        }
+        Math::BigOp { under, over, body, .. } => std::iter::once(body.as_ref())
+            .chain(under.iter().map(|x| x.as_ref()))
+            .chain(over.iter().map(|x| x.as_ref()))
+            .collect(),
         Math::Cases(c) => c.iter().flat_map(|(a, b)| [a, b]).collect(),
         Math::Record(f) => f.iter().map(|x| &x.1).collect(),
         _ => Vec::new(),
@@ -200,7 +204,9 @@ fn replace(m: &Math, part: &Math, by: &Math) -> Math {
         Math::Script { base, sub, sup } => Math::Script { base: rb(base), sub: ro(sub), sup: ro(sup) },
         Math::Relation(a, rest) => Math::Relation(rb(a), rest.iter().map(|(k, x)| (*k, r(x))).collect()),
         Math::Matrix(rows) => Math::Matrix(rows.iter().map(|row| row.iter().map(r).collect()).collect()),
-        Math::BigOp { op, under, over, body } => Math::BigOp { op: *op, under: ro(under), over: ro(over), body: rb(body) },
+        Math::BigOp { op, under, over, body } => {
+            Math::BigOp { op: *op, under: ro(under), over: ro(over), body: rb(body) }
+        }
         Math::Cases(c) => Math::Cases(c.iter().map(|(a, b)| (r(a), r(b))).collect()),
         Math::Record(f) => Math::Record(f.iter().map(|(k, x)| (k.clone(), r(x))).collect()),
         m => m.clone(),

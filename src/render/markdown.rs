@@ -131,13 +131,6 @@ impl Out<'_> {
             }
             // Pictures are drawn in HTML and LaTeX only.
             Block::Figure(_) => {}
-            Block::Legacy { latex, .. } => {
-                self.blank();
-                self.line(indent, "$$");
-                self.line(indent, latex);
-                self.line(indent, "$$");
-                self.blank();
-            }
         }
     }
 

@@ -26,7 +26,7 @@ pub mod text;
 
 use crate::check::{FindingReport, Report, Status};
 use crate::derive::{Answer, Block};
-use crate::language::math::{Inline, Prose};
+use crate::language::math::Prose;
 
 pub use document::{Document, Level};
 
@@ -103,56 +103,47 @@ pub fn noun(a: &Answer) -> &'static str {
     }
 }
 
-/// Prose as plain text (transitional).
-pub fn prose_text(p: &Prose) -> String {
-    p.0.iter()
-        .map(|i| match i {
-            Inline::Text(t) => t.clone(),
-            Inline::Code(c) => format!("`{c}`"),
-            Inline::Math(m) => math::text::inline(m),
-        })
-        .collect()
-}
-
-/// A step as (text, plain math, latex math) (transitional).
-pub fn step_parts(s: &crate::derive::Step) -> (String, Option<(String, String)>) {
+/// A step as text: its prose, and its formulas in plain notation (one per
+/// line) and in LaTeX, each exact value written out with the problem's
+/// names. For tests and tools that look inside a derivation.
+pub fn step_parts(s: &crate::derive::Step, ring: &crate::algebra::Ring) -> (String, Option<(String, String)>) {
     let mut text = String::new();
     let mut plain: Vec<String> = Vec::new();
     let mut latex: Vec<String> = Vec::new();
-    fn block(b: &Block, text: &mut String, plain: &mut Vec<String>, latex: &mut Vec<String>) {
+    fn block(
+        b: &Block,
+        ring: &crate::algebra::Ring,
+        text: &mut String,
+        plain: &mut Vec<String>,
+        latex: &mut Vec<String>,
+    ) {
+        let prose = |p: &Prose| layout::prose_text(&text::lower_prose(p, ring));
+        let formula = |m: &crate::language::math::Math, plain: &mut Vec<String>, latex: &mut Vec<String>| {
+            let m = math::lower::lower(m, ring);
+            plain.push(math::text::inline(&m));
+            latex.push(math::latex::latex(&m));
+        };
         match b {
             Block::Prose(p) => {
                 if text.is_empty() {
-                    text.push_str(&prose_text(p));
+                    text.push_str(&prose(p));
                 } else {
-                    plain.push(prose_text(p));
+                    plain.push(prose(p));
                 }
             }
-            Block::Legacy { plain: p, latex: l } => {
-                plain.push(p.clone());
-                latex.push(l.clone());
-            }
-            Block::Display(x) => {
-                plain.push(math::text::inline(x));
-                latex.push(math::latex::latex(x));
-            }
-            Block::Aligned(xs) => {
-                for x in xs {
-                    plain.push(math::text::inline(x));
-                    latex.push(math::latex::latex(x));
-                }
-            }
-            Block::Figure(f) => plain.push(prose_text(&f.caption)),
-            Block::Items(items) => plain.extend(items.iter().map(|p| format!("- {}", prose_text(p)))),
+            Block::Display(x) => formula(x, plain, latex),
+            Block::Aligned(xs) => xs.iter().for_each(|x| formula(x, plain, latex)),
+            Block::Items(items) => plain.extend(items.iter().map(|p| format!("- {}", prose(p)))),
+            Block::Figure(f) => plain.push(prose(&f.caption)),
             Block::Table(t) => {
-                plain.push(t.header.iter().map(prose_text).collect::<Vec<_>>().join(" | "));
+                plain.push(t.header.iter().map(prose).collect::<Vec<_>>().join(" | "));
                 for r in &t.rows {
-                    plain.push(r.iter().map(prose_text).collect::<Vec<_>>().join(" | "));
+                    plain.push(r.iter().map(prose).collect::<Vec<_>>().join(" | "));
                 }
             }
             Block::Listing { total, items } => {
                 for i in items {
-                    block(i, text, plain, latex);
+                    block(i, ring, text, plain, latex);
                 }
                 if *total > items.len() {
                     plain.push(format!("… and {} more", total - items.len()));
@@ -161,49 +152,10 @@ pub fn step_parts(s: &crate::derive::Step) -> (String, Option<(String, String)>)
         }
     }
     for b in &s.blocks {
-        block(b, &mut text, &mut plain, &mut latex);
+        block(b, ring, &mut text, &mut plain, &mut latex);
     }
     let m = (!plain.is_empty()).then(|| (plain.join("\n"), latex.join(" \\\\ ")));
     (text, m)
-}
-
-/// A step with every exact value (polynomial, rational function, formula)
-/// written out with the problem's names: the printers take lowered
-/// formulas (transitional, until the printers lower for themselves).
-pub fn lowered_step(s: &crate::derive::Step, ring: &crate::algebra::Ring) -> crate::derive::Step {
-    fn prose(p: &Prose, ring: &crate::algebra::Ring) -> Prose {
-        Prose(
-            p.0.iter()
-                .map(|i| match i {
-                    Inline::Math(m) => Inline::Math(math::lower::lower(m, ring)),
-                    i => i.clone(),
-                })
-                .collect(),
-        )
-    }
-    fn block(b: &Block, ring: &crate::algebra::Ring) -> Block {
-        match b {
-            Block::Prose(p) => Block::Prose(prose(p, ring)),
-            Block::Display(m) => Block::Display(math::lower::lower(m, ring)),
-            Block::Aligned(ms) => Block::Aligned(ms.iter().map(|m| math::lower::lower(m, ring)).collect()),
-            Block::Table(t) => Block::Table(crate::derive::Table {
-                header: t.header.iter().map(|p| prose(p, ring)).collect(),
-                rows: t.rows.iter().map(|r| r.iter().map(|p| prose(p, ring)).collect()).collect(),
-            }),
-            Block::Items(items) => Block::Items(items.iter().map(|p| prose(p, ring)).collect()),
-            Block::Listing { total, items } => {
-                Block::Listing { total: *total, items: items.iter().map(|b| block(b, ring)).collect() }
-            }
-            Block::Figure(_) | Block::Legacy { .. } => b.clone(),
-        }
-    }
-    crate::derive::Step { depth: s.depth, blocks: s.blocks.iter().map(|b| block(b, ring)).collect() }
-}
-
-/// [`step_parts`] of a step whose formulas may hold exact values
-/// (transitional).
-pub fn step_parts_in(s: &crate::derive::Step, ring: &crate::algebra::Ring) -> (String, Option<(String, String)>) {
-    step_parts(&lowered_step(s, ring))
 }
 
 /// A key's status in a sentence.

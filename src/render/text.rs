@@ -84,11 +84,6 @@ impl Out<'_> {
             }
             // Pictures are drawn in HTML and LaTeX only.
             Block::Figure(_) => {}
-            Block::Legacy { plain, .. } => {
-                for l in plain.lines() {
-                    self.line(indent + 3, l);
-                }
-            }
         }
     }
 

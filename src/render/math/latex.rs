@@ -273,7 +273,9 @@ fn write(out: &mut String, m: &Math) {
         Math::Entry(b, idx) => {
             // A name that has its own subscript (`X_pad`) takes its indices
             // in brackets rather than a second subscript.
-            if matches!(b.as_ref(), Math::Script { .. } | Math::Symbol(_)) || matches!(b.as_ref(), Math::Name(n) if name(n).contains('_')) {
+            if matches!(b.as_ref(), Math::Script { .. } | Math::Symbol(_))
+                || matches!(b.as_ref(), Math::Name(n) if name(n).contains('_'))
+            {
                 child(out, b, Prec::Postfix);
                 out.push('[');
                 list_tight(out, idx);
