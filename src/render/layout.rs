@@ -136,22 +136,27 @@ fn fresh_letter(used: &[String]) -> String {
         .unwrap_or_else(|| "D".into())
 }
 
-/// The widest sum strictly inside `m` worth naming apart, if any.
+/// The widest sum strictly inside `m` worth naming apart, if any: one
+/// inside a function's argument (a root) first, since nothing breaks
+/// there, else the widest anywhere.
 fn widest_part(m: &Math) -> Option<Math> {
-    fn walk(m: &Math, top: bool, best: &mut Option<(f32, Math)>) {
+    fn walk(m: &Math, top: bool, inside: bool, best: &mut [Option<(f32, Math)>; 2]) {
         if !top && matches!(m, Math::Sum(_)) {
             let w = width(m);
-            if w > 6.0 && best.as_ref().is_none_or(|b| w > b.0) {
-                *best = Some((w, m.clone()));
+            let slot = if inside { 0 } else { 1 };
+            if w > 6.0 && best[slot].as_ref().is_none_or(|b| w > b.0) {
+                best[slot] = Some((w, m.clone()));
             }
         }
+        let into = inside || matches!(m, Math::Apply(..));
         for c in children(m) {
-            walk(c, false, best);
+            walk(c, false, into, best);
         }
     }
-    let mut best = None;
-    walk(m, true, &mut best);
-    best.map(|b| b.1)
+    let mut best = [None, None];
+    walk(m, true, false, &mut best);
+    let [inside, anywhere] = best;
+    inside.or(anywhere).map(|b| b.1)
 }
 
 /// The direct parts of a formula.
@@ -445,24 +450,81 @@ pub fn text_display(m: &Math, avail: usize) -> Vec<String> {
             let mut lines: Vec<String> = Vec::new();
             let lead = text::inline(first);
             let pad = lead.chars().count() + 1;
+            let mut used = Vec::new();
+            names(m, &mut used);
+            let mut defs: Vec<(Math, Math)> = Vec::new();
             for (k, (rel, rhs)) in rest.iter().enumerate() {
                 let head = if k == 0 {
                     format!("{lead} {} ", text::relation(*rel))
                 } else {
                     format!("{}{} ", " ".repeat(pad), text::relation(*rel))
                 };
-                let body = text_display(rhs, avail.saturating_sub(head.chars().count()).max(20));
+                let room = avail.saturating_sub(head.chars().count()).max(20);
+                // A part that cannot wrap (inside a root, a fraction) is
+                // named and written out after the formula.
+                let mut rhs = rhs.clone();
+                while text_width(&rhs) > room
+                    && !breaks_in_text(&rhs, room)
+                    && let Some(part) = widest_part(&rhs)
+                {
+                    let letter = fresh_letter(&used);
+                    used.push(letter.clone());
+                    let name = Math::name(letter);
+                    rhs = replace(&rhs, &part, &name);
+                    defs.push((name, part));
+                }
+                let body = text_display(&rhs, room);
                 let indent = " ".repeat(head.chars().count());
                 for (j, l) in body.iter().enumerate() {
                     lines.push(if j == 0 { format!("{head}{l}") } else { format!("{indent}{l}") });
                 }
             }
+            for (name, part) in defs {
+                lines.push(format!("where {}:", text::inline(&name)));
+                lines.extend(text_display(&name.equals(part), avail).into_iter().map(|l| format!("  {l}")));
+            }
             lines
         }
         Math::Matrix(rows) => text_matrix(rows, avail),
         Math::Sum(_) | Math::Neg(_) => wrap_sum(m, avail),
+        Math::Frac(num, den) => {
+            // A long fraction: the numerator, then the denominator, each
+            // wrapped at its terms.
+            let mut lines: Vec<String> = Vec::new();
+            let n = wrap_sum(num, avail.saturating_sub(2).max(20));
+            let d = wrap_sum(den, avail.saturating_sub(4).max(20));
+            let (nl, dl) = (n.len(), d.len());
+            for (k, l) in n.into_iter().enumerate() {
+                let open = if k == 0 { "(" } else { " " };
+                let close = if k + 1 == nl { ")" } else { "" };
+                lines.push(format!("{open}{l}{close}"));
+            }
+            for (k, l) in d.into_iter().enumerate() {
+                let open = if k == 0 { "/ (" } else { "   " };
+                let close = if k + 1 == dl { ")" } else { "" };
+                lines.push(format!("{open}{l}{close}"));
+            }
+            lines
+        }
         Math::Seq(Fence::None, items) => items.iter().flat_map(|x| text_display(x, avail)).collect(),
         _ => vec![one],
+    }
+}
+
+fn text_width(m: &Math) -> usize {
+    text::inline(m).chars().count()
+}
+
+/// Whether a formula too wide for `room` columns breaks into lines that
+/// fit: a sum at its terms, a fraction at its numerator's and
+/// denominator's terms, a matrix at its rows.
+fn breaks_in_text(m: &Math, room: usize) -> bool {
+    let terms_fit = |x: &Math| super::math::terms(x).iter().all(|(_, t)| text_width(t) + 4 <= room);
+    match m {
+        Math::Sum(_) | Math::Neg(_) => terms_fit(m),
+        Math::Frac(n, d) => terms_fit(n) && terms_fit(d),
+        Math::Matrix(_) => true,
+        _ => false,
     }
 }
 
