@@ -241,6 +241,11 @@ impl Step {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Explanation {
     pub steps: Vec<Step>,
+    /// The answer as a student writes it, in the question's own terms
+    /// (`X^T (X X^T)^-1 y`), when its exact value is an expansion no one
+    /// would write by hand: documents for students show this form, the full
+    /// key shows both.
+    pub closed_form: Option<Math>,
 }
 
 impl Explanation {
@@ -267,7 +272,7 @@ impl Explanation {
 
 impl From<Vec<Step>> for Explanation {
     fn from(steps: Vec<Step>) -> Explanation {
-        Explanation { steps }
+        Explanation { steps, closed_form: None }
     }
 }
 

@@ -165,13 +165,20 @@ pub enum Shown {
     Described(String),
 }
 
-/// The answer of a finding as the documents show it.
-pub fn shown_answer(f: &FindingReport, ring: &crate::algebra::Ring) -> Shown {
+/// The answer of a finding as a document of `level` shows it: for
+/// students, the closed form in the question's terms when the derivation
+/// gives one; for staff, the exact value.
+pub fn shown_answer(f: &FindingReport, ring: &crate::algebra::Ring, level: Level) -> Shown {
+    let name = Math::name(&f.finding.name);
+    if level != Level::Full
+        && let Some(form) = &f.finding.explanation.closed_form
+    {
+        return Shown::Formula(name.equals(form.clone()));
+    }
     let v = &f.finding.value;
     if let Some(why) = super::limits::too_large(v) {
         return Shown::Described(why);
     }
-    let name = Math::name(&f.finding.name);
     match super::math::lower::value(v, ring) {
         Math::Record(fields) => {
             let mut lines = Vec::new();

@@ -263,7 +263,7 @@ fn part(out: &mut Out, doc: &Document, part: &PartDoc) {
                         out.push("</details>");
                     }
                 }
-                match shown_answer(f, out.ring) {
+                match shown_answer(f, out.ring, doc.level) {
                     Shown::Formula(m) => out.display(&m, "answer"),
                     Shown::Fields(fields) => out.display(&Math::list(fields), "answer"),
                     Shown::Described(why) => {

@@ -226,7 +226,7 @@ fn part(out: &mut Out, doc: &Document, part: &PartDoc) {
         out.push("\\end{enumerate}");
     }
     let avail = LATEX_WIDTH + 2.5;
-    match shown_answer(f, out.ring) {
+    match shown_answer(f, out.ring, doc.level) {
         Shown::Formula(m) => {
             if doc.level != Level::Answers && !part.steps.is_empty() {
                 out.push("\\noindent Answer:");

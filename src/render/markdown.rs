@@ -254,7 +254,7 @@ fn part(out: &mut Out, doc: &Document, part: &PartDoc) {
         }
     }
     out.blank();
-    match shown_answer(f, out.ring) {
+    match shown_answer(f, out.ring, doc.level) {
         Shown::Formula(m) => out.display(0, &m),
         Shown::Fields(fields) => out.display(0, &Math::list(fields)),
         Shown::Described(why) => {

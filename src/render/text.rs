@@ -216,8 +216,16 @@ fn part(out: &mut Out, doc: &Document, part: &PartDoc) {
     }
     let ring = out.ring;
     let lead = if doc.level == Level::Answers { format!("  {label}") } else { "  ".to_string() };
-    match shown_answer(f, ring) {
+    match shown_answer(f, ring, doc.level) {
         Shown::Described(why) => out.line(0, &format!("{lead}{} is {why}", f.finding.name)),
+        // A closed form, for students: as a formula.
+        Shown::Formula(m) if doc.level != Level::Full && f.finding.explanation.closed_form.is_some() => {
+            let lines = text_display(&lower(&m, ring), out.width.saturating_sub(lead.chars().count()).max(20));
+            for (k, l) in lines.iter().enumerate() {
+                let l = if k == 0 { paint(out.color, "1", l) } else { l.clone() };
+                out.line(lead.chars().count(), &l);
+            }
+        }
         _ => {
             // The answer in nnkey's own syntax, ready to paste as a key.
             let head = format!("{lead}{} = ", f.finding.name);
