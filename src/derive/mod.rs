@@ -59,10 +59,6 @@ pub struct Finding {
     /// The answer as a key states it.
     pub value: Value,
     pub explanation: Explanation,
-    /// What backs the value up beyond the derivation, for the numeric
-    /// cross-check and the JSON output: the identified regions and their
-    /// inverse maps, the counts of instances.
-    pub witness: Option<Value>,
 }
 
 /// Whether a key holds.
@@ -72,70 +68,75 @@ pub enum Verdict {
     Fail(String),
 }
 
-/// Derives the answer to one find.
+/// Derives the answer to one find. Each family returns its typed answer,
+/// the value keys are compared with, and the explanation.
 pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
     let at = |e: String| Diagnostic::error(find.query_span, e);
-    let (answer, value, derivation) = match &find.query {
+    let (answer, value, explanation) = match &find.query {
         Query::Matrix(c) => {
-            let d = conv::derive_matrix(c, &find.name, problem);
-            (Answer::ConvMatrix, d.0, d.1.steps)
+            let (v, ex) = conv::derive_matrix(c, &find.name, problem);
+            (Answer::ConvMatrix, v, ex)
         }
         Query::Affine(c) => {
-            let d = conv::derive_affine(c, &find.name, problem);
-            (Answer::ConvAffine(d.1), d.0, d.2.steps)
+            let (v, a, ex) = conv::derive_affine(c, &find.name, problem);
+            (Answer::ConvAffine(a), v, ex)
         }
         Query::Shape(c) => {
-            let d = conv::derive_shape(c, problem);
-            (Answer::ConvShape(d.1), d.0, d.2.steps)
+            let (v, a, ex) = conv::derive_shape(c, problem);
+            (Answer::ConvShape(a), v, ex)
         }
         Query::Equivalence(a, b) => {
-            let d = equivalence::derive(a, b, problem).map_err(at)?;
-            (Answer::Equivalence(d.1), d.0, d.2.steps)
+            let (v, e, ex) = equivalence::derive(a, b, problem).map_err(at)?;
+            (Answer::Equivalence(e), v, ex)
         }
         Query::ThresholdNeuron(q) => {
-            let d = logic::derive_neuron(q, problem).map_err(at)?;
-            (Answer::Neuron(d.0), d.1, d.2.steps)
+            let (a, v, ex) = logic::derive_neuron(q, problem).map_err(at)?;
+            (Answer::Neuron(a), v, ex)
         }
         Query::ThresholdNetwork(q) => {
-            let d = logic::derive_network(q, problem);
-            (Answer::ThresholdNetwork(d.0), d.1, d.2.steps)
+            let (a, v, ex) = logic::derive_network(q, problem);
+            (Answer::ThresholdNetwork(a), v, ex)
         }
         Query::ThresholdCensus(n) => {
-            let d = census::derive(*n, problem).map_err(at)?;
-            (Answer::Census(d.0), d.1, d.2.steps)
+            let (a, v, ex) = census::derive(*n, problem).map_err(at)?;
+            (Answer::Census(a), v, ex)
         }
         Query::LinearPiece(q) => {
-            let d = piece::derive(q, problem).map_err(at)?;
-            (Answer::Piece(d.0), d.1, d.2.steps)
+            let (a, v, ex) = piece::derive(q, problem).map_err(at)?;
+            (Answer::Piece(a), v, ex)
         }
         Query::Pieces(q) => {
-            let d = pieces::derive(q, problem).map_err(at)?;
-            (Answer::Pieces(d.0), d.1, d.2.steps)
+            let (a, v, ex) = pieces::derive(q, problem).map_err(at)?;
+            (Answer::Pieces(a), v, ex)
         }
         Query::GradientLimit(g) => {
             let (a, ex) = gradient::derive_limit(g, problem)?;
             let v = a.value();
-            (Answer::Limit(Box::new(a)), v, ex.steps)
+            (Answer::Limit(Box::new(a)), v, ex)
         }
         Query::MinimumNorm(m) => {
             let (a, ex) = gradient::derive_minimum_norm(m, problem)?;
             let v = a.value();
-            (Answer::MinimumNorm(Box::new(a)), v, ex.steps)
+            (Answer::MinimumNorm(Box::new(a)), v, ex)
         }
         Query::Regions(q) => {
-            let (value, explanation, answer) = regions::derive(q, problem)?;
-            // Until the JSON printer reads the typed answer.
-            let witness = Some(answer.witness_value());
-            return Ok(Finding {
-                name: find.name.clone(),
-                answer: Answer::Regions(answer),
-                value,
-                explanation,
-                witness,
-            });
+            let (v, ex, a) = regions::derive(q, problem)?;
+            (Answer::Regions(a), v, ex)
         }
     };
-    Ok(Finding { name: find.name.clone(), answer, value, explanation: derivation.into(), witness: None })
+    Ok(Finding { name: find.name.clone(), answer, value, explanation })
+}
+
+impl Answer {
+    /// What backs the value up beyond the derivation, as a value for the
+    /// JSON output: the identified regions with their inverse maps, the
+    /// counts of instances.
+    pub fn witness(&self) -> Option<Value> {
+        match self {
+            Answer::Regions(r) => Some(r.witness_value()),
+            _ => None,
+        }
+    }
 }
 
 /// Judges a key against a finding, by meaning. Most answers are compared

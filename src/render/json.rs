@@ -108,7 +108,7 @@ pub struct Finding<'a> {
     pub value: Option<ValueJson<'a>>,
     pub latex: Option<String>,
     pub derivation: Vec<StepJson>,
-    pub witness: Option<ValueJson<'a>>,
+    pub witness: Option<WitnessJson<'a>>,
     pub crosscheck: Option<CrossCheck<'a>>,
     pub expect: Option<Expect>,
 }
@@ -198,6 +198,18 @@ impl Serialize for ValueJson<'_> {
             }
             Value::Call(..) => s.serialize_str(&self.value.print(ring, Notation::Plain)),
         }
+    }
+}
+
+/// A witness, made for the output.
+pub struct WitnessJson<'a> {
+    pub value: Value,
+    pub ring: &'a Ring,
+}
+
+impl Serialize for WitnessJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ValueJson { value: &self.value, ring: self.ring }.serialize(s)
     }
 }
 
@@ -305,7 +317,7 @@ fn finding<'a>(
         value: Some(ValueJson { value, ring }),
         latex: latex_value,
         derivation,
-        witness: f.finding.witness.as_ref().map(|w| ValueJson { value: w, ring }),
+        witness: f.finding.answer.witness().map(|value| WitnessJson { value, ring }),
         crosscheck: Some(CrossCheck {
             method: &f.crosscheck.method,
             trials: f.crosscheck.trials,
