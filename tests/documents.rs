@@ -72,8 +72,13 @@ fn snapshot_name(path: &Path, what: &str) -> String {
     format!("{stem}__{what}")
 }
 
-const FORMATS: [(Format, &str); 4] =
-    [(Format::Text, "txt"), (Format::Markdown, "md"), (Format::Latex, "tex"), (Format::Json, "json")];
+const FORMATS: [(Format, &str); 5] = [
+    (Format::Text, "txt"),
+    (Format::Markdown, "md"),
+    (Format::Latex, "tex"),
+    (Format::Html, "html"),
+    (Format::Json, "json"),
+];
 
 #[test]
 fn every_document_of_every_file_is_pinned() {
