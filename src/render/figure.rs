@@ -45,8 +45,7 @@ pub fn ticks(a: &Axis) -> Vec<Q> {
     let mag = 10f64.powf(raw.log10().floor());
     let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|k| k * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
     // The step as an exact decimal: 0.25 is 1/4.
-    let step = Q::parse(&format!("{step:.10}").trim_end_matches('0').trim_end_matches('.').to_string())
-        .unwrap_or_else(|_| Q::one());
+    let step = Q::parse(format!("{step:.10}").trim_end_matches('0').trim_end_matches('.')).unwrap_or_else(|_| Q::one());
     if step.is_zero() {
         return vec![a.lo.clone()];
     }
