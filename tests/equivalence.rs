@@ -25,12 +25,7 @@ fn the_sub_pixel_identity_is_found_as_a_pixel_shuffle() {
     let f = &report.problems[0].findings[0];
     assert!(f.crosscheck.passed, "{:?}", f.crosscheck);
     assert!(matches!(f.finding.value.field("equivalent"), Some(Value::Bool(true))));
-    let outputs = f
-        .finding
-        .value
-        .field("outputs")
-        .unwrap()
-        .print(&report.problems[0].problem.ring, nnkey::algebra::Notation::Plain);
+    let outputs = f.finding.value.field("outputs").unwrap().print(&report.problems[0].problem.ring);
     assert_eq!(outputs, "pixel_shuffle(2)");
     let formula = parse_math("c[2 a + b, 0, 0, 0] |-> t[0, 0, a, b]").unwrap();
     assert!(inline_math(&f.finding.explanation).contains(&formula), "{:?}", f.finding.explanation);
@@ -217,7 +212,7 @@ fn different_operators_are_explained() {
         assert!(matches!(f.answer, Answer::Equivalence(EquivalenceAnswer::Different(_))), "{:?}", f.answer);
         let v = &f.value;
         assert!(matches!(v.field("equivalent"), Some(Value::Bool(false))), "{v:?}");
-        v.field("reason").unwrap().print(&report.problems[0].problem.ring, nnkey::algebra::Notation::Plain)
+        v.field("reason").unwrap().print(&report.problems[0].problem.ring)
     };
     assert!(reason(0).contains("different numbers of outputs (4 and 16)"), "{}", reason(0));
     assert!(reason(1).contains("y1[0,0,0] = w[0,0]*x[0,0] + w[0,1]*x[0,1] + w[1,0]*x[1,0] + w[1,1]*x[1,1]: 1 output of the first operator and 0 outputs of the second"), "{}", reason(1));

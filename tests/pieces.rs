@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Sandbox, check, passing_finding};
-use nnkey::algebra::{Notation, Q};
+use nnkey::algebra::Q;
 use nnkey::check::{FileReport, Status, check_source};
 use nnkey::language::{SourceFile, parse};
 use nnkey::model::{Binding, Layer, Scope, Value, elaborate};
@@ -22,7 +22,7 @@ const SEED: &str = "  h = network (x: 1) {
 /// cross-check required to pass.
 fn derived(report: &FileReport, name: &str) -> String {
     let (p, f) = passing_finding(report, name);
-    f.finding.value.print(&p.problem.ring, Notation::Plain)
+    f.finding.value.print(&p.problem.ring)
 }
 
 /// The first diagnostic of a file, rendered.

@@ -12,7 +12,7 @@
 //!
 //! The runs are seeded, so a failure reproduces.
 
-use nnkey::algebra::{Notation, Q, RatFunc, Symbol};
+use nnkey::algebra::{Q, RatFunc, Symbol};
 use nnkey::check::check_source;
 use nnkey::language::SourceFile;
 use nnkey::model::Value;
@@ -134,7 +134,7 @@ fn run(net: &Net, finds: &str) -> Run {
 
 impl Run {
     fn show(&self, v: &Value) -> String {
-        v.print(&self.ring, Notation::Plain)
+        v.print(&self.ring)
     }
 
     /// Evaluates an affine expression in x at t.

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Sandbox, check, passing_finding};
-use nnkey::algebra::{Notation, Print};
+use nnkey::algebra::Print;
 use nnkey::check::{FileReport, Status, check_source};
 use nnkey::derive::cells::{Line, LineStep, Numeric, Piece, irredundant};
 use nnkey::derive::regions::{Method, Place, RegionShape, RegionsAnswer, enumerate};
@@ -38,7 +38,7 @@ fn finding(report: &FileReport, name: &str) -> (String, String, RegionsAnswer) {
         })
         .collect();
     let Answer::Regions(answer) = &f.finding.answer else { panic!("{name}: not a regions answer") };
-    (f.finding.value.print(&p.problem.ring, Notation::Plain), steps.join("\n"), answer.clone())
+    (f.finding.value.print(&p.problem.ring), steps.join("\n"), answer.clone())
 }
 
 fn statuses(report: &FileReport) -> Vec<Status> {
@@ -233,10 +233,9 @@ fn compositions_multiply_and_keys_may_state_the_rule() {
     assert!(steps.contains("[detail] Checked by exact enumeration of each network and of the composition"), "{steps}");
     assert!(steps.contains("d | n_g | n_f | f ∘ g") && steps.contains("3 | 8 | 64 | 512"), "{steps}");
     let ring = &report.problems[0].problem.ring;
-    assert_eq!(answer.witness_value().field("count").unwrap().print(ring, Notation::Plain), "2^(3*d)");
+    assert_eq!(answer.witness_value().field("count").unwrap().print(ring), "2^(3*d)");
     let rule = answer.rule.as_ref().unwrap();
-    let counts: Vec<String> =
-        rule.counts.iter().map(|(n, f)| format!("{n}: {}", f.print(ring, Notation::Plain))).collect();
+    let counts: Vec<String> = rule.counts.iter().map(|(n, f)| format!("{n}: {}", f.print(ring))).collect();
     assert_eq!(counts, ["g: 2^d", "f: 2^(2*d)"]);
     assert_eq!(statuses(&report), [Status::Pass]);
     // The count for these networks may be stated too; a wrong rule fails.
@@ -534,7 +533,7 @@ fn a_part_without_a_formula_still_gives_the_rule() {
     assert_eq!(statuses(&report), [Status::Pass]);
     let ring = &report.problems[0].problem.ring;
     assert!(answer.witness_value().field("count").is_none());
-    assert_eq!(answer.witness_value().field("n_g").unwrap().print(ring, Notation::Plain), "2^d");
+    assert_eq!(answer.witness_value().field("n_g").unwrap().print(ring), "2^d");
 }
 
 #[test]

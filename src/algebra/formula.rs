@@ -21,7 +21,7 @@ use num_integer::Integer;
 use num_traits::{One, ToPrimitive, Zero};
 
 use super::poly::Poly;
-use super::print::{self, Notation, Print};
+use super::print::{self, Print};
 use super::rational::Q;
 use super::ring::{Ring, Var};
 
@@ -419,42 +419,34 @@ impl<'a> Mul<&'a Formula> for &'a Formula {
     }
 }
 
-/// An exponent: braces in LaTeX; in the plain notation parentheses unless
-/// it is a single symbol or a nonnegative integer, and fractions cleared:
-/// `2^(d/2)`, `2^((d + 1)/2)`.
-fn exponent_text(e: &Poly, ring: &Ring, notation: Notation) -> String {
+/// An exponent: in parentheses unless it is a single symbol or a
+/// nonnegative integer, and fractions cleared: `2^(d/2)`, `2^((d + 1)/2)`.
+fn exponent_text(e: &Poly, ring: &Ring) -> String {
     let l = print::denominators_lcm(e);
     let num = e.scale(&Q::from_bigints(l.clone(), BigInt::one()));
-    let n = num.print(ring, notation);
-    match notation {
-        Notation::Latex if l.is_one() => format!("{{{n}}}"),
-        Notation::Latex => format!("{{\\frac{{{n}}}{{{l}}}}}"),
-        Notation::Plain if l.is_one() => {
-            if print::is_atomic(e) {
-                n
-            } else {
-                format!("({n})")
-            }
-        }
-        Notation::Plain if num.len() > 1 => format!("(({n})/{l})"),
-        Notation::Plain => format!("({n}/{l})"),
+    let n = num.print(ring);
+    if l.is_one() {
+        if print::is_atomic(e) { n } else { format!("({n})") }
+    } else if num.len() > 1 {
+        format!("(({n})/{l})")
+    } else {
+        format!("({n}/{l})")
     }
 }
 
-fn factor_text(b: &Base, e: &Poly, ring: &Ring, notation: Notation) -> String {
+fn factor_text(b: &Base, e: &Poly, ring: &Ring) -> String {
     let base = match b {
         Base::Prime(p) => p.to_string(),
-        Base::Var(v) => print::symbol(&ring.symbol(*v), notation),
+        Base::Var(v) => print::symbol(&ring.symbol(*v)),
     };
     if e.is_one() {
         return base;
     }
-    let base = if notation == Notation::Latex && base.contains('_') { format!("{{{base}}}") } else { base };
-    format!("{base}^{}", exponent_text(e, ring, notation))
+    format!("{base}^{}", exponent_text(e, ring))
 }
 
 impl Print for Formula {
-    fn print(&self, ring: &Ring, notation: Notation) -> String {
+    fn print(&self, ring: &Ring) -> String {
         let terms = self.terms.iter().map(|t| {
             if t.factors.is_empty() {
                 return (t.coeff.clone(), String::new());
@@ -465,23 +457,17 @@ impl Print for Formula {
                 (Base::Var(a), Base::Var(b)) => ring.cmp_vars(a, b),
                 (a, b) => a.cmp(&b),
             });
-            // In LaTeX a product of numbers needs a visible dot: 3 \cdot 2^{d}.
-            let sep = |b: &Base| match (notation, b) {
-                (Notation::Plain, _) => "*",
-                (Notation::Latex, Base::Prime(_)) => " \\cdot ",
-                (Notation::Latex, Base::Var(_)) => " ",
-            };
             let a = t.coeff.abs();
-            let mut body = if a.is_one() { String::new() } else { print::rational(&a, notation) };
+            let mut body = if a.is_one() { String::new() } else { print::rational(&a) };
             for (b, e) in factors {
                 if !body.is_empty() {
-                    body.push_str(sep(b));
+                    body.push('*');
                 }
-                body.push_str(&factor_text(b, e, ring, notation));
+                body.push_str(&factor_text(b, e, ring));
             }
             (Q::from_int(t.coeff.signum() as i64), body)
         });
-        print::linear_combination(terms, notation)
+        print::linear_combination(terms)
     }
 }
 
@@ -606,21 +592,21 @@ mod tests {
     }
 
     #[test]
-    fn prints_in_both_notations() {
+    fn prints_in_the_plain_notation() {
         let v = vars();
         let (l, d) = (Poly::var(v.l), Poly::var(v.d));
         let r = &v.ring;
-        let show = |f: &Formula| (f.print(r, Notation::Plain), f.print(r, Notation::Latex));
-        assert_eq!(show(&pow(&c(2), &(&d * &l))), ("2^(L*d)".into(), "2^{L d}".into()));
-        assert_eq!(show(&pow(&c(2), &d)), ("2^d".into(), "2^{d}".into()));
-        assert_eq!(show(&(&Formula::atom(v.ng) * &Formula::atom(v.nf))), ("n_f*n_g".into(), "n_{f} n_{g}".into()));
-        assert_eq!(show(&(&(&c(3) * &pow(&c(2), &d)) + &c(1))).0, "3*2^d + 1");
-        assert_eq!(show(&pow(&c(2), &d.scale(&Q::new(1, 2)))), ("2^(d/2)".into(), "2^{\\frac{d}{2}}".into()));
+        let show = |f: &Formula| f.print(r);
+        assert_eq!(show(&pow(&c(2), &(&d * &l))), "2^(L*d)");
+        assert_eq!(show(&pow(&c(2), &d)), "2^d");
+        assert_eq!(show(&(&Formula::atom(v.ng) * &Formula::atom(v.nf))), "n_f*n_g");
+        assert_eq!(show(&(&(&c(3) * &pow(&c(2), &d)) + &c(1))), "3*2^d + 1");
+        assert_eq!(show(&pow(&c(2), &d.scale(&Q::new(1, 2)))), "2^(d/2)");
         let odd = pow(&c(2), &(&d + &Poly::from(1)).scale(&Q::new(1, 2)));
-        assert_eq!(odd.print(r, Notation::Plain), "2^((d + 1)/2)");
+        assert_eq!(show(&odd), "2^((d + 1)/2)");
         let nf_d = pow(&Formula::atom(v.nf), &d);
-        assert_eq!(show(&(-&nf_d)), ("-n_f^d".into(), "-{n_{f}}^{d}".into()));
-        assert_eq!(show(&(&c(3) * &pow(&c(2), &d))).1, "3 \\cdot 2^{d}");
-        assert_eq!(Formula::atom(v.d).div(&Formula::atom(v.l)).unwrap().print(r, Notation::Plain), "L^(-1)*d");
+        assert_eq!(show(&(-&nf_d)), "-n_f^d");
+        assert_eq!(show(&(&c(3) * &pow(&c(2), &d))), "3*2^d");
+        assert_eq!(show(&Formula::atom(v.d).div(&Formula::atom(v.l)).unwrap()), "L^(-1)*d");
     }
 }

@@ -26,7 +26,7 @@ pub use formula::Formula;
 pub use gcd::gcd;
 pub use matrix::{Field, Matrix, MatrixError, Scalar};
 pub use poly::{Monomial, Poly};
-pub use print::{Notation, Print};
+pub use print::Print;
 pub use ratfunc::RatFunc;
 pub use rational::Q;
 pub use ring::{Ring, Symbol, Var};

@@ -191,7 +191,7 @@ impl UPoly {
             };
             (c.clone(), power)
         });
-        super::print::linear_combination(terms, super::print::Notation::Plain)
+        super::print::linear_combination(terms)
     }
 }
 

@@ -970,7 +970,7 @@ pub fn derive_shape(conv: &Conv, problem: &Problem) -> (Value, ShapeAnswer, Expl
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::algebra::{Notation, Print, Ring};
+    use crate::algebra::{Print, Ring};
     use crate::model::{ConvParams, Padding};
 
     fn conv(
@@ -995,7 +995,7 @@ mod tests {
     }
 
     fn row_text(a: &SparseMatrix<Poly>, r: usize, ring: &Ring) -> Vec<(usize, String)> {
-        a.row(r).map(|(c, p)| (c, p.print(ring, Notation::Plain))).collect()
+        a.row(r).map(|(c, p)| (c, p.print(ring))).collect()
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use crate::algebra::print::{self, Notation};
+use crate::algebra::print;
 use crate::algebra::{Matrix, Poly, Print, Q, RatFunc, Ring, SparseMatrix, Symbol, Var};
 use crate::model::{Conv, ConvKind, Problem, Value};
 use crate::prose;
@@ -84,12 +84,12 @@ impl Difference {
                 "they use different numbers of kernel symbols ({a} and {b}), so no renaming matches them"
             ),
             Difference::Unmatched { output, shape, combination, first, second } => {
-                let y = print::symbol(&idx_symbol("y1", *shape, *output), Notation::Plain);
+                let y = print::symbol(&idx_symbol("y1", *shape, *output));
                 let outputs = |k: usize| super::count(k, "output");
                 format!(
                     "{y} = {}: {} of the first operator and {} of the second combine the inputs this way, \
                      whatever the kernel symbols are called",
-                    combination.print(ring, Notation::Plain),
+                    combination.print(ring),
                     outputs(*first),
                     outputs(*second)
                 )

@@ -45,7 +45,7 @@
 //! answer ([`NeuronAnswer`]) carries the neuron, or the proof's rows, their
 //! combination and common point, for the numeric check and for pictures.
 
-use crate::algebra::print::{self, Notation};
+use crate::algebra::print;
 use crate::algebra::simplex::{Alternative, farkas};
 use crate::algebra::{Q, Ring, Var};
 use crate::language::math::Sign;
@@ -775,7 +775,7 @@ pub fn derive_neuron(q: &NeuronQuery, problem: &Problem) -> Result<(NeuronAnswer
 fn sum_text(terms: &[Q]) -> String {
     let mut out = String::new();
     for t in terms {
-        let a = print::rational(&t.abs(), Notation::Plain);
+        let a = print::rational(&t.abs());
         if out.is_empty() {
             out = if t.is_negative() { format!("-{a}") } else { a };
         } else {
@@ -799,7 +799,7 @@ pub fn judge_neuron(q: &NeuronQuery, finding: &Finding, key: &Value, ring: &Ring
             if derived_impossible {
                 return Ok(());
             }
-            let shown = finding.value.print(ring, Notation::Plain);
+            let shown = finding.value.print(ring);
             Err(format!("the key says no threshold neuron realizes `{name}`, but {shown} does"))
         }
         Value::Record(fields) => {

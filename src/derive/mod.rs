@@ -16,7 +16,6 @@ pub mod piece;
 pub mod pieces;
 pub mod regions;
 
-use crate::algebra::{Notation, Ring};
 use crate::language::Diagnostic;
 use crate::model::{Find, Problem, Query, Value, compare};
 
@@ -155,16 +154,6 @@ pub fn judge(problem: &Problem, find: &Find, finding: &Finding, key: &Value) -> 
         Ok(()) => Verdict::Pass,
         Err(why) => Verdict::Fail(why),
     }
-}
-
-/// `NAME = VALUE` in both notations, the plain one laid out over several
-/// lines for a matrix.
-pub fn labeled(plain_name: &str, latex_name: &str, value: &Value, ring: &Ring) -> (String, String) {
-    let lead = format!("{plain_name} = ");
-    (
-        format!("{lead}{}", value.to_key(ring, lead.chars().count())),
-        format!("{latex_name} = {}", value.print(ring, Notation::Latex)),
-    )
 }
 
 /// "1 channel", "4 channels".

@@ -31,7 +31,6 @@
 //!   are compared (d ≤ 6); two that differ prove a kink, and if all agree
 //!   nnkey says it cannot decide.
 
-use crate::algebra::print::Notation;
 use crate::algebra::{Matrix, Poly, Print, Q, RatFunc, Ring, Symbol};
 use crate::language::math::{Fence, Sign, Words};
 use crate::model::{Activation, Concrete, Layer, PieceQuery, Problem, Value, compare};
@@ -272,7 +271,7 @@ pub fn walk(
                         return Err(format!(
                             "the sign of {input}[{j}] at the point, `{}`, depends on the symbols: nnkey cannot \
                              tell which side of the kink the unit is on",
-                            z.print(ring, Notation::Plain)
+                            z.print(ring)
                         ));
                     };
                     let mut sign = zq.signum();
@@ -538,7 +537,7 @@ fn analyse(
             return Ok(Outcome::Smooth { walk: right, note: Some(note) });
         }
         if wl.entries().iter().zip(wr.entries()).any(|(a, b)| (a - b).as_constant().is_none()) {
-            let show = |m: &Matrix<RatFunc>| matrix(m).print(ring, Notation::Plain);
+            let show = |m: &Matrix<RatFunc>| matrix(m).print(ring);
             return Err(format!(
                 "{tied_text} is 0 at the point, so it may be a kink: the one-sided derivatives are {} (left) and {} \
                  (right), which agree only for some values of the symbols",
@@ -1281,13 +1280,13 @@ pub fn judge(finding: &Finding, key: &Value, ring: &Ring) -> Result<(), String> 
         return Err(format!(
             "the network is not differentiable at this point (a unit is at its kink and the pieces around it \
              differ), so it has no gradient; nnkey derives {}",
-            finding.value.print(ring, Notation::Plain)
+            finding.value.print(ring)
         ));
     }
     if !derived && undefined(stated) {
         return Err(format!(
             "the network is differentiable at this point; nnkey derives {}",
-            finding.value.print(ring, Notation::Plain)
+            finding.value.print(ring)
         ));
     }
     compare(key, &finding.value, ring)

@@ -26,7 +26,7 @@
 
 use num_bigint::BigInt;
 
-use crate::algebra::{Formula, Notation, Poly, Print, Q, Ring, Symbol, Var};
+use crate::algebra::{Formula, Poly, Print, Q, Ring, Symbol, Var};
 use crate::language::Diagnostic;
 use crate::language::math::{Constant, InfixOp, Inline, Sign};
 use crate::language::syntax::{Expr, ExprKind, LayerSyntax, Size};
@@ -498,7 +498,7 @@ pub fn derive(q: &RegionsQuery, problem: &Problem) -> Result<(Value, Explanation
         if expected != big(e.identified) {
             return Err(at(format!(
                 "the formula {} gives {expected} at {}, but enumeration counts {}: nnkey will not give it",
-                formula.value.print(ring, Notation::Plain),
+                formula.value.print(ring),
                 sizes_text(&inst.sizes),
                 e.identified
             )));

@@ -164,15 +164,15 @@ impl Tensor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::algebra::{Notation, Print};
+    use crate::algebra::Print;
 
     #[test]
     fn symbolic_entries_follow_row_major_order() {
         let ring = Ring::new();
         let t = Tensor::symbolic(Role::Kernel, vec![4, 1, 1, 1], "c", &ring);
-        assert_eq!(t.kernel_at(3, 0, 0, 0).print(&ring, Notation::Plain), "c[3,0,0,0]");
+        assert_eq!(t.kernel_at(3, 0, 0, 0).print(&ring), "c[3,0,0,0]");
         let x = Tensor::symbolic(Role::Input, vec![3, 3], "x", &ring);
-        assert_eq!(x.get(&[2, 1]).print(&ring, Notation::Plain), "x[2,1]");
+        assert_eq!(x.get(&[2, 1]).print(&ring), "x[2,1]");
         assert_eq!(x.input3(), [1, 3, 3]);
         let idx: Vec<Vec<usize>> = multi_indices(&[2, 2]).collect();
         assert_eq!(idx, vec![vec![0, 0], vec![0, 1], vec![1, 0], vec![1, 1]]);

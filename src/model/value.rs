@@ -10,7 +10,7 @@
 
 use std::fmt::Write;
 
-use crate::algebra::print::{self, Notation, Print};
+use crate::algebra::print::{self, Print};
 use crate::algebra::{Formula, Matrix, Poly, Q, RatFunc, Ring, SparseBuilder, SparseMatrix, Symbol};
 use crate::language::Diagnostic;
 use crate::language::syntax::{BinOp, Expr, ExprKind};
@@ -536,7 +536,7 @@ fn sparse_literal(values: &[Value]) -> Result<Value, String> {
 /// Compares a key (`expected`) with a derived value by meaning. On a
 /// mismatch, says where they first differ.
 pub fn compare(expected: &Value, derived: &Value, ring: &Ring) -> Result<(), String> {
-    let show = |v: &Value| v.print(ring, Notation::Plain);
+    let show = |v: &Value| v.print(ring);
     if matches!(expected, Value::Formula(_)) || matches!(derived, Value::Formula(_)) {
         if let (Some(x), Some(y)) = (expected.as_formula(), derived.as_formula()) {
             return if x == y {
@@ -634,8 +634,8 @@ fn compare_matrices(expected: &Value, derived: &Value, ring: &Ring) -> Result<()
             if x != y {
                 return Err(format!(
                     "entry ({r}, {c}): the key says {}, nnkey derives {}",
-                    x.print(ring, Notation::Plain),
-                    y.print(ring, Notation::Plain)
+                    x.print(ring),
+                    y.print(ring)
                 ));
             }
         }
@@ -652,77 +652,31 @@ fn compare_matrices(expected: &Value, derived: &Value, ring: &Ring) -> Result<()
 pub const DENSE_LIMIT: usize = 4096;
 
 impl Value {
-    /// Prints on one line in the given notation.
-    pub fn print(&self, ring: &Ring, notation: Notation) -> String {
+    /// Prints on one line in nnkey's own notation, readable back.
+    pub fn print(&self, ring: &Ring) -> String {
+        let list = |items: &[Value]| items.iter().map(|v| v.print(ring)).collect::<Vec<_>>().join(", ");
         match self {
-            Value::Scalar(s) => s.print(ring, notation),
-            Value::Formula(f) => f.print(ring, notation),
-            Value::Matrix(m) => m.print(ring, notation),
+            Value::Scalar(s) => s.print(ring),
+            Value::Formula(f) => f.print(ring),
+            Value::Matrix(m) => m.print(ring),
             Value::Sparse(s) => {
                 if s.rows() * s.cols() <= DENSE_LIMIT {
-                    print::matrix_with(&s.to_dense(), notation, |p| p.print(ring, notation))
+                    print::matrix_with(&s.to_dense(), |p| p.print(ring))
                 } else {
-                    sparse_text(s, ring, notation)
+                    sparse_text(s, ring)
                 }
             }
-            Value::Bool(b) => match notation {
-                Notation::Plain => b.to_string(),
-                Notation::Latex => format!("\\text{{{b}}}"),
-            },
-            Value::Word(w) => match notation {
-                Notation::Plain => w.clone(),
-                Notation::Latex => format!("\\text{{{w}}}"),
-            },
-            Value::Text(t) => match notation {
-                Notation::Plain => format!("{t:?}"),
-                Notation::Latex => format!("\\text{{{}}}", crate::algebra::print::latex_escape(t)),
-            },
-            Value::List(items) => {
-                let inner: Vec<String> = items.iter().map(|v| v.print(ring, notation)).collect();
-                match notation {
-                    Notation::Plain => format!("[{}]", inner.join(", ")),
-                    // Long lists wrap, two items a line.
-                    Notation::Latex if inner.len() > 3 => {
-                        let lines: Vec<String> = inner.chunks(2).map(|c| c.join(",\\ ")).collect();
-                        format!("\\left[\\begin{{gathered}} {} \\end{{gathered}}\\right]", lines.join(", \\\\ "))
-                    }
-                    Notation::Latex => format!("\\left[{}\\right]", inner.join(",\\ ")),
-                }
-            }
-            Value::Tuple(items) => {
-                let inner: Vec<String> = items.iter().map(|v| v.print(ring, notation)).collect();
-                format!("({})", inner.join(", "))
-            }
+            Value::Bool(b) => b.to_string(),
+            Value::Word(w) => w.clone(),
+            Value::Text(t) => format!("{t:?}"),
+            Value::List(items) => format!("[{}]", list(items)),
+            Value::Tuple(items) => format!("({})", list(items)),
             Value::Record(fields) => {
-                let inner: Vec<String> = fields
-                    .iter()
-                    .map(|(k, v)| match notation {
-                        Notation::Plain => format!("{k}: {}", v.print(ring, notation)),
-                        Notation::Latex => {
-                            format!("\\text{{{}}} &: {}", print::latex_escape(k), v.print(ring, notation))
-                        }
-                    })
-                    .collect();
-                match notation {
-                    Notation::Plain => format!("{{ {} }}", inner.join(", ")),
-                    Notation::Latex => {
-                        format!("\\left\\{{ \\begin{{aligned}} {} \\end{{aligned}} \\right.", inner.join(" \\\\ "))
-                    }
-                }
+                let inner: Vec<String> = fields.iter().map(|(k, v)| format!("{k}: {}", v.print(ring))).collect();
+                format!("{{ {} }}", inner.join(", "))
             }
-            Value::Maps(a, b) => {
-                let arrow = if notation == Notation::Plain { " -> " } else { " \\mapsto " };
-                format!("{}{arrow}{}", a.print(ring, notation), b.print(ring, notation))
-            }
-            Value::Call(name, args) => {
-                let inner: Vec<String> = args.iter().map(|v| v.print(ring, notation)).collect();
-                match notation {
-                    Notation::Plain => format!("{name}({})", inner.join(", ")),
-                    Notation::Latex => {
-                        format!("\\operatorname{{{}}}({})", name.replace('_', "\\_"), inner.join(", "))
-                    }
-                }
-            }
+            Value::Maps(a, b) => format!("{} -> {}", a.print(ring), b.print(ring)),
+            Value::Call(name, args) => format!("{name}({})", list(args)),
         }
     }
 
@@ -730,12 +684,12 @@ impl Value {
     /// readable back, with a matrix one row per line and a long record one
     /// field per line.
     pub fn to_key(&self, ring: &Ring, column: usize) -> String {
-        let one_line = self.print(ring, Notation::Plain);
+        let one_line = self.print(ring);
         match self {
             Value::Matrix(m) if m.cols() > 1 && m.rows() > 1 => {
                 let rows: Vec<String> = (0..m.rows())
                     .map(|r| {
-                        let items: Vec<String> = m.row(r).iter().map(|x| x.print(ring, Notation::Plain)).collect();
+                        let items: Vec<String> = m.row(r).iter().map(|x| x.print(ring)).collect();
                         format!("[{}]", items.join(", "))
                     })
                     .collect();
@@ -760,7 +714,7 @@ impl Value {
                 let pad = " ".repeat(column + 1);
                 let mut lines = vec![String::new()];
                 for (k, it) in items.iter().enumerate() {
-                    let text = it.print(ring, Notation::Plain);
+                    let text = it.print(ring);
                     let piece = if k + 1 < items.len() { format!("{text},") } else { text };
                     let line = lines.last_mut().expect("a line");
                     if !line.is_empty() && line.len() + piece.len() + column + 2 > 90 {
@@ -780,20 +734,14 @@ impl Value {
 }
 
 /// A large sparse matrix by its nonzero entries, as `sparse(…)` reads it.
-fn sparse_text(s: &SparseMatrix<Poly>, ring: &Ring, notation: Notation) -> String {
+fn sparse_text(s: &SparseMatrix<Poly>, ring: &Ring) -> String {
     let mut items = Vec::with_capacity(s.nonzeros());
     for r in 0..s.rows() {
         for (c, p) in s.row(r) {
-            items.push(match notation {
-                Notation::Plain => format!("({r}, {c}) -> {}", p.print(ring, notation)),
-                Notation::Latex => format!("A_{{{r},{c}}} = {}", p.print(ring, notation)),
-            });
+            items.push(format!("({r}, {c}) -> {}", p.print(ring)));
         }
     }
-    match notation {
-        Notation::Plain => format!("sparse({}, {}, [{}])", s.rows(), s.cols(), items.join(", ")),
-        Notation::Latex => items.join(",\\ "),
-    }
+    format!("sparse({}, {}, [{}])", s.rows(), s.cols(), items.join(", "))
 }
 
 #[cfg(test)]
@@ -823,7 +771,7 @@ mod tests {
         // X = [a b], y scalar: X^T (X X^T)^-1 y = (a y, b y)/(a^2 + b^2).
         let v = eval_str("[[a, b]]^T ([[a, b]] [[a, b]]^T)^-1 y", &ring);
         let w = eval_str("[a*y/(a^2 + b^2), b*y/(a^2 + b^2)]", &ring);
-        assert!(compare(&v, &w, &ring).is_ok(), "{}", v.print(&ring, Notation::Plain));
+        assert!(compare(&v, &w, &ring).is_ok(), "{}", v.print(&ring));
     }
 
     #[test]
@@ -852,7 +800,7 @@ mod tests {
         let s = eval_str("sparse(100, 100, [(0, 1) -> w, (99, 99) -> 2])", &ring);
         let Value::Sparse(m) = &s else { panic!("sparse") };
         assert_eq!(m.nonzeros(), 2);
-        let text = s.print(&ring, Notation::Plain);
+        let text = s.print(&ring);
         let back = eval_str(&text, &ring);
         assert!(compare(&s, &back, &ring).is_ok());
     }

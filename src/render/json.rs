@@ -37,7 +37,7 @@
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
-use crate::algebra::{Notation, Print, Ring};
+use crate::algebra::{Print, Ring};
 use crate::check::{FileReport, FindingReport, ProblemReport, Report, Status};
 use crate::derive::{Block, Depth, Step};
 use crate::model::Value;
@@ -146,14 +146,14 @@ impl Serialize for ValueJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let ring = self.ring;
         match self.value {
-            Value::Scalar(x) => s.serialize_str(&x.print(ring, Notation::Plain)),
-            Value::Formula(x) => s.serialize_str(&x.print(ring, Notation::Plain)),
+            Value::Scalar(x) => s.serialize_str(&x.print(ring)),
+            Value::Formula(x) => s.serialize_str(&x.print(ring)),
             Value::Matrix(m) => {
                 let mut map = s.serialize_map(Some(3))?;
                 map.serialize_entry("rows", &m.rows())?;
                 map.serialize_entry("cols", &m.cols())?;
                 let rows: Vec<Vec<String>> =
-                    (0..m.rows()).map(|r| m.row(r).iter().map(|x| x.print(ring, Notation::Plain)).collect()).collect();
+                    (0..m.rows()).map(|r| m.row(r).iter().map(|x| x.print(ring)).collect()).collect();
                 map.serialize_entry("entries", &rows)?;
                 map.end()
             }
@@ -163,7 +163,7 @@ impl Serialize for ValueJson<'_> {
                 map.serialize_entry("rows", &m.rows())?;
                 map.serialize_entry("cols", &m.cols())?;
                 let rows: Vec<Vec<String>> =
-                    (0..d.rows()).map(|r| d.row(r).iter().map(|x| x.print(ring, Notation::Plain)).collect()).collect();
+                    (0..d.rows()).map(|r| d.row(r).iter().map(|x| x.print(ring)).collect()).collect();
                 map.serialize_entry("entries", &rows)?;
                 map.end()
             }
@@ -196,7 +196,7 @@ impl Serialize for ValueJson<'_> {
                 map.serialize_entry("to", &ValueJson { value: b, ring })?;
                 map.end()
             }
-            Value::Call(..) => s.serialize_str(&self.value.print(ring, Notation::Plain)),
+            Value::Call(..) => s.serialize_str(&self.value.print(ring)),
         }
     }
 }
@@ -225,7 +225,7 @@ impl Serialize for Nonzeros<'_> {
         let mut seq = s.serialize_seq(Some(self.m.nonzeros()))?;
         for r in 0..self.m.rows() {
             for (c, p) in self.m.row(r) {
-                seq.serialize_element(&(r, c, p.print(self.ring, Notation::Plain)))?;
+                seq.serialize_element(&(r, c, p.print(self.ring)))?;
             }
         }
         seq.end()
