@@ -52,7 +52,7 @@ use crate::language::math::Sign;
 use crate::model::logic::{Activation, NetworkQuery, NeuronQuery, TruthTable, input_bit, row_text};
 use crate::model::{Problem, Value};
 
-use super::explain::{self, Block, Explanation, LISTING_CAP, Letters, Math, Rel, Table, words};
+use super::explain::{self, Axis, Block, Explanation, LISTING_CAP, Letters, Mark, Math, Panel, Point, Rel, Role, Table, words};
 use super::{Answer, Finding, count};
 use crate::{math, prose};
 
@@ -572,6 +572,237 @@ fn rows_shown(shown: usize, total: usize) -> Option<explain::Prose> {
 }
 
 // ---------------------------------------------------------------------------
+// Pictures
+// ---------------------------------------------------------------------------
+
+/// The range both axes of a picture of two inputs show: the unit square
+/// with a margin, so that points on its sides stay visible.
+fn square_range() -> (Q, Q) {
+    (Q::new(-1, 4), Q::new(5, 4))
+}
+
+/// An axis of the square, named after an input.
+fn square_axis(input: &str) -> Axis {
+    let (lo, hi) = square_range();
+    Axis { label: Math::name(input), lo, hi, ticks: vec![Q::zero(), Q::new(1, 2), Q::one()] }
+}
+
+/// Row r of a two-input table as a point of the plane.
+fn row_point(row: usize) -> Point {
+    let bit = |i| if input_bit(2, row, i) { Q::one() } else { Q::zero() };
+    (bit(0), bit(1))
+}
+
+/// `w·p + b` at a point of the plane.
+fn affine_at(w: &[Q], b: &Q, p: &Point) -> Q {
+    &(&(&w[0] * &p.0) + &(&w[1] * &p.1)) + b
+}
+
+/// The part of the line `w·x + b = 0` inside the box `[lo, hi]²`, as its
+/// two ends (on the box's sides, the lower x first, then the lower y);
+/// `None` when the line misses the box or only touches a corner, or
+/// `w = 0`.
+fn clip_line(w: &[Q], b: &Q, lo: &Q, hi: &Q) -> Option<(Point, Point)> {
+    let mut ends: Vec<Point> = Vec::new();
+    let inside = |v: &Q| v >= lo && v <= hi;
+    for side in [lo, hi] {
+        // On x = side: w1 side + w2 y + b = 0.
+        if !w[1].is_zero() {
+            let y = &-&(&(&w[0] * side) + b) / &w[1];
+            if inside(&y) {
+                ends.push((side.clone(), y));
+            }
+        }
+        // On y = side: w1 x + w2 side + b = 0.
+        if !w[0].is_zero() {
+            let x = &-&(&(&w[1] * side) + b) / &w[0];
+            if inside(&x) {
+                ends.push((x, side.clone()));
+            }
+        }
+    }
+    ends.sort();
+    ends.dedup();
+    match (ends.first(), ends.last()) {
+        (Some(a), Some(z)) if a != z => Some((a.clone(), z.clone())),
+        _ => None,
+    }
+}
+
+/// The part of the box `[lo, hi]²` where `w·x + b ≥ 0`, as a polygon
+/// (the box's corners in order, cut by the line); `None` when it has no
+/// area.
+fn half_plane(w: &[Q], b: &Q, lo: &Q, hi: &Q) -> Option<Vec<Point>> {
+    let corners = [(lo.clone(), lo.clone()), (hi.clone(), lo.clone()), (hi.clone(), hi.clone()), (lo.clone(), hi.clone())];
+    let mut out: Vec<Point> = Vec::new();
+    for k in 0..4 {
+        let (p, q) = (&corners[k], &corners[(k + 1) % 4]);
+        let (vp, vq) = (affine_at(w, b, p), affine_at(w, b, q));
+        if !vp.is_negative() {
+            out.push(p.clone());
+        }
+        if (vp.signum() > 0 && vq.is_negative()) || (vp.is_negative() && vq.signum() > 0) {
+            // Where the value crosses 0 along p → q.
+            let t = &vp / &(&vp - &vq);
+            out.push((&p.0 + &(&t * &(&q.0 - &p.0)), &p.1 + &(&t * &(&q.1 - &p.1))));
+        }
+    }
+    out.dedup();
+    let area2 = (0..out.len()).fold(Q::zero(), |acc, k| {
+        let (p, q) = (&out[k], &out[(k + 1) % out.len()]);
+        &acc + &(&(&p.0 * &q.1) - &(&q.0 * &p.1))
+    });
+    (!area2.is_zero()).then_some(out)
+}
+
+/// `x_1 + x_2 - 2`: an affine form in the inputs, as written.
+fn affine_form(w: &[Q], b: &Q, inputs: &[String]) -> Math {
+    let mut terms: Vec<(Sign, Math)> = w
+        .iter()
+        .zip(inputs)
+        .filter(|(c, _)| !c.is_zero())
+        .map(|(c, x)| {
+            let sign = if c.is_negative() { Sign::Minus } else { Sign::Plus };
+            let a = c.abs();
+            (sign, if a.is_one() { Math::name(x) } else { Math::Product(vec![Math::Number(a), Math::name(x)]) })
+        })
+        .collect();
+    if !b.is_zero() || terms.is_empty() {
+        terms.push((if b.is_negative() { Sign::Minus } else { Sign::Plus }, Math::Number(b.abs())));
+    }
+    match terms.len() {
+        1 if terms[0].0 == Sign::Plus => terms.remove(0).1,
+        _ => Math::Sum(terms),
+    }
+}
+
+/// The four rows of a two-input table as dots, by output, each labelled
+/// with its output.
+fn row_dots(outputs: &[bool]) -> Vec<Mark> {
+    (0..4)
+        .map(|row| Mark::Dot {
+            at: row_point(row),
+            role: if outputs[row] { Role::Yes } else { Role::No },
+            label: Some(bit(outputs[row])),
+        })
+        .collect()
+}
+
+/// The picture of a neuron on two inputs: the four rows by output, the
+/// decision line `w·x + b = 0` clipped to the square, and the half-plane
+/// where the neuron outputs 1.
+fn neuron_figure(neuron: &Neuron, table: &TruthTable, t: &Math) -> Option<explain::Figure> {
+    if table.n() != 2 {
+        return None;
+    }
+    let (lo, hi) = square_range();
+    let (w, b) = (&neuron.w, &neuron.b);
+    let mut marks = Vec::new();
+    if let Some(region) = half_plane(w, b, &lo, &hi) {
+        marks.push(Mark::Region { points: region, role: Role::Yes, label: None });
+    }
+    let form = affine_form(w, b, &table.inputs);
+    let line = clip_line(w, b, &lo, &hi);
+    if let Some((p, q)) = &line {
+        marks.push(Mark::Line {
+            points: vec![p.clone(), q.clone()],
+            role: Role::Main,
+            label: Some(form.clone().equals(Math::int(0))),
+        });
+    }
+    marks.extend(row_dots(&table.outputs));
+    let caption = if line.is_some() {
+        prose!(
+            "The four rows of $#T$ as points, each labelled with its output, and the neuron's decision line \
+             $#f = 0$; the neuron outputs 1 on the marked side, where $#f >= 0$, and on the line itself.",
+            T = t.clone(),
+            f = form,
+        )
+    } else {
+        prose!(
+            "The four rows of $#T$ as points, each labelled with its output; the weights are 0, so the neuron \
+             outputs #o everywhere#marked.",
+            T = t.clone(),
+            o = bit(!b.is_negative()),
+            marked = words(if b.is_negative() { "" } else { " (the marked square)" }),
+        )
+    };
+    let panel = Panel { title: None, x: square_axis(&table.inputs[0]), y: square_axis(&table.inputs[1]), marks };
+    Some(explain::Figure { caption, panels: vec![panel] })
+}
+
+/// The picture of an impossibility proof on two inputs: the four rows by
+/// output, the segment joining the proof's two rows with output 1, the
+/// one joining its two rows with output 0, and the point where they cross.
+fn proof_figure(proof: &Impossibility, table: &TruthTable, t: &Math) -> Option<explain::Figure> {
+    if table.n() != 2 {
+        return None;
+    }
+    let (ones, zeros) = proof.segments()?;
+    let segment = |rows: [usize; 2], role| Mark::Line { points: rows.map(row_point).to_vec(), role, label: None };
+    let p = (proof.point[0].clone(), proof.point[1].clone());
+    let mut marks = vec![segment(ones, Role::Yes), segment(zeros, Role::No)];
+    marks.extend(row_dots(&table.outputs));
+    marks.push(Mark::Dot { at: p, role: Role::Main, label: Some(numbers(&proof.point)) });
+    let caption = prose!(
+        "The four rows of $#T$ as points, each labelled with its output: the segment joining #ones (output 1) and \
+         the segment joining #zeros (output 0) cross at $#p$, so no line has both rows with output 1 on one side \
+         and both rows with output 0 on the other.",
+        T = t.clone(),
+        ones = words(rows_phrase(&ones, 2, false)),
+        zeros = words(rows_phrase(&zeros, 2, false)),
+        p = numbers(&proof.point),
+    );
+    let panel = Panel { title: None, x: square_axis(&table.inputs[0]), y: square_axis(&table.inputs[1]), marks };
+    Some(explain::Figure { caption, panels: vec![panel] })
+}
+
+/// The most hidden units whose lines a network's picture draws.
+const FIGURE_UNITS: usize = 6;
+
+/// The picture of a network on two inputs: the lines where its first
+/// layer's units switch (threshold) or bend (ReLU), and the four rows by
+/// the table's output.
+fn network_figure(q: &NetworkQuery) -> Option<explain::Figure> {
+    let (table, net) = (&q.table, &q.network);
+    let first = net.layers.first()?;
+    if table.n() != 2 || net.layers.len() < 2 || first.units() > FIGURE_UNITS {
+        return None;
+    }
+    let (lo, hi) = square_range();
+    let mut marks = Vec::new();
+    let mut forms = Vec::new();
+    for (w, b) in first.weights.iter().zip(&first.bias) {
+        if w.len() != 2 {
+            return None;
+        }
+        if let Some((p, q)) = clip_line(w, b, &lo, &hi) {
+            let form = affine_form(w, b, &table.inputs).equals(Math::int(0));
+            forms.push(form.clone());
+            marks.push(Mark::Line { points: vec![p, q], role: Role::Accent, label: Some(form) });
+        }
+    }
+    if forms.is_empty() {
+        return None;
+    }
+    marks.extend(row_dots(&table.outputs));
+    let t = Math::name(&q.table_name);
+    let what = match first.activation {
+        Activation::Step => "switch",
+        Activation::Relu => "bend",
+    };
+    let caption = prose!(
+        "The four rows of $#T$ as points, each labelled with its output, and the lines where the first layer's \
+         units #what: $#fs$.",
+        T = t,
+        what = words(what),
+        fs = Math::list(forms),
+    );
+    let panel = Panel { title: None, x: square_axis(&table.inputs[0]), y: square_axis(&table.inputs[1]), marks };
+    Some(explain::Figure { caption, panels: vec![panel] })
+}
+
+// ---------------------------------------------------------------------------
 // The proof of impossibility
 // ---------------------------------------------------------------------------
 
@@ -618,15 +849,34 @@ fn proof_steps(ex: &mut Explanation, proof: &Impossibility, table: &TruthTable, 
     .display(Math::int(0).relate(Rel::Le, sum).relate(Rel::Lt, Math::int(0)));
     let all_once = proof.certificate.ones.iter().chain(&proof.certificate.zeros).all(|(_, m)| m.is_one());
     let avg = words(if all_once { "the average" } else { "a weighted average" });
-    ex.detail(prose!(
+    let geometry = prose!(
         "Geometrically, dividing by #m: the point $#p$ is #avg of the rows with output 1 and #avg of the rows \
-         with output 0, so no hyperplane $#f = 0$ has the rows with output 1 on or above it and those with output 0 \
+         with output 0, so no #plane $#f = 0$ has the rows with output 1 on or above it and those with output 0 \
          strictly below it.",
         m = proof.combination.b.clone(),
         p = numbers(&proof.point),
         avg = avg,
-        f = f,
-    ));
+        plane = words(if n == 2 { "line" } else { "hyperplane" }),
+        f = f.clone(),
+    );
+    match proof_figure(proof, table, t) {
+        Some(fig) => {
+            ex.step(geometry)
+                .prose(prose!(
+                    "The sum $#s$ is #m times the value of $#f$ at $#x = #p$: the rows with output 1 make it at \
+                     least 0, the rows with output 0 below 0.",
+                    s = names.linear_form(&proof.combination.w, &proof.combination.b),
+                    m = proof.combination.b.clone(),
+                    f = f,
+                    x = names.x.clone(),
+                    p = numbers(&proof.point),
+                ))
+                .figure(fig);
+        }
+        None => {
+            ex.detail(geometry);
+        }
+    }
     ex.detail(prose!(
         "Checked exactly: every multiplier is positive, each row has the output its side needs, and the two weighted \
          sums of $(#x, 1)$ agree entry by entry. (Farkas's lemma guarantees such multipliers whenever no neuron \
@@ -764,6 +1014,19 @@ pub fn derive_neuron(q: &NeuronQuery, problem: &Problem) -> Result<(NeuronAnswer
             step.table(check_table(&neuron, table, &t, &names));
             if let Some(p) = rows_shown(table.rows().min(LISTING_CAP), table.rows()) {
                 step.prose(p);
+            }
+            if let Some(fig) = neuron_figure(&neuron, table, &t) {
+                let form = affine_form(&neuron.w, &neuron.b, &table.inputs);
+                let say = if neuron.w.iter().all(Q::is_zero) {
+                    prose!("In the plane of the inputs:")
+                } else {
+                    prose!(
+                        "In the plane of the inputs, the rows with output 1 lie on the line $#f = 0$ or on its side \
+                         where $#f >= 0$, and the rows with output 0 strictly on the other side:",
+                        f = form,
+                    )
+                };
+                ex.step(say).figure(fig);
             }
             let value = neuron_value_record(&neuron);
             Ok((NeuronAnswer::Realized { w: neuron.w, b: neuron.b }, value, ex))
@@ -964,6 +1227,19 @@ pub fn derive_network(q: &NetworkQuery, problem: &Problem) -> (NetworkAnswer, Va
     step.table(Table { header, rows });
     if let Some(p) = rows_shown(table.rows().min(LISTING_CAP), table.rows()) {
         step.prose(p);
+    }
+    if let Some(fig) = network_figure(q) {
+        let say = match net.layers[0].activation {
+            Activation::Step => prose!(
+                "In the plane of the inputs, each unit of the first layer outputs 1 on one side of its line (and on \
+                 the line) and 0 on the other; the layers above read only which sides a row is on:"
+            ),
+            Activation::Relu => prose!(
+                "In the plane of the inputs, each unit of the first layer is 0 on one side of its line and grows \
+                 linearly on the other:"
+            ),
+        };
+        ex.step(say).figure(fig);
     }
     let realizes = wrong.is_empty();
     if realizes {
