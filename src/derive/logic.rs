@@ -629,14 +629,25 @@ fn clip_line(w: &[Q], b: &Q, lo: &Q, hi: &Q) -> Option<(Point, Point)> {
     }
 }
 
-/// The part of the box `[lo, hi]²` where `w·x + b ≥ 0`, as a polygon
-/// (the box's corners in order, cut by the line); `None` when it has no
-/// area.
-fn half_plane(w: &[Q], b: &Q, lo: &Q, hi: &Q) -> Option<Vec<Point>> {
-    let corners = [(lo.clone(), lo.clone()), (hi.clone(), lo.clone()), (hi.clone(), hi.clone()), (lo.clone(), hi.clone())];
+/// The box `[lo, hi]²` as a polygon, counterclockwise.
+fn square_polygon(lo: &Q, hi: &Q) -> Vec<Point> {
+    vec![(lo.clone(), lo.clone()), (hi.clone(), lo.clone()), (hi.clone(), hi.clone()), (lo.clone(), hi.clone())]
+}
+
+/// Twice the signed area of a polygon.
+fn area2(poly: &[Point]) -> Q {
+    (0..poly.len()).fold(Q::zero(), |acc, k| {
+        let (p, q) = (&poly[k], &poly[(k + 1) % poly.len()]);
+        &acc + &(&(&p.0 * &q.1) - &(&q.0 * &p.1))
+    })
+}
+
+/// The part of a convex polygon where `w·x + b ≥ 0`, its vertices in the
+/// same order; `None` when it has no area.
+fn clip_polygon(poly: &[Point], w: &[Q], b: &Q) -> Option<Vec<Point>> {
     let mut out: Vec<Point> = Vec::new();
-    for k in 0..4 {
-        let (p, q) = (&corners[k], &corners[(k + 1) % 4]);
+    for k in 0..poly.len() {
+        let (p, q) = (&poly[k], &poly[(k + 1) % poly.len()]);
         let (vp, vq) = (affine_at(w, b, p), affine_at(w, b, q));
         if !vp.is_negative() {
             out.push(p.clone());
@@ -648,11 +659,36 @@ fn half_plane(w: &[Q], b: &Q, lo: &Q, hi: &Q) -> Option<Vec<Point>> {
         }
     }
     out.dedup();
-    let area2 = (0..out.len()).fold(Q::zero(), |acc, k| {
-        let (p, q) = (&out[k], &out[(k + 1) % out.len()]);
-        &acc + &(&(&p.0 * &q.1) - &(&q.0 * &p.1))
-    });
-    (!area2.is_zero()).then_some(out)
+    if out.len() > 1 && out.first() == out.last() {
+        out.pop();
+    }
+    (!area2(&out).is_zero()).then_some(out)
+}
+
+/// The part of the box `[lo, hi]²` where `w·x + b ≥ 0`.
+fn half_plane(w: &[Q], b: &Q, lo: &Q, hi: &Q) -> Option<Vec<Point>> {
+    clip_polygon(&square_polygon(lo, hi), w, b)
+}
+
+/// The cells the lines `w·x + b = 0` cut the box `[lo, hi]²` into.
+fn cells(lines: &[(&[Q], &Q)], lo: &Q, hi: &Q) -> Vec<Vec<Point>> {
+    let mut cells = vec![square_polygon(lo, hi)];
+    for (w, b) in lines {
+        let (nw, nb): (Vec<Q>, Q) = (w.iter().map(|x| -x).collect(), -*b);
+        cells = cells
+            .iter()
+            .flat_map(|c| [clip_polygon(c, w, b), clip_polygon(c, &nw, &nb)])
+            .flatten()
+            .collect();
+    }
+    cells
+}
+
+/// The average of a polygon's vertices: inside a convex polygon with area.
+fn vertex_mean(poly: &[Point]) -> Point {
+    let n = Q::from_int(poly.len() as i64);
+    let sum = poly.iter().fold((Q::zero(), Q::zero()), |(x, y), p| (&x + &p.0, &y + &p.1));
+    (&sum.0 / &n, &sum.1 / &n)
 }
 
 /// `x_1 + x_2 - 2`: an affine form in the inputs, as written.
@@ -785,6 +821,19 @@ fn network_figure(q: &NetworkQuery) -> Option<explain::Figure> {
     if forms.is_empty() {
         return None;
     }
+    // With threshold units first, the output is constant on each cell the
+    // lines cut the square into: mark the cells where it is 1.
+    let mut marked = false;
+    if first.activation == Activation::Step {
+        let lines: Vec<(&[Q], &Q)> = first.weights.iter().map(Vec::as_slice).zip(&first.bias).collect();
+        for cell in cells(&lines, &lo, &hi) {
+            let (x, y) = vertex_mean(&cell);
+            if net.output(&[x, y]) {
+                marked = true;
+                marks.insert(0, Mark::Region { points: cell, role: Role::Yes, label: None });
+            }
+        }
+    }
     marks.extend(row_dots(&table.outputs));
     let t = Math::name(&q.table_name);
     let what = match first.activation {
@@ -793,10 +842,11 @@ fn network_figure(q: &NetworkQuery) -> Option<explain::Figure> {
     };
     let caption = prose!(
         "The four rows of $#T$ as points, each labelled with its output, and the lines where the first layer's \
-         units #what: $#fs$.",
+         units #what: $#fs$#marked.",
         T = t,
         what = words(what),
         fs = Math::list(forms),
+        marked = words(if marked { "; the network outputs 1 in the marked region, off the lines" } else { "" }),
     );
     let panel = Panel { title: None, x: square_axis(&table.inputs[0]), y: square_axis(&table.inputs[1]), marks };
     Some(explain::Figure { caption, panels: vec![panel] })
