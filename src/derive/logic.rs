@@ -52,7 +52,9 @@ use crate::language::math::Sign;
 use crate::model::logic::{Activation, NetworkQuery, NeuronQuery, TruthTable, input_bit, row_text};
 use crate::model::{Problem, Value};
 
-use super::explain::{self, Axis, Block, Explanation, LISTING_CAP, Letters, Mark, Math, Panel, Point, Rel, Role, Table, words};
+use super::explain::{
+    self, Axis, Block, Explanation, LISTING_CAP, Letters, Mark, Math, Panel, Point, Rel, Role, Table, words,
+};
 use super::{Answer, Finding, count};
 use crate::{math, prose};
 
@@ -675,11 +677,7 @@ fn cells(lines: &[(&[Q], &Q)], lo: &Q, hi: &Q) -> Vec<Vec<Point>> {
     let mut cells = vec![square_polygon(lo, hi)];
     for (w, b) in lines {
         let (nw, nb): (Vec<Q>, Q) = (w.iter().map(|x| -x).collect(), -*b);
-        cells = cells
-            .iter()
-            .flat_map(|c| [clip_polygon(c, w, b), clip_polygon(c, &nw, &nb)])
-            .flatten()
-            .collect();
+        cells = cells.iter().flat_map(|c| [clip_polygon(c, w, b), clip_polygon(c, &nw, &nb)]).flatten().collect();
     }
     cells
 }
@@ -1443,8 +1441,248 @@ mod tests {
         assert!(parts[4].0.contains("dividing by 4: the point (1/2, 1/2) is a weighted average"), "{}", parts[4].0);
         assert_eq!(ex.steps.iter().map(|s| s.depth).collect::<Vec<_>>(), {
             use crate::derive::Depth::{Detail, Solution};
-            vec![Solution, Solution, Solution, Solution, Detail, Detail]
+            vec![Solution, Solution, Solution, Solution, Solution, Detail]
         });
+    }
+
+    /// The marks of a figure's only panel.
+    fn marks(fig: &explain::Figure) -> &[Mark] {
+        assert_eq!(fig.panels.len(), 1);
+        &fig.panels[0].marks
+    }
+
+    /// Whether a point lies in the box `[lo, hi]²` and on its boundary.
+    fn on_box_boundary(p: &Point, lo: &Q, hi: &Q) -> bool {
+        let inside = |v: &Q| v >= lo && v <= hi;
+        inside(&p.0) && inside(&p.1) && (&p.0 == lo || &p.0 == hi || &p.1 == lo || &p.1 == hi)
+    }
+
+    #[test]
+    fn decision_lines_are_clipped_exactly() {
+        let (lo, hi) = square_range();
+        let q = |a, b| Q::new(a, b);
+        // A vertical line, a line through a corner, a steep one with a
+        // fractional bias, a line that only touches a corner, one outside.
+        let cases: Vec<(Vec<Q>, Q, bool)> = vec![
+            (vec![q(1, 1), q(0, 1)], q(-1, 2), true),
+            (vec![q(1, 1), q(-1, 1)], q(0, 1), true),
+            (vec![q(3, 1), q(-1, 1)], q(1, 3), true),
+            (vec![q(1, 1), q(1, 1)], q(-5, 2), false),
+            (vec![q(1, 1), q(1, 1)], q(-4, 1), false),
+        ];
+        for (w, b, crosses) in cases {
+            let line = clip_line(&w, &b, &lo, &hi);
+            assert_eq!(line.is_some(), crosses, "{w:?} {b}");
+            if let Some((p, r)) = line {
+                assert_ne!(p, r);
+                for e in [&p, &r] {
+                    assert!(affine_at(&w, &b, e).is_zero(), "{e:?} is not on the line");
+                    assert!(on_box_boundary(e, &lo, &hi), "{e:?} is not on the box");
+                }
+            }
+        }
+        assert_eq!(clip_line(&[Q::zero(), Q::zero()], &Q::one(), &lo, &hi), None);
+    }
+
+    #[test]
+    fn every_separable_function_of_two_bits_gets_its_line() {
+        let (lo, hi) = square_range();
+        for f in 0..16usize {
+            let outputs: Vec<bool> = (0..4).map(|r| f >> (3 - r) & 1 == 1).collect();
+            let Ok(Decision::Separable(_)) = decide(2, &outputs) else { continue };
+            let (Some(neuron), _) = small_neuron(2, &outputs) else { panic!("no small neuron for {f:04b}") };
+            let table = TruthTable::from_fn(2, |r| outputs[r]);
+            let fig = neuron_figure(&neuron, &table, &Math::name("f")).expect("two inputs have a picture");
+            let (w, b) = (&neuron.w, &neuron.b);
+            let mut lines = 0;
+            for m in marks(&fig) {
+                match m {
+                    Mark::Line { points, role, .. } => {
+                        lines += 1;
+                        assert_eq!(*role, Role::Main);
+                        assert_eq!(points.len(), 2);
+                        for e in points {
+                            assert!(affine_at(w, b, e).is_zero(), "{f:04b}: {e:?} is off the line");
+                            assert!(on_box_boundary(e, &lo, &hi), "{f:04b}: {e:?} is off the box");
+                        }
+                    }
+                    Mark::Dot { at, role, label } => {
+                        let row = (0..4).find(|&r| row_point(r) == *at).expect("a dot is a row");
+                        let value = affine_at(w, b, at);
+                        assert_eq!(*role == Role::Yes, outputs[row], "{f:04b}: row {row}");
+                        assert_eq!(*role == Role::Yes, !value.is_negative(), "{f:04b}: row {row} on the wrong side");
+                        assert_eq!(label, &Some(bit(outputs[row])));
+                    }
+                    Mark::Region { points, role, .. } => {
+                        assert_eq!(*role, Role::Yes);
+                        assert!(!area2(points).is_zero());
+                        for v in points {
+                            assert!(!affine_at(w, b, v).is_negative(), "{f:04b}: the region has {v:?}");
+                            assert!(v.0 >= lo && v.0 <= hi && v.1 >= lo && v.1 <= hi);
+                        }
+                    }
+                    other => panic!("unexpected mark {other:?}"),
+                }
+            }
+            let constant = w.iter().all(Q::is_zero);
+            assert_eq!(lines, usize::from(!constant), "{f:04b}");
+        }
+    }
+
+    /// Where the segments p–q and r–s cross, with both parameters.
+    fn crossing(p: &Point, q: &Point, r: &Point, s: &Point) -> Option<(Point, Q, Q)> {
+        // p + t (q - p) = r + u (s - r), by Cramer's rule.
+        let (dx, dy) = (&q.0 - &p.0, &q.1 - &p.1);
+        let (ex, ey) = (&s.0 - &r.0, &s.1 - &r.1);
+        let (fx, fy) = (&r.0 - &p.0, &r.1 - &p.1);
+        let det = &(&ex * &dy) - &(&dx * &ey);
+        if det.is_zero() {
+            return None;
+        }
+        let t = &(&(&ex * &fy) - &(&fx * &ey)) / &det;
+        let u = &(&(&dx * &fy) - &(&fx * &dy)) / &det;
+        let at = (&p.0 + &(&t * &dx), &p.1 + &(&t * &dy));
+        assert_eq!(at, (&r.0 + &(&u * &ex), &r.1 + &(&u * &ey)));
+        Some((at, t, u))
+    }
+
+    #[test]
+    fn xor_segments_cross_at_the_proofs_point() {
+        for bits in ["0110", "1001"] {
+            let outputs = table(bits);
+            let xor = TruthTable::from_fn(2, |r| outputs[r]);
+            let Decision::Inseparable(cert) = decide(2, &outputs).unwrap() else { panic!("{bits} is inseparable") };
+            let proof = Impossibility::new(cert, 2);
+            let fig = proof_figure(&proof, &xor, &Math::name("XOR")).expect("two inputs have a picture");
+            let segment = |want: Role| -> Vec<Point> {
+                let found = marks(&fig).iter().find_map(|m| match m {
+                    Mark::Line { points, role, .. } if *role == want => Some(points.clone()),
+                    _ => None,
+                });
+                found.expect("both segments are drawn")
+            };
+            let (yes, no) = (segment(Role::Yes), segment(Role::No));
+            for (seg, out) in [(&yes, true), (&no, false)] {
+                assert_eq!(seg.len(), 2);
+                for e in seg {
+                    let row = (0..4).find(|&r| row_point(r) == *e).expect("a segment joins rows");
+                    assert_eq!(outputs[row], out, "{bits}: row {row}");
+                }
+            }
+            let (at, t, u) = crossing(&yes[0], &yes[1], &no[0], &no[1]).expect("the diagonals are not parallel");
+            let half = Q::new(1, 2);
+            assert_eq!(at, (half.clone(), half.clone()), "{bits}");
+            assert_eq!((t, u), (half.clone(), half.clone()), "{bits}: both midpoints");
+            assert_eq!(vec![at.0.clone(), at.1.clone()], proof.point);
+            let dot = marks(&fig).iter().any(|m| matches!(m, Mark::Dot { at: p, role: Role::Main, .. } if *p == at));
+            assert!(dot, "the crossing is marked");
+            for m in marks(&fig) {
+                if let Mark::Dot { at, role: role @ (Role::Yes | Role::No), .. } = m {
+                    let row = (0..4).find(|&r| row_point(r) == *at).expect("a dot is a row");
+                    assert_eq!(*role == Role::Yes, outputs[row]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_proof_step_with_the_picture_is_a_solution_step() {
+        let xor = TruthTable::from_fn(2, |r| r == 1 || r == 2);
+        let Decision::Inseparable(cert) = decide(2, &xor.outputs).unwrap() else { panic!("xor is inseparable") };
+        let proof = Impossibility::new(cert, 2);
+        let mut ex = Explanation::new();
+        proof_steps(&mut ex, &proof, &xor, &Math::name("XOR"), &names(&["x1", "x2"]));
+        let with_figure: Vec<_> =
+            ex.steps.iter().filter(|s| s.blocks.iter().any(|b| matches!(b, Block::Figure(_)))).collect();
+        assert_eq!(with_figure.len(), 1);
+        assert_eq!(with_figure[0].depth, crate::derive::Depth::Solution);
+        // Three inputs: no picture, and the geometry stays a detail.
+        let parity = TruthTable::from_fn(3, |r| r.count_ones() % 2 == 1);
+        let cert = four_row_certificate(3, &parity.outputs).unwrap();
+        let proof = Impossibility::new(cert, 3);
+        let mut ex = Explanation::new();
+        proof_steps(&mut ex, &proof, &parity, &Math::name("P"), &names(&["x1", "x2", "x3"]));
+        assert!(ex.steps.iter().all(|s| s.blocks.iter().all(|b| !matches!(b, Block::Figure(_)))));
+        assert_eq!(ex.steps.iter().filter(|s| s.depth == crate::derive::Depth::Detail).count(), 2);
+    }
+
+    fn layer(activation: Activation, weights: &[[i64; 2]], bias: &[i64]) -> crate::model::logic::Layer {
+        crate::model::logic::Layer {
+            activation,
+            weights: weights.iter().map(|r| r.iter().map(|&x| Q::from_int(x)).collect()).collect(),
+            bias: bias.iter().map(|&x| Q::from_int(x)).collect(),
+        }
+    }
+
+    #[test]
+    fn network_pictures_show_the_first_layer_and_where_it_outputs_one() {
+        use crate::model::logic::ThresholdNetwork;
+        let xor = TruthTable::from_fn(2, |r| r == 1 || r == 2);
+        let (lo, hi) = square_range();
+        for first in [Activation::Step, Activation::Relu] {
+            let bias: &[i64] = if first == Activation::Step { &[-1, -2] } else { &[0, -1] };
+            let out: &[[i64; 2]] = if first == Activation::Step { &[[1, -1]] } else { &[[1, -2]] };
+            let net = ThresholdNetwork {
+                layers: vec![layer(first, &[[1, 1], [1, 1]], bias), layer(Activation::Step, out, &[-1])],
+            };
+            let q = NetworkQuery { network: net.clone(), table_name: "XOR".into(), table: xor.clone() };
+            let fig = network_figure(&q).expect("two inputs have a picture");
+            let lines: Vec<&Vec<Point>> = marks(&fig)
+                .iter()
+                .filter_map(|m| match m {
+                    Mark::Line { points, role: Role::Accent, .. } => Some(points),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(lines.len(), 2);
+            for (points, (w, b)) in lines.iter().zip(net.layers[0].weights.iter().zip(&net.layers[0].bias)) {
+                for e in points.iter() {
+                    assert!(affine_at(w, b, e).is_zero());
+                    assert!(on_box_boundary(e, &lo, &hi));
+                }
+            }
+            let regions: Vec<&Vec<Point>> = marks(&fig)
+                .iter()
+                .filter_map(|m| match m {
+                    Mark::Region { points, role: Role::Yes, .. } => Some(points),
+                    _ => None,
+                })
+                .collect();
+            if first == Activation::Relu {
+                // ReLU units do not cut the plane into cells of one output.
+                assert!(regions.is_empty());
+                continue;
+            }
+            // The band 1 <= x1 + x2 < 2 of the square, and nothing else.
+            assert_eq!(regions.len(), 1);
+            for v in regions[0] {
+                let s = &v.0 + &v.1;
+                assert!(s >= Q::one() && s <= Q::from_int(2), "{v:?}");
+                assert!(net.output(&[v.0.clone(), v.1.clone()]) || s == Q::from_int(2));
+            }
+            let (x, y) = vertex_mean(regions[0]);
+            assert!(net.output(&[x, y]));
+            // The rest of the square, cut the same way, outputs 0 inside.
+            let w: Vec<(&[Q], &Q)> = net.layers[0].weights.iter().map(Vec::as_slice).zip(&net.layers[0].bias).collect();
+            let all = cells(&w, &lo, &hi);
+            assert_eq!(all.len(), 3);
+            let total = all.iter().fold(Q::zero(), |a, c| &a + &area2(c));
+            assert_eq!(total, area2(&square_polygon(&lo, &hi)), "the cells tile the square");
+        }
+        // Three inputs: no picture.
+        let parity = TruthTable::from_fn(3, |r| r.count_ones() % 2 == 1);
+        let net = ThresholdNetwork {
+            layers: vec![
+                crate::model::logic::Layer {
+                    activation: Activation::Step,
+                    weights: vec![vec![Q::one(); 3]],
+                    bias: vec![Q::from_int(-1)],
+                },
+                layer(Activation::Step, &[[1, 0]], &[-1]),
+            ],
+        };
+        let q = NetworkQuery { network: net, table_name: "P".into(), table: parity };
+        assert!(network_figure(&q).is_none());
     }
 
     #[test]
