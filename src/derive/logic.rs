@@ -796,8 +796,8 @@ const FIGURE_UNITS: usize = 6;
 
 /// The picture of a network on two inputs: the lines where its first
 /// layer's units switch (threshold) or bend (ReLU), and the four rows by
-/// the table's output.
-fn network_figure(q: &NetworkQuery) -> Option<explain::Figure> {
+/// the table's output; with the lines' equations.
+fn network_figure(q: &NetworkQuery) -> Option<(explain::Figure, Vec<Math>)> {
     let (table, net) = (&q.table, &q.network);
     let first = net.layers.first()?;
     if table.n() != 2 || net.layers.len() < 2 || first.units() > FIGURE_UNITS {
@@ -843,11 +843,11 @@ fn network_figure(q: &NetworkQuery) -> Option<explain::Figure> {
          units #what: $#fs$#marked.",
         T = t,
         what = words(what),
-        fs = Math::list(forms),
+        fs = Math::list(forms.clone()),
         marked = words(if marked { "; the network outputs 1 in the marked region, off the lines" } else { "" }),
     );
     let panel = Panel { title: None, x: square_axis(&table.inputs[0]), y: square_axis(&table.inputs[1]), marks };
-    Some(explain::Figure { caption, panels: vec![panel] })
+    Some((explain::Figure { caption, panels: vec![panel] }, forms))
 }
 
 // ---------------------------------------------------------------------------
@@ -1066,11 +1066,14 @@ pub fn derive_neuron(q: &NeuronQuery, problem: &Problem) -> Result<(NeuronAnswer
             if let Some(fig) = neuron_figure(&neuron, table, &t) {
                 let form = affine_form(&neuron.w, &neuron.b, &table.inputs);
                 let say = if neuron.w.iter().all(Q::is_zero) {
-                    prose!("In the plane of the inputs:")
+                    prose!(
+                        "The weights are 0, so the neuron outputs #o on every input.",
+                        o = bit(!neuron.b.is_negative()),
+                    )
                 } else {
                     prose!(
                         "In the plane of the inputs, the rows with output 1 lie on the line $#f = 0$ or on its side \
-                         where $#f >= 0$, and the rows with output 0 strictly on the other side:",
+                         where $#f >= 0$, and the rows with output 0 strictly on the other side.",
                         f = form,
                     )
                 };
@@ -1276,15 +1279,18 @@ pub fn derive_network(q: &NetworkQuery, problem: &Problem) -> (NetworkAnswer, Va
     if let Some(p) = rows_shown(table.rows().min(LISTING_CAP), table.rows()) {
         step.prose(p);
     }
-    if let Some(fig) = network_figure(q) {
+    if let Some((fig, forms)) = network_figure(q) {
         let say = match net.layers[0].activation {
             Activation::Step => prose!(
-                "In the plane of the inputs, each unit of the first layer outputs 1 on one side of its line (and on \
-                 the line) and 0 on the other; the layers above read only which sides a row is on:"
+                "In the plane of the inputs, the first layer's units switch on the lines $#fs$: each outputs 1 on \
+                 one side of its line (and on the line) and 0 on the other, and the layers above read only which \
+                 sides a row is on.",
+                fs = Math::list(forms),
             ),
             Activation::Relu => prose!(
-                "In the plane of the inputs, each unit of the first layer is 0 on one side of its line and grows \
-                 linearly on the other:"
+                "In the plane of the inputs, the first layer's units bend on the lines $#fs$: each is 0 on one side \
+                 of its line and grows linearly on the other.",
+                fs = Math::list(forms),
             ),
         };
         ex.step(say).figure(fig);
@@ -1626,7 +1632,7 @@ mod tests {
                 layers: vec![layer(first, &[[1, 1], [1, 1]], bias), layer(Activation::Step, out, &[-1])],
             };
             let q = NetworkQuery { network: net.clone(), table_name: "XOR".into(), table: xor.clone() };
-            let fig = network_figure(&q).expect("two inputs have a picture");
+            let (fig, _) = network_figure(&q).expect("two inputs have a picture");
             let lines: Vec<&Vec<Point>> = marks(&fig)
                 .iter()
                 .filter_map(|m| match m {
