@@ -907,24 +907,20 @@ fn proof_steps(ex: &mut Explanation, proof: &Impossibility, table: &TruthTable, 
         plane = words(if n == 2 { "line" } else { "hyperplane" }),
         f = f.clone(),
     );
-    match proof_figure(proof, table, t) {
-        Some(fig) => {
-            ex.step(geometry)
-                .prose(prose!(
-                    "The sum $#s$ is #m times the value of $#f$ at $#x = #p$: the rows with output 1 make it at \
-                     least 0, the rows with output 0 below 0.",
-                    s = names.linear_form(&proof.combination.w, &proof.combination.b),
-                    m = proof.combination.b.clone(),
-                    f = f,
-                    x = names.x.clone(),
-                    p = numbers(&proof.point),
-                ))
-                .figure(fig);
-        }
-        None => {
-            ex.detail(geometry);
-        }
+    if let Some(fig) = proof_figure(proof, table, t) {
+        ex.step(prose!(
+            "In the plane of the inputs: the sum $#s$ is #m times the value of $#f$ at $#x = #p$, where the segment \
+             joining the rows with output 1 crosses the segment joining the rows with output 0. The rows with output 1 \
+             make it at least 0 and those with output 0 below 0, so no line separates them.",
+            s = names.linear_form(&proof.combination.w, &proof.combination.b),
+            m = proof.combination.b.clone(),
+            f = f.clone(),
+            x = names.x.clone(),
+            p = numbers(&proof.point),
+        ))
+        .figure(fig);
     }
+    ex.detail(geometry);
     ex.detail(prose!(
         "Checked exactly: every multiplier is positive, each row has the output its side needs, and the two weighted \
          sums of $(#x, 1)$ agree entry by entry. (Farkas's lemma guarantees such multipliers whenever no neuron \
@@ -1444,10 +1440,11 @@ mod tests {
         let ones = parts[1].1.as_ref().expect("the rows with output 1").0.clone();
         assert!(ones.contains("Adding them with the multipliers 2, 2"), "{ones}");
         assert!(ones.contains("2 w_1 + 2 w_2 + 4 b ≥ 0"), "{ones}");
-        assert!(parts[4].0.contains("dividing by 4: the point (1/2, 1/2) is a weighted average"), "{}", parts[4].0);
+        assert!(parts[4].0.contains("the sum 2 w_1 + 2 w_2 + 4 b is 4 times"), "{}", parts[4].0);
+        assert!(parts[5].0.contains("dividing by 4: the point (1/2, 1/2) is a weighted average"), "{}", parts[5].0);
         assert_eq!(ex.steps.iter().map(|s| s.depth).collect::<Vec<_>>(), {
             use crate::derive::Depth::{Detail, Solution};
-            vec![Solution, Solution, Solution, Solution, Solution, Detail]
+            vec![Solution, Solution, Solution, Solution, Solution, Detail, Detail]
         });
     }
 
