@@ -52,7 +52,9 @@ use crate::language::math::Sign;
 use crate::model::logic::{Activation, NetworkQuery, NeuronQuery, TruthTable, input_bit, row_text};
 use crate::model::{Problem, Value};
 
-use super::explain::{self, Block, Explanation, LISTING_CAP, Letters, Math, Rel, Table, words};
+use super::explain::{
+    self, Axis, Block, Explanation, LISTING_CAP, Letters, Mark, Math, Panel, Point, Rel, Role, Table, words,
+};
 use super::{Answer, Finding, count};
 use crate::{math, prose};
 
@@ -572,6 +574,283 @@ fn rows_shown(shown: usize, total: usize) -> Option<explain::Prose> {
 }
 
 // ---------------------------------------------------------------------------
+// Pictures
+// ---------------------------------------------------------------------------
+
+/// The range both axes of a picture of two inputs show: the unit square
+/// with a margin, so that points on its sides stay visible.
+fn square_range() -> (Q, Q) {
+    (Q::new(-1, 4), Q::new(5, 4))
+}
+
+/// An axis of the square, named after an input.
+fn square_axis(input: &str) -> Axis {
+    let (lo, hi) = square_range();
+    Axis { label: Math::name(input), lo, hi, ticks: vec![Q::zero(), Q::new(1, 2), Q::one()] }
+}
+
+/// Row r of a two-input table as a point of the plane.
+fn row_point(row: usize) -> Point {
+    let bit = |i| if input_bit(2, row, i) { Q::one() } else { Q::zero() };
+    (bit(0), bit(1))
+}
+
+/// `w·p + b` at a point of the plane.
+fn affine_at(w: &[Q], b: &Q, p: &Point) -> Q {
+    &(&(&w[0] * &p.0) + &(&w[1] * &p.1)) + b
+}
+
+/// The part of the line `w·x + b = 0` inside the box `[lo, hi]²`, as its
+/// two ends (on the box's sides, the lower x first, then the lower y);
+/// `None` when the line misses the box or only touches a corner, or
+/// `w = 0`.
+fn clip_line(w: &[Q], b: &Q, lo: &Q, hi: &Q) -> Option<(Point, Point)> {
+    let mut ends: Vec<Point> = Vec::new();
+    let inside = |v: &Q| v >= lo && v <= hi;
+    for side in [lo, hi] {
+        // On x = side: w1 side + w2 y + b = 0.
+        if !w[1].is_zero() {
+            let y = &-&(&(&w[0] * side) + b) / &w[1];
+            if inside(&y) {
+                ends.push((side.clone(), y));
+            }
+        }
+        // On y = side: w1 x + w2 side + b = 0.
+        if !w[0].is_zero() {
+            let x = &-&(&(&w[1] * side) + b) / &w[0];
+            if inside(&x) {
+                ends.push((x, side.clone()));
+            }
+        }
+    }
+    ends.sort();
+    ends.dedup();
+    match (ends.first(), ends.last()) {
+        (Some(a), Some(z)) if a != z => Some((a.clone(), z.clone())),
+        _ => None,
+    }
+}
+
+/// The box `[lo, hi]²` as a polygon, counterclockwise.
+fn square_polygon(lo: &Q, hi: &Q) -> Vec<Point> {
+    vec![(lo.clone(), lo.clone()), (hi.clone(), lo.clone()), (hi.clone(), hi.clone()), (lo.clone(), hi.clone())]
+}
+
+/// Twice the signed area of a polygon.
+fn area2(poly: &[Point]) -> Q {
+    (0..poly.len()).fold(Q::zero(), |acc, k| {
+        let (p, q) = (&poly[k], &poly[(k + 1) % poly.len()]);
+        &acc + &(&(&p.0 * &q.1) - &(&q.0 * &p.1))
+    })
+}
+
+/// The part of a convex polygon where `w·x + b ≥ 0`, its vertices in the
+/// same order; `None` when it has no area.
+fn clip_polygon(poly: &[Point], w: &[Q], b: &Q) -> Option<Vec<Point>> {
+    let mut out: Vec<Point> = Vec::new();
+    for k in 0..poly.len() {
+        let (p, q) = (&poly[k], &poly[(k + 1) % poly.len()]);
+        let (vp, vq) = (affine_at(w, b, p), affine_at(w, b, q));
+        if !vp.is_negative() {
+            out.push(p.clone());
+        }
+        if (vp.signum() > 0 && vq.is_negative()) || (vp.is_negative() && vq.signum() > 0) {
+            // Where the value crosses 0 along p → q.
+            let t = &vp / &(&vp - &vq);
+            out.push((&p.0 + &(&t * &(&q.0 - &p.0)), &p.1 + &(&t * &(&q.1 - &p.1))));
+        }
+    }
+    out.dedup();
+    if out.len() > 1 && out.first() == out.last() {
+        out.pop();
+    }
+    (!area2(&out).is_zero()).then_some(out)
+}
+
+/// The part of the box `[lo, hi]²` where `w·x + b ≥ 0`.
+fn half_plane(w: &[Q], b: &Q, lo: &Q, hi: &Q) -> Option<Vec<Point>> {
+    clip_polygon(&square_polygon(lo, hi), w, b)
+}
+
+/// The cells the lines `w·x + b = 0` cut the box `[lo, hi]²` into.
+fn cells(lines: &[(&[Q], &Q)], lo: &Q, hi: &Q) -> Vec<Vec<Point>> {
+    let mut cells = vec![square_polygon(lo, hi)];
+    for (w, b) in lines {
+        let (nw, nb): (Vec<Q>, Q) = (w.iter().map(|x| -x).collect(), -*b);
+        cells = cells.iter().flat_map(|c| [clip_polygon(c, w, b), clip_polygon(c, &nw, &nb)]).flatten().collect();
+    }
+    cells
+}
+
+/// The average of a polygon's vertices: inside a convex polygon with area.
+fn vertex_mean(poly: &[Point]) -> Point {
+    let n = Q::from_int(poly.len() as i64);
+    let sum = poly.iter().fold((Q::zero(), Q::zero()), |(x, y), p| (&x + &p.0, &y + &p.1));
+    (&sum.0 / &n, &sum.1 / &n)
+}
+
+/// `x_1 + x_2 - 2`: an affine form in the inputs, as written.
+fn affine_form(w: &[Q], b: &Q, inputs: &[String]) -> Math {
+    let mut terms: Vec<(Sign, Math)> = w
+        .iter()
+        .zip(inputs)
+        .filter(|(c, _)| !c.is_zero())
+        .map(|(c, x)| {
+            let sign = if c.is_negative() { Sign::Minus } else { Sign::Plus };
+            let a = c.abs();
+            (sign, if a.is_one() { Math::name(x) } else { Math::Product(vec![Math::Number(a), Math::name(x)]) })
+        })
+        .collect();
+    if !b.is_zero() || terms.is_empty() {
+        terms.push((if b.is_negative() { Sign::Minus } else { Sign::Plus }, Math::Number(b.abs())));
+    }
+    match terms.len() {
+        1 if terms[0].0 == Sign::Plus => terms.remove(0).1,
+        _ => Math::Sum(terms),
+    }
+}
+
+/// The four rows of a two-input table as dots, by output, each labelled
+/// with its output.
+fn row_dots(outputs: &[bool]) -> Vec<Mark> {
+    (0..4)
+        .map(|row| Mark::Dot {
+            at: row_point(row),
+            role: if outputs[row] { Role::Yes } else { Role::No },
+            label: Some(bit(outputs[row])),
+        })
+        .collect()
+}
+
+/// The picture of a neuron on two inputs: the four rows by output, the
+/// decision line `w·x + b = 0` clipped to the square, and the half-plane
+/// where the neuron outputs 1.
+fn neuron_figure(neuron: &Neuron, table: &TruthTable, t: &Math) -> Option<explain::Figure> {
+    if table.n() != 2 {
+        return None;
+    }
+    let (lo, hi) = square_range();
+    let (w, b) = (&neuron.w, &neuron.b);
+    let mut marks = Vec::new();
+    if let Some(region) = half_plane(w, b, &lo, &hi) {
+        marks.push(Mark::Region { points: region, role: Role::Yes, label: None });
+    }
+    let form = affine_form(w, b, &table.inputs);
+    let line = clip_line(w, b, &lo, &hi);
+    if let Some((p, q)) = &line {
+        marks.push(Mark::Line {
+            points: vec![p.clone(), q.clone()],
+            role: Role::Main,
+            label: Some(form.clone().equals(Math::int(0))),
+        });
+    }
+    marks.extend(row_dots(&table.outputs));
+    let caption = if line.is_some() {
+        prose!(
+            "The four rows of $#T$ as points, each labelled with its output, and the neuron's decision line \
+             $#f = 0$; the neuron outputs 1 on the marked side, where $#f >= 0$, and on the line itself.",
+            T = t.clone(),
+            f = form,
+        )
+    } else {
+        prose!(
+            "The four rows of $#T$ as points, each labelled with its output; the weights are 0, so the neuron \
+             outputs #o everywhere#marked.",
+            T = t.clone(),
+            o = bit(!b.is_negative()),
+            marked = words(if b.is_negative() { "" } else { " (the marked square)" }),
+        )
+    };
+    let panel = Panel { title: None, x: square_axis(&table.inputs[0]), y: square_axis(&table.inputs[1]), marks };
+    Some(explain::Figure { caption, panels: vec![panel] })
+}
+
+/// The picture of an impossibility proof on two inputs: the four rows by
+/// output, the segment joining the proof's two rows with output 1, the
+/// one joining its two rows with output 0, and the point where they cross.
+fn proof_figure(proof: &Impossibility, table: &TruthTable, t: &Math) -> Option<explain::Figure> {
+    if table.n() != 2 {
+        return None;
+    }
+    let (ones, zeros) = proof.segments()?;
+    let segment = |rows: [usize; 2], role| Mark::Line { points: rows.map(row_point).to_vec(), role, label: None };
+    let p = (proof.point[0].clone(), proof.point[1].clone());
+    let mut marks = vec![segment(ones, Role::Yes), segment(zeros, Role::No)];
+    marks.extend(row_dots(&table.outputs));
+    marks.push(Mark::Dot { at: p, role: Role::Main, label: Some(numbers(&proof.point)) });
+    let caption = prose!(
+        "The four rows of $#T$ as points, each labelled with its output: the segment joining #ones (output 1) and \
+         the segment joining #zeros (output 0) cross at $#p$, so no line has both rows with output 1 on one side \
+         and both rows with output 0 on the other.",
+        T = t.clone(),
+        ones = words(rows_phrase(&ones, 2, false)),
+        zeros = words(rows_phrase(&zeros, 2, false)),
+        p = numbers(&proof.point),
+    );
+    let panel = Panel { title: None, x: square_axis(&table.inputs[0]), y: square_axis(&table.inputs[1]), marks };
+    Some(explain::Figure { caption, panels: vec![panel] })
+}
+
+/// The most hidden units whose lines a network's picture draws.
+const FIGURE_UNITS: usize = 6;
+
+/// The picture of a network on two inputs: the lines where its first
+/// layer's units switch (threshold) or bend (ReLU), and the four rows by
+/// the table's output; with the lines' equations.
+fn network_figure(q: &NetworkQuery) -> Option<(explain::Figure, Vec<Math>)> {
+    let (table, net) = (&q.table, &q.network);
+    let first = net.layers.first()?;
+    if table.n() != 2 || net.layers.len() < 2 || first.units() > FIGURE_UNITS {
+        return None;
+    }
+    let (lo, hi) = square_range();
+    let mut marks = Vec::new();
+    let mut forms = Vec::new();
+    for (w, b) in first.weights.iter().zip(&first.bias) {
+        if w.len() != 2 {
+            return None;
+        }
+        if let Some((p, q)) = clip_line(w, b, &lo, &hi) {
+            let form = affine_form(w, b, &table.inputs).equals(Math::int(0));
+            forms.push(form.clone());
+            marks.push(Mark::Line { points: vec![p, q], role: Role::Accent, label: Some(form) });
+        }
+    }
+    if forms.is_empty() {
+        return None;
+    }
+    // With threshold units first, the output is constant on each cell the
+    // lines cut the square into: mark the cells where it is 1.
+    let mut marked = false;
+    if first.activation == Activation::Step {
+        let lines: Vec<(&[Q], &Q)> = first.weights.iter().map(Vec::as_slice).zip(&first.bias).collect();
+        for cell in cells(&lines, &lo, &hi) {
+            let (x, y) = vertex_mean(&cell);
+            if net.output(&[x, y]) {
+                marked = true;
+                marks.insert(0, Mark::Region { points: cell, role: Role::Yes, label: None });
+            }
+        }
+    }
+    marks.extend(row_dots(&table.outputs));
+    let t = Math::name(&q.table_name);
+    let what = match first.activation {
+        Activation::Step => "switch",
+        Activation::Relu => "bend",
+    };
+    let caption = prose!(
+        "The four rows of $#T$ as points, each labelled with its output, and the lines where the first layer's \
+         units #what: $#fs$#marked.",
+        T = t,
+        what = words(what),
+        fs = Math::list(forms.clone()),
+        marked = words(if marked { "; the network outputs 1 in the marked region, off the lines" } else { "" }),
+    );
+    let panel = Panel { title: None, x: square_axis(&table.inputs[0]), y: square_axis(&table.inputs[1]), marks };
+    Some((explain::Figure { caption, panels: vec![panel] }, forms))
+}
+
+// ---------------------------------------------------------------------------
 // The proof of impossibility
 // ---------------------------------------------------------------------------
 
@@ -618,15 +897,30 @@ fn proof_steps(ex: &mut Explanation, proof: &Impossibility, table: &TruthTable, 
     .display(Math::int(0).relate(Rel::Le, sum).relate(Rel::Lt, Math::int(0)));
     let all_once = proof.certificate.ones.iter().chain(&proof.certificate.zeros).all(|(_, m)| m.is_one());
     let avg = words(if all_once { "the average" } else { "a weighted average" });
-    ex.detail(prose!(
+    let geometry = prose!(
         "Geometrically, dividing by #m: the point $#p$ is #avg of the rows with output 1 and #avg of the rows \
-         with output 0, so no hyperplane $#f = 0$ has the rows with output 1 on or above it and those with output 0 \
+         with output 0, so no #plane $#f = 0$ has the rows with output 1 on or above it and those with output 0 \
          strictly below it.",
         m = proof.combination.b.clone(),
         p = numbers(&proof.point),
         avg = avg,
-        f = f,
-    ));
+        plane = words(if n == 2 { "line" } else { "hyperplane" }),
+        f = f.clone(),
+    );
+    if let Some(fig) = proof_figure(proof, table, t) {
+        ex.step(prose!(
+            "In the plane of the inputs: the sum $#s$ is #m times the value of $#f$ at $#x = #p$, where the segment \
+             joining the rows with output 1 crosses the segment joining the rows with output 0. The rows with output 1 \
+             make it at least 0 and those with output 0 below 0, so no line separates them.",
+            s = names.linear_form(&proof.combination.w, &proof.combination.b),
+            m = proof.combination.b.clone(),
+            f = f.clone(),
+            x = names.x.clone(),
+            p = numbers(&proof.point),
+        ))
+        .figure(fig);
+    }
+    ex.detail(geometry);
     ex.detail(prose!(
         "Checked exactly: every multiplier is positive, each row has the output its side needs, and the two weighted \
          sums of $(#x, 1)$ agree entry by entry. (Farkas's lemma guarantees such multipliers whenever no neuron \
@@ -764,6 +1058,22 @@ pub fn derive_neuron(q: &NeuronQuery, problem: &Problem) -> Result<(NeuronAnswer
             step.table(check_table(&neuron, table, &t, &names));
             if let Some(p) = rows_shown(table.rows().min(LISTING_CAP), table.rows()) {
                 step.prose(p);
+            }
+            if let Some(fig) = neuron_figure(&neuron, table, &t) {
+                let form = affine_form(&neuron.w, &neuron.b, &table.inputs);
+                let say = if neuron.w.iter().all(Q::is_zero) {
+                    prose!(
+                        "The weights are 0, so the neuron outputs #o on every input.",
+                        o = bit(!neuron.b.is_negative()),
+                    )
+                } else {
+                    prose!(
+                        "In the plane of the inputs, the rows with output 1 lie on the line $#f = 0$ or on its side \
+                         where $#f >= 0$, and the rows with output 0 strictly on the other side.",
+                        f = form,
+                    )
+                };
+                ex.step(say).figure(fig);
             }
             let value = neuron_value_record(&neuron);
             Ok((NeuronAnswer::Realized { w: neuron.w, b: neuron.b }, value, ex))
@@ -965,6 +1275,22 @@ pub fn derive_network(q: &NetworkQuery, problem: &Problem) -> (NetworkAnswer, Va
     if let Some(p) = rows_shown(table.rows().min(LISTING_CAP), table.rows()) {
         step.prose(p);
     }
+    if let Some((fig, forms)) = network_figure(q) {
+        let say = match net.layers[0].activation {
+            Activation::Step => prose!(
+                "In the plane of the inputs, the first layer's units switch on the lines $#fs$: each outputs 1 on \
+                 one side of its line (and on the line) and 0 on the other, and the layers above read only which \
+                 sides a row is on.",
+                fs = Math::list(forms),
+            ),
+            Activation::Relu => prose!(
+                "In the plane of the inputs, the first layer's units bend on the lines $#fs$: each is 0 on one side \
+                 of its line and grows linearly on the other.",
+                fs = Math::list(forms),
+            ),
+        };
+        ex.step(say).figure(fig);
+    }
     let realizes = wrong.is_empty();
     if realizes {
         ex.step(prose!("The output equals $#T$ on every row: the network computes $#T$.", T = t.clone()));
@@ -1114,11 +1440,252 @@ mod tests {
         let ones = parts[1].1.as_ref().expect("the rows with output 1").0.clone();
         assert!(ones.contains("Adding them with the multipliers 2, 2"), "{ones}");
         assert!(ones.contains("2 w_1 + 2 w_2 + 4 b ≥ 0"), "{ones}");
-        assert!(parts[4].0.contains("dividing by 4: the point (1/2, 1/2) is a weighted average"), "{}", parts[4].0);
+        assert!(parts[4].0.contains("the sum 2 w_1 + 2 w_2 + 4 b is 4 times"), "{}", parts[4].0);
+        assert!(parts[5].0.contains("dividing by 4: the point (1/2, 1/2) is a weighted average"), "{}", parts[5].0);
         assert_eq!(ex.steps.iter().map(|s| s.depth).collect::<Vec<_>>(), {
             use crate::derive::Depth::{Detail, Solution};
-            vec![Solution, Solution, Solution, Solution, Detail, Detail]
+            vec![Solution, Solution, Solution, Solution, Solution, Detail, Detail]
         });
+    }
+
+    /// The marks of a figure's only panel.
+    fn marks(fig: &explain::Figure) -> &[Mark] {
+        assert_eq!(fig.panels.len(), 1);
+        &fig.panels[0].marks
+    }
+
+    /// Whether a point lies in the box `[lo, hi]²` and on its boundary.
+    fn on_box_boundary(p: &Point, lo: &Q, hi: &Q) -> bool {
+        let inside = |v: &Q| v >= lo && v <= hi;
+        inside(&p.0) && inside(&p.1) && (&p.0 == lo || &p.0 == hi || &p.1 == lo || &p.1 == hi)
+    }
+
+    #[test]
+    fn decision_lines_are_clipped_exactly() {
+        let (lo, hi) = square_range();
+        let q = |a, b| Q::new(a, b);
+        // A vertical line, a line through a corner, a steep one with a
+        // fractional bias, a line that only touches a corner, one outside.
+        let cases: Vec<(Vec<Q>, Q, bool)> = vec![
+            (vec![q(1, 1), q(0, 1)], q(-1, 2), true),
+            (vec![q(1, 1), q(-1, 1)], q(0, 1), true),
+            (vec![q(3, 1), q(-1, 1)], q(1, 3), true),
+            (vec![q(1, 1), q(1, 1)], q(-5, 2), false),
+            (vec![q(1, 1), q(1, 1)], q(-4, 1), false),
+        ];
+        for (w, b, crosses) in cases {
+            let line = clip_line(&w, &b, &lo, &hi);
+            assert_eq!(line.is_some(), crosses, "{w:?} {b}");
+            if let Some((p, r)) = line {
+                assert_ne!(p, r);
+                for e in [&p, &r] {
+                    assert!(affine_at(&w, &b, e).is_zero(), "{e:?} is not on the line");
+                    assert!(on_box_boundary(e, &lo, &hi), "{e:?} is not on the box");
+                }
+            }
+        }
+        assert_eq!(clip_line(&[Q::zero(), Q::zero()], &Q::one(), &lo, &hi), None);
+    }
+
+    #[test]
+    fn every_separable_function_of_two_bits_gets_its_line() {
+        let (lo, hi) = square_range();
+        for f in 0..16usize {
+            let outputs: Vec<bool> = (0..4).map(|r| f >> (3 - r) & 1 == 1).collect();
+            let Ok(Decision::Separable(_)) = decide(2, &outputs) else { continue };
+            let (Some(neuron), _) = small_neuron(2, &outputs) else { panic!("no small neuron for {f:04b}") };
+            let table = TruthTable::from_fn(2, |r| outputs[r]);
+            let fig = neuron_figure(&neuron, &table, &Math::name("f")).expect("two inputs have a picture");
+            let (w, b) = (&neuron.w, &neuron.b);
+            let mut lines = 0;
+            for m in marks(&fig) {
+                match m {
+                    Mark::Line { points, role, .. } => {
+                        lines += 1;
+                        assert_eq!(*role, Role::Main);
+                        assert_eq!(points.len(), 2);
+                        for e in points {
+                            assert!(affine_at(w, b, e).is_zero(), "{f:04b}: {e:?} is off the line");
+                            assert!(on_box_boundary(e, &lo, &hi), "{f:04b}: {e:?} is off the box");
+                        }
+                    }
+                    Mark::Dot { at, role, label } => {
+                        let row = (0..4).find(|&r| row_point(r) == *at).expect("a dot is a row");
+                        let value = affine_at(w, b, at);
+                        assert_eq!(*role == Role::Yes, outputs[row], "{f:04b}: row {row}");
+                        assert_eq!(*role == Role::Yes, !value.is_negative(), "{f:04b}: row {row} on the wrong side");
+                        assert_eq!(label, &Some(bit(outputs[row])));
+                    }
+                    Mark::Region { points, role, .. } => {
+                        assert_eq!(*role, Role::Yes);
+                        assert!(!area2(points).is_zero());
+                        for v in points {
+                            assert!(!affine_at(w, b, v).is_negative(), "{f:04b}: the region has {v:?}");
+                            assert!(v.0 >= lo && v.0 <= hi && v.1 >= lo && v.1 <= hi);
+                        }
+                    }
+                    other => panic!("unexpected mark {other:?}"),
+                }
+            }
+            let constant = w.iter().all(Q::is_zero);
+            assert_eq!(lines, usize::from(!constant), "{f:04b}");
+        }
+    }
+
+    /// Where the segments p–q and r–s cross, with both parameters.
+    fn crossing(p: &Point, q: &Point, r: &Point, s: &Point) -> Option<(Point, Q, Q)> {
+        // p + t (q - p) = r + u (s - r), by Cramer's rule.
+        let (dx, dy) = (&q.0 - &p.0, &q.1 - &p.1);
+        let (ex, ey) = (&s.0 - &r.0, &s.1 - &r.1);
+        let (fx, fy) = (&r.0 - &p.0, &r.1 - &p.1);
+        let det = &(&ex * &dy) - &(&dx * &ey);
+        if det.is_zero() {
+            return None;
+        }
+        let t = &(&(&ex * &fy) - &(&fx * &ey)) / &det;
+        let u = &(&(&dx * &fy) - &(&fx * &dy)) / &det;
+        let at = (&p.0 + &(&t * &dx), &p.1 + &(&t * &dy));
+        assert_eq!(at, (&r.0 + &(&u * &ex), &r.1 + &(&u * &ey)));
+        Some((at, t, u))
+    }
+
+    #[test]
+    fn xor_segments_cross_at_the_proofs_point() {
+        for bits in ["0110", "1001"] {
+            let outputs = table(bits);
+            let xor = TruthTable::from_fn(2, |r| outputs[r]);
+            let Decision::Inseparable(cert) = decide(2, &outputs).unwrap() else { panic!("{bits} is inseparable") };
+            let proof = Impossibility::new(cert, 2);
+            let fig = proof_figure(&proof, &xor, &Math::name("XOR")).expect("two inputs have a picture");
+            let segment = |want: Role| -> Vec<Point> {
+                let found = marks(&fig).iter().find_map(|m| match m {
+                    Mark::Line { points, role, .. } if *role == want => Some(points.clone()),
+                    _ => None,
+                });
+                found.expect("both segments are drawn")
+            };
+            let (yes, no) = (segment(Role::Yes), segment(Role::No));
+            for (seg, out) in [(&yes, true), (&no, false)] {
+                assert_eq!(seg.len(), 2);
+                for e in seg {
+                    let row = (0..4).find(|&r| row_point(r) == *e).expect("a segment joins rows");
+                    assert_eq!(outputs[row], out, "{bits}: row {row}");
+                }
+            }
+            let (at, t, u) = crossing(&yes[0], &yes[1], &no[0], &no[1]).expect("the diagonals are not parallel");
+            let half = Q::new(1, 2);
+            assert_eq!(at, (half.clone(), half.clone()), "{bits}");
+            assert_eq!((t, u), (half.clone(), half.clone()), "{bits}: both midpoints");
+            assert_eq!(vec![at.0.clone(), at.1.clone()], proof.point);
+            let dot = marks(&fig).iter().any(|m| matches!(m, Mark::Dot { at: p, role: Role::Main, .. } if *p == at));
+            assert!(dot, "the crossing is marked");
+            for m in marks(&fig) {
+                if let Mark::Dot { at, role: role @ (Role::Yes | Role::No), .. } = m {
+                    let row = (0..4).find(|&r| row_point(r) == *at).expect("a dot is a row");
+                    assert_eq!(*role == Role::Yes, outputs[row]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_proof_step_with_the_picture_is_a_solution_step() {
+        let xor = TruthTable::from_fn(2, |r| r == 1 || r == 2);
+        let Decision::Inseparable(cert) = decide(2, &xor.outputs).unwrap() else { panic!("xor is inseparable") };
+        let proof = Impossibility::new(cert, 2);
+        let mut ex = Explanation::new();
+        proof_steps(&mut ex, &proof, &xor, &Math::name("XOR"), &names(&["x1", "x2"]));
+        let with_figure: Vec<_> =
+            ex.steps.iter().filter(|s| s.blocks.iter().any(|b| matches!(b, Block::Figure(_)))).collect();
+        assert_eq!(with_figure.len(), 1);
+        assert_eq!(with_figure[0].depth, crate::derive::Depth::Solution);
+        // Three inputs: no picture, and the geometry stays a detail.
+        let parity = TruthTable::from_fn(3, |r| r.count_ones() % 2 == 1);
+        let cert = four_row_certificate(3, &parity.outputs).unwrap();
+        let proof = Impossibility::new(cert, 3);
+        let mut ex = Explanation::new();
+        proof_steps(&mut ex, &proof, &parity, &Math::name("P"), &names(&["x1", "x2", "x3"]));
+        assert!(ex.steps.iter().all(|s| s.blocks.iter().all(|b| !matches!(b, Block::Figure(_)))));
+        assert_eq!(ex.steps.iter().filter(|s| s.depth == crate::derive::Depth::Detail).count(), 2);
+    }
+
+    fn layer(activation: Activation, weights: &[[i64; 2]], bias: &[i64]) -> crate::model::logic::Layer {
+        crate::model::logic::Layer {
+            activation,
+            weights: weights.iter().map(|r| r.iter().map(|&x| Q::from_int(x)).collect()).collect(),
+            bias: bias.iter().map(|&x| Q::from_int(x)).collect(),
+        }
+    }
+
+    #[test]
+    fn network_pictures_show_the_first_layer_and_where_it_outputs_one() {
+        use crate::model::logic::ThresholdNetwork;
+        let xor = TruthTable::from_fn(2, |r| r == 1 || r == 2);
+        let (lo, hi) = square_range();
+        for first in [Activation::Step, Activation::Relu] {
+            let bias: &[i64] = if first == Activation::Step { &[-1, -2] } else { &[0, -1] };
+            let out: &[[i64; 2]] = if first == Activation::Step { &[[1, -1]] } else { &[[1, -2]] };
+            let net = ThresholdNetwork {
+                layers: vec![layer(first, &[[1, 1], [1, 1]], bias), layer(Activation::Step, out, &[-1])],
+            };
+            let q = NetworkQuery { network: net.clone(), table_name: "XOR".into(), table: xor.clone() };
+            let (fig, _) = network_figure(&q).expect("two inputs have a picture");
+            let lines: Vec<&Vec<Point>> = marks(&fig)
+                .iter()
+                .filter_map(|m| match m {
+                    Mark::Line { points, role: Role::Accent, .. } => Some(points),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(lines.len(), 2);
+            for (points, (w, b)) in lines.iter().zip(net.layers[0].weights.iter().zip(&net.layers[0].bias)) {
+                for e in points.iter() {
+                    assert!(affine_at(w, b, e).is_zero());
+                    assert!(on_box_boundary(e, &lo, &hi));
+                }
+            }
+            let regions: Vec<&Vec<Point>> = marks(&fig)
+                .iter()
+                .filter_map(|m| match m {
+                    Mark::Region { points, role: Role::Yes, .. } => Some(points),
+                    _ => None,
+                })
+                .collect();
+            if first == Activation::Relu {
+                // ReLU units do not cut the plane into cells of one output.
+                assert!(regions.is_empty());
+                continue;
+            }
+            // The band 1 <= x1 + x2 < 2 of the square, and nothing else.
+            assert_eq!(regions.len(), 1);
+            for v in regions[0] {
+                let s = &v.0 + &v.1;
+                assert!(s >= Q::one() && s <= Q::from_int(2), "{v:?}");
+                assert!(net.output(&[v.0.clone(), v.1.clone()]) || s == Q::from_int(2));
+            }
+            let (x, y) = vertex_mean(regions[0]);
+            assert!(net.output(&[x, y]));
+            // The rest of the square, cut the same way, outputs 0 inside.
+            let w: Vec<(&[Q], &Q)> = net.layers[0].weights.iter().map(Vec::as_slice).zip(&net.layers[0].bias).collect();
+            let all = cells(&w, &lo, &hi);
+            assert_eq!(all.len(), 3);
+            let total = all.iter().fold(Q::zero(), |a, c| &a + &area2(c));
+            assert_eq!(total, area2(&square_polygon(&lo, &hi)), "the cells tile the square");
+        }
+        // Three inputs: no picture.
+        let parity = TruthTable::from_fn(3, |r| r.count_ones() % 2 == 1);
+        let net = ThresholdNetwork {
+            layers: vec![
+                crate::model::logic::Layer {
+                    activation: Activation::Step,
+                    weights: vec![vec![Q::one(); 3]],
+                    bias: vec![Q::from_int(-1)],
+                },
+                layer(Activation::Step, &[[1, 0]], &[-1]),
+            ],
+        };
+        let q = NetworkQuery { network: net, table_name: "P".into(), table: parity };
+        assert!(network_figure(&q).is_none());
     }
 
     #[test]
