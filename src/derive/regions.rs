@@ -35,7 +35,9 @@ use crate::model::{Concrete, Network, Problem, Value, compare};
 use crate::{math, prose};
 
 use super::cells::{self, Factor, Inverse, Numeric, Piece, Why};
-use super::explain::{Block, Explanation, LISTING_CAP, Letters, Math, Prose, Rel, Step, Table, words};
+use super::explain::{
+    Axis, Block, Explanation, Figure, LISTING_CAP, Letters, Mark, Math, Panel, Prose, Rel, Role, Step, Table, words,
+};
 
 /// Identified regions kept per instance, in order, for the numeric check
 /// and the JSON witness; beyond this they are only counted.
@@ -502,6 +504,13 @@ pub fn derive(q: &RegionsQuery, problem: &Problem) -> Result<(Value, Explanation
                 sizes_text(&inst.sizes),
                 e.identified
             )));
+        }
+    }
+    let figures = pictures(q, &instances, &enumerations, names.inputs(1).remove(0), &names, &[net.name.as_str()]);
+    if !figures.is_empty() {
+        let step = ex.step(prose!("The regions of small instances, drawn exactly:"));
+        for fig in figures {
+            step.figure(fig);
         }
     }
     instance_table(&mut ex, q, &instances, &enumerations);
@@ -1027,6 +1036,14 @@ fn compose(
         }
         ex.step(prose!("Together:")).display(chain);
     }
+    let enumerations: Vec<Enumeration> = table.iter().map(|i| i.enumeration.clone()).collect();
+    let figures = pictures(q, instances, &enumerations, Math::name(&names_.input), names_, &names);
+    if !figures.is_empty() {
+        let step = ex.step(prose!("The regions of $#c$ for small instances, drawn exactly:", c = composition.clone()));
+        for fig in figures {
+            step.figure(fig);
+        }
+    }
     let header: Vec<Prose> = q
         .symbols
         .iter()
@@ -1143,6 +1160,19 @@ fn listing_steps(
         prose!(" mapped bijectively onto $#T$.", T = target.clone()),
     ]);
     let step = ex.step(counts);
+    let naming = Naming {
+        network: f.clone(),
+        value: Math::apply(net.name.clone(), xs.clone()),
+        inputs: xs.clone(),
+        outputs: ys.clone(),
+        region: Some(names.region.clone()),
+        sizes: Vec::new(),
+    };
+    // The listing's regions, drawn; nothing when the enumeration cannot be
+    // drawn again (it was, just before).
+    if let Ok(Some(dr)) = drawing(&inst.net, &inst.domain, &inst.target, e.total) {
+        step.figure(figure(&dr, &naming));
+    }
     if let Some(factors) = e.factors.as_ref().filter(|fs| fs.len() > 1) {
         // Per coordinate, the pieces mapped onto its side; their product.
         let per: Vec<(Q, usize)> = factors.iter().fold(Vec::new(), |mut acc: Vec<(Q, usize)>, f| {
@@ -1457,6 +1487,415 @@ fn inverse_math(inv: &Inverse, xs: &[Math], ys: &[Math]) -> Math {
             .map(|((row, b), x)| x.clone().equals(linear(row.iter().cloned().zip(ys.iter().cloned()).collect(), b)))
             .collect(),
     )
+}
+
+// ---------------------------------------------------------------------------
+// Pictures
+// ---------------------------------------------------------------------------
+
+/// Most regions a picture draws; beyond, it draws the first ones and says
+/// so.
+pub const DRAWN: usize = 64;
+/// Most identified regions named in a picture (as `R_1`, … of the listing).
+const NAMED: usize = 8;
+/// Most exact ticks an axis takes; beyond, the presentation layer picks
+/// round ones.
+const TICKS: usize = 9;
+
+/// A region as a picture draws it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DrawnShape {
+    /// One input: the interval `(a, b)` and the network's values at its
+    /// ends (its graph on the region is the segment between them).
+    Interval { ends: (Q, Q), values: (Q, Q) },
+    /// Two inputs: the polygon's corners, counterclockwise.
+    Polygon(Vec<(Q, Q)>),
+}
+
+/// One region drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Drawn {
+    pub shape: DrawnShape,
+    /// Whether the network maps it bijectively onto the target.
+    pub identified: bool,
+    /// The point the listing orders regions by.
+    pub inside: Vec<Q>,
+}
+
+/// The regions of one instance in one or two inputs, exact, as a picture
+/// draws them.
+#[derive(Clone, Debug)]
+pub struct Drawing {
+    /// The part of the domain drawn, per coordinate: all of it, unless the
+    /// picture is capped and the regions are products (then a corner box
+    /// that holds the first pieces of each coordinate).
+    pub window: Vec<(Q, Q)>,
+    /// In the order of the listing (of their points inside).
+    pub regions: Vec<Drawn>,
+    /// Regions in the whole domain.
+    pub total: u128,
+    pub domain: Vec<(Q, Q)>,
+    pub target: Vec<(Q, Q)>,
+}
+
+impl Drawing {
+    /// Whether some regions of the domain are left out.
+    pub fn capped(&self) -> bool {
+        (self.regions.len() as u128) < self.total
+    }
+}
+
+fn bounded(sides: &[Interval]) -> Option<Vec<(Q, Q)>> {
+    sides.iter().map(|i| Some((i.lo.clone()?, i.hi.clone()?))).collect()
+}
+
+/// The regions of `net` in `domain` (one or two inputs, a bounded box) for
+/// a picture, each marked identified or not, at most [`DRAWN`]; `None`
+/// when there is no picture to draw (more inputs, outputs other than
+/// inputs, an unbounded box). `total` is the enumeration's count of
+/// regions in the domain.
+pub fn drawing(net: &Concrete, domain: &[Interval], target: &[Interval], total: u128) -> Result<Option<Drawing>, String> {
+    let d = net.input_dim;
+    if !(d == 1 || d == 2) || net.output_dim() != d || domain.len() != d || target.len() != d {
+        return Ok(None);
+    }
+    let (Some(window), Some(target_box)) = (bounded(domain), bounded(target)) else {
+        return Ok(None);
+    };
+    let numeric = Numeric::new(net)?;
+    let mut out = Drawing { domain: window.clone(), window, regions: Vec::new(), total, target: target_box };
+    match numeric.coordinate_lines() {
+        Some(lines) => {
+            // Per coordinate its first pieces, left to right.
+            let mut pieces: Vec<Vec<Piece>> = Vec::with_capacity(d);
+            for (line, side) in lines.iter().zip(domain) {
+                let mut ps = Vec::new();
+                line.pieces(side, &mut |p| {
+                    ps.push(p);
+                    ps.len() <= DRAWN
+                })?;
+                pieces.push(ps);
+            }
+            // How many of each: all when they fit, else a corner of the
+            // domain with at most DRAWN products.
+            let n: Vec<usize> = pieces.iter().map(Vec::len).collect();
+            let keep: Vec<usize> = match n.as_slice() {
+                [a] => vec![(*a).min(DRAWN)],
+                [a, b] if a * b <= DRAWN => vec![*a, *b],
+                [a, _] if *a <= 8 => vec![*a, DRAWN / a],
+                [_, b] if *b <= 8 => vec![DRAWN / b, *b],
+                _ => vec![8, 8],
+            };
+            for (k, ps) in pieces.iter_mut().enumerate() {
+                if keep[k] < ps.len() {
+                    ps.truncate(keep[k]);
+                    let hi = ps.last().and_then(|p| p.interval.hi.clone()).ok_or("a piece without a right end")?;
+                    out.window[k].1 = hi;
+                }
+            }
+            let onto: Vec<Vec<bool>> =
+                pieces.iter().zip(target).map(|(ps, t)| ps.iter().map(|p| p.onto(t).is_ok()).collect()).collect();
+            let ends = |p: &Piece| -> Result<(Q, Q), String> {
+                match (&p.interval.lo, &p.interval.hi) {
+                    (Some(a), Some(b)) => Ok((a.clone(), b.clone())),
+                    _ => Err("an unbounded piece in a bounded domain".into()),
+                }
+            };
+            if d == 1 {
+                for (p, yes) in pieces[0].iter().zip(&onto[0]) {
+                    let (a, b) = ends(p)?;
+                    let at = |x: &Q| &(&p.slope * x) + &p.offset;
+                    let values = (at(&a), at(&b));
+                    out.regions.push(Drawn {
+                        inside: vec![p.interval.interior_point()],
+                        shape: DrawnShape::Interval { ends: (a, b), values },
+                        identified: *yes,
+                    });
+                }
+            } else {
+                // Products in lexicographic order: the order of their
+                // midpoints.
+                for (p, yes_p) in pieces[0].iter().zip(&onto[0]) {
+                    for (q, yes_q) in pieces[1].iter().zip(&onto[1]) {
+                        let ((a1, b1), (a2, b2)) = (ends(p)?, ends(q)?);
+                        out.regions.push(Drawn {
+                            inside: vec![p.interval.interior_point(), q.interval.interior_point()],
+                            shape: DrawnShape::Polygon(vec![
+                                (a1.clone(), a2.clone()),
+                                (b1.clone(), a2),
+                                (b1, b2.clone()),
+                                (a1, b2),
+                            ]),
+                            identified: *yes_p && *yes_q,
+                        });
+                    }
+                }
+            }
+        }
+        None => {
+            let mut regions: Vec<Drawn> = Vec::new();
+            cells::cells(&numeric, domain, CELL_LIMIT, &mut |cell, _| {
+                let identified = cells::onto(cell, target)?.is_ok();
+                let (shape, inside) = shape_of(&cell.constraints, d)?;
+                let shape = match (shape, d) {
+                    (RegionShape::Box(sides), 1) => {
+                        let (a, b) = bounded(&sides).and_then(|s| s.into_iter().next()).ok_or("an unbounded cell")?;
+                        let at = |x: &Q| &(&cell.map[0][0] * x) + &cell.offset[0];
+                        let values = (at(&a), at(&b));
+                        DrawnShape::Interval { ends: (a, b), values }
+                    }
+                    (RegionShape::Box(sides), _) => {
+                        let s = bounded(&sides).ok_or("an unbounded cell")?;
+                        let ((a1, b1), (a2, b2)) = (s[0].clone(), s[1].clone());
+                        DrawnShape::Polygon(vec![(a1.clone(), a2.clone()), (b1.clone(), a2), (b1, b2.clone()), (a1, b2)])
+                    }
+                    (RegionShape::Polytope(p), _) => {
+                        let v = p.vertices.ok_or("a cell that is not a bounded polygon")?;
+                        DrawnShape::Polygon(v.into_iter().map(|[x, y]| (x, y)).collect())
+                    }
+                };
+                insert_in_order(&mut regions, Drawn { shape, identified, inside }, |r| &r.inside, DRAWN);
+                Ok(())
+            })?;
+            out.regions = regions;
+        }
+    }
+    Ok(Some(out))
+}
+
+/// The exact values for an axis's ticks, when few enough.
+fn exact_ticks(mut values: Vec<Q>) -> Vec<Q> {
+    values.sort();
+    values.dedup();
+    if values.len() <= TICKS { values } else { Vec::new() }
+}
+
+fn rectangle(x: &(Q, Q), y: &(Q, Q)) -> Vec<(Q, Q)> {
+    vec![(x.0.clone(), y.0.clone()), (x.1.clone(), y.0.clone()), (x.1.clone(), y.1.clone()), (x.0.clone(), y.1.clone())]
+}
+
+/// How a picture names what it draws.
+struct Naming {
+    /// The network (`f`, `f ∘ g`) and its value at the input (`f(x)`,
+    /// `f(g(x))`).
+    network: Math,
+    value: Math,
+    inputs: Vec<Math>,
+    outputs: Vec<Math>,
+    /// The regions' letter, when the identified ones are named as in the
+    /// listing.
+    region: Option<Math>,
+    /// The sizes of the instance drawn, none when they are numbers.
+    sizes: Sizes,
+}
+
+/// `For d = 1 and L = 2, t`, or `T` (the sentence's start capitalized).
+fn for_sizes(sizes: &Sizes, rest: Prose) -> Prose {
+    if sizes.is_empty() {
+        return rest;
+    }
+    let mut parts = vec![prose!("For ")];
+    for (k, (name, v)) in sizes.iter().enumerate() {
+        if k > 0 {
+            let mut sep = Prose::default();
+            sep.push_text(if k + 1 == sizes.len() { " and " } else { ", " });
+            parts.push(sep);
+        }
+        parts.push(prose!("$#s$", s = Math::name(name).equals(Math::from(*v))));
+    }
+    parts.push(prose!(", "));
+    parts.push(rest);
+    join_all(parts)
+}
+
+/// The picture of a drawing: in one input the network's graph over the
+/// band of the target, the domain cut at its kinks; in two, the regions
+/// next to the target box.
+fn figure(dr: &Drawing, naming: &Naming) -> Figure {
+    let as_box = |s: &[(Q, Q)]| {
+        sides_math(&s.iter().map(|(a, b)| Interval { lo: Some(a.clone()), hi: Some(b.clone()) }).collect::<Vec<_>>())
+    };
+    let (domain, window, target) = (as_box(&dr.domain), as_box(&dr.window), as_box(&dr.target));
+    let corner = dr.window != dr.domain;
+    let drawn = dr.regions.len() as u128;
+    let yes = dr.regions.iter().filter(|r| r.identified).count() as u128;
+    // The identified regions named as in the listing, when it shows them.
+    let named = !dr.capped() && yes as usize <= NAMED;
+    let mut labels = (1..).map(|k: usize| naming.region.as_ref().filter(|_| named).map(|r| r.clone().sub(k)));
+    let f = naming.network.clone();
+    let first = prose!(
+        "the first #n of its #t regions",
+        n = Math::Number(big(drawn)),
+        t = Math::Number(big(dr.total))
+    );
+    let shaded = match (yes, drawn) {
+        (1, 1) => prose!("it is mapped bijectively onto the target and shaded"),
+        (y, n) if y == n => prose!("all are mapped bijectively onto the target and shaded"),
+        (0, _) => prose!("none is mapped bijectively onto the target"),
+        _ => join_all(vec![
+            prose!("the "),
+            counted(yes, "region", "regions"),
+            prose!(" mapped bijectively onto the target are shaded, the others dashed"),
+        ]),
+    };
+    if let [(lo, hi)] = dr.window.as_slice() {
+        let t = &dr.target[0];
+        let mut marks = Vec::new();
+        let mut xs = vec![lo.clone(), hi.clone()];
+        let (mut ylo, mut yhi) = t.clone();
+        let mut graph: Vec<(Q, Q)> = Vec::new();
+        for r in &dr.regions {
+            let DrawnShape::Interval { ends: (a, b), values: (va, vb) } = &r.shape else { continue };
+            let role = if r.identified { Role::Yes } else { Role::No };
+            let label = if r.identified { labels.next().flatten() } else { None };
+            marks.push(Mark::Region { points: rectangle(&(a.clone(), b.clone()), t), role, label });
+            xs.extend([a.clone(), b.clone()]);
+            for p in [(a.clone(), va.clone()), (b.clone(), vb.clone())] {
+                ylo = ylo.min(p.1.clone());
+                yhi = yhi.max(p.1.clone());
+                if graph.last() != Some(&p) {
+                    graph.push(p);
+                }
+            }
+        }
+        marks.push(Mark::Region { points: rectangle(&(lo.clone(), hi.clone()), t), role: Role::Target, label: None });
+        marks.push(Mark::Line { points: graph, role: Role::Main, label: Some(f.clone()) });
+        let yticks = exact_ticks(vec![ylo.clone(), yhi.clone(), t.0.clone(), t.1.clone()]);
+        let what = if corner {
+            join_all(vec![
+                prose!("the graph of $#f$ on $#W$, the part of $#D$ that holds ", f = f.clone(), W = window, D = domain),
+                first,
+                prose!(", over the band of the target $#T$. The regions", T = target),
+            ])
+        } else {
+            join_all(vec![
+                prose!("the graph of $#f$ on $#D$ over the band of the target $#T$. Its ", f = f.clone(), D = domain, T = target),
+                counted(dr.total, "region", "regions"),
+            ])
+        };
+        let caption = join_all(vec![
+            what,
+            prose!(" are the intervals between its kinks; "),
+            shaded,
+            prose!(". On an identified region the graph crosses the band corner to corner."),
+        ]);
+        let panel = Panel {
+            title: None,
+            x: Axis { label: naming.inputs[0].clone(), lo: lo.clone(), hi: hi.clone(), ticks: exact_ticks(xs) },
+            y: Axis { label: naming.value.clone(), lo: ylo, hi: yhi, ticks: yticks },
+            marks,
+        };
+        return Figure { caption: capitalized(for_sizes(&naming.sizes, caption)), panels: vec![panel] };
+    }
+    let mut marks = Vec::new();
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for r in &dr.regions {
+        let DrawnShape::Polygon(points) = &r.shape else { continue };
+        let role = if r.identified { Role::Yes } else { Role::No };
+        let label = if r.identified { labels.next().flatten() } else { None };
+        xs.extend(points.iter().map(|p| p.0.clone()));
+        ys.extend(points.iter().map(|p| p.1.clone()));
+        marks.push(Mark::Region { points: points.clone(), role, label });
+    }
+    let w = &dr.window;
+    let domain_panel = Panel {
+        title: Some(prose!("the domain")),
+        x: Axis { label: naming.inputs[0].clone(), lo: w[0].0.clone(), hi: w[0].1.clone(), ticks: exact_ticks(xs) },
+        y: Axis { label: naming.inputs[1].clone(), lo: w[1].0.clone(), hi: w[1].1.clone(), ticks: exact_ticks(ys) },
+        marks,
+    };
+    // The target box with a margin around it.
+    let margin = |(a, b): &(Q, Q)| {
+        let m = &(b - a) / &Q::from_int(8);
+        (a - &m, b + &m)
+    };
+    let t = &dr.target;
+    let (tx, ty) = (margin(&t[0]), margin(&t[1]));
+    let target_panel = Panel {
+        title: Some(prose!("the target")),
+        x: Axis { label: naming.outputs[0].clone(), lo: tx.0, hi: tx.1, ticks: vec![t[0].0.clone(), t[0].1.clone()] },
+        y: Axis { label: naming.outputs[1].clone(), lo: ty.0, hi: ty.1, ticks: vec![t[1].0.clone(), t[1].1.clone()] },
+        marks: vec![Mark::Region { points: rectangle(&t[0], &t[1]), role: Role::Target, label: None }],
+    };
+    let what = match (dr.capped(), corner) {
+        (false, _) => join_all(vec![
+            prose!("the domain $#D$ of $#f$ cut into its ", D = domain, f = f),
+            counted(dr.total, "region", "regions"),
+        ]),
+        (true, true) => join_all(vec![
+            prose!("the part $#W$ of the domain $#D$ of $#f$, which holds ", W = window, D = domain, f = f),
+            first,
+        ]),
+        (true, false) => join_all(vec![
+            prose!(
+                "the first #n of the #t regions of $#f$ in $#D$, in the order of the listing",
+                n = Math::Number(big(drawn)),
+                t = Math::Number(big(dr.total)),
+                f = f,
+                D = domain
+            ),
+        ]),
+    };
+    let caption = join_all(vec![what, prose!(" (left), next to the target $#T$ (right): ", T = target), shaded, prose!(".")]);
+    Figure { caption: capitalized(for_sizes(&naming.sizes, caption)), panels: vec![domain_panel, target_panel] }
+}
+
+/// The pictures of a query with symbolic sizes: its instances with
+/// dimensions 1 and 2 and repeats 2 (a repeat of 1 would not show the
+/// regions multiply), among those enumerated. `chain` names the networks,
+/// outermost first.
+fn pictures(
+    q: &RegionsQuery,
+    instances: &[Instance],
+    enumerations: &[Enumeration],
+    x: Math,
+    names: &Names,
+    chain: &[&str],
+) -> Vec<Figure> {
+    let small = |sizes: &Sizes| {
+        sizes.iter().all(|(name, v)| {
+            let dimension = q.symbols.iter().any(|s| &s.name == name && s.is_dimension);
+            if dimension { *v <= 2 } else { *v == 2 }
+        })
+    };
+    let network = chain
+        .iter()
+        .map(|n| Math::name(*n))
+        .reduce(|a, b| Math::Infix(Box::new(a), InfixOp::Compose, Box::new(b)))
+        .unwrap_or_else(|| Math::name("f"));
+    let mut out = Vec::new();
+    for (inst, e) in instances.iter().zip(enumerations) {
+        if q.symbols.is_empty() || !small(&inst.sizes) {
+            continue;
+        }
+        let d = inst.domain.len();
+        let inputs = coordinates(x.clone(), d);
+        // f(g(x)), innermost first.
+        let value = chain.iter().rev().fold(inputs.clone(), |args, n| vec![Math::apply(*n, args)]).remove(0);
+        let naming = Naming {
+            network: network.clone(),
+            value,
+            inputs,
+            outputs: names.outputs(d),
+            region: None,
+            sizes: inst.sizes.clone(),
+        };
+        if let Ok(Some(dr)) = drawing(&inst.net, &inst.domain, &inst.target, e.total) {
+            out.push(figure(&dr, &naming));
+        }
+    }
+    out
+}
+
+/// The prose with its first letter a capital.
+fn capitalized(mut p: Prose) -> Prose {
+    if let Some(Inline::Text(t)) = p.0.first_mut() {
+        let mut c = t.chars();
+        if let Some(first) = c.next() {
+            *t = first.to_uppercase().chain(c).collect();
+        }
+    }
+    p
 }
 
 // ---------------------------------------------------------------------------
