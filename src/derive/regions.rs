@@ -1767,8 +1767,9 @@ fn figure(dr: &Drawing, naming: &Naming) -> Figure {
         for r in &dr.regions {
             let DrawnShape::Interval { ends: (a, b), values: (va, vb) } = &r.shape else { continue };
             let role = if r.identified { Role::Yes } else { Role::No };
-            let label = if r.identified { labels.next().flatten() } else { None };
-            marks.push(Mark::Region { points: rectangle(&(a.clone(), b.clone()), t), role, label });
+            // No names: the graph crosses an identified band at its centre,
+            // where a name would go; the ticks give the intervals instead.
+            marks.push(Mark::Region { points: rectangle(&(a.clone(), b.clone()), t), role, label: None });
             xs.extend([a.clone(), b.clone()]);
             for p in [(a.clone(), va.clone()), (b.clone(), vb.clone())] {
                 ylo = ylo.min(p.1.clone());
@@ -1807,7 +1808,11 @@ fn figure(dr: &Drawing, naming: &Naming) -> Figure {
             what,
             prose!(" are the intervals between its kinks; "),
             shaded,
-            prose!(". On an identified region the graph crosses the band corner to corner."),
+            if yes > 0 {
+                prose!(". On an identified region the graph crosses the band corner to corner.")
+            } else {
+                prose!(".")
+            },
         ]);
         let panel = Panel {
             title: None,
