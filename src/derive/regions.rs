@@ -35,7 +35,9 @@ use crate::model::{Concrete, Network, Problem, Value, compare};
 use crate::{math, prose};
 
 use super::cells::{self, Factor, Inverse, Numeric, Piece, Why};
-use super::explain::{Block, Explanation, LISTING_CAP, Letters, Math, Prose, Rel, Step, Table, words};
+use super::explain::{
+    Axis, Block, Explanation, Figure, LISTING_CAP, Letters, Mark, Math, Panel, Prose, Rel, Role, Step, Table, words,
+};
 
 /// Identified regions kept per instance, in order, for the numeric check
 /// and the JSON witness; beyond this they are only counted.
@@ -502,6 +504,13 @@ pub fn derive(q: &RegionsQuery, problem: &Problem) -> Result<(Value, Explanation
                 sizes_text(&inst.sizes),
                 e.identified
             )));
+        }
+    }
+    let figures = pictures(q, &instances, &enumerations, names.inputs(1).remove(0), &names, &[net.name.as_str()]);
+    if !figures.is_empty() {
+        let step = ex.step(prose!("The regions of small instances, drawn exactly:"));
+        for fig in figures {
+            step.figure(fig);
         }
     }
     instance_table(&mut ex, q, &instances, &enumerations);
@@ -1027,6 +1036,14 @@ fn compose(
         }
         ex.step(prose!("Together:")).display(chain);
     }
+    let enumerations: Vec<Enumeration> = table.iter().map(|i| i.enumeration.clone()).collect();
+    let figures = pictures(q, instances, &enumerations, Math::name(&names_.input), names_, &names);
+    if !figures.is_empty() {
+        let step = ex.step(prose!("The regions of $#c$ for small instances, drawn exactly:", c = composition.clone()));
+        for fig in figures {
+            step.figure(fig);
+        }
+    }
     let header: Vec<Prose> = q
         .symbols
         .iter()
@@ -1143,6 +1160,19 @@ fn listing_steps(
         prose!(" mapped bijectively onto $#T$.", T = target.clone()),
     ]);
     let step = ex.step(counts);
+    let naming = Naming {
+        network: f.clone(),
+        value: Math::apply(net.name.clone(), xs.clone()),
+        inputs: xs.clone(),
+        outputs: ys.clone(),
+        region: Some(names.region.clone()),
+        sizes: Vec::new(),
+    };
+    // The listing's regions, drawn; nothing when the enumeration cannot be
+    // drawn again (it was, just before).
+    if let Ok(Some(dr)) = drawing(&inst.net, &inst.domain, &inst.target, e.total) {
+        step.figure(figure(&dr, &naming));
+    }
     if let Some(factors) = e.factors.as_ref().filter(|fs| fs.len() > 1) {
         // Per coordinate, the pieces mapped onto its side; their product.
         let per: Vec<(Q, usize)> = factors.iter().fold(Vec::new(), |mut acc: Vec<(Q, usize)>, f| {
@@ -1460,6 +1490,449 @@ fn inverse_math(inv: &Inverse, xs: &[Math], ys: &[Math]) -> Math {
 }
 
 // ---------------------------------------------------------------------------
+// Pictures
+// ---------------------------------------------------------------------------
+
+/// Most regions a picture draws; beyond, it draws the first ones and says
+/// so.
+pub const DRAWN: usize = 64;
+/// Most identified regions named in a picture (as `R_1`, … of the listing).
+const NAMED: usize = 8;
+/// Most exact ticks an axis takes; beyond, the presentation layer picks
+/// round ones.
+const TICKS: usize = 9;
+
+/// A region as a picture draws it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DrawnShape {
+    /// One input: the interval `(a, b)` and the network's values at its
+    /// ends (its graph on the region is the segment between them).
+    Interval { ends: (Q, Q), values: (Q, Q) },
+    /// Two inputs: the polygon's corners, counterclockwise.
+    Polygon(Vec<(Q, Q)>),
+}
+
+/// One region drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Drawn {
+    pub shape: DrawnShape,
+    /// Whether the network maps it bijectively onto the target.
+    pub identified: bool,
+    /// The point the listing orders regions by.
+    pub inside: Vec<Q>,
+}
+
+/// The regions of one instance in one or two inputs, exact, as a picture
+/// draws them.
+#[derive(Clone, Debug)]
+pub struct Drawing {
+    /// The part of the domain drawn, per coordinate: all of it, unless the
+    /// picture is capped and the regions are products (then a corner box
+    /// that holds the first pieces of each coordinate).
+    pub window: Vec<(Q, Q)>,
+    /// In the order of the listing (of their points inside).
+    pub regions: Vec<Drawn>,
+    /// Regions in the whole domain.
+    pub total: u128,
+    pub domain: Vec<(Q, Q)>,
+    pub target: Vec<(Q, Q)>,
+}
+
+impl Drawing {
+    /// Whether some regions of the domain are left out.
+    pub fn capped(&self) -> bool {
+        (self.regions.len() as u128) < self.total
+    }
+}
+
+fn bounded(sides: &[Interval]) -> Option<Vec<(Q, Q)>> {
+    sides.iter().map(|i| Some((i.lo.clone()?, i.hi.clone()?))).collect()
+}
+
+/// The regions of `net` in `domain` (one or two inputs, a bounded box) for
+/// a picture, each marked identified or not, at most [`DRAWN`]; `None`
+/// when there is no picture to draw (more inputs, outputs other than
+/// inputs, an unbounded box). `total` is the enumeration's count of
+/// regions in the domain.
+pub fn drawing(
+    net: &Concrete,
+    domain: &[Interval],
+    target: &[Interval],
+    total: u128,
+) -> Result<Option<Drawing>, String> {
+    let d = net.input_dim;
+    if !(d == 1 || d == 2) || net.output_dim() != d || domain.len() != d || target.len() != d {
+        return Ok(None);
+    }
+    let (Some(window), Some(target_box)) = (bounded(domain), bounded(target)) else {
+        return Ok(None);
+    };
+    let numeric = Numeric::new(net)?;
+    let mut out = Drawing { domain: window.clone(), window, regions: Vec::new(), total, target: target_box };
+    draw(&numeric, numeric.coordinate_lines().as_deref(), domain, target, &mut out)?;
+    Ok(Some(out))
+}
+
+/// The regions of a drawing, by the coordinate method when there are
+/// `lines`, else by the polytope method (as in [`enumerate`]).
+fn draw(
+    numeric: &Numeric,
+    lines: Option<&[cells::Line]>,
+    domain: &[Interval],
+    target: &[Interval],
+    out: &mut Drawing,
+) -> Result<(), String> {
+    let d = numeric.input_dim;
+    match lines {
+        Some(lines) => {
+            // Per coordinate its first pieces, left to right.
+            let mut pieces: Vec<Vec<Piece>> = Vec::with_capacity(d);
+            for (line, side) in lines.iter().zip(domain) {
+                let mut ps = Vec::new();
+                line.pieces(side, &mut |p| {
+                    ps.push(p);
+                    ps.len() <= DRAWN
+                })?;
+                pieces.push(ps);
+            }
+            // How many of each: all when they fit, else a corner of the
+            // domain with at most DRAWN products.
+            let n: Vec<usize> = pieces.iter().map(Vec::len).collect();
+            let keep: Vec<usize> = match n.as_slice() {
+                [a] => vec![(*a).min(DRAWN)],
+                [a, b] if a * b <= DRAWN => vec![*a, *b],
+                [a, _] if *a <= 8 => vec![*a, DRAWN / a],
+                [_, b] if *b <= 8 => vec![DRAWN / b, *b],
+                _ => vec![8, 8],
+            };
+            for (k, ps) in pieces.iter_mut().enumerate() {
+                if keep[k] < ps.len() {
+                    ps.truncate(keep[k]);
+                    let hi = ps.last().and_then(|p| p.interval.hi.clone()).ok_or("a piece without a right end")?;
+                    out.window[k].1 = hi;
+                }
+            }
+            let onto: Vec<Vec<bool>> =
+                pieces.iter().zip(target).map(|(ps, t)| ps.iter().map(|p| p.onto(t).is_ok()).collect()).collect();
+            let ends = |p: &Piece| -> Result<(Q, Q), String> {
+                match (&p.interval.lo, &p.interval.hi) {
+                    (Some(a), Some(b)) => Ok((a.clone(), b.clone())),
+                    _ => Err("an unbounded piece in a bounded domain".into()),
+                }
+            };
+            if d == 1 {
+                for (p, yes) in pieces[0].iter().zip(&onto[0]) {
+                    let (a, b) = ends(p)?;
+                    let at = |x: &Q| &(&p.slope * x) + &p.offset;
+                    let values = (at(&a), at(&b));
+                    out.regions.push(Drawn {
+                        inside: vec![p.interval.interior_point()],
+                        shape: DrawnShape::Interval { ends: (a, b), values },
+                        identified: *yes,
+                    });
+                }
+            } else {
+                // Products in lexicographic order: the order of their
+                // midpoints.
+                for (p, yes_p) in pieces[0].iter().zip(&onto[0]) {
+                    for (q, yes_q) in pieces[1].iter().zip(&onto[1]) {
+                        let ((a1, b1), (a2, b2)) = (ends(p)?, ends(q)?);
+                        out.regions.push(Drawn {
+                            inside: vec![p.interval.interior_point(), q.interval.interior_point()],
+                            shape: DrawnShape::Polygon(vec![
+                                (a1.clone(), a2.clone()),
+                                (b1.clone(), a2),
+                                (b1, b2.clone()),
+                                (a1, b2),
+                            ]),
+                            identified: *yes_p && *yes_q,
+                        });
+                    }
+                }
+            }
+        }
+        None => {
+            let mut regions: Vec<Drawn> = Vec::new();
+            cells::cells(numeric, domain, CELL_LIMIT, &mut |cell, _| {
+                let identified = cells::onto(cell, target)?.is_ok();
+                let (shape, inside) = shape_of(&cell.constraints, d)?;
+                let shape = match (shape, d) {
+                    (RegionShape::Box(sides), 1) => {
+                        let (a, b) = bounded(&sides).and_then(|s| s.into_iter().next()).ok_or("an unbounded cell")?;
+                        let at = |x: &Q| &(&cell.map[0][0] * x) + &cell.offset[0];
+                        let values = (at(&a), at(&b));
+                        DrawnShape::Interval { ends: (a, b), values }
+                    }
+                    (RegionShape::Box(sides), _) => {
+                        let s = bounded(&sides).ok_or("an unbounded cell")?;
+                        let ((a1, b1), (a2, b2)) = (s[0].clone(), s[1].clone());
+                        DrawnShape::Polygon(vec![
+                            (a1.clone(), a2.clone()),
+                            (b1.clone(), a2),
+                            (b1, b2.clone()),
+                            (a1, b2),
+                        ])
+                    }
+                    (RegionShape::Polytope(p), _) => {
+                        let v = p.vertices.ok_or("a cell that is not a bounded polygon")?;
+                        DrawnShape::Polygon(v.into_iter().map(|[x, y]| (x, y)).collect())
+                    }
+                };
+                insert_in_order(&mut regions, Drawn { shape, identified, inside }, |r| &r.inside, DRAWN);
+                Ok(())
+            })?;
+            out.regions = regions;
+        }
+    }
+    Ok(())
+}
+
+/// The exact values for an axis's ticks, when few enough.
+fn exact_ticks(mut values: Vec<Q>) -> Vec<Q> {
+    values.sort();
+    values.dedup();
+    if values.len() <= TICKS { values } else { Vec::new() }
+}
+
+fn rectangle(x: &(Q, Q), y: &(Q, Q)) -> Vec<(Q, Q)> {
+    vec![(x.0.clone(), y.0.clone()), (x.1.clone(), y.0.clone()), (x.1.clone(), y.1.clone()), (x.0.clone(), y.1.clone())]
+}
+
+/// How a picture names what it draws.
+struct Naming {
+    /// The network (`f`, `f ∘ g`) and its value at the input (`f(x)`,
+    /// `f(g(x))`).
+    network: Math,
+    value: Math,
+    inputs: Vec<Math>,
+    outputs: Vec<Math>,
+    /// The regions' letter, when the identified ones are named as in the
+    /// listing.
+    region: Option<Math>,
+    /// The sizes of the instance drawn, none when they are numbers.
+    sizes: Sizes,
+}
+
+/// `For d = 1 and L = 2, t`, or `T` (the sentence's start capitalized).
+fn for_sizes(sizes: &Sizes, rest: Prose) -> Prose {
+    if sizes.is_empty() {
+        return rest;
+    }
+    let mut parts = vec![prose!("For ")];
+    for (k, (name, v)) in sizes.iter().enumerate() {
+        if k > 0 {
+            let mut sep = Prose::default();
+            sep.push_text(if k + 1 == sizes.len() { " and " } else { ", " });
+            parts.push(sep);
+        }
+        parts.push(prose!("$#s$", s = Math::name(name).equals(Math::from(*v))));
+    }
+    parts.push(prose!(", "));
+    parts.push(rest);
+    join_all(parts)
+}
+
+/// The picture of a drawing: in one input the network's graph over the
+/// band of the target, the domain cut at its kinks; in two, the regions
+/// next to the target box.
+fn figure(dr: &Drawing, naming: &Naming) -> Figure {
+    let as_box = |s: &[(Q, Q)]| {
+        sides_math(&s.iter().map(|(a, b)| Interval { lo: Some(a.clone()), hi: Some(b.clone()) }).collect::<Vec<_>>())
+    };
+    let (domain, window, target) = (as_box(&dr.domain), as_box(&dr.window), as_box(&dr.target));
+    let corner = dr.window != dr.domain;
+    let drawn = dr.regions.len() as u128;
+    let yes = dr.regions.iter().filter(|r| r.identified).count() as u128;
+    // The identified regions named as in the listing, when it shows them.
+    let named = !dr.capped() && yes as usize <= NAMED;
+    let mut labels = (1..).map(|k: usize| naming.region.as_ref().filter(|_| named).map(|r| r.clone().sub(k)));
+    let f = naming.network.clone();
+    let first = prose!("the first #n of its #t regions", n = Math::Number(big(drawn)), t = Math::Number(big(dr.total)));
+    let shaded = match (yes, drawn) {
+        (1, 1) => prose!("it is mapped bijectively onto the target and shaded"),
+        (y, n) if y == n => prose!("all are mapped bijectively onto the target and shaded"),
+        (0, _) => prose!("none is mapped bijectively onto the target"),
+        _ => join_all(vec![
+            prose!("the "),
+            counted(yes, "region", "regions"),
+            prose!(" mapped bijectively onto the target are shaded, the others dashed"),
+        ]),
+    };
+    if let [(lo, hi)] = dr.window.as_slice() {
+        let t = &dr.target[0];
+        let mut marks = Vec::new();
+        let mut xs = vec![lo.clone(), hi.clone()];
+        let (mut ylo, mut yhi) = t.clone();
+        let mut graph: Vec<(Q, Q)> = Vec::new();
+        for r in &dr.regions {
+            let DrawnShape::Interval { ends: (a, b), values: (va, vb) } = &r.shape else { continue };
+            let role = if r.identified { Role::Yes } else { Role::No };
+            // No names: the graph crosses an identified band at its centre,
+            // where a name would go; the ticks give the intervals instead.
+            marks.push(Mark::Region { points: rectangle(&(a.clone(), b.clone()), t), role, label: None });
+            xs.extend([a.clone(), b.clone()]);
+            for p in [(a.clone(), va.clone()), (b.clone(), vb.clone())] {
+                ylo = ylo.min(p.1.clone());
+                yhi = yhi.max(p.1.clone());
+                if graph.last() != Some(&p) {
+                    graph.push(p);
+                }
+            }
+        }
+        marks.push(Mark::Region { points: rectangle(&(lo.clone(), hi.clone()), t), role: Role::Target, label: None });
+        marks.push(Mark::Line { points: graph, role: Role::Main, label: Some(f.clone()) });
+        let yticks = exact_ticks(vec![ylo.clone(), yhi.clone(), t.0.clone(), t.1.clone()]);
+        let what = if corner {
+            join_all(vec![
+                prose!(
+                    "the graph of $#f$ on $#W$, the part of $#D$ that holds ",
+                    f = f.clone(),
+                    W = window,
+                    D = domain
+                ),
+                first,
+                prose!(", over the band of the target $#T$. The regions", T = target),
+            ])
+        } else {
+            join_all(vec![
+                prose!(
+                    "the graph of $#f$ on $#D$ over the band of the target $#T$. Its ",
+                    f = f.clone(),
+                    D = domain,
+                    T = target
+                ),
+                counted(dr.total, "region", "regions"),
+            ])
+        };
+        let caption = join_all(vec![
+            what,
+            prose!(" are the intervals between its kinks; "),
+            shaded,
+            if yes > 0 {
+                prose!(". On an identified region the graph crosses the band corner to corner.")
+            } else {
+                prose!(".")
+            },
+        ]);
+        let panel = Panel {
+            title: None,
+            x: Axis { label: naming.inputs[0].clone(), lo: lo.clone(), hi: hi.clone(), ticks: exact_ticks(xs) },
+            y: Axis { label: naming.value.clone(), lo: ylo, hi: yhi, ticks: yticks },
+            marks,
+        };
+        return Figure { caption: capitalized(for_sizes(&naming.sizes, caption)), panels: vec![panel] };
+    }
+    let mut marks = Vec::new();
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for r in &dr.regions {
+        let DrawnShape::Polygon(points) = &r.shape else { continue };
+        let role = if r.identified { Role::Yes } else { Role::No };
+        let label = if r.identified { labels.next().flatten() } else { None };
+        xs.extend(points.iter().map(|p| p.0.clone()));
+        ys.extend(points.iter().map(|p| p.1.clone()));
+        marks.push(Mark::Region { points: points.clone(), role, label });
+    }
+    let w = &dr.window;
+    let domain_panel = Panel {
+        title: Some(prose!("the domain")),
+        x: Axis { label: naming.inputs[0].clone(), lo: w[0].0.clone(), hi: w[0].1.clone(), ticks: exact_ticks(xs) },
+        y: Axis { label: naming.inputs[1].clone(), lo: w[1].0.clone(), hi: w[1].1.clone(), ticks: exact_ticks(ys) },
+        marks,
+    };
+    // The target box with a margin around it.
+    let margin = |(a, b): &(Q, Q)| {
+        let m = &(b - a) / &Q::from_int(8);
+        (a - &m, b + &m)
+    };
+    let t = &dr.target;
+    let (tx, ty) = (margin(&t[0]), margin(&t[1]));
+    let target_panel = Panel {
+        title: Some(prose!("the target")),
+        x: Axis { label: naming.outputs[0].clone(), lo: tx.0, hi: tx.1, ticks: vec![t[0].0.clone(), t[0].1.clone()] },
+        y: Axis { label: naming.outputs[1].clone(), lo: ty.0, hi: ty.1, ticks: vec![t[1].0.clone(), t[1].1.clone()] },
+        marks: vec![Mark::Region { points: rectangle(&t[0], &t[1]), role: Role::Target, label: None }],
+    };
+    let what = match (dr.capped(), corner) {
+        (false, _) => join_all(vec![
+            prose!("the domain $#D$ of $#f$ cut into its ", D = domain, f = f),
+            counted(dr.total, "region", "regions"),
+        ]),
+        (true, true) => join_all(vec![
+            prose!("the part $#W$ of the domain $#D$ of $#f$, which holds ", W = window, D = domain, f = f),
+            first,
+        ]),
+        (true, false) => join_all(vec![prose!(
+            "the first #n of the #t regions of $#f$ in $#D$, in the order of the listing",
+            n = Math::Number(big(drawn)),
+            t = Math::Number(big(dr.total)),
+            f = f,
+            D = domain
+        )]),
+    };
+    let caption =
+        join_all(vec![what, prose!(" (left), next to the target $#T$ (right): ", T = target), shaded, prose!(".")]);
+    Figure { caption: capitalized(for_sizes(&naming.sizes, caption)), panels: vec![domain_panel, target_panel] }
+}
+
+/// The pictures of a query with symbolic sizes: its instances with
+/// dimensions 1 and 2 and repeats 2 (a repeat of 1 would not show the
+/// regions multiply), among those enumerated. `chain` names the networks,
+/// outermost first.
+fn pictures(
+    q: &RegionsQuery,
+    instances: &[Instance],
+    enumerations: &[Enumeration],
+    x: Math,
+    names: &Names,
+    chain: &[&str],
+) -> Vec<Figure> {
+    let small = |sizes: &Sizes| {
+        sizes.iter().all(|(name, v)| {
+            let dimension = q.symbols.iter().any(|s| &s.name == name && s.is_dimension);
+            if dimension { *v <= 2 } else { *v == 2 }
+        })
+    };
+    let network = chain
+        .iter()
+        .map(|n| Math::name(*n))
+        .reduce(|a, b| Math::Infix(Box::new(a), InfixOp::Compose, Box::new(b)))
+        .unwrap_or_else(|| Math::name("f"));
+    let mut out = Vec::new();
+    for (inst, e) in instances.iter().zip(enumerations) {
+        if q.symbols.is_empty() || !small(&inst.sizes) {
+            continue;
+        }
+        let d = inst.domain.len();
+        let inputs = coordinates(x.clone(), d);
+        // f(g(x)), innermost first.
+        let value = chain.iter().rev().fold(inputs.clone(), |args, n| vec![Math::apply(*n, args)]).remove(0);
+        let naming = Naming {
+            network: network.clone(),
+            value,
+            inputs,
+            outputs: names.outputs(d),
+            region: None,
+            sizes: inst.sizes.clone(),
+        };
+        if let Ok(Some(dr)) = drawing(&inst.net, &inst.domain, &inst.target, e.total) {
+            out.push(figure(&dr, &naming));
+        }
+    }
+    out
+}
+
+/// The prose with its first letter a capital.
+fn capitalized(mut p: Prose) -> Prose {
+    if let Some(Inline::Text(t)) = p.0.first_mut() {
+        let mut c = t.chars();
+        if let Some(first) = c.next() {
+            *t = first.to_uppercase().chain(c).collect();
+        }
+    }
+    p
+}
+
+// ---------------------------------------------------------------------------
 // Values, for the JSON witness
 // ---------------------------------------------------------------------------
 
@@ -1548,5 +2021,375 @@ pub fn judge(finding: &super::Finding, key: &Value, ring: &Ring) -> Result<(), S
             compare(key, if in_atoms { &finding.value } else { &total }, ring)
         }
         _ => compare(key, &finding.value, ring),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::derive::Depth;
+
+    fn q(n: i64, d: i64) -> Q {
+        Q::new(n, d)
+    }
+
+    fn open(lo: Q, hi: Q) -> Interval {
+        Interval { lo: Some(lo), hi: Some(hi) }
+    }
+
+    fn unit(d: usize) -> Vec<Interval> {
+        vec![open(q(0, 1), q(1, 1)); d]
+    }
+
+    /// The network `name` of a problem written out.
+    fn network(text: &str, name: &str) -> Concrete {
+        let (file, _) = crate::language::parse(text);
+        let (problem, diagnostics) = crate::model::elaborate(&file.problems[0]);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let Some(crate::model::Binding::Network(net)) = crate::model::Scope::binding(&problem, name) else {
+            panic!("no network {name}")
+        };
+        net.concrete.clone().expect("numeric sizes")
+    }
+
+    fn one_input(body: &str) -> Concrete {
+        network(&format!("problem p \"p\"\n  f = network (x: 1) {body}\n"), "f")
+    }
+
+    fn two_inputs(body: &str) -> Concrete {
+        network(&format!("problem p \"p\"\n  f = network (x: 2) {body}\n"), "f")
+    }
+
+    /// The drawing with the enumeration's own count of regions.
+    fn drawn(net: &Concrete, domain: &[Interval], target: &[Interval]) -> (Drawing, Enumeration) {
+        let e = enumerate(net, domain, target, usize::MAX).unwrap();
+        let dr = drawing(net, domain, target, e.total).unwrap().expect("a picture");
+        (dr, e)
+    }
+
+    /// The network's value at a point, by an exact forward pass.
+    fn value(numeric: &Numeric, x: &[Q]) -> Vec<Q> {
+        let mut v = x.to_vec();
+        for l in &numeric.layers {
+            match l {
+                cells::Step::Dense { weight, bias } => {
+                    v = weight
+                        .iter()
+                        .zip(bias)
+                        .map(|(row, b)| &row.iter().zip(&v).map(|(w, x)| w * x).sum::<Q>() + b)
+                        .collect();
+                }
+                cells::Step::Kink { slope } => {
+                    v = v.into_iter().map(|y| if y.is_negative() { &y * slope } else { y }).collect();
+                }
+            }
+        }
+        v
+    }
+
+    fn slope_at(numeric: &Numeric, x: &Q) -> Q {
+        numeric.affine_at(std::slice::from_ref(x)).expect("an affine map").0[0][0].clone()
+    }
+
+    /// Twice the signed area of a polygon (shoelace), exact.
+    fn twice_area(points: &[(Q, Q)]) -> Q {
+        (0..points.len())
+            .map(|k| {
+                let (a, b) = (&points[k], &points[(k + 1) % points.len()]);
+                &(&a.0 * &b.1) - &(&b.0 * &a.1)
+            })
+            .sum()
+    }
+
+    /// Whether a point is strictly inside a convex counterclockwise polygon.
+    fn strictly_inside(p: &[Q], points: &[(Q, Q)]) -> bool {
+        (0..points.len()).all(|k| {
+            let (a, b) = (&points[k], &points[(k + 1) % points.len()]);
+            let cross = &(&(&b.0 - &a.0) * &(&p[1] - &a.1)) - &(&(&b.1 - &a.1) * &(&p[0] - &a.0));
+            cross > Q::zero()
+        })
+    }
+
+    /// In one input: the intervals tile the window left to right, meeting at
+    /// the exact kinks (the slope changes there), their lengths add up to
+    /// the window's, the graph's ends are the network's exact values, and a
+    /// region is identified exactly when its affine image is the target.
+    fn check_one_input(net: &Concrete, dr: &Drawing) {
+        let numeric = Numeric::new(net).unwrap();
+        let (lo, hi) = &dr.window[0];
+        let (tlo, thi) = &dr.target[0];
+        let mut at = lo.clone();
+        let mut length = Q::zero();
+        let mut slopes = Vec::new();
+        for r in &dr.regions {
+            let DrawnShape::Interval { ends: (a, b), values: (va, vb) } = &r.shape else { panic!("an interval") };
+            assert_eq!(a, &at, "the intervals meet");
+            assert!(a < b);
+            length = &length + &(b - a);
+            at = b.clone();
+            assert_eq!(&value(&numeric, std::slice::from_ref(a))[0], va);
+            assert_eq!(&value(&numeric, std::slice::from_ref(b))[0], vb);
+            let slope = slope_at(&numeric, &r.inside[0]);
+            assert_eq!(&(vb - va), &(&slope * &(b - a)), "the network is affine on the region");
+            let image = if va < vb { (va, vb) } else { (vb, va) };
+            assert_eq!(r.identified, !slope.is_zero() && image == (tlo, thi), "{:?}", r.shape);
+            slopes.push(slope);
+        }
+        assert_eq!(&at, hi);
+        assert_eq!(&length, &(hi - lo), "the regions tile the window");
+        // Each interior end is a kink: the slope changes there.
+        assert!(slopes.windows(2).all(|w| w[0] != w[1]), "{slopes:?}");
+    }
+
+    /// In two inputs: positive areas adding up to the window's, each
+    /// region's point inside it and in no other, and a region identified
+    /// exactly when its affine map is invertible and takes its corners onto
+    /// the target's corners.
+    fn check_two_inputs(net: &Concrete, dr: &Drawing) {
+        let numeric = Numeric::new(net).unwrap();
+        let w = &dr.window;
+        let mut area = Q::zero();
+        for (k, r) in dr.regions.iter().enumerate() {
+            let DrawnShape::Polygon(points) = &r.shape else { panic!("a polygon") };
+            let a = twice_area(points);
+            assert!(a > Q::zero(), "counterclockwise with an area");
+            area = &area + &a;
+            assert!(strictly_inside(&r.inside, points));
+            for (j, other) in dr.regions.iter().enumerate() {
+                let DrawnShape::Polygon(o) = &other.shape else { panic!("a polygon") };
+                assert_eq!(strictly_inside(&r.inside, o), j == k, "regions {j} and {k} overlap");
+            }
+            let (m, _) = numeric.affine_at(&r.inside).unwrap();
+            let det = &(&m[0][0] * &m[1][1]) - &(&m[0][1] * &m[1][0]);
+            let mut images: Vec<(Q, Q)> = points
+                .iter()
+                .map(|(x, y)| {
+                    let v = value(&numeric, &[x.clone(), y.clone()]);
+                    (v[0].clone(), v[1].clone())
+                })
+                .collect();
+            images.sort();
+            let mut corners = rectangle(&dr.target[0], &dr.target[1]);
+            corners.sort();
+            assert_eq!(r.identified, !det.is_zero() && images == corners, "{:?}", r.shape);
+        }
+        let window = &(&w[0].1 - &w[0].0) * &(&w[1].1 - &w[1].0);
+        assert_eq!(area, &window * &Q::from_int(2), "the regions tile the window");
+    }
+
+    /// The shapes the enumeration identifies, as the corners a picture
+    /// draws.
+    fn identified_corners(e: &Enumeration) -> Vec<Vec<(Q, Q)>> {
+        e.regions
+            .iter()
+            .map(|r| match &r.shape {
+                RegionShape::Box(s) => {
+                    let s = bounded(s).unwrap();
+                    rectangle(&s[0], &s[1])
+                }
+                RegionShape::Polytope(p) => p.vertices.clone().unwrap().into_iter().map(|[x, y]| (x, y)).collect(),
+            })
+            .collect()
+    }
+
+    fn yes_corners(dr: &Drawing) -> Vec<Vec<(Q, Q)>> {
+        dr.regions
+            .iter()
+            .filter(|r| r.identified)
+            .map(|r| match &r.shape {
+                DrawnShape::Polygon(p) => p.clone(),
+                DrawnShape::Interval { .. } => panic!("a polygon"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_input_regions_meet_at_the_kinks() {
+        // The tent map three times: 8 pieces, all onto (0, 1).
+        let tent = one_input("repeat 3 { dense 2 + -1; abs }");
+        let (dr, e) = drawn(&tent, &unit(1), &unit(1));
+        assert!(!dr.capped());
+        assert_eq!(dr.regions.len() as u128, e.total);
+        assert_eq!(dr.regions.iter().filter(|r| r.identified).count() as u128, e.identified);
+        check_one_input(&tent, &dr);
+        // |3x - 1|: onto (0, 1) left of 1/3 only; and a leaky kink.
+        for body in ["{ dense 3 + -1; abs }", "{ dense 2 + -1; leaky_relu(1/2); dense 2 + 0; abs }"] {
+            let net = one_input(body);
+            let (dr, e) = drawn(&net, &unit(1), &unit(1));
+            assert_eq!(dr.regions.iter().filter(|r| r.identified).count() as u128, e.identified, "{body}");
+            assert!(dr.regions.iter().any(|r| !r.identified), "{body}");
+            check_one_input(&net, &dr);
+        }
+    }
+
+    #[test]
+    fn two_input_regions_tile_the_domain_and_are_shaded_when_identified() {
+        let cases = [
+            // Coordinate by coordinate, some pieces counted out.
+            ("{ dense [[2, 0], [0, 3]] + [-1, -1]; abs }", unit(2)),
+            ("repeat 2 { dense [[2, 0], [0, 2]] + [-1, -1]; abs }", unit(2)),
+            // Triangles, none onto the target.
+            ("{ dense [[1, 1], [1, -1]] + [-1, 0]; abs }", vec![open(q(0, 1), q(2, 1)), open(q(0, 1), q(1, 1))]),
+        ];
+        for (body, target) in cases {
+            let net = two_inputs(body);
+            let (dr, e) = drawn(&net, &unit(2), &target);
+            assert!(!dr.capped(), "{body}");
+            check_two_inputs(&net, &dr);
+            // Shaded exactly where the enumeration identifies a region, in
+            // the listing's order.
+            assert_eq!(yes_corners(&dr), identified_corners(&e), "{body}");
+        }
+        // The polytope method draws the same regions as the coordinate
+        // method on a diagonal network.
+        let net = two_inputs("{ dense [[2, 0], [0, 3]] + [-1, -1]; abs }");
+        let numeric = Numeric::new(&net).unwrap();
+        let (by_lines, _) = drawn(&net, &unit(2), &unit(2));
+        let mut by_cells = Drawing { regions: Vec::new(), ..by_lines.clone() };
+        draw(&numeric, None, &unit(2), &unit(2), &mut by_cells).unwrap();
+        let corners = |dr: &Drawing| {
+            let mut v: Vec<(Vec<(Q, Q)>, bool)> = dr
+                .regions
+                .iter()
+                .map(|r| match &r.shape {
+                    DrawnShape::Polygon(p) => (p.clone(), r.identified),
+                    DrawnShape::Interval { .. } => panic!("a polygon"),
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(corners(&by_lines), corners(&by_cells));
+        check_two_inputs(&net, &by_cells);
+    }
+
+    #[test]
+    fn many_regions_are_capped_to_a_tiled_corner() {
+        // 2^7 pieces: the first 64, which end at 1/2.
+        let tent = one_input("repeat 7 { dense 2 + -1; abs }");
+        let (dr, e) = drawn(&tent, &unit(1), &unit(1));
+        assert_eq!(e.total, 128);
+        assert!(dr.capped());
+        assert_eq!(dr.regions.len(), DRAWN);
+        assert_eq!(dr.window, [(q(0, 1), q(1, 2))]);
+        check_one_input(&tent, &dr);
+        // 16 x 16 squares: the corner of 8 x 8.
+        let net = two_inputs("repeat 4 { dense [[2, 0], [0, 2]] + [-1, -1]; abs }");
+        let (dr, _) = drawn(&net, &unit(2), &unit(2));
+        assert_eq!(dr.regions.len(), DRAWN);
+        assert_eq!(dr.window, [(q(0, 1), q(1, 2)), (q(0, 1), q(1, 2))]);
+        check_two_inputs(&net, &dr);
+        let fig = figure(
+            &dr,
+            &Naming {
+                network: Math::name("f"),
+                value: Math::name("f"),
+                inputs: coordinates(Math::name("x"), 2),
+                outputs: coordinates(Math::name("y"), 2),
+                region: Some(Math::name("R")),
+                sizes: Vec::new(),
+            },
+        );
+        let caption = crate::render::layout::prose_text(&crate::render::text::lower_prose(
+            &fig.caption,
+            &crate::algebra::Ring::new(),
+        ));
+        assert!(caption.contains("the first 64 of its 256 regions"), "{caption}");
+        // Capped: no names, which would not match the listing.
+        assert!(fig.panels[0].marks.iter().all(|m| !matches!(m, Mark::Region { label: Some(_), .. })));
+    }
+
+    /// The figures of a problem's solution steps, with their captions as text.
+    fn figures(text: &str) -> (Vec<(Figure, String)>, RegionsAnswer) {
+        let report = crate::check::check_source(crate::language::SourceFile::new("t.nnk", text));
+        let p = &report.problems[0];
+        let f = &p.findings[0].finding;
+        let mut out = Vec::new();
+        for s in &f.explanation.steps {
+            for b in &s.blocks {
+                if let Block::Figure(fig) = b {
+                    assert_eq!(s.depth, Depth::Solution);
+                    let caption = crate::render::layout::prose_text(&crate::render::text::lower_prose(
+                        &fig.caption,
+                        &p.problem.ring,
+                    ));
+                    out.push((fig.clone(), caption));
+                }
+            }
+        }
+        let super::super::Answer::Regions(a) = &f.answer else { panic!("a regions answer") };
+        (out, a.clone())
+    }
+
+    fn graph(fig: &Figure) -> &[(Q, Q)] {
+        fig.panels[0]
+            .marks
+            .iter()
+            .find_map(|m| match m {
+                Mark::Line { points, role: Role::Main, .. } => Some(points.as_slice()),
+                _ => None,
+            })
+            .expect("a graph")
+    }
+
+    #[test]
+    fn symbolic_sizes_draw_small_instances() {
+        let text = "problem q \"L layers\"
+  f = network (x: d) repeat L { dense 2*I(d) + -1; abs }
+  find n = identified regions of f from (0,1)^d onto (0,1)^d
+";
+        let (figs, _) = figures(text);
+        assert_eq!(figs.len(), 2);
+        assert!(figs[0].1.starts_with("For d = 1 and L = 2, the graph of f on (0, 1)"), "{}", figs[0].1);
+        assert!(figs[1].1.starts_with("For d = 2 and L = 2, the domain (0, 1)^2 of f cut into its 16 regions"));
+        // The graph of the tent map twice: through its exact values at the
+        // kinks, where 2x - 1 or 2|2x - 1| - 1 vanishes.
+        let tent = |x: &Q| (&(&Q::from_int(2) * &(&(&Q::from_int(2) * x) - &Q::one()).abs()) - &Q::one()).abs();
+        let points = graph(&figs[0].0);
+        let xs: Vec<Q> = points.iter().map(|p| p.0.clone()).collect();
+        assert_eq!(xs, [q(0, 1), q(1, 4), q(1, 2), q(3, 4), q(1, 1)]);
+        assert!(points.iter().all(|(x, y)| &tent(x) == y));
+        // The target: the box itself, in the second panel.
+        let Mark::Region { points, role: Role::Target, .. } = &figs[1].0.panels[1].marks[0] else {
+            panic!("the target")
+        };
+        assert_eq!(points, &rectangle(&(q(0, 1), q(1, 1)), &(q(0, 1), q(1, 1))));
+        // A composition: the regions of f ∘ g, named so.
+        let text = "problem c \"compose\"
+  g = network (x: d) { dense 2*I(d) + -1; abs }
+  f = network (x: d) repeat 2 { dense 2*I(d) + -1; abs }
+  find n = identified regions of f ∘ g from (0,1)^d onto (0,1)^d
+";
+        let (figs, answer) = figures(text);
+        assert_eq!(figs.len(), 2);
+        assert!(figs[0].1.contains("the graph of f ∘ g on (0, 1)") && figs[0].1.contains("Its 8 regions"));
+        assert_eq!(graph(&figs[0].0).len(), 9);
+        let at_two = answer.instances.iter().find(|i| i.sizes == [("d".to_string(), 2)]).unwrap();
+        let yes = figs[1].0.panels[0].marks.iter().filter(|m| matches!(m, Mark::Region { role: Role::Yes, .. }));
+        assert_eq!(yes.count() as u128, at_two.enumeration.identified);
+    }
+
+    #[test]
+    fn numeric_sizes_name_the_listed_regions() {
+        let text = "problem p \"uneven\"
+  f = network (x: 2) { dense [[2, 0], [0, 3]] + [-1, -1]; abs }
+  find n = identified regions of f from (0,1)^2 onto (0,1)^2
+";
+        let (figs, answer) = figures(text);
+        assert_eq!(figs.len(), 1);
+        let e = &answer.instances[0].enumeration;
+        let named: Vec<(Math, Vec<(Q, Q)>)> = figs[0].0.panels[0]
+            .marks
+            .iter()
+            .filter_map(|m| match m {
+                Mark::Region { points, role: Role::Yes, label: Some(l) } => Some((l.clone(), points.clone())),
+                _ => None,
+            })
+            .collect();
+        // R_k is the k-th region of the listing.
+        let listed: Vec<(Math, Vec<(Q, Q)>)> =
+            identified_corners(e).into_iter().enumerate().map(|(k, c)| (Math::name("R").sub(k + 1), c)).collect();
+        assert_eq!(named, listed);
+        assert!(figs[0].1.contains("the 2 regions mapped bijectively onto the target are shaded, the others dashed"));
     }
 }

@@ -29,7 +29,7 @@ const BOTTOM: f64 = 44.0;
 /// each of two side by side (with their labels, within the text width).
 const TIKZ_WIDTH: f64 = 8.0;
 const TIKZ_HEIGHT: f64 = 5.0;
-const TIKZ_PAIR_WIDTH: f64 = 4.3;
+const TIKZ_PAIR_WIDTH: f64 = 3.9;
 const TIKZ_PAIR_HEIGHT: f64 = 4.0;
 
 /// The ticks of an axis: the figure's own, or about five round values.
