@@ -41,6 +41,28 @@ use super::explain::{self, Depth, Explanation, Letters, Math, Step, words};
 /// computed.
 const MAX_CAUCHY_BINET_MINORS: usize = 20;
 
+/// Most terms, summed over its entries (numerators and denominators), an
+/// exact answer with symbols may have and still be one a student writes out
+/// by hand; a longer one is an expansion, and documents for students show
+/// its closed form in the question's terms instead.
+const MAX_HAND_TERMS: usize = 12;
+
+/// Most terms a polynomial a step displays for students (a determinant, a
+/// discriminant) may have; a longer one is written out in a detail step.
+const MAX_SHOWN_TERMS: usize = 6;
+
+/// Whether an exact answer is an expansion no one would write by hand.
+fn is_expansion(m: &Matrix<RatFunc>) -> bool {
+    let symbolic = m.entries().iter().any(|e| !e.vars().is_empty());
+    let terms: usize = m.entries().iter().map(|e| e.num().len() + e.den().len()).sum();
+    symbolic && terms > MAX_HAND_TERMS
+}
+
+/// Whether a polynomial is too long to show in a step for students.
+fn is_long(p: &Poly) -> bool {
+    p.len() > MAX_SHOWN_TERMS
+}
+
 // ---------------------------------------------------------------------------
 // Typed answers
 // ---------------------------------------------------------------------------
@@ -705,6 +727,9 @@ struct Notation {
     basis: Math,
     b: Math,
     c: Math,
+    /// The trace and the discriminant of a 2×2 G, when λ_max names them.
+    tr: Math,
+    disc: Math,
 }
 
 impl Notation {
@@ -734,6 +759,8 @@ impl Notation {
             basis: letters.fresh(&["R", "Q", "P"]),
             b: letters.fresh(&["B", "M", "N"]),
             c: letters.fresh(&["c", "b", "q"]),
+            tr: letters.fresh(&["T", "tau"]),
+            disc: letters.fresh(&["D", "Delta"]),
         }
     }
 
@@ -796,9 +823,12 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
     let (w0, wt, wn, winf) = (nt.w0(), nt.wt(), nt.wnext(), nt.winf());
     let mut ex = Explanation::new();
 
-    // 1. The objective, the data and the update.
-    let mut lines = data_lines(data, x, y);
-    if !zero_start {
+    // 1. The objective, the data and the update; data the problem shows
+    // with its question are not repeated.
+    let shown = |name: &str| problem.shown.iter().any(|(n, _)| n == name);
+    let mut lines = if shown(&data.x_name) && shown(&data.y_name) { Vec::new() } else { data_lines(data, x, y) };
+    let start_shown = g.start_name.as_deref().is_some_and(shown);
+    if !zero_start && !start_shown {
         let v = explain::poly_matrix(&answer.start);
         lines.push(match &nt.start {
             Some(u) => math!("#w0 = #u = #v", w0 = w0.clone(), u = u.clone(), v = v),
@@ -810,13 +840,36 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
         (Some(u), false) => math!("#w0 = #u", w0 = w0.clone(), u = u.clone()),
         (None, false) => w0.clone(),
     };
-    ex.step(prose!(
-        "The objective is $#f(#w) = norm(#X #w - #y)^2$, the squared error over the #n #examples, one per row of the \
-         #n×#d matrix $#X$:",
-        f = f.clone(), w = w.clone(), X = x.clone(), y = y.clone(), n = n, d = d,
-        examples = plural(n, "example", "examples"),
-    ))
-    .aligned(lines)
+    let objective = if lines.is_empty() {
+        prose!(
+            "The objective is $#f(#w) = norm(#X #w - #y)^2$, the squared error over the #n #examples, one per row of \
+             the #n×#d matrix $#X$.",
+            f = f.clone(),
+            w = w.clone(),
+            X = x.clone(),
+            y = y.clone(),
+            n = n,
+            d = d,
+            examples = plural(n, "example", "examples"),
+        )
+    } else {
+        prose!(
+            "The objective is $#f(#w) = norm(#X #w - #y)^2$, the squared error over the #n #examples, one per row of \
+             the #n×#d matrix $#X$:",
+            f = f.clone(),
+            w = w.clone(),
+            X = x.clone(),
+            y = y.clone(),
+            n = n,
+            d = d,
+            examples = plural(n, "example", "examples"),
+        )
+    };
+    let first = ex.step(objective);
+    if !lines.is_empty() {
+        first.aligned(lines);
+    }
+    first
     .prose(prose!(
         "Its gradient is $nabla #f(#w) = 2 #X^T (#X #w - #y)$, so gradient descent with a constant step $#eta$, started at $#s$, iterates",
         f = f.clone(), w = w.clone(), X = x.clone(), y = y.clone(), eta = eta.clone(), s = start_text,
@@ -853,7 +906,12 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
     match &answer.rank {
         RankCase::Full { det, adjugate } => {
             // 3. The rank.
-            let det_line = math!("det(#G) = #d != 0", G = nt.g.clone(), d = det.clone());
+            let long_det = !data.x_is_numeric() && is_long(det);
+            let det_line = if long_det {
+                math!("det(#G) != 0", G = nt.g.clone())
+            } else {
+                math!("det(#G) = #d != 0", G = nt.g.clone(), d = det.clone())
+            };
             if data.x_is_numeric() {
                 ex.step(prose!(
                     "$#X$ has full row rank #n, so $#G = #X #X^T$ is invertible:",
@@ -862,6 +920,16 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
                     G = nt.g.clone(),
                 ))
                 .aligned(vec![gram_line, det_line]);
+            } else if long_det {
+                ex.step(prose!(
+                    "Assume $#X$ has full row rank #n, that is, $#G = #X #X^T$ is invertible:",
+                    X = x.clone(),
+                    n = n,
+                    G = nt.g.clone(),
+                ))
+                .display(math!("det(#X #X^T) != 0", X = x.clone()));
+                ex.detail(prose!("Written out in the entries of the data:"))
+                    .aligned(vec![gram_line, math!("det(#G) = #d", G = nt.g.clone(), d = det.clone())]);
             } else {
                 ex.step(prose!(
                     "Assume $#X$ has full row rank #n, that is, $#G = #X #X^T$ is invertible:",
@@ -870,6 +938,8 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
                     G = nt.g.clone(),
                 ))
                 .aligned(vec![gram_line, det_line]);
+            }
+            if !data.x_is_numeric() {
                 if let Some(minors) = cauchy_binet(&data.x, det).filter(|_| n > 1) {
                     let squares = Math::Sum(minors.into_iter().map(|m| (Sign::Plus, Math::Poly(m).sup(2))).collect());
                     ex.detail(prose!(
@@ -940,7 +1010,15 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
                     y = y.clone(),
                 )
             };
-            ex.step(prose!("Computed exactly, the limit is")).display(closed.equals(explain::matrix(&answer.limit)));
+            let written = closed.equals(explain::matrix(&answer.limit));
+            if is_expansion(&answer.limit) {
+                // Symbolic data: students answer with the closed form; the
+                // expansion is for staff.
+                ex.closed_form = Some(limit_rhs(&nt, zero_start, &w0));
+                ex.detail(prose!("Written out in the entries of the data, the limit is")).display(written);
+            } else {
+                ex.step(prose!("Computed exactly, the limit is")).display(written);
+            }
             let rhs = if zero_start {
                 y.clone()
             } else {
@@ -1056,12 +1134,18 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
 
 /// `w∞ = Xᵀ(X Xᵀ)⁻¹ y`, or from a start u, `w∞ = u + Xᵀ(X Xᵀ)⁻¹(y − X u)`.
 fn limit_formula(nt: &Notation, zero_start: bool, w0: &Math, winf: &Math) -> Math {
+    winf.clone().equals(limit_rhs(nt, zero_start, w0))
+}
+
+/// `Xᵀ(X Xᵀ)⁻¹ y`, or from a start u, `u + Xᵀ(X Xᵀ)⁻¹(y − X u)`: the limit
+/// in the question's own names.
+fn limit_rhs(nt: &Notation, zero_start: bool, w0: &Math) -> Math {
     let (x, y) = (nt.x.clone(), nt.y.clone());
     if zero_start {
-        return math!("#winf = #X^T (#X #X^T)^-1 #y", winf = winf.clone(), X = x, y = y);
+        return math!("#X^T (#X #X^T)^-1 #y", X = x, y = y);
     }
     let u = nt.start.clone().unwrap_or_else(|| w0.clone());
-    math!("#winf = #u + #X^T (#X #X^T)^-1 (#y - #X #u)", winf = winf.clone(), u = u, X = x, y = y)
+    math!("#u + #X^T (#X #X^T)^-1 (#y - #X #u)", u = u, X = x, y = y)
 }
 
 /// The limit is the solution closest to the start, by Pythagoras.
@@ -1135,8 +1219,22 @@ fn explain_step_condition(cond: &StepCondition, n: usize, nt: &Notation, ex: &mu
     let e_at = |k: Math| nt.e.clone().sup(Math::Fenced(Fence::Paren, Box::new(k)));
     let (et, en) = (e_at(nt.t.clone()), e_at(math!("#t + 1", t = nt.t.clone())));
     let mut details = Vec::new();
+    // Without a step in the file, the question takes one small enough: the
+    // students' version states the condition, the derivation is for staff.
+    let depth = if cond.step.is_none() {
+        ex.step(prose!(
+            "The step size: gradient descent converges from every start exactly when $0 < #eta < 1/#lmax(#G)$, \
+             with $#lmax$ the largest eigenvalue of $#G$; the question takes such a step.",
+            eta = eta.clone(),
+            lmax = lmax.clone(),
+            G = g.clone(),
+        ));
+        Depth::Detail
+    } else {
+        Depth::Solution
+    };
     let mut step = Step::new(
-        Depth::Solution,
+        depth,
         prose!(
             "The step size. With $#winf$ the limit found below, the error $#et = #wt - #winf$ lies in the row space of \
              $#X$ and obeys",
@@ -1168,6 +1266,8 @@ fn explain_step_condition(cond: &StepCondition, n: usize, nt: &Notation, ex: &mu
     };
     // The exact λ_max, as a formula when it has one.
     let mut exact: Option<Math> = None;
+    // The trace's name, when the λ_max display named it.
+    let mut named_trace: Option<Math> = None;
     match &cond.lambda_max {
         LambdaForm::Exact(sp) => match &sp.lambda {
             LambdaMax::Zero => {
@@ -1227,6 +1327,54 @@ fn explain_step_condition(cond: &StepCondition, n: usize, nt: &Notation, ex: &mu
             ]);
             exact = Some(Math::Poly(g00.clone()));
         }
+        LambdaForm::Quadratic(qr) if qr.trace.len() + qr.discriminant.len() > MAX_SHOWN_TERMS => {
+            // One huge expression reads badly: name the trace and the
+            // discriminant.
+            let (tn, dn) = (nt.tr.clone(), nt.disc.clone());
+            let short = math!("(#T + sqrt(#D))/2", T = tn.clone(), D = dn.clone());
+            let disc_line = math!("#D = tr(#G)^2 - 4 det(#G)", D = dn.clone(), G = g.clone());
+            step.prose(prose!(
+                "For a 2×2 matrix $#G$, $#lmax$ is the larger root of $#l^2 - tr(#G) #l + det(#G)$, with $#T$ the \
+                 trace and $#D$ the discriminant:",
+                G = g.clone(),
+                lmax = lmax.clone(),
+                l = lambda.clone(),
+                T = tn.clone(),
+                D = dn.clone(),
+            ))
+            .aligned(vec![
+                math!("#lmax = #v", lmax = lmax.clone(), v = short.clone()),
+                math!("#T = tr(#G) = #t", T = tn.clone(), G = g.clone(), t = qr.trace.clone()),
+                if is_long(&qr.discriminant) {
+                    disc_line
+                } else {
+                    disc_line.equals(Math::Poly(qr.discriminant.clone()))
+                },
+            ]);
+            if is_long(&qr.discriminant) {
+                let mut d = Step::new(
+                    Depth::Detail,
+                    prose!(
+                        "Written out, $#D = (#a - #b)^2 + 4 #c^2$ is",
+                        D = dn.clone(),
+                        a = g.clone().sub(Math::int(11)),
+                        b = g.clone().sub(Math::int(22)),
+                        c = g.clone().sub(Math::int(12)),
+                    ),
+                );
+                d.display(math!("#D = #v", D = dn.clone(), v = qr.discriminant.clone()));
+                if let Some(s) = qr.simplified() {
+                    d.prose(prose!("and $#lmax$ simplifies to", lmax = lmax.clone())).display(math!(
+                        "#lmax = #s",
+                        lmax = lmax.clone(),
+                        s = s
+                    ));
+                }
+                details.push(d);
+            }
+            named_trace = Some(tn);
+            exact = Some(short);
+        }
         LambdaForm::Quadratic(qr) => {
             let mut line = math!("#lmax = #v", lmax = lmax.clone(), v = qr.formula());
             if let Some(s) = qr.simplified() {
@@ -1261,7 +1409,10 @@ fn explain_step_condition(cond: &StepCondition, n: usize, nt: &Notation, ex: &mu
             G = g.clone(),
             X = x.clone(),
         ))
-        .display(math!("0 < #eta < 1/#t", eta = eta.clone(), t = cond.trace.clone()));
+        .display(match &named_trace {
+            Some(tn) => math!("0 < #eta < 1/#T", eta = eta.clone(), T = tn.clone()),
+            None => math!("0 < #eta < 1/#t", eta = eta.clone(), t = cond.trace.clone()),
+        });
     }
     let lm = exact.unwrap_or_else(|| lmax.clone());
     if let Some(s) = &cond.step {
@@ -1418,16 +1569,30 @@ fn explain_minimum_norm(answer: &MinimumNormAnswer, problem: &Problem) -> Explan
     let g = letters.fresh(&["G", "K", "M"]);
     let i = letters.fresh(&["i", "k", "j"]);
     let mut ex = Explanation::new();
-    ex.step(prose!(
-        "Minimize $norm(#v)^2$ subject to $#X #v = #y$: #n #equations in #d unknowns, with",
-        v = v.clone(),
-        X = x.clone(),
-        y = y.clone(),
-        n = n,
-        d = d,
-        equations = plural(n, "equation", "equations"),
-    ))
-    .aligned(data_lines(data, &x, &y));
+    // Data the problem shows with its question are not repeated.
+    let shown = |name: &str| problem.shown.iter().any(|(n, _)| n == name);
+    if shown(&data.x_name) && shown(&data.y_name) {
+        ex.step(prose!(
+            "Minimize $norm(#v)^2$ subject to $#X #v = #y$: #n #equations in #d unknowns.",
+            v = v.clone(),
+            X = x.clone(),
+            y = y.clone(),
+            n = n,
+            d = d,
+            equations = plural(n, "equation", "equations"),
+        ));
+    } else {
+        ex.step(prose!(
+            "Minimize $norm(#v)^2$ subject to $#X #v = #y$: #n #equations in #d unknowns, with",
+            v = v.clone(),
+            X = x.clone(),
+            y = y.clone(),
+            n = n,
+            d = d,
+            equations = plural(n, "equation", "equations"),
+        ))
+        .aligned(data_lines(data, &x, &y));
+    }
     ex.step(prose!(
         "Lagrange conditions: with multipliers $#mu$ for the #n #constraints, \
          $#L(#v, #mu) = norm(#v)^2 - #mu^T (#X #v - #y)$; at a constrained minimum the gradient in $#v$ vanishes and \
@@ -1514,6 +1679,15 @@ fn explain_minimum_norm(answer: &MinimumNormAnswer, problem: &Problem) -> Explan
                 y = y.clone(),
             ));
         }
+        Rows::Full if !data.x_is_numeric() && is_long(&answer.det) => {
+            ex.step(prose!("Assume $#X$ has full row rank, so $#X #X^T$ is invertible:", X = x.clone(),))
+                .display(math!("det(#X #X^T) != 0", X = x.clone()));
+            ex.detail(prose!("Written out, the determinant is")).display(math!(
+                "det(#X #X^T) = #d",
+                X = x.clone(),
+                d = answer.det.clone()
+            ));
+        }
         Rows::Full if !data.x_is_numeric() => {
             ex.step(prose!("Assume $#X$ has full row rank, so $#X #X^T$ is invertible:", X = x.clone(),))
                 .display(math!("det(#X #X^T) = #d != 0", X = x.clone(), d = answer.det.clone()));
@@ -1522,11 +1696,24 @@ fn explain_minimum_norm(answer: &MinimumNormAnswer, problem: &Problem) -> Explan
     }
     let nui = nu.clone().sub(i.clone());
     let gi = g.clone().sub(i.clone());
-    ex.step(prose!("Solving it:")).display(math!(
-        "#nu = #v",
-        nu = nu.clone(),
-        v = explain::matrix(&answer.multipliers)
-    ));
+    // Symbolic data: students answer in closed form, the expansions are for
+    // staff.
+    let expansion = is_expansion(&answer.solution) || is_expansion(&answer.multipliers);
+    let nu_closed = math!("#nu = (#XI #XI^T)^-1 #yI", nu = nu.clone(), XI = xs.clone(), yI = ys.clone());
+    if expansion {
+        ex.step(prose!("Solving it:")).display(nu_closed.clone());
+        ex.detail(prose!("Written out in the entries of the data:")).display(math!(
+            "#nu = #v",
+            nu = nu.clone(),
+            v = explain::matrix(&answer.multipliers)
+        ));
+    } else {
+        ex.step(prose!("Solving it:")).display(math!(
+            "#nu = #v",
+            nu = nu.clone(),
+            v = explain::matrix(&answer.multipliers)
+        ));
+    }
     ex.detail(prose!(
         "By Cramer's rule, $#nui = det(#Gi)/det(#G)$, where $#Gi$ is $#G = #XI #XI^T$ with column $#i$ replaced by \
          the right-hand side, every determinant by fraction-free (Bareiss) elimination; each entry of the solution \
@@ -1547,7 +1734,24 @@ fn explain_minimum_norm(answer: &MinimumNormAnswer, problem: &Problem) -> Explan
         XI = xs.clone(),
         nu = nu.clone(),
     ))
-    .display(math!("#v = #XI^T #nu", v = v.clone(), XI = xs, nu = nu).equals(explain::matrix(&answer.solution)));
+    .display(if expansion {
+        math!("#v = #XI^T #nu", v = v.clone(), XI = xs.clone(), nu = nu.clone()).equals(math!(
+            "#XI^T (#XI #XI^T)^-1 #yI",
+            XI = xs.clone(),
+            yI = ys.clone()
+        ))
+    } else {
+        math!("#v = #XI^T #nu", v = v.clone(), XI = xs.clone(), nu = nu.clone())
+            .equals(explain::matrix(&answer.solution))
+    });
+    if expansion {
+        ex.closed_form = Some(math!("#XI^T (#XI #XI^T)^-1 #yI", XI = xs.clone(), yI = ys));
+        ex.detail(prose!("Written out in the entries of the data, the minimum-norm solution is")).display(math!(
+            "#v = #s",
+            v = v,
+            s = explain::matrix(&answer.solution)
+        ));
+    }
     ex
 }
 /// The solution of the Lagrange conditions for A of full row rank.
