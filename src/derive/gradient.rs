@@ -34,7 +34,7 @@ use crate::model::gradient::{Data, GradientLimit, MinimumNorm, StepSize};
 use crate::model::{Problem, Value};
 use crate::{math, prose};
 
-use super::explain::{self, Depth, Explanation, Letters, Math, Step, words};
+use super::explain::{self, Axis, Depth, Explanation, Figure, Letters, Mark, Math, Panel, Prose, Role, Step, words};
 
 /// Most column subsets of X for which the n×n minors are computed, to show
 /// det(X Xᵀ) as a Cauchy–Binet sum of squares; beyond it the sum is not
@@ -730,6 +730,9 @@ struct Notation {
     /// The trace and the discriminant of a 2×2 G, when λ_max names them.
     tr: Math,
     disc: Math,
+    /// The coordinates of a picture's plane.
+    p: Math,
+    q: Math,
 }
 
 impl Notation {
@@ -761,6 +764,8 @@ impl Notation {
             c: letters.fresh(&["c", "b", "q"]),
             tr: letters.fresh(&["T", "tau"]),
             disc: letters.fresh(&["D", "Delta"]),
+            p: letters.fresh(&["p", "s"]),
+            q: letters.fresh(&["q", "r"]),
         }
     }
 
@@ -1129,6 +1134,7 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
             }
         }
     }
+    explain_picture(g, answer, &nt, &mut ex);
     ex
 }
 
@@ -1503,6 +1509,384 @@ fn column_subsets(d: usize, k: usize, limit: usize) -> Vec<Vec<usize>> {
 }
 
 // ---------------------------------------------------------------------------
+// The picture: the iterates on their way to the limit
+// ---------------------------------------------------------------------------
+
+/// Most iterates a picture draws before the limit.
+const PICTURE_ITERATES: usize = 6;
+
+/// Values tried, in turn, for the symbols of symbolic data when drawing a
+/// fixed instance.
+const INSTANCE_VALUES: [i64; 6] = [1, 2, 2, 2, -1, 0];
+
+/// A vector of rationals.
+type Vector = Vec<Q>;
+
+fn dot(a: &[Q], b: &[Q]) -> Q {
+    a.iter().zip(b).fold(Q::zero(), |acc, (p, q)| &acc + &(p * q))
+}
+
+fn times(m: &Matrix<Q>, v: &[Q]) -> Vector {
+    (0..m.rows()).map(|r| dot(m.row(r), v)).collect()
+}
+
+fn axpy(a: &Q, x: &[Q], y: &[Q]) -> Vector {
+    x.iter().zip(y).map(|(p, q)| &(a * p) + q).collect()
+}
+
+/// What a picture draws, exactly, in the coordinates (p, q) of the plane
+/// w = origin + p b₁ + q b₂ (b₁ ⊥ b₂): for two variables the whole space
+/// (origin 0, the unit vectors); for three, the plane through the start
+/// spanned by the row space (rank 2), or by the row direction and a null
+/// direction (rank 1).
+#[derive(Clone, Debug)]
+struct Geometry {
+    x: Matrix<Q>,
+    y: Vector,
+    start: Vector,
+    origin: Vector,
+    basis: [Vector; 2],
+    /// The step the iterates are drawn with.
+    step: Q,
+    /// w⁽⁰⁾, w⁽¹⁾, …: the first iterates.
+    iterates: Vec<Vector>,
+    limit: Vector,
+    /// The solution set X w = y within the plane: its two ends on the
+    /// panel's box, or `None` when it meets the plane in the limit alone.
+    solutions: Option<[(Q, Q); 2]>,
+    /// start + row space within the plane, when it is a line: its ends.
+    row_line: Option<[(Q, Q); 2]>,
+    /// The panel's box: (x lo, x hi, y lo, y hi).
+    frame: (Q, Q, Q, Q),
+}
+
+impl Geometry {
+    /// The plane coordinates of a point of the plane.
+    fn coords(&self, w: &[Q]) -> (Q, Q) {
+        let rel: Vector = w.iter().zip(&self.origin).map(|(a, b)| a - b).collect();
+        let c = |b: &Vector| &dot(&rel, b) / &dot(b, b);
+        (c(&self.basis[0]), c(&self.basis[1]))
+    }
+
+    /// The point of the plane with coordinates (p, q).
+    fn lift(&self, (p, q): &(Q, Q)) -> Vector {
+        axpy(q, &self.basis[1], &axpy(p, &self.basis[0], &self.origin))
+    }
+}
+
+/// The two ends, on the box, of the line a₁ p + a₂ q = c, exactly; `None`
+/// when it misses the box's interior.
+fn clip(a: (&Q, &Q), c: &Q, (xlo, xhi, ylo, yhi): &(Q, Q, Q, Q)) -> Option<[(Q, Q); 2]> {
+    let mut ends: Vec<(Q, Q)> = Vec::new();
+    let mut add = |pt: (Q, Q)| {
+        if !ends.contains(&pt) {
+            ends.push(pt);
+        }
+    };
+    if !a.1.is_zero() {
+        for x in [xlo, xhi] {
+            let y = &(c - &(a.0 * x)) / a.1;
+            if *ylo <= y && y <= *yhi {
+                add((x.clone(), y));
+            }
+        }
+    }
+    if !a.0.is_zero() {
+        for y in [ylo, yhi] {
+            let x = &(c - &(a.1 * y)) / a.0;
+            if *xlo <= x && x <= *xhi {
+                add((x, y.clone()));
+            }
+        }
+    }
+    (ends.len() == 2).then(|| [ends[0].clone(), ends[1].clone()])
+}
+
+/// A range around `lo..hi`, padded by `pad`; a flat one is centered on it
+/// with the width `wide`.
+fn padded(lo: &Q, hi: &Q, pad: &Q, wide: &Q) -> (Q, Q) {
+    if lo == hi {
+        let half = wide / &Q::from_int(2);
+        return (lo - &half, hi + &half);
+    }
+    (lo - pad, hi + pad)
+}
+
+/// A vector scaled to coprime integers, same direction.
+fn primitive(v: Vector) -> Vector {
+    let g = v.iter().fold(Q::zero(), |acc, q| Q::gcd(&acc, q));
+    if g.is_zero() { v } else { v.iter().map(|q| q / &g.abs()).collect() }
+}
+
+/// The geometry of gradient descent on numeric data, or `None` when no
+/// picture makes sense (more than three variables, a full-rank square
+/// system, no exact fit, a start already at the limit).
+fn geometry(x: &Matrix<Q>, y: &[Q], start: &[Q], step: Option<Q>) -> Option<Geometry> {
+    let (n, d) = x.shape();
+    let pinv = pseudo_inverse(x);
+    let r = pinv.rank;
+    let residual: Vector = y.iter().zip(times(x, start)).map(|(a, b)| a - &b).collect();
+    let limit: Vector = start.iter().zip(times(&pinv.pinv, &residual)).map(|(a, b)| a + &b).collect();
+    if times(x, &limit) != y || limit == start || r == 0 || r == d {
+        return None;
+    }
+    // The rows of X span the row space; the first nonzero one, and for rank
+    // 2 the next one independent of it, orthogonalized.
+    let rows: Vec<Vector> = (0..n).map(|k| x.row(k).to_vec()).filter(|v| v.iter().any(|q| !q.is_zero())).collect();
+    let row = |k: usize| primitive(rows.get(k).cloned().unwrap_or_else(|| pinv.basis.row(k).to_vec()));
+    let unit = |k: usize| (0..d).map(|j| if j == k { Q::one() } else { Q::zero() }).collect::<Vector>();
+    let (origin, basis) = match (d, r) {
+        (2, _) => (vec![Q::zero(); 2], [unit(0), unit(1)]),
+        (3, 1) => {
+            let null = primitive(x.nullspace().first()?.entries().to_vec());
+            (start.to_vec(), [row(0), null])
+        }
+        (3, 2) => {
+            let b1 = row(0);
+            let ortho = |r: &Vector| {
+                primitive(axpy(&-&dot(r, &b1), &b1, &r.iter().map(|v| v * &dot(&b1, &b1)).collect::<Vector>()))
+            };
+            let b2 = rows.iter().map(ortho).find(|v| v.iter().any(|q| !q.is_zero()))?;
+            (start.to_vec(), [b1, b2])
+        }
+        _ => return None,
+    };
+    let trace: Q = x.entries().iter().fold(Q::zero(), |acc, v| &acc + &(v * v));
+    // Without a step: 1/(4 tr) halves the error each step for one row
+    // direction; 1/(2 tr) for two keeps both factors 1 − λ/tr in (0, 1).
+    let per = Q::from_int(if r == 1 { 4 } else { 2 });
+    let step = step.unwrap_or_else(|| (&trace * &per).inv().expect("X is not 0"));
+    let mut iterates = vec![start.to_vec()];
+    let xt = x.transpose();
+    while iterates.len() <= PICTURE_ITERATES {
+        let w = iterates.last().expect("the start");
+        if *w == limit {
+            break;
+        }
+        let err: Vector = times(x, w).iter().zip(y).map(|(a, b)| a - b).collect();
+        let next = axpy(&-&(&step * &Q::from_int(2)), &times(&xt, &err), w);
+        iterates.push(next);
+    }
+    let mut g = Geometry {
+        x: x.clone(),
+        y: y.to_vec(),
+        start: start.to_vec(),
+        origin,
+        basis,
+        step,
+        iterates,
+        limit,
+        solutions: None,
+        row_line: None,
+        frame: (Q::zero(), Q::zero(), Q::zero(), Q::zero()),
+    };
+    // Every drawn point must lie in the plane.
+    let points: Vec<(Q, Q)> = g.iterates.iter().chain([&g.limit]).map(|w| g.coords(w)).collect();
+    if g.iterates.iter().chain([&g.limit]).zip(&points).any(|(w, c)| g.lift(c) != *w) {
+        return None;
+    }
+    let lo = |f: fn(&(Q, Q)) -> &Q| points.iter().map(f).min().expect("points").clone();
+    let hi = |f: fn(&(Q, Q)) -> &Q| points.iter().map(f).max().expect("points").clone();
+    let (sx, sy) = (&hi(|p| &p.0) - &lo(|p| &p.0), &hi(|p| &p.1) - &lo(|p| &p.1));
+    let wide = if sx > sy { sx } else { sy };
+    let pad = &wide / &Q::from_int(5);
+    let (xlo, xhi) = padded(&lo(|p| &p.0), &hi(|p| &p.0), &pad, &wide);
+    let (ylo, yhi) = padded(&lo(|p| &p.1), &hi(|p| &p.1), &pad, &wide);
+    g.frame = (xlo, xhi, ylo, yhi);
+    // X (origin + p b₁ + q b₂) = y: the rows of [X b₁, X b₂] against y − X origin.
+    let (m1, m2) = (times(x, &g.basis[0]), times(x, &g.basis[1]));
+    let rhs: Vector = y.iter().zip(times(x, &g.origin)).map(|(a, b)| a - &b).collect();
+    let plane_rank = Matrix::from_vec(n, 2, (0..n).flat_map(|k| [m1[k].clone(), m2[k].clone()]).collect()).rank();
+    if plane_rank == 1 {
+        let k = (0..n).find(|&k| !m1[k].is_zero() || !m2[k].is_zero())?;
+        g.solutions = Some(clip((&m1[k], &m2[k]), &rhs[k], &g.frame)?);
+    }
+    // start + row space, when it is a line of the plane: through the
+    // start along the row direction.
+    if r == 1 {
+        let (s, v) = (&points[0], g.coords(&axpy(&Q::one(), &row(0), &g.origin)));
+        let normal = (-&v.1, v.0.clone());
+        let c = &(&normal.0 * &s.0) + &(&normal.1 * &s.1);
+        g.row_line = clip((&normal.0, &normal.1), &c, &g.frame);
+    }
+    Some(g)
+}
+
+/// Numeric data for a picture: the data themselves, or, for data with
+/// symbols, a fixed instance (the symbols set to small integers) that keeps
+/// the rank case, with the values it uses.
+#[allow(clippy::type_complexity)]
+fn picture_data(answer: &LimitAnswer) -> Option<(Matrix<Q>, Vector, Vector, bool)> {
+    let data = &answer.data;
+    let all = [&data.x, &data.y, &answer.start];
+    let mut vars: Vec<crate::algebra::Var> = all.iter().flat_map(|m| m.entries().iter().flat_map(Poly::vars)).collect();
+    vars.sort();
+    vars.dedup();
+    let full = matches!(answer.rank, RankCase::Full { .. });
+    for offset in 0..INSTANCE_VALUES.len() {
+        let value = |v: crate::algebra::Var| {
+            let k = vars.iter().position(|u| *u == v).unwrap_or(0);
+            Q::from_int(INSTANCE_VALUES[(k + offset) % INSTANCE_VALUES.len()])
+        };
+        let x = data.x.map(|p| Poly::constant(p.eval(&value)));
+        let x = as_rational(&x)?;
+        let y: Vector = data.y.entries().iter().map(|p| p.eval(&value)).collect();
+        let start: Vector = answer.start.entries().iter().map(|p| p.eval(&value)).collect();
+        if full && pseudo_inverse(&x).rank < data.n() {
+            continue;
+        }
+        if geometry(&x, &y, &start, None).is_some() || vars.is_empty() {
+            return Some((x, y, start, !vars.is_empty()));
+        }
+        if vars.is_empty() {
+            break;
+        }
+    }
+    None
+}
+
+fn tuple(v: &[Q]) -> Math {
+    Math::Seq(Fence::Paren, v.iter().map(|q| Math::Number(q.clone())).collect())
+}
+
+fn rows_math(m: &Matrix<Q>) -> Math {
+    Math::Seq(
+        Fence::Bracket,
+        (0..m.rows())
+            .map(|r| Math::Seq(Fence::Bracket, m.row(r).iter().map(|q| Math::Number(q.clone())).collect()))
+            .collect(),
+    )
+}
+
+/// The picture of the iterates, the limit and the solution set, in a step
+/// of its own; nothing when no picture makes sense.
+fn explain_picture(g: &GradientLimit, answer: &LimitAnswer, nt: &Notation, ex: &mut Explanation) {
+    let Some((xq, yq, sq, instance)) = picture_data(answer) else {
+        return;
+    };
+    let given = g.step.as_ref().and_then(|s| s.value.as_constant()).filter(|_| !instance);
+    let Some(geo) = geometry(&xq, &yq, &sq, given) else {
+        return;
+    };
+    let (x, y, w) = (&nt.x, &nt.y, &nt.w);
+    let (w0, winf) = (nt.w0(), nt.winf());
+    let d = xq.cols();
+    let pt = |w: &Vector| geo.coords(w);
+    let mut marks = Vec::new();
+    if let Some([a, b]) = &geo.row_line {
+        marks.push(Mark::Line { points: vec![a.clone(), b.clone()], role: Role::Guide, label: None });
+    }
+    let fit = math!("#X #w = #y", X = x.clone(), w = w.clone(), y = y.clone());
+    match &geo.solutions {
+        Some([a, b]) => {
+            marks.push(Mark::Line { points: vec![a.clone(), b.clone()], role: Role::Target, label: Some(fit.clone()) })
+        }
+        None => marks.push(Mark::Dot { at: pt(&geo.limit), role: Role::Target, label: None }),
+    }
+    let mut path: Vec<(Q, Q)> = geo.iterates.iter().map(pt).collect();
+    path.push(pt(&geo.limit));
+    marks.push(Mark::Line { points: path, role: Role::Main, label: None });
+    for (k, it) in geo.iterates.iter().enumerate() {
+        let label = (k == 0).then(|| w0.clone());
+        marks.push(Mark::Dot { at: pt(it), role: Role::Main, label });
+    }
+    marks.push(Mark::Dot { at: pt(&geo.limit), role: Role::Accent, label: Some(winf.clone()) });
+    let (p, q) = (nt.p.clone(), nt.q.clone());
+    let (xl, yl) =
+        if d == 2 { (w.clone().sub(Math::int(1)), w.clone().sub(Math::int(2))) } else { (p.clone(), q.clone()) };
+    let (xlo, xhi, ylo, yhi) = geo.frame.clone();
+    let panel = Panel {
+        title: None,
+        x: Axis { label: xl, lo: xlo, hi: xhi, ticks: Vec::new() },
+        y: Axis { label: yl, lo: ylo, hi: yhi, ticks: Vec::new() },
+        marks,
+    };
+    let steps = geo.iterates.len() - 1;
+    let mut caption = Prose::default();
+    let mut say = |p: Prose| {
+        if !caption.0.is_empty() {
+            caption.push_text(" ");
+        }
+        caption.0.extend(p.0);
+    };
+    if instance {
+        let start_part = if g.starts_at_zero() {
+            Prose::default()
+        } else {
+            prose!(", $#u = #v$", u = nt.start.clone().unwrap_or_else(|| w0.clone()), v = tuple(&geo.start))
+        };
+        let mut p = prose!(
+            "Drawn for the instance $#X = #xv$, $#y = #yv$",
+            X = x.clone(),
+            xv = rows_math(&xq),
+            y = y.clone(),
+            yv = tuple(&geo.y)
+        );
+        p.0.extend(start_part.0);
+        p.push_text(" of the symbols, with the step ");
+        p.0.extend(prose!("$#eta = #s$:", eta = nt.eta.clone(), s = geo.step.clone()).0);
+        say(p);
+    } else {
+        say(prose!("With the step $#eta = #s$:", eta = nt.eta.clone(), s = geo.step.clone()));
+    }
+    say(prose!(
+        "gradient descent from $#w0 = #s$, its first #k #iterates and the limit $#winf = #l$.",
+        w0 = w0.clone(),
+        s = tuple(&geo.start),
+        k = steps,
+        iterates = plural(steps, "iterate", "iterates"),
+        winf = winf.clone(),
+        l = tuple(&geo.limit),
+    ));
+    let row_space = math!("#w0 + range(#X^T)", w0 = w0.clone(), X = x.clone());
+    if d == 2 {
+        if geo.row_line.is_some() {
+            say(prose!(
+                "Every iterate stays on the line $#r$ (thin), which meets the solution set $#fit$ at right angles at the limit.",
+                r = row_space,
+                fit = fit,
+            ));
+        } else {
+            say(prose!("$#fit$ has the limit as its only solution.", fit = fit));
+        }
+    } else {
+        let b = |k: usize| tuple(&geo.basis[k]);
+        if geo.row_line.is_some() {
+            say(prose!(
+                "Drawn in the plane of the points $#w0 + #p #b1 + #q #b2$, with $#b1 = #v1$ spanning the row space and \
+                 $#b2 = #v2$ the solutions' direction: every iterate stays on the line $#r$ ($#q = 0$), which meets the \
+                 solutions of $#fit$ at right angles at the limit.",
+                w0 = w0.clone(),
+                p = p.clone(),
+                q = q.clone(),
+                b1 = nt.b.clone().sub(Math::int(1)),
+                b2 = nt.b.clone().sub(Math::int(2)),
+                v1 = b(0),
+                v2 = b(1),
+                r = row_space,
+                fit = fit,
+            ));
+        } else {
+            say(prose!(
+                "Drawn in the plane $#r$ of the points $#w0 + #p #b1 + #q #b2$, with $#b1 = #v1$ and $#b2 = #v2$ \
+                 spanning the row space: every iterate lies in it, and the solution line $#fit$ crosses it at right \
+                 angles at the limit (the ring).",
+                r = row_space,
+                w0 = w0.clone(),
+                p = p.clone(),
+                q = q.clone(),
+                b1 = nt.b.clone().sub(Math::int(1)),
+                b2 = nt.b.clone().sub(Math::int(2)),
+                v1 = b(0),
+                v2 = b(1),
+                fit = fit,
+            ));
+        }
+    }
+    ex.step(prose!("A picture of the iterates:")).figure(Figure { caption, panels: vec![panel] });
+}
+
+// ---------------------------------------------------------------------------
 // The minimum-norm solution
 // ---------------------------------------------------------------------------
 
@@ -1845,6 +2229,91 @@ mod tests {
 
     fn sym(ring: &Ring, name: &str) -> Poly {
         Poly::var(ring.var(&Symbol::plain(name)))
+    }
+
+    fn qm(rows: &[&[i64]]) -> Matrix<Q> {
+        Matrix::from_rows(rows.iter().map(|r| r.iter().map(|&v| Q::from_int(v)).collect()).collect()).unwrap()
+    }
+
+    fn qv(v: &[i64]) -> Vector {
+        v.iter().map(|&k| Q::from_int(k)).collect()
+    }
+
+    /// The picture's geometry, checked against its definition.
+    fn check_geometry(x: &Matrix<Q>, y: &[Q], start: &[Q], step: Option<Q>) -> Geometry {
+        let g = geometry(x, y, start, step).expect("a picture");
+        let p = pseudo_inverse(x);
+        let onto_rows = p.pinv.mul(x).unwrap();
+        // Every iterate is the start plus a vector of the row space (X⁺X fixes it).
+        for w in &g.iterates {
+            let v: Vector = w.iter().zip(start).map(|(a, b)| a - b).collect();
+            assert_eq!(times(&onto_rows, &v), v);
+        }
+        // Each is the previous one moved against the gradient.
+        for pair in g.iterates.windows(2) {
+            let err: Vector = times(x, &pair[0]).iter().zip(y).map(|(a, b)| a - b).collect();
+            let grad = times(&x.transpose(), &err);
+            assert_eq!(pair[1], axpy(&-&(&g.step * &Q::from_int(2)), &grad, &pair[0]));
+        }
+        // The limit fits the data exactly and is in the same affine set.
+        assert_eq!(times(x, &g.limit), y);
+        let v: Vector = g.limit.iter().zip(start).map(|(a, b)| a - b).collect();
+        assert_eq!(times(&onto_rows, &v), v);
+        // Every drawn point is the plane point it stands for.
+        for w in g.iterates.iter().chain([&g.limit]) {
+            assert_eq!(&g.lift(&g.coords(w)), w);
+        }
+        // The solution set's ends solve X w = y and lie on the box.
+        let (xlo, xhi, ylo, yhi) = g.frame.clone();
+        if let Some(ends) = &g.solutions {
+            assert_ne!(ends[0], ends[1]);
+            for e in ends {
+                assert_eq!(times(x, &g.lift(e)), y);
+                assert!(e.0 == xlo || e.0 == xhi || e.1 == ylo || e.1 == yhi);
+                assert!(xlo <= e.0 && e.0 <= xhi && ylo <= e.1 && e.1 <= yhi);
+            }
+        }
+        // The row-space line's ends are the start plus row-space vectors.
+        if let Some(ends) = &g.row_line {
+            for e in ends {
+                let v: Vector = g.lift(e).iter().zip(start).map(|(a, b)| a - b).collect();
+                assert_eq!(times(&onto_rows, &v), v);
+            }
+        }
+        g
+    }
+
+    #[test]
+    fn the_picture_of_one_example_in_two_variables() {
+        // X = [1 2], y = 2: the iterates run along (1, 2) to (2/5, 4/5), on
+        // the line w₁ + 2 w₂ = 2.
+        let g = check_geometry(&qm(&[&[1, 2]]), &qv(&[2]), &qv(&[0, 0]), None);
+        assert_eq!(g.limit, vec![Q::new(2, 5), Q::new(4, 5)]);
+        assert!(g.solutions.is_some() && g.row_line.is_some());
+        // From elsewhere: the limit is the fit closest to the start.
+        let g = check_geometry(&qm(&[&[1, 2]]), &qv(&[2]), &qv(&[1, -1]), None);
+        let v: Vector = g.limit.iter().zip(qv(&[1, -1])).map(|(a, b)| a - &b).collect();
+        assert_eq!(dot(&v, &qv(&[2, -1])), Q::zero());
+    }
+
+    #[test]
+    fn the_picture_in_three_variables() {
+        // Rank 2: the plane through the start spanned by the rows; the
+        // solution line meets it only at the limit (−1, 1, 0).
+        let x = qm(&[&[1, 2, 3], &[0, 1, 1]]);
+        let g = check_geometry(&x, &qv(&[1, 1]), &qv(&[0, 0, 0]), Some(Q::new(1, 20)));
+        assert_eq!(g.limit, qv(&[-1, 1, 0]));
+        assert!(g.solutions.is_none() && g.row_line.is_none());
+        assert_eq!(g.iterates.len(), PICTURE_ITERATES + 1);
+        assert_eq!(dot(&g.basis[0], &g.basis[1]), Q::zero());
+        // Rank 1: the plane of the row direction and a null direction; the
+        // solutions cross it in a line, the iterates run along the row.
+        let r = qm(&[&[1, 2, 3], &[2, 4, 6]]);
+        let g = check_geometry(&r, &qv(&[1, 2]), &qv(&[0, 0, 0]), None);
+        assert_eq!(g.limit, vec![Q::new(1, 14), Q::new(1, 7), Q::new(3, 14)]);
+        assert!(g.solutions.is_some() && g.row_line.is_some());
+        // Four variables: no picture.
+        assert!(geometry(&qm(&[&[1, 0, 0, 1]]), &qv(&[1]), &qv(&[0, 0, 0, 0]), None).is_none());
     }
 
     #[test]
