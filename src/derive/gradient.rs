@@ -1134,7 +1134,7 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
             }
         }
     }
-    explain_picture(g, answer, &nt, &mut ex);
+    explain_picture(g, answer, problem, &nt, &mut ex);
     ex
 }
 
@@ -1541,7 +1541,6 @@ fn axpy(a: &Q, x: &[Q], y: &[Q]) -> Vector {
 /// direction (rank 1).
 #[derive(Clone, Debug)]
 struct Geometry {
-    x: Matrix<Q>,
     y: Vector,
     start: Vector,
     origin: Vector,
@@ -1668,7 +1667,6 @@ fn geometry(x: &Matrix<Q>, y: &[Q], start: &[Q], step: Option<Q>) -> Option<Geom
         iterates.push(next);
     }
     let mut g = Geometry {
-        x: x.clone(),
         y: y.to_vec(),
         start: start.to_vec(),
         origin,
@@ -1760,7 +1758,17 @@ fn rows_math(m: &Matrix<Q>) -> Math {
 
 /// The picture of the iterates, the limit and the solution set, in a step
 /// of its own; nothing when no picture makes sense.
-fn explain_picture(g: &GradientLimit, answer: &LimitAnswer, nt: &Notation, ex: &mut Explanation) {
+fn explain_picture(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem, nt: &Notation, ex: &mut Explanation) {
+    // One picture per data set: a later limit on the same data draws it.
+    let later = problem.finds.iter().any(|f| match &f.query {
+        crate::model::Query::GradientLimit(h) => {
+            h.span.start > g.span.start && h.data.x_name == g.data.x_name && h.data.y_name == g.data.y_name
+        }
+        _ => false,
+    });
+    if later {
+        return;
+    }
     let Some((xq, yq, sq, instance)) = picture_data(answer) else {
         return;
     };
