@@ -34,12 +34,34 @@ use crate::model::gradient::{Data, GradientLimit, MinimumNorm, StepSize};
 use crate::model::{Problem, Value};
 use crate::{math, prose};
 
-use super::explain::{self, Depth, Explanation, Letters, Math, Step, words};
+use super::explain::{self, Axis, Depth, Explanation, Figure, Letters, Mark, Math, Panel, Prose, Role, Step, words};
 
 /// Most column subsets of X for which the n×n minors are computed, to show
 /// det(X Xᵀ) as a Cauchy–Binet sum of squares; beyond it the sum is not
 /// computed.
 const MAX_CAUCHY_BINET_MINORS: usize = 20;
+
+/// Most terms, summed over its entries (numerators and denominators), an
+/// exact answer with symbols may have and still be one a student writes out
+/// by hand; a longer one is an expansion, and documents for students show
+/// its closed form in the question's terms instead.
+const MAX_HAND_TERMS: usize = 12;
+
+/// Most terms a polynomial a step displays for students (a determinant, a
+/// discriminant) may have; a longer one is written out in a detail step.
+const MAX_SHOWN_TERMS: usize = 6;
+
+/// Whether an exact answer is an expansion no one would write by hand.
+fn is_expansion(m: &Matrix<RatFunc>) -> bool {
+    let symbolic = m.entries().iter().any(|e| !e.vars().is_empty());
+    let terms: usize = m.entries().iter().map(|e| e.num().len() + e.den().len()).sum();
+    symbolic && terms > MAX_HAND_TERMS
+}
+
+/// Whether a polynomial is too long to show in a step for students.
+fn is_long(p: &Poly) -> bool {
+    p.len() > MAX_SHOWN_TERMS
+}
 
 // ---------------------------------------------------------------------------
 // Typed answers
@@ -705,6 +727,12 @@ struct Notation {
     basis: Math,
     b: Math,
     c: Math,
+    /// The trace and the discriminant of a 2×2 G, when λ_max names them.
+    tr: Math,
+    disc: Math,
+    /// The coordinates of a picture's plane.
+    p: Math,
+    q: Math,
 }
 
 impl Notation {
@@ -734,6 +762,10 @@ impl Notation {
             basis: letters.fresh(&["R", "Q", "P"]),
             b: letters.fresh(&["B", "M", "N"]),
             c: letters.fresh(&["c", "b", "q"]),
+            tr: letters.fresh(&["T", "tau"]),
+            disc: letters.fresh(&["D", "Delta"]),
+            p: letters.fresh(&["p", "s"]),
+            q: letters.fresh(&["q", "r"]),
         }
     }
 
@@ -796,9 +828,12 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
     let (w0, wt, wn, winf) = (nt.w0(), nt.wt(), nt.wnext(), nt.winf());
     let mut ex = Explanation::new();
 
-    // 1. The objective, the data and the update.
-    let mut lines = data_lines(data, x, y);
-    if !zero_start {
+    // 1. The objective, the data and the update; data the problem shows
+    // with its question are not repeated.
+    let shown = |name: &str| problem.shown.iter().any(|(n, _)| n == name);
+    let mut lines = if shown(&data.x_name) && shown(&data.y_name) { Vec::new() } else { data_lines(data, x, y) };
+    let start_shown = g.start_name.as_deref().is_some_and(shown);
+    if !zero_start && !start_shown {
         let v = explain::poly_matrix(&answer.start);
         lines.push(match &nt.start {
             Some(u) => math!("#w0 = #u = #v", w0 = w0.clone(), u = u.clone(), v = v),
@@ -810,13 +845,36 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
         (Some(u), false) => math!("#w0 = #u", w0 = w0.clone(), u = u.clone()),
         (None, false) => w0.clone(),
     };
-    ex.step(prose!(
-        "The objective is $#f(#w) = norm(#X #w - #y)^2$, the squared error over the #n #examples, one per row of the \
-         #n×#d matrix $#X$:",
-        f = f.clone(), w = w.clone(), X = x.clone(), y = y.clone(), n = n, d = d,
-        examples = plural(n, "example", "examples"),
-    ))
-    .aligned(lines)
+    let objective = if lines.is_empty() {
+        prose!(
+            "The objective is $#f(#w) = norm(#X #w - #y)^2$, the squared error over the #n #examples, one per row of \
+             the #n×#d matrix $#X$.",
+            f = f.clone(),
+            w = w.clone(),
+            X = x.clone(),
+            y = y.clone(),
+            n = n,
+            d = d,
+            examples = plural(n, "example", "examples"),
+        )
+    } else {
+        prose!(
+            "The objective is $#f(#w) = norm(#X #w - #y)^2$, the squared error over the #n #examples, one per row of \
+             the #n×#d matrix $#X$:",
+            f = f.clone(),
+            w = w.clone(),
+            X = x.clone(),
+            y = y.clone(),
+            n = n,
+            d = d,
+            examples = plural(n, "example", "examples"),
+        )
+    };
+    let first = ex.step(objective);
+    if !lines.is_empty() {
+        first.aligned(lines);
+    }
+    first
     .prose(prose!(
         "Its gradient is $nabla #f(#w) = 2 #X^T (#X #w - #y)$, so gradient descent with a constant step $#eta$, started at $#s$, iterates",
         f = f.clone(), w = w.clone(), X = x.clone(), y = y.clone(), eta = eta.clone(), s = start_text,
@@ -853,7 +911,12 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
     match &answer.rank {
         RankCase::Full { det, adjugate } => {
             // 3. The rank.
-            let det_line = math!("det(#G) = #d != 0", G = nt.g.clone(), d = det.clone());
+            let long_det = !data.x_is_numeric() && is_long(det);
+            let det_line = if long_det {
+                math!("det(#G) != 0", G = nt.g.clone())
+            } else {
+                math!("det(#G) = #d != 0", G = nt.g.clone(), d = det.clone())
+            };
             if data.x_is_numeric() {
                 ex.step(prose!(
                     "$#X$ has full row rank #n, so $#G = #X #X^T$ is invertible:",
@@ -862,6 +925,16 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
                     G = nt.g.clone(),
                 ))
                 .aligned(vec![gram_line, det_line]);
+            } else if long_det {
+                ex.step(prose!(
+                    "Assume $#X$ has full row rank #n, that is, $#G = #X #X^T$ is invertible:",
+                    X = x.clone(),
+                    n = n,
+                    G = nt.g.clone(),
+                ))
+                .display(math!("det(#X #X^T) != 0", X = x.clone()));
+                ex.detail(prose!("Written out in the entries of the data:"))
+                    .aligned(vec![gram_line, math!("det(#G) = #d", G = nt.g.clone(), d = det.clone())]);
             } else {
                 ex.step(prose!(
                     "Assume $#X$ has full row rank #n, that is, $#G = #X #X^T$ is invertible:",
@@ -870,6 +943,8 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
                     G = nt.g.clone(),
                 ))
                 .aligned(vec![gram_line, det_line]);
+            }
+            if !data.x_is_numeric() {
                 if let Some(minors) = cauchy_binet(&data.x, det).filter(|_| n > 1) {
                     let squares = Math::Sum(minors.into_iter().map(|m| (Sign::Plus, Math::Poly(m).sup(2))).collect());
                     ex.detail(prose!(
@@ -940,7 +1015,15 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
                     y = y.clone(),
                 )
             };
-            ex.step(prose!("Computed exactly, the limit is")).display(closed.equals(explain::matrix(&answer.limit)));
+            let written = closed.equals(explain::matrix(&answer.limit));
+            if is_expansion(&answer.limit) {
+                // Symbolic data: students answer with the closed form; the
+                // expansion is for staff.
+                ex.closed_form = Some(limit_rhs(&nt, zero_start, &w0));
+                ex.detail(prose!("Written out in the entries of the data, the limit is")).display(written);
+            } else {
+                ex.step(prose!("Computed exactly, the limit is")).display(written);
+            }
             let rhs = if zero_start {
                 y.clone()
             } else {
@@ -1051,17 +1134,24 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
             }
         }
     }
+    explain_picture(g, answer, problem, &nt, &mut ex);
     ex
 }
 
 /// `w∞ = Xᵀ(X Xᵀ)⁻¹ y`, or from a start u, `w∞ = u + Xᵀ(X Xᵀ)⁻¹(y − X u)`.
 fn limit_formula(nt: &Notation, zero_start: bool, w0: &Math, winf: &Math) -> Math {
+    winf.clone().equals(limit_rhs(nt, zero_start, w0))
+}
+
+/// `Xᵀ(X Xᵀ)⁻¹ y`, or from a start u, `u + Xᵀ(X Xᵀ)⁻¹(y − X u)`: the limit
+/// in the question's own names.
+fn limit_rhs(nt: &Notation, zero_start: bool, w0: &Math) -> Math {
     let (x, y) = (nt.x.clone(), nt.y.clone());
     if zero_start {
-        return math!("#winf = #X^T (#X #X^T)^-1 #y", winf = winf.clone(), X = x, y = y);
+        return math!("#X^T (#X #X^T)^-1 #y", X = x, y = y);
     }
     let u = nt.start.clone().unwrap_or_else(|| w0.clone());
-    math!("#winf = #u + #X^T (#X #X^T)^-1 (#y - #X #u)", winf = winf.clone(), u = u, X = x, y = y)
+    math!("#u + #X^T (#X #X^T)^-1 (#y - #X #u)", u = u, X = x, y = y)
 }
 
 /// The limit is the solution closest to the start, by Pythagoras.
@@ -1135,8 +1225,22 @@ fn explain_step_condition(cond: &StepCondition, n: usize, nt: &Notation, ex: &mu
     let e_at = |k: Math| nt.e.clone().sup(Math::Fenced(Fence::Paren, Box::new(k)));
     let (et, en) = (e_at(nt.t.clone()), e_at(math!("#t + 1", t = nt.t.clone())));
     let mut details = Vec::new();
+    // Without a step in the file, the question takes one small enough: the
+    // students' version states the condition, the derivation is for staff.
+    let depth = if cond.step.is_none() {
+        ex.step(prose!(
+            "The step size: gradient descent converges from every start exactly when $0 < #eta < 1/#lmax(#G)$, \
+             with $#lmax$ the largest eigenvalue of $#G$; the question takes such a step.",
+            eta = eta.clone(),
+            lmax = lmax.clone(),
+            G = g.clone(),
+        ));
+        Depth::Detail
+    } else {
+        Depth::Solution
+    };
     let mut step = Step::new(
-        Depth::Solution,
+        depth,
         prose!(
             "The step size. With $#winf$ the limit found below, the error $#et = #wt - #winf$ lies in the row space of \
              $#X$ and obeys",
@@ -1168,6 +1272,8 @@ fn explain_step_condition(cond: &StepCondition, n: usize, nt: &Notation, ex: &mu
     };
     // The exact λ_max, as a formula when it has one.
     let mut exact: Option<Math> = None;
+    // The trace's name, when the λ_max display named it.
+    let mut named_trace: Option<Math> = None;
     match &cond.lambda_max {
         LambdaForm::Exact(sp) => match &sp.lambda {
             LambdaMax::Zero => {
@@ -1227,6 +1333,54 @@ fn explain_step_condition(cond: &StepCondition, n: usize, nt: &Notation, ex: &mu
             ]);
             exact = Some(Math::Poly(g00.clone()));
         }
+        LambdaForm::Quadratic(qr) if qr.trace.len() + qr.discriminant.len() > MAX_SHOWN_TERMS => {
+            // One huge expression reads badly: name the trace and the
+            // discriminant.
+            let (tn, dn) = (nt.tr.clone(), nt.disc.clone());
+            let short = math!("(#T + sqrt(#D))/2", T = tn.clone(), D = dn.clone());
+            let disc_line = math!("#D = tr(#G)^2 - 4 det(#G)", D = dn.clone(), G = g.clone());
+            step.prose(prose!(
+                "For a 2×2 matrix $#G$, $#lmax$ is the larger root of $#l^2 - tr(#G) #l + det(#G)$, with $#T$ the \
+                 trace and $#D$ the discriminant:",
+                G = g.clone(),
+                lmax = lmax.clone(),
+                l = lambda.clone(),
+                T = tn.clone(),
+                D = dn.clone(),
+            ))
+            .aligned(vec![
+                math!("#lmax = #v", lmax = lmax.clone(), v = short.clone()),
+                math!("#T = tr(#G) = #t", T = tn.clone(), G = g.clone(), t = qr.trace.clone()),
+                if is_long(&qr.discriminant) {
+                    disc_line
+                } else {
+                    disc_line.equals(Math::Poly(qr.discriminant.clone()))
+                },
+            ]);
+            if is_long(&qr.discriminant) {
+                let mut d = Step::new(
+                    Depth::Detail,
+                    prose!(
+                        "Written out, $#D = (#a - #b)^2 + 4 #c^2$ is",
+                        D = dn.clone(),
+                        a = g.clone().sub(Math::int(11)),
+                        b = g.clone().sub(Math::int(22)),
+                        c = g.clone().sub(Math::int(12)),
+                    ),
+                );
+                d.display(math!("#D = #v", D = dn.clone(), v = qr.discriminant.clone()));
+                if let Some(s) = qr.simplified() {
+                    d.prose(prose!("and $#lmax$ simplifies to", lmax = lmax.clone())).display(math!(
+                        "#lmax = #s",
+                        lmax = lmax.clone(),
+                        s = s
+                    ));
+                }
+                details.push(d);
+            }
+            named_trace = Some(tn);
+            exact = Some(short);
+        }
         LambdaForm::Quadratic(qr) => {
             let mut line = math!("#lmax = #v", lmax = lmax.clone(), v = qr.formula());
             if let Some(s) = qr.simplified() {
@@ -1261,7 +1415,10 @@ fn explain_step_condition(cond: &StepCondition, n: usize, nt: &Notation, ex: &mu
             G = g.clone(),
             X = x.clone(),
         ))
-        .display(math!("0 < #eta < 1/#t", eta = eta.clone(), t = cond.trace.clone()));
+        .display(match &named_trace {
+            Some(tn) => math!("0 < #eta < 1/#T", eta = eta.clone(), T = tn.clone()),
+            None => math!("0 < #eta < 1/#t", eta = eta.clone(), t = cond.trace.clone()),
+        });
     }
     let lm = exact.unwrap_or_else(|| lmax.clone());
     if let Some(s) = &cond.step {
@@ -1352,6 +1509,392 @@ fn column_subsets(d: usize, k: usize, limit: usize) -> Vec<Vec<usize>> {
 }
 
 // ---------------------------------------------------------------------------
+// The picture: the iterates on their way to the limit
+// ---------------------------------------------------------------------------
+
+/// Most iterates a picture draws before the limit.
+const PICTURE_ITERATES: usize = 6;
+
+/// Values tried, in turn, for the symbols of symbolic data when drawing a
+/// fixed instance.
+const INSTANCE_VALUES: [i64; 6] = [1, 2, 2, 2, -1, 0];
+
+/// A vector of rationals.
+type Vector = Vec<Q>;
+
+fn dot(a: &[Q], b: &[Q]) -> Q {
+    a.iter().zip(b).fold(Q::zero(), |acc, (p, q)| &acc + &(p * q))
+}
+
+fn times(m: &Matrix<Q>, v: &[Q]) -> Vector {
+    (0..m.rows()).map(|r| dot(m.row(r), v)).collect()
+}
+
+fn axpy(a: &Q, x: &[Q], y: &[Q]) -> Vector {
+    x.iter().zip(y).map(|(p, q)| &(a * p) + q).collect()
+}
+
+/// What a picture draws, exactly, in the coordinates (p, q) of the plane
+/// w = origin + p b₁ + q b₂ (b₁ ⊥ b₂): for two variables the whole space
+/// (origin 0, the unit vectors); for three, the plane through the start
+/// spanned by the row space (rank 2), or by the row direction and a null
+/// direction (rank 1).
+#[derive(Clone, Debug)]
+struct Geometry {
+    y: Vector,
+    start: Vector,
+    origin: Vector,
+    basis: [Vector; 2],
+    /// The step the iterates are drawn with.
+    step: Q,
+    /// w⁽⁰⁾, w⁽¹⁾, …: the first iterates.
+    iterates: Vec<Vector>,
+    limit: Vector,
+    /// The solution set X w = y within the plane: its two ends on the
+    /// panel's box, or `None` when it meets the plane in the limit alone.
+    solutions: Option<[(Q, Q); 2]>,
+    /// start + row space within the plane, when it is a line: its ends.
+    row_line: Option<[(Q, Q); 2]>,
+    /// The panel's box: (x lo, x hi, y lo, y hi).
+    frame: (Q, Q, Q, Q),
+}
+
+impl Geometry {
+    /// The plane coordinates of a point of the plane.
+    fn coords(&self, w: &[Q]) -> (Q, Q) {
+        let rel: Vector = w.iter().zip(&self.origin).map(|(a, b)| a - b).collect();
+        let c = |b: &Vector| &dot(&rel, b) / &dot(b, b);
+        (c(&self.basis[0]), c(&self.basis[1]))
+    }
+
+    /// The point of the plane with coordinates (p, q).
+    fn lift(&self, (p, q): &(Q, Q)) -> Vector {
+        axpy(q, &self.basis[1], &axpy(p, &self.basis[0], &self.origin))
+    }
+}
+
+/// The two ends, on the box, of the line a₁ p + a₂ q = c, exactly; `None`
+/// when it misses the box's interior.
+fn clip(a: (&Q, &Q), c: &Q, (xlo, xhi, ylo, yhi): &(Q, Q, Q, Q)) -> Option<[(Q, Q); 2]> {
+    let mut ends: Vec<(Q, Q)> = Vec::new();
+    let mut add = |pt: (Q, Q)| {
+        if !ends.contains(&pt) {
+            ends.push(pt);
+        }
+    };
+    if !a.1.is_zero() {
+        for x in [xlo, xhi] {
+            let y = &(c - &(a.0 * x)) / a.1;
+            if *ylo <= y && y <= *yhi {
+                add((x.clone(), y));
+            }
+        }
+    }
+    if !a.0.is_zero() {
+        for y in [ylo, yhi] {
+            let x = &(c - &(a.1 * y)) / a.0;
+            if *xlo <= x && x <= *xhi {
+                add((x, y.clone()));
+            }
+        }
+    }
+    (ends.len() == 2).then(|| [ends[0].clone(), ends[1].clone()])
+}
+
+/// A range around `lo..hi`, padded by `pad`; a flat one is centered on it
+/// with the width `wide`.
+fn padded(lo: &Q, hi: &Q, pad: &Q, wide: &Q) -> (Q, Q) {
+    if lo == hi {
+        let half = wide / &Q::from_int(2);
+        return (lo - &half, hi + &half);
+    }
+    (lo - pad, hi + pad)
+}
+
+/// A vector scaled to coprime integers, same direction.
+fn primitive(v: Vector) -> Vector {
+    let g = v.iter().fold(Q::zero(), |acc, q| Q::gcd(&acc, q));
+    if g.is_zero() { v } else { v.iter().map(|q| q / &g.abs()).collect() }
+}
+
+/// The geometry of gradient descent on numeric data, or `None` when no
+/// picture makes sense (more than three variables, a full-rank square
+/// system, no exact fit, a start already at the limit).
+fn geometry(x: &Matrix<Q>, y: &[Q], start: &[Q], step: Option<Q>) -> Option<Geometry> {
+    let (n, d) = x.shape();
+    let pinv = pseudo_inverse(x);
+    let r = pinv.rank;
+    let residual: Vector = y.iter().zip(times(x, start)).map(|(a, b)| a - &b).collect();
+    let limit: Vector = start.iter().zip(times(&pinv.pinv, &residual)).map(|(a, b)| a + &b).collect();
+    if times(x, &limit) != y || limit == start || r == 0 || r == d {
+        return None;
+    }
+    // The rows of X span the row space; the first nonzero one, and for rank
+    // 2 the next one independent of it, orthogonalized.
+    let rows: Vec<Vector> = (0..n).map(|k| x.row(k).to_vec()).filter(|v| v.iter().any(|q| !q.is_zero())).collect();
+    let row = |k: usize| primitive(rows.get(k).cloned().unwrap_or_else(|| pinv.basis.row(k).to_vec()));
+    let unit = |k: usize| (0..d).map(|j| if j == k { Q::one() } else { Q::zero() }).collect::<Vector>();
+    let (origin, basis) = match (d, r) {
+        (2, _) => (vec![Q::zero(); 2], [unit(0), unit(1)]),
+        (3, 1) => {
+            let null = primitive(x.nullspace().first()?.entries().to_vec());
+            (start.to_vec(), [row(0), null])
+        }
+        (3, 2) => {
+            let b1 = row(0);
+            let ortho = |r: &Vector| {
+                primitive(axpy(&-&dot(r, &b1), &b1, &r.iter().map(|v| v * &dot(&b1, &b1)).collect::<Vector>()))
+            };
+            let b2 = rows.iter().map(ortho).find(|v| v.iter().any(|q| !q.is_zero()))?;
+            (start.to_vec(), [b1, b2])
+        }
+        _ => return None,
+    };
+    let trace: Q = x.entries().iter().fold(Q::zero(), |acc, v| &acc + &(v * v));
+    // Without a step: 1/(4 tr) halves the error each step for one row
+    // direction; 1/(2 tr) for two keeps both factors 1 − λ/tr in (0, 1).
+    let per = Q::from_int(if r == 1 { 4 } else { 2 });
+    let step = step.unwrap_or_else(|| (&trace * &per).inv().expect("X is not 0"));
+    let mut iterates = vec![start.to_vec()];
+    let xt = x.transpose();
+    while iterates.len() <= PICTURE_ITERATES {
+        let w = iterates.last().expect("the start");
+        if *w == limit {
+            break;
+        }
+        let err: Vector = times(x, w).iter().zip(y).map(|(a, b)| a - b).collect();
+        let next = axpy(&-&(&step * &Q::from_int(2)), &times(&xt, &err), w);
+        iterates.push(next);
+    }
+    let mut g = Geometry {
+        y: y.to_vec(),
+        start: start.to_vec(),
+        origin,
+        basis,
+        step,
+        iterates,
+        limit,
+        solutions: None,
+        row_line: None,
+        frame: (Q::zero(), Q::zero(), Q::zero(), Q::zero()),
+    };
+    // Every drawn point must lie in the plane.
+    let points: Vec<(Q, Q)> = g.iterates.iter().chain([&g.limit]).map(|w| g.coords(w)).collect();
+    if g.iterates.iter().chain([&g.limit]).zip(&points).any(|(w, c)| g.lift(c) != *w) {
+        return None;
+    }
+    let lo = |f: fn(&(Q, Q)) -> &Q| points.iter().map(f).min().expect("points").clone();
+    let hi = |f: fn(&(Q, Q)) -> &Q| points.iter().map(f).max().expect("points").clone();
+    let (sx, sy) = (&hi(|p| &p.0) - &lo(|p| &p.0), &hi(|p| &p.1) - &lo(|p| &p.1));
+    let wide = if sx > sy { sx } else { sy };
+    let pad = &wide / &Q::from_int(5);
+    let (xlo, xhi) = padded(&lo(|p| &p.0), &hi(|p| &p.0), &pad, &wide);
+    let (ylo, yhi) = padded(&lo(|p| &p.1), &hi(|p| &p.1), &pad, &wide);
+    g.frame = (xlo, xhi, ylo, yhi);
+    // X (origin + p b₁ + q b₂) = y: the rows of [X b₁, X b₂] against y − X origin.
+    let (m1, m2) = (times(x, &g.basis[0]), times(x, &g.basis[1]));
+    let rhs: Vector = y.iter().zip(times(x, &g.origin)).map(|(a, b)| a - &b).collect();
+    let plane_rank = Matrix::from_vec(n, 2, (0..n).flat_map(|k| [m1[k].clone(), m2[k].clone()]).collect()).rank();
+    if plane_rank == 1 {
+        let k = (0..n).find(|&k| !m1[k].is_zero() || !m2[k].is_zero())?;
+        g.solutions = Some(clip((&m1[k], &m2[k]), &rhs[k], &g.frame)?);
+    }
+    // start + row space, when it is a line of the plane: through the
+    // start along the row direction.
+    if r == 1 {
+        let (s, v) = (&points[0], g.coords(&axpy(&Q::one(), &row(0), &g.origin)));
+        let normal = (-&v.1, v.0.clone());
+        let c = &(&normal.0 * &s.0) + &(&normal.1 * &s.1);
+        g.row_line = clip((&normal.0, &normal.1), &c, &g.frame);
+    }
+    Some(g)
+}
+
+/// Numeric data for a picture: the data themselves, or, for data with
+/// symbols, a fixed instance (the symbols set to small integers) that keeps
+/// the rank case, with the values it uses.
+#[allow(clippy::type_complexity)]
+fn picture_data(answer: &LimitAnswer) -> Option<(Matrix<Q>, Vector, Vector, bool)> {
+    let data = &answer.data;
+    let all = [&data.x, &data.y, &answer.start];
+    let mut vars: Vec<crate::algebra::Var> = all.iter().flat_map(|m| m.entries().iter().flat_map(Poly::vars)).collect();
+    vars.sort();
+    vars.dedup();
+    let full = matches!(answer.rank, RankCase::Full { .. });
+    for offset in 0..INSTANCE_VALUES.len() {
+        let value = |v: crate::algebra::Var| {
+            let k = vars.iter().position(|u| *u == v).unwrap_or(0);
+            Q::from_int(INSTANCE_VALUES[(k + offset) % INSTANCE_VALUES.len()])
+        };
+        let x = data.x.map(|p| Poly::constant(p.eval(&value)));
+        let x = as_rational(&x)?;
+        let y: Vector = data.y.entries().iter().map(|p| p.eval(&value)).collect();
+        let start: Vector = answer.start.entries().iter().map(|p| p.eval(&value)).collect();
+        if full && pseudo_inverse(&x).rank < data.n() {
+            continue;
+        }
+        if geometry(&x, &y, &start, None).is_some() || vars.is_empty() {
+            return Some((x, y, start, !vars.is_empty()));
+        }
+        if vars.is_empty() {
+            break;
+        }
+    }
+    None
+}
+
+fn tuple(v: &[Q]) -> Math {
+    Math::Seq(Fence::Paren, v.iter().map(|q| Math::Number(q.clone())).collect())
+}
+
+fn rows_math(m: &Matrix<Q>) -> Math {
+    Math::Seq(
+        Fence::Bracket,
+        (0..m.rows())
+            .map(|r| Math::Seq(Fence::Bracket, m.row(r).iter().map(|q| Math::Number(q.clone())).collect()))
+            .collect(),
+    )
+}
+
+/// The picture of the iterates, the limit and the solution set, in a step
+/// of its own; nothing when no picture makes sense.
+fn explain_picture(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem, nt: &Notation, ex: &mut Explanation) {
+    // One picture per data set: a later limit on the same data draws it.
+    let later = problem.finds.iter().any(|f| match &f.query {
+        crate::model::Query::GradientLimit(h) => {
+            h.span.start > g.span.start && h.data.x_name == g.data.x_name && h.data.y_name == g.data.y_name
+        }
+        _ => false,
+    });
+    if later {
+        return;
+    }
+    let Some((xq, yq, sq, instance)) = picture_data(answer) else {
+        return;
+    };
+    let given = g.step.as_ref().and_then(|s| s.value.as_constant()).filter(|_| !instance);
+    let Some(geo) = geometry(&xq, &yq, &sq, given) else {
+        return;
+    };
+    let (x, y, w) = (&nt.x, &nt.y, &nt.w);
+    let (w0, winf) = (nt.w0(), nt.winf());
+    let d = xq.cols();
+    let pt = |w: &Vector| geo.coords(w);
+    let mut marks = Vec::new();
+    if let Some([a, b]) = &geo.row_line {
+        marks.push(Mark::Line { points: vec![a.clone(), b.clone()], role: Role::Guide, label: None });
+    }
+    let fit = math!("#X #w = #y", X = x.clone(), w = w.clone(), y = y.clone());
+    match &geo.solutions {
+        Some([a, b]) => {
+            marks.push(Mark::Line { points: vec![a.clone(), b.clone()], role: Role::Target, label: Some(fit.clone()) })
+        }
+        None => marks.push(Mark::Dot { at: pt(&geo.limit), role: Role::Target, label: None }),
+    }
+    let mut path: Vec<(Q, Q)> = geo.iterates.iter().map(pt).collect();
+    path.push(pt(&geo.limit));
+    marks.push(Mark::Line { points: path, role: Role::Main, label: None });
+    for (k, it) in geo.iterates.iter().enumerate() {
+        let label = (k == 0).then(|| w0.clone());
+        marks.push(Mark::Dot { at: pt(it), role: Role::Main, label });
+    }
+    marks.push(Mark::Dot { at: pt(&geo.limit), role: Role::Accent, label: Some(winf.clone()) });
+    let (p, q) = (nt.p.clone(), nt.q.clone());
+    let (xl, yl) =
+        if d == 2 { (w.clone().sub(Math::int(1)), w.clone().sub(Math::int(2))) } else { (p.clone(), q.clone()) };
+    let (xlo, xhi, ylo, yhi) = geo.frame.clone();
+    let panel = Panel {
+        title: None,
+        x: Axis { label: xl, lo: xlo, hi: xhi, ticks: Vec::new() },
+        y: Axis { label: yl, lo: ylo, hi: yhi, ticks: Vec::new() },
+        marks,
+    };
+    let steps = geo.iterates.len() - 1;
+    let mut caption = Prose::default();
+    let mut say = |p: Prose| {
+        if !caption.0.is_empty() {
+            caption.push_text(" ");
+        }
+        caption.0.extend(p.0);
+    };
+    if instance {
+        let start_part = if g.starts_at_zero() {
+            Prose::default()
+        } else {
+            prose!(", $#u = #v$", u = nt.start.clone().unwrap_or_else(|| w0.clone()), v = tuple(&geo.start))
+        };
+        let mut p = prose!(
+            "Drawn for the instance $#X = #xv$, $#y = #yv$",
+            X = x.clone(),
+            xv = rows_math(&xq),
+            y = y.clone(),
+            yv = tuple(&geo.y)
+        );
+        p.0.extend(start_part.0);
+        p.push_text(" of the symbols, with the step ");
+        p.0.extend(prose!("$#eta = #s$:", eta = nt.eta.clone(), s = geo.step.clone()).0);
+        say(p);
+    } else {
+        say(prose!("With the step $#eta = #s$:", eta = nt.eta.clone(), s = geo.step.clone()));
+    }
+    say(prose!(
+        "gradient descent from $#w0 = #s$, its first #k #iterates and the limit $#winf = #l$.",
+        w0 = w0.clone(),
+        s = tuple(&geo.start),
+        k = steps,
+        iterates = plural(steps, "iterate", "iterates"),
+        winf = winf.clone(),
+        l = tuple(&geo.limit),
+    ));
+    let row_space = math!("#w0 + range(#X^T)", w0 = w0.clone(), X = x.clone());
+    if d == 2 {
+        if geo.row_line.is_some() {
+            say(prose!(
+                "Every iterate stays on the line $#r$ (thin), which meets the solution set $#fit$ at right angles at the limit.",
+                r = row_space,
+                fit = fit,
+            ));
+        } else {
+            say(prose!("$#fit$ has the limit as its only solution.", fit = fit));
+        }
+    } else {
+        let b = |k: usize| tuple(&geo.basis[k]);
+        if geo.row_line.is_some() {
+            say(prose!(
+                "Drawn in the plane of the points $#w0 + #p #b1 + #q #b2$, with $#b1 = #v1$ spanning the row space and \
+                 $#b2 = #v2$ the solutions' direction: every iterate stays on the line $#r$ ($#q = 0$), which meets the \
+                 solutions of $#fit$ at right angles at the limit.",
+                w0 = w0.clone(),
+                p = p.clone(),
+                q = q.clone(),
+                b1 = nt.b.clone().sub(Math::int(1)),
+                b2 = nt.b.clone().sub(Math::int(2)),
+                v1 = b(0),
+                v2 = b(1),
+                r = row_space,
+                fit = fit,
+            ));
+        } else {
+            say(prose!(
+                "Drawn in the plane $#r$ of the points $#w0 + #p #b1 + #q #b2$, with $#b1 = #v1$ and $#b2 = #v2$ \
+                 spanning the row space: every iterate lies in it, and the solution line $#fit$ crosses it at right \
+                 angles at the limit (the ring).",
+                r = row_space,
+                w0 = w0.clone(),
+                p = p.clone(),
+                q = q.clone(),
+                b1 = nt.b.clone().sub(Math::int(1)),
+                b2 = nt.b.clone().sub(Math::int(2)),
+                v1 = b(0),
+                v2 = b(1),
+                fit = fit,
+            ));
+        }
+    }
+    ex.step(prose!("A picture of the iterates:")).figure(Figure { caption, panels: vec![panel] });
+}
+
+// ---------------------------------------------------------------------------
 // The minimum-norm solution
 // ---------------------------------------------------------------------------
 
@@ -1418,16 +1961,30 @@ fn explain_minimum_norm(answer: &MinimumNormAnswer, problem: &Problem) -> Explan
     let g = letters.fresh(&["G", "K", "M"]);
     let i = letters.fresh(&["i", "k", "j"]);
     let mut ex = Explanation::new();
-    ex.step(prose!(
-        "Minimize $norm(#v)^2$ subject to $#X #v = #y$: #n #equations in #d unknowns, with",
-        v = v.clone(),
-        X = x.clone(),
-        y = y.clone(),
-        n = n,
-        d = d,
-        equations = plural(n, "equation", "equations"),
-    ))
-    .aligned(data_lines(data, &x, &y));
+    // Data the problem shows with its question are not repeated.
+    let shown = |name: &str| problem.shown.iter().any(|(n, _)| n == name);
+    if shown(&data.x_name) && shown(&data.y_name) {
+        ex.step(prose!(
+            "Minimize $norm(#v)^2$ subject to $#X #v = #y$: #n #equations in #d unknowns.",
+            v = v.clone(),
+            X = x.clone(),
+            y = y.clone(),
+            n = n,
+            d = d,
+            equations = plural(n, "equation", "equations"),
+        ));
+    } else {
+        ex.step(prose!(
+            "Minimize $norm(#v)^2$ subject to $#X #v = #y$: #n #equations in #d unknowns, with",
+            v = v.clone(),
+            X = x.clone(),
+            y = y.clone(),
+            n = n,
+            d = d,
+            equations = plural(n, "equation", "equations"),
+        ))
+        .aligned(data_lines(data, &x, &y));
+    }
     ex.step(prose!(
         "Lagrange conditions: with multipliers $#mu$ for the #n #constraints, \
          $#L(#v, #mu) = norm(#v)^2 - #mu^T (#X #v - #y)$; at a constrained minimum the gradient in $#v$ vanishes and \
@@ -1514,6 +2071,15 @@ fn explain_minimum_norm(answer: &MinimumNormAnswer, problem: &Problem) -> Explan
                 y = y.clone(),
             ));
         }
+        Rows::Full if !data.x_is_numeric() && is_long(&answer.det) => {
+            ex.step(prose!("Assume $#X$ has full row rank, so $#X #X^T$ is invertible:", X = x.clone(),))
+                .display(math!("det(#X #X^T) != 0", X = x.clone()));
+            ex.detail(prose!("Written out, the determinant is")).display(math!(
+                "det(#X #X^T) = #d",
+                X = x.clone(),
+                d = answer.det.clone()
+            ));
+        }
         Rows::Full if !data.x_is_numeric() => {
             ex.step(prose!("Assume $#X$ has full row rank, so $#X #X^T$ is invertible:", X = x.clone(),))
                 .display(math!("det(#X #X^T) = #d != 0", X = x.clone(), d = answer.det.clone()));
@@ -1522,11 +2088,24 @@ fn explain_minimum_norm(answer: &MinimumNormAnswer, problem: &Problem) -> Explan
     }
     let nui = nu.clone().sub(i.clone());
     let gi = g.clone().sub(i.clone());
-    ex.step(prose!("Solving it:")).display(math!(
-        "#nu = #v",
-        nu = nu.clone(),
-        v = explain::matrix(&answer.multipliers)
-    ));
+    // Symbolic data: students answer in closed form, the expansions are for
+    // staff.
+    let expansion = is_expansion(&answer.solution) || is_expansion(&answer.multipliers);
+    let nu_closed = math!("#nu = (#XI #XI^T)^-1 #yI", nu = nu.clone(), XI = xs.clone(), yI = ys.clone());
+    if expansion {
+        ex.step(prose!("Solving it:")).display(nu_closed.clone());
+        ex.detail(prose!("Written out in the entries of the data:")).display(math!(
+            "#nu = #v",
+            nu = nu.clone(),
+            v = explain::matrix(&answer.multipliers)
+        ));
+    } else {
+        ex.step(prose!("Solving it:")).display(math!(
+            "#nu = #v",
+            nu = nu.clone(),
+            v = explain::matrix(&answer.multipliers)
+        ));
+    }
     ex.detail(prose!(
         "By Cramer's rule, $#nui = det(#Gi)/det(#G)$, where $#Gi$ is $#G = #XI #XI^T$ with column $#i$ replaced by \
          the right-hand side, every determinant by fraction-free (Bareiss) elimination; each entry of the solution \
@@ -1547,7 +2126,24 @@ fn explain_minimum_norm(answer: &MinimumNormAnswer, problem: &Problem) -> Explan
         XI = xs.clone(),
         nu = nu.clone(),
     ))
-    .display(math!("#v = #XI^T #nu", v = v.clone(), XI = xs, nu = nu).equals(explain::matrix(&answer.solution)));
+    .display(if expansion {
+        math!("#v = #XI^T #nu", v = v.clone(), XI = xs.clone(), nu = nu.clone()).equals(math!(
+            "#XI^T (#XI #XI^T)^-1 #yI",
+            XI = xs.clone(),
+            yI = ys.clone()
+        ))
+    } else {
+        math!("#v = #XI^T #nu", v = v.clone(), XI = xs.clone(), nu = nu.clone())
+            .equals(explain::matrix(&answer.solution))
+    });
+    if expansion {
+        ex.closed_form = Some(math!("#XI^T (#XI #XI^T)^-1 #yI", XI = xs.clone(), yI = ys));
+        ex.detail(prose!("Written out in the entries of the data, the minimum-norm solution is")).display(math!(
+            "#v = #s",
+            v = v,
+            s = explain::matrix(&answer.solution)
+        ));
+    }
     ex
 }
 /// The solution of the Lagrange conditions for A of full row rank.
@@ -1641,6 +2237,91 @@ mod tests {
 
     fn sym(ring: &Ring, name: &str) -> Poly {
         Poly::var(ring.var(&Symbol::plain(name)))
+    }
+
+    fn qm(rows: &[&[i64]]) -> Matrix<Q> {
+        Matrix::from_rows(rows.iter().map(|r| r.iter().map(|&v| Q::from_int(v)).collect()).collect()).unwrap()
+    }
+
+    fn qv(v: &[i64]) -> Vector {
+        v.iter().map(|&k| Q::from_int(k)).collect()
+    }
+
+    /// The picture's geometry, checked against its definition.
+    fn check_geometry(x: &Matrix<Q>, y: &[Q], start: &[Q], step: Option<Q>) -> Geometry {
+        let g = geometry(x, y, start, step).expect("a picture");
+        let p = pseudo_inverse(x);
+        let onto_rows = p.pinv.mul(x).unwrap();
+        // Every iterate is the start plus a vector of the row space (X⁺X fixes it).
+        for w in &g.iterates {
+            let v: Vector = w.iter().zip(start).map(|(a, b)| a - b).collect();
+            assert_eq!(times(&onto_rows, &v), v);
+        }
+        // Each is the previous one moved against the gradient.
+        for pair in g.iterates.windows(2) {
+            let err: Vector = times(x, &pair[0]).iter().zip(y).map(|(a, b)| a - b).collect();
+            let grad = times(&x.transpose(), &err);
+            assert_eq!(pair[1], axpy(&-&(&g.step * &Q::from_int(2)), &grad, &pair[0]));
+        }
+        // The limit fits the data exactly and is in the same affine set.
+        assert_eq!(times(x, &g.limit), y);
+        let v: Vector = g.limit.iter().zip(start).map(|(a, b)| a - b).collect();
+        assert_eq!(times(&onto_rows, &v), v);
+        // Every drawn point is the plane point it stands for.
+        for w in g.iterates.iter().chain([&g.limit]) {
+            assert_eq!(&g.lift(&g.coords(w)), w);
+        }
+        // The solution set's ends solve X w = y and lie on the box.
+        let (xlo, xhi, ylo, yhi) = g.frame.clone();
+        if let Some(ends) = &g.solutions {
+            assert_ne!(ends[0], ends[1]);
+            for e in ends {
+                assert_eq!(times(x, &g.lift(e)), y);
+                assert!(e.0 == xlo || e.0 == xhi || e.1 == ylo || e.1 == yhi);
+                assert!(xlo <= e.0 && e.0 <= xhi && ylo <= e.1 && e.1 <= yhi);
+            }
+        }
+        // The row-space line's ends are the start plus row-space vectors.
+        if let Some(ends) = &g.row_line {
+            for e in ends {
+                let v: Vector = g.lift(e).iter().zip(start).map(|(a, b)| a - b).collect();
+                assert_eq!(times(&onto_rows, &v), v);
+            }
+        }
+        g
+    }
+
+    #[test]
+    fn the_picture_of_one_example_in_two_variables() {
+        // X = [1 2], y = 2: the iterates run along (1, 2) to (2/5, 4/5), on
+        // the line w₁ + 2 w₂ = 2.
+        let g = check_geometry(&qm(&[&[1, 2]]), &qv(&[2]), &qv(&[0, 0]), None);
+        assert_eq!(g.limit, vec![Q::new(2, 5), Q::new(4, 5)]);
+        assert!(g.solutions.is_some() && g.row_line.is_some());
+        // From elsewhere: the limit is the fit closest to the start.
+        let g = check_geometry(&qm(&[&[1, 2]]), &qv(&[2]), &qv(&[1, -1]), None);
+        let v: Vector = g.limit.iter().zip(qv(&[1, -1])).map(|(a, b)| a - &b).collect();
+        assert_eq!(dot(&v, &qv(&[2, -1])), Q::zero());
+    }
+
+    #[test]
+    fn the_picture_in_three_variables() {
+        // Rank 2: the plane through the start spanned by the rows; the
+        // solution line meets it only at the limit (−1, 1, 0).
+        let x = qm(&[&[1, 2, 3], &[0, 1, 1]]);
+        let g = check_geometry(&x, &qv(&[1, 1]), &qv(&[0, 0, 0]), Some(Q::new(1, 20)));
+        assert_eq!(g.limit, qv(&[-1, 1, 0]));
+        assert!(g.solutions.is_none() && g.row_line.is_none());
+        assert_eq!(g.iterates.len(), PICTURE_ITERATES + 1);
+        assert_eq!(dot(&g.basis[0], &g.basis[1]), Q::zero());
+        // Rank 1: the plane of the row direction and a null direction; the
+        // solutions cross it in a line, the iterates run along the row.
+        let r = qm(&[&[1, 2, 3], &[2, 4, 6]]);
+        let g = check_geometry(&r, &qv(&[1, 2]), &qv(&[0, 0, 0]), None);
+        assert_eq!(g.limit, vec![Q::new(1, 14), Q::new(1, 7), Q::new(3, 14)]);
+        assert!(g.solutions.is_some() && g.row_line.is_some());
+        // Four variables: no picture.
+        assert!(geometry(&qm(&[&[1, 0, 0, 1]]), &qv(&[1]), &qv(&[0, 0, 0, 0]), None).is_none());
     }
 
     #[test]
