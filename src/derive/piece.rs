@@ -37,8 +37,11 @@ use crate::language::math::{Fence, Sign, Words};
 use crate::model::{Activation, Concrete, Layer, PieceQuery, Problem, Value, compare};
 use crate::{math, prose};
 
-use super::explain::{Inline, LISTING_CAP, Math, Prose, words};
+use super::cells::{Numeric, cells, irredundant, polygon};
+use super::explain::{Axis, Figure, Inline, LISTING_CAP, Mark, Math, Panel, Point, Prose, Role, words};
+use super::pieces;
 use super::{Answer, Block, Explanation, Finding, Letters};
+use crate::model::regions::Interval;
 
 /// Largest input dimension for the orthant comparison (2^d walks).
 const MAX_ORTHANT_DIM: usize = 6;
@@ -1266,9 +1269,291 @@ pub fn derive(q: &PieceQuery, problem: &Problem) -> Result<(PieceAnswer, Value, 
                 PieceKind::Bent { regions: Box::new([region(net, &a), region(net, &b)]) }
             }
         };
+    if let Some(f) = figure(q, &kind, &n) {
+        attach(&mut ex, f);
+    }
     let answer = PieceAnswer { point: q.point.clone(), pattern: pattern(net, &base), kind, cones };
     let value = answer.value();
     Ok((answer, value, ex))
+}
+
+// ---------------------------------------------------------------------------
+// The picture
+// ---------------------------------------------------------------------------
+
+/// Most breakpoints marked one by one in the graph around a point.
+const FIGURE_RULES: usize = 16;
+/// Most regions drawn around a point of two inputs.
+const FIGURE_REGIONS: usize = 48;
+
+/// Adds a figure to the last step a student sees (a new step if the last
+/// is for staff).
+fn attach(ex: &mut Explanation, f: Figure) {
+    match ex.steps.last_mut() {
+        Some(step) if step.depth == super::Depth::Solution => {
+            step.figure(f);
+        }
+        _ => {
+            ex.step(Prose::text("The picture:")).figure(f);
+        }
+    }
+}
+
+/// The picture of the piece: for one input, the graph around the point
+/// with the piece's line (the lines of both sides at a kink); for two, the
+/// regions around the point with the gradient. `None` for more inputs, for
+/// symbolic weights or points, and for too much to draw.
+fn figure(q: &PieceQuery, kind: &PieceKind, n: &Names) -> Option<Figure> {
+    match q.net.input_dim {
+        1 => figure_line(q, kind, n),
+        2 => figure_plane(q, kind, n),
+        _ => None,
+    }
+}
+
+/// The numbers of a one-input, one-output affine map: (slope, intercept).
+fn slope_intercept(a: &Affine) -> Option<(Q, Q)> {
+    if a.w.shape() != (1, 1) {
+        return None;
+    }
+    Some((a.w.get(0, 0).as_constant()?, a.b[0].as_constant()?))
+}
+
+/// The part of the line `s x + c` inside the rectangle `[x_lo, x_hi] ×
+/// [y_lo, y_hi]`, exactly, when there is one.
+fn clip_line(s: &Q, c: &Q, x: (&Q, &Q), y: (&Q, &Q)) -> Option<[Point; 2]> {
+    let (mut lo, mut hi) = (x.0.clone(), x.1.clone());
+    if s.is_zero() {
+        if c < y.0 || c > y.1 {
+            return None;
+        }
+    } else {
+        let (a, b) = (&(y.0 - c) / s, &(y.1 - c) / s);
+        let (a, b) = if a <= b { (a, b) } else { (b, a) };
+        lo = lo.max(a);
+        hi = hi.min(b);
+        if lo >= hi {
+            return None;
+        }
+    }
+    let at = |t: &Q| (t.clone(), &(s * t) + c);
+    Some([at(&lo), at(&hi)])
+}
+
+/// One input: the graph of the network around the point (its breakpoints
+/// from [`pieces::pieces`]), the point, and the line of its piece across
+/// the picture, or at a kink the lines of the pieces on its two sides.
+fn figure_line(q: &PieceQuery, kind: &PieceKind, n: &Names) -> Option<Figure> {
+    let x0 = q.point.first()?.as_constant()?;
+    let lines: Vec<(Role, (Q, Q))> = match kind {
+        PieceKind::Smooth { region, .. } => vec![(Role::Accent, slope_intercept(&region.piece)?)],
+        PieceKind::Kink { left, right } => {
+            vec![(Role::Accent, slope_intercept(&left.piece)?), (Role::Second, slope_intercept(&right.piece)?)]
+        }
+        PieceKind::Bent { .. } => return None,
+    };
+    let p = pieces::pieces(&q.net).ok()?;
+    let (lo, hi) = pieces::window_near(&p.breakpoints, &x0);
+    let graph = pieces::graph(&p.breakpoints, &p.maps, 0, &lo, &hi);
+    let y0 = pieces::value_of(&p.breakpoints, &p.maps, 0, &x0);
+    let (ylo, yhi) = pieces::value_range(graph.iter().map(|v| &v.1));
+    let inside: Vec<&Q> = p.breakpoints.iter().filter(|b| &lo < *b && *b < &hi).collect();
+    let mut marks = vec![Mark::Line { points: graph, role: Role::Main, label: None }];
+    if inside.len() <= FIGURE_RULES {
+        marks.extend(inside.iter().map(|b| Mark::Rule { x: (*b).clone(), role: Role::Guide, label: None }));
+    }
+    let formulas: Vec<Math> = lines.iter().map(|(_, (s, c))| pieces::line_math(&n.x, s, c)).collect();
+    for ((role, (s, c)), f) in lines.iter().zip(&formulas) {
+        let [a, b] = clip_line(s, c, (&lo, &hi), (&ylo, &yhi))?;
+        marks.push(Mark::Line { points: vec![a, b], role: *role, label: Some(f.clone()) });
+    }
+    let at = Math::Seq(Fence::Paren, vec![Math::from(&x0), Math::from(&y0)]);
+    marks.push(Mark::Dot { at: (x0.clone(), y0), role: Role::Main, label: Some(at.clone()) });
+    let mut ticks: Vec<Q> = [&lo, &x0, &hi].into_iter().chain(inside.iter().copied()).cloned().collect();
+    ticks.sort();
+    ticks.dedup();
+    if ticks.len() > 8 {
+        ticks.clear();
+    }
+    let range = math!("#a <= #x <= #b", a = &lo, x = n.x.clone(), b = &hi);
+    let caption = match &formulas[..] {
+        [one] => prose!(
+            "The graph of $#h$ on $#r$ with its breakpoints (marked), the point $#p$, and the line $#f$ of the piece \
+             that contains it: on that piece the line and the graph coincide.",
+            h = n.h.clone(),
+            r = range,
+            p = at,
+            f = one.clone()
+        ),
+        [l, r] => prose!(
+            "The graph of $#h$ on $#r$ with its breakpoints (marked), and the point $#p$ at a kink: the lines of the \
+             pieces on its left, $#l$, and on its right, $#rt$, cross there with different slopes.",
+            h = n.h.clone(),
+            r = range,
+            p = at,
+            l = l.clone(),
+            rt = r.clone()
+        ),
+        _ => return None,
+    };
+    Some(Figure {
+        caption,
+        panels: vec![Panel {
+            title: None,
+            x: Axis { label: n.x.clone(), lo, hi, ticks },
+            y: Axis { label: math!("#h(#x)", h = n.h.clone(), x = n.x.clone()), lo: ylo, hi: yhi, ticks: Vec::new() },
+            marks,
+        }],
+    })
+}
+
+/// A region drawn around a point of two inputs: its corners, whether its
+/// closure holds the point, and the network's map on it.
+struct PlaneRegion {
+    corners: Vec<Point>,
+    touches: bool,
+    map: Vec<Vec<Q>>,
+    offset: Vec<Q>,
+}
+
+/// The regions of the network in the square of half-width `r` around
+/// `x0`; `Ok(None)` when there are more than [`FIGURE_REGIONS`].
+fn plane_regions(net: &Numeric, x0: &[Q], r: &Q) -> Result<Option<Vec<PlaneRegion>>, String> {
+    let domain: Vec<Interval> = x0.iter().map(|c| Interval { lo: Some(c - r), hi: Some(c + r) }).collect();
+    let mut out = Vec::new();
+    let too_many = std::cell::Cell::new(false);
+    let walked = cells(net, &domain, FIGURE_REGIONS + 1, &mut |cell, _| {
+        if out.len() == FIGURE_REGIONS {
+            too_many.set(true);
+            return Err("too many regions to draw".into());
+        }
+        let sides = irredundant(&cell.constraints, 2)?;
+        let corners = polygon(&sides).ok_or("a region in a square without corners")?;
+        let touches = cell.constraints.iter().all(|(a, b)| &(&(&a[0] * &x0[0]) + &(&a[1] * &x0[1])) <= b);
+        out.push(PlaneRegion {
+            corners: corners.into_iter().map(|[x, y]| (x, y)).collect(),
+            touches,
+            map: cell.map.clone(),
+            offset: cell.offset.clone(),
+        });
+        Ok(())
+    });
+    match walked {
+        Ok(_) => Ok(Some(out)),
+        Err(_) if too_many.get() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Two inputs: the regions in a square around the point (half-width 1,
+/// halved while there are too many to draw, doubled while the point's
+/// region fills it), the point's region (or the regions that touch it)
+/// shaded, the point, and the gradient from it.
+fn figure_plane(q: &PieceQuery, kind: &PieceKind, n: &Names) -> Option<Figure> {
+    let x0: Vec<Q> = q.point.iter().map(RatFunc::as_constant).collect::<Option<_>>()?;
+    let net = Numeric::new(&q.net).ok()?;
+    let mut r = Q::one();
+    let mut found: Option<(Q, Vec<PlaneRegion>)> = None;
+    let mut halved = 0;
+    for _ in 0..8 {
+        match plane_regions(&net, &x0, &r).ok()? {
+            None if found.is_some() => break,
+            None if halved < 4 => {
+                halved += 1;
+                r = &r / &Q::from_int(2);
+            }
+            None => return None,
+            Some(regions) => {
+                let single = regions.len() == 1;
+                found = Some((r.clone(), regions));
+                if !single || halved > 0 {
+                    break;
+                }
+                r = &r * &Q::from_int(2);
+            }
+        }
+    }
+    let (r, regions) = found?;
+    // Every region that touches the point has the derived map where the
+    // network is smooth there: a picture that disagrees is not drawn.
+    if let PieceKind::Smooth { region, .. } = kind {
+        let w: Option<Vec<Vec<Q>>> = (0..region.piece.w.rows())
+            .map(|i| region.piece.w.row(i).iter().map(RatFunc::as_constant).collect())
+            .collect();
+        let b: Option<Vec<Q>> = region.piece.b.iter().map(RatFunc::as_constant).collect();
+        if regions.iter().any(|g| g.touches && (Some(&g.map) != w.as_ref() || Some(&g.offset) != b.as_ref())) {
+            return None;
+        }
+    }
+    let mut marks: Vec<Mark> = regions
+        .iter()
+        .map(|g| Mark::Region {
+            points: g.corners.clone(),
+            role: if g.touches { Role::Yes } else { Role::No },
+            label: None,
+        })
+        .collect();
+    let touching = regions.iter().filter(|g| g.touches).count();
+    let p = Math::Seq(Fence::Paren, x0.iter().map(Math::from).collect());
+    let at: Point = (x0[0].clone(), x0[1].clone());
+    marks.push(Mark::Dot { at: at.clone(), role: Role::Main, label: Some(p.clone()) });
+    let gradient: Option<Vec<Q>> = match kind {
+        PieceKind::Smooth { gradient, .. } if gradient.shape() == (2, 1) => {
+            Some(vec![gradient.get(0, 0).as_constant()?, gradient.get(1, 0).as_constant()?])
+        }
+        _ => None,
+    };
+    // The arrow keeps inside the square: scaled down when longer than
+    // three quarters of the half-width in a coordinate.
+    let mut scale = Q::one();
+    if let Some(g) = gradient.as_ref().filter(|g| g.iter().any(|e| !e.is_zero())) {
+        let longest = g.iter().map(Q::abs).max()?;
+        let room = &(&r * &Q::from_int(3)) / &Q::from_int(4);
+        if longest > room {
+            scale = &room / &longest;
+        }
+        let to = (&at.0 + &(&scale * &g[0]), &at.1 + &(&scale * &g[1]));
+        marks.push(Mark::Arrow { from: at, to, role: Role::Accent, label: Some(math!("nabla #h", h = n.h.clone())) });
+    }
+    let side = &r * &Q::from_int(2);
+    let shaded = if touching == 1 {
+        prose!("the region that contains the point is shaded")
+    } else {
+        prose!("the point is on their boundary, and the #k regions that touch it are shaded", k = touching)
+    };
+    let arrow = match (&gradient, kind) {
+        (Some(g), _) if g.iter().all(Q::is_zero) => prose!(" The gradient there is $0$."),
+        (Some(g), _) => {
+            let g = Math::column(g.iter().map(Math::from).collect());
+            if scale.is_one() {
+                prose!(" The arrow from the point is the gradient $#g$.", g = g)
+            } else {
+                prose!(" The arrow from the point is the gradient $#g$, drawn at #t of its length.", g = g, t = scale)
+            }
+        }
+        (None, PieceKind::Smooth { .. }) => Prose::default(),
+        (None, _) => prose!(" Their affine maps differ: there is no gradient at the point."),
+    };
+    let caption = concat(vec![
+        prose!(
+            "The linear regions of $#h$ in the square of side #s centred at the point $#p$ (#m #regions): ",
+            h = n.h.clone(),
+            s = side,
+            p = p,
+            m = regions.len(),
+            regions = plural(regions.len(), "region")
+        ),
+        shaded,
+        Prose::text("."),
+        arrow,
+    ]);
+    let axis = |k: usize| Axis {
+        label: unit(&n.x, k),
+        lo: &x0[k] - &r,
+        hi: &x0[k] + &r,
+        ticks: vec![&x0[k] - &r, x0[k].clone(), &x0[k] + &r],
+    };
+    Some(Figure { caption, panels: vec![Panel { title: None, x: axis(0), y: axis(1), marks }] })
 }
 
 /// Judges a key: a kink and a gradient are told apart before the fields

@@ -712,7 +712,7 @@ fn interval(x: &Math, lo: &Option<Q>, hi: &Option<Q>) -> Math {
 /// `s·x + c` as a formula, written like the polynomial it is (see
 /// [`super::piece::exact`]): the term in x first, unless only the
 /// constant is positive.
-fn line_math(x: &Math, s: &Q, c: &Q) -> Math {
+pub fn line_math(x: &Math, s: &Q, c: &Q) -> Math {
     let term = if s.abs().is_one() { x.clone() } else { Math::Product(vec![Math::Number(s.abs()), x.clone()]) };
     let sign = |q: &Q| if q.is_negative() { Sign::Minus } else { Sign::Plus };
     match (s.is_zero(), c.is_zero()) {
