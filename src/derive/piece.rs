@@ -1577,3 +1577,294 @@ pub fn judge(finding: &Finding, key: &Value, ring: &Ring) -> Result<(), String> 
     }
     compare(key, &finding.value, ring)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::check_source;
+    use crate::language::SourceFile;
+
+    /// The figure of the finding `name`, which must be in a step a student
+    /// sees; `None` when it has none.
+    fn figure_of(text: &str, name: &str) -> Option<Figure> {
+        let report = check_source(SourceFile::new("test.nnk", text));
+        assert!(!report.has_errors(), "{:?}", report.diagnostics);
+        let f = report
+            .problems
+            .iter()
+            .flat_map(|p| &p.findings)
+            .find(|f| f.finding.name == name)
+            .unwrap_or_else(|| panic!("no finding {name}"));
+        let mut found = None;
+        for step in &f.finding.explanation.steps {
+            for b in &step.blocks {
+                if let Block::Figure(fig) = b {
+                    assert_eq!(step.depth, super::super::Depth::Solution);
+                    assert!(found.is_none(), "one figure");
+                    found = Some(fig.clone());
+                }
+            }
+        }
+        found
+    }
+
+    fn qs(s: &str) -> Q {
+        Q::parse(s).unwrap()
+    }
+
+    /// A dense-relu-…-dense network, evaluated exactly by hand: layers of
+    /// (weights, bias), relu between them.
+    fn forward(layers: &[(&[&[&str]], &[&str])], x: &[Q]) -> Q {
+        let mut v = x.to_vec();
+        for (k, (w, b)) in layers.iter().enumerate() {
+            if k > 0 {
+                v = v.into_iter().map(|a| if a.is_negative() { Q::zero() } else { a }).collect();
+            }
+            v = w
+                .iter()
+                .zip(b.iter())
+                .map(|(row, bi)| row.iter().zip(&v).fold(qs(bi), |acc, (wi, a)| &acc + &(&qs(wi) * a)))
+                .collect();
+        }
+        assert_eq!(v.len(), 1);
+        v.remove(0)
+    }
+
+    /// The network of problem set 3, questions 6 to 8.
+    const SEED: &[(&[&[&str]], &[&str])] =
+        &[(&[&["0.5"], &["0.5"]], &["0", "1"]), (&[&["1", "1"], &["1", "1"]], &["0", "0"]), (&[&["1", "1"]], &["1"])];
+    const SEED_TEXT: &str = "problem q
+  h = network (x: 1) {
+    dense [[0.5], [0.5]] + [0, 1]
+    relu
+    dense [[1, 1], [1, 1]] + [0, 0]
+    relu
+    dense [[1, 1]] + 1
+  }
+";
+
+    fn h(x: &Q) -> Q {
+        forward(SEED, std::slice::from_ref(x))
+    }
+
+    /// Small enough that no breakpoint of the networks tested lies within
+    /// it of the points tested.
+    fn eps() -> Q {
+        Q::new(1, 1000)
+    }
+
+    fn slope(a: &Point, b: &Point) -> Q {
+        &(&b.1 - &a.1) / &(&b.0 - &a.0)
+    }
+
+    fn on_line(a: &Point, b: &Point, p: &Point) -> bool {
+        &(&slope(a, b) * &(&p.0 - &a.0)) + &a.1 == p.1
+    }
+
+    fn lines(p: &Panel, role: Role) -> Vec<&Vec<Point>> {
+        p.marks
+            .iter()
+            .filter_map(|m| match m {
+                Mark::Line { points, role: r, .. } if *r == role => Some(points),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn dots(p: &Panel) -> Vec<&Point> {
+        p.marks.iter().filter_map(|m| if let Mark::Dot { at, .. } = m { Some(at) } else { None }).collect()
+    }
+
+    /// The graph, the rules and the point of a figure of the seed at x0.
+    fn check_graph<'a>(f: &'a Figure, x0: &Q) -> &'a Panel {
+        assert_eq!(f.panels.len(), 1);
+        let p = &f.panels[0];
+        let graph = lines(p, Role::Main);
+        assert_eq!(graph.len(), 1);
+        for (x, y) in graph[0] {
+            assert_eq!(*y, h(x), "graph vertex at x = {x}");
+        }
+        assert!(p.x.lo < *x0 && *x0 < p.x.hi);
+        // Both breakpoints of the seed are near every point tested: they
+        // are rules, and vertices of the graph.
+        let rules: Vec<&Q> =
+            p.marks.iter().filter_map(|m| if let Mark::Rule { x, .. } = m { Some(x) } else { None }).collect();
+        let (m2, zero) = (Q::from_int(-2), Q::zero());
+        assert_eq!(rules, vec![&m2, &zero]);
+        for b in rules {
+            assert!(graph[0].iter().any(|v| &v.0 == b));
+        }
+        assert_eq!(dots(p), vec![&(x0.clone(), h(x0))]);
+        p
+    }
+
+    #[test]
+    fn the_pieces_line_passes_through_the_point_with_its_slope() {
+        for (x0, text) in [("1", "1"), ("-1", "-1"), ("-1/2", "-0.5")] {
+            let x0 = qs(x0);
+            let f = figure_of(&format!("{SEED_TEXT}  find p = linear piece of h at x = {text}\n"), "p").unwrap();
+            let p = check_graph(&f, &x0);
+            let accent = lines(p, Role::Accent);
+            assert_eq!(accent.len(), 1);
+            assert!(lines(p, Role::Second).is_empty());
+            let (a, b) = (&accent[0][0], &accent[0][1]);
+            // The slope of h at x0, from the network itself.
+            let e = eps();
+            let derivative = &(&h(&(&x0 + &e)) - &h(&(&x0 - &e))) / &(&e * &Q::from_int(2));
+            assert_eq!(slope(a, b), derivative);
+            assert!(on_line(a, b, &(x0.clone(), h(&x0))));
+            // Inside the picture.
+            for (x, y) in [a, b] {
+                assert!(&p.x.lo <= x && x <= &p.x.hi && &p.y.lo <= y && y <= &p.y.hi);
+            }
+        }
+    }
+
+    #[test]
+    fn at_a_kink_the_two_lines_have_the_one_sided_slopes() {
+        for x0 in ["0", "-2"] {
+            let x0 = qs(x0);
+            let f = figure_of(&format!("{SEED_TEXT}  find k = linear piece of h at x = {x0}\n"), "k").unwrap();
+            let p = check_graph(&f, &x0);
+            let (left, right) = (lines(p, Role::Accent), lines(p, Role::Second));
+            assert_eq!((left.len(), right.len()), (1, 1));
+            let e = eps();
+            let y0 = h(&x0);
+            let from_left = &(&y0 - &h(&(&x0 - &e))) / &e;
+            let from_right = &(&h(&(&x0 + &e)) - &y0) / &e;
+            assert_ne!(from_left, from_right);
+            assert_eq!(slope(&left[0][0], &left[0][1]), from_left);
+            assert_eq!(slope(&right[0][0], &right[0][1]), from_right);
+            for l in [left[0], right[0]] {
+                assert!(on_line(&l[0], &l[1], &(x0.clone(), y0.clone())));
+            }
+        }
+    }
+
+    /// Twice the signed area of a polygon (shoelace).
+    fn area2(ps: &[Point]) -> Q {
+        (0..ps.len()).fold(Q::zero(), |acc, i| {
+            let (a, b) = (&ps[i], &ps[(i + 1) % ps.len()]);
+            &acc + &(&(&a.0 * &b.1) - &(&a.1 * &b.0))
+        })
+    }
+
+    /// Where p is against a counterclockwise convex polygon: 1 inside, 0
+    /// on its boundary, -1 outside.
+    fn locate(ps: &[Point], p: &Point) -> i32 {
+        let sides: Vec<i32> = (0..ps.len())
+            .map(|i| {
+                let (a, b) = (&ps[i], &ps[(i + 1) % ps.len()]);
+                (&(&(&b.0 - &a.0) * &(&p.1 - &a.1)) - &(&(&b.1 - &a.1) * &(&p.0 - &a.0))).signum()
+            })
+            .collect();
+        if sides.iter().any(|s| *s < 0) {
+            -1
+        } else if sides.iter().all(|s| *s > 0) {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// The regions of a figure of two inputs: they tile the square centred
+    /// at the point, and are shaded exactly when the point is in their
+    /// closure.
+    fn check_regions<'a>(f: &'a Figure, x0: &Point) -> Vec<(&'a Vec<Point>, Role)> {
+        let p = &f.panels[0];
+        let regions: Vec<(&Vec<Point>, Role)> = p
+            .marks
+            .iter()
+            .filter_map(|m| if let Mark::Region { points, role, .. } = m { Some((points, *role)) } else { None })
+            .collect();
+        assert!(!regions.is_empty());
+        let side = &p.x.hi - &p.x.lo;
+        assert_eq!(side, &p.y.hi - &p.y.lo);
+        let two = Q::from_int(2);
+        assert_eq!((&(&p.x.lo + &p.x.hi) / &two, &(&p.y.lo + &p.y.hi) / &two), x0.clone());
+        let total = regions.iter().fold(Q::zero(), |acc, (ps, _)| {
+            let a = area2(ps);
+            assert!(!a.is_negative() && !a.is_zero(), "counterclockwise, not flat");
+            for (x, y) in ps.iter() {
+                assert!(&p.x.lo <= x && x <= &p.x.hi && &p.y.lo <= y && y <= &p.y.hi);
+            }
+            &acc + &a
+        });
+        assert_eq!(total, &(&side * &side) * &two, "the regions tile the square");
+        for (ps, role) in &regions {
+            assert_eq!(*role == Role::Yes, locate(ps, x0) >= 0);
+        }
+        regions
+    }
+
+    #[test]
+    fn the_points_region_holds_it_and_the_arrow_is_the_gradient() {
+        let deep: &[(&[&[&str]], &[&str])] = &[
+            (&[&["1", "2"], &["2", "-1"], &["1", "1"], &["3", "-2"]], &["0", "1", "-1", "2"]),
+            (&[&["1", "-1", "1", "0"], &["2", "1", "-1", "1"]], &["0", "1"]),
+            (&[&["1", "1"]], &["0"]),
+        ];
+        let text = "problem q
+  w = network (x: 2) {
+    dense [[1, 2], [2, -1], [1, 1], [3, -2]] + [0, 1, -1, 2]
+    relu
+    dense [[1, -1, 1, 0], [2, 1, -1, 1]] + [0, 1]
+    relu
+    dense [[1, 1]] + 0
+  }
+  find p = linear piece of w at x = [1, 1]
+";
+        let f = figure_of(text, "p").unwrap();
+        let x0 = (Q::one(), Q::one());
+        let regions = check_regions(&f, &x0);
+        assert!(regions.len() > 2);
+        let yes: Vec<_> = regions.iter().filter(|r| r.1 == Role::Yes).collect();
+        assert_eq!(yes.len(), 1);
+        assert_eq!(locate(yes[0].0, &x0), 1, "the point is inside its region");
+        // The gradient, from the network: difference quotients.
+        let e = eps();
+        let w = |x: &Q, y: &Q| forward(deep, &[x.clone(), y.clone()]);
+        let g0 = &(&w(&(&x0.0 + &e), &x0.1) - &w(&x0.0, &x0.1)) / &e;
+        let g1 = &(&w(&x0.0, &(&x0.1 + &e)) - &w(&x0.0, &x0.1)) / &e;
+        assert!(!(g0.is_zero() && g1.is_zero()));
+        let arrows: Vec<(&Point, &Point)> = f.panels[0]
+            .marks
+            .iter()
+            .filter_map(|m| if let Mark::Arrow { from, to, .. } = m { Some((from, to)) } else { None })
+            .collect();
+        assert_eq!(arrows.len(), 1);
+        let (from, to) = arrows[0];
+        assert_eq!(*from, x0);
+        let (d0, d1) = (&to.0 - &from.0, &to.1 - &from.1);
+        // Along the gradient: parallel, same direction.
+        assert_eq!(&d0 * &g1, &d1 * &g0);
+        assert!(!(&(&d0 * &g0) + &(&d1 * &g1)).is_negative());
+        assert_eq!(dots(&f.panels[0]), vec![&x0]);
+    }
+
+    #[test]
+    fn at_a_corner_every_touching_region_is_shaded_and_there_is_no_arrow() {
+        let text = "problem q
+  a = network (x: 2) { abs; dense [[1, 1]] }
+  find corner = linear piece of a at x = [0, 0]
+";
+        let f = figure_of(text, "corner").unwrap();
+        let x0 = (Q::zero(), Q::zero());
+        let regions = check_regions(&f, &x0);
+        assert_eq!(regions.len(), 4);
+        assert!(regions.iter().all(|r| r.1 == Role::Yes && locate(r.0, &x0) == 0));
+        assert!(!f.panels[0].marks.iter().any(|m| matches!(m, Mark::Arrow { .. })));
+    }
+
+    #[test]
+    fn no_figure_for_three_inputs_or_symbolic_weights() {
+        let text = "problem q
+  g = network (x: 3) { dense [[1, 1, 1]] + 0; relu }
+  find p = linear piece of g at x = [1, 1, 1]
+  s = network (x: 1) { dense [[1], [1]] + [0, -1]; relu; dense [[a, b]] + c }
+  find q = linear piece of s at x = 3
+";
+        assert!(figure_of(text, "p").is_none());
+        assert!(figure_of(text, "q").is_none());
+    }
+}
