@@ -36,8 +36,11 @@ use crate::language::math::{Fence, Sign, Words};
 use crate::model::{Activation, Concrete, Layer, PieceQuery, Problem, Value, compare};
 use crate::{math, prose};
 
-use super::explain::{Inline, LISTING_CAP, Math, Prose, words};
+use super::cells::{Numeric, cells, irredundant, polygon};
+use super::explain::{Axis, Figure, Inline, LISTING_CAP, Mark, Math, Panel, Point, Prose, Role, words};
+use super::pieces;
 use super::{Answer, Block, Explanation, Finding, Letters};
+use crate::model::regions::Interval;
 
 /// Largest input dimension for the orthant comparison (2^d walks).
 const MAX_ORTHANT_DIM: usize = 6;
@@ -1265,9 +1268,291 @@ pub fn derive(q: &PieceQuery, problem: &Problem) -> Result<(PieceAnswer, Value, 
                 PieceKind::Bent { regions: Box::new([region(net, &a), region(net, &b)]) }
             }
         };
+    if let Some(f) = figure(q, &kind, &n) {
+        attach(&mut ex, f);
+    }
     let answer = PieceAnswer { point: q.point.clone(), pattern: pattern(net, &base), kind, cones };
     let value = answer.value();
     Ok((answer, value, ex))
+}
+
+// ---------------------------------------------------------------------------
+// The picture
+// ---------------------------------------------------------------------------
+
+/// Most breakpoints marked one by one in the graph around a point.
+const FIGURE_RULES: usize = 16;
+/// Most regions drawn around a point of two inputs.
+const FIGURE_REGIONS: usize = 48;
+
+/// Adds a figure to the last step a student sees (a new step if the last
+/// is for staff).
+fn attach(ex: &mut Explanation, f: Figure) {
+    match ex.steps.last_mut() {
+        Some(step) if step.depth == super::Depth::Solution => {
+            step.figure(f);
+        }
+        _ => {
+            ex.step(Prose::text("The picture:")).figure(f);
+        }
+    }
+}
+
+/// The picture of the piece: for one input, the graph around the point
+/// with the piece's line (the lines of both sides at a kink); for two, the
+/// regions around the point with the gradient. `None` for more inputs, for
+/// symbolic weights or points, and for too much to draw.
+fn figure(q: &PieceQuery, kind: &PieceKind, n: &Names) -> Option<Figure> {
+    match q.net.input_dim {
+        1 => figure_line(q, kind, n),
+        2 => figure_plane(q, kind, n),
+        _ => None,
+    }
+}
+
+/// The numbers of a one-input, one-output affine map: (slope, intercept).
+fn slope_intercept(a: &Affine) -> Option<(Q, Q)> {
+    if a.w.shape() != (1, 1) {
+        return None;
+    }
+    Some((a.w.get(0, 0).as_constant()?, a.b[0].as_constant()?))
+}
+
+/// The part of the line `s x + c` inside the rectangle `[x_lo, x_hi] ×
+/// [y_lo, y_hi]`, exactly, when there is one.
+fn clip_line(s: &Q, c: &Q, x: (&Q, &Q), y: (&Q, &Q)) -> Option<[Point; 2]> {
+    let (mut lo, mut hi) = (x.0.clone(), x.1.clone());
+    if s.is_zero() {
+        if c < y.0 || c > y.1 {
+            return None;
+        }
+    } else {
+        let (a, b) = (&(y.0 - c) / s, &(y.1 - c) / s);
+        let (a, b) = if a <= b { (a, b) } else { (b, a) };
+        lo = lo.max(a);
+        hi = hi.min(b);
+        if lo >= hi {
+            return None;
+        }
+    }
+    let at = |t: &Q| (t.clone(), &(s * t) + c);
+    Some([at(&lo), at(&hi)])
+}
+
+/// One input: the graph of the network around the point (its breakpoints
+/// from [`pieces::pieces`]), the point, and the line of its piece across
+/// the picture, or at a kink the lines of the pieces on its two sides.
+fn figure_line(q: &PieceQuery, kind: &PieceKind, n: &Names) -> Option<Figure> {
+    let x0 = q.point.first()?.as_constant()?;
+    let lines: Vec<(Role, (Q, Q))> = match kind {
+        PieceKind::Smooth { region, .. } => vec![(Role::Accent, slope_intercept(&region.piece)?)],
+        PieceKind::Kink { left, right } => {
+            vec![(Role::Accent, slope_intercept(&left.piece)?), (Role::Second, slope_intercept(&right.piece)?)]
+        }
+        PieceKind::Bent { .. } => return None,
+    };
+    let p = pieces::pieces(&q.net).ok()?;
+    let (lo, hi) = pieces::window_near(&p.breakpoints, &x0);
+    let graph = pieces::graph(&p.breakpoints, &p.maps, 0, &lo, &hi);
+    let y0 = pieces::value_of(&p.breakpoints, &p.maps, 0, &x0);
+    let (ylo, yhi) = pieces::value_range(graph.iter().map(|v| &v.1));
+    let inside: Vec<&Q> = p.breakpoints.iter().filter(|b| &lo < *b && *b < &hi).collect();
+    let mut marks = vec![Mark::Line { points: graph, role: Role::Main, label: None }];
+    if inside.len() <= FIGURE_RULES {
+        marks.extend(inside.iter().map(|b| Mark::Rule { x: (*b).clone(), role: Role::Guide, label: None }));
+    }
+    let formulas: Vec<Math> = lines.iter().map(|(_, (s, c))| pieces::line_math(&n.x, s, c)).collect();
+    for ((role, (s, c)), f) in lines.iter().zip(&formulas) {
+        let [a, b] = clip_line(s, c, (&lo, &hi), (&ylo, &yhi))?;
+        marks.push(Mark::Line { points: vec![a, b], role: *role, label: Some(f.clone()) });
+    }
+    let at = Math::Seq(Fence::Paren, vec![Math::from(&x0), Math::from(&y0)]);
+    marks.push(Mark::Dot { at: (x0.clone(), y0), role: Role::Main, label: Some(at.clone()) });
+    let mut ticks: Vec<Q> = [&lo, &x0, &hi].into_iter().chain(inside.iter().copied()).cloned().collect();
+    ticks.sort();
+    ticks.dedup();
+    if ticks.len() > 8 {
+        ticks.clear();
+    }
+    let range = math!("#a <= #x <= #b", a = &lo, x = n.x.clone(), b = &hi);
+    let caption = match &formulas[..] {
+        [one] => prose!(
+            "The graph of $#h$ on $#r$ with its breakpoints (marked), the point $#p$, and the line $#f$ of the piece \
+             that contains it: on that piece the line and the graph coincide.",
+            h = n.h.clone(),
+            r = range,
+            p = at,
+            f = one.clone()
+        ),
+        [l, r] => prose!(
+            "The graph of $#h$ on $#r$ with its breakpoints (marked), and the point $#p$ at a kink: the lines of the \
+             pieces on its left, $#l$, and on its right, $#rt$, cross there with different slopes.",
+            h = n.h.clone(),
+            r = range,
+            p = at,
+            l = l.clone(),
+            rt = r.clone()
+        ),
+        _ => return None,
+    };
+    Some(Figure {
+        caption,
+        panels: vec![Panel {
+            title: None,
+            x: Axis { label: n.x.clone(), lo, hi, ticks },
+            y: Axis { label: math!("#h(#x)", h = n.h.clone(), x = n.x.clone()), lo: ylo, hi: yhi, ticks: Vec::new() },
+            marks,
+        }],
+    })
+}
+
+/// A region drawn around a point of two inputs: its corners, whether its
+/// closure holds the point, and the network's map on it.
+struct PlaneRegion {
+    corners: Vec<Point>,
+    touches: bool,
+    map: Vec<Vec<Q>>,
+    offset: Vec<Q>,
+}
+
+/// The regions of the network in the square of half-width `r` around
+/// `x0`; `Ok(None)` when there are more than [`FIGURE_REGIONS`].
+fn plane_regions(net: &Numeric, x0: &[Q], r: &Q) -> Result<Option<Vec<PlaneRegion>>, String> {
+    let domain: Vec<Interval> = x0.iter().map(|c| Interval { lo: Some(c - r), hi: Some(c + r) }).collect();
+    let mut out = Vec::new();
+    let too_many = std::cell::Cell::new(false);
+    let walked = cells(net, &domain, FIGURE_REGIONS + 1, &mut |cell, _| {
+        if out.len() == FIGURE_REGIONS {
+            too_many.set(true);
+            return Err("too many regions to draw".into());
+        }
+        let sides = irredundant(&cell.constraints, 2)?;
+        let corners = polygon(&sides).ok_or("a region in a square without corners")?;
+        let touches = cell.constraints.iter().all(|(a, b)| &(&(&a[0] * &x0[0]) + &(&a[1] * &x0[1])) <= b);
+        out.push(PlaneRegion {
+            corners: corners.into_iter().map(|[x, y]| (x, y)).collect(),
+            touches,
+            map: cell.map.clone(),
+            offset: cell.offset.clone(),
+        });
+        Ok(())
+    });
+    match walked {
+        Ok(_) => Ok(Some(out)),
+        Err(_) if too_many.get() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Two inputs: the regions in a square around the point (half-width 1,
+/// halved while there are too many to draw, doubled while the point's
+/// region fills it), the point's region (or the regions that touch it)
+/// shaded, the point, and the gradient from it.
+fn figure_plane(q: &PieceQuery, kind: &PieceKind, n: &Names) -> Option<Figure> {
+    let x0: Vec<Q> = q.point.iter().map(RatFunc::as_constant).collect::<Option<_>>()?;
+    let net = Numeric::new(&q.net).ok()?;
+    let mut r = Q::one();
+    let mut found: Option<(Q, Vec<PlaneRegion>)> = None;
+    let mut halved = 0;
+    for _ in 0..8 {
+        match plane_regions(&net, &x0, &r).ok()? {
+            None if found.is_some() => break,
+            None if halved < 4 => {
+                halved += 1;
+                r = &r / &Q::from_int(2);
+            }
+            None => return None,
+            Some(regions) => {
+                let single = regions.len() == 1;
+                found = Some((r.clone(), regions));
+                if !single || halved > 0 {
+                    break;
+                }
+                r = &r * &Q::from_int(2);
+            }
+        }
+    }
+    let (r, regions) = found?;
+    // Every region that touches the point has the derived map where the
+    // network is smooth there: a picture that disagrees is not drawn.
+    if let PieceKind::Smooth { region, .. } = kind {
+        let w: Option<Vec<Vec<Q>>> = (0..region.piece.w.rows())
+            .map(|i| region.piece.w.row(i).iter().map(RatFunc::as_constant).collect())
+            .collect();
+        let b: Option<Vec<Q>> = region.piece.b.iter().map(RatFunc::as_constant).collect();
+        if regions.iter().any(|g| g.touches && (Some(&g.map) != w.as_ref() || Some(&g.offset) != b.as_ref())) {
+            return None;
+        }
+    }
+    let mut marks: Vec<Mark> = regions
+        .iter()
+        .map(|g| Mark::Region {
+            points: g.corners.clone(),
+            role: if g.touches { Role::Yes } else { Role::No },
+            label: None,
+        })
+        .collect();
+    let touching = regions.iter().filter(|g| g.touches).count();
+    let p = Math::Seq(Fence::Paren, x0.iter().map(Math::from).collect());
+    let at: Point = (x0[0].clone(), x0[1].clone());
+    marks.push(Mark::Dot { at: at.clone(), role: Role::Main, label: Some(p.clone()) });
+    let gradient: Option<Vec<Q>> = match kind {
+        PieceKind::Smooth { gradient, .. } if gradient.shape() == (2, 1) => {
+            Some(vec![gradient.get(0, 0).as_constant()?, gradient.get(1, 0).as_constant()?])
+        }
+        _ => None,
+    };
+    // The arrow keeps inside the square: scaled down when longer than
+    // three quarters of the half-width in a coordinate.
+    let mut scale = Q::one();
+    if let Some(g) = gradient.as_ref().filter(|g| g.iter().any(|e| !e.is_zero())) {
+        let longest = g.iter().map(Q::abs).max()?;
+        let room = &(&r * &Q::from_int(3)) / &Q::from_int(4);
+        if longest > room {
+            scale = &room / &longest;
+        }
+        let to = (&at.0 + &(&scale * &g[0]), &at.1 + &(&scale * &g[1]));
+        marks.push(Mark::Arrow { from: at, to, role: Role::Accent, label: Some(math!("nabla #h", h = n.h.clone())) });
+    }
+    let side = &r * &Q::from_int(2);
+    let shaded = if touching == 1 {
+        prose!("the region that contains the point is shaded")
+    } else {
+        prose!("the point is on their boundary, and the #k regions that touch it are shaded", k = touching)
+    };
+    let arrow = match (&gradient, kind) {
+        (Some(g), _) if g.iter().all(Q::is_zero) => prose!(" The gradient there is $0$."),
+        (Some(g), _) => {
+            let g = Math::column(g.iter().map(Math::from).collect());
+            if scale.is_one() {
+                prose!(" The arrow from the point is the gradient $#g$.", g = g)
+            } else {
+                prose!(" The arrow from the point is the gradient $#g$, drawn at #t of its length.", g = g, t = scale)
+            }
+        }
+        (None, PieceKind::Smooth { .. }) => Prose::default(),
+        (None, _) => prose!(" Their affine maps differ: there is no gradient at the point."),
+    };
+    let caption = concat(vec![
+        prose!(
+            "The linear regions of $#h$ in the square of side #s centred at the point $#p$ (#m #regions): ",
+            h = n.h.clone(),
+            s = side,
+            p = p,
+            m = regions.len(),
+            regions = plural(regions.len(), "region")
+        ),
+        shaded,
+        Prose::text("."),
+        arrow,
+    ]);
+    let axis = |k: usize| Axis {
+        label: unit(&n.x, k),
+        lo: &x0[k] - &r,
+        hi: &x0[k] + &r,
+        ticks: vec![&x0[k] - &r, x0[k].clone(), &x0[k] + &r],
+    };
+    Some(Figure { caption, panels: vec![Panel { title: None, x: axis(0), y: axis(1), marks }] })
 }
 
 /// Judges a key: a kink and a gradient are told apart before the fields
@@ -1290,4 +1575,295 @@ pub fn judge(finding: &Finding, key: &Value, ring: &Ring) -> Result<(), String> 
         ));
     }
     compare(key, &finding.value, ring)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::check_source;
+    use crate::language::SourceFile;
+
+    /// The figure of the finding `name`, which must be in a step a student
+    /// sees; `None` when it has none.
+    fn figure_of(text: &str, name: &str) -> Option<Figure> {
+        let report = check_source(SourceFile::new("test.nnk", text));
+        assert!(!report.has_errors(), "{:?}", report.diagnostics);
+        let f = report
+            .problems
+            .iter()
+            .flat_map(|p| &p.findings)
+            .find(|f| f.finding.name == name)
+            .unwrap_or_else(|| panic!("no finding {name}"));
+        let mut found = None;
+        for step in &f.finding.explanation.steps {
+            for b in &step.blocks {
+                if let Block::Figure(fig) = b {
+                    assert_eq!(step.depth, super::super::Depth::Solution);
+                    assert!(found.is_none(), "one figure");
+                    found = Some(fig.clone());
+                }
+            }
+        }
+        found
+    }
+
+    fn qs(s: &str) -> Q {
+        Q::parse(s).unwrap()
+    }
+
+    /// A dense-relu-…-dense network, evaluated exactly by hand: layers of
+    /// (weights, bias), relu between them.
+    fn forward(layers: &[(&[&[&str]], &[&str])], x: &[Q]) -> Q {
+        let mut v = x.to_vec();
+        for (k, (w, b)) in layers.iter().enumerate() {
+            if k > 0 {
+                v = v.into_iter().map(|a| if a.is_negative() { Q::zero() } else { a }).collect();
+            }
+            v = w
+                .iter()
+                .zip(b.iter())
+                .map(|(row, bi)| row.iter().zip(&v).fold(qs(bi), |acc, (wi, a)| &acc + &(&qs(wi) * a)))
+                .collect();
+        }
+        assert_eq!(v.len(), 1);
+        v.remove(0)
+    }
+
+    /// The network of problem set 3, questions 6 to 8.
+    const SEED: &[(&[&[&str]], &[&str])] =
+        &[(&[&["0.5"], &["0.5"]], &["0", "1"]), (&[&["1", "1"], &["1", "1"]], &["0", "0"]), (&[&["1", "1"]], &["1"])];
+    const SEED_TEXT: &str = "problem q
+  h = network (x: 1) {
+    dense [[0.5], [0.5]] + [0, 1]
+    relu
+    dense [[1, 1], [1, 1]] + [0, 0]
+    relu
+    dense [[1, 1]] + 1
+  }
+";
+
+    fn h(x: &Q) -> Q {
+        forward(SEED, std::slice::from_ref(x))
+    }
+
+    /// Small enough that no breakpoint of the networks tested lies within
+    /// it of the points tested.
+    fn eps() -> Q {
+        Q::new(1, 1000)
+    }
+
+    fn slope(a: &Point, b: &Point) -> Q {
+        &(&b.1 - &a.1) / &(&b.0 - &a.0)
+    }
+
+    fn on_line(a: &Point, b: &Point, p: &Point) -> bool {
+        &(&slope(a, b) * &(&p.0 - &a.0)) + &a.1 == p.1
+    }
+
+    fn lines(p: &Panel, role: Role) -> Vec<&Vec<Point>> {
+        p.marks
+            .iter()
+            .filter_map(|m| match m {
+                Mark::Line { points, role: r, .. } if *r == role => Some(points),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn dots(p: &Panel) -> Vec<&Point> {
+        p.marks.iter().filter_map(|m| if let Mark::Dot { at, .. } = m { Some(at) } else { None }).collect()
+    }
+
+    /// The graph, the rules and the point of a figure of the seed at x0.
+    fn check_graph<'a>(f: &'a Figure, x0: &Q) -> &'a Panel {
+        assert_eq!(f.panels.len(), 1);
+        let p = &f.panels[0];
+        let graph = lines(p, Role::Main);
+        assert_eq!(graph.len(), 1);
+        for (x, y) in graph[0] {
+            assert_eq!(*y, h(x), "graph vertex at x = {x}");
+        }
+        assert!(p.x.lo < *x0 && *x0 < p.x.hi);
+        // Both breakpoints of the seed are near every point tested: they
+        // are rules, and vertices of the graph.
+        let rules: Vec<&Q> =
+            p.marks.iter().filter_map(|m| if let Mark::Rule { x, .. } = m { Some(x) } else { None }).collect();
+        let (m2, zero) = (Q::from_int(-2), Q::zero());
+        assert_eq!(rules, vec![&m2, &zero]);
+        for b in rules {
+            assert!(graph[0].iter().any(|v| &v.0 == b));
+        }
+        assert_eq!(dots(p), vec![&(x0.clone(), h(x0))]);
+        p
+    }
+
+    #[test]
+    fn the_pieces_line_passes_through_the_point_with_its_slope() {
+        for (x0, text) in [("1", "1"), ("-1", "-1"), ("-1/2", "-0.5")] {
+            let x0 = qs(x0);
+            let f = figure_of(&format!("{SEED_TEXT}  find p = linear piece of h at x = {text}\n"), "p").unwrap();
+            let p = check_graph(&f, &x0);
+            let accent = lines(p, Role::Accent);
+            assert_eq!(accent.len(), 1);
+            assert!(lines(p, Role::Second).is_empty());
+            let (a, b) = (&accent[0][0], &accent[0][1]);
+            // The slope of h at x0, from the network itself.
+            let e = eps();
+            let derivative = &(&h(&(&x0 + &e)) - &h(&(&x0 - &e))) / &(&e * &Q::from_int(2));
+            assert_eq!(slope(a, b), derivative);
+            assert!(on_line(a, b, &(x0.clone(), h(&x0))));
+            // Inside the picture.
+            for (x, y) in [a, b] {
+                assert!(&p.x.lo <= x && x <= &p.x.hi && &p.y.lo <= y && y <= &p.y.hi);
+            }
+        }
+    }
+
+    #[test]
+    fn at_a_kink_the_two_lines_have_the_one_sided_slopes() {
+        for x0 in ["0", "-2"] {
+            let x0 = qs(x0);
+            let f = figure_of(&format!("{SEED_TEXT}  find k = linear piece of h at x = {x0}\n"), "k").unwrap();
+            let p = check_graph(&f, &x0);
+            let (left, right) = (lines(p, Role::Accent), lines(p, Role::Second));
+            assert_eq!((left.len(), right.len()), (1, 1));
+            let e = eps();
+            let y0 = h(&x0);
+            let from_left = &(&y0 - &h(&(&x0 - &e))) / &e;
+            let from_right = &(&h(&(&x0 + &e)) - &y0) / &e;
+            assert_ne!(from_left, from_right);
+            assert_eq!(slope(&left[0][0], &left[0][1]), from_left);
+            assert_eq!(slope(&right[0][0], &right[0][1]), from_right);
+            for l in [left[0], right[0]] {
+                assert!(on_line(&l[0], &l[1], &(x0.clone(), y0.clone())));
+            }
+        }
+    }
+
+    /// Twice the signed area of a polygon (shoelace).
+    fn area2(ps: &[Point]) -> Q {
+        (0..ps.len()).fold(Q::zero(), |acc, i| {
+            let (a, b) = (&ps[i], &ps[(i + 1) % ps.len()]);
+            &acc + &(&(&a.0 * &b.1) - &(&a.1 * &b.0))
+        })
+    }
+
+    /// Where p is against a counterclockwise convex polygon: 1 inside, 0
+    /// on its boundary, -1 outside.
+    fn locate(ps: &[Point], p: &Point) -> i32 {
+        let sides: Vec<i32> = (0..ps.len())
+            .map(|i| {
+                let (a, b) = (&ps[i], &ps[(i + 1) % ps.len()]);
+                (&(&(&b.0 - &a.0) * &(&p.1 - &a.1)) - &(&(&b.1 - &a.1) * &(&p.0 - &a.0))).signum()
+            })
+            .collect();
+        if sides.iter().any(|s| *s < 0) {
+            -1
+        } else if sides.iter().all(|s| *s > 0) {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// The regions of a figure of two inputs: they tile the square centred
+    /// at the point, and are shaded exactly when the point is in their
+    /// closure.
+    fn check_regions<'a>(f: &'a Figure, x0: &Point) -> Vec<(&'a Vec<Point>, Role)> {
+        let p = &f.panels[0];
+        let regions: Vec<(&Vec<Point>, Role)> = p
+            .marks
+            .iter()
+            .filter_map(|m| if let Mark::Region { points, role, .. } = m { Some((points, *role)) } else { None })
+            .collect();
+        assert!(!regions.is_empty());
+        let side = &p.x.hi - &p.x.lo;
+        assert_eq!(side, &p.y.hi - &p.y.lo);
+        let two = Q::from_int(2);
+        assert_eq!((&(&p.x.lo + &p.x.hi) / &two, &(&p.y.lo + &p.y.hi) / &two), x0.clone());
+        let total = regions.iter().fold(Q::zero(), |acc, (ps, _)| {
+            let a = area2(ps);
+            assert!(!a.is_negative() && !a.is_zero(), "counterclockwise, not flat");
+            for (x, y) in ps.iter() {
+                assert!(&p.x.lo <= x && x <= &p.x.hi && &p.y.lo <= y && y <= &p.y.hi);
+            }
+            &acc + &a
+        });
+        assert_eq!(total, &(&side * &side) * &two, "the regions tile the square");
+        for (ps, role) in &regions {
+            assert_eq!(*role == Role::Yes, locate(ps, x0) >= 0);
+        }
+        regions
+    }
+
+    #[test]
+    fn the_points_region_holds_it_and_the_arrow_is_the_gradient() {
+        let deep: &[(&[&[&str]], &[&str])] = &[
+            (&[&["1", "2"], &["2", "-1"], &["1", "1"], &["3", "-2"]], &["0", "1", "-1", "2"]),
+            (&[&["1", "-1", "1", "0"], &["2", "1", "-1", "1"]], &["0", "1"]),
+            (&[&["1", "1"]], &["0"]),
+        ];
+        let text = "problem q
+  w = network (x: 2) {
+    dense [[1, 2], [2, -1], [1, 1], [3, -2]] + [0, 1, -1, 2]
+    relu
+    dense [[1, -1, 1, 0], [2, 1, -1, 1]] + [0, 1]
+    relu
+    dense [[1, 1]] + 0
+  }
+  find p = linear piece of w at x = [1, 1]
+";
+        let f = figure_of(text, "p").unwrap();
+        let x0 = (Q::one(), Q::one());
+        let regions = check_regions(&f, &x0);
+        assert!(regions.len() > 2);
+        let yes: Vec<_> = regions.iter().filter(|r| r.1 == Role::Yes).collect();
+        assert_eq!(yes.len(), 1);
+        assert_eq!(locate(yes[0].0, &x0), 1, "the point is inside its region");
+        // The gradient, from the network: difference quotients.
+        let e = eps();
+        let w = |x: &Q, y: &Q| forward(deep, &[x.clone(), y.clone()]);
+        let g0 = &(&w(&(&x0.0 + &e), &x0.1) - &w(&x0.0, &x0.1)) / &e;
+        let g1 = &(&w(&x0.0, &(&x0.1 + &e)) - &w(&x0.0, &x0.1)) / &e;
+        assert!(!(g0.is_zero() && g1.is_zero()));
+        let arrows: Vec<(&Point, &Point)> = f.panels[0]
+            .marks
+            .iter()
+            .filter_map(|m| if let Mark::Arrow { from, to, .. } = m { Some((from, to)) } else { None })
+            .collect();
+        assert_eq!(arrows.len(), 1);
+        let (from, to) = arrows[0];
+        assert_eq!(*from, x0);
+        let (d0, d1) = (&to.0 - &from.0, &to.1 - &from.1);
+        // Along the gradient: parallel, same direction.
+        assert_eq!(&d0 * &g1, &d1 * &g0);
+        assert!(!(&(&d0 * &g0) + &(&d1 * &g1)).is_negative());
+        assert_eq!(dots(&f.panels[0]), vec![&x0]);
+    }
+
+    #[test]
+    fn at_a_corner_every_touching_region_is_shaded_and_there_is_no_arrow() {
+        let text = "problem q
+  a = network (x: 2) { abs; dense [[1, 1]] }
+  find corner = linear piece of a at x = [0, 0]
+";
+        let f = figure_of(text, "corner").unwrap();
+        let x0 = (Q::zero(), Q::zero());
+        let regions = check_regions(&f, &x0);
+        assert_eq!(regions.len(), 4);
+        assert!(regions.iter().all(|r| r.1 == Role::Yes && locate(r.0, &x0) == 0));
+        assert!(!f.panels[0].marks.iter().any(|m| matches!(m, Mark::Arrow { .. })));
+    }
+
+    #[test]
+    fn no_figure_for_three_inputs_or_symbolic_weights() {
+        let text = "problem q
+  g = network (x: 3) { dense [[1, 1, 1]] + 0; relu }
+  find p = linear piece of g at x = [1, 1, 1]
+  s = network (x: 1) { dense [[1], [1]] + [0, -1]; relu; dense [[a, b]] + c }
+  find q = linear piece of s at x = 3
+";
+        assert!(figure_of(text, "p").is_none());
+        assert!(figure_of(text, "q").is_none());
+    }
 }

@@ -26,7 +26,7 @@ use crate::algebra::{Matrix, Poly, Q, RatFunc, Symbol};
 use crate::model::{Concrete, Layer, PiecesQuery, Problem, Value};
 use crate::{math, prose};
 
-use super::explain::{LISTING_CAP, Math, words};
+use super::explain::{Axis, Figure, LISTING_CAP, Mark, Math, Panel, Point, Role, words};
 use super::piece::{code, concat, layer_outputs, plural, unit};
 use super::{Block, Explanation, Letters};
 use crate::language::math::Sign;
@@ -452,6 +452,207 @@ pub fn pieces(net: &Concrete) -> Result<Pieces, String> {
 }
 
 // ---------------------------------------------------------------------------
+// The graph
+// ---------------------------------------------------------------------------
+
+/// Most pieces whose graph is drawn; beyond, the figure is left out.
+const FIGURE_MAX_PIECES: usize = 1024;
+/// Most pieces drawn with every breakpoint marked and every piece labelled.
+const FIGURE_MARKED: usize = 16;
+/// Pieces labelled when there are more than [`FIGURE_MARKED`].
+const FIGURE_LABELLED: usize = 6;
+/// Most pieces labelled with their formula rather than their number.
+const FIGURE_FORMULAS: usize = 4;
+/// Most outputs drawn, one graph each.
+const FIGURE_MAX_OUTPUTS: usize = 3;
+
+/// Output `j` at `x`, from the piece that contains it (at a breakpoint the
+/// pieces on both sides agree: [`pieces`] verifies it).
+pub fn value_of(breakpoints: &[Q], maps: &[Vec<(Q, Q)>], j: usize, x: &Q) -> Q {
+    let (s, c) = &maps[breakpoints.partition_point(|b| b < x)][j];
+    &(s * x) + c
+}
+
+/// The graph of output `j` over `[lo, hi]` as exact vertices: the two ends
+/// and every breakpoint between them, where the graph bends.
+pub fn graph(breakpoints: &[Q], maps: &[Vec<(Q, Q)>], j: usize, lo: &Q, hi: &Q) -> Vec<Point> {
+    std::iter::once(lo)
+        .chain(breakpoints.iter().filter(|b| lo < *b && *b < hi))
+        .chain(std::iter::once(hi))
+        .map(|x| (x.clone(), value_of(breakpoints, maps, j, x)))
+        .collect()
+}
+
+/// `[lo, hi]` with a margin of a third of its width on each side (1 when
+/// it is a point), the ends rounded outward to a round step.
+pub fn padded(lo: &Q, hi: &Q) -> (Q, Q) {
+    let span = hi - lo;
+    let margin = if span.is_zero() { Q::one() } else { &span / &Q::from_int(3) };
+    let (lo, hi) = (lo - &margin, hi + &margin);
+    // Half the power of ten below the width: 3 rounds to steps of 1/2.
+    let width = (&hi - &lo).to_f64();
+    let e = width.log10().floor();
+    if !e.is_finite() || e.abs() > 18.0 {
+        return (lo, hi);
+    }
+    let Some(step) = Q::from_int(10).pow(e as i64).map(|p| &p / &Q::from_int(2)) else {
+        return (lo, hi);
+    };
+    let whole = |n: num_bigint::BigInt| Q::from_bigints(n, BigInt::from(1));
+    let down = &whole((&lo / &step).floor()) * &step;
+    let up = -&(&whole((&(-&hi) / &step).floor()) * &step);
+    (down, up)
+}
+
+/// The range of the input drawn for the whole network: every breakpoint,
+/// with a margin ([`padded`]); around 0 when there is none.
+pub fn window(breakpoints: &[Q]) -> (Q, Q) {
+    match (breakpoints.first(), breakpoints.last()) {
+        (Some(a), Some(b)) => padded(a, b),
+        _ => padded(&Q::zero(), &Q::zero()),
+    }
+}
+
+/// The range drawn around a point: the point and up to two breakpoints on
+/// each side of it, with a margin.
+pub fn window_near(breakpoints: &[Q], x0: &Q) -> (Q, Q) {
+    let below = breakpoints.partition_point(|b| b < x0);
+    let above = breakpoints.partition_point(|b| b <= x0);
+    let lo = breakpoints[below.saturating_sub(2)..below].first().unwrap_or(x0);
+    let hi = breakpoints[above..(above + 2).min(breakpoints.len())].last().unwrap_or(x0);
+    padded(lo, hi)
+}
+
+/// The range of the values drawn: the values, with a margin of an eighth
+/// of their spread (1 when they are all equal).
+pub fn value_range<'a>(values: impl Iterator<Item = &'a Q>) -> (Q, Q) {
+    let mut range: Option<(Q, Q)> = None;
+    for v in values {
+        range = Some(match range {
+            None => (v.clone(), v.clone()),
+            Some((lo, hi)) => (lo.min(v.clone()), hi.max(v.clone())),
+        });
+    }
+    let (lo, hi) = range.unwrap_or_else(|| (Q::zero(), Q::zero()));
+    let span = &hi - &lo;
+    let margin = if span.is_zero() { Q::one() } else { &span / &Q::from_int(8) };
+    (&lo - &margin, &hi + &margin)
+}
+
+/// The graph of the network with its pieces: every breakpoint marked and
+/// every piece labelled (its formula, or its number from the left) when
+/// there are few; else the graph with its first pieces numbered. `None`
+/// for too many pieces or outputs to draw.
+fn figure(p: &Pieces, x: &Math, h: &Math) -> Option<Figure> {
+    let n = p.maps.len();
+    let outputs = p.maps.first().map_or(0, Vec::len);
+    if n > FIGURE_MAX_PIECES || outputs == 0 || outputs > FIGURE_MAX_OUTPUTS {
+        return None;
+    }
+    let (lo, hi) = window(&p.breakpoints);
+    let roles = [Role::Main, Role::Accent, Role::Second];
+    let mut marks = Vec::new();
+    let mut ys = Vec::new();
+    for (j, role) in roles.iter().enumerate().take(outputs) {
+        let points = graph(&p.breakpoints, &p.maps, j, &lo, &hi);
+        ys.extend(points.iter().map(|p| p.1.clone()));
+        let label = (outputs > 1).then(|| unit(h, j));
+        marks.push(Mark::Line { points, role: *role, label });
+    }
+    let marked = n <= FIGURE_MARKED;
+    if marked {
+        for b in &p.breakpoints {
+            marks.push(Mark::Rule { x: b.clone(), role: Role::Guide, label: None });
+        }
+        for j in 0..outputs {
+            for b in &p.breakpoints {
+                marks.push(Mark::Dot {
+                    at: (b.clone(), value_of(&p.breakpoints, &p.maps, j, b)),
+                    role: Role::Main,
+                    label: None,
+                });
+            }
+        }
+    }
+    // Each label sits at the middle of its piece: it is drawn on a copy of
+    // the piece's left half, over the graph.
+    let formulas = outputs == 1 && n <= FIGURE_FORMULAS;
+    let labelled = if outputs > 1 {
+        0
+    } else if marked {
+        n
+    } else {
+        FIGURE_LABELLED
+    };
+    for k in 0..labelled {
+        let a = if k == 0 { lo.clone() } else { p.breakpoints[k - 1].clone() };
+        let b = p.breakpoints.get(k).cloned().unwrap_or_else(|| hi.clone());
+        let mid = &(&a + &b) / &Q::from_int(2);
+        let (s, c) = &p.maps[k][0];
+        let label = if formulas { line_math(x, s, c) } else { Math::from(k + 1) };
+        let at = |t: &Q| (t.clone(), &(s * t) + c);
+        marks.push(Mark::Line { points: vec![at(&a), at(&mid)], role: Role::Main, label: Some(label) });
+    }
+    let (ylo, yhi) = value_range(ys.iter());
+    let ticks = if marked && p.breakpoints.len() <= 8 {
+        std::iter::once(&lo).chain(&p.breakpoints).chain(std::iter::once(&hi)).cloned().collect()
+    } else {
+        Vec::new()
+    };
+    let range = interval(x, &Some(lo.clone()), &Some(hi.clone()));
+    let caption = if p.breakpoints.is_empty() {
+        prose!("The graph of $#h$ on $#r$: one linear piece, no breakpoint.", h = h.clone(), r = range)
+    } else if outputs > 1 {
+        prose!(
+            "The graph of each of the #m outputs of $#h$ on $#r$: #n linear #pieces, which meet at the breakpoints \
+             (marked).",
+            m = outputs,
+            h = h.clone(),
+            r = range,
+            n = n,
+            pieces = plural(n, "piece")
+        )
+    } else if formulas {
+        prose!(
+            "The graph of $#h$ on $#r$: #n linear #pieces, each labelled with its formula, meeting at the \
+             breakpoints (marked).",
+            h = h.clone(),
+            r = range,
+            n = n,
+            pieces = plural(n, "piece")
+        )
+    } else if marked {
+        prose!(
+            "The graph of $#h$ on $#r$: #n linear pieces, numbered from the left, meeting at the breakpoints \
+             (marked).",
+            h = h.clone(),
+            r = range,
+            n = n
+        )
+    } else {
+        prose!(
+            "The graph of $#h$ on $#r$, with all #n linear pieces; only the first #k are numbered (from the left), and \
+             the #b breakpoints are not marked one by one.",
+            h = h.clone(),
+            r = range,
+            n = n,
+            k = FIGURE_LABELLED,
+            b = p.breakpoints.len()
+        )
+    };
+    let ylabel = if outputs > 1 { h.clone() } else { math!("#h(#x)", h = h.clone(), x = x.clone()) };
+    Some(Figure {
+        caption,
+        panels: vec![Panel {
+            title: None,
+            x: Axis { label: x.clone(), lo, hi, ticks },
+            y: Axis { label: ylabel, lo: ylo, hi: yhi, ticks: Vec::new() },
+            marks,
+        }],
+    })
+}
+
+// ---------------------------------------------------------------------------
 // The finding
 // ---------------------------------------------------------------------------
 
@@ -511,7 +712,7 @@ fn interval(x: &Math, lo: &Option<Q>, hi: &Option<Q>) -> Math {
 /// `s·x + c` as a formula, written like the polynomial it is (see
 /// [`super::piece::exact`]): the term in x first, unless only the
 /// constant is positive.
-fn line_math(x: &Math, s: &Q, c: &Q) -> Math {
+pub fn line_math(x: &Math, s: &Q, c: &Q) -> Math {
     let term = if s.abs().is_one() { x.clone() } else { Math::Product(vec![Math::Number(s.abs()), x.clone()]) };
     let sign = |q: &Q| if q.is_negative() { Sign::Minus } else { Sign::Plus };
     match (s.is_zero(), c.is_zero()) {
@@ -687,8 +888,8 @@ pub fn derive(q: &PiecesQuery, problem: &Problem) -> Result<(PiecesAnswer, Value
             .listing(p.breakpoints.len(), checks);
     }
     let n = p.maps.len();
-    if p.breakpoints.is_empty() {
-        ex.step(prose!("$#h$ has #n linear #pieces.", h = h.clone(), n = n, pieces = plural(n, "piece")));
+    let last = if p.breakpoints.is_empty() {
+        ex.step(prose!("$#h$ has #n linear #pieces.", h = h.clone(), n = n, pieces = plural(n, "piece")))
     } else {
         let bp = Math::column(p.breakpoints.iter().map(Math::from).collect());
         ex.step(prose!(
@@ -697,7 +898,10 @@ pub fn derive(q: &PiecesQuery, problem: &Problem) -> Result<(PiecesAnswer, Value
             n = n,
             pieces = plural(n, "piece"),
             bp = bp
-        ));
+        ))
+    };
+    if let Some(f) = figure(&p, &x, &h) {
+        last.figure(f);
     }
     if p.big {
         ex.detail(prose!("The exact integers outgrew 128 bits; the computation used big integers."));
@@ -778,5 +982,171 @@ mod tests {
         // layers stay positive.
         assert_eq!(p.breakpoints.len(), 1);
         assert_eq!(p.breakpoints[0], -Q::from_bigints((BigInt::from(1) << 62) + 1, BigInt::from(3)));
+    }
+
+    /// The network's outputs at x by an exact forward pass, independent of
+    /// the pieces.
+    fn forward(net: &Concrete, x: &Q) -> Vec<Q> {
+        let mut v = vec![x.clone()];
+        for l in &net.layers {
+            match l {
+                Layer::Dense(d) => {
+                    v = (0..d.weight.rows())
+                        .map(|r| {
+                            let row = d.weight.row(r).iter().map(|w| w.as_constant().unwrap());
+                            row.zip(&v).fold(d.bias[r].as_constant().unwrap(), |acc, (w, a)| &acc + &(&w * a))
+                        })
+                        .collect()
+                }
+                Layer::Activation { activation, .. } => {
+                    let alpha = activation.negative_slope().as_constant().unwrap();
+                    v = v.into_iter().map(|a| if a.is_negative() { &a * &alpha } else { a }).collect();
+                }
+            }
+        }
+        v
+    }
+
+    /// `repeat k { dense 2 + -1; abs }`: a sawtooth with 2^k pieces on
+    /// [0, 1].
+    fn sawtooth(k: usize) -> Concrete {
+        let mut layers = Vec::new();
+        for i in 0..k {
+            layers.push(Layer::Dense(Dense {
+                weight: Matrix::from_vec(1, 1, vec![q(2, 1)]),
+                bias: vec![q(-1, 1)],
+                index: i + 1,
+                span: Default::default(),
+            }));
+            layers.push(Layer::Activation { activation: Activation::Abs, span: Default::default() });
+        }
+        Concrete { input_dim: 1, layers }
+    }
+
+    fn panel(f: &Figure) -> &Panel {
+        assert_eq!(f.panels.len(), 1);
+        &f.panels[0]
+    }
+
+    /// The graph: the first line mark.
+    fn graph_line(p: &Panel) -> &Vec<Point> {
+        match &p.marks[0] {
+            Mark::Line { points, role: Role::Main, label: None } => points,
+            m => panic!("the graph first, got {m:?}"),
+        }
+    }
+
+    /// The lines that carry a piece's label.
+    fn labels(p: &Panel) -> Vec<(&Vec<Point>, &Math)> {
+        p.marks
+            .iter()
+            .filter_map(|m| match m {
+                Mark::Line { points, label: Some(l), .. } => Some((points, l)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_graph_goes_through_the_network_and_bends_at_the_breakpoints() {
+        let net = seed();
+        let p = pieces(&net).unwrap();
+        let f = figure(&p, &Math::name("x"), &Math::name("h")).unwrap();
+        let panel = panel(&f);
+        let g = graph_line(panel);
+        // Every vertex is on the graph of h, exactly.
+        for (x, y) in g {
+            assert_eq!(vec![y.clone()], forward(&net, x), "vertex at x = {x}");
+        }
+        // The vertices are the two ends of the window and the breakpoints,
+        // in order, and the window holds every breakpoint with a margin.
+        let xs: Vec<Q> = g.iter().map(|v| v.0.clone()).collect();
+        assert_eq!(xs[1..xs.len() - 1], p.breakpoints[..]);
+        assert!(xs[0] < p.breakpoints[0] && p.breakpoints[1] < xs[3]);
+        assert_eq!((&panel.x.lo, &panel.x.hi), (&xs[0], &xs[3]));
+        // The graph is not straight through a breakpoint: the slopes on its
+        // two sides differ (a kink is where the picture bends).
+        let slope = |a: &Point, b: &Point| &(&b.1 - &a.1) / &(&b.0 - &a.0);
+        for k in 1..g.len() - 1 {
+            assert_ne!(slope(&g[k - 1], &g[k]), slope(&g[k], &g[k + 1]));
+        }
+        // Each breakpoint is a rule, and a dot on the graph.
+        let rules: Vec<&Q> =
+            panel.marks.iter().filter_map(|m| if let Mark::Rule { x, .. } = m { Some(x) } else { None }).collect();
+        assert_eq!(rules, p.breakpoints.iter().collect::<Vec<_>>());
+        let dots: Vec<&Point> =
+            panel.marks.iter().filter_map(|m| if let Mark::Dot { at, .. } = m { Some(at) } else { None }).collect();
+        assert_eq!(dots.len(), 2);
+        for (x, y) in dots {
+            assert!(p.breakpoints.contains(x));
+            assert_eq!(vec![y.clone()], forward(&net, x));
+        }
+        // Three pieces, each labelled with its formula; the label's line
+        // runs on the graph from the piece's left end to its middle.
+        let ls = labels(panel);
+        assert_eq!(ls.len(), 3);
+        for (k, (points, label)) in ls.iter().enumerate() {
+            let (s, c) = &p.maps[k][0];
+            assert_eq!(**label, line_math(&Math::name("x"), s, c));
+            let (a, m) = (&points[0], &points[1]);
+            assert_eq!((&a.0, &m.0), (&xs[k], &(&(&xs[k] + &xs[k + 1]) / &Q::from_int(2))));
+            for (x, y) in [a, m] {
+                assert_eq!(vec![y.clone()], forward(&net, x));
+            }
+        }
+        // The values fit in the picture.
+        assert!(g.iter().all(|(_, y)| &panel.y.lo < y && y < &panel.y.hi));
+    }
+
+    #[test]
+    fn many_pieces_are_drawn_with_only_the_first_numbered() {
+        let net = sawtooth(5);
+        let p = pieces(&net).unwrap();
+        assert_eq!(p.maps.len(), 32);
+        let f = figure(&p, &Math::name("x"), &Math::name("h")).unwrap();
+        let panel = panel(&f);
+        let g = graph_line(panel);
+        assert_eq!(g.len(), p.breakpoints.len() + 2);
+        for (x, y) in g {
+            assert_eq!(vec![y.clone()], forward(&net, x));
+        }
+        assert!(!panel.marks.iter().any(|m| matches!(m, Mark::Rule { .. } | Mark::Dot { .. })));
+        let ls = labels(panel);
+        assert_eq!(ls.len(), FIGURE_LABELLED);
+        for (k, (_, label)) in ls.iter().enumerate() {
+            assert_eq!(**label, Math::from(k + 1));
+        }
+        // The caption says that only some are numbered.
+        let caption = format!("{:?}", f.caption);
+        assert!(caption.contains("only the first"), "{caption}");
+    }
+
+    #[test]
+    fn a_straight_network_is_one_piece_around_zero() {
+        let mut net = sawtooth(1);
+        net.layers.pop();
+        let p = pieces(&net).unwrap();
+        let f = figure(&p, &Math::name("x"), &Math::name("h")).unwrap();
+        let g = graph_line(panel(&f));
+        assert_eq!(g.len(), 2);
+        assert!(g[0].0 < Q::zero() && Q::zero() < g[1].0);
+        for (x, y) in g {
+            assert_eq!(vec![y.clone()], forward(&net, x));
+        }
+    }
+
+    #[test]
+    fn windows_hold_what_they_must() {
+        let b = [Q::from_int(-2), Q::zero(), Q::from_int(5), Q::from_int(7)];
+        let (lo, hi) = window(&b);
+        assert!(lo < b[0] && b[3] < hi);
+        // Near 1: the two breakpoints on each side, and no further ones
+        // need to be inside, but those inside are graph vertices.
+        let (lo, hi) = window_near(&b, &Q::one());
+        assert!(lo < b[0] && b[3] < hi);
+        let (lo, hi) = window_near(&b[..1], &Q::from_int(3));
+        assert!(lo < b[0] && Q::from_int(3) < hi);
+        let (lo, hi) = window_near(&[], &Q::new(1, 3));
+        assert!(lo < Q::new(1, 3) && Q::new(1, 3) < hi);
     }
 }
