@@ -39,6 +39,22 @@ pub struct ShapeAnswer {
     pub shape: [usize; 3],
 }
 
+/// The index of the padded input that conv2d's output index `out` reads
+/// through kernel tap `tap` (along one dimension).
+fn reach(out: usize, tap: usize, stride: usize, dilation: usize) -> usize {
+    out * stride + tap * dilation
+}
+
+/// The input index whose product with kernel tap `tap` lands on output
+/// index `out` of a transposed convolution (along one dimension), if any:
+/// input index t/s for t = out + p − tap·d a multiple of the stride s,
+/// inside the input's `n` entries.
+fn landing(out: usize, tap: usize, stride: usize, dilation: usize, pad: usize, n: usize) -> Option<usize> {
+    let t = out as i64 + pad as i64 - (tap * dilation) as i64;
+    let s = stride as i64;
+    (t >= 0 && t % s == 0 && ((t / s) as usize) < n).then(|| (t / s) as usize)
+}
+
 /// The matrix A with Y = A·X, rows indexed by output (channel, row, col)
 /// and columns by input (channel, row, col), both row-major.
 pub fn matrix(conv: &Conv) -> SparseMatrix<Poly> {
@@ -56,11 +72,11 @@ pub fn matrix(conv: &Conv) -> SparseMatrix<Poly> {
             // mode included; likewise for columns.
             let rows: Vec<Option<usize>> = (0..oh)
                 .flat_map(|r| (0..kh).map(move |a| (r, a)))
-                .map(|(r, a)| conv.source(r * p.stride.0 + a * p.dilation.0, h, p.padding.top))
+                .map(|(r, a)| conv.source(reach(r, a, p.stride.0, p.dilation.0), h, p.padding.top))
                 .collect();
             let cols: Vec<Option<usize>> = (0..ow)
                 .flat_map(|c| (0..kw).map(move |bb| (c, bb)))
-                .map(|(c, bb)| conv.source(c * p.stride.1 + bb * p.dilation.1, w, p.padding.left))
+                .map(|(c, bb)| conv.source(reach(c, bb, p.stride.1, p.dilation.1), w, p.padding.left))
                 .collect();
             for o in 0..cout {
                 let group = o / out_per;
@@ -84,16 +100,8 @@ pub fn matrix(conv: &Conv) -> SparseMatrix<Poly> {
             }
         }
         ConvKind::ConvTranspose2d => {
-            // Output row r collects input row t/s for every tap a with
-            // t = r + p − a·d divisible by the stride.
             let sources = |r: usize, k: usize, s: usize, d: usize, pad: usize, n: usize| -> Vec<(usize, usize)> {
-                (0..k)
-                    .filter_map(|a| {
-                        let t = r as i64 + pad as i64 - (a * d) as i64;
-                        (t >= 0 && t % s as i64 == 0 && ((t / s as i64) as usize) < n)
-                            .then(|| (a, (t / s as i64) as usize))
-                    })
-                    .collect()
+                (0..k).filter_map(|a| landing(r, a, s, d, pad, n).map(|i| (a, i))).collect()
             };
             for o in 0..cout {
                 let group = o / out_per;
@@ -727,9 +735,11 @@ fn output_taps(conv: &Conv, row: usize) -> Vec<(&Poly, &Poly)> {
         ConvKind::Conv2d => {
             for i in group * in_per..(group + 1) * in_per {
                 for a in 0..kh {
-                    let Some(sr) = conv.source(r * p.stride.0 + a * p.dilation.0, h, p.padding.top) else { continue };
+                    let Some(sr) = conv.source(reach(r, a, p.stride.0, p.dilation.0), h, p.padding.top) else {
+                        continue;
+                    };
                     for b in 0..kw {
-                        let Some(sc) = conv.source(c * p.stride.1 + b * p.dilation.1, w, p.padding.left) else {
+                        let Some(sc) = conv.source(reach(c, b, p.stride.1, p.dilation.1), w, p.padding.left) else {
                             continue;
                         };
                         add(&mut terms, conv.weight(o, i, a, b), x(i, sr, sc));
@@ -738,17 +748,11 @@ fn output_taps(conv: &Conv, row: usize) -> Vec<(&Poly, &Poly)> {
             }
         }
         ConvKind::ConvTranspose2d => {
-            // Input row t/s lands on output row r through tap a when
-            // t = r + p − a·d is a multiple of the stride.
-            let source = |q: usize, s: usize, d: usize, pad: usize, n: usize, tap: usize| -> Option<usize> {
-                let t = q as i64 + pad as i64 - (tap * d) as i64;
-                (t >= 0 && t % s as i64 == 0 && ((t / s as i64) as usize) < n).then(|| (t / s as i64) as usize)
-            };
             for i in group * in_per..(group + 1) * in_per {
                 for a in 0..kh {
-                    let Some(ir) = source(r, p.stride.0, p.dilation.0, p.padding.top, h, a) else { continue };
+                    let Some(ir) = landing(r, a, p.stride.0, p.dilation.0, p.padding.top, h) else { continue };
                     for b in 0..kw {
-                        let Some(ic) = source(c, p.stride.1, p.dilation.1, p.padding.left, w, b) else { continue };
+                        let Some(ic) = landing(c, b, p.stride.1, p.dilation.1, p.padding.left, w) else { continue };
                         add(&mut terms, conv.weight(o, i, a, b), x(i, ir, ic));
                     }
                 }
