@@ -10,7 +10,7 @@ use crate::language::math::{BigOp, Inline, Sign};
 use crate::model::{Conv, ConvKind, Layout, PaddingMode, Problem, Role, Tensor, Value};
 use crate::{math, prose};
 
-use super::explain::{Block, Explanation, LISTING_CAP, Letters, Math, Prose, words};
+use super::explain::{Axis, Block, Explanation, Figure, LISTING_CAP, Letters, Mark, Math, Panel, Prose, words};
 
 /// The typed answer of an `affine` query. The matrix A, which can be very
 /// large, stays in the finding's value; this holds what the numeric check
@@ -764,7 +764,7 @@ fn output_taps(conv: &Conv, row: usize) -> Vec<(&Poly, &Poly)> {
 
 /// Each output entry as a sum of kernel entries times input entries: the
 /// rule in letters, then entry by entry.
-fn entries_step(ex: &mut Explanation, conv: &Conv, n: &Names, ring: &Ring) {
+fn entries_step(ex: &mut Explanation, conv: &Conv, n: &Names, a: &SparseMatrix<Poly>, ring: &Ring) {
     let [cout, oh, ow] = conv.output_shape().expect("checked");
     let total = cout * oh * ow;
     let padded = conv.kind == ConvKind::Conv2d && !conv.params.padding.is_zero();
@@ -802,6 +802,9 @@ fn entries_step(ex: &mut Explanation, conv: &Conv, n: &Names, ring: &Ring) {
         })
         .collect();
     step.listing(total, items);
+    if let Some(figure) = window_figure(conv, n, a) {
+        step.figure(figure);
+    }
 }
 
 /// Flattening, and the rule that gives every entry of the matrix.
@@ -859,6 +862,9 @@ fn flatten_step(ex: &mut Explanation, conv: &Conv, n: &Names, a_name: &Math, a: 
     ))
     .display(rule)
     .prose(condition);
+    if let Some(figure) = pattern_figure(a_name, a) {
+        ex.steps.last_mut().expect("the step above").figure(figure);
+    }
     ex.detail(prose!(
         "$#A$ is $#s$ with #k nonzero entries.",
         A = a_name.clone(),
@@ -901,7 +907,7 @@ fn explain_matrix(
         padding_step(&mut ex, conv, ring);
     }
     size_step(&mut ex, conv, letters);
-    entries_step(&mut ex, conv, names, ring);
+    entries_step(&mut ex, conv, names, a, ring);
     flatten_step(&mut ex, conv, names, a_name, a);
     adjoint_step(&mut ex, conv, a_name, a);
     ex
@@ -969,6 +975,225 @@ pub fn derive_shape(conv: &Conv, problem: &Problem) -> (Value, ShapeAnswer, Expl
         Value::Tuple(vec![int(c), int(h), int(w)])
     };
     (value, ShapeAnswer { shape: [c, h, w] }, ex)
+}
+
+// ---------------------------------------------------------------------------
+// Pictures
+// ---------------------------------------------------------------------------
+
+/// The most nonzero entries the picture of a matrix's pattern draws.
+const PATTERN_CAP: usize = 1024;
+/// The most rows or columns of an input grid the picture of one output
+/// entry's window draws.
+const GRID_CAP: usize = 32;
+
+/// A point of a picture drawn like a matrix: column `col` across, row
+/// `row` downward (at height −row), in steps of `1/den`.
+fn at(col: i64, row: i64, den: i64) -> (Q, Q) {
+    (Q::new(col, den), Q::new(-row, den))
+}
+
+/// The square of the entry at (`row`, `col`), a little smaller than its
+/// cell so that neighbours stay apart.
+fn cell(row: i64, col: i64, role: super::explain::Role, label: Option<Math>) -> Mark {
+    let (c, r) = (10 * col, 10 * row);
+    let points = vec![at(c - 4, r + 4, 10), at(c + 4, r + 4, 10), at(c + 4, r - 4, 10), at(c - 4, r - 4, 10)];
+    Mark::Region { points, role, label }
+}
+
+/// The rectangle of rows `r0..=r1` and columns `c0..=c1`, cell edges
+/// included, as a closed line or a region.
+fn block(r0: i64, r1: i64, c0: i64, c1: i64) -> Vec<(Q, Q)> {
+    let (t, b, l, r) = (2 * r0 - 1, 2 * r1 + 1, 2 * c0 - 1, 2 * c1 + 1);
+    vec![at(l, t, 2), at(r, t, 2), at(r, b, 2), at(l, b, 2), at(l, t, 2)]
+}
+
+/// Round ticks from 0 to `n − 1` (indices), at most about six.
+fn index_ticks(n: usize) -> Vec<Q> {
+    let step = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000]
+        .into_iter()
+        .find(|s| n.div_ceil(*s) <= 6)
+        .unwrap_or(n.max(1));
+    (0..n).step_by(step).map(Q::from).collect()
+}
+
+/// The axes of a picture drawn like a matrix: columns `c0..c0 + cols`
+/// across, rows `r0..r0 + rows` downward, with blank room added so that a
+/// cell is about as wide as it is tall in the usual 8 : 5 frame.
+fn matrix_axes(r0: i64, rows: usize, c0: i64, cols: usize) -> (Axis, Axis) {
+    let (rows_n, cols_n) = (rows as i64, cols as i64);
+    // Widths in half cells, widened to 8 : 5.
+    let (mut w, mut h) = (2 * cols_n, 2 * rows_n);
+    if 5 * w < 8 * h {
+        w = (8 * h + 4) / 5;
+    } else {
+        h = (5 * w + 7) / 8;
+    }
+    let ticks = |lo: i64, n: usize, sign: i64| {
+        index_ticks(n).into_iter().map(|t| &(&t + &Q::from(lo)) * &Q::from(sign)).collect()
+    };
+    let x = Axis {
+        label: Math::text("column"),
+        lo: Q::new(2 * c0 - 1, 2),
+        hi: Q::new(2 * c0 - 1 + w, 2),
+        ticks: ticks(c0, cols, 1),
+    };
+    let y = Axis {
+        label: Math::Neg(Box::new(Math::text("row"))),
+        lo: Q::new(-(2 * r0 - 1 + h), 2),
+        hi: Q::new(-(2 * r0 - 1), 2),
+        ticks: ticks(r0, rows, -1),
+    };
+    (x, y)
+}
+
+/// The nonzero pattern of the matrix: one square per nonzero entry, row r
+/// drawn at height −r so that the picture reads like the matrix; none when
+/// there are too many entries to draw.
+fn pattern_figure(a_name: &Math, a: &SparseMatrix<Poly>) -> Option<Figure> {
+    let (rows, cols) = a.shape();
+    if a.nonzeros() == 0 || a.nonzeros() > PATTERN_CAP {
+        return None;
+    }
+    let marks = (0..rows)
+        .flat_map(|r| a.row(r).map(move |(c, _)| cell(r as i64, c as i64, super::explain::Role::Yes, None)))
+        .collect();
+    let (x, y) = matrix_axes(0, rows, 0, cols);
+    Some(Figure {
+        caption: prose!(
+            "The nonzero entries of the $#s$ matrix $#A$, one square each (#k in all); row $r$ is drawn at height $-r$, so the picture reads like the matrix.",
+            s = dims(&[rows, cols]),
+            A = a_name.clone(),
+            k = a.nonzeros()
+        ),
+        panels: vec![Panel { title: None, x, y, marks }],
+    })
+}
+
+/// The output entry whose window the picture shows: (1, 1) of the first
+/// channel, or the last row or column when there is only one.
+fn shown_output(conv: &Conv) -> Option<(usize, usize, usize)> {
+    let [_, oh, ow] = conv.output_shape()?;
+    if oh == 0 || ow == 0 {
+        return None;
+    }
+    let (r, c) = (1.min(oh - 1), 1.min(ow - 1));
+    Some((r * ow + c, r, c))
+}
+
+/// What output entry `row` of A reads, over each input channel of its group
+/// (the first two): the input grid (padded, for conv2d), each input entry
+/// with a nonzero coefficient in that row labelled with it, and for conv2d
+/// the kernel's window, the taps that fall on the padding labelled with
+/// their kernel entries.
+fn window_figure(conv: &Conv, n: &Names, a: &SparseMatrix<Poly>) -> Option<Figure> {
+    use super::explain::Role as R;
+    let [cin, h, w] = conv.input.input3();
+    let shape = conv.output_shape()?;
+    let (row, r, c) = shown_output(conv)?;
+    let p = &conv.params;
+    let (kh, kw) = conv.kernel_size();
+    let conv2d = conv.kind == ConvKind::Conv2d;
+    let pad = if conv2d { p.padding } else { crate::model::Padding::uniform(0, 0) };
+    let (top, left) = (pad.top as i64, pad.left as i64);
+    let (ph, pw) = (h + pad.top + pad.bottom, w + pad.left + pad.right);
+    if ph > GRID_CAP || pw > GRID_CAP {
+        return None;
+    }
+    // The input channels of output channel 0's group: 0..cin/groups.
+    let in_per = cin / p.groups;
+    let drawn = in_per.min(2);
+    let (x, y) = matrix_axes(-top, ph, -left, pw);
+    // Labels where a cell has room for them: about 40 px in HTML, 1 cm in
+    // LaTeX for one panel.
+    let span = (&x.hi - &x.lo).max(&y.hi - &y.lo);
+    let labelled = span <= Q::from(if drawn == 1 { 9 } else { 5 });
+    let label = |m: &Poly| labelled.then(|| Math::Poly(m.clone()));
+    let (h_i, w_i) = (h as i64, w as i64);
+    let (r_lo, r_hi, c_lo, c_hi) = (-top, h_i + pad.bottom as i64 - 1, -left, w_i + pad.right as i64 - 1);
+    let panels = (0..drawn)
+        .map(|i| {
+            let mut marks = Vec::new();
+            // The grid of cells.
+            for k in r_lo..=r_hi + 1 {
+                marks.push(Mark::Line {
+                    points: vec![at(2 * c_lo - 1, 2 * k - 1, 2), at(2 * c_hi + 1, 2 * k - 1, 2)],
+                    role: R::Guide,
+                    label: None,
+                });
+            }
+            for k in c_lo..=c_hi + 1 {
+                marks.push(Mark::Line {
+                    points: vec![at(2 * k - 1, 2 * r_lo - 1, 2), at(2 * k - 1, 2 * r_hi + 1, 2)],
+                    role: R::Guide,
+                    label: None,
+                });
+            }
+            // The padding: bands above and below, then left and right.
+            let mut band = |r0: i64, r1: i64, c0: i64, c1: i64| {
+                if r0 <= r1 && c0 <= c1 {
+                    let mut points = block(r0, r1, c0, c1);
+                    points.pop();
+                    marks.push(Mark::Region { points, role: R::No, label: None });
+                }
+            };
+            band(r_lo, -1, c_lo, c_hi);
+            band(h_i, r_hi, c_lo, c_hi);
+            band(0, h_i - 1, c_lo, -1);
+            band(0, h_i - 1, w_i, c_hi);
+            // The kernel's window and its taps on the padding.
+            if conv2d {
+                let (rr, cc) = (
+                    |a| reach(r, a, p.stride.0, p.dilation.0) as i64 - top,
+                    |b| reach(c, b, p.stride.1, p.dilation.1) as i64 - left,
+                );
+                marks.push(Mark::Line {
+                    points: block(rr(0), rr(kh - 1), cc(0), cc(kw - 1)),
+                    role: R::Accent,
+                    label: None,
+                });
+                for ka in 0..kh {
+                    for kb in 0..kw {
+                        let (qr, qc) = (rr(ka), cc(kb));
+                        let inside = (0..h_i).contains(&qr) && (0..w_i).contains(&qc);
+                        if let Some(weight) = conv.weight(0, i, ka, kb).filter(|_| !inside) {
+                            marks.push(cell(qr, qc, R::No, label(weight)));
+                        }
+                    }
+                }
+            }
+            // The input entries the output entry reads.
+            for (col, coefficient) in a.row(row) {
+                let (ch, sr, sc) = (col / (h * w), (col / w) % h, col % w);
+                if ch == i {
+                    marks.push(cell(sr as i64, sc as i64, R::Yes, label(coefficient)));
+                }
+            }
+            let title = (conv.input.shape.len() == 3).then(|| prose!("input channel #i", i = i));
+            Panel { title, x: x.clone(), y: y.clone(), marks }
+        })
+        .collect();
+    let y_entry = entry(&n.y, position(row, shape, output_is_matrix(conv)));
+    let mut caption = if conv2d {
+        prose!(
+            "Output entry $#y$ reads these entries of $#X$: the kernel's window on the padded input (the padding around $#X$), each entry read labelled with its coefficient in $#y$ and each kernel entry over the padding with its value.",
+            y = y_entry.clone(),
+            X = n.x.clone()
+        )
+    } else {
+        prose!(
+            "Output entry $#y$ receives these entries of $#X$, each labelled with its coefficient in $#y$.",
+            y = y_entry,
+            X = n.x.clone()
+        )
+    };
+    if drawn < in_per {
+        caption.push_text(&format!(" Only the first {drawn} of its {in_per} input channels are drawn."));
+    }
+    if !labelled {
+        caption.push_text(" The cells are too small for labels here.");
+    }
+    Some(Figure { caption, panels })
 }
 
 #[cfg(test)]
@@ -1087,5 +1312,145 @@ mod tests {
         });
         let forward = adjoint_conv(&c).expect("an adjoint");
         assert_eq!(matrix(&forward).transpose(), matrix(&c));
+    }
+
+    /// The cells a panel draws with `role` (squares 4/5 wide): (row,
+    /// column) of each centre (row r at height −r), with its label.
+    fn cells(panel: &Panel, role: super::super::explain::Role) -> Vec<((i64, i64), Option<Math>)> {
+        panel
+            .marks
+            .iter()
+            .filter_map(|m| match m {
+                Mark::Region { points, role: r, label }
+                    if *r == role && points.len() == 4 && &points[1].0 - &points[0].0 == Q::new(4, 5) =>
+                {
+                    let n = Q::from(4usize);
+                    let x = &points.iter().fold(Q::zero(), |s, p| &s + &p.0) / &n;
+                    let y = &points.iter().fold(Q::zero(), |s, p| &s + &p.1) / &n;
+                    let int = |q: &Q| q.to_string().parse::<i64>().expect("a cell centre is an integer");
+                    Some(((-int(&y), int(&x)), label.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn convs(ring: &Ring) -> Vec<Conv> {
+        vec![
+            conv(ConvKind::Conv2d, ring, vec![2, 2], vec![3, 3], |p| {
+                p.stride = (3, 3);
+                p.padding = Padding::uniform(1, 1);
+            }),
+            conv(ConvKind::Conv2d, ring, vec![2, 2, 2, 3], vec![2, 5, 6], |p| {
+                p.stride = (2, 1);
+                p.dilation = (1, 2);
+                p.padding = Padding { top: 2, bottom: 0, left: 1, right: 3 };
+            }),
+            conv(ConvKind::Conv2d, ring, vec![4, 1, 3, 3], vec![2, 4, 4], |p| {
+                p.groups = 2;
+                p.padding = Padding::uniform(1, 1);
+            }),
+            conv(ConvKind::Conv2d, ring, vec![1, 3], vec![1, 2], |p| {
+                p.padding = Padding { top: 0, bottom: 0, left: 1, right: 1 };
+                p.padding_mode = PaddingMode::Reflect;
+            }),
+            conv(ConvKind::Conv2d, ring, vec![3, 3], vec![4, 4], |p| {
+                p.padding = Padding::uniform(2, 1);
+                p.padding_mode = PaddingMode::Circular;
+            }),
+            conv(ConvKind::ConvTranspose2d, ring, vec![2, 2], vec![2, 2], |p| p.stride = (2, 2)),
+            conv(ConvKind::ConvTranspose2d, ring, vec![2, 3, 3, 2], vec![2, 3, 4], |p| {
+                p.stride = (2, 1);
+                p.padding = Padding::uniform(1, 0);
+                p.dilation = (1, 2);
+            }),
+        ]
+    }
+
+    #[test]
+    fn pattern_has_one_square_per_nonzero_entry_where_it_sits() {
+        let ring = Ring::new();
+        for c in convs(&ring) {
+            let a = matrix(&c);
+            let fig = pattern_figure(&Math::name("A"), &a).expect("a small matrix is drawn");
+            let squares = cells(&fig.panels[0], super::super::explain::Role::Yes);
+            assert_eq!(squares.len(), a.nonzeros());
+            let drawn: std::collections::BTreeSet<(i64, i64)> = squares.iter().map(|s| s.0).collect();
+            let nonzero: std::collections::BTreeSet<(i64, i64)> =
+                (0..a.rows()).flat_map(|r| a.row(r).map(move |(c, _)| (r as i64, c as i64))).collect();
+            assert_eq!(drawn, nonzero);
+        }
+    }
+
+    #[test]
+    fn pattern_is_skipped_past_the_cap() {
+        let ring = Ring::new();
+        let c = conv(ConvKind::Conv2d, &ring, vec![3, 3], vec![12, 14], |p| p.padding = Padding::uniform(1, 1));
+        let a = matrix(&c);
+        assert!(a.nonzeros() > PATTERN_CAP);
+        assert!(pattern_figure(&Math::name("A"), &a).is_none());
+    }
+
+    #[test]
+    fn window_highlights_exactly_the_inputs_its_row_reads() {
+        let ring = Ring::new();
+        let mut labelled = 0;
+        for c in convs(&ring) {
+            let a = matrix(&c);
+            let mut letters = Letters::default();
+            let names = Names::new(&c, &mut letters, &["A"]);
+            let fig = window_figure(&c, &names, &a).expect("a small input is drawn");
+            let (row, r, cc) = shown_output(&c).expect("an output entry");
+            let [cin, h, w] = c.input.input3();
+            assert_eq!(fig.panels.len(), (cin / c.params.groups).min(2));
+            for (i, panel) in fig.panels.iter().enumerate() {
+                let mut yes = cells(panel, super::super::explain::Role::Yes);
+                yes.sort_by_key(|y| y.0);
+                let mut read: Vec<((i64, i64), Option<Math>)> = a
+                    .row(row)
+                    .filter(|(col, _)| col / (h * w) == i)
+                    .map(|(col, p)| ((((col / w) % h) as i64, (col % w) as i64), Some(Math::Poly(p.clone()))))
+                    .collect();
+                read.sort_by_key(|y| y.0);
+                // The same cells, each labelled with its coefficient when
+                // the cells have room for labels.
+                let at = |v: &[((i64, i64), Option<Math>)]| v.iter().map(|x| x.0).collect::<Vec<_>>();
+                assert_eq!(at(&yes), at(&read), "{:?}", c.params);
+                for (y, x) in yes.iter().zip(&read) {
+                    assert!(y.1.is_none() || y.1 == x.1, "{:?}", c.params);
+                }
+                labelled += yes.iter().filter(|y| y.1.is_some()).count();
+                if c.kind == ConvKind::Conv2d {
+                    // Every tap of the window is drawn once: on an input
+                    // entry it reads, or on the padding with its weight.
+                    let p = &c.params;
+                    let (kh, kw) = c.kernel_size();
+                    let on_padding = cells(panel, super::super::explain::Role::No)
+                        .into_iter()
+                        .filter(|(at, _)| !(0..h as i64).contains(&at.0) || !(0..w as i64).contains(&at.1))
+                        .collect::<Vec<_>>();
+                    for ka in 0..kh {
+                        for kb in 0..kw {
+                            let at = (
+                                (r * p.stride.0 + ka * p.dilation.0) as i64 - p.padding.top as i64,
+                                (cc * p.stride.1 + kb * p.dilation.1) as i64 - p.padding.left as i64,
+                            );
+                            let inside = (0..h as i64).contains(&at.0) && (0..w as i64).contains(&at.1);
+                            let weight = c.weight(0, i, ka, kb).map(|x| Some(Math::Poly(x.clone())));
+                            if inside && p.padding_mode == PaddingMode::Zeros {
+                                assert!(yes.iter().any(|y| y.0 == at), "tap {at:?} reads an input");
+                            } else if !inside {
+                                let drawn = on_padding.iter().find(|x| x.0 == at).expect("a tap on the padding");
+                                assert!(drawn.1.is_none() || Some(&drawn.1) == weight.as_ref(), "tap {at:?}");
+                            }
+                        }
+                    }
+                    if p.padding_mode == PaddingMode::Zeros {
+                        assert_eq!(on_padding.len() + yes.len(), kh * kw);
+                    }
+                }
+            }
+        }
+        assert!(labelled > 0, "small windows carry labels");
     }
 }

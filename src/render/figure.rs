@@ -116,7 +116,7 @@ const SVG_STYLE: &str = "\
 .guide{fill:none;stroke:currentColor;stroke-opacity:.45;stroke-width:1;stroke-dasharray:4 4}\
 .dot.yes,.dot.main{fill:currentColor;fill-opacity:1}\
 .dot.no{fill:none;stroke:currentColor;stroke-width:1.8;stroke-dasharray:none}\
-.axis{stroke:currentColor;stroke-width:1}\
+.axis{fill:none;stroke:currentColor;stroke-width:1}\
 text{fill:currentColor;font:13px sans-serif}";
 
 fn points_attr(frame: &Frame, pts: &[(Q, Q)]) -> String {
