@@ -1020,7 +1020,7 @@ fn index_ticks(n: usize) -> Vec<Q> {
 /// The axes of a picture drawn like a matrix: columns `c0..c0 + cols`
 /// across, rows `r0..r0 + rows` downward, with blank room added so that a
 /// cell is about as wide as it is tall in the usual 8 : 5 frame.
-fn matrix_axes(r0: i64, rows: usize, c0: i64, cols: usize) -> (Axis, Axis) {
+fn matrix_axes(r0: i64, rows: usize, c0: i64, cols: usize, labels: (Math, Math)) -> (Axis, Axis) {
     let (rows_n, cols_n) = (rows as i64, cols as i64);
     // Widths in half cells, widened to 8 : 5.
     let (mut w, mut h) = (2 * cols_n, 2 * rows_n);
@@ -1032,14 +1032,10 @@ fn matrix_axes(r0: i64, rows: usize, c0: i64, cols: usize) -> (Axis, Axis) {
     let ticks = |lo: i64, n: usize, sign: i64| {
         index_ticks(n).into_iter().map(|t| &(&t + &Q::from(lo)) * &Q::from(sign)).collect()
     };
-    let x = Axis {
-        label: Math::text("column"),
-        lo: Q::new(2 * c0 - 1, 2),
-        hi: Q::new(2 * c0 - 1 + w, 2),
-        ticks: ticks(c0, cols, 1),
-    };
+    let x =
+        Axis { label: labels.1, lo: Q::new(2 * c0 - 1, 2), hi: Q::new(2 * c0 - 1 + w, 2), ticks: ticks(c0, cols, 1) };
     let y = Axis {
-        label: Math::Neg(Box::new(Math::text("row"))),
+        label: Math::Neg(Box::new(labels.0)),
         lo: Q::new(-(2 * r0 - 1 + h), 2),
         hi: Q::new(-(2 * r0 - 1), 2),
         ticks: ticks(r0, rows, -1),
@@ -1058,7 +1054,7 @@ fn pattern_figure(a_name: &Math, a: &SparseMatrix<Poly>) -> Option<Figure> {
     let marks = (0..rows)
         .flat_map(|r| a.row(r).map(move |(c, _)| cell(r as i64, c as i64, super::explain::Role::Yes, None)))
         .collect();
-    let (x, y) = matrix_axes(0, rows, 0, cols);
+    let (x, y) = matrix_axes(0, rows, 0, cols, (Math::text("row"), Math::text("column")));
     Some(Figure {
         caption: prose!(
             "The nonzero entries of the $#s$ matrix $#A$, one square each (#k in all); row $r$ is drawn at height $-r$, so the picture reads like the matrix.",
@@ -1082,10 +1078,11 @@ fn shown_output(conv: &Conv) -> Option<(usize, usize, usize)> {
 }
 
 /// What output entry `row` of A reads, over each input channel of its group
-/// (the first two): the input grid (padded, for conv2d), each input entry
-/// with a nonzero coefficient in that row labelled with it, and for conv2d
-/// the kernel's window, the taps that fall on the padding labelled with
-/// their kernel entries.
+/// (the first two), as a convolution: conv2d's kernel on the padded input;
+/// a transposed convolution's flipped kernel on the input spread out by the
+/// stride (zeros between its entries) and padded by d (k − 1) − p. The
+/// input entries with a nonzero coefficient in that row are labelled with
+/// it, the kernel entries over zeros or padding with their values.
 fn window_figure(conv: &Conv, n: &Names, a: &SparseMatrix<Poly>) -> Option<Figure> {
     use super::explain::Role as R;
     let [cin, h, w] = conv.input.input3();
@@ -1094,23 +1091,62 @@ fn window_figure(conv: &Conv, n: &Names, a: &SparseMatrix<Poly>) -> Option<Figur
     let p = &conv.params;
     let (kh, kw) = conv.kernel_size();
     let conv2d = conv.kind == ConvKind::Conv2d;
-    let pad = if conv2d { p.padding } else { crate::model::Padding::uniform(0, 0) };
-    let (top, left) = (pad.top as i64, pad.left as i64);
-    let (ph, pw) = (h + pad.top + pad.bottom, w + pad.left + pad.right);
-    if ph > GRID_CAP || pw > GRID_CAP {
+    let (h_i, w_i) = (h as i64, w as i64);
+    let (top, left) = (p.padding.top as i64, p.padding.left as i64);
+    let (s0, s1) = if conv2d { (1, 1) } else { (p.stride.0 as i64, p.stride.1 as i64) };
+    let (d0, d1) = (p.dilation.0 as i64, p.dilation.1 as i64);
+    // The grid drawn, rows r_lo..=r_hi and columns c_lo..=c_hi, input entry
+    // (i, j) at (s0 i, s1 j), and where kernel tap (a, b) lies on it.
+    let (r_lo, r_hi, c_lo, c_hi) = if conv2d {
+        (-top, h_i + p.padding.bottom as i64 - 1, -left, w_i + p.padding.right as i64 - 1)
+    } else {
+        let (oh, ow) = (shape[1] as i64, shape[2] as i64);
+        let (e0, e1) = (d0 * (kh as i64 - 1), d1 * (kw as i64 - 1));
+        (top - e0, top - e0 + oh + e0 - 1, left - e1, left - e1 + ow + e1 - 1)
+    };
+    let tap = |ka: usize, kb: usize| -> (i64, i64) {
+        if conv2d {
+            (reach(r, ka, p.stride.0, p.dilation.0) as i64 - top, reach(c, kb, p.stride.1, p.dilation.1) as i64 - left)
+        } else {
+            // The flipped kernel: tap a sits where its input entry would
+            // (t = r + p − a d, an input entry's row when it is a
+            // multiple of the stride).
+            (r as i64 + top - ka as i64 * d0, c as i64 + left - kb as i64 * d1)
+        }
+    };
+    // Whether tap (a, b) is over an input entry rather than padding or an
+    // inserted zero.
+    let over_input = |ka: usize, kb: usize| {
+        let (tr, tc) = tap(ka, kb);
+        if conv2d {
+            (0..h_i).contains(&tr) && (0..w_i).contains(&tc)
+        } else {
+            landing(r, ka, p.stride.0, p.dilation.0, p.padding.top, h).is_some()
+                && landing(c, kb, p.stride.1, p.dilation.1, p.padding.left, w).is_some()
+        }
+    };
+    let (ph, pw) = ((r_hi - r_lo + 1) as usize, (c_hi - c_lo + 1) as usize);
+    let cap = if conv2d { GRID_CAP } else { GRID_CAP / 2 };
+    if ph > cap || pw > cap {
         return None;
     }
     // The input channels of output channel 0's group: 0..cin/groups.
     let in_per = cin / p.groups;
     let drawn = in_per.min(2);
-    let (x, y) = matrix_axes(-top, ph, -left, pw);
+    let axis =
+        |s: i64, name: &str| if s == 1 { Math::text(name) } else { Math::Product(vec![s.into(), Math::text(name)]) };
+    let (x, y) = matrix_axes(r_lo, ph, c_lo, pw, (axis(s0, "row"), axis(s1, "column")));
     // Labels where a cell has room for them: about 40 px in HTML, 1 cm in
     // LaTeX for one panel.
     let span = (&x.hi - &x.lo).max(&y.hi - &y.lo);
     let labelled = span <= Q::from(if drawn == 1 { 9 } else { 5 });
     let label = |m: &Poly| labelled.then(|| Math::Poly(m.clone()));
-    let (h_i, w_i) = (h as i64, w as i64);
-    let (r_lo, r_hi, c_lo, c_hi) = (-top, h_i + pad.bottom as i64 - 1, -left, w_i + pad.right as i64 - 1);
+    let is_input = |gr: i64, gc: i64| {
+        gr.rem_euclid(s0) == 0
+            && gc.rem_euclid(s1) == 0
+            && (0..h_i).contains(&(gr / s0))
+            && (0..w_i).contains(&(gc / s1))
+    };
     let panels = (0..drawn)
         .map(|i| {
             let mut marks = Vec::new();
@@ -1129,36 +1165,42 @@ fn window_figure(conv: &Conv, n: &Names, a: &SparseMatrix<Poly>) -> Option<Figur
                     label: None,
                 });
             }
-            // The padding: bands above and below, then left and right.
-            let mut band = |r0: i64, r1: i64, c0: i64, c1: i64| {
-                if r0 <= r1 && c0 <= c1 {
-                    let mut points = block(r0, r1, c0, c1);
-                    points.pop();
-                    marks.push(Mark::Region { points, role: R::No, label: None });
-                }
-            };
-            band(r_lo, -1, c_lo, c_hi);
-            band(h_i, r_hi, c_lo, c_hi);
-            band(0, h_i - 1, c_lo, -1);
-            band(0, h_i - 1, w_i, c_hi);
-            // The kernel's window and its taps on the padding.
             if conv2d {
-                let (rr, cc) = (
-                    |a| reach(r, a, p.stride.0, p.dilation.0) as i64 - top,
-                    |b| reach(c, b, p.stride.1, p.dilation.1) as i64 - left,
-                );
-                marks.push(Mark::Line {
-                    points: block(rr(0), rr(kh - 1), cc(0), cc(kw - 1)),
-                    role: R::Accent,
-                    label: None,
-                });
-                for ka in 0..kh {
-                    for kb in 0..kw {
-                        let (qr, qc) = (rr(ka), cc(kb));
-                        let inside = (0..h_i).contains(&qr) && (0..w_i).contains(&qc);
-                        if let Some(weight) = conv.weight(0, i, ka, kb).filter(|_| !inside) {
-                            marks.push(cell(qr, qc, R::No, label(weight)));
+                // The padding: bands above and below, then left and right.
+                let mut band = |r0: i64, r1: i64, c0: i64, c1: i64| {
+                    if r0 <= r1 && c0 <= c1 {
+                        let mut points = block(r0, r1, c0, c1);
+                        points.pop();
+                        marks.push(Mark::Region { points, role: R::No, label: None });
+                    }
+                };
+                band(r_lo, -1, c_lo, c_hi);
+                band(h_i, r_hi, c_lo, c_hi);
+                band(0, h_i - 1, c_lo, -1);
+                band(0, h_i - 1, w_i, c_hi);
+            } else {
+                // The zeros between and around the input's entries.
+                for gr in r_lo..=r_hi {
+                    for gc in c_lo..=c_hi {
+                        if !is_input(gr, gc) {
+                            marks.push(cell(gr, gc, R::No, None));
                         }
+                    }
+                }
+            }
+            // The kernel's window, and its taps over padding or zeros.
+            let (first, last) = (tap(0, 0), tap(kh - 1, kw - 1));
+            marks.push(Mark::Line {
+                points: block(first.0.min(last.0), first.0.max(last.0), first.1.min(last.1), first.1.max(last.1)),
+                role: R::Accent,
+                label: None,
+            });
+            for ka in 0..kh {
+                for kb in 0..kw {
+                    let (tr, tc) = tap(ka, kb);
+                    let shown = (r_lo..=r_hi).contains(&tr) && (c_lo..=c_hi).contains(&tc);
+                    if let Some(weight) = conv.weight(0, i, ka, kb).filter(|_| shown && !over_input(ka, kb)) {
+                        marks.push(cell(tr, tc, R::No, label(weight)));
                     }
                 }
             }
@@ -1166,7 +1208,7 @@ fn window_figure(conv: &Conv, n: &Names, a: &SparseMatrix<Poly>) -> Option<Figur
             for (col, coefficient) in a.row(row) {
                 let (ch, sr, sc) = (col / (h * w), (col / w) % h, col % w);
                 if ch == i {
-                    marks.push(cell(sr as i64, sc as i64, R::Yes, label(coefficient)));
+                    marks.push(cell(s0 * sr as i64, s1 * sc as i64, R::Yes, label(coefficient)));
                 }
             }
             let title = (conv.input.shape.len() == 3).then(|| prose!("input channel #i", i = i));
@@ -1174,18 +1216,24 @@ fn window_figure(conv: &Conv, n: &Names, a: &SparseMatrix<Poly>) -> Option<Figur
         })
         .collect();
     let y_entry = entry(&n.y, position(row, shape, output_is_matrix(conv)));
-    let mut caption = if conv2d {
-        prose!(
+    let mut caption = match (conv2d, p.padding.is_zero()) {
+        (true, true) => prose!(
+            "Output entry $#y$ reads these entries of $#X$ under the kernel's window, each labelled with its coefficient in $#y$.",
+            y = y_entry,
+            X = n.x.clone()
+        ),
+        (true, false) => prose!(
             "Output entry $#y$ reads these entries of $#X$: the kernel's window on the padded input (the padding around $#X$), each entry read labelled with its coefficient in $#y$ and each kernel entry over the padding with its value.",
             y = y_entry.clone(),
             X = n.x.clone()
-        )
-    } else {
-        prose!(
-            "Output entry $#y$ receives these entries of $#X$, each labelled with its coefficient in $#y$.",
-            y = y_entry,
-            X = n.x.clone()
-        )
+        ),
+        (false, _) => prose!(
+            "Output entry $#y$ as a convolution: the kernel, flipped, slides over $#X$ spread out by the stride (entry $(i, j)$ drawn at $(#s i, #t j)$, zeros between) with zeros around it; each entry of $#X$ read is labelled with its coefficient in $#y$, each kernel entry over a zero with its value.",
+            y = y_entry.clone(),
+            X = n.x.clone(),
+            s = s0,
+            t = s1
+        ),
     };
     if drawn < in_per {
         caption.push_text(&format!(" Only the first {drawn} of its {in_per} input channels are drawn."));
@@ -1403,6 +1451,12 @@ mod tests {
             let (row, r, cc) = shown_output(&c).expect("an output entry");
             let [cin, h, w] = c.input.input3();
             assert_eq!(fig.panels.len(), (cin / c.params.groups).min(2));
+            // A transposed convolution's input is drawn spread out by the
+            // stride.
+            let spread = match c.kind {
+                ConvKind::Conv2d => (1, 1),
+                ConvKind::ConvTranspose2d => (c.params.stride.0 as i64, c.params.stride.1 as i64),
+            };
             for (i, panel) in fig.panels.iter().enumerate() {
                 let mut yes = cells(panel, super::super::explain::Role::Yes);
                 yes.sort_by_key(|y| y.0);
@@ -1410,6 +1464,7 @@ mod tests {
                     .row(row)
                     .filter(|(col, _)| col / (h * w) == i)
                     .map(|(col, p)| ((((col / w) % h) as i64, (col % w) as i64), Some(Math::Poly(p.clone()))))
+                    .map(|((sr, sc), p)| ((spread.0 * sr, spread.1 * sc), p))
                     .collect();
                 read.sort_by_key(|y| y.0);
                 // The same cells, each labelled with its coefficient when
@@ -1419,35 +1474,56 @@ mod tests {
                 for (y, x) in yes.iter().zip(&read) {
                     assert!(y.1.is_none() || y.1 == x.1, "{:?}", c.params);
                 }
-                labelled += yes.iter().filter(|y| y.1.is_some()).count();
-                if c.kind == ConvKind::Conv2d {
-                    // Every tap of the window is drawn once: on an input
-                    // entry it reads, or on the padding with its weight.
-                    let p = &c.params;
-                    let (kh, kw) = c.kernel_size();
-                    let on_padding = cells(panel, super::super::explain::Role::No)
-                        .into_iter()
-                        .filter(|(at, _)| !(0..h as i64).contains(&at.0) || !(0..w as i64).contains(&at.1))
-                        .collect::<Vec<_>>();
-                    for ka in 0..kh {
-                        for kb in 0..kw {
-                            let at = (
-                                (r * p.stride.0 + ka * p.dilation.0) as i64 - p.padding.top as i64,
-                                (cc * p.stride.1 + kb * p.dilation.1) as i64 - p.padding.left as i64,
-                            );
-                            let inside = (0..h as i64).contains(&at.0) && (0..w as i64).contains(&at.1);
-                            let weight = c.weight(0, i, ka, kb).map(|x| Some(Math::Poly(x.clone())));
-                            if inside && p.padding_mode == PaddingMode::Zeros {
-                                assert!(yes.iter().any(|y| y.0 == at), "tap {at:?} reads an input");
-                            } else if !inside {
-                                let drawn = on_padding.iter().find(|x| x.0 == at).expect("a tap on the padding");
-                                assert!(drawn.1.is_none() || Some(&drawn.1) == weight.as_ref(), "tap {at:?}");
+                let labels = panel.marks.iter().any(|m| matches!(m, Mark::Region { label: Some(_), .. }));
+                labelled += usize::from(labels);
+                // Every tap of the window is drawn once: on an input entry
+                // it reads, or on the padding (or a zero between entries of
+                // a transposed convolution's input) with its weight.
+                let p = &c.params;
+                let (kh, kw) = c.kernel_size();
+                let zeros = cells(panel, super::super::explain::Role::No);
+                let mut on_zeros = 0;
+                for ka in 0..kh {
+                    for kb in 0..kw {
+                        let (at, inside) = match c.kind {
+                            ConvKind::Conv2d => {
+                                let at = (
+                                    (r * p.stride.0 + ka * p.dilation.0) as i64 - p.padding.top as i64,
+                                    (cc * p.stride.1 + kb * p.dilation.1) as i64 - p.padding.left as i64,
+                                );
+                                (at, (0..h as i64).contains(&at.0) && (0..w as i64).contains(&at.1))
                             }
+                            ConvKind::ConvTranspose2d => {
+                                // Input entry (i, j) is drawn at (s i, t j).
+                                let at = (
+                                    (r + p.padding.top) as i64 - (ka * p.dilation.0) as i64,
+                                    (cc + p.padding.left) as i64 - (kb * p.dilation.1) as i64,
+                                );
+                                let (s, t) = (p.stride.0 as i64, p.stride.1 as i64);
+                                let real = at.0 % s == 0
+                                    && at.1 % t == 0
+                                    && (0..h as i64).contains(&(at.0 / s))
+                                    && (0..w as i64).contains(&(at.1 / t))
+                                    && at.0 >= 0
+                                    && at.1 >= 0;
+                                (at, real)
+                            }
+                        };
+                        let weight = c.weight(0, i, ka, kb).map(|x| Math::Poly(x.clone()));
+                        if inside && p.padding_mode == PaddingMode::Zeros {
+                            assert!(yes.iter().any(|y| y.0 == at), "tap {at:?} reads an input");
+                        } else if !inside {
+                            assert!(
+                                zeros.iter().any(|x| x.0 == at && (!labels || x.1 == weight)),
+                                "tap {at:?} on the padding, {:?}",
+                                p
+                            );
+                            on_zeros += 1;
                         }
                     }
-                    if p.padding_mode == PaddingMode::Zeros {
-                        assert_eq!(on_padding.len() + yes.len(), kh * kw);
-                    }
+                }
+                if p.padding_mode == PaddingMode::Zeros {
+                    assert_eq!(on_zeros + yes.len(), kh * kw, "{:?}", p);
                 }
             }
         }
