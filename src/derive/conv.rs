@@ -209,33 +209,18 @@ pub(crate) fn dims(shape: &[usize]) -> Math {
     it.fold(first, |acc, &d| Math::Infix(Box::new(acc), crate::language::math::InfixOp::Times, Box::new(Math::from(d))))
 }
 
-/// An exact polynomial as a formula in the problem's symbols and numbers.
-///
-/// Stopgap: the transitional printer (`render::step_parts`) has no ring to
-/// lower `Math::Poly` leaves with (it prints them as `?`, and asserts in
-/// debug builds), so polynomials are written out here. Once the printer
-/// lowers them, this is `Math::Poly(p.clone())`.
-pub(crate) fn exact(p: &Poly, ring: &Ring) -> Math {
-    let terms = p
-        .terms()
-        .iter()
-        .map(|(m, c)| {
+/// A kernel entry as a coefficient: its sign, and its size as a factor
+/// (none for ±1). A single term carries its own sign (`-2`, `-w[0]`); a
+/// longer polynomial is one factor with a plus sign.
+fn coefficient(p: &Poly) -> (Sign, Option<Math>) {
+    match p.terms() {
+        [(m, c)] => {
             let sign = if c.is_negative() { Sign::Minus } else { Sign::Plus };
-            let a = c.abs();
-            let mut factors = Vec::new();
-            if m.is_one() || !a.is_one() {
-                factors.push(Math::Number(a));
-            }
-            for &(v, e) in m.pairs() {
-                let s = ring.symbol(v);
-                let base = if s.indices.is_empty() { Math::name(&s.name) } else { Math::Symbol(s.as_ref().clone()) };
-                factors.push(if e == 1 { base } else { base.sup(e) });
-            }
-            let term = if factors.len() == 1 { factors.remove(0) } else { Math::Product(factors) };
-            (sign, term)
-        })
-        .collect();
-    signed(terms)
+            let size = if c.is_negative() { -p } else { p.clone() };
+            (sign, (!m.is_one() || !c.abs().is_one()).then_some(Math::Poly(size)))
+        }
+        _ => (Sign::Plus, Some(Math::Poly(p.clone()))),
+    }
 }
 
 /// Signed terms as a formula, a positive term first when there is one
@@ -260,32 +245,28 @@ fn signed(mut terms: Vec<(Sign, Math)>) -> Math {
 /// A sum of kernel entries times input entries, one term per tap, each
 /// written kernel entry first (`w[0,0] x[0,1] - 2 x[1,1]`); 0 when there
 /// are none.
-pub(crate) fn taps_sum<'a>(taps: impl IntoIterator<Item = (&'a Poly, &'a Poly)>, ring: &Ring) -> Math {
+///
+/// `_ring` is unused, as in [`grid`].
+pub(crate) fn taps_sum<'a>(taps: impl IntoIterator<Item = (&'a Poly, &'a Poly)>, _ring: &Ring) -> Math {
     let terms = taps
         .into_iter()
         .map(|(weight, input)| {
-            let (sign, weight) = match exact(weight, ring) {
-                Math::Neg(w) => (Sign::Minus, *w),
-                w => (Sign::Plus, w),
-            };
-            let input = exact(input, ring);
-            let term = match weight {
-                Math::Number(q) if q.is_one() => input,
-                Math::Product(mut factors) => {
-                    factors.push(input);
-                    Math::Product(factors)
-                }
-                w => Math::Product(vec![w, input]),
-            };
-            (sign, term)
+            let input = Math::Poly(input.clone());
+            match coefficient(weight) {
+                (sign, None) => (sign, input),
+                (sign, Some(w)) => (sign, Math::Product(vec![w, input])),
+            }
         })
         .collect();
     signed(terms)
 }
 
 /// A matrix of exact entries as a formula.
-pub(crate) fn grid(rows: usize, cols: usize, ring: &Ring, entry: impl Fn(usize, usize) -> Poly) -> Math {
-    Math::Matrix((0..rows).map(|r| (0..cols).map(|c| exact(&entry(r, c), ring)).collect()).collect())
+///
+/// `_ring` is unused (the presentation layer writes the entries out); the
+/// parameter stays until the callers in `equivalence` drop it.
+pub(crate) fn grid(rows: usize, cols: usize, _ring: &Ring, entry: impl Fn(usize, usize) -> Poly) -> Math {
+    Math::Matrix((0..rows).map(|r| (0..cols).map(|c| Math::Poly(entry(r, c))).collect()).collect())
 }
 
 /// Appends prose to prose.
@@ -923,7 +904,7 @@ pub fn derive_matrix(conv: &Conv, name: &str, problem: &Problem) -> (Value, Expl
     if let (Some(bias), Some(b)) = (&conv.bias, bias_letter) {
         ex.step(prose!(
             "The bias $#v$ does not enter $#A$: the layer computes $#Y = #A #X + #b$, where $#b$ repeats each channel's bias over its entries (the query `affine` gives it).",
-            v = Math::tuple(bias.iter().map(|b| exact(b, &problem.ring)).collect()),
+            v = Math::tuple(bias.iter().map(|b| Math::Poly(b.clone())).collect()),
             A = a_name,
             Y = names.y.clone(),
             X = names.x.clone(),
@@ -951,7 +932,7 @@ pub fn derive_affine(conv: &Conv, name: &str, problem: &Problem) -> (Value, Affi
     match &conv.bias {
         Some(bias) => ex.step(prose!(
             "The bias adds each output channel's bias, $#v$, to every entry of that channel: $#e$.",
-            v = Math::tuple(bias.iter().map(|b| exact(b, &problem.ring)).collect()),
+            v = Math::tuple(bias.iter().map(|b| Math::Poly(b.clone())).collect()),
             e = equation
         )),
         None => ex.step(prose!("There is no bias: $#e$ with $#b = 0$.", e = equation, b = b_name)),
@@ -1337,17 +1318,20 @@ mod tests {
     }
 
     #[test]
-    fn exact_entries_put_a_positive_term_first() {
+    fn tap_sums_keep_signs_out_of_products() {
         let ring = Ring::new();
         let w = |i: i64| Poly::var(ring.var(&crate::algebra::Symbol::indexed("w", &[i])));
-        let p = &(&Poly::one() - &w(0)) + &w(1).scale(&Q::from_int(2));
-        let text = |m: &Math| crate::render::math::text::inline(m);
-        let written = text(&exact(&p, &ring));
-        assert!(!written.starts_with('-') && written.contains("- w[0]"), "{written}");
-        assert_eq!(text(&exact(&-&w(0), &ring)), "-w[0]");
         let x = Poly::var(ring.var(&crate::algebra::Symbol::indexed("x", &[0])));
+        let text = |m: &Math| crate::render::math::text::inline(&crate::render::math::lower::lower(m, &ring));
         let minus = -&Poly::one();
         assert_eq!(text(&taps_sum([(&minus, &x), (&w(1), &x)], &ring)), "w[1] x[0] - x[0]");
+        let two = Poly::constant(Q::from_int(-2));
+        assert_eq!(text(&taps_sum([(&-&w(0), &x), (&two, &x)], &ring)), "-w[0] x[0] - 2 x[0]");
+        // A weight of several terms is one factor, its terms in the usual
+        // order (a positive one first).
+        let p = &(&Poly::one() - &w(0)) + &w(1).scale(&Q::from_int(2));
+        let written = text(&taps_sum([(&p, &x)], &ring));
+        assert!(written.starts_with('(') && written.contains("- w[0]") && written.ends_with(") x[0]"), "{written}");
     }
 
     #[test]
