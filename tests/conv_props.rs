@@ -212,12 +212,13 @@ fn a_wrong_matrix_fails_the_numeric_check() {
 use nnkey::derive::{Block, Depth, Explanation, explain::LISTING_CAP};
 use nnkey::language::math::{Inline, Math};
 
-fn finding(text: &str, name: &str) -> nnkey::derive::Finding {
+/// The finding, with the report whose problem's ring writes its values.
+fn finding(text: &str, name: &str) -> (nnkey::derive::Finding, FileReport) {
     let report = run(text);
     assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
     let f = report.problems[0].findings.iter().find(|f| f.finding.name == name).expect("the finding");
     assert!(f.crosscheck.passed, "{:?}", f.crosscheck);
-    f.finding.clone()
+    (f.finding.clone(), report)
 }
 
 /// Every formula of the explanation: inline, displayed and listed.
@@ -268,17 +269,17 @@ fn letters(ex: &Explanation) -> Vec<String> {
     out
 }
 
-fn texts(ex: &Explanation, depth: Depth) -> Vec<String> {
+fn texts(ex: &Explanation, report: &FileReport, depth: Depth) -> Vec<String> {
     ex.steps
         .iter()
         .filter(|s| s.depth == depth)
-        .map(|s| nnkey::render::step_parts(s, &nnkey::algebra::Ring::new()).0)
+        .map(|s| nnkey::render::step_parts(s, &report.problems[0].problem.ring).0)
         .collect()
 }
 
 #[test]
 fn the_derivation_names_the_finding_and_the_input_as_the_problem_does() {
-    let f = finding(
+    let (f, report) = finding(
         "problem p\n  K = kernel 2x2 k\n  Z = input 2x2 z\n  find B = matrix conv_transpose2d(K, stride: 2) on Z\n",
         "B",
     );
@@ -293,16 +294,16 @@ fn the_derivation_names_the_finding_and_the_input_as_the_problem_does() {
     let rule = nnkey::language::math::parse_math("B[(2 r + a, 2 c + b), (r, c)] = K[a, b]").unwrap();
     assert!(formulas(&f.explanation).contains(&rule), "{:?}", formulas(&f.explanation));
     // Sizes and the adjoint check are for staff.
-    let detail = texts(&f.explanation, Depth::Detail);
+    let detail = texts(&f.explanation, &report, Depth::Detail);
     assert!(detail.iter().any(|t| t.contains("nonzero entries")), "{detail:?}");
     assert!(detail.iter().any(|t| t.contains("transpose")), "{detail:?}");
-    assert!(!texts(&f.explanation, Depth::Solution).iter().any(|t| t.contains("nonzero")));
+    assert!(!texts(&f.explanation, &report, Depth::Solution).iter().any(|t| t.contains("nonzero")));
 }
 
 #[test]
 fn index_letters_avoid_the_problems_symbols() {
     // Kernel symbols a, input symbols r: the general formulas use other letters.
-    let f = finding(
+    let (f, _) = finding(
         "problem p\n  W = kernel 2x2 a\n  X = input 3x3 r\n  find A = matrix conv2d(W, padding: 1) on X\n",
         "A",
     );
@@ -314,13 +315,13 @@ fn index_letters_avoid_the_problems_symbols() {
 #[test]
 fn padding_is_described_by_its_mode() {
     let text = |mode: &str| {
-        let f = finding(
+        let (f, report) = finding(
             &format!(
                 "problem p\n  W = kernel 1x3 w\n  X = input 2x3 x\n  find A = matrix conv2d(W, padding: (0, 1), padding_mode: {mode}) on X\n"
             ),
             "A",
         );
-        texts(&f.explanation, Depth::Solution).join("\n")
+        texts(&f.explanation, &report, Depth::Solution).join("\n")
     };
     assert!(text("zeros").contains("the zeros add nothing"));
     for (mode, word) in [("reflect", "reflection"), ("replicate", "replication"), ("circular", "circularly")] {
@@ -332,7 +333,7 @@ fn padding_is_described_by_its_mode() {
 
 #[test]
 fn output_entries_are_listed_up_to_the_cap() {
-    let f = finding("problem p\n  W = kernel 2x2 w\n  X = input 9x9 x\n  find A = matrix conv2d(W) on X\n", "A");
+    let (f, _) = finding("problem p\n  W = kernel 2x2 w\n  X = input 9x9 x\n  find A = matrix conv2d(W) on X\n", "A");
     let listing = f
         .explanation
         .steps

@@ -10,7 +10,7 @@ use crate::language::math::{BigOp, Inline, Sign};
 use crate::model::{Conv, ConvKind, Layout, PaddingMode, Problem, Role, Tensor, Value};
 use crate::{math, prose};
 
-use super::explain::{Block, Explanation, LISTING_CAP, Letters, Math, Prose, words};
+use super::explain::{Axis, Block, Explanation, Figure, LISTING_CAP, Letters, Mark, Math, Panel, Prose, words};
 
 /// The typed answer of an `affine` query. The matrix A, which can be very
 /// large, stays in the finding's value; this holds what the numeric check
@@ -39,6 +39,22 @@ pub struct ShapeAnswer {
     pub shape: [usize; 3],
 }
 
+/// The index of the padded input that conv2d's output index `out` reads
+/// through kernel tap `tap` (along one dimension).
+fn reach(out: usize, tap: usize, stride: usize, dilation: usize) -> usize {
+    out * stride + tap * dilation
+}
+
+/// The input index whose product with kernel tap `tap` lands on output
+/// index `out` of a transposed convolution (along one dimension), if any:
+/// input index t/s for t = out + p − tap·d a multiple of the stride s,
+/// inside the input's `n` entries.
+fn landing(out: usize, tap: usize, stride: usize, dilation: usize, pad: usize, n: usize) -> Option<usize> {
+    let t = out as i64 + pad as i64 - (tap * dilation) as i64;
+    let s = stride as i64;
+    (t >= 0 && t % s == 0 && ((t / s) as usize) < n).then(|| (t / s) as usize)
+}
+
 /// The matrix A with Y = A·X, rows indexed by output (channel, row, col)
 /// and columns by input (channel, row, col), both row-major.
 pub fn matrix(conv: &Conv) -> SparseMatrix<Poly> {
@@ -56,11 +72,11 @@ pub fn matrix(conv: &Conv) -> SparseMatrix<Poly> {
             // mode included; likewise for columns.
             let rows: Vec<Option<usize>> = (0..oh)
                 .flat_map(|r| (0..kh).map(move |a| (r, a)))
-                .map(|(r, a)| conv.source(r * p.stride.0 + a * p.dilation.0, h, p.padding.top))
+                .map(|(r, a)| conv.source(reach(r, a, p.stride.0, p.dilation.0), h, p.padding.top))
                 .collect();
             let cols: Vec<Option<usize>> = (0..ow)
                 .flat_map(|c| (0..kw).map(move |bb| (c, bb)))
-                .map(|(c, bb)| conv.source(c * p.stride.1 + bb * p.dilation.1, w, p.padding.left))
+                .map(|(c, bb)| conv.source(reach(c, bb, p.stride.1, p.dilation.1), w, p.padding.left))
                 .collect();
             for o in 0..cout {
                 let group = o / out_per;
@@ -84,16 +100,8 @@ pub fn matrix(conv: &Conv) -> SparseMatrix<Poly> {
             }
         }
         ConvKind::ConvTranspose2d => {
-            // Output row r collects input row t/s for every tap a with
-            // t = r + p − a·d divisible by the stride.
             let sources = |r: usize, k: usize, s: usize, d: usize, pad: usize, n: usize| -> Vec<(usize, usize)> {
-                (0..k)
-                    .filter_map(|a| {
-                        let t = r as i64 + pad as i64 - (a * d) as i64;
-                        (t >= 0 && t % s as i64 == 0 && ((t / s as i64) as usize) < n)
-                            .then(|| (a, (t / s as i64) as usize))
-                    })
-                    .collect()
+                (0..k).filter_map(|a| landing(r, a, s, d, pad, n).map(|i| (a, i))).collect()
             };
             for o in 0..cout {
                 let group = o / out_per;
@@ -201,33 +209,18 @@ pub(crate) fn dims(shape: &[usize]) -> Math {
     it.fold(first, |acc, &d| Math::Infix(Box::new(acc), crate::language::math::InfixOp::Times, Box::new(Math::from(d))))
 }
 
-/// An exact polynomial as a formula in the problem's symbols and numbers.
-///
-/// Stopgap: the transitional printer (`render::step_parts`) has no ring to
-/// lower `Math::Poly` leaves with (it prints them as `?`, and asserts in
-/// debug builds), so polynomials are written out here. Once the printer
-/// lowers them, this is `Math::Poly(p.clone())`.
-pub(crate) fn exact(p: &Poly, ring: &Ring) -> Math {
-    let terms = p
-        .terms()
-        .iter()
-        .map(|(m, c)| {
+/// A kernel entry as a coefficient: its sign, and its size as a factor
+/// (none for ±1). A single term carries its own sign (`-2`, `-w[0]`); a
+/// longer polynomial is one factor with a plus sign.
+fn coefficient(p: &Poly) -> (Sign, Option<Math>) {
+    match p.terms() {
+        [(m, c)] => {
             let sign = if c.is_negative() { Sign::Minus } else { Sign::Plus };
-            let a = c.abs();
-            let mut factors = Vec::new();
-            if m.is_one() || !a.is_one() {
-                factors.push(Math::Number(a));
-            }
-            for &(v, e) in m.pairs() {
-                let s = ring.symbol(v);
-                let base = if s.indices.is_empty() { Math::name(&s.name) } else { Math::Symbol(s.as_ref().clone()) };
-                factors.push(if e == 1 { base } else { base.sup(e) });
-            }
-            let term = if factors.len() == 1 { factors.remove(0) } else { Math::Product(factors) };
-            (sign, term)
-        })
-        .collect();
-    signed(terms)
+            let size = if c.is_negative() { -p } else { p.clone() };
+            (sign, (!m.is_one() || !c.abs().is_one()).then_some(Math::Poly(size)))
+        }
+        _ => (Sign::Plus, Some(Math::Poly(p.clone()))),
+    }
 }
 
 /// Signed terms as a formula, a positive term first when there is one
@@ -252,32 +245,28 @@ fn signed(mut terms: Vec<(Sign, Math)>) -> Math {
 /// A sum of kernel entries times input entries, one term per tap, each
 /// written kernel entry first (`w[0,0] x[0,1] - 2 x[1,1]`); 0 when there
 /// are none.
-pub(crate) fn taps_sum<'a>(taps: impl IntoIterator<Item = (&'a Poly, &'a Poly)>, ring: &Ring) -> Math {
+///
+/// `_ring` is unused, as in [`grid`].
+pub(crate) fn taps_sum<'a>(taps: impl IntoIterator<Item = (&'a Poly, &'a Poly)>, _ring: &Ring) -> Math {
     let terms = taps
         .into_iter()
         .map(|(weight, input)| {
-            let (sign, weight) = match exact(weight, ring) {
-                Math::Neg(w) => (Sign::Minus, *w),
-                w => (Sign::Plus, w),
-            };
-            let input = exact(input, ring);
-            let term = match weight {
-                Math::Number(q) if q.is_one() => input,
-                Math::Product(mut factors) => {
-                    factors.push(input);
-                    Math::Product(factors)
-                }
-                w => Math::Product(vec![w, input]),
-            };
-            (sign, term)
+            let input = Math::Poly(input.clone());
+            match coefficient(weight) {
+                (sign, None) => (sign, input),
+                (sign, Some(w)) => (sign, Math::Product(vec![w, input])),
+            }
         })
         .collect();
     signed(terms)
 }
 
 /// A matrix of exact entries as a formula.
-pub(crate) fn grid(rows: usize, cols: usize, ring: &Ring, entry: impl Fn(usize, usize) -> Poly) -> Math {
-    Math::Matrix((0..rows).map(|r| (0..cols).map(|c| exact(&entry(r, c), ring)).collect()).collect())
+///
+/// `_ring` is unused (the presentation layer writes the entries out); the
+/// parameter stays until the callers in `equivalence` drop it.
+pub(crate) fn grid(rows: usize, cols: usize, _ring: &Ring, entry: impl Fn(usize, usize) -> Poly) -> Math {
+    Math::Matrix((0..rows).map(|r| (0..cols).map(|c| Math::Poly(entry(r, c))).collect()).collect())
 }
 
 /// Appends prose to prose.
@@ -727,9 +716,11 @@ fn output_taps(conv: &Conv, row: usize) -> Vec<(&Poly, &Poly)> {
         ConvKind::Conv2d => {
             for i in group * in_per..(group + 1) * in_per {
                 for a in 0..kh {
-                    let Some(sr) = conv.source(r * p.stride.0 + a * p.dilation.0, h, p.padding.top) else { continue };
+                    let Some(sr) = conv.source(reach(r, a, p.stride.0, p.dilation.0), h, p.padding.top) else {
+                        continue;
+                    };
                     for b in 0..kw {
-                        let Some(sc) = conv.source(c * p.stride.1 + b * p.dilation.1, w, p.padding.left) else {
+                        let Some(sc) = conv.source(reach(c, b, p.stride.1, p.dilation.1), w, p.padding.left) else {
                             continue;
                         };
                         add(&mut terms, conv.weight(o, i, a, b), x(i, sr, sc));
@@ -738,17 +729,11 @@ fn output_taps(conv: &Conv, row: usize) -> Vec<(&Poly, &Poly)> {
             }
         }
         ConvKind::ConvTranspose2d => {
-            // Input row t/s lands on output row r through tap a when
-            // t = r + p − a·d is a multiple of the stride.
-            let source = |q: usize, s: usize, d: usize, pad: usize, n: usize, tap: usize| -> Option<usize> {
-                let t = q as i64 + pad as i64 - (tap * d) as i64;
-                (t >= 0 && t % s as i64 == 0 && ((t / s as i64) as usize) < n).then(|| (t / s as i64) as usize)
-            };
             for i in group * in_per..(group + 1) * in_per {
                 for a in 0..kh {
-                    let Some(ir) = source(r, p.stride.0, p.dilation.0, p.padding.top, h, a) else { continue };
+                    let Some(ir) = landing(r, a, p.stride.0, p.dilation.0, p.padding.top, h) else { continue };
                     for b in 0..kw {
-                        let Some(ic) = source(c, p.stride.1, p.dilation.1, p.padding.left, w, b) else { continue };
+                        let Some(ic) = landing(c, b, p.stride.1, p.dilation.1, p.padding.left, w) else { continue };
                         add(&mut terms, conv.weight(o, i, a, b), x(i, ir, ic));
                     }
                 }
@@ -760,7 +745,7 @@ fn output_taps(conv: &Conv, row: usize) -> Vec<(&Poly, &Poly)> {
 
 /// Each output entry as a sum of kernel entries times input entries: the
 /// rule in letters, then entry by entry.
-fn entries_step(ex: &mut Explanation, conv: &Conv, n: &Names, ring: &Ring) {
+fn entries_step(ex: &mut Explanation, conv: &Conv, n: &Names, a: &SparseMatrix<Poly>, ring: &Ring) {
     let [cout, oh, ow] = conv.output_shape().expect("checked");
     let total = cout * oh * ow;
     let padded = conv.kind == ConvKind::Conv2d && !conv.params.padding.is_zero();
@@ -798,6 +783,9 @@ fn entries_step(ex: &mut Explanation, conv: &Conv, n: &Names, ring: &Ring) {
         })
         .collect();
     step.listing(total, items);
+    if let Some(figure) = window_figure(conv, n, a) {
+        step.figure(figure);
+    }
 }
 
 /// Flattening, and the rule that gives every entry of the matrix.
@@ -855,6 +843,9 @@ fn flatten_step(ex: &mut Explanation, conv: &Conv, n: &Names, a_name: &Math, a: 
     ))
     .display(rule)
     .prose(condition);
+    if let Some(figure) = pattern_figure(a_name, a) {
+        ex.steps.last_mut().expect("the step above").figure(figure);
+    }
     ex.detail(prose!(
         "$#A$ is $#s$ with #k nonzero entries.",
         A = a_name.clone(),
@@ -897,7 +888,7 @@ fn explain_matrix(
         padding_step(&mut ex, conv, ring);
     }
     size_step(&mut ex, conv, letters);
-    entries_step(&mut ex, conv, names, ring);
+    entries_step(&mut ex, conv, names, a, ring);
     flatten_step(&mut ex, conv, names, a_name, a);
     adjoint_step(&mut ex, conv, a_name, a);
     ex
@@ -913,7 +904,7 @@ pub fn derive_matrix(conv: &Conv, name: &str, problem: &Problem) -> (Value, Expl
     if let (Some(bias), Some(b)) = (&conv.bias, bias_letter) {
         ex.step(prose!(
             "The bias $#v$ does not enter $#A$: the layer computes $#Y = #A #X + #b$, where $#b$ repeats each channel's bias over its entries (the query `affine` gives it).",
-            v = Math::tuple(bias.iter().map(|b| exact(b, &problem.ring)).collect()),
+            v = Math::tuple(bias.iter().map(|b| Math::Poly(b.clone())).collect()),
             A = a_name,
             Y = names.y.clone(),
             X = names.x.clone(),
@@ -941,7 +932,7 @@ pub fn derive_affine(conv: &Conv, name: &str, problem: &Problem) -> (Value, Affi
     match &conv.bias {
         Some(bias) => ex.step(prose!(
             "The bias adds each output channel's bias, $#v$, to every entry of that channel: $#e$.",
-            v = Math::tuple(bias.iter().map(|b| exact(b, &problem.ring)).collect()),
+            v = Math::tuple(bias.iter().map(|b| Math::Poly(b.clone())).collect()),
             e = equation
         )),
         None => ex.step(prose!("There is no bias: $#e$ with $#b = 0$.", e = equation, b = b_name)),
@@ -965,6 +956,273 @@ pub fn derive_shape(conv: &Conv, problem: &Problem) -> (Value, ShapeAnswer, Expl
         Value::Tuple(vec![int(c), int(h), int(w)])
     };
     (value, ShapeAnswer { shape: [c, h, w] }, ex)
+}
+
+// ---------------------------------------------------------------------------
+// Pictures
+// ---------------------------------------------------------------------------
+
+/// The most nonzero entries the picture of a matrix's pattern draws.
+const PATTERN_CAP: usize = 1024;
+/// The most rows or columns of an input grid the picture of one output
+/// entry's window draws.
+const GRID_CAP: usize = 32;
+
+/// A point of a picture drawn like a matrix: column `col` across, row
+/// `row` downward (at height −row), in steps of `1/den`.
+fn at(col: i64, row: i64, den: i64) -> (Q, Q) {
+    (Q::new(col, den), Q::new(-row, den))
+}
+
+/// The square of the entry at (`row`, `col`), a little smaller than its
+/// cell so that neighbours stay apart.
+fn cell(row: i64, col: i64, role: super::explain::Role, label: Option<Math>) -> Mark {
+    let (c, r) = (10 * col, 10 * row);
+    let points = vec![at(c - 4, r + 4, 10), at(c + 4, r + 4, 10), at(c + 4, r - 4, 10), at(c - 4, r - 4, 10)];
+    Mark::Region { points, role, label }
+}
+
+/// The rectangle of rows `r0..=r1` and columns `c0..=c1`, cell edges
+/// included, as a closed line or a region.
+fn block(r0: i64, r1: i64, c0: i64, c1: i64) -> Vec<(Q, Q)> {
+    let (t, b, l, r) = (2 * r0 - 1, 2 * r1 + 1, 2 * c0 - 1, 2 * c1 + 1);
+    vec![at(l, t, 2), at(r, t, 2), at(r, b, 2), at(l, b, 2), at(l, t, 2)]
+}
+
+/// Round ticks from 0 to `n − 1` (indices), at most about six.
+fn index_ticks(n: usize) -> Vec<Q> {
+    let step = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000]
+        .into_iter()
+        .find(|s| n.div_ceil(*s) <= 6)
+        .unwrap_or(n.max(1));
+    (0..n).step_by(step).map(Q::from).collect()
+}
+
+/// The axes of a picture drawn like a matrix: columns `c0..c0 + cols`
+/// across, rows `r0..r0 + rows` downward, with blank room added so that a
+/// cell is about as wide as it is tall in the usual 8 : 5 frame.
+fn matrix_axes(r0: i64, rows: usize, c0: i64, cols: usize, labels: (Math, Math)) -> (Axis, Axis) {
+    let (rows_n, cols_n) = (rows as i64, cols as i64);
+    // Widths in half cells, widened to 8 : 5.
+    let (mut w, mut h) = (2 * cols_n, 2 * rows_n);
+    if 5 * w < 8 * h {
+        w = (8 * h + 4) / 5;
+    } else {
+        h = (5 * w + 7) / 8;
+    }
+    let ticks = |lo: i64, n: usize, sign: i64| {
+        index_ticks(n).into_iter().map(|t| &(&t + &Q::from(lo)) * &Q::from(sign)).collect()
+    };
+    let x =
+        Axis { label: labels.1, lo: Q::new(2 * c0 - 1, 2), hi: Q::new(2 * c0 - 1 + w, 2), ticks: ticks(c0, cols, 1) };
+    let y = Axis {
+        label: Math::Neg(Box::new(labels.0)),
+        lo: Q::new(-(2 * r0 - 1 + h), 2),
+        hi: Q::new(-(2 * r0 - 1), 2),
+        ticks: ticks(r0, rows, -1),
+    };
+    (x, y)
+}
+
+/// The nonzero pattern of the matrix: one square per nonzero entry, row r
+/// drawn at height −r so that the picture reads like the matrix; none when
+/// there are too many entries to draw.
+fn pattern_figure(a_name: &Math, a: &SparseMatrix<Poly>) -> Option<Figure> {
+    let (rows, cols) = a.shape();
+    if a.nonzeros() == 0 || a.nonzeros() > PATTERN_CAP {
+        return None;
+    }
+    let marks = (0..rows)
+        .flat_map(|r| a.row(r).map(move |(c, _)| cell(r as i64, c as i64, super::explain::Role::Yes, None)))
+        .collect();
+    let (x, y) = matrix_axes(0, rows, 0, cols, (Math::text("row"), Math::text("column")));
+    Some(Figure {
+        caption: prose!(
+            "The nonzero entries of the $#s$ matrix $#A$, one square each (#k in all); row $r$ is drawn at height $-r$, so the picture reads like the matrix.",
+            s = dims(&[rows, cols]),
+            A = a_name.clone(),
+            k = a.nonzeros()
+        ),
+        panels: vec![Panel { title: None, x, y, marks }],
+    })
+}
+
+/// The output entry whose window the picture shows: (1, 1) of the first
+/// channel, or the last row or column when there is only one.
+fn shown_output(conv: &Conv) -> Option<(usize, usize, usize)> {
+    let [_, oh, ow] = conv.output_shape()?;
+    if oh == 0 || ow == 0 {
+        return None;
+    }
+    let (r, c) = (1.min(oh - 1), 1.min(ow - 1));
+    Some((r * ow + c, r, c))
+}
+
+/// What output entry `row` of A reads, over each input channel of its group
+/// (the first two), as a convolution: conv2d's kernel on the padded input;
+/// a transposed convolution's flipped kernel on the input spread out by the
+/// stride (zeros between its entries) and padded by d (k − 1) − p. The
+/// input entries with a nonzero coefficient in that row are labelled with
+/// it, the kernel entries over zeros or padding with their values.
+fn window_figure(conv: &Conv, n: &Names, a: &SparseMatrix<Poly>) -> Option<Figure> {
+    use super::explain::Role as R;
+    let [cin, h, w] = conv.input.input3();
+    let shape = conv.output_shape()?;
+    let (row, r, c) = shown_output(conv)?;
+    let p = &conv.params;
+    let (kh, kw) = conv.kernel_size();
+    let conv2d = conv.kind == ConvKind::Conv2d;
+    let (h_i, w_i) = (h as i64, w as i64);
+    let (top, left) = (p.padding.top as i64, p.padding.left as i64);
+    let (s0, s1) = if conv2d { (1, 1) } else { (p.stride.0 as i64, p.stride.1 as i64) };
+    let (d0, d1) = (p.dilation.0 as i64, p.dilation.1 as i64);
+    // The grid drawn, rows r_lo..=r_hi and columns c_lo..=c_hi, input entry
+    // (i, j) at (s0 i, s1 j), and where kernel tap (a, b) lies on it.
+    let (r_lo, r_hi, c_lo, c_hi) = if conv2d {
+        (-top, h_i + p.padding.bottom as i64 - 1, -left, w_i + p.padding.right as i64 - 1)
+    } else {
+        let (oh, ow) = (shape[1] as i64, shape[2] as i64);
+        let (e0, e1) = (d0 * (kh as i64 - 1), d1 * (kw as i64 - 1));
+        (top - e0, top - e0 + oh + e0 - 1, left - e1, left - e1 + ow + e1 - 1)
+    };
+    let tap = |ka: usize, kb: usize| -> (i64, i64) {
+        if conv2d {
+            (reach(r, ka, p.stride.0, p.dilation.0) as i64 - top, reach(c, kb, p.stride.1, p.dilation.1) as i64 - left)
+        } else {
+            // The flipped kernel: tap a sits where its input entry would
+            // (t = r + p − a d, an input entry's row when it is a
+            // multiple of the stride).
+            (r as i64 + top - ka as i64 * d0, c as i64 + left - kb as i64 * d1)
+        }
+    };
+    // Whether tap (a, b) is over an input entry rather than padding or an
+    // inserted zero.
+    let over_input = |ka: usize, kb: usize| {
+        let (tr, tc) = tap(ka, kb);
+        if conv2d {
+            (0..h_i).contains(&tr) && (0..w_i).contains(&tc)
+        } else {
+            landing(r, ka, p.stride.0, p.dilation.0, p.padding.top, h).is_some()
+                && landing(c, kb, p.stride.1, p.dilation.1, p.padding.left, w).is_some()
+        }
+    };
+    let (ph, pw) = ((r_hi - r_lo + 1) as usize, (c_hi - c_lo + 1) as usize);
+    let cap = if conv2d { GRID_CAP } else { GRID_CAP / 2 };
+    if ph > cap || pw > cap {
+        return None;
+    }
+    // The input channels of output channel 0's group: 0..cin/groups.
+    let in_per = cin / p.groups;
+    let drawn = in_per.min(2);
+    let axis =
+        |s: i64, name: &str| if s == 1 { Math::text(name) } else { Math::Product(vec![s.into(), Math::text(name)]) };
+    let (x, y) = matrix_axes(r_lo, ph, c_lo, pw, (axis(s0, "row"), axis(s1, "column")));
+    // Labels where a cell has room for them: about 40 px in HTML, 1 cm in
+    // LaTeX for one panel.
+    let span = (&x.hi - &x.lo).max(&y.hi - &y.lo);
+    let labelled = span <= Q::from(if drawn == 1 { 9 } else { 5 });
+    let label = |m: &Poly| labelled.then(|| Math::Poly(m.clone()));
+    let is_input = |gr: i64, gc: i64| {
+        gr.rem_euclid(s0) == 0
+            && gc.rem_euclid(s1) == 0
+            && (0..h_i).contains(&(gr / s0))
+            && (0..w_i).contains(&(gc / s1))
+    };
+    let panels = (0..drawn)
+        .map(|i| {
+            let mut marks = Vec::new();
+            // The grid of cells.
+            for k in r_lo..=r_hi + 1 {
+                marks.push(Mark::Line {
+                    points: vec![at(2 * c_lo - 1, 2 * k - 1, 2), at(2 * c_hi + 1, 2 * k - 1, 2)],
+                    role: R::Guide,
+                    label: None,
+                });
+            }
+            for k in c_lo..=c_hi + 1 {
+                marks.push(Mark::Line {
+                    points: vec![at(2 * k - 1, 2 * r_lo - 1, 2), at(2 * k - 1, 2 * r_hi + 1, 2)],
+                    role: R::Guide,
+                    label: None,
+                });
+            }
+            if conv2d {
+                // The padding: bands above and below, then left and right.
+                let mut band = |r0: i64, r1: i64, c0: i64, c1: i64| {
+                    if r0 <= r1 && c0 <= c1 {
+                        let mut points = block(r0, r1, c0, c1);
+                        points.pop();
+                        marks.push(Mark::Region { points, role: R::No, label: None });
+                    }
+                };
+                band(r_lo, -1, c_lo, c_hi);
+                band(h_i, r_hi, c_lo, c_hi);
+                band(0, h_i - 1, c_lo, -1);
+                band(0, h_i - 1, w_i, c_hi);
+            } else {
+                // The zeros between and around the input's entries.
+                for gr in r_lo..=r_hi {
+                    for gc in c_lo..=c_hi {
+                        if !is_input(gr, gc) {
+                            marks.push(cell(gr, gc, R::No, None));
+                        }
+                    }
+                }
+            }
+            // The kernel's window, and its taps over padding or zeros.
+            let (first, last) = (tap(0, 0), tap(kh - 1, kw - 1));
+            marks.push(Mark::Line {
+                points: block(first.0.min(last.0), first.0.max(last.0), first.1.min(last.1), first.1.max(last.1)),
+                role: R::Accent,
+                label: None,
+            });
+            for ka in 0..kh {
+                for kb in 0..kw {
+                    let (tr, tc) = tap(ka, kb);
+                    let shown = (r_lo..=r_hi).contains(&tr) && (c_lo..=c_hi).contains(&tc);
+                    if let Some(weight) = conv.weight(0, i, ka, kb).filter(|_| shown && !over_input(ka, kb)) {
+                        marks.push(cell(tr, tc, R::No, label(weight)));
+                    }
+                }
+            }
+            // The input entries the output entry reads.
+            for (col, coefficient) in a.row(row) {
+                let (ch, sr, sc) = (col / (h * w), (col / w) % h, col % w);
+                if ch == i {
+                    marks.push(cell(s0 * sr as i64, s1 * sc as i64, R::Yes, label(coefficient)));
+                }
+            }
+            let title = (conv.input.shape.len() == 3).then(|| prose!("input channel #i", i = i));
+            Panel { title, x: x.clone(), y: y.clone(), marks }
+        })
+        .collect();
+    let y_entry = entry(&n.y, position(row, shape, output_is_matrix(conv)));
+    let mut caption = match (conv2d, p.padding.is_zero()) {
+        (true, true) => prose!(
+            "Output entry $#y$ reads these entries of $#X$ under the kernel's window, each labelled with its coefficient in $#y$.",
+            y = y_entry,
+            X = n.x.clone()
+        ),
+        (true, false) => prose!(
+            "Output entry $#y$ reads these entries of $#X$: the kernel's window on the padded input (the padding around $#X$), each entry read labelled with its coefficient in $#y$ and each kernel entry over the padding with its value.",
+            y = y_entry.clone(),
+            X = n.x.clone()
+        ),
+        (false, _) => prose!(
+            "Output entry $#y$ as a convolution: the kernel, flipped, slides over $#X$ spread out by the stride (entry $(i, j)$ drawn at $(#s i, #t j)$, zeros between) with zeros around it; each entry of $#X$ read is labelled with its coefficient in $#y$, each kernel entry over a zero with its value.",
+            y = y_entry.clone(),
+            X = n.x.clone(),
+            s = s0,
+            t = s1
+        ),
+    };
+    if drawn < in_per {
+        caption.push_text(&format!(" Only the first {drawn} of its {in_per} input channels are drawn."));
+    }
+    if !labelled {
+        caption.push_text(" The cells are too small for labels here.");
+    }
+    Some(Figure { caption, panels })
 }
 
 #[cfg(test)]
@@ -1060,17 +1318,20 @@ mod tests {
     }
 
     #[test]
-    fn exact_entries_put_a_positive_term_first() {
+    fn tap_sums_keep_signs_out_of_products() {
         let ring = Ring::new();
         let w = |i: i64| Poly::var(ring.var(&crate::algebra::Symbol::indexed("w", &[i])));
-        let p = &(&Poly::one() - &w(0)) + &w(1).scale(&Q::from_int(2));
-        let text = |m: &Math| crate::render::math::text::inline(m);
-        let written = text(&exact(&p, &ring));
-        assert!(!written.starts_with('-') && written.contains("- w[0]"), "{written}");
-        assert_eq!(text(&exact(&-&w(0), &ring)), "-w[0]");
         let x = Poly::var(ring.var(&crate::algebra::Symbol::indexed("x", &[0])));
+        let text = |m: &Math| crate::render::math::text::inline(&crate::render::math::lower::lower(m, &ring));
         let minus = -&Poly::one();
         assert_eq!(text(&taps_sum([(&minus, &x), (&w(1), &x)], &ring)), "w[1] x[0] - x[0]");
+        let two = Poly::constant(Q::from_int(-2));
+        assert_eq!(text(&taps_sum([(&-&w(0), &x), (&two, &x)], &ring)), "-w[0] x[0] - 2 x[0]");
+        // A weight of several terms is one factor, its terms in the usual
+        // order (a positive one first).
+        let p = &(&Poly::one() - &w(0)) + &w(1).scale(&Q::from_int(2));
+        let written = text(&taps_sum([(&p, &x)], &ring));
+        assert!(written.starts_with('(') && written.contains("- w[0]") && written.ends_with(") x[0]"), "{written}");
     }
 
     #[test]
@@ -1083,5 +1344,173 @@ mod tests {
         });
         let forward = adjoint_conv(&c).expect("an adjoint");
         assert_eq!(matrix(&forward).transpose(), matrix(&c));
+    }
+
+    /// The cells a panel draws with `role` (squares 4/5 wide): (row,
+    /// column) of each centre (row r at height −r), with its label.
+    fn cells(panel: &Panel, role: super::super::explain::Role) -> Vec<((i64, i64), Option<Math>)> {
+        panel
+            .marks
+            .iter()
+            .filter_map(|m| match m {
+                Mark::Region { points, role: r, label }
+                    if *r == role && points.len() == 4 && &points[1].0 - &points[0].0 == Q::new(4, 5) =>
+                {
+                    let n = Q::from(4usize);
+                    let x = &points.iter().fold(Q::zero(), |s, p| &s + &p.0) / &n;
+                    let y = &points.iter().fold(Q::zero(), |s, p| &s + &p.1) / &n;
+                    let int = |q: &Q| q.to_string().parse::<i64>().expect("a cell centre is an integer");
+                    Some(((-int(&y), int(&x)), label.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn convs(ring: &Ring) -> Vec<Conv> {
+        vec![
+            conv(ConvKind::Conv2d, ring, vec![2, 2], vec![3, 3], |p| {
+                p.stride = (3, 3);
+                p.padding = Padding::uniform(1, 1);
+            }),
+            conv(ConvKind::Conv2d, ring, vec![2, 2, 2, 3], vec![2, 5, 6], |p| {
+                p.stride = (2, 1);
+                p.dilation = (1, 2);
+                p.padding = Padding { top: 2, bottom: 0, left: 1, right: 3 };
+            }),
+            conv(ConvKind::Conv2d, ring, vec![4, 1, 3, 3], vec![2, 4, 4], |p| {
+                p.groups = 2;
+                p.padding = Padding::uniform(1, 1);
+            }),
+            conv(ConvKind::Conv2d, ring, vec![1, 3], vec![1, 2], |p| {
+                p.padding = Padding { top: 0, bottom: 0, left: 1, right: 1 };
+                p.padding_mode = PaddingMode::Reflect;
+            }),
+            conv(ConvKind::Conv2d, ring, vec![3, 3], vec![4, 4], |p| {
+                p.padding = Padding::uniform(2, 1);
+                p.padding_mode = PaddingMode::Circular;
+            }),
+            conv(ConvKind::ConvTranspose2d, ring, vec![2, 2], vec![2, 2], |p| p.stride = (2, 2)),
+            conv(ConvKind::ConvTranspose2d, ring, vec![2, 3, 3, 2], vec![2, 3, 4], |p| {
+                p.stride = (2, 1);
+                p.padding = Padding::uniform(1, 0);
+                p.dilation = (1, 2);
+            }),
+        ]
+    }
+
+    #[test]
+    fn pattern_has_one_square_per_nonzero_entry_where_it_sits() {
+        let ring = Ring::new();
+        for c in convs(&ring) {
+            let a = matrix(&c);
+            let fig = pattern_figure(&Math::name("A"), &a).expect("a small matrix is drawn");
+            let squares = cells(&fig.panels[0], super::super::explain::Role::Yes);
+            assert_eq!(squares.len(), a.nonzeros());
+            let drawn: std::collections::BTreeSet<(i64, i64)> = squares.iter().map(|s| s.0).collect();
+            let nonzero: std::collections::BTreeSet<(i64, i64)> =
+                (0..a.rows()).flat_map(|r| a.row(r).map(move |(c, _)| (r as i64, c as i64))).collect();
+            assert_eq!(drawn, nonzero);
+        }
+    }
+
+    #[test]
+    fn pattern_is_skipped_past_the_cap() {
+        let ring = Ring::new();
+        let c = conv(ConvKind::Conv2d, &ring, vec![3, 3], vec![12, 14], |p| p.padding = Padding::uniform(1, 1));
+        let a = matrix(&c);
+        assert!(a.nonzeros() > PATTERN_CAP);
+        assert!(pattern_figure(&Math::name("A"), &a).is_none());
+    }
+
+    #[test]
+    fn window_highlights_exactly_the_inputs_its_row_reads() {
+        let ring = Ring::new();
+        let mut labelled = 0;
+        for c in convs(&ring) {
+            let a = matrix(&c);
+            let mut letters = Letters::default();
+            let names = Names::new(&c, &mut letters, &["A"]);
+            let fig = window_figure(&c, &names, &a).expect("a small input is drawn");
+            let (row, r, cc) = shown_output(&c).expect("an output entry");
+            let [cin, h, w] = c.input.input3();
+            assert_eq!(fig.panels.len(), (cin / c.params.groups).min(2));
+            // A transposed convolution's input is drawn spread out by the
+            // stride.
+            let spread = match c.kind {
+                ConvKind::Conv2d => (1, 1),
+                ConvKind::ConvTranspose2d => (c.params.stride.0 as i64, c.params.stride.1 as i64),
+            };
+            for (i, panel) in fig.panels.iter().enumerate() {
+                let mut yes = cells(panel, super::super::explain::Role::Yes);
+                yes.sort_by_key(|y| y.0);
+                let mut read: Vec<((i64, i64), Option<Math>)> = a
+                    .row(row)
+                    .filter(|(col, _)| col / (h * w) == i)
+                    .map(|(col, p)| ((((col / w) % h) as i64, (col % w) as i64), Some(Math::Poly(p.clone()))))
+                    .map(|((sr, sc), p)| ((spread.0 * sr, spread.1 * sc), p))
+                    .collect();
+                read.sort_by_key(|y| y.0);
+                // The same cells, each labelled with its coefficient when
+                // the cells have room for labels.
+                let at = |v: &[((i64, i64), Option<Math>)]| v.iter().map(|x| x.0).collect::<Vec<_>>();
+                assert_eq!(at(&yes), at(&read), "{:?}", c.params);
+                for (y, x) in yes.iter().zip(&read) {
+                    assert!(y.1.is_none() || y.1 == x.1, "{:?}", c.params);
+                }
+                let labels = panel.marks.iter().any(|m| matches!(m, Mark::Region { label: Some(_), .. }));
+                labelled += usize::from(labels);
+                // Every tap of the window is drawn once: on an input entry
+                // it reads, or on the padding (or a zero between entries of
+                // a transposed convolution's input) with its weight.
+                let p = &c.params;
+                let (kh, kw) = c.kernel_size();
+                let zeros = cells(panel, super::super::explain::Role::No);
+                let mut on_zeros = 0;
+                for ka in 0..kh {
+                    for kb in 0..kw {
+                        let (at, inside) = match c.kind {
+                            ConvKind::Conv2d => {
+                                let at = (
+                                    (r * p.stride.0 + ka * p.dilation.0) as i64 - p.padding.top as i64,
+                                    (cc * p.stride.1 + kb * p.dilation.1) as i64 - p.padding.left as i64,
+                                );
+                                (at, (0..h as i64).contains(&at.0) && (0..w as i64).contains(&at.1))
+                            }
+                            ConvKind::ConvTranspose2d => {
+                                // Input entry (i, j) is drawn at (s i, t j).
+                                let at = (
+                                    (r + p.padding.top) as i64 - (ka * p.dilation.0) as i64,
+                                    (cc + p.padding.left) as i64 - (kb * p.dilation.1) as i64,
+                                );
+                                let (s, t) = (p.stride.0 as i64, p.stride.1 as i64);
+                                let real = at.0 % s == 0
+                                    && at.1 % t == 0
+                                    && (0..h as i64).contains(&(at.0 / s))
+                                    && (0..w as i64).contains(&(at.1 / t))
+                                    && at.0 >= 0
+                                    && at.1 >= 0;
+                                (at, real)
+                            }
+                        };
+                        let weight = c.weight(0, i, ka, kb).map(|x| Math::Poly(x.clone()));
+                        if inside && p.padding_mode == PaddingMode::Zeros {
+                            assert!(yes.iter().any(|y| y.0 == at), "tap {at:?} reads an input");
+                        } else if !inside {
+                            assert!(
+                                zeros.iter().any(|x| x.0 == at && (!labels || x.1 == weight)),
+                                "tap {at:?} on the padding, {:?}",
+                                p
+                            );
+                            on_zeros += 1;
+                        }
+                    }
+                }
+                if p.padding_mode == PaddingMode::Zeros {
+                    assert_eq!(on_zeros + yes.len(), kh * kw, "{:?}", p);
+                }
+            }
+        }
+        assert!(labelled > 0, "small windows carry labels");
     }
 }
