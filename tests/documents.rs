@@ -199,3 +199,31 @@ fn text_wraps_to_the_width_outside_matrices() {
         }
     }
 }
+
+/// A document says each thing once: a network shown in an earlier problem
+/// is referred to, and in the solutions a run of steps already shown word
+/// for word is referred to; the full key keeps every step.
+#[test]
+fn documents_refer_back_instead_of_repeating() {
+    let report = check::run(&[PathBuf::from("problems/ps3")]);
+    let sheet = render(&report, Format::Text, Level::Sheet);
+    let q7 = &sheet[sheet.find("Problem q7").expect("q7 is on the sheet")..];
+    let q7 = &q7[..q7.find("Problem q8").expect("q8 follows")];
+    assert!(q7.contains("h is as in problem pieces."), "{q7}");
+    assert!(!q7.contains("dense: W1"), "the network is shown again:\n{q7}");
+
+    let solutions = render(&report, Format::Text, Level::Solutions);
+    let full = render(&report, Format::Text, Level::Full);
+    // q12 (c) starts from u but argues as (a) does from its second step on.
+    let part_c = &solutions[solutions.find("(c) Where does gradient descent converge").expect("q12 (c)")..];
+    let part_c = &part_c[..part_c.find("from_u =").expect("its answer")];
+    assert!(part_c.contains("Steps 2–5 are those of (a)."), "{part_c}");
+    assert!(!part_c.contains("by induction"), "{part_c}");
+    assert!(!full.contains("are those of"), "the full key keeps every step");
+    let full_c = &full[full.find("(c) Where does gradient descent converge").expect("q12 (c)")..];
+    assert!(full_c[..full_c.find("from_u =").unwrap()].contains("by induction"));
+    // A reference names steps that exist where it points.
+    for line in solutions.lines().filter(|l| l.contains("are those of")) {
+        assert!(line.contains(" of (") || line.contains(" of q") || line.contains(" of kink"), "{line}");
+    }
+}

@@ -11,9 +11,10 @@ use crate::model::{Object, ObjectKind, Problem, Tensor};
 
 use super::limits::SHOWN_ENTRIES;
 
-/// The blocks that show the problem's `show`n objects, in order.
-pub fn shown(problem: &Problem) -> Vec<Block> {
-    problem.shown.iter().filter_map(|(name, _)| problem.object(name)).flat_map(object).collect()
+/// The problem's `show`n objects, in order, each with the blocks that
+/// show it.
+pub fn shown(problem: &Problem) -> Vec<(&str, Vec<Block>)> {
+    problem.shown.iter().filter_map(|(name, _)| problem.object(name)).map(|o| (o.name.as_str(), object(o))).collect()
 }
 
 fn object(o: &Object) -> Vec<Block> {

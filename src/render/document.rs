@@ -8,10 +8,18 @@
 //! | full | staff | everything: every step, the numeric cross-check, the key's status |
 //!
 //! The printers walk a [`Document`] and never choose content themselves.
+//!
+//! A document says each thing once, as a textbook does: data shown in an
+//! earlier problem is referred to ("h is as in problem q6"), a step does not
+//! restate the question's data, and in the solutions a run of steps already
+//! shown word for word in an earlier part is referred to ("Steps 2–5 are
+//! those of q12 (a)"). The full key keeps every step of every part.
+
+use std::borrow::Cow;
 
 use crate::check::{FileReport, FindingReport, ProblemReport, Report};
 use crate::derive::{Block, Depth, Step};
-use crate::language::math::{Math, Prose};
+use crate::language::math::{Inline, Math, Prose};
 use crate::model::{Answer as ProseAnswer, Find};
 
 use super::data;
@@ -76,16 +84,18 @@ pub struct PartDoc<'a> {
     pub question: &'a [Prose],
     /// The derived finding, when there is one and the document shows answers.
     pub finding: Option<&'a FindingReport>,
-    /// The steps this document shows, in order.
-    pub steps: Vec<&'a Step>,
+    /// The steps this document shows, in order (a step may be a reference
+    /// to steps shown earlier).
+    pub steps: Vec<Cow<'a, Step>>,
 }
 
 impl<'a> Document<'a> {
     pub fn new(report: &'a Report, level: Level) -> Document<'a> {
         let mut problems = Vec::new();
+        let mut said = Said::default();
         for file in &report.files {
             for p in &file.problems {
-                problems.push(problem(file, p, level));
+                problems.push(problem(file, p, level, &mut said));
             }
         }
         Document { level, report, problems }
@@ -107,38 +117,164 @@ impl<'a> Document<'a> {
     }
 }
 
-fn problem<'a>(file: &'a FileReport, p: &'a ProblemReport, level: Level) -> ProblemDoc<'a> {
-    let several = p.problem.finds.len() > 1;
-    let parts = p
-        .problem
-        .finds
-        .iter()
-        .enumerate()
-        .map(|(k, find)| {
-            let finding =
-                if level == Level::Sheet { None } else { p.findings.iter().find(|f| f.finding.name == find.name) };
-            let steps = finding
-                .map(|f| f.finding.explanation.steps.iter().filter(|s| level.shows(s.depth)).collect())
-                .unwrap_or_default();
-            PartDoc {
-                find,
-                label: several.then(|| format!("({})", part_letter(k))),
-                anchor: format!("{}-{}", anchor(&p.problem.id), anchor(&find.name)),
-                question: find.question.as_ref().map_or(&[][..], |q| &q.prose[..]),
-                finding,
-                steps,
+/// What the document has shown so far, to refer to rather than repeat.
+#[derive(Default)]
+struct Said<'a> {
+    /// Each shown object's name and blocks, with the problem that shows it.
+    data: Vec<(&'a str, Vec<Block>, &'a str)>,
+    /// Each step shown in full: the step, where ("q12 (a)"), its number there.
+    steps: Vec<(&'a Step, String, usize)>,
+}
+
+fn problem<'a>(file: &'a FileReport, p: &'a ProblemReport, level: Level, said: &mut Said<'a>) -> ProblemDoc<'a> {
+    let id = p.problem.id.as_str();
+    let shown = if level == Level::Answers { Vec::new() } else { data::shown(&p.problem) };
+    let own_data: Vec<Block> = shown.iter().flat_map(|(_, blocks)| blocks.iter().cloned()).collect();
+    let mut data = Vec::new();
+    for (name, blocks) in shown {
+        // A single formula is repeated; a network or a table is referred to.
+        let large = blocks.len() > 1 || matches!(blocks[..], [Block::Table(_)] | [Block::Items(_)]);
+        match said.data.iter().find(|(n, b, _)| large && *n == name && *b == blocks) {
+            Some((_, _, first)) => data.push(Block::Prose(crate::prose!(
+                "$#name$ is as in problem #first.",
+                name = Math::name(name),
+                first = crate::language::math::words(*first)
+            ))),
+            None => {
+                data.extend(blocks.iter().cloned());
+                said.data.push((name, blocks, id));
             }
-        })
-        .collect();
+        }
+    }
+    let several = p.problem.finds.len() > 1;
+    let mut parts = Vec::new();
+    for (k, find) in p.problem.finds.iter().enumerate() {
+        let finding =
+            if level == Level::Sheet { None } else { p.findings.iter().find(|f| f.finding.name == find.name) };
+        let label = several.then(|| format!("({})", part_letter(k)));
+        let own: Vec<Cow<'a, Step>> = finding
+            .map(|f| {
+                f.finding
+                    .explanation
+                    .steps
+                    .iter()
+                    .filter(|s| level.shows(s.depth))
+                    .map(|s| without(s, &own_data))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let place = match &label {
+            Some(l) => format!("{id} {l}"),
+            None => id.to_string(),
+        };
+        let steps = if level == Level::Solutions { refer_back(own, &place, id, said) } else { own };
+        parts.push(PartDoc {
+            find,
+            label,
+            anchor: format!("{}-{}", anchor(id), anchor(&find.name)),
+            question: find.question.as_ref().map_or(&[][..], |q| &q.prose[..]),
+            finding,
+            steps,
+        });
+    }
     ProblemDoc {
         file,
         report: p,
-        anchor: anchor(&p.problem.id),
+        anchor: anchor(id),
         question: p.problem.question.as_ref().map_or(&[][..], |q| &q.prose[..]),
-        data: if level == Level::Answers { Vec::new() } else { data::shown(&p.problem) },
+        data,
         parts,
         answers: if level == Level::Sheet { Vec::new() } else { p.problem.answers.iter().collect() },
     }
+}
+
+/// A step without the displays that restate the question's data (`W = …`
+/// when the problem shows W); the step itself when it restates nothing.
+fn without<'a>(step: &'a Step, data: &[Block]) -> Cow<'a, Step> {
+    let restates = |b: &Block| matches!(b, Block::Display(_)) && data.contains(b);
+    if !step.blocks.iter().skip(1).any(restates) {
+        return Cow::Borrowed(step);
+    }
+    let mut blocks = vec![step.blocks[0].clone()];
+    blocks.extend(step.blocks.iter().skip(1).filter(|b| !restates(b)).cloned());
+    Cow::Owned(Step { depth: step.depth, blocks })
+}
+
+/// The steps of one part with each run of steps shown word for word in an
+/// earlier part replaced by one step that refers to them.
+fn refer_back<'a>(steps: Vec<Cow<'a, Step>>, place: &str, id: &str, said: &mut Said<'a>) -> Vec<Cow<'a, Step>> {
+    // Where each step was shown before, if it was.
+    let earlier: Vec<Option<(String, usize)>> = steps
+        .iter()
+        .map(|s| said.steps.iter().find(|(t, at, _)| at != place && **t == **s).map(|(_, at, n)| (at.clone(), *n)))
+        .collect();
+    let mut out: Vec<Cow<'a, Step>> = Vec::new();
+    let mut k = 0;
+    while k < steps.len() {
+        let Some((at, _)) = &earlier[k] else {
+            if let Cow::Borrowed(s) = &steps[k] {
+                said.steps.push((s, place.to_string(), out.len() + 1));
+            }
+            out.push(steps[k].clone());
+            k += 1;
+            continue;
+        };
+        // The run of consecutive steps shown before in the same part.
+        let mut end = k + 1;
+        while end < steps.len() && earlier[end].as_ref().is_some_and(|(a, _)| a == at) {
+            end += 1;
+        }
+        let numbers: Vec<usize> = earlier[k..end].iter().filter_map(|e| e.as_ref().map(|(_, n)| *n)).collect();
+        if numbers.len() == 1 && is_short(&steps[k]) {
+            // A one-line step is shorter said again than referred to.
+            out.push(steps[k].clone());
+        } else {
+            let depth = steps[k].depth;
+            out.push(Cow::Owned(Step::new(depth, reference(&numbers, at, id))));
+        }
+        k = end;
+    }
+    out
+}
+
+/// Whether a step is one short sentence, shorter said again than
+/// referred to.
+fn is_short(step: &Step) -> bool {
+    match &step.blocks[..] {
+        [Block::Prose(p)] => {
+            let len: usize =
+                p.0.iter()
+                    .map(|i| match i {
+                        Inline::Text(t) | Inline::Code(t) => t.chars().count(),
+                        Inline::Math(_) => 4,
+                    })
+                    .sum();
+            len < 100
+        }
+        _ => false,
+    }
+}
+
+/// "Steps 2–5 are those of (a).", "Step 3 is that of q12 (a)."
+fn reference(numbers: &[usize], at: &str, id: &str) -> Prose {
+    let consecutive = numbers.windows(2).all(|w| w[1] == w[0] + 1);
+    let list = match numbers {
+        [n] => n.to_string(),
+        [a, .., b] if consecutive => format!("{a}–{b}"),
+        [rest @ .., last] => {
+            let rest: Vec<String> = rest.iter().map(|n| n.to_string()).collect();
+            format!("{} and {last}", rest.join(", "))
+        }
+        [] => String::new(),
+    };
+    // Within the problem, the part's letter is enough.
+    let at = at.strip_prefix(id).map(str::trim_start).filter(|r| r.starts_with('(')).unwrap_or(at);
+    let text = if numbers.len() == 1 {
+        format!("Step {list} is that of {at}.")
+    } else {
+        format!("Steps {list} are those of {at}.")
+    };
+    Prose::text(&text)
 }
 
 /// `a`, `b`, … `z`, `aa`, ….

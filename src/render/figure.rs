@@ -27,10 +27,10 @@ const TOP: f64 = 26.0;
 const BOTTOM: f64 = 44.0;
 /// The plotting area of a TikZ picture, in centimetres: one panel, or
 /// each of two side by side (with their labels, within the text width).
-const TIKZ_WIDTH: f64 = 8.0;
-const TIKZ_HEIGHT: f64 = 5.0;
+const TIKZ_WIDTH: f64 = 7.0;
+const TIKZ_HEIGHT: f64 = 4.2;
 const TIKZ_PAIR_WIDTH: f64 = 3.9;
-const TIKZ_PAIR_HEIGHT: f64 = 4.0;
+const TIKZ_PAIR_HEIGHT: f64 = 3.6;
 
 /// The ticks of an axis: the figure's own, or about five round values.
 pub fn ticks(a: &Axis) -> Vec<Q> {
@@ -258,16 +258,22 @@ fn svg_panel(s: &mut String, f: &Panel, ring: &Ring, id: &str, left: f64) {
 
 /// The TikZ style of a role.
 fn tikz_style(r: Role, fill: bool) -> &'static str {
+    // A region is a `\path`: its style must draw (or fill) it.
     match (r, fill) {
-        (Role::Main, _) => "thick",
-        (Role::Accent, _) => "dashed",
-        (Role::Second, _) => "densely dotted",
+        (Role::Main, false) => "thick",
+        (Role::Main, true) => "fill=black!15, draw=black, thick",
+        (Role::Accent, false) => "dashed",
+        (Role::Accent, true) => "draw=black, dashed",
+        (Role::Second, false) => "densely dotted",
+        (Role::Second, true) => "draw=black, densely dotted",
         (Role::Yes, true) => "fill=black!30, draw=black",
         (Role::Yes, false) => "thick",
         (Role::No, true) => "fill=black!5, draw=black, dashed",
         (Role::No, false) => "dashed",
-        (Role::Target, _) => "very thick, dash dot",
-        (Role::Guide, _) => "gray, densely dashed",
+        (Role::Target, false) => "very thick, dash dot",
+        (Role::Target, true) => "draw=black, very thick, dash dot",
+        (Role::Guide, false) => "gray, densely dashed",
+        (Role::Guide, true) => "draw=gray, densely dashed",
     }
 }
 
@@ -370,6 +376,14 @@ fn tikz_panel(s: &mut String, f: &Panel, ring: &Ring, w: f64, h: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_region_is_visible_in_tikz() {
+        for r in [Role::Main, Role::Accent, Role::Second, Role::Yes, Role::No, Role::Target, Role::Guide] {
+            let style = tikz_style(r, true);
+            assert!(style.contains("draw=") || style.contains("fill="), "{r:?} region draws nothing: {style}");
+        }
+    }
 
     #[test]
     fn round_ticks_are_exact() {
