@@ -129,8 +129,13 @@ impl Out<'_> {
                     self.blank();
                 }
             }
-            // Pictures are drawn in HTML and LaTeX only.
-            Block::Figure(_) => {}
+            // Pictures are drawn in HTML and LaTeX; Markdown gives the caption.
+            Block::Figure(f) => {
+                self.blank();
+                let t = prose(&f.caption, self.ring);
+                self.line(indent, &format!("Picture: {t}"));
+                self.blank();
+            }
         }
     }
 

@@ -82,8 +82,8 @@ impl Out<'_> {
                     self.line(indent + 3, &format!("… and {} more", total - shown));
                 }
             }
-            // Pictures are drawn in HTML and LaTeX only.
-            Block::Figure(_) => {}
+            // Pictures are drawn in HTML and LaTeX; text gives the caption.
+            Block::Figure(f) => self.prose(indent + 3, "Picture: ", &f.caption),
         }
     }
 
