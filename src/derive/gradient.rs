@@ -845,31 +845,19 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
         (Some(u), false) => math!("#w0 = #u", w0 = w0.clone(), u = u.clone()),
         (None, false) => w0.clone(),
     };
-    let objective = if lines.is_empty() {
-        prose!(
-            "The objective is $#f(#w) = norm(#X #w - #y)^2$, the squared error over the #n #examples, one per row of \
-             the #n×#d matrix $#X$.",
-            f = f.clone(),
-            w = w.clone(),
-            X = x.clone(),
-            y = y.clone(),
-            n = n,
-            d = d,
-            examples = plural(n, "example", "examples"),
-        )
-    } else {
-        prose!(
-            "The objective is $#f(#w) = norm(#X #w - #y)^2$, the squared error over the #n #examples, one per row of \
-             the #n×#d matrix $#X$:",
-            f = f.clone(),
-            w = w.clone(),
-            X = x.clone(),
-            y = y.clone(),
-            n = n,
-            d = d,
-            examples = plural(n, "example", "examples"),
-        )
-    };
+    // The data follow the sentence when the question does not show them.
+    let objective = prose!(
+        "The objective is $#f(#w) = norm(#X #w - #y)^2$, the squared error over the #n #examples, one per row of \
+         the #n×#d matrix $#X$#end",
+        f = f.clone(),
+        w = w.clone(),
+        X = x.clone(),
+        y = y.clone(),
+        n = n,
+        d = d,
+        examples = plural(n, "example", "examples"),
+        end = explain::words(if lines.is_empty() { "." } else { ":" }),
+    );
     let first = ex.step(objective);
     if !lines.is_empty() {
         first.aligned(lines);
@@ -1963,27 +1951,19 @@ fn explain_minimum_norm(answer: &MinimumNormAnswer, problem: &Problem) -> Explan
     let mut ex = Explanation::new();
     // Data the problem shows with its question are not repeated.
     let shown = |name: &str| problem.shown.iter().any(|(n, _)| n == name);
-    if shown(&data.x_name) && shown(&data.y_name) {
-        ex.step(prose!(
-            "Minimize $norm(#v)^2$ subject to $#X #v = #y$: #n #equations in #d unknowns.",
-            v = v.clone(),
-            X = x.clone(),
-            y = y.clone(),
-            n = n,
-            d = d,
-            equations = plural(n, "equation", "equations"),
-        ));
-    } else {
-        ex.step(prose!(
-            "Minimize $norm(#v)^2$ subject to $#X #v = #y$: #n #equations in #d unknowns, with",
-            v = v.clone(),
-            X = x.clone(),
-            y = y.clone(),
-            n = n,
-            d = d,
-            equations = plural(n, "equation", "equations"),
-        ))
-        .aligned(data_lines(data, &x, &y));
+    let restate = !(shown(&data.x_name) && shown(&data.y_name));
+    let first = ex.step(prose!(
+        "Minimize $norm(#v)^2$ subject to $#X #v = #y$: #n #equations in #d unknowns#end",
+        v = v.clone(),
+        X = x.clone(),
+        y = y.clone(),
+        n = n,
+        d = d,
+        equations = plural(n, "equation", "equations"),
+        end = explain::words(if restate { ", with" } else { "." }),
+    ));
+    if restate {
+        first.aligned(data_lines(data, &x, &y));
     }
     ex.step(prose!(
         "Lagrange conditions: with multipliers $#mu$ for the #n #constraints, \
