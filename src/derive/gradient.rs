@@ -35,6 +35,7 @@ use crate::model::{Problem, Value};
 use crate::{math, prose};
 
 use super::explain::{self, Axis, Depth, Explanation, Figure, Letters, Mark, Math, Panel, Prose, Role, Step, words};
+use super::plane;
 
 /// Most column subsets of X for which the n×n minors are computed, to show
 /// det(X Xᵀ) as a Cauchy–Binet sum of squares; beyond it the sum is not
@@ -1561,34 +1562,6 @@ impl Geometry {
     }
 }
 
-/// The two ends, on the box, of the line a₁ p + a₂ q = c, exactly; `None`
-/// when it misses the box's interior.
-fn clip(a: (&Q, &Q), c: &Q, (xlo, xhi, ylo, yhi): &(Q, Q, Q, Q)) -> Option<[(Q, Q); 2]> {
-    let mut ends: Vec<(Q, Q)> = Vec::new();
-    let mut add = |pt: (Q, Q)| {
-        if !ends.contains(&pt) {
-            ends.push(pt);
-        }
-    };
-    if !a.1.is_zero() {
-        for x in [xlo, xhi] {
-            let y = &(c - &(a.0 * x)) / a.1;
-            if *ylo <= y && y <= *yhi {
-                add((x.clone(), y));
-            }
-        }
-    }
-    if !a.0.is_zero() {
-        for y in [ylo, yhi] {
-            let x = &(c - &(a.1 * y)) / a.0;
-            if *xlo <= x && x <= *xhi {
-                add((x, y.clone()));
-            }
-        }
-    }
-    (ends.len() == 2).then(|| [ends[0].clone(), ends[1].clone()])
-}
-
 /// A range around `lo..hi`, padded by `pad`; a flat one is centered on it
 /// with the width `wide`.
 fn padded(lo: &Q, hi: &Q, pad: &Q, wide: &Q) -> (Q, Q) {
@@ -1696,6 +1669,11 @@ fn geometry(x: &Matrix<Q>, y: &[Q], start: &[Q], step: Option<Q>) -> Option<Geom
         g.row_line = clip((&normal.0, &normal.1), &c, &g.frame);
     }
     Some(g)
+}
+
+/// The two ends, on the frame, of the line a₁ p + a₂ q = c.
+fn clip(a: (&Q, &Q), c: &Q, (xlo, xhi, ylo, yhi): &(Q, Q, Q, Q)) -> Option<[(Q, Q); 2]> {
+    plane::clip_line(a, c, (xlo, xhi), (ylo, yhi))
 }
 
 /// Numeric data for a picture: the data themselves, or, for data with

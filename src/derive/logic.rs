@@ -55,6 +55,7 @@ use crate::model::{Problem, Value};
 use super::explain::{
     self, Axis, Block, Explanation, LISTING_CAP, Letters, Mark, Math, Panel, Point, Rel, Role, Table, words,
 };
+use super::plane::{self, rectangle, twice_area};
 use super::{Answer, Finding, count};
 use crate::{math, prose};
 
@@ -600,48 +601,17 @@ fn affine_at(w: &[Q], b: &Q, p: &Point) -> Q {
     &(&(&w[0] * &p.0) + &(&w[1] * &p.1)) + b
 }
 
+/// The box `[lo, hi]²`, counterclockwise.
+fn square(lo: &Q, hi: &Q) -> Vec<Point> {
+    rectangle(&(lo.clone(), hi.clone()), &(lo.clone(), hi.clone()))
+}
+
 /// The part of the line `w·x + b = 0` inside the box `[lo, hi]²`, as its
-/// two ends (on the box's sides, the lower x first, then the lower y);
-/// `None` when the line misses the box or only touches a corner, or
-/// `w = 0`.
+/// two ends (the lower x first, then the lower y); `None` when the line
+/// misses the box, only touches a corner, or `w = 0`.
 fn clip_line(w: &[Q], b: &Q, lo: &Q, hi: &Q) -> Option<(Point, Point)> {
-    let mut ends: Vec<Point> = Vec::new();
-    let inside = |v: &Q| v >= lo && v <= hi;
-    for side in [lo, hi] {
-        // On x = side: w1 side + w2 y + b = 0.
-        if !w[1].is_zero() {
-            let y = &-&(&(&w[0] * side) + b) / &w[1];
-            if inside(&y) {
-                ends.push((side.clone(), y));
-            }
-        }
-        // On y = side: w1 x + w2 side + b = 0.
-        if !w[0].is_zero() {
-            let x = &-&(&(&w[1] * side) + b) / &w[0];
-            if inside(&x) {
-                ends.push((x, side.clone()));
-            }
-        }
-    }
-    ends.sort();
-    ends.dedup();
-    match (ends.first(), ends.last()) {
-        (Some(a), Some(z)) if a != z => Some((a.clone(), z.clone())),
-        _ => None,
-    }
-}
-
-/// The box `[lo, hi]²` as a polygon, counterclockwise.
-fn square_polygon(lo: &Q, hi: &Q) -> Vec<Point> {
-    vec![(lo.clone(), lo.clone()), (hi.clone(), lo.clone()), (hi.clone(), hi.clone()), (lo.clone(), hi.clone())]
-}
-
-/// Twice the signed area of a polygon.
-fn area2(poly: &[Point]) -> Q {
-    (0..poly.len()).fold(Q::zero(), |acc, k| {
-        let (p, q) = (&poly[k], &poly[(k + 1) % poly.len()]);
-        &acc + &(&(&p.0 * &q.1) - &(&q.0 * &p.1))
-    })
+    let [p, q] = plane::clip_line((&w[0], &w[1]), &-b, (lo, hi), (lo, hi))?;
+    Some((p, q))
 }
 
 /// The part of a convex polygon where `w·x + b ≥ 0`, its vertices in the
@@ -664,17 +634,17 @@ fn clip_polygon(poly: &[Point], w: &[Q], b: &Q) -> Option<Vec<Point>> {
     if out.len() > 1 && out.first() == out.last() {
         out.pop();
     }
-    (!area2(&out).is_zero()).then_some(out)
+    (!twice_area(&out).is_zero()).then_some(out)
 }
 
 /// The part of the box `[lo, hi]²` where `w·x + b ≥ 0`.
 fn half_plane(w: &[Q], b: &Q, lo: &Q, hi: &Q) -> Option<Vec<Point>> {
-    clip_polygon(&square_polygon(lo, hi), w, b)
+    clip_polygon(&square(lo, hi), w, b)
 }
 
 /// The cells the lines `w·x + b = 0` cut the box `[lo, hi]²` into.
 fn cells(lines: &[(&[Q], &Q)], lo: &Q, hi: &Q) -> Vec<Vec<Point>> {
-    let mut cells = vec![square_polygon(lo, hi)];
+    let mut cells = vec![square(lo, hi)];
     for (w, b) in lines {
         let (nw, nb): (Vec<Q>, Q) = (w.iter().map(|x| -x).collect(), -*b);
         cells = cells.iter().flat_map(|c| [clip_polygon(c, w, b), clip_polygon(c, &nw, &nb)]).flatten().collect();
@@ -1518,7 +1488,7 @@ mod tests {
                     }
                     Mark::Region { points, role, .. } => {
                         assert_eq!(*role, Role::Yes);
-                        assert!(!area2(points).is_zero());
+                        assert!(!twice_area(points).is_zero());
                         for v in points {
                             assert!(!affine_at(w, b, v).is_negative(), "{f:04b}: the region has {v:?}");
                             assert!(v.0 >= lo && v.0 <= hi && v.1 >= lo && v.1 <= hi);
@@ -1669,8 +1639,8 @@ mod tests {
             let w: Vec<(&[Q], &Q)> = net.layers[0].weights.iter().map(Vec::as_slice).zip(&net.layers[0].bias).collect();
             let all = cells(&w, &lo, &hi);
             assert_eq!(all.len(), 3);
-            let total = all.iter().fold(Q::zero(), |a, c| &a + &area2(c));
-            assert_eq!(total, area2(&square_polygon(&lo, &hi)), "the cells tile the square");
+            let total = all.iter().fold(Q::zero(), |a, c| &a + &twice_area(c));
+            assert_eq!(total, twice_area(&square(&lo, &hi)), "the cells tile the square");
         }
         // Three inputs: no picture.
         let parity = TruthTable::from_fn(3, |r| r.count_ones() % 2 == 1);

@@ -14,6 +14,7 @@ pub mod gradient;
 pub mod logic;
 pub mod piece;
 pub mod pieces;
+pub mod plane;
 pub mod regions;
 
 use crate::language::Diagnostic;

@@ -38,8 +38,8 @@ use crate::{math, prose};
 
 use super::cells::{Numeric, cells, irredundant, polygon};
 use super::explain::{Axis, Figure, Inline, LISTING_CAP, Mark, Math, Panel, Point, Prose, Role, words};
-use super::pieces;
 use super::{Answer, Block, Explanation, Finding, Letters};
+use super::{pieces, plane};
 use crate::model::regions::Interval;
 
 /// Largest input dimension for the orthant comparison (2^d walks).
@@ -1318,27 +1318,6 @@ fn slope_intercept(a: &Affine) -> Option<(Q, Q)> {
     Some((a.w.get(0, 0).as_constant()?, a.b[0].as_constant()?))
 }
 
-/// The part of the line `s x + c` inside the rectangle `[x_lo, x_hi] ×
-/// [y_lo, y_hi]`, exactly, when there is one.
-fn clip_line(s: &Q, c: &Q, x: (&Q, &Q), y: (&Q, &Q)) -> Option<[Point; 2]> {
-    let (mut lo, mut hi) = (x.0.clone(), x.1.clone());
-    if s.is_zero() {
-        if c < y.0 || c > y.1 {
-            return None;
-        }
-    } else {
-        let (a, b) = (&(y.0 - c) / s, &(y.1 - c) / s);
-        let (a, b) = if a <= b { (a, b) } else { (b, a) };
-        lo = lo.max(a);
-        hi = hi.min(b);
-        if lo >= hi {
-            return None;
-        }
-    }
-    let at = |t: &Q| (t.clone(), &(s * t) + c);
-    Some([at(&lo), at(&hi)])
-}
-
 /// One input: the graph of the network around the point (its breakpoints
 /// from [`pieces::pieces`]), the point, and the line of its piece across
 /// the picture, or at a kink the lines of the pieces on its two sides.
@@ -1363,7 +1342,8 @@ fn figure_line(q: &PieceQuery, kind: &PieceKind, n: &Names) -> Option<Figure> {
     }
     let formulas: Vec<Math> = lines.iter().map(|(_, (s, c))| pieces::line_math(&n.x, s, c)).collect();
     for ((role, (s, c)), f) in lines.iter().zip(&formulas) {
-        let [a, b] = clip_line(s, c, (&lo, &hi), (&ylo, &yhi))?;
+        // y = s x + c is the line -s x + y = c.
+        let [a, b] = plane::clip_line((&-s, &Q::one()), c, (&lo, &hi), (&ylo, &yhi))?;
         marks.push(Mark::Line { points: vec![a, b], role: *role, label: Some(f.clone()) });
     }
     let at = Math::Seq(Fence::Paren, vec![Math::from(&x0), Math::from(&y0)]);
@@ -1740,14 +1720,6 @@ mod tests {
         }
     }
 
-    /// Twice the signed area of a polygon (shoelace).
-    fn area2(ps: &[Point]) -> Q {
-        (0..ps.len()).fold(Q::zero(), |acc, i| {
-            let (a, b) = (&ps[i], &ps[(i + 1) % ps.len()]);
-            &acc + &(&(&a.0 * &b.1) - &(&a.1 * &b.0))
-        })
-    }
-
     /// Where p is against a counterclockwise convex polygon: 1 inside, 0
     /// on its boundary, -1 outside.
     fn locate(ps: &[Point], p: &Point) -> i32 {
@@ -1782,7 +1754,7 @@ mod tests {
         let two = Q::from_int(2);
         assert_eq!((&(&p.x.lo + &p.x.hi) / &two, &(&p.y.lo + &p.y.hi) / &two), x0.clone());
         let total = regions.iter().fold(Q::zero(), |acc, (ps, _)| {
-            let a = area2(ps);
+            let a = plane::twice_area(ps);
             assert!(!a.is_negative() && !a.is_zero(), "counterclockwise, not flat");
             for (x, y) in ps.iter() {
                 assert!(&p.x.lo <= x && x <= &p.x.hi && &p.y.lo <= y && y <= &p.y.hi);

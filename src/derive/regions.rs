@@ -38,6 +38,7 @@ use super::cells::{self, Factor, Inverse, Numeric, Piece, Why};
 use super::explain::{
     Axis, Block, Explanation, Figure, LISTING_CAP, Letters, Mark, Math, Panel, Prose, Rel, Role, Step, Table, words,
 };
+use super::plane::rectangle;
 
 /// Identified regions kept per instance, in order, for the numeric check
 /// and the JSON witness; beyond this they are only counted.
@@ -1694,10 +1695,6 @@ fn exact_ticks(mut values: Vec<Q>) -> Vec<Q> {
     if values.len() <= TICKS { values } else { Vec::new() }
 }
 
-fn rectangle(x: &(Q, Q), y: &(Q, Q)) -> Vec<(Q, Q)> {
-    vec![(x.0.clone(), y.0.clone()), (x.1.clone(), y.0.clone()), (x.1.clone(), y.1.clone()), (x.0.clone(), y.1.clone())]
-}
-
 /// How a picture names what it draws.
 struct Naming {
     /// The network (`f`, `f ∘ g`) and its value at the input (`f(x)`,
@@ -2091,16 +2088,6 @@ mod tests {
         numeric.affine_at(std::slice::from_ref(x)).expect("an affine map").0[0][0].clone()
     }
 
-    /// Twice the signed area of a polygon (shoelace), exact.
-    fn twice_area(points: &[(Q, Q)]) -> Q {
-        (0..points.len())
-            .map(|k| {
-                let (a, b) = (&points[k], &points[(k + 1) % points.len()]);
-                &(&a.0 * &b.1) - &(&b.0 * &a.1)
-            })
-            .sum()
-    }
-
     /// Whether a point is strictly inside a convex counterclockwise polygon.
     fn strictly_inside(p: &[Q], points: &[(Q, Q)]) -> bool {
         (0..points.len()).all(|k| {
@@ -2151,7 +2138,7 @@ mod tests {
         let mut area = Q::zero();
         for (k, r) in dr.regions.iter().enumerate() {
             let DrawnShape::Polygon(points) = &r.shape else { panic!("a polygon") };
-            let a = twice_area(points);
+            let a = crate::derive::plane::twice_area(points);
             assert!(a > Q::zero(), "counterclockwise with an area");
             area = &area + &a;
             assert!(strictly_inside(&r.inside, points));
