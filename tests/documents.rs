@@ -222,6 +222,11 @@ fn documents_refer_back_instead_of_repeating() {
     assert!(!full.contains("are those of"), "the full key keeps every step");
     let full_c = &full[full.find("(c) Where does gradient descent converge").expect("q12 (c)")..];
     assert!(full_c[..full_c.find("from_u =").unwrap()].contains("by induction"));
+    // A step does not restate the data its question shows: q1's kernel is
+    // written once, in the question.
+    let q1 = &solutions[solutions.find("Problem q1:").expect("q1")..];
+    let q1 = &q1[..q1.find("Problem q2:").expect("q2 follows")];
+    assert_eq!(q1.matches("W = [[w[0,0], w[0,1]],").count(), 1, "{q1}");
     // A reference names steps that exist where it points.
     for line in solutions.lines().filter(|l| l.contains("are those of")) {
         assert!(line.contains(" of (") || line.contains(" of q") || line.contains(" of kink"), "{line}");
