@@ -87,7 +87,7 @@ fn latex_documents_compile_and_fit_the_page() {
             // checks, the keys' status, the expansions and step-size
             // derivations of q12). What both share, the questions, their
             // data and the pictures, is most of either: the solutions stay
-            // at most 70% of the full key (they are at 45 of 66 pages).
+            // at most 70% of the full key (they are at 44 of 66 pages).
             let solutions = pages.iter().find(|p| p.0 == Level::Solutions).map(|p| p.1).unwrap_or(0);
             let full = pages.iter().find(|p| p.0 == Level::Full).map(|p| p.1).unwrap_or(1);
             assert!(

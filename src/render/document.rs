@@ -16,6 +16,7 @@
 //! those of q12 (a)"). The full key keeps every step of every part.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use crate::check::{FileReport, FindingReport, ProblemReport, Report};
 use crate::derive::{Block, Depth, Step};
@@ -23,6 +24,8 @@ use crate::language::math::{Inline, Math, Prose};
 use crate::model::{Answer as ProseAnswer, Find};
 
 use super::data;
+use super::limits::LISTED_FOR_STUDENTS;
+use crate::algebra::Ring;
 
 /// Which document to make.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,7 +132,15 @@ struct Said<'a> {
 fn problem<'a>(file: &'a FileReport, p: &'a ProblemReport, level: Level, said: &mut Said<'a>) -> ProblemDoc<'a> {
     let id = p.problem.id.as_str();
     let shown = if level == Level::Answers { Vec::new() } else { data::shown(&p.problem) };
-    let own_data: Vec<Block> = shown.iter().flat_map(|(_, blocks)| blocks.iter().cloned()).collect();
+    let ring = &p.problem.ring;
+    let own_data: HashSet<String> = shown
+        .iter()
+        .flat_map(|(_, blocks)| blocks)
+        .filter_map(|b| match b {
+            Block::Display(m) => Some(display_text(m, ring)),
+            _ => None,
+        })
+        .collect();
     let mut data = Vec::new();
     for (name, blocks) in shown {
         // A single formula is repeated; a network or a table is referred to.
@@ -159,7 +170,7 @@ fn problem<'a>(file: &'a FileReport, p: &'a ProblemReport, level: Level, said: &
                     .steps
                     .iter()
                     .filter(|s| level.shows(s.depth))
-                    .map(|s| without(s, &own_data))
+                    .map(|s| as_shown(s, &own_data, ring, level))
                     .collect()
             })
             .unwrap_or_default();
@@ -188,16 +199,51 @@ fn problem<'a>(file: &'a FileReport, p: &'a ProblemReport, level: Level, said: &
     }
 }
 
-/// A step without the displays that restate the question's data (`W = …`
-/// when the problem shows W); the step itself when it restates nothing.
-fn without<'a>(step: &'a Step, data: &[Block]) -> Cow<'a, Step> {
-    let restates = |b: &Block| matches!(b, Block::Display(_)) && data.contains(b);
-    if !step.blocks.iter().skip(1).any(restates) {
+/// A step as a document of `level` shows it: without the displays that
+/// restate the question's data (`W = …` when the problem shows W), and in
+/// the solutions with long listings cut to their first few items; the
+/// step itself when nothing changes.
+fn as_shown<'a>(step: &'a Step, data: &HashSet<String>, ring: &Ring, level: Level) -> Cow<'a, Step> {
+    let restates = |m: &Math| data.contains(&display_text(m, ring));
+    // A listing of the question's data, every item shown there.
+    let restated = |items: &[Block], total: usize| {
+        items.len() == total && items.iter().all(|b| matches!(b, Block::Display(m) if restates(m)))
+    };
+    let changes = |b: &Block| match b {
+        Block::Display(m) => restates(m),
+        Block::Aligned(lines) => lines.iter().any(restates),
+        Block::Listing { items, total } => {
+            restated(items, *total) || (level == Level::Solutions && items.len() > LISTED_FOR_STUDENTS)
+        }
+        _ => false,
+    };
+    if !step.blocks.iter().skip(1).any(changes) {
         return Cow::Borrowed(step);
     }
     let mut blocks = vec![step.blocks[0].clone()];
-    blocks.extend(step.blocks.iter().skip(1).filter(|b| !restates(b)).cloned());
+    for b in &step.blocks[1..] {
+        match b {
+            Block::Display(m) if restates(m) => {}
+            Block::Aligned(lines) => {
+                let kept: Vec<Math> = lines.iter().filter(|m| !restates(m)).cloned().collect();
+                if !kept.is_empty() {
+                    blocks.push(Block::Aligned(kept));
+                }
+            }
+            Block::Listing { total, items } if restated(items, *total) => {}
+            Block::Listing { total, items } if changes(b) => {
+                blocks.push(Block::Listing { total: *total, items: items[..LISTED_FOR_STUDENTS].to_vec() })
+            }
+            b => blocks.push(b.clone()),
+        }
+    }
     Cow::Owned(Step { depth: step.depth, blocks })
+}
+
+/// A formula as it reads, to tell when two are the same whatever their
+/// structure.
+fn display_text(m: &Math, ring: &Ring) -> String {
+    super::math::text::inline(&super::math::lower::lower(m, ring))
 }
 
 /// The steps of one part with each run of steps shown word for word in an

@@ -7,6 +7,10 @@ use crate::model::Value;
 /// Items of a long listing (output entries, rows, regions) a document shows.
 pub const LISTED: usize = 8;
 
+/// Items of a long listing the solutions show: enough to see its pattern
+/// (the answer holds every entry; the full key shows [`LISTED`]).
+pub const LISTED_FOR_STUDENTS: usize = 4;
+
 /// A matrix with more entries than this is described rather than printed
 /// in a document (JSON lists every entry).
 pub const SHOWN_ENTRIES: usize = 1_024;
