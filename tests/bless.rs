@@ -106,7 +106,7 @@ fn bless_refuses_a_file_with_errors() {
     let run = s.run(&["bless", "q.nnk"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("unknown name `Q`"));
-    assert!(run.stdout.contains("not touched: the file has errors"));
+    assert!(run.stderr.contains("not touched: the file has errors"), "{}", run.stderr);
     assert_eq!(s.read("q.nnk"), text);
 }
 
