@@ -267,3 +267,21 @@ fn a_link_planted_beside_the_file_does_not_redirect_the_write() {
     assert_eq!(s.read("victim.txt"), "precious\n");
     assert_eq!(s.read("q.nnk"), "new text\n");
 }
+
+#[cfg(unix)]
+#[test]
+fn bless_keeps_the_owner_where_it_may() {
+    use std::os::unix::fs::MetadataExt;
+    let s = Sandbox::new();
+    let p = s.write("q.nnk", ONE_WRONG);
+    // Only root may give a file away; elsewhere there is nothing to keep.
+    if std::os::unix::fs::chown(&p, Some(4321), Some(4321)).is_err() {
+        eprintln!("skipped: cannot change a file's owner here (not root)");
+        return;
+    }
+    let run = s.run(&["bless", "q.nnk"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(s.read("q.nnk"), ONE_WRONG.replace("(3, 3)", "(2, 2)"));
+    let meta = std::fs::metadata(&p).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (4321, 4321));
+}
