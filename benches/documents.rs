@@ -18,7 +18,7 @@ const LAYER: &str = r#"problem layer "A 3-to-16-channel 3x3 convolution on a 16x
 "#;
 
 fn report() -> Report {
-    Report { files: vec![check_source(SourceFile::new("layer.nnk", LAYER))], io_errors: Vec::new() }
+    Report { files: vec![check_source(SourceFile::new("layer.nnk", LAYER))], ..Report::default() }
 }
 
 fn bench(c: &mut Criterion) {

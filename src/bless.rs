@@ -4,11 +4,23 @@
 //! missing key is added on the line after its `find`. A key that holds is
 //! left exactly as written, and so is every other byte of the file. The
 //! edits are computed against the original text, so they never shift each
-//! other, and the file is replaced atomically (written beside it, then
-//! renamed over it). A file with errors is not touched, and neither is a
-//! finding whose numeric cross-check failed. A key too large for the
-//! documents to print (the presentation layer's limits) is not written
-//! either.
+//! other. A file with errors is not touched, and neither is a finding whose
+//! numeric cross-check failed. A key too large for the documents to print
+//! (the presentation layer's limits) is not written either.
+//!
+//! **Replacing a file** ([`replace_file`]). The new text goes to a
+//! temporary file created with `O_EXCL` under a random name in the same
+//! directory (so no planted file or link can take the write), which gets
+//! the old file's permissions (and owner and group, where the user may set
+//! them) and is renamed over it: a reader sees the old file or the new one,
+//! never a mix. A key file that is a symbolic link is written through: its
+//! target is replaced and the link stays. nnkey refuses, and leaves the
+//! file as it was, when the file is read-only (no write permission bit, or
+//! not writable by the user), when it has several hard links (a rename
+//! would leave the other names with the old text), and when its bytes
+//! changed since nnkey read them (an edit made while bless ran is kept,
+//! not overwritten; run bless again). Extended attributes and ACLs are not
+//! copied.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -38,17 +50,30 @@ pub struct Written {
 pub struct Blessed {
     pub path: PathBuf,
     pub written: Vec<Written>,
-    /// Why the file (or some key in it) was left alone.
+    /// Missing keys left missing, with why: notes.
     pub skipped: Vec<String>,
+    /// Failing keys left failing (or a file left alone), with why: the run
+    /// does not succeed.
+    pub unwritten: Vec<String>,
+}
+
+/// The edits that bring a file's keys in line with its findings, and the
+/// keys it leaves as they are.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub edits: Vec<Edit>,
+    pub written: Vec<Written>,
+    /// Missing keys not written, with why.
+    pub skipped: Vec<String>,
+    /// Failing keys not written, with why: they still fail.
+    pub unwritten: Vec<String>,
 }
 
 /// The edits that bring a file's keys in line with its findings.
-pub fn plan(file: &FileReport) -> (Vec<Edit>, Vec<Written>, Vec<String>) {
+pub fn plan(file: &FileReport) -> Plan {
     let text = &file.source.text;
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let mut edits = Vec::new();
-    let mut written = Vec::new();
-    let mut skipped = Vec::new();
+    let mut plan = Plan::default();
     for p in &file.problems {
         for f in &p.findings {
             let was = match f.status {
@@ -56,18 +81,18 @@ pub fn plan(file: &FileReport) -> (Vec<Edit>, Vec<Written>, Vec<String>) {
                 Status::Fail(_) => "fail",
                 Status::Pass | Status::Invalid => continue,
             };
+            let mut not_written = |why: String| {
+                let line = format!("{} {}: not written, because {why}", p.problem.id, f.finding.name);
+                if was == "fail" { plan.unwritten.push(line) } else { plan.skipped.push(line) }
+            };
             if !f.crosscheck.passed {
-                skipped.push(format!(
-                    "{} {}: not written, because its numeric cross-check failed",
-                    p.problem.id, f.finding.name
-                ));
+                not_written("its numeric cross-check failed".into());
                 continue;
             }
             let ring = &p.problem.ring;
             let value = &f.finding.value;
-            let not_written = |why: String| format!("{} {}: not written, because {why}", p.problem.id, f.finding.name);
             if let Some(why) = limits::too_large(value) {
-                skipped.push(not_written(format!("it is {why}")));
+                not_written(format!("it is {why}"));
                 continue;
             }
             match f.key_value_span {
@@ -76,10 +101,10 @@ pub fn plan(file: &FileReport) -> (Vec<Edit>, Vec<Written>, Vec<String>) {
                     let column = text[line_start..span.start].chars().count();
                     let key = value.to_key(ring, column).replace('\n', newline);
                     if let Err(why) = limits::key_fits(value, &key) {
-                        skipped.push(not_written(why));
+                        not_written(why);
                         continue;
                     }
-                    edits.push(Edit { start: span.start, end: span.end, text: key });
+                    plan.edits.push(Edit { start: span.start, end: span.end, text: key });
                 }
                 None => {
                     let stmt = f.find_span;
@@ -92,16 +117,16 @@ pub fn plan(file: &FileReport) -> (Vec<Edit>, Vec<Written>, Vec<String>) {
                     let prefix = format!("{indent}expect {} = ", f.finding.name);
                     let key = value.to_key(ring, prefix.chars().count()).replace('\n', newline);
                     if let Err(why) = limits::key_fits(value, &key) {
-                        skipped.push(not_written(why));
+                        not_written(why);
                         continue;
                     }
-                    edits.push(Edit { start: at, end: at, text: format!("{newline}{prefix}{key}") });
+                    plan.edits.push(Edit { start: at, end: at, text: format!("{newline}{prefix}{key}") });
                 }
             }
-            written.push(Written { problem: p.problem.id.clone(), name: f.finding.name.clone(), was });
+            plan.written.push(Written { problem: p.problem.id.clone(), name: f.finding.name.clone(), was });
         }
     }
-    (edits, written, skipped)
+    plan
 }
 
 /// Applies edits made against `text`'s original offsets.
@@ -119,46 +144,103 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
     out
 }
 
-/// Replaces `path`'s contents atomically: a reader sees the old file or the
-/// new one, never a mix, and a failure leaves the old one in place.
-pub fn write_atomic(path: &Path, contents: &str) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.nnkey-{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(contents.as_bytes())?;
-        f.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+/// Replaces the contents of the file at `path`, which nnkey read as
+/// `original`, with `contents` (see the module documentation): through a
+/// symbolic link, atomically, keeping permissions, and refusing with a
+/// reason (leaving the file as it was) when the file is read-only, has
+/// several hard links, or no longer holds `original`.
+///
+/// The last comparison happens just before the rename; an edit saved in
+/// the instant between the two is the one case this cannot see.
+pub fn replace_file(path: &Path, original: &[u8], contents: &[u8]) -> Result<(), String> {
+    // A symbolic link is written through: its target is the file.
+    let target = std::fs::canonicalize(path).map_err(|e| e.to_string())?;
+    let meta = std::fs::metadata(&target).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
     }
-    result
+    if meta.permissions().readonly() {
+        return Err("the file is read-only; nnkey does not write over it (make it writable to bless it)".into());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return Err(format!(
+                "the file has {} hard links; replacing it would leave the other names with the old text, \
+                 so nnkey does not write it",
+                meta.nlink()
+            ));
+        }
+    }
+    // The user must be able to write the file itself, not only its folder.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&target)
+        .map_err(|e| format!("the file is not writable ({e}); nnkey does not write over it"))?;
+    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // O_EXCL, a random name, mode 0600 until the permissions are copied;
+    // removed on every early return.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".nnkey-tmp")
+        .tempfile_in(dir)
+        .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
+    tmp.write_all(contents).and_then(|_| tmp.as_file().sync_all()).map_err(|e| e.to_string())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // The owner and group where the user may set them (root may; others
+        // may keep their own and choose among their groups), before the
+        // mode, since a change of owner may clear set-id bits.
+        let f = tmp.as_file();
+        if std::os::unix::fs::fchown(f, Some(meta.uid()), Some(meta.gid())).is_err() {
+            let _ = std::os::unix::fs::fchown(f, None, Some(meta.gid()));
+        }
+    }
+    tmp.as_file().set_permissions(meta.permissions()).map_err(|e| e.to_string())?;
+    // Last: the file must still hold what nnkey read.
+    let now = std::fs::read(&target).map_err(|e| e.to_string())?;
+    if now != original {
+        return Err("the file changed since nnkey read it (an edit while bless ran?); \
+                    nothing was written, so the edit is kept: run bless again"
+            .into());
+    }
+    tmp.persist(&target).map_err(|e| e.error.to_string())?;
+    // Make the rename itself durable, where the platform allows it.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 /// Blesses every file of a report: files with errors are skipped whole.
+/// Returns what was done to each file and the files that could not be
+/// written, with why.
 pub fn bless(report: &Report) -> (Vec<Blessed>, Vec<(PathBuf, String)>) {
     let mut done = Vec::new();
     let mut failures = Vec::new();
     for file in &report.files {
         let path = file.source.path.clone();
         if file.has_errors() {
-            done.push(Blessed { path, written: Vec::new(), skipped: vec!["not touched: the file has errors".into()] });
+            done.push(Blessed {
+                path,
+                written: Vec::new(),
+                skipped: Vec::new(),
+                unwritten: vec!["not touched: the file has errors".into()],
+            });
             continue;
         }
-        let (edits, written, skipped) = plan(file);
+        let Plan { edits, written, skipped, unwritten } = plan(file);
         if !edits.is_empty() {
             let new_text = apply(&file.source.text, &edits);
-            if let Err(e) = write_atomic(&path, &new_text) {
-                failures.push((path.clone(), e.to_string()));
+            if let Err(e) = replace_file(&path, file.source.text.as_bytes(), new_text.as_bytes()) {
+                failures.push((path.clone(), e));
                 continue;
             }
         }
-        done.push(Blessed { path, written, skipped });
+        done.push(Blessed { path, written, skipped, unwritten });
     }
     (done, failures)
 }

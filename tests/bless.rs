@@ -106,7 +106,7 @@ fn bless_refuses_a_file_with_errors() {
     let run = s.run(&["bless", "q.nnk"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("unknown name `Q`"));
-    assert!(run.stdout.contains("not touched: the file has errors"));
+    assert!(run.stderr.contains("not touched: the file has errors"), "{}", run.stderr);
     assert_eq!(s.read("q.nnk"), text);
 }
 
@@ -163,4 +163,125 @@ fn bless_does_not_write_a_key_too_large_to_print() {
     // The text key says the same thing the file would not hold.
     let solve = s.run(&["solve", "q.nnk"]);
     assert!(solve.stdout.contains("F is a 3072×1024 matrix with"), "{}", solve.stdout);
+}
+
+/// A problem with one missing key (`s`) and one failing key (`t`).
+const ONE_WRONG: &str =
+    "problem q1\n  W = kernel 2x2 w\n  X = input 3x3 x\n  find s = shape conv2d(W) on X\n  expect s = (3, 3)\n";
+
+#[test]
+fn bless_exits_1_when_a_failing_key_cannot_be_written() {
+    // A wrong key for a value too large to write: bless leaves it, says so
+    // on stderr, and the run does not succeed.
+    let s = Sandbox::new();
+    let text = "problem big\n  W = kernel 3x1x3x3 w\n  X = input 1x32x32 x\n  find F = affine conv2d(W, padding: 1) on X\n  expect F = {W: [[1]], b: [0]}\n  find s = shape conv2d(W, padding: 1) on X\n";
+    s.write("q.nnk", text);
+    let run = s.run(&["bless", "q.nnk"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("error: q.nnk: big F: not written, because it is a 3072×1024 matrix"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("blessed q.nnk big s (was missing)"), "{}", run.stdout);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_key_file_is_written_through_and_the_link_stays() {
+    let s = Sandbox::new();
+    s.write("real/q.nnk", ONE_WRONG);
+    std::os::unix::fs::symlink("real/q.nnk", s.path("link.nnk")).unwrap();
+    let run = s.run(&["bless", "link.nnk"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(std::fs::symlink_metadata(s.path("link.nnk")).unwrap().file_type().is_symlink());
+    assert_eq!(s.read("real/q.nnk"), ONE_WRONG.replace("(3, 3)", "(2, 2)"));
+    let names: Vec<_> = std::fs::read_dir(s.path("real")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("q.nnk")], "no temporary file is left");
+}
+
+#[cfg(unix)]
+#[test]
+fn bless_refuses_a_read_only_file_and_leaves_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::new();
+    let p = s.write("q.nnk", ONE_WRONG);
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let run = s.run(&["bless", "q.nnk"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("error: cannot write q.nnk: the file is read-only"), "{}", run.stderr);
+    assert!(!run.stdout.contains("error"), "errors go to stderr: {}", run.stdout);
+    assert_eq!(s.read("q.nnk"), ONE_WRONG);
+    assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o444);
+}
+
+#[cfg(unix)]
+#[test]
+fn bless_refuses_a_file_with_several_hard_links() {
+    let s = Sandbox::new();
+    let p = s.write("q.nnk", ONE_WRONG);
+    std::fs::hard_link(&p, s.path("other.nnk")).unwrap();
+    let run = s.run(&["bless", "q.nnk"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("the file has 2 hard links"), "{}", run.stderr);
+    assert_eq!(s.read("q.nnk"), ONE_WRONG);
+    assert_eq!(s.read("other.nnk"), ONE_WRONG);
+}
+
+#[cfg(unix)]
+#[test]
+fn bless_keeps_the_file_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    for mode in [0o640, 0o755, 0o600] {
+        let s = Sandbox::new();
+        let p = s.write("q.nnk", ONE_WRONG);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+        let run = s.run(&["bless", "q.nnk"]);
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        assert_eq!(s.read("q.nnk"), ONE_WRONG.replace("(3, 3)", "(2, 2)"));
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o7777, mode);
+    }
+}
+
+#[test]
+fn a_file_edited_since_it_was_read_is_not_overwritten() {
+    let s = Sandbox::new();
+    let p = s.write("q.nnk", "edited by someone else\n");
+    let err = nnkey::bless::replace_file(&p, ONE_WRONG.as_bytes(), b"what bless would write\n").unwrap_err();
+    assert!(err.contains("changed since nnkey read it"), "{err}");
+    assert_eq!(s.read("q.nnk"), "edited by someone else\n");
+    let names: Vec<_> = std::fs::read_dir(s.dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_planted_beside_the_file_does_not_redirect_the_write() {
+    // The temporary name used to be `.NAME.nnkey-PID.tmp`: a link planted
+    // there sent the write (and the chmod) to its target.
+    let s = Sandbox::new();
+    let p = s.write("q.nnk", ONE_WRONG);
+    let victim = s.write("victim.txt", "precious\n");
+    std::os::unix::fs::symlink(&victim, s.path(&format!(".q.nnk.nnkey-{}.tmp", std::process::id()))).unwrap();
+    nnkey::bless::replace_file(&p, ONE_WRONG.as_bytes(), b"new text\n").unwrap();
+    assert_eq!(s.read("victim.txt"), "precious\n");
+    assert_eq!(s.read("q.nnk"), "new text\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn bless_keeps_the_owner_where_it_may() {
+    use std::os::unix::fs::MetadataExt;
+    let s = Sandbox::new();
+    let p = s.write("q.nnk", ONE_WRONG);
+    // Only root may give a file away; elsewhere there is nothing to keep.
+    if std::os::unix::fs::chown(&p, Some(4321), Some(4321)).is_err() {
+        eprintln!("skipped: cannot change a file's owner here (not root)");
+        return;
+    }
+    let run = s.run(&["bless", "q.nnk"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(s.read("q.nnk"), ONE_WRONG.replace("(3, 3)", "(2, 2)"));
+    let meta = std::fs::metadata(&p).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (4321, 4321));
 }

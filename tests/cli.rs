@@ -157,3 +157,107 @@ fn color_only_when_asked() {
     let colored = s.run(&["--color", "always", "check", "q1.nnk"]);
     assert!(colored.stdout.contains("\x1b[32mok"));
 }
+
+#[test]
+fn the_same_file_named_twice_is_checked_once() {
+    let s = Sandbox::new();
+    s.write("q1.nnk", Q1);
+    let run = s.run(&["check", "q1.nnk", "./q1.nnk", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.trim_end().ends_with("1 passed, 0 failed, 0 missing"), "{}", run.stdout);
+}
+
+#[test]
+fn a_directory_without_problem_files_is_a_warning_or_with_deny_missing_an_error() {
+    let s = Sandbox::new();
+    s.write("empty/notes.txt", "no problems here");
+    let run = s.run(&["check", "empty"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("warning: empty holds no .nnk file"), "{}", run.stderr);
+    let run = s.run(&["--deny-missing", "check", "empty"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("error: empty holds no .nnk file"), "{}", run.stderr);
+    let run = s.run(&["solve", "empty", "--deny-missing"]);
+    assert_eq!(run.code, 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_ends_and_each_file_is_checked_once() {
+    let s = Sandbox::new();
+    s.write("set/a/q1.nnk", Q1);
+    std::os::unix::fs::symlink(".", s.path("set/a/s")).unwrap();
+    std::os::unix::fs::symlink("..", s.path("set/a/up")).unwrap();
+    std::os::unix::fs::symlink("a", s.path("set/b")).unwrap();
+    let run = s.run(&["check", "set"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.trim_end().ends_with("1 passed, 0 failed, 0 missing"), "{}", run.stdout);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_directory_walk_does_not_follow_links_out_of_the_tree() {
+    let s = Sandbox::new();
+    s.write("set/q1.nnk", Q1);
+    // Outside the tree: a file whose key fails.
+    s.write("outside/bad.nnk", &Q1.replace("[0, 0, w[1,0], 0,", "[0, 0, w[0,1], 0,"));
+    std::os::unix::fs::symlink("../outside", s.path("set/out")).unwrap();
+    std::os::unix::fs::symlink("../outside/bad.nnk", s.path("set/bad.nnk")).unwrap();
+    let run = s.run(&["check", "set"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.trim_end().ends_with("1 passed, 0 failed, 0 missing"), "{}", run.stdout);
+    assert!(run.stderr.contains("note: skipped set/out: a symbolic link out of"), "{}", run.stderr);
+    assert!(run.stderr.contains("note: skipped set/bad.nnk: a symbolic link out of"), "{}", run.stderr);
+    // Named on the command line, a link is followed.
+    assert_eq!(s.run(&["check", "set/bad.nnk"]).code, 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_a_directory_is_skipped_with_a_note() {
+    let s = Sandbox::new();
+    s.write("set/q1.nnk", Q1);
+    let made = std::process::Command::new("mkfifo").arg(s.path("set/pipe.nnk")).status();
+    if !made.is_ok_and(|st| st.success()) {
+        eprintln!("skipped: no working `mkfifo` on this machine");
+        return;
+    }
+    // Without the skip, reading the FIFO blocks forever: nothing writes it.
+    let run = s.run(&["check", "set"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("note: skipped set/pipe.nnk: a FIFO, not a problem file"), "{}", run.stderr);
+    assert!(run.stdout.contains("1 passed"), "{}", run.stdout);
+}
+
+#[test]
+fn an_endless_file_is_refused_at_the_size_limit() {
+    if !std::path::Path::new("/dev/zero").exists() {
+        eprintln!("skipped: no /dev/zero");
+        return;
+    }
+    let s = Sandbox::new();
+    let run = s.run(&["check", "/dev/zero"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("larger than the limit of 8388608 bytes (MAX_FILE_BYTES)"), "{}", run.stderr);
+}
+
+#[test]
+fn a_full_disk_on_stdout_exits_2() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("skipped: no /dev/full");
+        return;
+    };
+    let s = Sandbox::new();
+    s.write("q1.nnk", Q1);
+    for args in [&["check", "q1.nnk"][..], &["solve", "q1.nnk"], &["sheet", "q1.nnk"], &["bless", "q1.nnk"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_nnkey"))
+            .args(args)
+            .current_dir(s.dir.path())
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("error: cannot write output"), "{args:?}: {stderr}");
+    }
+}

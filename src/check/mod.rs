@@ -84,6 +84,10 @@ pub struct Report {
     pub files: Vec<FileReport>,
     /// Files that could not be read, with why.
     pub io_errors: Vec<(PathBuf, String)>,
+    /// Entries a directory search skipped on purpose, with why.
+    pub skipped: Vec<(PathBuf, String)>,
+    /// Path arguments that hold no `.nnk` file.
+    pub empty: Vec<PathBuf>,
 }
 
 impl Report {
@@ -120,38 +124,168 @@ impl Report {
     }
 }
 
+/// The largest problem file nnkey reads, in bytes (8 MiB; the shipped
+/// files are a few kilobytes). A larger file, or a device such as
+/// `/dev/zero` named as a path, is an error that names this limit rather
+/// than a read that never ends.
+pub const MAX_FILE_BYTES: u64 = 8 << 20;
+
+/// The problem files under `paths`, and what was found on the way.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// The files to read, each once (a file reached by two paths keeps the
+    /// first), in the order of `paths`, directories in natural order.
+    pub files: Vec<PathBuf>,
+    /// Paths that could not be searched or read: bad input.
+    pub errors: Vec<(PathBuf, String)>,
+    /// Entries skipped on purpose, with why: notes, not errors.
+    pub skipped: Vec<(PathBuf, String)>,
+    /// Path arguments (directories) that hold no `.nnk` file.
+    pub empty: Vec<PathBuf>,
+}
+
 /// The problem files under `paths`: files as given, directories searched
 /// recursively for `*.nnk`, in natural order (`q2` before `q10`).
 pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            walk(p, &mut files, &mut errors);
-        } else if p.exists() {
-            files.push(p.clone());
-        } else {
-            errors.push((p.clone(), "no such file or directory".into()));
-        }
-    }
-    (files, errors)
+    let c = collect(paths);
+    (c.files, c.errors)
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(PathBuf, String)>) {
+/// The problem files under `paths`, like [`collect_files`], with the notes.
+///
+/// A path given on the command line is followed wherever it points, and a
+/// file named there is read whatever it is (a pipe from `<(...)` included;
+/// reading stops at [`MAX_FILE_BYTES`]). Inside a directory the walk
+/// follows a symbolic link only when its target lies inside the directory
+/// given, and enters each directory once, so a link out of the tree is
+/// skipped and a loop (`a/s -> .`) ends. A FIFO, socket or device named
+/// `*.nnk` inside a directory is skipped with a note: reading it could
+/// block forever or never end.
+pub fn collect(paths: &[PathBuf]) -> Collected {
+    let mut c = Collected::default();
+    let mut seen = std::collections::HashSet::new();
+    for p in paths {
+        let before = c.files.len();
+        match std::fs::metadata(p) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                c.errors.push((p.clone(), "no such file or directory".into()));
+                continue;
+            }
+            Err(e) => {
+                c.errors.push((p.clone(), e.to_string()));
+                continue;
+            }
+            Ok(meta) if meta.is_dir() => {
+                let root = match std::fs::canonicalize(p) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        c.errors.push((p.clone(), e.to_string()));
+                        continue;
+                    }
+                };
+                let mut dirs = std::collections::HashSet::new();
+                dirs.insert(root.clone());
+                walk(p, &root, &mut dirs, &mut c);
+            }
+            Ok(_) => c.files.push(p.clone()),
+        }
+        let found = c.files.len() > before;
+        // Keep the first path to each file: a file is checked (and
+        // blessed) once however many ways it is reached.
+        let mut i = before;
+        while i < c.files.len() {
+            let key = std::fs::canonicalize(&c.files[i]).unwrap_or_else(|_| c.files[i].clone());
+            if seen.insert(key) {
+                i += 1;
+            } else {
+                c.files.remove(i);
+            }
+        }
+        if !found && std::fs::metadata(p).is_ok_and(|m| m.is_dir()) {
+            c.empty.push(p.clone());
+        }
+    }
+    c
+}
+
+fn is_nnk(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "nnk")
+}
+
+/// What kind of thing a non-regular, non-directory entry is.
+fn special_kind(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_block_device() || ft.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = ft;
+    "not a regular file"
+}
+
+/// Searches `dir` (inside the canonical `root`) for `*.nnk` files;
+/// `dirs` holds the canonical directories already entered.
+fn walk(dir: &Path, root: &Path, dirs: &mut std::collections::HashSet<PathBuf>, c: &mut Collected) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            errors.push((dir.to_path_buf(), e.to_string()));
+            c.errors.push((dir.to_path_buf(), e.to_string()));
             return;
         }
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort_by(|a, b| natural_order(&a.to_string_lossy(), &b.to_string_lossy()));
-    for p in paths {
-        if p.is_dir() {
-            walk(&p, files, errors);
-        } else if p.extension().is_some_and(|e| e == "nnk") {
-            files.push(p);
+    let mut paths: Vec<(PathBuf, std::fs::FileType)> =
+        entries.filter_map(|e| e.ok().and_then(|e| Some((e.path(), e.file_type().ok()?)))).collect();
+    paths.sort_by(|a, b| natural_order(&a.0.to_string_lossy(), &b.0.to_string_lossy()));
+    for (p, ft) in paths {
+        // What the entry is, a symbolic link followed only into the tree.
+        let (meta, canonical) = if ft.is_symlink() {
+            let target = match std::fs::canonicalize(&p).and_then(|t| Ok((std::fs::metadata(&t)?, t))) {
+                Ok(t) => t,
+                Err(e) => {
+                    if is_nnk(&p) {
+                        c.errors.push((p, format!("a broken symbolic link ({e})")));
+                    }
+                    continue;
+                }
+            };
+            if !target.1.starts_with(root) {
+                if is_nnk(&p) || target.0.is_dir() {
+                    let what = format!("a symbolic link out of {} (to {})", root.display(), target.1.display());
+                    c.skipped.push((p, what));
+                }
+                continue;
+            }
+            (target.0.file_type(), Some(target.1))
+        } else {
+            (ft, None)
+        };
+        if meta.is_dir() {
+            let canonical = match canonical.map_or_else(|| std::fs::canonicalize(&p), Ok) {
+                Ok(d) => d,
+                Err(e) => {
+                    c.errors.push((p, e.to_string()));
+                    continue;
+                }
+            };
+            // A directory entered already (through a link): a loop or a
+            // second way in; its files are listed once.
+            if dirs.insert(canonical) {
+                walk(&p, root, dirs, c);
+            }
+        } else if is_nnk(&p) {
+            if meta.is_file() {
+                c.files.push(p);
+            } else {
+                c.skipped.push((p, format!("{}, not a problem file", special_kind(&meta))));
+            }
         }
     }
 }
@@ -202,19 +336,31 @@ pub fn load(paths: &[PathBuf]) -> Report {
 }
 
 fn over_files(paths: &[PathBuf], each: fn(SourceFile) -> FileReport) -> Report {
-    let (files, mut io_errors) = collect_files(paths);
-    let mut report = Report::default();
+    let Collected { files, errors: mut io_errors, skipped, empty } = collect(paths);
+    let mut report = Report { skipped, empty, ..Report::default() };
     for path in files {
-        match std::fs::read(&path) {
+        match read_limited(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => report.files.push(each(SourceFile::new(&path, text))),
                 Err(e) => io_errors.push((path, format!("not UTF-8 text ({})", e.utf8_error()))),
             },
-            Err(e) => io_errors.push((path, e.to_string())),
+            Err(e) => io_errors.push((path, e)),
         }
     }
     report.io_errors = io_errors;
     report
+}
+
+/// Reads a file of at most [`MAX_FILE_BYTES`].
+fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!("larger than the limit of {} bytes (MAX_FILE_BYTES) for a problem file", MAX_FILE_BYTES));
+    }
+    Ok(bytes)
 }
 
 /// Parses, elaborates, derives, cross-checks and judges one file.

@@ -1,8 +1,12 @@
 //! The command line: `nnkey sheet|solve|check|bless PATH...`.
 //!
 //! Exit status: 0 when every key holds (missing keys allowed), 1 when a
-//! key fails, 2 when an input is bad (unreadable, malformed, or asking for
-//! something nnkey cannot derive). A closed pipe ends output quietly.
+//! key fails (for `bless`: a failing key it could not write), 2 when an
+//! input is bad (unreadable, malformed, or asking for something nnkey
+//! cannot derive) or an output cannot be written (a full disk; `bless`
+//! refusing or failing to replace a file). A closed pipe ends output
+//! quietly. A directory holding no `.nnk` file is a warning, and an error
+//! (exit 2) with `--deny-missing`.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -22,6 +26,11 @@ pub struct Cli {
     /// When to color the output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
+
+    /// Make a directory that holds no `.nnk` file an error (exit 2), not a
+    /// warning.
+    #[arg(long, global = true)]
+    pub deny_missing: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -128,11 +137,19 @@ fn use_color(choice: ColorChoice, terminal: bool) -> bool {
     }
 }
 
-/// Prints the report's diagnostics and unreadable files to stderr.
-fn print_problems(report: &Report, color: bool) {
+/// Prints the report's diagnostics, unreadable files, skipped entries and
+/// empty paths to stderr.
+fn print_problems(report: &Report, color: bool, deny_missing: bool) {
     let mut err = std::io::stderr().lock();
     for (path, why) in &report.io_errors {
         let _ = writeln!(err, "error: cannot read {}: {why}", path.display());
+    }
+    for (path, why) in &report.skipped {
+        let _ = writeln!(err, "note: skipped {}: {why}", path.display());
+    }
+    let level = if deny_missing { "error" } else { "warning" };
+    for path in &report.empty {
+        let _ = writeln!(err, "{level}: {} holds no .nnk file", path.display());
     }
     for file in &report.files {
         for d in &file.diagnostics {
@@ -142,14 +159,23 @@ fn print_problems(report: &Report, color: bool) {
     }
 }
 
-/// Writes to stdout; a closed pipe is not an error.
-fn emit(text: &str) {
+/// Writes to stdout. A closed pipe is not an error; any other write error
+/// is reported and is exit status 2 (`Err`).
+fn emit(text: &str) -> Result<(), ()> {
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("error: cannot write output: {e}");
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            let _ = writeln!(std::io::stderr(), "error: cannot write output: {e}");
+            Err(())
+        }
+        _ => Ok(()),
     }
+}
+
+/// The exit status after printing: 2 when the output could not be
+/// written, or when `--deny-missing` finds a path without problem files.
+fn finish(code: i32, printed: Result<(), ()>, report: &Report, deny_missing: bool) -> i32 {
+    if printed.is_err() || (deny_missing && !report.empty.is_empty()) { 2 } else { code }
 }
 
 /// The options of a document: the format, the level, and for text the
@@ -171,36 +197,39 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     let out_color = use_color(cli.color, std::io::stdout().is_terminal());
     let err_color = use_color(cli.color, std::io::stderr().is_terminal());
+    let deny = cli.deny_missing;
     match cli.command {
         Command::Sheet { paths, output } => {
             let report = check::load(&paths);
-            print_problems(&report, err_color);
-            emit(&render::render(&report, &options(output, Level::Sheet, out_color)));
-            if report.has_errors() { 2 } else { 0 }
+            print_problems(&report, err_color, deny);
+            let printed = emit(&render::render(&report, &options(output, Level::Sheet, out_color)));
+            finish(if report.has_errors() { 2 } else { 0 }, printed, &report, deny)
         }
         Command::Solve { paths, level, output } => {
             let report = check::run(&paths);
-            print_problems(&report, err_color);
-            emit(&render::render(&report, &options(output, level.into(), out_color)));
-            if report.has_errors() { 2 } else { 0 }
+            print_problems(&report, err_color, deny);
+            let printed = emit(&render::render(&report, &options(output, level.into(), out_color)));
+            finish(if report.has_errors() { 2 } else { 0 }, printed, &report, deny)
         }
         Command::Check { paths, format } => {
             let report = check::run(&paths);
-            print_problems(&report, err_color);
+            print_problems(&report, err_color, deny);
             let text = match format {
                 FormatArg::Text => render::text::check_summary(&report, out_color),
                 other => render::render(&report, &Options::new(other.into(), Level::Full)),
             };
-            emit(&text);
-            report.exit_code()
+            let printed = emit(&text);
+            finish(report.exit_code(), printed, &report, deny)
         }
         Command::Bless { paths } => {
             let report = check::run(&paths);
-            print_problems(&report, err_color);
+            print_problems(&report, err_color, deny);
             let (done, failures) = bless::bless(&report);
             let mut text = String::new();
+            let mut err = String::new();
             let mut count = 0;
             let mut files = 0;
+            let mut still_failing = false;
             for b in &done {
                 if !b.written.is_empty() {
                     files += 1;
@@ -212,13 +241,25 @@ pub fn main() -> i32 {
                 for s in &b.skipped {
                     text.push_str(&format!("skipped {}: {s}\n", b.path.display()));
                 }
+                for s in &b.unwritten {
+                    still_failing = true;
+                    err.push_str(&format!("error: {}: {s}\n", b.path.display()));
+                }
             }
             for (path, e) in &failures {
-                text.push_str(&format!("error: cannot write {}: {e}\n", path.display()));
+                err.push_str(&format!("error: cannot write {}: {e}\n", path.display()));
             }
             text.push_str(&format!("{count} key(s) written in {files} file(s)\n"));
-            emit(&text);
-            if report.has_errors() || !failures.is_empty() { 2 } else { 0 }
+            let _ = std::io::stderr().lock().write_all(err.as_bytes());
+            let printed = emit(&text);
+            let code = if report.has_errors() || !failures.is_empty() {
+                2
+            } else if still_failing {
+                1
+            } else {
+                0
+            };
+            finish(code, printed, &report, deny)
         }
     }
 }
