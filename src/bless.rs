@@ -56,7 +56,7 @@ pub fn plan(file: &FileReport) -> (Vec<Edit>, Vec<Written>, Vec<String>) {
                 Status::Fail(_) => "fail",
                 Status::Pass | Status::Invalid => continue,
             };
-            if !f.crosscheck.passed {
+            if !f.crosscheck.not_failed() {
                 skipped.push(format!(
                     "{} {}: not written, because its numeric cross-check failed",
                     p.problem.id, f.finding.name
