@@ -3,8 +3,10 @@
 //!
 //! **Invariant.** Nothing here calls the derivations: a cross-check
 //! recomputes the answer another way (direct convolution, forward passes,
-//! iterations) and compares it with the finding's value, so the two can
-//! only agree by being right. Floating point lives here and nowhere else.
+//! iterations) and compares it with the finding's value; its sentence
+//! says what was compared, since some compare less than the derivation
+//! proves (a recount by sampling can miss a small region). Floating point
+//! lives here and nowhere else.
 //!
 //! **No pass without a trial.** A check that runs no trial does not pass;
 //! a check that cannot be made says so (`unchecked`): when the numbers lie
