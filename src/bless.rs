@@ -85,7 +85,7 @@ pub fn plan(file: &FileReport) -> Plan {
                 let line = format!("{} {}: not written, because {why}", p.problem.id, f.finding.name);
                 if was == "fail" { plan.unwritten.push(line) } else { plan.skipped.push(line) }
             };
-            if !f.crosscheck.passed {
+            if !f.crosscheck.not_failed() {
                 not_written("its numeric cross-check failed".into());
                 continue;
             }

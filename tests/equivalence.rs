@@ -5,7 +5,7 @@ mod common;
 
 use common::Sandbox;
 use nnkey::check::{FileReport, Status, check_source};
-use nnkey::derive::equivalence::{EquivalenceAnswer, NamedOrder, Reordering};
+use nnkey::derive::equivalence::{Difference, EquivalenceAnswer, NamedOrder, Reordering};
 use nnkey::derive::{Answer, Block, Depth, Explanation};
 use nnkey::language::SourceFile;
 use nnkey::language::math::{Inline, Math, parse_math};
@@ -264,4 +264,60 @@ fn a_reordering_without_a_name_is_found_by_search_and_checked() {
     };
     let check = nnkey::numeric::conv::check_equivalence(a, b, &claim, &p.problem.ring, 1);
     assert!(!check.passed, "{check:?}");
+}
+
+#[test]
+fn a_non_equivalence_is_confirmed_numerically_and_a_wrong_one_is_not() {
+    // a: 4 and 16 outputs; b: the second operator skips a pattern (a
+    // counterexample under shared weights); c: a different symbol count
+    // (a 2×2 kernel, and a 1×1 kernel at stride 2: 4 outputs each).
+    let r = report(
+        "problem p\n  X = input 3x3 x\n  W = kernel 2x2 w\n  V = kernel 2x2 v\n  K = kernel 1x1 k\n  \
+         find a = equivalence conv2d(W) on X, conv2d(V, padding: 1) on X\n  \
+         find b = equivalence conv2d(W) on X, conv2d(V, stride: 2, padding: 1) on X\n  \
+         find c = equivalence conv2d(W) on X, conv2d(K, stride: 2) on X\n  \
+         find same = equivalence conv2d(W) on X, conv2d(V) on X\n",
+    );
+    let p = &r.problems[0];
+    for f in &p.findings[..2] {
+        let c = &f.crosscheck;
+        assert!(c.passed && c.trials > 0, "{}: {c:?}", f.finding.name);
+    }
+    assert!(
+        p.findings[0].crosscheck.detail.contains("4 and 16 outputs (stated 4 and 16)"),
+        "{:?}",
+        p.findings[0].crosscheck
+    );
+    assert!(p.findings[1].crosscheck.detail.contains("a counterexample"), "{:?}", p.findings[1].crosscheck);
+    let ring = &p.problem.ring;
+    let query = |k: usize| {
+        let nnkey::model::Query::Equivalence(a, b) = &p.problem.finds[k].query else { panic!("an equivalence") };
+        (a.clone(), b.clone())
+    };
+    // Wrong reasons fail: counts the operators do not have.
+    let (a, b) = query(0);
+    let wrong = EquivalenceAnswer::Different(Difference::OutputCounts(4, 9));
+    assert!(!nnkey::numeric::conv::check_equivalence(&a, &b, &wrong, ring, 1).passed);
+    let wrong = EquivalenceAnswer::Different(Difference::InputSizes(9, 4));
+    assert!(!nnkey::numeric::conv::check_equivalence(&a, &b, &wrong, ring, 1).passed);
+    // Equivalent operators declared different: no counterexample exists, so
+    // the check never passes (it says it found none).
+    let (a, b) = query(3);
+    for why in [Difference::NoRenaming, Difference::OutputCounts(4, 4), Difference::SymbolCounts(4, 5)] {
+        let claim = EquivalenceAnswer::Different(why.clone());
+        let c = nnkey::numeric::conv::check_equivalence(&a, &b, &claim, ring, 1);
+        assert!(!c.passed, "{why:?}: {c:?}");
+    }
+    let c =
+        nnkey::numeric::conv::check_equivalence(&a, &b, &EquivalenceAnswer::Different(Difference::NoRenaming), ring, 1);
+    assert!(c.unchecked && c.detail.contains("no counterexample"), "{c:?}");
+    // Different symbol counts are counted by perturbing each symbol.
+    let f = &p.findings[2];
+    let Answer::Equivalence(EquivalenceAnswer::Different(Difference::SymbolCounts(4, 1))) = &f.finding.answer else {
+        panic!("{:?}", f.finding.answer)
+    };
+    assert!(f.crosscheck.passed && f.crosscheck.detail.contains("4 and 1 symbols"), "{:?}", f.crosscheck);
+    let (a, b) = query(2);
+    let wrong = EquivalenceAnswer::Different(Difference::SymbolCounts(4, 2));
+    assert!(!nnkey::numeric::conv::check_equivalence(&a, &b, &wrong, ring, 1).passed);
 }

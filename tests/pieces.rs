@@ -612,3 +612,34 @@ fn the_typed_answers_carry_the_regions_and_the_pieces() {
     let details: Vec<_> = f.finding.explanation.steps.iter().filter(|s| s.depth == Depth::Detail).collect();
     assert_eq!(details.len(), 1);
 }
+
+#[test]
+fn numbers_beyond_floating_point_are_not_checked_and_not_failed() {
+    // A bias of 10^19 swamps the slopes in every forward pass; 10^1000 is
+    // beyond f64 altogether. The keys are right: they pass, and the check
+    // says it cannot be made instead of failing them.
+    let text = "problem a \"bias\"
+  h = network (x: 1) { dense [[1], [1]] + [0, 10000000000000000000]; relu; dense [[1, 1]] + 1 }
+  find p = linear piece of h at x = 1
+  expect p = { W: 2, b: 10000000000000000001, gradient: 2 }
+
+problem b \"huge\"
+  h = network (x: 1) { dense [[1], [1]] + [0, 10^1000]; relu; dense [[1, 1]] + 1 }
+  find p = linear piece of h at x = 1
+  expect p = { W: 2, b: 10^1000 + 1, gradient: 2 }
+";
+    let report = common::check(text);
+    for (p, reach) in report.problems.iter().zip(["10^19", "10^1000"]) {
+        let f = &p.findings[0];
+        assert_eq!(f.status, nnkey::check::Status::Pass, "{}: {:?}", p.problem.id, f.crosscheck);
+        assert!(f.crosscheck.unchecked && !f.crosscheck.passed, "{:?}", f.crosscheck);
+        assert!(f.crosscheck.method.contains("cannot be checked in floating point"), "{:?}", f.crosscheck);
+        assert!(f.crosscheck.detail.contains(reach), "{:?}", f.crosscheck);
+        let sentence = nnkey::render::crosscheck_sentence(f);
+        assert!(sentence.starts_with("numeric check not made: cannot be checked in floating point"), "{sentence}");
+    }
+    // A wrong key with the same numbers still fails: the exact comparison
+    // stands alone.
+    let report = common::check(&text.replace("b: 10000000000000000001", "b: 10000000000000000002"));
+    assert!(matches!(report.problems[0].findings[0].status, nnkey::check::Status::Fail(_)));
+}

@@ -574,3 +574,107 @@ fn a_repeat_count_alone_may_be_symbolic() {
     assert!(steps.contains("Let h be one block of g. On (0, 1), h has 2 pieces; both are mapped"), "{steps}");
     assert_eq!(statuses(&report), [Status::Pass, Status::Pass]);
 }
+
+/// The numeric check of the finding `n` of `text` with its answer changed.
+fn recheck(text: &str, change: impl Fn(&mut RegionsAnswer)) -> nnkey::derive::CrossCheck {
+    let report = check(text);
+    let p = &report.problems[0];
+    let mut finding = p.findings[0].finding.clone();
+    let Answer::Regions(answer) = &mut finding.answer else { panic!("a regions answer") };
+    change(answer);
+    nnkey::numeric::crosscheck(&p.problem, &p.problem.finds[0], &finding)
+}
+
+#[test]
+fn the_numeric_check_recounts_and_catches_a_wrong_count_or_a_missing_region() {
+    // The tent map twice on (0,1): 4 pieces, each onto (0,1).
+    let tent = "problem t \"tent\"
+  f = network (x: 1) repeat 2 { dense 2 + -1; abs }
+  find n = identified regions of f from (0,1) onto (0,1)
+";
+    let right = recheck(tent, |_| {});
+    assert!(right.passed && right.trials > 0, "{right:?}");
+    assert!(right.detail.contains("show 4 distinct activation patterns against 4 regions derived"), "{}", right.detail);
+    // A region missing from the count and the list.
+    let missing = recheck(tent, |a| {
+        let e = &mut a.instances[0].enumeration;
+        e.total = 3;
+        e.identified = 3;
+        e.regions.pop();
+    });
+    assert!(!missing.passed, "{missing:?}");
+    assert!(
+        missing.detail.contains("4 distinct activation patterns, more than the 3 regions derived"),
+        "{}",
+        missing.detail
+    );
+    // The right regions, but a wrong count of those mapped onto the target.
+    for wrong in [3, 2, 0] {
+        let c = recheck(tent, |a| a.instances[0].enumeration.identified = wrong);
+        assert!(!c.passed, "{wrong}: {c:?}");
+        assert!(
+            c.detail.contains(&format!("a grid finds all 4 pieces, 4 of them mapped onto the target, not {wrong}")),
+            "{}",
+            c.detail
+        );
+    }
+    // Two inputs, polytopes: the four cones of (|x1 + x2|, |x1 - x2|).
+    let cones = "problem r \"rotated\"
+  f = network (x: 2) { dense [[1, 1], [1, -1]]; abs }
+  find n = identified regions of f onto (0, inf)^2
+";
+    assert!(recheck(cones, |_| {}).passed);
+    let missing = recheck(cones, |a| {
+        let e = &mut a.instances[0].enumeration;
+        e.total = 3;
+        e.identified = 3;
+        e.regions.remove(1);
+    });
+    assert!(!missing.passed && missing.detail.contains("more than the 3 regions derived"), "{missing:?}");
+    // Symbolic sizes: every instance is recounted.
+    let powers = "problem q \"L layers\"
+  f = network (x: d) repeat L { dense 2*I(d) + -1; abs }
+  find n = identified regions of f from (0,1)^d onto (0,1)^d
+";
+    assert!(recheck(powers, |_| {}).passed);
+    let c = recheck(powers, |a| a.instances[0].enumeration.total -= 1);
+    assert!(!c.passed, "{c:?}");
+}
+
+#[test]
+fn no_region_check_passes_without_a_trial() {
+    // Nothing identified: the recount still runs, and checks that none is.
+    let text = "problem r \"relu\"
+  f = network (x: 1) { relu }
+  find m = identified regions of f onto (0, 1)
+";
+    let c = recheck(text, |_| {});
+    assert!(c.passed && c.trials > 0, "{c:?}");
+    let c = recheck(text, |a| a.instances[0].enumeration.identified = 1);
+    assert!(!c.passed, "{c:?}");
+    // No instance at all: nothing ran, so it does not pass.
+    let c = recheck(text, |a| a.instances.clear());
+    assert!(!c.passed && c.trials == 0, "{c:?}");
+}
+
+#[test]
+fn every_shipped_check_that_passes_ran_trials() {
+    let report = nnkey::check::run(&[common::repo().join("problems")]);
+    let mut seen = 0;
+    for file in &report.files {
+        for p in &file.problems {
+            for f in &p.findings {
+                seen += 1;
+                assert!(
+                    !f.crosscheck.passed || f.crosscheck.trials > 0,
+                    "{} {}: {:?}",
+                    p.problem.id,
+                    f.finding.name,
+                    f.crosscheck
+                );
+                assert!(f.crosscheck.passed, "{} {}: {:?}", p.problem.id, f.finding.name, f.crosscheck);
+            }
+        }
+    }
+    assert!(seen > 20);
+}

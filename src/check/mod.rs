@@ -413,7 +413,7 @@ fn check_find(problem: &Problem, find: &model::Find, diagnostics: &mut Vec<Diagn
             },
         },
     };
-    let status = if crosscheck.passed {
+    let status = if crosscheck.not_failed() {
         status
     } else {
         Status::Fail(format!(

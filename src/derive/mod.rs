@@ -28,9 +28,27 @@ pub struct CrossCheck {
     /// What was compared with what, in a sentence.
     pub method: String,
     pub trials: usize,
+    /// The check ran at least one trial and agreed with the derivation.
     pub passed: bool,
+    /// The check could not be made, e.g. because the numbers lie beyond
+    /// what floating point represents or resolves: neither passed nor
+    /// failed, and said so (`passed` is false).
+    pub unchecked: bool,
     /// The measured agreement, e.g. the largest difference seen.
     pub detail: String,
+}
+
+impl CrossCheck {
+    /// A check that could not be made, and why.
+    pub fn unchecked(method: impl Into<String>, detail: impl Into<String>) -> CrossCheck {
+        CrossCheck { method: method.into(), trials: 0, passed: false, unchecked: true, detail: detail.into() }
+    }
+
+    /// Whether the finding may be trusted as far as this check goes: it
+    /// passed, or it could not be made (which the output says).
+    pub fn not_failed(&self) -> bool {
+        self.passed || self.unchecked
+    }
 }
 
 /// What kind of answer a finding is, one per query form; the typed

@@ -9,7 +9,7 @@ use ndarray::{Array3, Array4, s};
 use crate::algebra::{Poly, Ring, SparseMatrix, Var};
 use crate::derive::CrossCheck;
 use crate::derive::conv::ShapeAnswer;
-use crate::derive::equivalence::{EquivalenceAnswer, NamedOrder, Reordering};
+use crate::derive::equivalence::{Difference, EquivalenceAnswer, NamedOrder, Reordering};
 use crate::model::{Conv, ConvKind, Layout, Padding, PaddingMode};
 
 use super::rng::Rng;
@@ -221,6 +221,7 @@ pub fn check_matrix(conv: &Conv, a: &SparseMatrix<Poly>, bias: Option<&[Poly]>, 
         let direct: Vec<f64> = direct.iter().copied().collect();
         if direct.len() != via_matrix.len() {
             return CrossCheck {
+                unchecked: false,
                 method: method(conv, bias.is_some()),
                 trials,
                 passed: false,
@@ -230,6 +231,7 @@ pub fn check_matrix(conv: &Conv, a: &SparseMatrix<Poly>, bias: Option<&[Poly]>, 
         worst = worst.max(discrepancy(&direct, &via_matrix));
     }
     CrossCheck {
+        unchecked: false,
         method: method(conv, bias.is_some()),
         trials,
         passed: worst <= TOLERANCE,
@@ -250,6 +252,7 @@ pub fn check_shape(conv: &Conv, shape: &ShapeAnswer, ring: &Ring, seed: u64) -> 
     let y = apply(conv, &kernel, &random_input(conv, &mut rng));
     let direct = [y.shape()[0], y.shape()[1], y.shape()[2]];
     CrossCheck {
+        unchecked: false,
         method: format!("output shape of direct numeric {} (ndarray)", conv.kind.name()),
         trials: 1,
         passed: direct == shape.shape,
@@ -292,12 +295,8 @@ pub fn pixel_unshuffle(x: &Array3<f64>, r: usize) -> Option<Array3<f64>> {
 /// second.
 pub fn check_equivalence(a: &Conv, b: &Conv, answer: &EquivalenceAnswer, ring: &Ring, seed: u64) -> CrossCheck {
     let EquivalenceAnswer::Equivalent { weights, outputs } = answer else {
-        return CrossCheck {
-            method: "nothing to run: the operators are not equivalent, and no finite sample proves that".into(),
-            trials: 0,
-            passed: true,
-            detail: String::new(),
-        };
+        let EquivalenceAnswer::Different(why) = answer else { unreachable!("two kinds of answer") };
+        return check_difference(a, b, why, ring, seed);
     };
     let trials = 3;
     let mut rng = Rng::new(seed);
@@ -331,6 +330,7 @@ pub fn check_equivalence(a: &Conv, b: &Conv, answer: &EquivalenceAnswer, ring: &
         };
         let Some(reordered) = reordered.filter(|r| r.dim() == y2.dim()) else {
             return CrossCheck {
+                unchecked: false,
                 method: "direct numeric convolutions, outputs reordered as claimed".into(),
                 trials,
                 passed: false,
@@ -342,6 +342,7 @@ pub fn check_equivalence(a: &Conv, b: &Conv, answer: &EquivalenceAnswer, ring: &
         worst = worst.max(discrepancy(&r, &d));
     }
     CrossCheck {
+        unchecked: false,
         method: format!(
             "{} and {} applied directly (ndarray) to random inputs with renamed random weights; first output reordered as claimed",
             a.kind.name(),
@@ -351,6 +352,131 @@ pub fn check_equivalence(a: &Conv, b: &Conv, answer: &EquivalenceAnswer, ring: &
         passed: worst <= TOLERANCE,
         detail: format!("largest relative difference {worst:.1e} (tolerance {TOLERANCE:.0e})"),
     }
+}
+
+/// Most kernel symbols perturbed one at a time to count those an operator
+/// uses.
+pub const PERTURBED_SYMBOLS: usize = 256;
+/// Random inputs (and shared weight values) tried for a counterexample.
+const DIFFERENCE_TRIALS: usize = 3;
+
+/// Confirms a non-equivalence numerically, independently of the search:
+/// the stated shapes and counts are measured on the operators run
+/// directly, and a counterexample is sought that no renaming and
+/// reordering can undo: with every kernel symbol set to one shared value
+/// (which makes any renaming irrelevant), the two operators' outputs on
+/// the same random input must be equal as multisets (sorted) if the
+/// operators were equivalent; sorted outputs that differ prove they are
+/// not. A reason that is contradicted fails; a difference that no such
+/// sample shows is reported as not confirmed, never as passed.
+pub fn check_difference(a: &Conv, b: &Conv, why: &Difference, ring: &Ring, seed: u64) -> CrossCheck {
+    let mut rng = Rng::new(seed);
+    let (ia, ib) = (a.input.input3(), b.input.input3());
+    let result = |method: String, trials: usize, passed: bool, detail: String| CrossCheck {
+        unchecked: false,
+        method,
+        trials,
+        passed,
+        detail,
+    };
+    let ones = |_: Var| 1.0;
+    let sizes_method = "the operators run directly (ndarray) on random inputs, their input and output sizes measured";
+    match why {
+        Difference::InputShapes => {
+            let (xa, xb) = (random_input(a, &mut rng), random_input(b, &mut rng));
+            let passed = xa.dim() != xb.dim();
+            let detail = format!("input shapes {:?} and {:?}", xa.dim(), xb.dim());
+            return result(sizes_method.into(), 1, passed, detail);
+        }
+        Difference::InputSizes(n1, n2) => {
+            let (xa, xb) = (random_input(a, &mut rng), random_input(b, &mut rng));
+            let passed = xa.len() == *n1 && xb.len() == *n2 && n1 != n2;
+            let detail = format!("inputs of {} and {} entries (stated {n1} and {n2})", xa.len(), xb.len());
+            return result(sizes_method.into(), 1, passed, detail);
+        }
+        Difference::OutputCounts(n1, n2) => {
+            let ya = apply(a, &kernel_values(a, &ones), &random_input(a, &mut rng));
+            let yb = apply(b, &kernel_values(b, &ones), &random_input(b, &mut rng));
+            let passed = ya.len() == *n1 && yb.len() == *n2 && n1 != n2;
+            let detail = format!("{} and {} outputs (stated {n1} and {n2})", ya.len(), yb.len());
+            return result(sizes_method.into(), 1, passed, detail);
+        }
+        Difference::SymbolCounts(n1, n2) => {
+            if ring.len() > PERTURBED_SYMBOLS {
+                return CrossCheck::unchecked(
+                    "the count of kernel symbols each operator uses is not measured numerically",
+                    format!("{} symbols, more than the {PERTURBED_SYMBOLS} perturbed one at a time", ring.len()),
+                );
+            }
+            // A symbol is used when changing it alone changes the output
+            // on a random input.
+            let base = random_values(ring, &mut rng);
+            let (xa, xb) = (random_input(a, &mut rng), random_input(b, &mut rng));
+            let run = |c: &Conv, x: &Array3<f64>, v: &[f64]| -> Vec<f64> {
+                apply(c, &kernel_values(c, &|s: Var| v.get(s.index()).copied().unwrap_or(0.0)), x)
+                    .iter()
+                    .copied()
+                    .collect()
+            };
+            let (ya, yb) = (run(a, &xa, &base), run(b, &xb, &base));
+            let (mut used_a, mut used_b) = (0, 0);
+            for k in 0..ring.len() {
+                let mut v = base.clone();
+                v[k] += 1.0;
+                used_a += usize::from(run(a, &xa, &v) != ya);
+                used_b += usize::from(run(b, &xb, &v) != yb);
+            }
+            let passed = used_a == *n1 && used_b == *n2 && n1 != n2;
+            return result(
+                "each kernel symbol changed alone, the operators run directly (ndarray) on random inputs: the symbols \
+                 that change an output are counted"
+                    .into(),
+                ring.len(),
+                passed,
+                format!("{used_a} and {used_b} symbols change the outputs (stated {n1} and {n2})"),
+            );
+        }
+        Difference::Unmatched { .. } | Difference::NoRenaming => {}
+    }
+    // A counterexample: sorted outputs under one shared weight value.
+    let method = "both operators run directly (ndarray) on the same random input with every kernel symbol set to \
+                  one shared value, so that no renaming matters: their outputs, sorted, must differ"
+        .to_string();
+    if ia != ib {
+        return result(method, 0, false, "the inputs differ in shape, against the stated reason".into());
+    }
+    let mut widest = 0.0f64;
+    for t in 0..DIFFERENCE_TRIALS {
+        let c = if t == 0 { 1.0 } else { rng.small() };
+        let x = random_input(a, &mut rng);
+        let shared = |_: Var| c;
+        let sorted = |conv: &Conv| {
+            let mut y: Vec<f64> = apply(conv, &kernel_values(conv, &shared), &x).iter().copied().collect();
+            y.sort_by(f64::total_cmp);
+            y
+        };
+        let (ya, yb) = (sorted(a), sorted(b));
+        let gap = if ya.len() == yb.len() { discrepancy(&ya, &yb) } else { f64::INFINITY };
+        widest = widest.max(gap);
+        if gap > TOLERANCE {
+            return result(
+                method,
+                t + 1,
+                true,
+                format!(
+                    "a counterexample: with every symbol {c} the sorted outputs differ by {gap:.1e} (relative; \
+                     tolerance {TOLERANCE:.0e})"
+                ),
+            );
+        }
+    }
+    CrossCheck::unchecked(
+        method,
+        format!(
+            "no counterexample in {DIFFERENCE_TRIALS} trials (sorted outputs agree to {widest:.1e}): the difference is \
+             in how the symbols are shared, which only the exact search sees"
+        ),
+    )
 }
 
 #[cfg(test)]

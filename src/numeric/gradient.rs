@@ -282,7 +282,8 @@ fn check(
     seed: u64,
     method: String,
 ) -> CrossCheck {
-    let fail = |detail: String| CrossCheck { method: method.clone(), trials: 0, passed: false, detail };
+    let fail =
+        |detail: String| CrossCheck { unchecked: false, method: method.clone(), trials: 0, passed: false, detail };
     if w.shape() != (data.d(), 1) {
         return fail(format!("the finding has shape {}×{}, expected {}×1", w.rows(), w.cols(), data.d()));
     }
@@ -295,6 +296,7 @@ fn check(
         attempts += 1;
         if attempts > 50 {
             return CrossCheck {
+                unchecked: false,
                 method,
                 trials: reports.len(),
                 passed: false,
@@ -368,6 +370,7 @@ fn summarize(method: String, reports: &[InstanceReport]) -> CrossCheck {
         parts.push("X = 0, so no step diverges".into());
     }
     CrossCheck {
+        unchecked: false,
         method,
         trials: reports.len(),
         passed: reports.iter().all(InstanceReport::passed),

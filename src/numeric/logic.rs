@@ -48,6 +48,7 @@ pub fn check_neuron(q: &NeuronQuery, answer: &NeuronAnswer, seed: u64) -> CrossC
     };
     if w.len() != table.n() {
         return CrossCheck {
+            unchecked: false,
             method: "evaluation of the neuron on the table".into(),
             trials: 0,
             passed: false,
@@ -57,6 +58,7 @@ pub fn check_neuron(q: &NeuronQuery, answer: &NeuronAnswer, seed: u64) -> CrossC
     let z = x.dot(&Array1::from(w)) + b;
     let wrong = z.iter().zip(&table.outputs).position(|(&zi, &out)| step(zi) != out);
     CrossCheck {
+        unchecked: false,
         method: format!("w·x + b evaluated in floating point (ndarray) on all {} rows", table.rows()),
         trials: table.rows(),
         passed: wrong.is_none(),
@@ -116,6 +118,7 @@ fn search_neurons(table: &TruthTable, x: &Array2<f64>, seed: u64) -> CrossCheck 
         }
     };
     CrossCheck {
+        unchecked: false,
         method,
         trials: vectors.len(),
         passed: found.is_none(),
@@ -143,6 +146,7 @@ pub fn check_network(q: &NetworkQuery, answer: &NetworkAnswer) -> CrossCheck {
     let realizes = outputs == table.outputs;
     let derived = answer.realizes;
     CrossCheck {
+        unchecked: false,
         method: format!("forward pass in floating point (ndarray) on all {} rows", table.rows()),
         trials: table.rows(),
         passed: realizes == derived,
@@ -197,6 +201,7 @@ pub fn check_census(n: usize, census: &Census) -> CrossCheck {
     }
     let count = all.len() as u64;
     CrossCheck {
+        unchecked: false,
         method: format!(
             "distinct functions of integer neurons with weights in [{}, {}] and every bias, listed directly",
             -k, k

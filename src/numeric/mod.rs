@@ -3,13 +3,22 @@
 //!
 //! **Invariant.** Nothing here calls the derivations: a cross-check
 //! recomputes the answer another way (direct convolution, forward passes,
-//! iterations) and compares it with the finding's value, so the two can
-//! only agree by being right. Floating point lives here and nowhere else.
+//! iterations) and compares it with the finding's value; its sentence
+//! says what was compared, since some compare less than the derivation
+//! proves (a recount by sampling can miss a small region). Floating point
+//! lives here and nowhere else.
+//!
+//! **No pass without a trial.** A check that runs no trial does not pass;
+//! a check that cannot be made says so (`unchecked`): when the numbers lie
+//! beyond floating point, or span more digits than it resolves and the
+//! check disagrees (see `range`), the finding is neither passed nor failed
+//! by it, and the exact comparison with the key stands alone.
 
 pub mod conv;
 pub mod gradient;
 pub mod logic;
 pub mod pieces;
+pub mod range;
 pub mod regions;
 pub mod rng;
 
@@ -23,6 +32,32 @@ pub use rng::Rng;
 /// names, so a run is reproducible. Every kind of answer has its check:
 /// the match below has no fallback, so a new family cannot forget one.
 pub fn crosscheck(problem: &Problem, find: &Find, finding: &Finding) -> CrossCheck {
+    let range = range::of(problem, find, finding);
+    if let Some(why) = range.beyond_f64() {
+        return CrossCheck::unchecked("cannot be checked in floating point", why);
+    }
+    let c = by_family(problem, find, finding);
+    if c.passed && c.trials == 0 {
+        return CrossCheck {
+            passed: false,
+            detail: format!("the check ran no trial, so it cannot pass; {}", c.detail),
+            ..c
+        };
+    }
+    if !c.passed
+        && !c.unchecked
+        && let Some(why) = range.beyond_precision()
+    {
+        return CrossCheck::unchecked(
+            "cannot be checked in floating point",
+            format!("{why} (the floating-point check of {} disagreed: {})", c.method, c.detail),
+        );
+    }
+    c
+}
+
+/// The family's own check.
+fn by_family(problem: &Problem, find: &Find, finding: &Finding) -> CrossCheck {
     let seed = Rng::seed_from(&format!("{}/{}", problem.id, find.name));
     let ring = &problem.ring;
     let q = &find.query;
@@ -83,6 +118,7 @@ pub fn crosscheck(problem: &Problem, find: &Find, finding: &Finding) -> CrossChe
 /// failed check rather than a crash.
 fn mismatch(finding: &Finding) -> CrossCheck {
     CrossCheck {
+        unchecked: false,
         method: format!("no numeric check applies to {}", finding.value.describe()),
         trials: 0,
         passed: false,

@@ -77,7 +77,7 @@ impl FNet {
 
     /// The output at `x`, and the signs of every bending unit's input
     /// (0 when it is within rounding of 0).
-    fn run(&self, x: &Array1<f64>) -> (Array1<f64>, Vec<i8>) {
+    pub(super) fn run(&self, x: &Array1<f64>) -> (Array1<f64>, Vec<i8>) {
         let mut v = x.clone();
         let mut signs = Vec::new();
         for l in &self.layers {
@@ -103,6 +103,11 @@ impl FNet {
             }
         }
         (v, signs)
+    }
+
+    /// Multiplications in one forward pass.
+    pub(super) fn cost(&self) -> usize {
+        self.layers.iter().map(|l| if let FLayer::Dense { w, .. } = l { w.len() } else { 0 }).sum::<usize>().max(1)
     }
 
     pub(super) fn eval(&self, x: &Array1<f64>) -> Array1<f64> {
@@ -295,6 +300,7 @@ pub fn check_piece(q: &PieceQuery, a: &PieceAnswer, ring: &Ring, seed: u64) -> C
             }
             let passed = largest > 1e-4 && t.forward <= FORWARD_TOLERANCE;
             return CrossCheck {
+                unchecked: false,
                 method,
                 trials: t.trials,
                 passed,
@@ -306,11 +312,12 @@ pub fn check_piece(q: &PieceQuery, a: &PieceAnswer, ring: &Ring, seed: u64) -> C
             };
         }
     }
-    CrossCheck { method, trials: t.trials, passed: t.passed(), detail: t.detail() }
+    CrossCheck { unchecked: false, method, trials: t.trials, passed: t.passed(), detail: t.detail() }
 }
 
 fn malformed() -> CrossCheck {
     CrossCheck {
+        unchecked: false,
         method: "no numeric check applies".into(),
         trials: 0,
         passed: false,
@@ -390,6 +397,7 @@ pub fn check_pieces(q: &PiecesQuery, a: &PiecesAnswer, ring: &Ring, seed: u64) -
         detail.push_str(&format!("; {thin} interval(s) too thin to sample in floating point"));
     }
     CrossCheck {
+        unchecked: false,
         method: "every piece against forward passes (ndarray) at random points of its interval and at the \
                  breakpoints, and one-sided finite differences at each breakpoint against both pieces' slopes"
             .into(),

@@ -1,16 +1,26 @@
-//! Cross-check of identified regions, in floating point: random points of
-//! each listed region, pushed through the network, land in the target box;
-//! random points of the target, pulled back through each region's inverse
-//! map, land in that region and are carried back onto themselves.
+//! Cross-check of identified regions, in floating point, independent of the
+//! enumeration:
+//! - a recount: random points of the domain through a forward pass, their
+//!   distinct activation patterns collected; each pattern is one convex
+//!   region, so there are at most as many as the regions derived (sampling
+//!   may miss a small region, never invent one). For one input and few
+//!   regions, a grid is swept for pattern changes, each bisected to its
+//!   kink; when the grid finds every region derived, the pieces it judges
+//!   mapped onto the target (by the images of their ends) must be as many
+//!   as derived.
+//! - random points of each listed region, pushed through the network, land
+//!   in the target box; random points of the target, pulled back through
+//!   each region's inverse map, land in that region and are carried back
+//!   onto themselves.
 
 use ndarray::Array1;
 
 use super::pieces::FNet;
 use super::rng::Rng;
 use crate::derive::CrossCheck;
-use crate::derive::regions::{InstanceCount, RegionShape, RegionsAnswer};
+use crate::derive::regions::{RegionShape, RegionsAnswer};
 use crate::model::Problem;
-use crate::model::regions::{Interval, RegionsQuery};
+use crate::model::regions::{Interval, RegionsQuery, sizes_text};
 
 /// Points tried per region, each way.
 const POINTS: usize = 4;
@@ -71,19 +81,28 @@ fn shape(s: &RegionShape) -> Shape {
     }
 }
 
-/// Runs the check on the regions the answer lists for every instance.
+/// Work (multiplications of forward passes) spent sampling one instance.
+const WORK: usize = 20_000_000;
+
+/// Runs the check on every instance: the regions the answer lists, and an
+/// independent recount by sampling.
 pub fn check_regions(q: &RegionsQuery, problem: &Problem, answer: &RegionsAnswer, seed: u64) -> CrossCheck {
     let mut rng = Rng::new(seed);
-    let method = "points of each listed region pushed through the network in floating point must land in the \
-                  target box; points of the target pulled back through each inverse map must land in the region and \
-                  map back to themselves"
+    let method = "a recount in floating point: random points of the domain (a window of it on infinite sides) \
+                  through the network, their distinct activation patterns at most the regions derived; for one \
+                  input with few regions, a grid swept for kinks, and when it finds every region, as many of them \
+                  mapped onto the target as derived; and points of each listed region must land in the target, \
+                  points of the target pulled back through each inverse map in the region and back onto themselves"
         .to_string();
-    let fail = |detail: String| CrossCheck { method: method.clone(), trials: 0, passed: false, detail };
+    let fail =
+        |detail: String| CrossCheck { unchecked: false, method: method.clone(), trials: 0, passed: false, detail };
     let instances = &answer.instances;
     if instances.is_empty() {
         return fail("the finding lists no instances".into());
     }
     let (mut trials, mut worst, mut problems, mut listed, mut regions_checked) = (0, 0.0f64, Vec::new(), 0, 0);
+    let (mut sampled, mut patterns, mut derived, mut gridded) = (0usize, 0usize, 0u128, 0usize);
+    let per_instance = (SAMPLE_BUDGET / instances.len()).clamp(64, SAMPLES);
     for inst in instances {
         let Ok(instance) = q.instance(inst.sizes.clone(), problem) else {
             return fail("an instance that does not build".into());
@@ -91,7 +110,34 @@ pub fn check_regions(q: &RegionsQuery, problem: &Problem, answer: &RegionsAnswer
         listed += 1;
         let net = FNet::new(&instance.net, &|_| 0.0);
         let target: Vec<(f64, f64)> = instance.target.iter().map(ends).collect();
-        for (k, r) in inst.enumeration.regions.iter().enumerate() {
+        // The recount.
+        let e = &inst.enumeration;
+        let samples = per_instance.min(WORK / net.cost()).max(16);
+        let r = recount(&net, &inst.domain, &inst.target, samples, &mut rng);
+        trials += r.samples;
+        sampled += r.samples;
+        patterns += r.patterns;
+        derived = derived.saturating_add(e.total);
+        let at = if inst.sizes.is_empty() { String::new() } else { format!(" at {}", sizes_text(&inst.sizes)) };
+        if r.patterns as u128 > e.total {
+            problems.push(format!(
+                "sampling finds {} distinct activation patterns{at}, more than the {} regions derived",
+                r.patterns, e.total
+            ));
+        }
+        if let Some((pieces, onto)) = r.grid.filter(|_| e.total <= GRID_REGIONS) {
+            trials += GRID;
+            gridded += 1;
+            if pieces as u128 > e.total {
+                problems.push(format!("a grid finds {pieces} pieces{at}, more than the {} regions derived", e.total));
+            } else if pieces as u128 == e.total && onto as u128 != e.identified {
+                problems.push(format!(
+                    "a grid finds all {pieces} pieces{at}, {onto} of them mapped onto the target, not {}",
+                    e.identified
+                ));
+            }
+        }
+        for (k, r) in e.regions.iter().enumerate() {
             let region = shape(&r.shape);
             let inv_a = rows(&r.inverse.matrix);
             let inv_b: Vec<f64> = r.inverse.offset.iter().map(|q| q.to_f64()).collect();
@@ -122,27 +168,28 @@ pub fn check_regions(q: &RegionsQuery, problem: &Problem, answer: &RegionsAnswer
         }
     }
     problems.dedup();
+    let instances_text = if listed == 1 { "instance" } else { "instances" };
     let mut detail = format!(
-        "{regions_checked} regions of {listed} {} (the first {} of each); largest relative round-trip difference \
-         {worst:.1e} (tolerance {ROUND_TRIP:.0e})",
-        if listed == 1 { "instance" } else { "instances" },
-        crate::derive::regions::LISTED
+        "{sampled} random points of {listed} {instances_text} show {patterns} distinct activation patterns against \
+         {derived} regions derived"
     );
+    if gridded > 0 {
+        detail.push_str(&format!(
+            "; {gridded} {} recounted on a grid",
+            if gridded == 1 { "instance" } else { "instances" }
+        ));
+    }
+    detail.push_str(&format!(
+        "; {regions_checked} listed regions (the first {} of each) with largest relative round-trip difference \
+         {worst:.1e} (tolerance {ROUND_TRIP:.0e})",
+        crate::derive::regions::LISTED
+    ));
     for p in problems.iter().take(3) {
         detail.push_str("; ");
         detail.push_str(p);
     }
-    if regions_checked == 0 && nothing_to_list(instances) {
-        let method = "none needed: no region is identified, so there is no region to sample".to_string();
-        return CrossCheck { method, trials: 0, passed: true, detail };
-    }
-    let passed = problems.is_empty() && worst <= ROUND_TRIP && regions_checked > 0;
-    CrossCheck { method, trials, passed, detail }
-}
-
-/// When no instance identifies a region, there is nothing to sample.
-fn nothing_to_list(instances: &[InstanceCount]) -> bool {
-    instances.iter().all(|i| i.enumeration.identified == 0)
+    let passed = problems.is_empty() && worst <= ROUND_TRIP && trials > 0;
+    CrossCheck { unchecked: false, method, trials, passed, detail }
 }
 
 fn ends(i: &Interval) -> (f64, f64) {
@@ -172,4 +219,113 @@ fn points_of(region: &Shape, domain: &[Interval], rng: &mut Rng) -> Vec<Array1<f
             found
         }
     }
+}
+
+/// Random points per instance whose activation patterns are collected.
+pub const SAMPLES: usize = 4096;
+/// Most samples over all instances, so that many instances stay cheap.
+const SAMPLE_BUDGET: usize = 50_000;
+/// Grid points of a one-input domain swept for its pieces.
+pub const GRID: usize = 2048;
+/// One-input instances with at most this many regions are recounted on a
+/// grid, identified regions included.
+pub const GRID_REGIONS: u128 = 256;
+/// Half-width of the window sampled on an infinite side of the domain.
+const WINDOW: f64 = 10.0;
+
+/// What sampling found in one instance.
+struct Recount {
+    /// Distinct activation patterns among the samples.
+    patterns: usize,
+    samples: usize,
+    /// For one input on a grid: the pieces found, and how many of them are
+    /// mapped onto the target.
+    grid: Option<(usize, usize)>,
+}
+
+/// The part of the domain sampled: all of it when bounded, a window of
+/// width `2 WINDOW` on an infinite side.
+fn window(domain: &[Interval]) -> Vec<(f64, f64)> {
+    domain
+        .iter()
+        .map(ends)
+        .map(|(lo, hi)| match (lo.is_finite(), hi.is_finite()) {
+            (true, true) => (lo, hi),
+            (true, false) => (lo, lo + 2.0 * WINDOW),
+            (false, true) => (hi - 2.0 * WINDOW, hi),
+            (false, false) => (-WINDOW, WINDOW),
+        })
+        .collect()
+}
+
+/// Recounts the regions of a network on a domain without the derivation:
+/// random points of the domain (a window of it on infinite sides) through
+/// a floating-point forward pass, their activation patterns collected (a
+/// pattern is one convex region, so the distinct patterns are at most the
+/// regions); for one input, a grid swept for pattern changes, each change
+/// bisected to its kink, and each piece between kinks judged onto the
+/// target by the images of its ends.
+fn recount(net: &FNet, domain: &[Interval], target: &[Interval], samples: usize, rng: &mut Rng) -> Recount {
+    let sides = window(domain);
+    let mut patterns = std::collections::HashSet::new();
+    for _ in 0..samples {
+        let x = Array1::from_iter(sides.iter().map(|&(lo, hi)| lo + rng.unit() * (hi - lo)));
+        patterns.insert(net.run(&x).1);
+    }
+    let grid = (domain.len() == 1).then(|| grid_pieces(net, &domain[0], &sides[0], target));
+    Recount { patterns: patterns.len(), samples, grid }
+}
+
+/// The pieces of a one-input network on a grid, and how many are mapped
+/// onto the target (which must then have one coordinate).
+fn grid_pieces(net: &FNet, domain: &Interval, side: &(f64, f64), target: &[Interval]) -> (usize, usize) {
+    let (lo, hi) = *side;
+    let at = |t: f64| net.run(&Array1::from_elem(1, t));
+    let step = (hi - lo) / GRID as f64;
+    let points: Vec<f64> = (0..GRID).map(|k| lo + (k as f64 + 0.5) * step).collect();
+    // Kinks between neighbouring grid points with different patterns.
+    let mut kinks = Vec::new();
+    for w in points.windows(2) {
+        let (mut a, mut b) = (w[0], w[1]);
+        let pa = at(a).1;
+        if at(b).1 == pa {
+            continue;
+        }
+        for _ in 0..80 {
+            let m = 0.5 * (a + b);
+            if at(m).1 == pa { a = m } else { b = m }
+        }
+        kinks.push(0.5 * (a + b));
+    }
+    let (dlo, dhi) = ends(domain);
+    let mut bounds = vec![dlo];
+    bounds.extend(&kinks);
+    bounds.push(dhi);
+    let onto = if target.len() == 1 && net.eval(&Array1::from_elem(1, 0.0)).len() == 1 {
+        let (tlo, thi) = ends(&target[0]);
+        bounds
+            .windows(2)
+            .filter(|w| {
+                // The piece's affine map from two points inside it.
+                let (a, b) = (w[0].max(lo), w[1].min(hi));
+                let (p, q) = (a + 0.25 * (b - a), a + 0.75 * (b - a));
+                let (fp, fq) = (at(p).0[0], at(q).0[0]);
+                let slope = (fq - fp) / (q - p);
+                let scale = fp.abs().max(fq.abs()).max(1.0);
+                if slope.abs() <= 1e-9 * scale / (q - p).abs().max(1e-300) {
+                    return false;
+                }
+                let image = |t: f64| if t.is_infinite() { t * slope.signum() } else { fp + slope * (t - p) };
+                let (u, v) = (image(w[0]), image(w[1]));
+                let (ilo, ihi) = (u.min(v), u.max(v));
+                let close = |x: f64, y: f64| {
+                    x == y || (x.is_finite() && y.is_finite() && (x - y).abs() <= 1e-6 * x.abs().max(y.abs()).max(1.0))
+                };
+                close(ilo, tlo) && close(ihi, thi)
+            })
+            .count()
+    } else {
+        0
+    };
+    (bounds.len() - 1, onto)
 }

@@ -28,6 +28,9 @@
 //!   or `detail`): `text` is the step's prose, `math` its formulas in plain
 //!   notation, one per line, and `latex` the same formulas in LaTeX.
 //! - `expect.status` is `pass`, `fail`, `missing` or `invalid`.
+//! - `crosscheck.unchecked` is present, and `true`, only when the check
+//!   could not be made (numbers beyond floating point); `passed` is then
+//!   `false` but the finding is not failed for it.
 //! - With `nnkey sheet`, findings carry no `value` (it is `null`), no
 //!   derivation and no check.
 //!
@@ -126,6 +129,9 @@ pub struct CrossCheck<'a> {
     pub method: &'a str,
     pub trials: usize,
     pub passed: bool,
+    /// Present (true) only when the check could not be made.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unchecked: bool,
     pub detail: &'a str,
 }
 
@@ -322,6 +328,7 @@ fn finding<'a>(
             method: &f.crosscheck.method,
             trials: f.crosscheck.trials,
             passed: f.crosscheck.passed,
+            unchecked: f.crosscheck.unchecked,
             detail: &f.crosscheck.detail,
         }),
         expect: Some(Expect {

@@ -177,6 +177,9 @@ pub fn capitalized(s: &str) -> String {
 /// The cross-check in a sentence.
 pub fn crosscheck_sentence(f: &FindingReport) -> String {
     let c = &f.crosscheck;
+    if c.unchecked {
+        return format!("numeric check not made: {}; {}", c.method, c.detail);
+    }
     if c.trials == 0 {
         return format!("numeric check: {}", c.method);
     }
