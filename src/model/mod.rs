@@ -355,7 +355,18 @@ fn mentions(q: &syntax::Query, names: &[&str]) -> bool {
             K::Name(n) => names.contains(&n.as_str()),
             K::Number(_) | K::Str(_) => false,
             K::Neg(a) => in_expr(a, names),
-            K::Binary(_, a, b) | K::Maps(a, b) => in_expr(a, names) || in_expr(b, names),
+            K::Binary(..) => {
+                // A chain `a + b + …` is walked down its left side in a loop.
+                let mut left = e;
+                while let K::Binary(_, a, b) = &left.kind {
+                    if in_expr(b, names) {
+                        return true;
+                    }
+                    left = a;
+                }
+                in_expr(left, names)
+            }
+            K::Maps(a, b) => in_expr(a, names) || in_expr(b, names),
             K::Index(a, items) => in_expr(a, names) || items.iter().any(|i| in_expr(i, names)),
             K::Call(a, args) => in_expr(a, names) || args.iter().any(|x| in_expr(&x.value, names)),
             K::List(items) | K::Tuple(items) => items.iter().any(|i| in_expr(i, names)),
