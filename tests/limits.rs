@@ -151,3 +151,68 @@ fn long_sums_and_deep_keys_go_through_every_command() {
     assert!(run.stderr.contains("nesting deeper than 64 levels"), "{}", run.stderr);
     assert!(run.stderr.contains("deep.nnk:5:"), "{}", run.stderr);
 }
+
+fn conv(kernel: &str, input: &str, query: &str) -> String {
+    format!("problem q1 \"t\"\n  W = kernel {kernel} w\n  X = input {input} x\n  find A = {query}\n")
+}
+
+/// The first error of a check that must be refused, with the span's text.
+fn refused(text: String) -> (String, String) {
+    let report = check_small_stack(text);
+    assert!(report.statuses.is_empty(), "refused before deriving: {:?}", report.statuses);
+    first_error(&report)
+}
+
+#[test]
+fn convolution_matrices_over_the_limit_are_refused_before_they_are_built() {
+    for (kernel, input, query) in [
+        ("2x2", "3x3", "matrix conv2d(W, padding: 65536) on X"),
+        ("2x2", "3x3", "matrix conv_transpose2d(W, stride: 1000000) on X"),
+        ("2x2", "3x3", "affine conv_transpose2d(W, stride: 1000000) on X"),
+        ("64x64x3x3", "64x128x128", "matrix conv2d(W) on X"),
+    ] {
+        let (message, at) = refused(conv(kernel, input, query));
+        assert!(message.contains("over the matrix limit of 4194304"), "{query}: {message}");
+        assert!(message.contains("matrix with up to"), "{message}");
+        assert!(at.starts_with(query.split(' ').next().unwrap()), "at the query: {at}");
+    }
+    let report = check_small_stack(conv("2x2", "3x3", "matrix conv2d(W, padding: 65536) on X"));
+    assert!(report.rendered[0].contains("`shape conv2d(…) on X`"), "{}", report.rendered[0]);
+}
+
+#[test]
+fn shape_queries_compute_sizes_without_tensors() {
+    for (kernel, input, query, shape) in [
+        ("2x2", "3x3", "shape conv2d(W, padding: 65536) on X", "(131074, 131074)"),
+        ("2x2", "3x3", "shape conv2d(W, padding: 4000) on X", "(8002, 8002)"),
+        ("2x2", "3x3", "shape conv_transpose2d(W, stride: 1000000) on X", "(2000002, 2000002)"),
+        ("2x2", "3x3", "shape conv2d(W, dilation: (1, 16777216), padding: (0, 8388608)) on X", "(2, 3)"),
+        ("64x64x3x3", "64x128x128", "shape conv2d(W) on X", "(64, 126, 126)"),
+    ] {
+        let report = check_small_stack(format!("{}  expect A = {shape}\n", conv(kernel, input, query)));
+        assert!(errors(&report).is_empty(), "{query}: {:?}", errors(&report));
+        assert_eq!(report.statuses, vec![Status::Pass], "{query}");
+    }
+}
+
+#[test]
+fn huge_tensors_and_counts_name_their_limit() {
+    let (message, at) = refused(conv("1000x1000x3x3", "1000x8x8", "shape conv2d(W) on X"));
+    assert_eq!(message, "this tensor has 9000000 entries, over the tensor limit of 1048576");
+    assert_eq!(at, "1000x1000x3x3");
+    let (message, _) = refused(conv("2x2", "3x3", "shape conv2d(W, stride: 100000000000) on X"));
+    assert!(message.contains("over the size limit of 16777216"), "{message}");
+    let (message, _) = refused(conv("2x2", "3x3", "shape conv2d(W, dilation: 16777216) on X"));
+    assert!(message.contains("larger than the padded input"), "{message}");
+}
+
+#[test]
+fn a_huge_pixel_shuffle_in_a_key_fails_with_a_reason() {
+    let text = std::fs::read_to_string(common::repo().join("problems/ps3/q3.nnk"))
+        .unwrap()
+        .replace("pixel_shuffle(2)", "pixel_shuffle(4611686018427387906)");
+    let report = check_small_stack(text);
+    assert!(errors(&report).is_empty(), "{:?}", errors(&report));
+    let last = report.statuses.last().unwrap();
+    assert!(matches!(last, Status::Fail(why) if why.contains("does not fit these output shapes")), "{last:?}");
+}
