@@ -100,15 +100,16 @@ fn layer(i: In) -> PResult<ThresholdLayerSyntax> {
     let (weights, bias) = match affine.kind {
         ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), ..) => {
             let mut affine = affine;
-            let placeholder = ExprKind::Str(String::new());
-            let ExprKind::Binary(_, w, b) = std::mem::replace(&mut affine.kind, placeholder) else {
-                unreachable!("matched a binary expression above")
-            };
-            if op == BinOp::Add {
-                (*w, Some(*b))
-            } else {
-                let span = b.span;
-                (*w, Some(Expr { kind: ExprKind::Neg(b), span }))
+            match std::mem::replace(&mut affine.kind, ExprKind::Str(String::new())) {
+                ExprKind::Binary(_, w, b) if op == BinOp::Add => (*w, Some(*b)),
+                ExprKind::Binary(_, w, b) => {
+                    let span = b.span;
+                    (*w, Some(Expr { kind: ExprKind::Neg(b), span }))
+                }
+                kind => {
+                    affine.kind = kind;
+                    (affine, None)
+                }
             }
         }
         _ => (affine, None),
