@@ -171,7 +171,9 @@ impl NamedOrder {
                 map.iter_mut().enumerate().for_each(|(k, m)| *m = k);
             }
             NamedOrder::PixelShuffle(r) => {
-                if r == 0 || c1 != c2 * r * r || h2 != h1 * r || w2 != w1 * r {
+                // Checked: the factor comes from the key and may be huge.
+                let fits = |a: usize, b: usize, k: usize| b.checked_mul(k) == Some(a);
+                if r == 0 || !fits(c1, c2, r.checked_mul(r)?) || !fits(h2, h1, r) || !fits(w2, w1, r) {
                     return None;
                 }
                 for c in 0..c2 {
@@ -227,9 +229,9 @@ impl NamedOrder {
         let [c, h, w, i, j] = idx;
         let e = |name: &Math, indices: Vec<Math>| Math::Entry(Box::new(name.clone()), indices);
         let shuffle = |r: usize| -> (Vec<Math>, Vec<Math>) {
-            let r = r as i64;
+            let r = i64::try_from(r).unwrap_or(i64::MAX);
             (
-                vec![affine(&[(r * r, c), (r, i), (1, j)], 0), h.clone(), w.clone()],
+                vec![affine(&[(r.saturating_mul(r), c), (r, i), (1, j)], 0), h.clone(), w.clone()],
                 vec![c.clone(), affine(&[(r, h), (1, i)], 0), affine(&[(r, w), (1, j)], 0)],
             )
         };

@@ -576,7 +576,18 @@ fn mentions(e: &Expr, name: &str, inside_identity: bool) -> bool {
         ExprKind::Name(n) => n == name && !inside_identity,
         ExprKind::Number(_) | ExprKind::Str(_) => false,
         ExprKind::Neg(a) => mentions(a, name, false),
-        ExprKind::Binary(_, a, b) | ExprKind::Maps(a, b) => mentions(a, name, false) || mentions(b, name, false),
+        ExprKind::Binary(..) => {
+            // A chain `a + b + …` is walked down its left side in a loop.
+            let mut left = e;
+            while let ExprKind::Binary(_, a, b) = &left.kind {
+                if mentions(b, name, false) {
+                    return true;
+                }
+                left = a;
+            }
+            mentions(left, name, false)
+        }
+        ExprKind::Maps(a, b) => mentions(a, name, false) || mentions(b, name, false),
         ExprKind::Index(a, items) => mentions(a, name, false) || items.iter().any(|i| mentions(i, name, false)),
         ExprKind::Call(f, args) => {
             let identity = f.as_name() == Some("I") && args.len() == 1;

@@ -286,10 +286,58 @@ pub struct Show {
 }
 
 /// An expression with its place.
-#[derive(Clone, PartialEq, Debug)]
+#[derive(PartialEq, Debug)]
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+}
+
+/// Cloning walks a chain `((a + b) + c) + …` down its left side in a loop:
+/// the chain is as deep as the sum is long.
+impl Clone for Expr {
+    fn clone(&self) -> Expr {
+        let mut links = Vec::new();
+        let mut first = self;
+        while let ExprKind::Binary(op, a, b) = &first.kind {
+            links.push((*op, first.span, b));
+            first = a;
+        }
+        let mut acc = Expr { kind: first.kind.clone(), span: first.span };
+        for (op, span, b) in links.into_iter().rev() {
+            acc = Expr { kind: ExprKind::Binary(op, Box::new(acc), b.clone()), span };
+        }
+        acc
+    }
+}
+
+/// Dropping is a loop, not a recursion: a sum of many terms is a chain as
+/// deep as it is long (`((a + b) + c) + …`), and dropping it recursively
+/// could overflow the stack. Brackets nest at most
+/// [`MAX_NESTING`](crate::language::parser::MAX_NESTING) deep, so only the
+/// chains of binary operators, minus signs and correspondences are taken
+/// apart here.
+impl Drop for Expr {
+    fn drop(&mut self) {
+        fn detach(kind: &mut ExprKind, out: &mut Vec<Expr>) {
+            let leaf = || Expr { kind: ExprKind::Str(String::new()), span: Span::default() };
+            match kind {
+                ExprKind::Neg(a) => out.push(std::mem::replace(&mut **a, leaf())),
+                ExprKind::Binary(_, a, b) | ExprKind::Maps(a, b) => {
+                    out.push(std::mem::replace(&mut **a, leaf()));
+                    out.push(std::mem::replace(&mut **b, leaf()));
+                }
+                _ => {}
+            }
+        }
+        if !matches!(self.kind, ExprKind::Neg(_) | ExprKind::Binary(..) | ExprKind::Maps(..)) {
+            return;
+        }
+        let mut pending = Vec::new();
+        detach(&mut self.kind, &mut pending);
+        while let Some(mut e) = pending.pop() {
+            detach(&mut e.kind, &mut pending);
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -93,6 +93,10 @@ pub fn count(expr: &Expr, scope: &dyn Scope, what: &str, min: usize) -> Result<u
             Err(Diagnostic::error(expr.span, format!("{what} must be at least {min}, not {n}"))
                 .with_label(format!("must be at least {min}")))
         }
+        _ if v.as_scalar().and_then(|s| s.as_constant()).is_some_and(|q| q.is_integer()) => {
+            Err(Diagnostic::error(expr.span, format!("{what} is over the size limit of {}", 1 << 24))
+                .with_label(format!("{what} asked for is {}", v.describe())))
+        }
         _ => Err(Diagnostic::error(expr.span, format!("{what} must be a whole number"))
             .with_label(format!("this is {}", v.describe()))),
     }

@@ -226,6 +226,86 @@ impl Conv {
     }
 }
 
+/// The most entries, nonzero or not, that the matrix of one convolution may
+/// have in a row-by-column bound, and the most numbers its numeric check
+/// may hold (the padded input, the output): a `matrix`, `affine` or
+/// `equivalence` query over this is refused before anything is built, with
+/// `shape` suggested for the size alone. 2^22 exact entries take about a
+/// gigabyte.
+pub const MAX_MATRIX_ENTRIES: u128 = 1 << 22;
+
+/// The most numbers a `shape` query's numeric check computes directly;
+/// beyond it the check recounts the size another way, without tensors.
+pub const MAX_DIRECT_SHAPE_ENTRIES: u128 = 1 << 20;
+
+/// The sizes one convolution asks for, computed exactly (no size can wrap).
+#[derive(Clone, Copy, Debug)]
+pub struct ConvSizes {
+    /// Rows of the matrix: the output's entries.
+    pub rows: u128,
+    /// Columns of the matrix: the input's entries.
+    pub cols: u128,
+    /// An upper bound on the nonzero entries: each output entry reads at
+    /// most `in/groups · kh · kw` inputs (transposed: each input writes as
+    /// many outputs).
+    pub nonzeros: u128,
+    /// The padded input a direct computation reads (conv2d), or the
+    /// output it writes (transposed).
+    pub work: u128,
+}
+
+impl Conv {
+    /// Every size this convolution asks for; `None` only when the kernel
+    /// does not fit, which [`elaborate`] has already refused.
+    pub fn sizes(&self) -> Option<ConvSizes> {
+        let [c, h, w] = self.input.input3().map(|d| d as u128);
+        let [oc, oh, ow] = self.output_shape()?.map(|d| d as u128);
+        let (kh, kw) = self.kernel_size();
+        let g = self.params.groups.max(1) as u128;
+        let p = &self.params.padding;
+        // Saturating: a size past u128 is over every limit anyway.
+        let m = |xs: &[u128]| xs.iter().fold(1u128, |a, &x| a.saturating_mul(x));
+        let rows = m(&[oc, oh, ow]);
+        let cols = m(&[c, h, w]);
+        let taps = m(&[kh as u128, kw as u128]);
+        let nonzeros = match self.kind {
+            ConvKind::Conv2d => m(&[rows, c / g, taps]),
+            ConvKind::ConvTranspose2d => m(&[cols, oc / g, taps]),
+        };
+        let work = match self.kind {
+            ConvKind::Conv2d => m(&[c, h + (p.top + p.bottom) as u128, w + (p.left + p.right) as u128]),
+            ConvKind::ConvTranspose2d => rows,
+        };
+        Some(ConvSizes { rows, cols, nonzeros, work })
+    }
+
+    /// Refuses a matrix too large to build, at `span`, before anything is
+    /// allocated: the error names the limit and the size asked for.
+    pub fn check_matrix_size(&self, span: Span) -> Result<(), Diagnostic> {
+        let Some(s) = self.sizes() else { return Ok(()) };
+        let asked = s.nonzeros.max(s.work).max(s.rows).max(s.cols);
+        if asked <= MAX_MATRIX_ENTRIES {
+            return Ok(());
+        }
+        Err(Diagnostic::error(
+            span,
+            format!(
+                "this {} asks for a {}x{} matrix with up to {} entries, over the matrix limit of {MAX_MATRIX_ENTRIES}",
+                self.kind.name(),
+                s.rows,
+                s.cols,
+                asked
+            ),
+        )
+        .with_label("too large to build")
+        .with_hint(format!(
+            "ask for its size instead: `shape {}(…) on {}` computes the output shape without building the matrix",
+            self.kind.name(),
+            self.input_name
+        )))
+    }
+}
+
 const CONV_ARGS: &[&str] = &["stride", "padding", "dilation", "groups", "padding_mode", "bias"];
 const TRANSPOSED_ARGS: &[&str] = &["stride", "padding", "output_padding", "dilation", "groups", "layout", "bias"];
 

@@ -355,7 +355,18 @@ fn mentions(q: &syntax::Query, names: &[&str]) -> bool {
             K::Name(n) => names.contains(&n.as_str()),
             K::Number(_) | K::Str(_) => false,
             K::Neg(a) => in_expr(a, names),
-            K::Binary(_, a, b) | K::Maps(a, b) => in_expr(a, names) || in_expr(b, names),
+            K::Binary(..) => {
+                // A chain `a + b + …` is walked down its left side in a loop.
+                let mut left = e;
+                while let K::Binary(_, a, b) = &left.kind {
+                    if in_expr(b, names) {
+                        return true;
+                    }
+                    left = a;
+                }
+                in_expr(left, names)
+            }
+            K::Maps(a, b) => in_expr(a, names) || in_expr(b, names),
             K::Index(a, items) => in_expr(a, names) || items.iter().any(|i| in_expr(i, names)),
             K::Call(a, args) => in_expr(a, names) || args.iter().any(|x| in_expr(&x.value, names)),
             K::List(items) | K::Tuple(items) => items.iter().any(|i| in_expr(i, names)),
@@ -410,6 +421,11 @@ fn attach_key(e: &syntax::Expect, syntax: &ProblemSyntax, problem: &mut Problem,
     }
 }
 
+/// The most entries a symbolic tensor (`kernel 64x64x3x3 w`) may have:
+/// each is an exact symbol, made when the tensor is declared. 2^20 holds a
+/// 64x128x128 input.
+pub const MAX_TENSOR_ENTRIES: usize = 1 << 20;
+
 /// The object a declaration makes.
 fn declare(l: &syntax::Let, problem: &Problem) -> Result<ObjectKind, Diagnostic> {
     match &l.value {
@@ -429,9 +445,14 @@ fn declare(l: &syntax::Let, problem: &Problem) -> Result<ObjectKind, Diagnostic>
                 return Err(Diagnostic::error(shape.span, "every dimension must be at least 1"));
             }
             let total = shape.dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
-            if total.is_none_or(|t| t > 1 << 24) {
-                return Err(Diagnostic::error(shape.span, "this tensor is too large")
-                    .with_hint("nnkey handles tensors of up to 16777216 entries"));
+            if total.is_none_or(|t| t > MAX_TENSOR_ENTRIES) {
+                let asked = shape.dims.iter().map(|&d| d as u128).try_fold(1u128, |a, d| a.checked_mul(d));
+                let asked = asked.map_or_else(|| "more than 2^128".to_string(), |t| t.to_string());
+                return Err(Diagnostic::error(
+                    shape.span,
+                    format!("this tensor has {asked} entries, over the tensor limit of {MAX_TENSOR_ENTRIES}"),
+                )
+                .with_hint("each entry of a declared tensor is an exact symbol; declare a smaller tensor"));
             }
             if problem.object(&symbol.name).is_some() {
                 return Err(Diagnostic::error(symbol.span, format!("`{}` already names a declaration", symbol.name))
@@ -498,11 +519,21 @@ fn literal(e: &Expr, scope: &dyn Scope) -> Result<(Vec<usize>, Vec<crate::algebr
 /// The query a find asks.
 fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
     match &q.kind {
-        QueryKind::Matrix(a) => Ok(Query::Matrix(conv::elaborate(a, problem)?)),
-        QueryKind::Affine(a) => Ok(Query::Affine(conv::elaborate(a, problem)?)),
+        QueryKind::Matrix(a) => {
+            let c = conv::elaborate(a, problem)?;
+            c.check_matrix_size(q.span)?;
+            Ok(Query::Matrix(c))
+        }
+        QueryKind::Affine(a) => {
+            let c = conv::elaborate(a, problem)?;
+            c.check_matrix_size(q.span)?;
+            Ok(Query::Affine(c))
+        }
         QueryKind::Shape(a) => Ok(Query::Shape(conv::elaborate(a, problem)?)),
         QueryKind::Equivalence(a, b) => {
             let (x, y) = (conv::elaborate(a, problem)?, conv::elaborate(b, problem)?);
+            x.check_matrix_size(q.span)?;
+            y.check_matrix_size(q.span)?;
             Ok(Query::Equivalence(Box::new(x), Box::new(y)))
         }
         QueryKind::ThresholdNeuron(t) => Ok(Query::ThresholdNeuron(Box::new(logic::neuron_query(t, problem)?))),

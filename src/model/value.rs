@@ -203,8 +203,22 @@ pub fn eval(expr: &Expr, env: &dyn Scope) -> EvalResult {
             if *op == BinOp::Pow {
                 return eval_power(expr, a, b, env);
             }
-            let (x, y) = (eval(a, env)?, eval(b, env)?);
-            arithmetic(*op, x, y).map_err(err)
+            // `a + b + c + …` is a chain down the left side, as long as the
+            // sum: walk it in a loop, not by recursion.
+            let mut chain = vec![expr];
+            let mut first = a.as_ref();
+            while let ExprKind::Binary(op, a, _) = &first.kind
+                && *op != BinOp::Pow
+            {
+                chain.push(first);
+                first = a;
+            }
+            let mut acc = eval(first, env)?;
+            for link in chain.into_iter().rev() {
+                let ExprKind::Binary(op, _, b) = &link.kind else { continue };
+                acc = arithmetic(*op, acc, eval(b, env)?).map_err(|m| Diagnostic::error(link.span, m))?;
+            }
+            Ok(acc)
         }
         ExprKind::Call(callee, args) => eval_call(expr, callee, args, env),
         ExprKind::List(items) => {

@@ -246,6 +246,25 @@ fn method(conv: &Conv, bias: bool) -> String {
 
 /// Compares a derived output shape with the shape direct convolution gives.
 pub fn check_shape(conv: &Conv, shape: &ShapeAnswer, ring: &Ring, seed: u64) -> CrossCheck {
+    let large = conv
+        .sizes()
+        .is_none_or(|s| s.work.max(s.rows).max(s.cols).max(s.nonzeros) > crate::model::conv::MAX_DIRECT_SHAPE_ENTRIES);
+    if large {
+        let direct = recount_shape(conv);
+        return CrossCheck {
+            method: format!(
+                "output shape of {} recounted from its first and last taps in exact integers (too large to compute directly)",
+                conv.kind.name()
+            ),
+            trials: 1,
+            passed: direct == Some(shape.shape),
+            detail: match direct {
+                Some([c, h, w]) => format!("the recount gives shape ({c}, {h}, {w})"),
+                None => "the recount finds no output".into(),
+            },
+            unchecked: false,
+        };
+    }
     let mut rng = Rng::new(seed);
     let values = random_values(ring, &mut rng);
     let kernel = kernel_values(conv, &|v: Var| values.get(v.index()).copied().unwrap_or(0.0));
@@ -260,15 +279,48 @@ pub fn check_shape(conv: &Conv, shape: &ShapeAnswer, ring: &Ring, seed: u64) -> 
     }
 }
 
+/// The output shape counted from where taps land, in i128 (nothing wraps):
+/// conv2d has one output per window start `r·s` whose last tap
+/// `r·s + d·(k − 1)` stays in the padded input; a transposed convolution
+/// writes from index 0 − p to (n − 1)·s + d·(k − 1) − p, cropped by p on
+/// the far side too, plus the output padding.
+fn recount_shape(conv: &Conv) -> Option<[usize; 3]> {
+    let [_, h, w] = conv.input.input3().map(|d| d as i128);
+    let [_, _, kh, kw] = conv.kernel.kernel4().map(|d| d as i128);
+    let p = &conv.params;
+    let (sh, sw) = (p.stride.0 as i128, p.stride.1 as i128);
+    let (dh, dw) = (p.dilation.0 as i128, p.dilation.1 as i128);
+    let (top, bottom, left, right) =
+        (p.padding.top as i128, p.padding.bottom as i128, p.padding.left as i128, p.padding.right as i128);
+    let count = |n: i128, k: i128, s: i128, d: i128, before: i128, after: i128, extra: i128| -> Option<usize> {
+        let last_tap = d * (k - 1);
+        let n = match conv.kind {
+            ConvKind::Conv2d => {
+                let room = n + before + after - 1 - last_tap;
+                if room < 0 { 0 } else { room / s + 1 }
+            }
+            ConvKind::ConvTranspose2d => {
+                let (first, last) = (-before, (n - 1) * s + last_tap - before);
+                last - first + 1 - before - after + extra
+            }
+        };
+        usize::try_from(n).ok().filter(|&n| n > 0)
+    };
+    let rows = count(h, kh, sh, dh, top, bottom, p.output_padding.0 as i128)?;
+    let cols = count(w, kw, sw, dw, left, right, p.output_padding.1 as i128)?;
+    Some([conv.out_channels(), rows, cols])
+}
+
 /// PyTorch's pixel shuffle: (C·r², H, W) → (C, H·r, W·r),
 /// `out[c, h·r + i, w·r + j] = in[c·r² + i·r + j, h, w]`.
 pub fn pixel_shuffle(x: &Array3<f64>, r: usize) -> Option<Array3<f64>> {
     let (cr2, h, w) = x.dim();
-    if r == 0 || cr2 % (r * r) != 0 {
+    let r2 = r.checked_mul(r)?;
+    if r == 0 || cr2 % r2 != 0 {
         return None;
     }
-    let c = cr2 / (r * r);
-    let mut out = Array3::zeros((c, h * r, w * r));
+    let c = cr2 / r2;
+    let mut out = Array3::zeros((c, h.checked_mul(r)?, w.checked_mul(r)?));
     for ((ch, hh, ww), v) in x.indexed_iter() {
         let (oc, i, j) = (ch / (r * r), (ch % (r * r)) / r, ch % r);
         out[[oc, hh * r + i, ww * r + j]] = *v;
@@ -282,7 +334,7 @@ pub fn pixel_unshuffle(x: &Array3<f64>, r: usize) -> Option<Array3<f64>> {
     if r == 0 || hr % r != 0 || wr % r != 0 {
         return None;
     }
-    let mut out = Array3::zeros((c * r * r, hr / r, wr / r));
+    let mut out = Array3::zeros((c.checked_mul(r.checked_mul(r)?)?, hr / r, wr / r));
     for ((ch, hh, ww), v) in x.indexed_iter() {
         out[[ch * r * r + (hh % r) * r + ww % r, hh / r, ww / r]] = *v;
     }

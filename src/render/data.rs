@@ -192,6 +192,28 @@ fn layer_syntax(l: &LayerSyntax) -> Prose {
     }
 }
 
+/// A chain of sums (`a + b - c`) or of products (`a b c`) as one formula
+/// with every term, read in a loop: the chain is as deep as it is long.
+fn chain(e: &Expr, op: BinOp) -> Math {
+    use crate::language::math::Sign;
+    let sum = op != BinOp::Mul;
+    let joins = |o: BinOp| if sum { matches!(o, BinOp::Add | BinOp::Sub) } else { o == BinOp::Mul };
+    let mut rights = Vec::new();
+    let mut first = e;
+    while let ExprKind::Binary(o, a, b) = &first.kind
+        && joins(*o)
+    {
+        rights.push((*o, b.as_ref()));
+        first = a;
+    }
+    let terms = std::iter::once((BinOp::Add, first)).chain(rights.into_iter().rev());
+    if sum {
+        Math::Sum(terms.map(|(o, t)| (if o == BinOp::Sub { Sign::Minus } else { Sign::Plus }, expr(t))).collect())
+    } else {
+        Math::Product(terms.map(|(_, t)| expr(t)).collect())
+    }
+}
+
 /// An expression of the problem language as a formula, as written.
 pub fn expr(e: &Expr) -> Math {
     match &e.kind {
@@ -199,6 +221,7 @@ pub fn expr(e: &Expr) -> Math {
         ExprKind::Name(n) => Math::name(n),
         ExprKind::Str(s) => Math::Text(s.clone()),
         ExprKind::Neg(a) => Math::Neg(Box::new(expr(a))),
+        ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), ..) => chain(e, *op),
         ExprKind::Binary(op, a, b) => {
             let (a, b) = (expr(a), expr(b));
             match op {

@@ -57,6 +57,9 @@ pub(super) fn starts_factor(i: In) -> bool {
 /// A product: `a * b / c`, or factors side by side, `2 x`.
 pub(super) fn product(i: In, nl: bool) -> PResult<Expr> {
     let (mut rest, mut acc) = unary(i, nl)?;
+    // `a / b / c` is a fraction within a fraction: each `/` is one more
+    // level of nesting, held to the end of the product.
+    let mut fractions = Vec::new();
     loop {
         let j = skip(rest, nl);
         let (k, op, rhs) = match peek(j) {
@@ -65,6 +68,7 @@ pub(super) fn product(i: In, nl: bool) -> PResult<Expr> {
                 (k, BinOp::Mul, r)
             }
             Some('/') => {
+                fractions.push(Nested::enter(j)?);
                 let (k, r) = cut(unary(skip(take(j, 1), nl), nl))?;
                 (k, BinOp::Div, r)
             }
@@ -88,6 +92,9 @@ pub(super) fn product(i: In, nl: bool) -> PResult<Expr> {
 
 /// A negation: `-x`.
 pub(super) fn unary(i: In, nl: bool) -> PResult<Expr> {
+    // Every nested construct passes through here: brackets (through
+    // `expr`), minus signs and exponents.
+    let _level = Nested::enter(i)?;
     if peek(i) == Some('-') && !i.fragment().starts_with("->") {
         let (rest, inner) = cut(unary(skip(take(i, 1), nl), nl))?;
         let span = span_from(i, rest);

@@ -30,11 +30,14 @@ pub struct PError {
     pub hint: Option<String>,
     /// An opening bracket left unclosed, pointed at in the report.
     pub unclosed: Option<usize>,
+    /// A message that replaces "expected …, found …", for errors that are
+    /// not about a missing token (a nesting limit).
+    pub message: Option<String>,
 }
 
 impl<'a> ParseError<In<'a>> for PError {
     fn from_error_kind(input: In<'a>, _kind: ErrorKind) -> PError {
-        PError { at: off(input), expected: Vec::new(), hint: None, unclosed: None }
+        PError { at: off(input), expected: Vec::new(), hint: None, unclosed: None, message: None }
     }
 
     fn append(_input: In<'a>, _kind: ErrorKind, other: PError) -> PError {
@@ -56,6 +59,7 @@ impl<'a> ParseError<In<'a>> for PError {
                 }
                 merged.hint = merged.hint.or(other.hint);
                 merged.unclosed = merged.unclosed.or(other.unclosed);
+                merged.message = merged.message.or(other.message);
                 merged
             }
         }
@@ -72,7 +76,7 @@ pub(super) fn span_from(start: In, end: In) -> Span {
 
 /// An error at `i`: `label` was expected there.
 pub(super) fn fail<'a, T>(i: In<'a>, label: &str) -> PResult<'a, T> {
-    Err(Err::Error(PError { at: off(i), expected: vec![label.to_string()], hint: None, unclosed: None }))
+    Err(Err::Error(PError { at: off(i), expected: vec![label.to_string()], hint: None, unclosed: None, message: None }))
 }
 
 /// The same, but committed: alternatives are not tried.
@@ -82,6 +86,7 @@ pub(super) fn failure<'a, T>(i: In<'a>, label: &str, hint: Option<&str>) -> PRes
         expected: vec![label.to_string()],
         hint: hint.map(str::to_string),
         unclosed: None,
+        message: None,
     }))
 }
 
@@ -114,6 +119,54 @@ pub(super) fn hinted<'a, T>(r: PResult<'a, T>, hint: &str) -> PResult<'a, T> {
         Err::Failure(e) => Err::Failure(add(e)),
         other => other,
     })
+}
+
+// ---------------------------------------------------------------------------
+// Nesting
+// ---------------------------------------------------------------------------
+
+/// How deeply expressions may nest: each bracket, unary minus, exponent,
+/// `/` in a chain of fractions and `repeat` inside a `repeat` is one level.
+/// Deeper input is refused with an error at the construct that goes too
+/// deep, so that no input can overflow the parser's stack (or the stacks of
+/// the passes that later walk the tree). 64 is the limit of the math
+/// notation too ([`crate::language::math`]); a key rarely nests 5 deep,
+/// and the deepest accepted input parses, evaluates and prints within a
+/// 2 MiB thread stack even in an unoptimized build.
+pub const MAX_NESTING: usize = 64;
+
+thread_local! {
+    static NESTING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// One level of nesting, held while a nested construct is parsed.
+pub(super) struct Nested(());
+
+impl Nested {
+    /// Enters one level at `i`, or fails there when that is one too many.
+    pub(super) fn enter(i: In) -> Result<Nested, Err<PError>> {
+        let depth = NESTING.with(|n| n.get());
+        if depth >= MAX_NESTING {
+            return Err(Err::Failure(PError {
+                at: off(i),
+                expected: vec![format!("an expression nested at most {MAX_NESTING} levels deep")],
+                hint: Some(format!(
+                    "brackets, unary minus signs and exponents nest; nnkey reads at most {MAX_NESTING} levels \
+                     (the nesting limit)"
+                )),
+                unclosed: None,
+                message: Some(format!("nesting deeper than {MAX_NESTING} levels")),
+            }));
+        }
+        NESTING.with(|n| n.set(depth + 1));
+        Ok(Nested(()))
+    }
+}
+
+impl Drop for Nested {
+    fn drop(&mut self) {
+        NESTING.with(|n| n.set(n.get().saturating_sub(1)));
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -88,6 +88,7 @@ fn unclosed<'a, T>(at: In<'a>, open: In<'a>, expected: &str) -> PResult<'a, T> {
         expected: vec![expected.to_string()],
         hint: None,
         unclosed: Some(off(open)),
+        message: None,
     }))
 }
 
@@ -97,10 +98,19 @@ fn layer(i: In) -> PResult<ThresholdLayerSyntax> {
     let (rest, activation) = hinted(cut(ident(i)), LAYER_HELP)?;
     let (rest, affine) = hinted(cut(expr(sp(rest), false)), LAYER_HELP)?;
     let (weights, bias) = match affine.kind {
-        ExprKind::Binary(BinOp::Add, w, b) => (*w, Some(*b)),
-        ExprKind::Binary(BinOp::Sub, w, b) => {
-            let span = b.span;
-            (*w, Some(Expr { kind: ExprKind::Neg(b), span }))
+        ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), ..) => {
+            let mut affine = affine;
+            match std::mem::replace(&mut affine.kind, ExprKind::Str(String::new())) {
+                ExprKind::Binary(_, w, b) if op == BinOp::Add => (*w, Some(*b)),
+                ExprKind::Binary(_, w, b) => {
+                    let span = b.span;
+                    (*w, Some(Expr { kind: ExprKind::Neg(b), span }))
+                }
+                kind => {
+                    affine.kind = kind;
+                    (affine, None)
+                }
+            }
         }
         _ => (affine, None),
     };

@@ -24,6 +24,7 @@ use super::diagnostic::{Diagnostic, Span, closest};
 use super::math::{Prose, parse_prose};
 use super::syntax::*;
 use expr::expr;
+pub use lex::MAX_NESTING;
 use lex::*;
 // ---------------------------------------------------------------------------
 // Statements
@@ -148,7 +149,7 @@ fn query(i: In) -> PResult<Query> {
     {
         hint = format!("did you mean `{s}`? {hint}");
     }
-    let e = PError { at: off(i), expected: vec!["a query".into()], hint: Some(hint), unclosed: None };
+    let e = PError { at: off(i), expected: vec!["a query".into()], hint: Some(hint), unclosed: None, message: None };
     Err(Err::Failure(e))
 }
 
@@ -318,6 +319,7 @@ fn statement(i: In) -> PResult<Parsed> {
         let e = PError {
             at: off(i),
             unclosed: None,
+            message: None,
             expected: vec!["a statement".to_string()],
             hint: Some(
                 "statements are `problem ID \"title\"`, `NAME = …`, `find NAME = …`, `expect NAME = …`, \
@@ -369,7 +371,10 @@ fn diagnose(text: &str, e: PError) -> Diagnostic {
     let (what, span) = found(text, e.at);
     let expected = list_expected(&e.expected);
     let label = if expected.len() <= 40 { format!("expected {expected}") } else { String::new() };
-    let mut d = Diagnostic::error(span, format!("expected {expected}, found {what}")).with_label(label);
+    let mut d = match &e.message {
+        Some(m) => Diagnostic::error(span, m.clone()).with_label(format!("expected {expected}")),
+        None => Diagnostic::error(span, format!("expected {expected}, found {what}")).with_label(label),
+    };
     if let Some(o) = e.unclosed {
         let bracket = text[o..].chars().next().unwrap_or('(');
         d = d.with_hint_at(Span::new(o, o + bracket.len_utf8()), format!("this `{bracket}` is never closed"));
@@ -466,6 +471,7 @@ pub fn parse_expr(text: &str) -> Result<Expr, Diagnostic> {
                         expected: vec!["the end of the expression".into()],
                         hint: None,
                         unclosed: None,
+                        message: None,
                     },
                 ))
             }

@@ -91,6 +91,7 @@ fn block(i: In) -> PResult<Vec<LayerSyntax>> {
             expected: vec!["`}`".into()],
             hint: Some(LAYER_HELP.into()),
             unclosed: Some(open),
+            message: None,
         }))
     };
     let mut layers = Vec::new();
@@ -157,6 +158,8 @@ fn dense(i: In) -> PResult<LayerSyntax> {
 /// symbol such as `L`.
 fn repeat(i: In) -> PResult<LayerSyntax> {
     let (rest, _) = keyword(i, "repeat")?;
+    // A `repeat` inside a `repeat` is one more level of nesting.
+    let _level = Nested::enter(i)?;
     let (rest, count) = hinted(cut(size(sp(rest))), "write `repeat 3 { … }` or `repeat L { … }`")?;
     let (rest, layers) = block(sp(rest))?;
     Ok((rest, LayerSyntax::Repeat { count, layers, span: span_from(i, rest) }))

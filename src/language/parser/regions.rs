@@ -105,6 +105,7 @@ fn factor(i: In) -> PResult<BoxFactor> {
             expected: vec!["a box such as `(0,1)^d`".into()],
             hint: Some(BOX_HINT.into()),
             unclosed: None,
+            message: None,
         }));
     };
     let (rest, power) = if peek(sp(rest)) == Some('^') {
