@@ -132,7 +132,7 @@ fn use_color(choice: ColorChoice, terminal: bool) -> bool {
 fn print_problems(report: &Report, color: bool) {
     let mut err = std::io::stderr().lock();
     for (path, why) in &report.io_errors {
-        let _ = writeln!(err, "error: cannot read {}: {why}", path.display());
+        let _ = writeln!(err, "{}", render::printable(&format!("error: cannot read {}: {why}", path.display())));
     }
     for file in &report.files {
         for d in &file.diagnostics {
@@ -217,7 +217,8 @@ pub fn main() -> i32 {
                 text.push_str(&format!("error: cannot write {}: {e}\n", path.display()));
             }
             text.push_str(&format!("{count} key(s) written in {files} file(s)\n"));
-            emit(&text);
+            // Paths, names and old keys come from the files: escaped.
+            emit(&render::printable(&text));
             if report.has_errors() || !failures.is_empty() { 2 } else { 0 }
         }
     }
