@@ -223,3 +223,30 @@ fn documents_drop_or_escape_control_characters() {
     let markdown = s.run(&["solve", "--format", "markdown", name]).stdout;
     assert!(!markdown.chars().any(|c| c.is_control() && c != '\n'), "{markdown:?}");
 }
+
+#[test]
+fn bless_writes_each_key_with_the_line_ending_of_its_place() {
+    let s = Sandbox::new();
+    // Mostly LF, with CRLF lines: a key takes the ending of the `find` it
+    // follows, not one chosen for the whole file.
+    let text = "problem q1\n  W = kernel 2x2 w\r\n  X = input 3x3 x\n  \
+                find A = matrix conv2d(W, stride: 3, padding: 1) on X\n  \
+                find s = shape conv2d(W) on X\r\n";
+    s.write("q.nnk", text);
+    assert_eq!(s.run(&["bless", "q.nnk"]).code, 0);
+    let blessed = s.read("q.nnk");
+    let a = blessed.find("  expect A").unwrap();
+    let a_end = blessed[a..].find("  find s").unwrap() + a;
+    assert!(!blessed[a..a_end].contains('\r'), "the key after an LF line is LF:\n{blessed:?}");
+    assert!(
+        blessed.contains("on X\r\n  expect s = (1, 1)\r\n") || blessed.ends_with("on X\r\n  expect s = (2, 2)\r\n"),
+    );
+    assert!(blessed.starts_with("problem q1\n  W = kernel 2x2 w\r\n"), "{blessed:?}");
+    assert_eq!(s.run(&["check", "q.nnk"]).code, 0);
+    // A file of CRLF lines only gets CRLF keys.
+    s.write("crlf.nnk", &text.replace("\r\n", "\n").replace('\n', "\r\n"));
+    assert_eq!(s.run(&["bless", "crlf.nnk"]).code, 0);
+    let blessed = s.read("crlf.nnk");
+    assert!(blessed.contains("expect A"), "{blessed:?}");
+    assert!(!blessed.replace("\r\n", "").contains('\n'), "{blessed:?}");
+}

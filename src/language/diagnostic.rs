@@ -103,7 +103,12 @@ impl Span {
     }
 }
 
-/// A problem file's path and text.
+/// A UTF-8 byte order mark, which some editors write at the start of a file.
+pub const BOM: char = '\u{feff}';
+
+/// A problem file's path and text. A byte order mark at the start stays in
+/// the text (so that the file is written back with it) but is no part of
+/// the first line: columns are counted after it.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
@@ -114,7 +119,8 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(path: impl AsRef<Path>, text: impl Into<String>) -> SourceFile {
         let text = text.into();
-        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let first = if text.starts_with(BOM) { BOM.len_utf8() } else { 0 };
+        let line_starts = std::iter::once(first).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         SourceFile { path: path.as_ref().to_path_buf(), text, line_starts }
     }
 
@@ -122,13 +128,13 @@ impl SourceFile {
     pub fn line_of(&self, offset: usize) -> usize {
         match self.line_starts.binary_search(&offset) {
             Ok(l) => l,
-            Err(l) => l - 1,
+            Err(l) => l.saturating_sub(1),
         }
     }
 
     /// 1-based line and column (in characters) of byte `offset`.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = self.clamp(offset);
+        let offset = self.clamp(offset).max(self.line_starts[0]);
         let line = self.line_of(offset);
         let col = self.text[self.line_starts[line]..offset].chars().count();
         (line + 1, col + 1)

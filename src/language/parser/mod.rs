@@ -20,7 +20,7 @@ mod regions;
 
 use nom::Err;
 
-use super::diagnostic::{Diagnostic, QUOTED_TOKEN, Span, closest, escape_controls, shorten};
+use super::diagnostic::{BOM, Diagnostic, QUOTED_TOKEN, Span, closest, escape_controls, shorten};
 use super::math::{Prose, parse_prose};
 use super::syntax::*;
 use expr::expr;
@@ -405,6 +405,9 @@ pub fn parse(text: &str) -> (SyntaxFile, Vec<Diagnostic>) {
     let mut file = SyntaxFile::default();
     let mut diagnostics = Vec::new();
     let mut i = In::new(text);
+    if text.starts_with(BOM) {
+        i = take(i, BOM.len_utf8());
+    }
     let mut orphan_reported = false;
     loop {
         i = ws(i);
