@@ -72,7 +72,6 @@ pub struct Plan {
 /// The edits that bring a file's keys in line with its findings.
 pub fn plan(file: &FileReport) -> Plan {
     let text = &file.source.text;
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let mut plan = Plan::default();
     for p in &file.problems {
         for f in &p.findings {
@@ -99,7 +98,7 @@ pub fn plan(file: &FileReport) -> Plan {
                 Some(span) => {
                     let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
                     let column = text[line_start..span.start].chars().count();
-                    let key = value.to_key(ring, column).replace('\n', newline);
+                    let key = value.to_key(ring, column).replace('\n', line_ending(text, span.start));
                     if let Err(why) = limits::key_fits(value, &key) {
                         not_written(why);
                         continue;
@@ -115,6 +114,7 @@ pub fn plan(file: &FileReport) -> Plan {
                     // Keep a `\r` of a CRLF line ending where it is.
                     let at = if text[..line_end].ends_with('\r') { line_end - 1 } else { line_end };
                     let prefix = format!("{indent}expect {} = ", f.finding.name);
+                    let newline = line_ending(text, stmt.end);
                     let key = value.to_key(ring, prefix.chars().count()).replace('\n', newline);
                     if let Err(why) = limits::key_fits(value, &key) {
                         not_written(why);
@@ -127,6 +127,19 @@ pub fn plan(file: &FileReport) -> Plan {
         }
     }
     plan
+}
+
+/// The line ending to write at `offset`: that of the line holding it, or
+/// for a last line without one, the ending most of the file's lines have.
+fn line_ending(text: &str, offset: usize) -> &'static str {
+    let crlf = |line: &str| if line.ends_with('\r') { "\r\n" } else { "\n" };
+    match text[offset..].find('\n') {
+        Some(n) => crlf(&text[..offset + n]),
+        None => {
+            let crlfs = text.matches("\r\n").count();
+            if crlfs * 2 > text.matches('\n').count() { "\r\n" } else { "\n" }
+        }
+    }
 }
 
 /// Applies edits made against `text`'s original offsets.

@@ -261,3 +261,96 @@ fn a_full_disk_on_stdout_exits_2() {
         assert!(stderr.contains("error: cannot write output"), "{args:?}: {stderr}");
     }
 }
+
+/// A problem file someone sent: escape sequences, a bell and a carriage
+/// return in its title, question, answer and key.
+const HOSTILE: &str = "problem q1 \"Evil \x1b[2J title\x07\"\n  \
+    question = \"Prose \x1b]0;pwned\x07 here\rX\"\n  \
+    W = kernel 2x2 w\n  X = input 3x3 x\n  \
+    find size = shape conv2d(W, stride: 1) on X\n  \
+    expect size = (2, 3)\n  \
+    answer why = \"because \x1b[31mred\u{9b}\"\n";
+
+/// No control character but line breaks and the colors nnkey itself adds.
+fn no_raw_controls(out: &str) {
+    let stripped = out.replace("\x1b[0m", "").replace("\x1b[1m", "").replace("\x1b[31m", "").replace("\x1b[32m", "");
+    let stripped = stripped.replace("\x1b[33m", "").replace("\x1b[1;31m", "").replace("\x1b[1;34m", "");
+    assert!(!stripped.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+}
+
+#[test]
+fn control_characters_from_a_file_are_escaped_in_text_output() {
+    let s = Sandbox::new();
+    s.write("evil.nnk", HOSTILE);
+    let solve = s.run(&["solve", "evil.nnk"]);
+    no_raw_controls(&solve.stdout);
+    assert!(solve.stdout.contains("Problem q1: Evil \\x1b[2J title\\x07"), "{}", solve.stdout);
+    assert!(solve.stdout.contains("Prose \\x1b]0;pwned\\x07 here\\rX"), "{}", solve.stdout);
+    assert!(solve.stdout.contains("because \\x1b[31mred\\u{9b}"), "{}", solve.stdout);
+    let colored = s.run(&["solve", "--color", "always", "evil.nnk"]);
+    no_raw_controls(&colored.stdout);
+    assert!(colored.stdout.contains("\x1b[1mProblem q1: Evil \\x1b[2J title\\x07"), "{}", colored.stdout);
+    for level in ["answers", "solutions"] {
+        no_raw_controls(&s.run(&["solve", "--level", level, "evil.nnk"]).stdout);
+    }
+    no_raw_controls(&s.run(&["sheet", "evil.nnk"]).stdout);
+    // A file name with an escape in it, in check's lines and failures.
+    let name = "ev\x1bil.nnk";
+    s.write(name, HOSTILE);
+    let check = s.run(&["check", "--color", "always", name]);
+    assert_eq!(check.code, 1, "{}{}", check.stdout, check.stderr);
+    no_raw_controls(&check.stdout);
+    assert!(check.stdout.contains("ev\\x1bil.nnk q1 size ... "), "{}", check.stdout);
+    assert!(check.stdout.contains("(ev\\x1bil.nnk:6:3)"), "{}", check.stdout);
+    // Diagnostics quote the line and the token escaped.
+    s.write("bad.nnk", "problem q1 \"t\"\n  W = kernel 2x2 \x1b[2J\n");
+    let bad = s.run(&["check", "bad.nnk"]);
+    assert_eq!(bad.code, 2);
+    no_raw_controls(&bad.stderr);
+    assert!(bad.stderr.contains("found `\\x1b`"), "{}", bad.stderr);
+    assert!(bad.stderr.contains("2 |   W = kernel 2x2 \\x1b[2J\n"), "{}", bad.stderr);
+}
+
+#[test]
+fn documents_drop_or_escape_control_characters() {
+    let s = Sandbox::new();
+    s.write("evil.nnk", HOSTILE);
+    let latex = s.run(&["solve", "--format", "latex", "evil.nnk"]).stdout;
+    assert!(!latex.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "{latex:?}");
+    assert!(latex.contains("Problem q1: Evil [2J title}"), "{latex}");
+    let html = s.run(&["solve", "--format", "html", "evil.nnk"]).stdout;
+    assert!(!html.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "{html:?}");
+    let markdown = s.run(&["solve", "--format", "markdown", "evil.nnk"]).stdout;
+    assert!(!markdown.chars().any(|c| c.is_control() && c != '\n'), "{markdown:?}");
+    let name = "ev\x1bil.nnk";
+    s.write(name, HOSTILE);
+    let markdown = s.run(&["solve", "--format", "markdown", name]).stdout;
+    assert!(!markdown.chars().any(|c| c.is_control() && c != '\n'), "{markdown:?}");
+}
+
+#[test]
+fn bless_writes_each_key_with_the_line_ending_of_its_place() {
+    let s = Sandbox::new();
+    // Mostly LF, with CRLF lines: a key takes the ending of the `find` it
+    // follows, not one chosen for the whole file.
+    let text = "problem q1\n  W = kernel 2x2 w\r\n  X = input 3x3 x\n  \
+                find A = matrix conv2d(W, stride: 3, padding: 1) on X\n  \
+                find s = shape conv2d(W) on X\r\n";
+    s.write("q.nnk", text);
+    assert_eq!(s.run(&["bless", "q.nnk"]).code, 0);
+    let blessed = s.read("q.nnk");
+    let a = blessed.find("  expect A").unwrap();
+    let a_end = blessed[a..].find("  find s").unwrap() + a;
+    assert!(!blessed[a..a_end].contains('\r'), "the key after an LF line is LF:\n{blessed:?}");
+    assert!(
+        blessed.contains("on X\r\n  expect s = (1, 1)\r\n") || blessed.ends_with("on X\r\n  expect s = (2, 2)\r\n"),
+    );
+    assert!(blessed.starts_with("problem q1\n  W = kernel 2x2 w\r\n"), "{blessed:?}");
+    assert_eq!(s.run(&["check", "q.nnk"]).code, 0);
+    // A file of CRLF lines only gets CRLF keys.
+    s.write("crlf.nnk", &text.replace("\r\n", "\n").replace('\n', "\r\n"));
+    assert_eq!(s.run(&["bless", "crlf.nnk"]).code, 0);
+    let blessed = s.read("crlf.nnk");
+    assert!(blessed.contains("expect A"), "{blessed:?}");
+    assert!(!blessed.replace("\r\n", "").contains('\n'), "{blessed:?}");
+}

@@ -95,3 +95,62 @@ fn arbitrary_bytes_never_panic() {
         }
     }
 }
+
+/// The rendered diagnostics of a file.
+fn rendered(text: &str) -> String {
+    let report = check_source(SourceFile::new("q.nnk", text));
+    report.diagnostics.iter().map(|d| d.render(&report.source, false)).collect()
+}
+
+#[test]
+fn a_huge_token_is_quoted_once_and_cut() {
+    let token = "a".repeat(1 << 20);
+    for text in [
+        format!("problem q1 \"t\"\n  W = kernel 2x{token}\n"),
+        format!("problem q1 \"t\"\n  W = kernel 2x2 w\n  {token} w\n"),
+        format!("problem q1 \"t\"\n  W = kernel 2x2 w\n  find s = shape conv2d({token}) on W\n"),
+        format!("problem q1 \"t\" {token}\n"),
+    ] {
+        let out = rendered(&text);
+        assert!(!out.is_empty(), "no diagnostic for {}", &text[..60]);
+        assert!(out.len() < 4096, "{} bytes of diagnostics:\n{}", out.len(), &out[..out.len().min(2000)]);
+    }
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    let text = "\u{feff}problem q1 \"t\"\n  W = kernel 2x2 w\n  X = input 3x3 x\n  \
+                find s = shape conv2d(W) on X\n  expect s = (2, 2)\n";
+    let report = check_source(SourceFile::new("q.nnk", text));
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    assert_eq!(report.problems.len(), 1);
+    // Columns on the first line count from after the mark.
+    let out = rendered("\u{feff}problem q1 \"t\" junk\n");
+    assert!(out.contains("--> q.nnk:1:16\n"), "{out}");
+    assert!(out.contains("1 | problem q1 \"t\" junk\n  |                ^^^^"), "{out}");
+}
+
+#[test]
+fn an_exponent_beyond_the_limit_is_named() {
+    for (number, exponent) in
+        [("1e-999999999", "-999999999"), ("2.5E+123456", "+123456"), ("1e99999999999999999999", "99999999999999999999")]
+    {
+        let out = rendered(&format!("problem q1 \"t\"\n  x = input [[1, {number}]]\n"));
+        assert!(out.contains(&format!("found `{number}`")), "{out}");
+        assert!(out.contains(&format!("the exponent {exponent} is beyond the limit of ±10000")), "{out}");
+    }
+    // Within the limit, a number is read exactly.
+    let report = check_source(SourceFile::new("q.nnk", "problem q1 \"t\"\n  x = input [[1e-300, 1e300]]\n"));
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+}
+
+#[test]
+fn a_huge_stride_names_its_size_and_the_limit() {
+    let head = "problem q1 \"t\"\n  W = kernel 2x2 w\n  X = input 3x3 x\n";
+    let out = rendered(&format!("{head}  find s = shape conv2d(W, stride: 100000000000000000000000) on X\n"));
+    assert!(out.contains("the stride is 100000000000000000000000, above the limit of 16777216"), "{out}");
+    let out = rendered(&format!("{head}  find s = shape conv2d(W, padding: 10^100) on X\n"));
+    assert!(out.contains("is a number of 101 digits, above the limit of 16777216"), "{out}");
+    let out = rendered(&format!("{head}  find s = shape conv2d(W, stride: 3/2) on X\n"));
+    assert!(out.contains("the stride must be a whole number"), "{out}");
+}

@@ -29,6 +29,10 @@ enum Repr {
     Big(Box<BigRational>),
 }
 
+/// The largest exponent, in size, of a decimal literal such as `1e-300`:
+/// the value is read exactly, so `1e-N` has a denominator of N + 1 digits.
+pub const MAX_DECIMAL_EXPONENT: i64 = 10_000;
+
 /// Why a string is not a number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NumberError(pub &'static str);
@@ -170,7 +174,7 @@ impl Q {
         if !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
             return Err(NumberError("expected digits"));
         }
-        if exponent.abs() > 10_000 {
+        if exponent.abs() > MAX_DECIMAL_EXPONENT {
             return Err(NumberError("exponent too large"));
         }
         let digits = format!("{int_part}{frac_part}");

@@ -142,7 +142,7 @@ fn use_color(choice: ColorChoice, terminal: bool) -> bool {
 fn print_problems(report: &Report, color: bool, deny_missing: bool) {
     let mut err = std::io::stderr().lock();
     for (path, why) in &report.io_errors {
-        let _ = writeln!(err, "error: cannot read {}: {why}", path.display());
+        let _ = writeln!(err, "{}", render::printable(&format!("error: cannot read {}: {why}", path.display())));
     }
     for (path, why) in &report.skipped {
         let _ = writeln!(err, "note: skipped {}: {why}", path.display());
@@ -250,8 +250,9 @@ pub fn main() -> i32 {
                 err.push_str(&format!("error: cannot write {}: {e}\n", path.display()));
             }
             text.push_str(&format!("{count} key(s) written in {files} file(s)\n"));
-            let _ = std::io::stderr().lock().write_all(err.as_bytes());
-            let printed = emit(&text);
+            let _ = std::io::stderr().lock().write_all(render::printable(&err).as_bytes());
+            // Paths, names and old keys come from the files: escaped.
+            let printed = emit(&render::printable(&text));
             let code = if report.has_errors() || !failures.is_empty() {
                 2
             } else if still_failing {

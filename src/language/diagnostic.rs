@@ -8,6 +8,75 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
+/// The most characters of a source line a diagnostic quotes; a longer line
+/// is cut around the span, with `…` where it was cut.
+pub const QUOTED_LINE: usize = 100;
+/// Of those, how many are kept before the span when a line is cut.
+pub const QUOTED_BEFORE: usize = 30;
+/// The most characters of a token quoted between backquotes in a message.
+pub const QUOTED_TOKEN: usize = 40;
+/// The most characters of a message, label or hint.
+pub const MESSAGE: usize = 1000;
+
+/// Text from an input file made safe for a terminal, as ripgrep and git
+/// show it: control characters are written escaped (`\r`, `\x1b`,
+/// `\u{9b}`), never sent, so that an escape sequence, a bell or a carriage
+/// return in a problem file cannot act on the terminal. Line breaks and
+/// tabs are kept. The result contains no control character other than
+/// those two, and escaping it again changes nothing.
+pub fn escape_controls(s: &str) -> String {
+    if !s.chars().any(is_unsafe) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push_escaped(&mut out, c);
+    }
+    out
+}
+
+fn is_unsafe(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\r' => out.push_str("\\r"),
+        '\0' => out.push_str("\\0"),
+        c if is_unsafe(c) && (c as u32) < 0x80 => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c if is_unsafe(c) => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+/// `s` cut to at most `max` characters, ending in `…` when cut.
+pub fn shorten(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some(_) => {
+            let keep = s.char_indices().nth(max.saturating_sub(1)).map_or(s.len(), |(i, _)| i);
+            format!("{}…", &s[..keep])
+        }
+    }
+}
+
+/// A message made safe to print: control characters escaped, each token
+/// quoted between backquotes cut to [`QUOTED_TOKEN`] characters, the whole
+/// cut to [`MESSAGE`].
+pub fn printable_message(s: &str) -> String {
+    let s = escape_controls(s);
+    let cut: Vec<String> = s
+        .split('`')
+        .enumerate()
+        .map(|(k, part)| if k % 2 == 1 { shorten(part, QUOTED_TOKEN) } else { part.to_string() })
+        .collect();
+    shorten(&cut.join("`"), MESSAGE)
+}
+
 /// A byte range in one source file.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
 pub struct Span {
@@ -34,7 +103,12 @@ impl Span {
     }
 }
 
-/// A problem file's path and text.
+/// A UTF-8 byte order mark, which some editors write at the start of a file.
+pub const BOM: char = '\u{feff}';
+
+/// A problem file's path and text. A byte order mark at the start stays in
+/// the text (so that the file is written back with it) but is no part of
+/// the first line: columns are counted after it.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
@@ -45,7 +119,8 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(path: impl AsRef<Path>, text: impl Into<String>) -> SourceFile {
         let text = text.into();
-        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let first = if text.starts_with(BOM) { BOM.len_utf8() } else { 0 };
+        let line_starts = std::iter::once(first).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         SourceFile { path: path.as_ref().to_path_buf(), text, line_starts }
     }
 
@@ -53,13 +128,13 @@ impl SourceFile {
     pub fn line_of(&self, offset: usize) -> usize {
         match self.line_starts.binary_search(&offset) {
             Ok(l) => l,
-            Err(l) => l - 1,
+            Err(l) => l.saturating_sub(1),
         }
     }
 
     /// 1-based line and column (in characters) of byte `offset`.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = self.clamp(offset);
+        let offset = self.clamp(offset).max(self.line_starts[0]);
         let line = self.line_of(offset);
         let col = self.text[self.line_starts[line]..offset].chars().count();
         (line + 1, col + 1)
@@ -175,8 +250,10 @@ impl Diagnostic {
             Severity::Warning => ("warning", YELLOW),
         };
         let mut out = String::new();
-        let _ = writeln!(out, "{}{}", paint.bold(tone, word), paint.bold("", &format!(": {}", self.message)));
-        let _ = writeln!(out, "{pad}{} {}:{line}:{col}", paint.bold(BLUE, "-->"), file.path.display());
+        let message = printable_message(&self.message);
+        let path = escape_controls(&file.path.display().to_string());
+        let _ = writeln!(out, "{}{}", paint.bold(tone, word), paint.bold("", &format!(": {message}")));
+        let _ = writeln!(out, "{pad}{} {path}:{line}:{col}", paint.bold(BLUE, "-->"));
         let _ = writeln!(out, "{pad} {}", paint.bold(BLUE, "|"));
         snippet(&mut out, file, self.span, '^', tone, &self.label, width, paint);
         for h in &self.hints {
@@ -189,16 +266,65 @@ impl Diagnostic {
         if !unspanned.is_empty() {
             let _ = writeln!(out, "{pad} {}", paint.bold(BLUE, "|"));
             for h in unspanned {
-                let _ = writeln!(out, "{pad} {} {}", paint.bold(BLUE, "="), paint.bold("", "hint:") + " " + &h.message);
+                let message = printable_message(&h.message);
+                let _ = writeln!(out, "{pad} {} {}", paint.bold(BLUE, "="), paint.bold("", "hint:") + " " + &message);
             }
         }
         out
     }
 }
 
-/// Expands tabs so that the underline lines up with the text.
-fn expand_tabs(s: &str) -> String {
-    s.replace('\t', "    ")
+/// How a character of a source line is shown: tabs as four spaces,
+/// control characters escaped.
+fn shown(c: char) -> String {
+    match c {
+        '\t' => "    ".to_string(),
+        c => {
+            let mut s = String::new();
+            push_escaped(&mut s, c);
+            s
+        }
+    }
+}
+
+/// The part of a source line a diagnostic quotes, as shown: the text,
+/// then how many columns come before the span and how many it covers.
+/// A line longer than [`QUOTED_LINE`] is cut around the span's start.
+fn quoted(text: &str, start: usize, end: usize) -> (String, usize, usize) {
+    let cells: Vec<(usize, String)> = text.char_indices().map(|(i, c)| (i, shown(c))).collect();
+    let s = cells.iter().position(|(i, _)| *i >= start).unwrap_or(cells.len());
+    let e = cells.iter().position(|(i, _)| *i >= end).unwrap_or(cells.len()).max(s);
+    let width = |r: &[(usize, String)]| r.iter().map(|(_, c)| c.chars().count()).sum::<usize>();
+    let (mut from, mut to) = (0, cells.len());
+    if width(&cells) > QUOTED_LINE {
+        from = s;
+        let mut w = 0;
+        while from > 0 && w + cells[from - 1].1.chars().count() <= QUOTED_BEFORE {
+            from -= 1;
+            w += cells[from].1.chars().count();
+        }
+        to = from;
+        let mut w = 0;
+        while to < cells.len() && (to == from || w + cells[to].1.chars().count() <= QUOTED_LINE) {
+            w += cells[to].1.chars().count();
+            to += 1;
+        }
+    }
+    let mut line = String::new();
+    if from > 0 {
+        line.push('…');
+    }
+    let lead = line.chars().count();
+    let before = lead + width(&cells[from..s.clamp(from, to)]);
+    let marked = width(&cells[s.clamp(from, to)..e.clamp(from, to)]);
+    for (_, c) in &cells[from..to] {
+        line.push_str(c);
+    }
+    if to < cells.len() {
+        line.push('…');
+    }
+    // A span cut off at the right still shows one mark under the `…`.
+    (line, before, marked.max(1))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -221,17 +347,10 @@ fn snippet(
     } else {
         text.len()
     };
-    let before = expand_tabs(text.get(..start).unwrap_or(text)).chars().count();
-    let marked = expand_tabs(text.get(start..end.max(start)).unwrap_or("")).chars().count().max(1);
-    let _ = writeln!(
-        out,
-        "{:>width$} {} {}",
-        paint.bold(BLUE, &line.to_string()),
-        paint.bold(BLUE, "|"),
-        expand_tabs(text)
-    );
+    let (quoted, before, marked) = quoted(text, start, end);
+    let _ = writeln!(out, "{:>width$} {} {}", paint.bold(BLUE, &line.to_string()), paint.bold(BLUE, "|"), quoted);
     let marks: String = std::iter::repeat_n(mark, marked).collect();
-    let label = if label.is_empty() { String::new() } else { format!(" {label}") };
+    let label = if label.is_empty() { String::new() } else { format!(" {}", printable_message(label)) };
     let _ = writeln!(
         out,
         "{} {} {}{}",
@@ -292,5 +411,41 @@ mod tests {
         assert_eq!(file.line_col(7), (2, 1));
         assert_eq!(file.line_col(8), (2, 2));
         assert_eq!(file.line_col(1000), (3, 1));
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(escape_controls("a\x1b[2Jb\r\x07\u{9b}\tc\n"), "a\\x1b[2Jb\\r\\x07\\u{9b}\tc\n");
+        assert_eq!(escape_controls(&escape_controls("\x1b")), "\\x1b");
+        let file = SourceFile::new("q\x1b.nnk", "x = \x1b[2J\n");
+        let d = Diagnostic::error(Span::new(4, 5), "found `\x1b`").with_label("no \x07").with_hint("\r");
+        let text = d.render(&file, false);
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text:?}");
+        assert!(text.contains("1 | x = \\x1b[2J\n"), "{text}");
+        // The underline still sits under the escaped character.
+        assert!(text.contains("  |     ^^^^ no \\x07\n"), "{text}");
+    }
+
+    #[test]
+    fn long_lines_and_tokens_are_cut() {
+        let token = "a".repeat(1 << 20);
+        let src = format!("x = 1 + {token} + 2\n");
+        let file = SourceFile::new("q.nnk", src.clone());
+        let d = Diagnostic::error(Span::new(8, 8 + token.len()), format!("unknown name `{token}`")).with_label("here");
+        let text = d.render(&file, false);
+        assert!(text.len() < 1000, "{} bytes", text.len());
+        assert!(text.contains(&format!("unknown name `{}…`", "a".repeat(QUOTED_TOKEN - 1))), "{text}");
+        // Cut at the right; the underline starts under the token.
+        assert!(text.contains(&format!("1 | x = 1 + {}…\n", "a".repeat(QUOTED_LINE - 8))), "{text}");
+        assert!(text.contains(&format!("  |         {} here", "^".repeat(QUOTED_LINE - 8))), "{text}");
+        // A span far into a long line: cut on both sides, underline aligned.
+        let src = format!("x = {token} + y\n");
+        let file = SourceFile::new("q.nnk", src.clone());
+        let at = src.find('y').unwrap();
+        let text = Diagnostic::error(Span::new(at, at + 1), "unknown name `y`").render(&file, false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[3].starts_with("1 | …aaa") && lines[3].ends_with(" + y"), "{text}");
+        let column = |l: &str, c: char| l.chars().position(|x| x == c);
+        assert_eq!(column(lines[4], '^'), column(lines[3], 'y'));
     }
 }

@@ -84,22 +84,42 @@ pub fn quoted_alternatives(words: &[&str]) -> String {
     }
 }
 
-/// A nonnegative integer argument, at least `min`.
+/// The largest count an argument (a stride, a padding, a dilation, a
+/// factor) may have.
+pub const LARGEST_COUNT: usize = 1 << 24;
+
+/// A nonnegative integer argument, at least `min` and at most
+/// [`LARGEST_COUNT`].
 pub fn count(expr: &Expr, scope: &dyn Scope, what: &str, min: usize) -> Result<usize, Diagnostic> {
     let v = eval(expr, scope)?;
-    match v.as_int() {
-        Some(n) if n >= min as i64 && n <= 1 << 24 => Ok(n as usize),
-        Some(n) if n < min as i64 => {
-            Err(Diagnostic::error(expr.span, format!("{what} must be at least {min}, not {n}"))
-                .with_label(format!("must be at least {min}")))
-        }
-        _ if v.as_scalar().and_then(|s| s.as_constant()).is_some_and(|q| q.is_integer()) => {
-            Err(Diagnostic::error(expr.span, format!("{what} is over the size limit of {}", 1 << 24))
-                .with_label(format!("{what} asked for is {}", v.describe())))
-        }
+    match v.as_rational() {
+        Some(q) if q.is_integer() => match q.to_i64() {
+            Some(n) if n >= min as i64 && n <= LARGEST_COUNT as i64 => Ok(n as usize),
+            Some(n) if n < min as i64 => {
+                Err(Diagnostic::error(expr.span, format!("{what} must be at least {min}, not {n}"))
+                    .with_label(format!("must be at least {min}")))
+            }
+            _ if q.is_negative() => {
+                Err(Diagnostic::error(expr.span, format!("{what} must be at least {min}, not {}", magnitude(&q)))
+                    .with_label(format!("must be at least {min}")))
+            }
+            _ => Err(Diagnostic::error(
+                expr.span,
+                format!("{what} is {}, above the limit of {LARGEST_COUNT}", magnitude(&q)),
+            )
+            .with_label(format!("at most {LARGEST_COUNT}"))),
+        },
         _ => Err(Diagnostic::error(expr.span, format!("{what} must be a whole number"))
             .with_label(format!("this is {}", v.describe()))),
     }
+}
+
+/// An integer as a message states it: in full when short, else by its
+/// number of digits.
+fn magnitude(q: &crate::algebra::Q) -> String {
+    let s = q.to_string();
+    let digits = s.trim_start_matches('-').len();
+    if digits <= 24 { s } else { format!("a number of {digits} digits") }
 }
 
 /// A pair of counts: `2` means `(2, 2)`; `(2, 1)` is rows then columns.

@@ -77,12 +77,7 @@ pub fn render(report: &Report, opts: &Options) -> String {
 /// Text from an input file made safe for a terminal: control characters
 /// (escape sequences, bells, carriage returns) are shown escaped, never sent.
 pub fn printable(s: &str) -> String {
-    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return s.to_string();
-    }
-    s.chars()
-        .map(|c| if c.is_control() && c != '\n' && c != '\t' { c.escape_default().to_string() } else { c.to_string() })
-        .collect()
+    crate::language::diagnostic::escape_controls(s)
 }
 
 /// The noun for a kind of answer.

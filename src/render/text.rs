@@ -1,6 +1,11 @@
 //! Plain text for a terminal: the documents, wrapped to the terminal's
 //! width (formulas and matrices keep their lines), and `check`'s one line
 //! per key. Color only when asked to.
+//!
+//! **Invariant.** Nothing from a problem file reaches the terminal raw:
+//! every line of a document passes through [`Out::segments`] and every
+//! line of `check` through [`line`], which escape control characters
+//! (see [`super::printable`]) before any color is added.
 
 use std::fmt::Write;
 
@@ -13,10 +18,16 @@ use super::document::{Document, Level, PartDoc, ProblemDoc, Shown, shown_answer}
 use super::layout::{prose_text, text_display, wrap};
 use super::limits::LISTED;
 use super::math::lower::lower;
-use super::{Options, crosscheck_sentence, status_sentence};
+use super::{Options, crosscheck_sentence, printable, status_sentence};
 
 fn paint(color: bool, code: &str, text: &str) -> String {
-    if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    if color && !code.is_empty() { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+}
+
+/// A line of segments, each escaped and then painted in its color code
+/// (`""` for none).
+fn line(color: bool, segments: &[(&str, &str)]) -> String {
+    segments.iter().map(|(code, text)| paint(color, code, &printable(text))).collect()
 }
 
 /// Lines of a document, each pushed with its indent.
@@ -29,7 +40,17 @@ struct Out<'o> {
 
 impl Out<'_> {
     fn line(&mut self, indent: usize, s: &str) {
-        let _ = writeln!(self.text, "{}{s}", " ".repeat(indent));
+        self.segments(indent, &[("", s)]);
+    }
+
+    /// A line in one color.
+    fn painted(&mut self, indent: usize, code: &str, s: &str) {
+        self.segments(indent, &[(code, s)]);
+    }
+
+    /// The one place a document's text is written: escaped, then painted.
+    fn segments(&mut self, indent: usize, segments: &[(&str, &str)]) {
+        let _ = writeln!(self.text, "{}{}", " ".repeat(indent), line(self.color, segments));
     }
 
     fn blank(&mut self) {
@@ -40,7 +61,7 @@ impl Out<'_> {
 
     /// Prose wrapped, the first line after `lead`.
     fn prose(&mut self, indent: usize, lead: &str, p: &Prose) {
-        let text = prose_text(&lower_prose(p, self.ring));
+        let text = printable(&prose_text(&lower_prose(p, self.ring)));
         let avail = self.width.saturating_sub(indent + lead.chars().count()).max(20);
         for (k, l) in wrap(&text, avail).iter().enumerate() {
             if k == 0 {
@@ -88,7 +109,7 @@ impl Out<'_> {
     }
 
     fn table(&mut self, indent: usize, t: &Table) {
-        let cell = |p: &Prose| prose_text(&lower_prose(p, self.ring));
+        let cell = |p: &Prose| printable(&prose_text(&lower_prose(p, self.ring)));
         let rows: Vec<Vec<String>> = std::iter::once(t.header.iter().map(cell).collect())
             .chain(t.rows.iter().map(|r| r.iter().map(cell).collect()))
             .collect();
@@ -140,14 +161,13 @@ pub fn document(doc: &Document, opts: &Options) -> String {
 
 fn problem(out: &mut Out, doc: &Document, p: &ProblemDoc) {
     let pr = &p.report.problem;
-    let title = pr.title.as_deref().map(|t| format!(": {}", super::printable(t))).unwrap_or_default();
+    let title = pr.title.as_deref().map(|t| format!(": {t}")).unwrap_or_default();
     let mut heading = format!("Problem {}{title}", pr.id);
     if doc.checks() {
-        heading.push_str(&format!(" ({})", super::printable(&p.file.source.path.display().to_string())));
+        heading.push_str(&format!(" ({})", p.file.source.path.display()));
     }
-    for (k, l) in wrap(&heading, out.width).iter().enumerate() {
-        let l = paint(out.color, "1", l);
-        out.line(if k == 0 { 0 } else { 2 }, &l);
+    for (k, l) in wrap(&printable(&heading), out.width).iter().enumerate() {
+        out.painted(if k == 0 { 0 } else { 2 }, "1", l);
     }
     if doc.questions() {
         for para in p.question {
@@ -165,7 +185,7 @@ fn problem(out: &mut Out, doc: &Document, p: &ProblemDoc) {
     }
     for a in &p.answers {
         out.blank();
-        out.line(2, &paint(out.color, "1", &format!("Answer {}", a.name)));
+        out.painted(2, "1", &format!("Answer {}", a.name));
         for para in &a.prose {
             out.prose(4, "", para);
         }
@@ -194,8 +214,8 @@ fn part(out: &mut Out, doc: &Document, part: &PartDoc) {
         return;
     };
     if doc.checks() {
-        let heading = paint(out.color, "1", &format!("find {}", f.finding.name));
-        out.line(2, &format!("{heading} ({})", super::noun(&f.finding.answer)));
+        let heading = format!("find {}", f.finding.name);
+        out.segments(2, &[("1", &heading), ("", &format!(" ({})", super::noun(&f.finding.answer)))]);
     }
     for (k, s) in part.steps.iter().enumerate() {
         let lead = format!("{}. ", k + 1);
@@ -222,16 +242,14 @@ fn part(out: &mut Out, doc: &Document, part: &PartDoc) {
         Shown::Formula(m) if doc.level != Level::Full && f.finding.explanation.closed_form.is_some() => {
             let lines = text_display(&lower(&m, ring), out.width.saturating_sub(lead.chars().count()).max(20));
             for (k, l) in lines.iter().enumerate() {
-                let l = if k == 0 { paint(out.color, "1", l) } else { l.clone() };
-                out.line(lead.chars().count(), &l);
+                out.painted(lead.chars().count(), if k == 0 { "1" } else { "" }, l);
             }
         }
         _ => {
             // The answer in nnkey's own syntax, ready to paste as a key.
             let head = format!("{lead}{} = ", f.finding.name);
             let key = f.finding.value.to_key(ring, head.chars().count());
-            let painted = paint(out.color, "1", &head);
-            out.line(0, &format!("{painted}{key}"));
+            out.segments(0, &[("1", &head), ("", &key)]);
         }
     }
     if doc.checks() {
@@ -242,8 +260,7 @@ fn part(out: &mut Out, doc: &Document, part: &PartDoc) {
             Status::Missing => "33",
         };
         let status = super::capitalized(&status_sentence(f)) + ".";
-        let painted = paint(out.color, code, &status);
-        out.line(4, &painted);
+        out.painted(4, code, &status);
     }
 }
 
@@ -258,7 +275,7 @@ pub fn check_summary(report: &Report, color: bool) -> String {
     let mut out = String::new();
     let mut failures = Vec::new();
     for file in &report.files {
-        let path = super::printable(&file.source.path.display().to_string());
+        let path = printable(&file.source.path.display().to_string());
         for p in &file.problems {
             for f in &p.findings {
                 let (word, code) = match &f.status {
@@ -267,7 +284,8 @@ pub fn check_summary(report: &Report, color: bool) -> String {
                     Status::Invalid => ("INVALID", "31"),
                     Status::Missing => ("missing", "33"),
                 };
-                let _ = writeln!(out, "{path} {} {} ... {}", p.problem.id, f.finding.name, paint(color, code, word));
+                let head = format!("{path} {} {} ... ", p.problem.id, f.finding.name);
+                let _ = writeln!(out, "{}", line(color, &[("", &head), (code, word)]));
                 if let Status::Fail(why) = &f.status {
                     let at = f.key_span.map(|s| {
                         let (l, c) = file.source.line_col(s.start);
@@ -281,14 +299,16 @@ pub fn check_summary(report: &Report, color: bool) -> String {
     if !failures.is_empty() {
         let _ = writeln!(out, "\nfailures:");
         for (at, p, f, why) in failures {
-            let _ = writeln!(out, "\n  {} {} ({at})\n    {why}", p.problem.id, f.finding.name);
+            let _ = writeln!(out, "\n  {}", printable(&format!("{} {} ({at})", p.problem.id, f.finding.name)));
+            let _ = writeln!(out, "    {}", printable(&why));
             let lead = "    derived: ";
             match super::limits::too_large(&f.finding.value) {
                 Some(why) => {
-                    let _ = writeln!(out, "{lead}{why}");
+                    let _ = writeln!(out, "{lead}{}", printable(&why));
                 }
                 None => {
-                    let _ = writeln!(out, "{lead}{}", f.finding.value.to_key(&p.problem.ring, lead.len()));
+                    let key = f.finding.value.to_key(&p.problem.ring, lead.len());
+                    let _ = writeln!(out, "{lead}{}", printable(&key));
                 }
             }
         }

@@ -10,8 +10,9 @@ use nom::{Err, Parser};
 use nom_locate::LocatedSpan;
 
 use crate::algebra::Q;
+use crate::algebra::rational::MAX_DECIMAL_EXPONENT;
 
-use crate::language::diagnostic::Span;
+use crate::language::diagnostic::{Span, shorten};
 use crate::language::syntax::{Expr, ExprKind, Ident, Shape};
 
 pub(super) type In<'a> = LocatedSpan<&'a str>;
@@ -283,6 +284,23 @@ pub(super) fn number(i: In) -> PResult<Expr> {
         Ok(ok) => ok,
         Err(_) => return fail(i, "a number"),
     };
+    // Numbers are exact, so an exponent is limited before anything is built.
+    if let Some(k) = t.fragment().find(['e', 'E']) {
+        let exponent = &t.fragment()[k + 1..];
+        let digits = exponent.trim_start_matches(['+', '-']).trim_start_matches('0');
+        if digits.len() > 18 || digits.parse::<i64>().is_ok_and(|e| e > MAX_DECIMAL_EXPONENT) {
+            let hint = format!(
+                "the exponent {} is beyond the limit of ±{MAX_DECIMAL_EXPONENT}: numbers are read exactly, \
+                 so `1e-N` has N + 1 digits",
+                shorten(exponent, 24)
+            );
+            return failure(
+                i,
+                &format!("a number with an exponent of at most {MAX_DECIMAL_EXPONENT} in size"),
+                Some(hint.as_str()),
+            );
+        }
+    }
     match Q::parse(t.fragment()) {
         Ok(q) => Ok((rest, Expr { kind: ExprKind::Number(q), span: span_from(i, rest) })),
         Err(e) => failure(i, "a number", Some(e.0)),

@@ -20,7 +20,7 @@ mod regions;
 
 use nom::Err;
 
-use super::diagnostic::{Diagnostic, Span, closest};
+use super::diagnostic::{BOM, Diagnostic, QUOTED_TOKEN, Span, closest, escape_controls, shorten};
 use super::math::{Prose, parse_prose};
 use super::syntax::*;
 use expr::expr;
@@ -351,11 +351,31 @@ fn found(text: &str, at: usize) -> (String, Span) {
         }
         Some('\n') | Some('\r') => ("the end of the line".into(), Span::new(at, at)),
         Some(c) if is_ident_char(c) => {
-            let n = rest.find(|c: char| !is_ident_char(c)).unwrap_or(rest.len());
-            (format!("`{}`", &rest[..n]), Span::new(at, at + n))
+            // A number is one token, exponent and all: `1e-999999999`.
+            let number = if c.is_ascii_digit() { number_len(rest) } else { 0 };
+            let n = number + rest[number..].find(|c: char| !is_ident_char(c)).unwrap_or(rest.len() - number);
+            (format!("`{}`", shorten(&rest[..n], QUOTED_TOKEN)), Span::new(at, at + n))
         }
-        Some(c) => (format!("`{c}`"), Span::new(at, at + c.len_utf8())),
+        Some(c) => (format!("`{}`", escape_controls(&c.to_string())), Span::new(at, at + c.len_utf8())),
     }
+}
+
+/// The length of the number `text` starts with: digits, a fraction and an
+/// exponent.
+fn number_len(text: &str) -> usize {
+    let b = text.as_bytes();
+    let digits = |k: usize| k + b[k..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut n = digits(0);
+    if b.get(n) == Some(&b'.') && b.get(n + 1).is_some_and(u8::is_ascii_digit) {
+        n = digits(n + 1);
+    }
+    if matches!(b.get(n), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(b.get(n + 1), Some(b'+' | b'-')));
+        if b.get(n + 1 + sign).is_some_and(u8::is_ascii_digit) {
+            n = digits(n + 1 + sign);
+        }
+    }
+    n
 }
 
 fn list_expected(expected: &[String]) -> String {
@@ -390,6 +410,9 @@ pub fn parse(text: &str) -> (SyntaxFile, Vec<Diagnostic>) {
     let mut file = SyntaxFile::default();
     let mut diagnostics = Vec::new();
     let mut i = In::new(text);
+    if text.starts_with(BOM) {
+        i = take(i, BOM.len_utf8());
+    }
     let mut orphan_reported = false;
     loop {
         i = ws(i);

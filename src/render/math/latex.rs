@@ -30,7 +30,8 @@ fn is_greek(n: &str) -> bool {
     GREEK.contains(&n)
 }
 
-/// Escapes text for LaTeX's text mode.
+/// Escapes text for LaTeX's text mode. Control characters other than line
+/// breaks and tabs are dropped.
 pub fn escape_text(t: &str) -> String {
     let mut out = String::with_capacity(t.len());
     for c in t.chars() {
@@ -46,6 +47,10 @@ pub fn escape_text(t: &str) -> String {
             '>' => out.push_str("\\textgreater{}"),
             '|' => out.push_str("\\textbar{}"),
             '*' => out.push_str("\\textasteriskcentered{}"),
+            // TeX reads a carriage return as the end of the line and
+            // rejects other control characters: they are dropped.
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => {}
             c => out.push_str(&unicode_text(c)),
         }
     }
