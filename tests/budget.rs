@@ -84,3 +84,39 @@ fn a_large_identity_in_a_key_is_sparse() {
     let (e, _) = key_error("I(4096)^2").expect("an error");
     assert!(e.contains("limit of 1048576"), "{e}");
 }
+
+/// The first error of a problem file, rendered, and the text it underlines.
+fn first_error(text: &str) -> (String, String) {
+    let report = check_source(SourceFile::new("n.nnk", text.to_string()));
+    let d = report.diagnostics.first().expect("an error");
+    (d.message.clone(), text[d.span.start..d.span.end].to_string())
+}
+
+#[test]
+fn weights_and_biases_of_thousands_of_digits_are_refused() {
+    let weight = "3".repeat(4000);
+    let text = format!(
+        "problem p\n  f = network (x: 1) {{ dense [[{weight}]] + -1; abs }}\n  \
+         find regions = identified regions of f from (0,1) onto (0,1)\n"
+    );
+    let (e, at) = first_error(&text);
+    assert!(e.contains("13287 binary digits") && e.contains("limit of 3322"), "{e}");
+    assert_eq!(at, format!("[[{weight}]]"));
+    let bias = "1".repeat(100_000);
+    let text = format!(
+        "problem p\n  h = network (x: 1) {{\n    dense [[1], [-1]] + [{bias}, 0]\n    relu\n    dense [[1, 1]]\n  }}\n  \
+         find all = pieces of h\n"
+    );
+    let (e, at) = first_error(&text);
+    assert!(e.contains("limit of 3322"), "{e}");
+    assert_eq!(at, format!("[{bias}, 0]"));
+}
+
+#[test]
+fn a_network_of_4096_inputs_is_refused_before_it_is_built() {
+    let text = "problem p\n  f = network (x: 4096) { dense 2*I(4096) + -1; abs }\n  \
+                find regions = identified regions of f from (0,1)^4096 onto (0,1)^4096\n";
+    let (e, at) = first_error(text);
+    assert!(e.contains("16777216 entries"), "{e}");
+    assert_eq!(at, "2*I(4096)");
+}
