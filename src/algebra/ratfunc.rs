@@ -85,13 +85,19 @@ impl RatFunc {
     }
 
     /// `self^e` for any integer `e`; `None` for a negative power of zero.
+    /// A constant takes any exponent; the caller bounds the size of the
+    /// result (see `model::budget`), so a nonconstant base never has an
+    /// exponent beyond `u32`.
     pub fn pow(&self, e: i64) -> Option<RatFunc> {
-        if e < 0 {
-            return self.inv()?.pow(-e);
+        let base = if e < 0 { self.inv()? } else { self.clone() };
+        let e = e.unsigned_abs();
+        if let Some(q) = base.as_constant() {
+            return Some(RatFunc::constant(q.pow_unsigned(e)));
         }
-        let e = u32::try_from(e).ok()?;
+        let e = u32::try_from(e).expect("a nonconstant power is bounded by its degree before it is computed");
+        let this = &base;
         // Powers of coprime polynomials stay coprime: no gcd needed.
-        Some(RatFunc { num: self.num.pow(e), den: self.den.pow(e) })
+        Some(RatFunc { num: this.num.pow(e), den: this.den.pow(e) })
     }
 
     pub fn eval(&self, value: &impl Fn(Var) -> Q) -> Option<Q> {

@@ -132,6 +132,12 @@ impl Q {
         Q(Repr::Big(Box::new(r)))
     }
 
+    /// An integer, without the gcd that reducing a fraction costs (for
+    /// integers of many digits, a binary gcd with 1 takes quadratic time).
+    fn integer(n: BigInt) -> Q {
+        Q::from_big(BigRational::new_raw(n, BigInt::from(1)))
+    }
+
     pub fn from_bigints(n: BigInt, d: BigInt) -> Q {
         assert!(!d.is_zero(), "rational with zero denominator");
         Q::from_big(BigRational::new(n, d))
@@ -293,12 +299,26 @@ impl Q {
 
     /// `self^e` for any integer exponent; `None` for `0^e` with `e < 0`.
     pub fn pow(&self, e: i64) -> Option<Q> {
-        if e < 0 {
-            return self.inv()?.pow(-e);
+        let base = if e < 0 { self.inv()? } else { self.clone() };
+        Some(base.pow_unsigned(e.unsigned_abs()))
+    }
+
+    /// `self^e` for any unsigned exponent, by repeated squaring. The
+    /// caller bounds the size of the result (see `model::budget`); for
+    /// 0, 1 and -1 any exponent is cheap.
+    pub fn pow_unsigned(&self, e: u64) -> Q {
+        if e == 0 {
+            return Q::one();
+        }
+        if self.is_zero() || self.is_one() {
+            return self.clone();
+        }
+        if (-self).is_one() {
+            return if e % 2 == 0 { Q::one() } else { self.clone() };
         }
         let mut result = Q::one();
         let mut base = self.clone();
-        let mut e = e as u64;
+        let mut e = e;
         while e > 0 {
             if e & 1 == 1 {
                 result = &result * &base;
@@ -308,7 +328,7 @@ impl Q {
                 base = &base * &base;
             }
         }
-        Some(result)
+        result
     }
 
     /// Largest integer not above the value.
@@ -441,6 +461,7 @@ impl<'a> Add<&'a Q> for &'a Q {
                 let (a, b, c, d) = (*a as i128, *b as i128, *c as i128, *d as i128);
                 Q::from_i128(a * d + c * b, b * d)
             }
+            _ if self.is_integer() && other.is_integer() => Q::integer(self.numer() + other.numer()),
             _ => Q::from_big(self.to_big() + other.to_big()),
         }
     }
@@ -458,6 +479,7 @@ impl<'a> Mul<&'a Q> for &'a Q {
     fn mul(self, other: &Q) -> Q {
         match (&self.0, &other.0) {
             (Repr::Small(a, b), Repr::Small(c, d)) => Q::from_i128(*a as i128 * *c as i128, *b as i128 * *d as i128),
+            _ if self.is_integer() && other.is_integer() => Q::integer(self.numer() * other.numer()),
             _ => Q::from_big(self.to_big() * other.to_big()),
         }
     }
@@ -582,6 +604,11 @@ mod tests {
         assert!(Q::new(-1, 2) < Q::zero());
         assert_eq!(Q::new(2, 3).pow(-2), Some(Q::new(9, 4)));
         assert_eq!(Q::zero().pow(-1), None);
+        assert_eq!(Q::one().pow(1 << 32), Some(Q::one()));
+        assert_eq!(Q::from_int(-1).pow(i64::MIN), Some(Q::one()));
+        assert_eq!(Q::from_int(-1).pow((1 << 40) + 1), Some(Q::from_int(-1)));
+        assert_eq!(Q::zero().pow(1 << 40), Some(Q::zero()));
+        assert_eq!(Q::zero().pow(0), Some(Q::one()));
         assert_eq!(Q::from_int(2).pow(100).unwrap().to_string(), "1267650600228229401496703205376");
     }
 

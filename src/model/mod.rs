@@ -7,6 +7,7 @@
 //! derivations never meet a malformed problem. Errors name their spans.
 
 pub mod args;
+pub mod budget;
 pub mod conv;
 pub mod gradient;
 pub mod logic;

@@ -27,8 +27,13 @@ use super::value::{Binding, Scope, Value, eval};
 const MAX_LAYERS: usize = 10_000;
 /// Most units a layer may have.
 const MAX_WIDTH: usize = 4096;
-/// Most weight entries a whole network may have.
-const MAX_ENTRIES: usize = 1 << 24;
+/// Most weight entries a whole network may have: 2^20, a 1024×1024 layer
+/// (about 110 MB of exact entries; 2^24 entries took 1.8 GB).
+const MAX_ENTRIES: usize = 1 << 20;
+/// Most binary digits of a weight or bias entry (about 1 000 decimal
+/// digits): the derivations multiply entries layer by layer, so their work
+/// grows with these digits.
+pub const MAX_WEIGHT_BITS: u64 = 3_322;
 
 /// The activations nnkey knows, for messages and suggestions.
 pub const ACTIVATIONS: &[&str] = &["relu", "abs", "leaky_relu", "identity"];
@@ -361,6 +366,20 @@ impl Builder<'_> {
             _ => d,
         };
         let w = eval(weight, self.scope)?;
+        if let Value::Sparse(m) = &w
+            && self.entries.saturating_add(m.rows().saturating_mul(m.cols())) > MAX_ENTRIES
+        {
+            return Err(Diagnostic::error(
+                weight.span,
+                format!(
+                    "this network has too many weights: this {}×{} weight alone has {} entries",
+                    m.rows(),
+                    m.cols(),
+                    m.rows().saturating_mul(m.cols())
+                ),
+            )
+            .with_hint(format!("nnkey handles networks of up to {MAX_ENTRIES} weights (the limit)")));
+        }
         let w = match &w {
             Value::Scalar(_) | Value::Matrix(_) | Value::Sparse(_) => w.as_matrix().expect("a matrix or a scalar"),
             other => {
@@ -398,14 +417,18 @@ impl Builder<'_> {
         }
         self.entries += w.rows() * w.cols();
         if self.entries > MAX_ENTRIES {
-            return Err(Diagnostic::error(weight.span, "this network has too many weights")
-                .with_hint(format!("nnkey handles networks of up to {MAX_ENTRIES} weights")));
+            return Err(Diagnostic::error(weight.span, format!("this network has too many weights: {}", self.entries))
+                .with_hint(format!("nnkey handles networks of up to {MAX_ENTRIES} weights (the limit)")));
         }
+        number_budget(w.entries(), weight.span)?;
         let rows = w.rows();
         let b = match bias {
             None => vec![RatFunc::zero(); rows],
             Some(e) => {
                 let v = eval(e, self.scope)?;
+                if let Some(m) = v.as_matrix().filter(|m| m.rows() * m.cols() <= MAX_WIDTH) {
+                    number_budget(m.entries(), e.span)?;
+                }
                 match &v {
                     Value::Scalar(s) => vec![s.clone(); rows],
                     Value::Matrix(m) if m.cols() == 1 || m.rows() == 1 => {
@@ -663,4 +686,25 @@ pub fn elaborate_pieces(network: &Expr, query_span: Span, scope: &dyn Scope) -> 
             .with_hint("the breakpoints of a network with symbolic weights depend on the symbols' values"));
     }
     Ok(PiecesQuery { network: net.name.clone(), input: net.input.clone(), net: concrete.clone() })
+}
+
+/// Refuses an entry with more than [`MAX_WEIGHT_BITS`] binary digits in a
+/// coefficient, before any derivation multiplies it.
+fn number_budget(entries: &[RatFunc], span: Span) -> Result<(), Diagnostic> {
+    let bits = |q: &Q| q.numer().bits().max(q.denom().bits());
+    let largest = entries
+        .iter()
+        .flat_map(|e| e.num().terms().iter().chain(e.den().terms()))
+        .map(|(_, c)| bits(c))
+        .max()
+        .unwrap_or(0);
+    if largest > MAX_WEIGHT_BITS {
+        return Err(Diagnostic::error(
+            span,
+            format!("an entry here has {largest} binary digits, more than the limit of {MAX_WEIGHT_BITS} for a weight or bias"),
+        )
+        .with_label("too many digits")
+        .with_hint("the limits are listed under \"Limits\" in the README"));
+    }
+    Ok(())
 }

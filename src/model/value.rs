@@ -10,11 +10,16 @@
 
 use std::fmt::Write;
 
+use num_traits::ToPrimitive;
+
 use crate::algebra::print::{self, Print};
 use crate::algebra::{Formula, Matrix, Poly, Q, RatFunc, Ring, SparseBuilder, SparseMatrix, Symbol};
 use crate::language::Diagnostic;
 use crate::language::syntax::{BinOp, Expr, ExprKind};
 
+use super::budget::{
+    DENSE_IDENTITY, MAX_DENSE_ENTRIES, MAX_IDENTITY, MAX_POWER_BITS, MAX_POWER_DEGREE, MAX_POWER_TERMS,
+};
 use super::network::Network;
 use super::tensor::Tensor;
 
@@ -325,6 +330,13 @@ fn negate(v: Value) -> Result<Value, String> {
 /// `+`, `-`, `*` and `/` on scalars and matrices.
 pub fn arithmetic(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
     use Value::{Matrix as M, Scalar as S};
+    if let (BinOp::Mul, S(s), Value::Sparse(m)) | (BinOp::Mul, Value::Sparse(m), S(s)) = (op, &x, &y)
+        && let Some(p) = s.as_poly()
+    {
+        return Ok(Value::Sparse(m.map(|e| e * p)));
+    }
+    dense_budget(&x)?;
+    dense_budget(&y)?;
     let x = if let Value::Sparse(s) = &x { M(s.to_dense().map(|p| RatFunc::from(p.clone()))) } else { x };
     let y = if let Value::Sparse(s) = &y { M(s.to_dense().map(|p| RatFunc::from(p.clone()))) } else { y };
     let word = match op {
@@ -385,22 +397,44 @@ fn eval_power(expr: &Expr, base: &Expr, exp: &Expr, env: &dyn Scope) -> EvalResu
     let b = eval(base, env)?;
     let err = |msg: String| Diagnostic::error(expr.span, msg);
     if exp.as_name() == Some("T") && env.binding("T").is_none() {
+        if let Value::Sparse(s) = &b {
+            return Ok(Value::Sparse(s.transpose()));
+        }
         return match b.as_matrix() {
             Some(m) => Ok(Value::Matrix(m.transpose())),
             None => Err(err(format!("cannot transpose {}", b.describe()))),
         };
     }
     let e = eval(exp, env)?;
-    let Some(n) = e.as_int() else {
+    let Some(n) = e.as_rational().filter(Q::is_integer) else {
         return symbolic_power(expr, base, exp, b, &e);
+    };
+    let Some(n) = n.to_i64() else {
+        // Only 0, 1 and -1 have powers this large that nnkey computes.
+        return match b.as_rational() {
+            Some(q) if q.is_zero() && n.is_negative() => Err(err("zero to a negative power".into())),
+            Some(q) if q.is_zero() || q.is_one() => Ok(Value::scalar(q)),
+            Some(q) if (-&q).is_one() => Ok(Value::scalar(if n.numer() % 2 == 0.into() { Q::one() } else { q })),
+            _ => Err(err(format!(
+                "the exponent {n} is too large: the power would have more than {MAX_POWER_BITS} binary digits"
+            ))
+            .with_label(format!("limit: {MAX_POWER_BITS} binary digits"))),
+        };
     };
     match b {
         Value::Formula(f) => f.pow_int(n).map(Value::formula).map_err(err),
-        Value::Scalar(s) => match s.pow(n) {
-            Some(p) => Ok(Value::Scalar(p)),
-            None => Err(err("zero to a negative power".into())),
-        },
+        Value::Scalar(s) => {
+            if n < 0 && s.is_zero() {
+                return Err(err("zero to a negative power".into()));
+            }
+            power_budget(std::slice::from_ref(&s), 1, n.unsigned_abs()).map_err(|m| budget_error(expr, m))?;
+            match s.pow(n) {
+                Some(p) => Ok(Value::Scalar(p)),
+                None => Err(err("zero to a negative power".into())),
+            }
+        }
         other => {
+            dense_budget(&other).map_err(err)?;
             let Some(m) = other.as_matrix() else {
                 return Err(err(format!("cannot raise {} to a power", other.describe())));
             };
@@ -415,13 +449,165 @@ fn eval_power(expr: &Expr, base: &Expr, exp: &Expr, env: &dyn Scope) -> EvalResu
             } else {
                 m
             };
-            let mut result = Matrix::identity(base.rows());
-            for _ in 0..n.unsigned_abs() {
-                result = result.mul(&base).expect("square");
-            }
-            Ok(Value::Matrix(result))
+            matrix_power(&base, n.unsigned_abs()).map(Value::Matrix).map_err(|m| budget_error(expr, m))
         }
     }
+}
+
+/// A power refused by a limit of [`super::budget`]: the message names the
+/// limit and the size asked for.
+fn budget_error(expr: &Expr, message: String) -> Diagnostic {
+    Diagnostic::error(expr.span, message)
+        .with_label("too large to compute")
+        .with_hint("the limits on powers are listed under \"Limits\" in the README")
+}
+
+fn bits(q: &Q) -> u64 {
+    q.numer().bits().max(q.denom().bits())
+}
+
+/// Checks, before computing it, that the `n`-th power of a `k`×`k` matrix
+/// with these entries (a scalar when `k` is 1) stays within the limits of
+/// [`super::budget`]. Powers 0 and 1 cost nothing.
+fn power_budget(entries: &[RatFunc], k: usize, n: u64) -> Result<(), String> {
+    if n <= 1 {
+        return Ok(());
+    }
+    let polys = || entries.iter().flat_map(|e| [e.num(), e.den()]);
+    let degree = polys().map(|p| u64::from(p.total_degree())).max().unwrap_or(0);
+    if degree == 0 {
+        if k > 1 {
+            // Numeric matrices are bounded product by product.
+            return Ok(());
+        }
+        // A number: the digits of the result are n times those of the base.
+        let q = entries[0].as_constant().unwrap_or_else(Q::zero);
+        let size = (n as f64 * log2_magnitude(&q)).ceil() as u64;
+        if size > MAX_POWER_BITS {
+            return Err(format!(
+                "{q}^{n} would have about {size} binary digits, more than the limit of {MAX_POWER_BITS}"
+            ));
+        }
+        return Ok(());
+    }
+    let result_degree = n.saturating_mul(degree);
+    if result_degree > MAX_POWER_DEGREE {
+        return Err(format!(
+            "this power would have degree {result_degree}, more than the limit of {MAX_POWER_DEGREE} \
+             for a power of a polynomial"
+        ));
+    }
+    // Terms: at most one per monomial of the result's degree in its
+    // symbols, and at most as many as the expansion has products.
+    let mut vars: Vec<_> = entries.iter().flat_map(RatFunc::vars).collect();
+    vars.sort_unstable();
+    vars.dedup();
+    let by_degree = (result_degree + 1).saturating_pow(u32::try_from(vars.len()).unwrap_or(u32::MAX));
+    let t = polys().map(|p| p.len() as u64).max().unwrap_or(1).max(1);
+    let by_products = if k == 1 {
+        binomial(n + t - 1, t - 1)
+    } else {
+        (k as u64).saturating_mul(t).saturating_pow(u32::try_from(n).unwrap_or(u32::MAX))
+    };
+    let terms = by_degree.min(by_products);
+    if terms > MAX_POWER_TERMS {
+        return Err(format!(
+            "this power would have up to {terms} terms, more than the limit of {MAX_POWER_TERMS} \
+             for a power of a polynomial"
+        ));
+    }
+    let coefficient = polys().flat_map(|p| p.terms().iter().map(|(_, c)| bits(c))).max().unwrap_or(0);
+    let size = n.saturating_mul(coefficient + 64 - (k as u64 * t).leading_zeros() as u64);
+    if size > MAX_POWER_BITS {
+        return Err(format!(
+            "the coefficients of this power would have about {size} binary digits, more than the limit of \
+             {MAX_POWER_BITS}"
+        ));
+    }
+    Ok(())
+}
+
+/// `log2` of the larger of a rational's numerator and denominator: the
+/// binary digits its powers grow by per factor.
+fn log2_magnitude(q: &Q) -> f64 {
+    let top = q.numer().magnitude().max(q.denom().magnitude()).clone();
+    let b = top.bits();
+    if b <= 1 {
+        return 0.0;
+    }
+    // The leading 53 bits give the fraction; the rest only shift it.
+    let shift = b.saturating_sub(53);
+    let lead = (&top >> shift).to_f64().unwrap_or(f64::MAX);
+    lead.log2() + shift as f64
+}
+
+/// `C(n, k)`, saturating.
+fn binomial(n: u64, k: u64) -> u64 {
+    let k = k.min(n - k);
+    let mut c: u64 = 1;
+    for i in 0..k {
+        c = match c.checked_mul(n - i) {
+            Some(x) => x / (i + 1),
+            None => return u64::MAX,
+        };
+    }
+    c
+}
+
+/// `m^n` by repeated squaring, within the limits of [`super::budget`]:
+/// the degree and terms are bounded before the first product, the digits
+/// of a numeric matrix before each.
+fn matrix_power(m: &Matrix<RatFunc>, n: u64) -> Result<Matrix<RatFunc>, String> {
+    power_budget(m.entries(), m.rows(), n)?;
+    let k = m.rows() as u64;
+    let log_k = 64 - k.leading_zeros() as u64;
+    let size = |a: &Matrix<RatFunc>| -> u64 {
+        a.entries()
+            .iter()
+            .map(|e| e.num().terms().iter().chain(e.den().terms()).map(|(_, c)| bits(c)).max().unwrap_or(0))
+            .max()
+            .unwrap_or(0)
+    };
+    let product = |a: &Matrix<RatFunc>, b: &Matrix<RatFunc>| -> Result<Matrix<RatFunc>, String> {
+        let estimate = 2 * (size(a) + size(b)) + log_k;
+        if estimate > MAX_POWER_BITS {
+            return Err(format!(
+                "the entries of this matrix power would have about {estimate} binary digits, more than the limit \
+                 of {MAX_POWER_BITS}"
+            ));
+        }
+        Ok(a.mul(b).expect("square"))
+    };
+    let (mut result, mut base, mut n) = (Matrix::identity(m.rows()), m.clone(), n);
+    let mut first = true;
+    while n > 0 {
+        if n & 1 == 1 {
+            result = if first { base.clone() } else { product(&result, &base)? };
+            first = false;
+        }
+        n >>= 1;
+        if n > 0 {
+            base = product(&base, &base)?;
+        }
+    }
+    Ok(result)
+}
+
+/// A sparse matrix is computed densely only up to
+/// [`MAX_DENSE_ENTRIES`] entries.
+fn dense_budget(v: &Value) -> Result<(), String> {
+    if let Value::Sparse(s) = v {
+        let entries = s.rows().saturating_mul(s.cols());
+        if entries > MAX_DENSE_ENTRIES {
+            return Err(format!(
+                "this {}×{} sparse matrix has {entries} entries, more than the limit of {MAX_DENSE_ENTRIES} \
+                 for a matrix computed densely",
+                s.rows(),
+                s.cols()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A power whose exponent is a polynomial but not an integer: `2^(L*d)`,
@@ -479,6 +665,7 @@ fn eval_call(expr: &Expr, callee: &Expr, args: &[crate::language::syntax::Arg], 
     let values = args.iter().map(|a| eval(&a.value, env)).collect::<Result<Vec<_>, _>>()?;
     let err = |msg: String| Diagnostic::error(expr.span, msg);
     let one_matrix = || -> Result<Matrix<RatFunc>, Diagnostic> {
+        values.iter().try_for_each(dense_budget).map_err(err)?;
         match values.as_slice() {
             [v] => v.as_matrix().ok_or_else(|| err(format!("`{name}` needs a matrix, not {}", v.describe()))),
             _ => Err(err(format!("`{name}` takes one matrix"))),
@@ -487,17 +674,31 @@ fn eval_call(expr: &Expr, callee: &Expr, args: &[crate::language::syntax::Arg], 
     match name {
         "I" => match values.as_slice() {
             [v] => match v.as_int() {
-                Some(n) if (0..=4096).contains(&n) => Ok(Value::Matrix(Matrix::identity(n as usize))),
-                _ => Err(err("`I(n)` needs a size n between 0 and 4096".into())),
+                Some(n) if (0..=DENSE_IDENTITY as i64).contains(&n) => Ok(Value::Matrix(Matrix::identity(n as usize))),
+                Some(n) if (0..=MAX_IDENTITY as i64).contains(&n) => Ok(Value::Sparse(sparse_identity(n as usize))),
+                _ => Err(err(format!("`I(n)` needs a size n between 0 and the limit of {MAX_IDENTITY}"))),
             },
             _ => Err(err("`I(n)` takes one size".into())),
         },
-        "transpose" => Ok(Value::Matrix(one_matrix()?.transpose())),
+        "transpose" => match values.as_slice() {
+            [Value::Sparse(s)] => Ok(Value::Sparse(s.transpose())),
+            _ => Ok(Value::Matrix(one_matrix()?.transpose())),
+        },
         "inverse" => one_matrix()?.inverse().map(Value::Matrix).map_err(|e| err(e.to_string())),
         "det" => one_matrix()?.det().map(Value::Scalar).map_err(|e| err(e.to_string())),
         "sparse" => sparse_literal(&values).map_err(err),
         _ => Ok(Value::Call(name.to_string(), values)),
     }
+}
+
+/// The `n`×`n` identity, sparse.
+fn sparse_identity(n: usize) -> SparseMatrix<Poly> {
+    let mut b = SparseBuilder::with_capacity(n, n, n);
+    for r in 0..n {
+        b.add(r, Poly::one());
+        b.finish_row();
+    }
+    b.finish()
 }
 
 /// `sparse(ROWS, COLS, [(r, c) -> value, …])`: a large matrix by its
