@@ -216,3 +216,16 @@ fn a_huge_pixel_shuffle_in_a_key_fails_with_a_reason() {
     let last = report.statuses.last().unwrap();
     assert!(matches!(last, Status::Fail(why) if why.contains("does not fit these output shapes")), "{last:?}");
 }
+
+#[test]
+fn a_network_width_past_the_size_limit_says_so() {
+    let s = Sandbox::new();
+    s.write(
+        "wide.nnk",
+        "problem q1 \"t\"\n  d = 20000000\n  f = network (x: d) { dense 2*I(d) + -1; abs }\n  \
+         find r = identified regions of f from (0,1)^d onto (0,1)^d\n",
+    );
+    let run = s.run(&["check", "wide.nnk"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("above the limit of 16777216"), "{}", run.stderr);
+}

@@ -85,8 +85,8 @@ pub fn quoted_alternatives(words: &[&str]) -> String {
 }
 
 /// The largest count an argument (a stride, a padding, a dilation, a
-/// factor) may have.
-pub const LARGEST_COUNT: usize = 1 << 24;
+/// factor) may have: the largest size a problem may state.
+pub const LARGEST_COUNT: usize = crate::language::parser::LARGEST_SIZE;
 
 /// A nonnegative integer argument, at least `min` and at most
 /// [`LARGEST_COUNT`].

@@ -297,9 +297,14 @@ fn resolve(size: &Size, scope: &dyn Scope, what: &str, min: usize) -> Result<usi
             }
         },
     };
-    if n < min as i64 || n > 1 << 24 {
+    let largest = crate::language::parser::LARGEST_SIZE as i64;
+    if n < min as i64 {
         return Err(Diagnostic::error(size.span(), format!("{what} must be at least {min}, not {n}"))
             .with_label(format!("{what} {n}")));
+    }
+    if n > largest {
+        return Err(Diagnostic::error(size.span(), format!("{what} is {n}, above the limit of {largest}"))
+            .with_label(format!("at most {largest}")));
     }
     Ok(n as usize)
 }

@@ -136,6 +136,10 @@ pub(super) fn hinted<'a, T>(r: PResult<'a, T>, hint: &str) -> PResult<'a, T> {
 /// 2 MiB thread stack even in an unoptimized build.
 pub const MAX_NESTING: usize = 64;
 
+/// The largest size or count a problem may state: a dimension of a shape,
+/// a stride, a padding, a network's width.
+pub const LARGEST_SIZE: usize = 1 << 24;
+
 thread_local! {
     static NESTING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
@@ -359,8 +363,8 @@ pub(super) fn shape(i: In) -> PResult<Shape> {
             Err(_) => return failure(j, "a number", Some("shapes look like `2x2`, `3x64x64` or `4x1x1x1`")),
         };
         match d.fragment().parse::<usize>() {
-            Ok(n) if n <= 1 << 24 => dims.push(n),
-            _ => return failure(j, "a smaller size", Some("sizes above 16777216 are not supported")),
+            Ok(n) if n <= LARGEST_SIZE => dims.push(n),
+            _ => return failure(j, "a smaller size", Some(&format!("sizes above {LARGEST_SIZE} are not supported"))),
         }
         j = rest;
         match peek(j) {

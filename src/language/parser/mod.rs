@@ -24,8 +24,8 @@ use super::diagnostic::{BOM, Diagnostic, QUOTED_TOKEN, Span, closest, escape_con
 use super::math::{Prose, parse_prose};
 use super::syntax::*;
 use expr::expr;
-pub use lex::MAX_NESTING;
 use lex::*;
+pub use lex::{LARGEST_SIZE, MAX_NESTING};
 // ---------------------------------------------------------------------------
 // Statements
 // ---------------------------------------------------------------------------

@@ -33,7 +33,6 @@ pub(super) const QUERIES: &[QueryForm] = &[
 const LAYER_HELP: &str = "layers are `dense W + b`, `relu`, `abs`, `leaky_relu(0.1)`, `identity` and `repeat N { … }`";
 
 /// Largest number accepted as a size or a repeat count.
-const LARGEST_SIZE: usize = 1 << 24;
 
 /// A network: `network (x: 1) { dense [[1, 1]] + [0]; relu }`, or
 /// `network (x: d) repeat L { dense 2*I(d) + -1; abs }` (the whole body
@@ -69,7 +68,7 @@ pub(super) fn size(i: In) -> PResult<Size> {
         let rest = take(i, n);
         return match i.fragment()[..n].parse::<usize>() {
             Ok(v) if v <= LARGEST_SIZE => Ok((rest, Size::Number(v, span_from(i, rest)))),
-            _ => failure(i, "a smaller number", Some("sizes above 16777216 are not supported")),
+            _ => failure(i, "a smaller number", Some(&format!("sizes above {LARGEST_SIZE} are not supported"))),
         };
     }
     match ident(i) {
