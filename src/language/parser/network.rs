@@ -32,7 +32,6 @@ pub(super) const QUERIES: &[QueryForm] = &[
 /// What a layer may be, for messages.
 const LAYER_HELP: &str = "layers are `dense W + b`, `relu`, `abs`, `leaky_relu(0.1)`, `identity` and `repeat N { … }`";
 
-
 /// A network: `network (x: 1) { dense [[1, 1]] + [0]; relu }`, or
 /// `network (x: d) repeat L { dense 2*I(d) + -1; abs }` (the whole body
 /// repeated).
