@@ -120,3 +120,38 @@ fn a_network_of_4096_inputs_is_refused_before_it_is_built() {
     assert!(e.contains("16777216 entries"), "{e}");
     assert_eq!(at, "2*I(4096)");
 }
+
+/// A gradient-descent (or minimum-norm) query on a symbolic n×d X.
+fn symbolic_data(n: usize, d: usize, find: &str) -> String {
+    format!("problem p\n  X = matrix {n}x{d} x\n  y = vector {n} y\n  find w = {find}\n")
+}
+
+const LIMIT: &str = "limit of gradient descent on least squares(X, y) from 0";
+
+#[test]
+fn symbolic_data_matrices_too_large_to_solve_exactly_are_refused_before_the_work() {
+    // 4 rows: over the row limit, whatever the columns.
+    for (n, d) in [(4, 5), (4, 4), (6, 9)] {
+        let (e, at) = first_error(&symbolic_data(n, d, LIMIT));
+        assert!(e.contains(&format!("{n} rows")) && e.contains("limit of 3 rows"), "{e}");
+        assert_eq!(at, LIMIT);
+    }
+    // det(X Xᵀ) of a 2×40 X has C(40, 2)·2!² = 3120 terms.
+    let (e, at) = first_error(&symbolic_data(2, 40, LIMIT));
+    assert!(e.contains("3120 terms") && e.contains("389376000") && e.contains("limit of 20000000"), "{e}");
+    assert_eq!(at, LIMIT);
+    let (e, _) = first_error(&symbolic_data(3, 8, LIMIT));
+    assert!(e.contains("2016 terms") && e.contains("limit of 20000000"), "{e}");
+    let (e, at) = first_error(&symbolic_data(1, 500, "minimum-norm solution of X v = y"));
+    assert!(e.contains("500 terms") && e.contains("limit of 20000000"), "{e}");
+    assert_eq!(at, "minimum-norm solution of X v = y");
+}
+
+#[test]
+fn symbolic_data_matrices_within_the_limits_are_answered() {
+    // The benched 3×5 closed form.
+    let report = check_source(SourceFile::new("g.nnk", symbolic_data(3, 5, LIMIT)));
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    assert_eq!(nnkey::derive::budget::gram_det_terms(3, 5), 360);
+    assert_eq!(nnkey::derive::budget::gram_det_terms(4, 5), 2880);
+}
