@@ -9,8 +9,9 @@
 //!   pieces summed over the coordinates scanned and the instances of a
 //!   symbolic query (`repeat 40` of `|2x − 1|` has 2^40 per coordinate);
 //! - identified regions as polytopes (a network that mixes coordinates):
-//!   at most [`MAX_FEASIBILITY_CHECKS`] exact feasibility checks, one per
-//!   cell visited or split;
+//!   at most [`MAX_SPLITTING_UNITS`] activation units, checked first, and
+//!   at most [`MAX_FEASIBILITY_CHECKS`] inequalities tested by exact
+//!   feasibility checks, counted as the cells are split and visited;
 //! - a symbolic data matrix X (gradient descent, minimum-norm solution):
 //!   at most [`MAX_SYMBOLIC_ROWS`] rows, and at most
 //!   [`MAX_SYMBOLIC_WORK`] estimated term operations: det(X Xᵀ) has about
@@ -18,14 +19,31 @@
 //!   choice of n columns) and each of the d entries of the answer is
 //!   reduced by a polynomial gcd with it, about the square of its terms.
 
+/// The work one query has done so far, against the limits above.
+#[derive(Clone, Debug, Default)]
+pub struct Work {
+    /// Linear pieces enumerated (or counted to be enumerated).
+    pub pieces: u128,
+    /// Feasibility checks made.
+    pub checks: u64,
+}
+
 /// Most linear pieces the coordinate enumeration visits in one query,
 /// summed over coordinates and instances: twice the 2^20 pieces of the
 /// tent map iterated 20 times (`d = 1, L = 20`), which is allowed.
 pub const MAX_PIECES: u128 = 1 << 21;
 
-/// Most exact feasibility checks (linear programs) of the polytope
-/// enumeration in one query; each region costs one per unit it is split by.
-pub const MAX_FEASIBILITY_CHECKS: u64 = 200_000;
+/// Most activation units (summed over the kink layers) of a network whose
+/// regions are enumerated as polytopes, checked before the enumeration:
+/// each unit adds an inequality to every region it splits, and the cost of
+/// each feasibility check grows with them.
+pub const MAX_SPLITTING_UNITS: usize = 16;
+
+/// Most inequalities the exact feasibility checks (linear programs) of the
+/// polytope enumeration may test in one query: each check counts the
+/// inequalities of its region, and each region found counts their square
+/// (its irredundant form tests each one).
+pub const MAX_FEASIBILITY_CHECKS: u64 = 400_000;
 
 /// Most rows (examples) of a data matrix with symbols: with 4 rows the
 /// exact gcds behind the closed form already take minutes.
