@@ -155,3 +155,59 @@ fn symbolic_data_matrices_within_the_limits_are_answered() {
     assert_eq!(nnkey::derive::budget::gram_det_terms(3, 5), 360);
     assert_eq!(nnkey::derive::budget::gram_det_terms(4, 5), 2880);
 }
+
+/// The first error of a regions query on `network`, from and onto the
+/// open unit box of `dims` coordinates.
+fn regions_error(network: &str, dims: &str) -> (String, String) {
+    let query = format!("identified regions of f from (0,1)^{dims} onto (0,1)^{dims}");
+    let (e, at) = first_error(&format!("problem p\n  f = {network}\n  find n = {query}\n"));
+    assert_eq!(at, query);
+    (e, at)
+}
+
+#[test]
+fn regions_past_the_piece_budget_are_refused_before_a_piece_is_checked() {
+    // 2^40 pieces per coordinate: refused once a prefix of the line has
+    // more than 2^21.
+    let (e, _) = regions_error("network (x: 2) repeat 40 { dense 2*I(2) + -1; abs }", "2");
+    assert!(e.contains("more than 2097152 linear pieces") && e.contains("limit of 2097152 pieces"), "{e}");
+    // A symbolic d with L = 1000: every instance has 2^1000 pieces.
+    let (e, _) = regions_error("network (x: d) repeat 1000 { dense 2*I(d) + -1; abs }", "d");
+    assert!(e.starts_with("at d = 1: more than 2097152 linear pieces"), "{e}");
+}
+
+#[test]
+fn regions_as_polytopes_past_their_budget_are_refused() {
+    // 60 units: refused before the enumeration starts.
+    let (e, _) = regions_error("network (x: 2) repeat 30 { dense [[2, 1], [1, 2]] + -1; abs }", "2");
+    assert!(e.contains("60 activation units") && e.contains("limit of 16"), "{e}");
+    // 16 units: enumerated until the tested inequalities pass the limit.
+    let (e, _) = regions_error("network (x: 2) repeat 8 { dense [[2, 1], [1, 2]] + -1; abs }", "2");
+    assert!(e.contains("more than 400000 inequalities") && e.contains("limit of 400000"), "{e}");
+}
+
+#[test]
+fn regions_within_the_budgets_are_counted() {
+    let count = |text: &str| {
+        let report = check_source(SourceFile::new("r.nnk", text.to_string()));
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        format!("{:?}", report.problems[0].findings[0].finding.value)
+    };
+    // 2^10 pieces per coordinate, as benched.
+    let v = count(
+        "problem p\n  f = network (x: 2) repeat 10 { dense 2*I(2) + -1; abs }\n  \
+         find n = identified regions of f from (0,1)^2 onto (0,1)^2\n",
+    );
+    assert!(v.contains("1048576"), "{v}");
+    // The symbolic L·d of problem set 3 is checked on small instances.
+    let v = count(
+        "problem p\n  f = network (x: d) repeat L { dense 2*I(d) + -1; abs }\n  \
+         find n = identified regions of f from (0,1)^d onto (0,1)^d\n",
+    );
+    assert!(!v.is_empty());
+    // Mixing coordinates, 3 layers: polytopes within the budget.
+    count(
+        "problem p\n  f = network (x: 2) repeat 3 { dense [[2, 1], [1, 2]] + -1; abs }\n  \
+         find n = identified regions of f from (0,1)^2 onto (0,1)^2\n",
+    );
+}
