@@ -120,3 +120,94 @@ fn a_network_of_4096_inputs_is_refused_before_it_is_built() {
     assert!(e.contains("16777216 entries"), "{e}");
     assert_eq!(at, "2*I(4096)");
 }
+
+/// A gradient-descent (or minimum-norm) query on a symbolic n×d X.
+fn symbolic_data(n: usize, d: usize, find: &str) -> String {
+    format!("problem p\n  X = matrix {n}x{d} x\n  y = vector {n} y\n  find w = {find}\n")
+}
+
+const LIMIT: &str = "limit of gradient descent on least squares(X, y) from 0";
+
+#[test]
+fn symbolic_data_matrices_too_large_to_solve_exactly_are_refused_before_the_work() {
+    // 4 rows: over the row limit, whatever the columns.
+    for (n, d) in [(4, 5), (4, 4), (6, 9)] {
+        let (e, at) = first_error(&symbolic_data(n, d, LIMIT));
+        assert!(e.contains(&format!("{n} rows")) && e.contains("limit of 3 rows"), "{e}");
+        assert_eq!(at, LIMIT);
+    }
+    // det(X Xᵀ) of a 2×40 X has C(40, 2)·2!² = 3120 terms.
+    let (e, at) = first_error(&symbolic_data(2, 40, LIMIT));
+    assert!(e.contains("3120 terms") && e.contains("389376000") && e.contains("limit of 20000000"), "{e}");
+    assert_eq!(at, LIMIT);
+    let (e, _) = first_error(&symbolic_data(3, 8, LIMIT));
+    assert!(e.contains("2016 terms") && e.contains("limit of 20000000"), "{e}");
+    let (e, at) = first_error(&symbolic_data(1, 500, "minimum-norm solution of X v = y"));
+    assert!(e.contains("500 terms") && e.contains("limit of 20000000"), "{e}");
+    assert_eq!(at, "minimum-norm solution of X v = y");
+}
+
+#[test]
+fn symbolic_data_matrices_within_the_limits_are_answered() {
+    // The benched 3×5 closed form.
+    let report = check_source(SourceFile::new("g.nnk", symbolic_data(3, 5, LIMIT)));
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    assert_eq!(nnkey::derive::budget::gram_det_terms(3, 5), 360);
+    assert_eq!(nnkey::derive::budget::gram_det_terms(4, 5), 2880);
+}
+
+/// The first error of a regions query on `network`, from and onto the
+/// open unit box of `dims` coordinates.
+fn regions_error(network: &str, dims: &str) -> (String, String) {
+    let query = format!("identified regions of f from (0,1)^{dims} onto (0,1)^{dims}");
+    let (e, at) = first_error(&format!("problem p\n  f = {network}\n  find n = {query}\n"));
+    assert_eq!(at, query);
+    (e, at)
+}
+
+#[test]
+fn regions_past_the_piece_budget_are_refused_before_a_piece_is_checked() {
+    // 2^40 pieces per coordinate: refused once a prefix of the line has
+    // more than 2^21.
+    let (e, _) = regions_error("network (x: 2) repeat 40 { dense 2*I(2) + -1; abs }", "2");
+    assert!(e.contains("more than 2097152 linear pieces") && e.contains("limit of 2097152 pieces"), "{e}");
+    // A symbolic d with L = 1000: every instance has 2^1000 pieces.
+    let (e, _) = regions_error("network (x: d) repeat 1000 { dense 2*I(d) + -1; abs }", "d");
+    assert!(e.starts_with("at d = 1: more than 2097152 linear pieces"), "{e}");
+}
+
+#[test]
+fn regions_as_polytopes_past_their_budget_are_refused() {
+    // 60 units: refused before the enumeration starts.
+    let (e, _) = regions_error("network (x: 2) repeat 30 { dense [[2, 1], [1, 2]] + -1; abs }", "2");
+    assert!(e.contains("60 activation units") && e.contains("limit of 16"), "{e}");
+    // 16 units: enumerated until the tested inequalities pass the limit.
+    let (e, _) = regions_error("network (x: 2) repeat 8 { dense [[2, 1], [1, 2]] + -1; abs }", "2");
+    assert!(e.contains("more than 400000 inequalities") && e.contains("limit of 400000"), "{e}");
+}
+
+#[test]
+fn regions_within_the_budgets_are_counted() {
+    let count = |text: &str| {
+        let report = check_source(SourceFile::new("r.nnk", text.to_string()));
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        format!("{:?}", report.problems[0].findings[0].finding.value)
+    };
+    // 2^10 pieces per coordinate, as benched.
+    let v = count(
+        "problem p\n  f = network (x: 2) repeat 10 { dense 2*I(2) + -1; abs }\n  \
+         find n = identified regions of f from (0,1)^2 onto (0,1)^2\n",
+    );
+    assert!(v.contains("1048576"), "{v}");
+    // The symbolic L·d of problem set 3 is checked on small instances.
+    let v = count(
+        "problem p\n  f = network (x: d) repeat L { dense 2*I(d) + -1; abs }\n  \
+         find n = identified regions of f from (0,1)^d onto (0,1)^d\n",
+    );
+    assert!(!v.is_empty());
+    // Mixing coordinates, 3 layers: polytopes within the budget.
+    count(
+        "problem p\n  f = network (x: 2) repeat 3 { dense [[2, 1], [1, 2]] + -1; abs }\n  \
+         find n = identified regions of f from (0,1)^2 onto (0,1)^2\n",
+    );
+}

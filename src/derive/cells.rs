@@ -26,6 +26,7 @@ use crate::algebra::{Matrix, Q};
 use crate::model::regions::Interval;
 use crate::model::{Concrete, Layer};
 
+use super::budget::{MAX_FEASIBILITY_CHECKS, MAX_PIECES, MAX_SPLITTING_UNITS, Work};
 use super::explain::LISTING_CAP;
 
 /// Why a region (or a piece of one coordinate) is not mapped bijectively
@@ -242,7 +243,7 @@ impl Line {
         let integers = self.integer_steps();
         // Depth first; the stack holds at most one pending piece per kink.
         let mut stack = vec![(0usize, Piece { interval: domain.clone(), slope: Q::one(), offset: Q::zero() })];
-        while let Some((k, mut p)) = stack.pop() {
+        while let Some((k, p)) = stack.pop() {
             if k == self.steps.len() {
                 self.check_with(&p, integers.as_deref())?;
                 if !visit(p) {
@@ -250,41 +251,96 @@ impl Line {
                 }
                 continue;
             }
-            match &self.steps[k] {
-                LineStep::Affine(w, b) => {
-                    p.slope = w * &p.slope;
-                    p.offset = &(w * &p.offset) + b;
-                    stack.push((k + 1, p));
+            self.split(k, p, &mut stack);
+        }
+        Ok(())
+    }
+
+    /// How many pieces the first `steps` steps have in `domain`, or `None`
+    /// when more than `cap`. A later step only splits pieces, so this is
+    /// at most the count of the whole line.
+    pub fn count_pieces(&self, domain: &Interval, steps: usize, cap: u128) -> Option<u128> {
+        let steps = steps.min(self.steps.len());
+        let mut count = 0u128;
+        let mut stack = vec![(0usize, Piece { interval: domain.clone(), slope: Q::one(), offset: Q::zero() })];
+        while let Some((k, p)) = stack.pop() {
+            if k == steps {
+                count += 1;
+                if count > cap {
+                    return None;
                 }
-                LineStep::Kink(s) => {
-                    if p.slope.is_zero() {
-                        if p.offset.is_negative() {
-                            p.offset = &p.offset * s;
-                        }
-                        stack.push((k + 1, p));
-                        continue;
+                continue;
+            }
+            self.split(k, p, &mut stack);
+        }
+        Some(count)
+    }
+
+    /// [`Line::pieces`] within the query's budget of [`MAX_PIECES`]: the
+    /// pieces are counted first, on longer and longer prefixes of the line
+    /// (cheap, their numbers are short), and the line is refused before a
+    /// single piece is checked when they pass what is left of the budget.
+    pub fn pieces_within(
+        &self,
+        domain: &Interval,
+        work: &mut Work,
+        visit: &mut dyn FnMut(Piece) -> bool,
+    ) -> Result<(), String> {
+        let left = MAX_PIECES.saturating_sub(work.pieces);
+        let mut steps = 2;
+        let count = loop {
+            let Some(count) = self.count_pieces(domain, steps, left) else {
+                return Err(format!(
+                    "more than {left} linear pieces in one coordinate (after {steps} of its {} steps): over the \
+                     limit of {MAX_PIECES} pieces a query may enumerate, summed over coordinates and instances",
+                    self.steps.len()
+                ));
+            };
+            if steps >= self.steps.len() {
+                break count;
+            }
+            steps *= 2;
+        };
+        work.pieces += count;
+        self.pieces(domain, visit)
+    }
+
+    /// Applies step `k` to a piece: pushes what it becomes, split in two
+    /// (left on top) when a unit changes sign inside.
+    fn split(&self, k: usize, mut p: Piece, stack: &mut Vec<(usize, Piece)>) {
+        match &self.steps[k] {
+            LineStep::Affine(w, b) => {
+                p.slope = w * &p.slope;
+                p.offset = &(w * &p.offset) + b;
+                stack.push((k + 1, p));
+            }
+            LineStep::Kink(s) => {
+                if p.slope.is_zero() {
+                    if p.offset.is_negative() {
+                        p.offset = &p.offset * s;
                     }
-                    let root = -&(&p.offset / &p.slope);
-                    let (neg_left, i) = (!p.slope.is_negative(), &p.interval);
-                    let mut parts = Vec::with_capacity(2);
-                    if i.lo.as_ref().is_none_or(|lo| lo < &root) && i.hi.as_ref().is_none_or(|hi| &root < hi) {
-                        parts.push((Interval { lo: i.lo.clone(), hi: Some(root.clone()) }, neg_left));
-                        parts.push((Interval { lo: Some(root), hi: i.hi.clone() }, !neg_left));
-                    } else {
-                        // No zero inside: one side throughout.
-                        let below = i.hi.as_ref().is_some_and(|hi| hi <= &root);
-                        parts.push((i.clone(), if below { neg_left } else { !neg_left }));
-                    }
-                    // Right part first onto the stack, so the left comes out first.
-                    for (interval, negative) in parts.into_iter().rev() {
-                        let (slope, offset) =
-                            if negative { (&p.slope * s, &p.offset * s) } else { (p.slope.clone(), p.offset.clone()) };
-                        stack.push((k + 1, Piece { interval, slope, offset }));
-                    }
+                    stack.push((k + 1, p));
+                    return;
+                }
+                let root = -&(&p.offset / &p.slope);
+                let (neg_left, i) = (!p.slope.is_negative(), &p.interval);
+                let mut parts = Vec::with_capacity(2);
+                if i.lo.as_ref().is_none_or(|lo| lo < &root) && i.hi.as_ref().is_none_or(|hi| &root < hi) {
+                    parts.push((Interval { lo: i.lo.clone(), hi: Some(root.clone()) }, neg_left));
+                    parts.push((Interval { lo: Some(root), hi: i.hi.clone() }, !neg_left));
+                } else {
+                    // No zero inside: one side throughout.
+                    let below = i.hi.as_ref().is_some_and(|hi| hi <= &root);
+                    parts.push((i.clone(), if below { neg_left } else { !neg_left }));
+                }
+                // Right part first onto the stack, so the left comes out first.
+                for (interval, negative) in parts.into_iter().rev() {
+                    let (slope, offset) =
+                        if negative { (&p.slope * s, &p.offset * s) } else { (p.slope.clone(), p.offset.clone()) };
+                    stack.push((k + 1, Piece { interval, slope, offset }));
                 }
             }
         }
-        Ok(())
     }
 
     /// Checks a piece independently of how it was found: an exact forward
@@ -417,8 +473,19 @@ impl Factor {
     /// Scans one coordinate, keeping every identified piece (at most
     /// `keep`; the count is always exact).
     pub fn scan(line: &Line, domain: &Interval, target: &Interval, keep: usize) -> Result<Factor, String> {
+        Factor::scan_within(line, domain, target, keep, &mut Work::default())
+    }
+
+    /// [`Factor::scan`] within the query's budget; see [`Line::pieces_within`].
+    pub fn scan_within(
+        line: &Line,
+        domain: &Interval,
+        target: &Interval,
+        keep: usize,
+        work: &mut Work,
+    ) -> Result<Factor, String> {
         let mut f = Factor { identified: Vec::new(), count: 0, total: 0, counted_out: Vec::new() };
-        line.pieces(domain, &mut |p| {
+        line.pieces_within(domain, work, &mut |p| {
             f.total += 1;
             match p.onto(target) {
                 Ok(()) => {
@@ -673,15 +740,53 @@ pub fn polygon(constraints: &[(Vec<Q>, Q)]) -> Option<Vec<[Q; 2]>> {
 pub type CellVisitor<'a> = dyn FnMut(&Cell, &[Q]) -> Result<(), String> + 'a;
 
 /// Every cell of the network in the box `domain`, depth first; at most
-/// `limit` cells, beyond which the enumeration stops with an error.
-pub fn cells(net: &Numeric, domain: &[Interval], limit: usize, visit: &mut CellVisitor) -> Result<usize, String> {
+/// `limit` cells and, counted in `work`, at most [`MAX_FEASIBILITY_CHECKS`]
+/// feasibility checks, beyond which the enumeration stops with an error.
+pub fn cells(
+    net: &Numeric,
+    domain: &[Interval],
+    limit: usize,
+    work: &mut Work,
+    visit: &mut CellVisitor,
+) -> Result<usize, String> {
     let d = net.input_dim;
+    // Each unit of a kink layer may split every region in two.
+    let mut width = d;
+    let mut units = 0usize;
+    for layer in &net.layers {
+        match layer {
+            Step::Dense { weight, .. } => width = weight.len(),
+            Step::Kink { .. } => units = units.saturating_add(width),
+        }
+    }
+    if units > MAX_SPLITTING_UNITS {
+        return Err(format!(
+            "{units} activation units that can split a region: over the limit of {MAX_SPLITTING_UNITS} for \
+             enumerating regions as polytopes (a region may be split by every one of them)"
+        ));
+    }
     let start = Cell {
         constraints: box_constraints(domain),
         map: (0..d).map(|i| unit_row(d, i)).collect(),
         offset: vec![Q::zero(); d],
     };
-    if interior_point(&start.constraints, d)?.is_none() {
+    // Each feasibility test costs its inequalities; a region found costs
+    // their square as well (the visitor's irredundant form tests each).
+    let mut spend = |n: usize| {
+        work.checks = work.checks.saturating_add(n as u64);
+        if work.checks > MAX_FEASIBILITY_CHECKS {
+            return Err(format!(
+                "more than {MAX_FEASIBILITY_CHECKS} inequalities in exact feasibility checks: over the limit of \
+                 {MAX_FEASIBILITY_CHECKS} a query may test to enumerate regions as polytopes"
+            ));
+        }
+        Ok(())
+    };
+    let feasible = |constraints: &[(Vec<Q>, Q)], spend: &mut dyn FnMut(usize) -> Result<(), String>| {
+        spend(constraints.len())?;
+        interior_point(constraints, d)
+    };
+    if feasible(&start.constraints, &mut spend)?.is_none() {
         return Ok(0);
     }
     let mut count = 0;
@@ -693,7 +798,8 @@ pub fn cells(net: &Numeric, domain: &[Interval], limit: usize, visit: &mut CellV
             if count > limit {
                 return Err(format!("more than {limit} regions: too many to enumerate as polytopes"));
             }
-            let point = interior_point(&cell.constraints, d)?.ok_or("a region without points")?;
+            spend(cell.constraints.len().saturating_mul(cell.constraints.len()))?;
+            let point = feasible(&cell.constraints, &mut spend)?.ok_or("a region without points")?;
             check_cell(net, &cell, &point)?;
             visit(&cell, &point)?;
             continue;
@@ -730,7 +836,7 @@ pub fn cells(net: &Numeric, domain: &[Interval], limit: usize, visit: &mut CellV
                 below.map[unit] = a.iter().map(|x| x * slope).collect();
                 below.offset[unit] = &c * slope;
                 for next in [above, below] {
-                    if interior_point(&next.constraints, d)?.is_some() {
+                    if feasible(&next.constraints, &mut spend)?.is_some() {
                         stack.push((k, unit + 1, next));
                     }
                 }

@@ -34,6 +34,7 @@ use crate::model::gradient::{Data, GradientLimit, MinimumNorm, StepSize};
 use crate::model::{Problem, Value};
 use crate::{math, prose};
 
+use super::budget;
 use super::explain::{self, Axis, Depth, Explanation, Figure, Letters, Mark, Math, Panel, Prose, Role, Step, words};
 use super::plane;
 
@@ -576,8 +577,47 @@ enum Rank {
     Deficient(PseudoInverse),
 }
 
+/// Refuses a data matrix with symbols whose closed form is too large to
+/// compute exactly, before any expansion; see [`super::budget`].
+fn symbolic_size(data: &Data, span: Span) -> Result<(), Diagnostic> {
+    if as_rational(&data.x).is_some() {
+        return Ok(());
+    }
+    let (n, d, x) = (data.n(), data.d(), &data.x_name);
+    let hint = "write the data matrix with numbers, or ask about fewer examples (a smaller n)";
+    if n > budget::MAX_SYMBOLIC_ROWS {
+        return Err(Diagnostic::error(
+            span,
+            format!(
+                "a symbolic {x} with {n} rows is over the limit of {} rows for an exact symbolic answer",
+                budget::MAX_SYMBOLIC_ROWS
+            ),
+        )
+        .with_label("the exact closed form grows too fast with the number of examples")
+        .with_hint_at(data.x_span, format!("`{x}` is {n}×{d}"))
+        .with_hint(hint));
+    }
+    let terms = budget::gram_det_terms(n, d);
+    let work = terms.saturating_mul(terms).saturating_mul(d as u128);
+    if work > budget::MAX_SYMBOLIC_WORK {
+        return Err(Diagnostic::error(
+            span,
+            format!(
+                "a symbolic {n}×{d} {x}: det({x} {x}ᵀ) has about {terms} terms, and reducing the {d} entries of the \
+                 answer by it is about {work} term operations, over the limit of {}",
+                budget::MAX_SYMBOLIC_WORK
+            ),
+        )
+        .with_label("too large to compute exactly")
+        .with_hint_at(data.x_span, format!("`{x}` is {n}×{d}"))
+        .with_hint(hint));
+    }
+    Ok(())
+}
+
 /// Decides the rank and computes the limit; errors say why nnkey cannot.
 fn rank_and_limit(data: &Data, w0: &Matrix<Poly>, span: Span) -> Result<Rank, Diagnostic> {
+    symbolic_size(data, span)?;
     let (n, d) = (data.n(), data.d());
     if let Some(xq) = as_rational(&data.x) {
         let pinv = pseudo_inverse(&xq);
@@ -1869,6 +1909,7 @@ pub fn minimum_norm_answer(m: &MinimumNorm) -> Result<MinimumNormAnswer, Diagnos
     let data = &m.data;
     let (x, w, y) = (&data.x_name, &m.unknown, &data.y_name);
     let (n, d) = (data.n(), data.d());
+    symbolic_size(data, m.span)?;
     // Independent rows: the pivots of the transpose's echelon form.
     let (rows, a, b) = if let Some(xq) = as_rational(&data.x) {
         let (_, pivots) = xq.transpose().rref();

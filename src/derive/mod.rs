@@ -5,6 +5,7 @@
 //! **Invariant.** A finding is exact and complete, or the query is an error
 //! that says why; nothing here guesses or rounds.
 
+pub mod budget;
 pub mod cells;
 pub mod census;
 pub mod conv;

@@ -1401,7 +1401,7 @@ fn plane_regions(net: &Numeric, x0: &[Q], r: &Q) -> Result<Option<Vec<PlaneRegio
     let domain: Vec<Interval> = x0.iter().map(|c| Interval { lo: Some(c - r), hi: Some(c + r) }).collect();
     let mut out = Vec::new();
     let too_many = std::cell::Cell::new(false);
-    let walked = cells(net, &domain, FIGURE_REGIONS + 1, &mut |cell, _| {
+    let walked = cells(net, &domain, FIGURE_REGIONS + 1, &mut super::budget::Work::default(), &mut |cell, _| {
         if out.len() == FIGURE_REGIONS {
             too_many.set(true);
             return Err("too many regions to draw".into());

@@ -34,6 +34,7 @@ use crate::model::regions::{Instance, Interval, OpenBox, RegionsQuery, SizeSymbo
 use crate::model::{Concrete, Network, Problem, Value, compare};
 use crate::{math, prose};
 
+use super::budget::Work;
 use super::cells::{self, Factor, Inverse, Numeric, Piece, Why};
 use super::explain::{
     Axis, Block, Explanation, Figure, LISTING_CAP, Letters, Mark, Math, Panel, Prose, Rel, Role, Step, Table, words,
@@ -217,6 +218,17 @@ impl RegionsAnswer {
 /// Enumerates the regions of `net` in `domain` and decides which it maps
 /// bijectively onto `target`; keeps the first `keep` of them in order.
 pub fn enumerate(net: &Concrete, domain: &[Interval], target: &[Interval], keep: usize) -> Result<Enumeration, String> {
+    enumerate_within(net, domain, target, keep, &mut Work::default())
+}
+
+/// [`enumerate`] within the work `work` has left; see [`super::budget`].
+pub fn enumerate_within(
+    net: &Concrete,
+    domain: &[Interval],
+    target: &[Interval],
+    keep: usize,
+    work: &mut Work,
+) -> Result<Enumeration, String> {
     let numeric = Numeric::new(net)?;
     if domain.len() != net.input_dim {
         return Err(format!("the domain has {} coordinates, the network {} inputs", domain.len(), net.input_dim));
@@ -225,8 +237,8 @@ pub fn enumerate(net: &Concrete, domain: &[Interval], target: &[Interval], keep:
         return Err(format!("the target has {} coordinates, the network {} outputs", target.len(), net.output_dim()));
     }
     match numeric.coordinate_lines() {
-        Some(lines) => by_coordinates(&lines, domain, target, keep),
-        None => by_polytopes(&numeric, domain, target, keep),
+        Some(lines) => coordinates_within(&lines, domain, target, keep, work),
+        None => polytopes_within(&numeric, domain, target, keep, work),
     }
 }
 
@@ -237,6 +249,16 @@ pub fn by_coordinates(
     target: &[Interval],
     keep: usize,
 ) -> Result<Enumeration, String> {
+    coordinates_within(lines, domain, target, keep, &mut Work::default())
+}
+
+fn coordinates_within(
+    lines: &[cells::Line],
+    domain: &[Interval],
+    target: &[Interval],
+    keep: usize,
+    work: &mut Work,
+) -> Result<Enumeration, String> {
     // Coordinates that follow the same line between the same sides share
     // one scan.
     let mut factors: Vec<Factor> = Vec::with_capacity(lines.len());
@@ -244,7 +266,7 @@ pub fn by_coordinates(
         let same = (0..i).find(|&j| lines[j] == lines[i] && domain[j] == domain[i] && target[j] == target[i]);
         let f = match same {
             Some(j) => factors[j].clone(),
-            None => Factor::scan(&lines[i], &domain[i], &target[i], keep)?,
+            None => Factor::scan_within(&lines[i], &domain[i], &target[i], keep, work)?,
         };
         factors.push(f);
     }
@@ -302,6 +324,16 @@ pub fn by_polytopes(
     target: &[Interval],
     keep: usize,
 ) -> Result<Enumeration, String> {
+    polytopes_within(net, domain, target, keep, &mut Work::default())
+}
+
+fn polytopes_within(
+    net: &Numeric,
+    domain: &[Interval],
+    target: &[Interval],
+    keep: usize,
+    work: &mut Work,
+) -> Result<Enumeration, String> {
     let d = net.input_dim;
     let mut e = Enumeration {
         identified: 0,
@@ -311,7 +343,7 @@ pub fn by_polytopes(
         method: Method::Polytopes,
         factors: None,
     };
-    cells::cells(net, domain, CELL_LIMIT, &mut |cell, _| {
+    cells::cells(net, domain, CELL_LIMIT, work, &mut |cell, _| {
         e.total += 1;
         match cells::onto(cell, target)? {
             Ok(inverse) => {
@@ -459,9 +491,18 @@ pub fn derive(q: &RegionsQuery, problem: &Problem) -> Result<(Value, Explanation
     let at = |e: String| Diagnostic::error(q.span, e);
     let instances: Vec<Instance> = q.grid().into_iter().map(|s| q.instance(s, problem)).collect::<Result<_, _>>()?;
     let mut enumerations = Vec::new();
+    // One budget for every instance of the query.
+    let mut work = Work::default();
     for inst in &instances {
-        let e = enumerate(&inst.net, &inst.domain, &inst.target, LISTED)
-            .map_err(|e| at(if inst.sizes.is_empty() { e } else { format!("at {}: {e}", sizes_text(&inst.sizes)) }))?;
+        let e = enumerate_within(&inst.net, &inst.domain, &inst.target, LISTED, &mut work).map_err(|e| {
+            if inst.sizes.is_empty() {
+                return at(e);
+            }
+            at(format!("at {}: {e}", sizes_text(&inst.sizes))).with_hint(
+                "a formula in the sizes is checked by enumerating instances; a size written as a number is the \
+                 same in every instance, and a symbol takes small values",
+            )
+        })?;
         enumerations.push(e);
     }
     let names = Names::new(q, problem);
@@ -1665,7 +1706,7 @@ fn draw(
         }
         None => {
             let mut regions: Vec<Drawn> = Vec::new();
-            cells::cells(numeric, domain, CELL_LIMIT, &mut |cell, _| {
+            cells::cells(numeric, domain, CELL_LIMIT, &mut Work::default(), &mut |cell, _| {
                 let identified = cells::onto(cell, target)?.is_ok();
                 let (shape, inside) = shape_of(&cell.constraints, d)?;
                 let shape = match (shape, d) {

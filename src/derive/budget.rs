@@ -1,0 +1,69 @@
+//! How much work a derivation may ask for.
+//!
+//! Every limit is checked before the work starts when its size can be
+//! estimated, or counted as the work goes and refused as soon as it is
+//! passed, with an error at the query's span that names the limit and the
+//! size asked for:
+//!
+//! - identified regions by coordinates: at most [`MAX_PIECES`] linear
+//!   pieces summed over the coordinates scanned and the instances of a
+//!   symbolic query (`repeat 40` of `|2x − 1|` has 2^40 per coordinate);
+//! - identified regions as polytopes (a network that mixes coordinates):
+//!   at most [`MAX_SPLITTING_UNITS`] activation units, checked first, and
+//!   at most [`MAX_FEASIBILITY_CHECKS`] inequalities tested by exact
+//!   feasibility checks, counted as the cells are split and visited;
+//! - a symbolic data matrix X (gradient descent, minimum-norm solution):
+//!   at most [`MAX_SYMBOLIC_ROWS`] rows, and at most
+//!   [`MAX_SYMBOLIC_WORK`] estimated term operations: det(X Xᵀ) has about
+//!   C(d, n)·(n!)² terms (Cauchy–Binet: one square of an n×n minor per
+//!   choice of n columns) and each of the d entries of the answer is
+//!   reduced by a polynomial gcd with it, about the square of its terms.
+
+/// The work one query has done so far, against the limits above.
+#[derive(Clone, Debug, Default)]
+pub struct Work {
+    /// Linear pieces enumerated (or counted to be enumerated).
+    pub pieces: u128,
+    /// Feasibility checks made.
+    pub checks: u64,
+}
+
+/// Most linear pieces the coordinate enumeration visits in one query,
+/// summed over coordinates and instances: twice the 2^20 pieces of the
+/// tent map iterated 20 times (`d = 1, L = 20`), which is allowed.
+pub const MAX_PIECES: u128 = 1 << 21;
+
+/// Most activation units (summed over the kink layers) of a network whose
+/// regions are enumerated as polytopes, checked before the enumeration:
+/// each unit adds an inequality to every region it splits, and the cost of
+/// each feasibility check grows with them.
+pub const MAX_SPLITTING_UNITS: usize = 16;
+
+/// Most inequalities the exact feasibility checks (linear programs) of the
+/// polytope enumeration may test in one query: each check counts the
+/// inequalities of its region, and each region found counts their square
+/// (its irredundant form tests each one).
+pub const MAX_FEASIBILITY_CHECKS: u64 = 400_000;
+
+/// Most rows (examples) of a data matrix with symbols: with 4 rows the
+/// exact gcds behind the closed form already take minutes.
+pub const MAX_SYMBOLIC_ROWS: usize = 3;
+
+/// Most estimated term operations for the closed form of a symbolic data
+/// matrix: d·T² with T = C(d, n)·(n!)² the terms of det(X Xᵀ). A 3×7 X is
+/// 11 113 200, a 2×22 X 18 783 072, a 1×271 X 19 902 511.
+pub const MAX_SYMBOLIC_WORK: u128 = 20_000_000;
+
+/// The estimated terms of det(X Xᵀ) for an n×d matrix of distinct
+/// symbols, C(d, n)·(n!)², saturating.
+pub fn gram_det_terms(n: usize, d: usize) -> u128 {
+    if n > d {
+        return 0;
+    }
+    let mut choose: u128 = 1;
+    for i in 0..n as u128 {
+        choose = choose.saturating_mul(d as u128 - i) / (i + 1);
+    }
+    let fact = (1..=n as u128).fold(1u128, |a, k| a.saturating_mul(k));
+    choose.saturating_mul(fact.saturating_mul(fact))
+}
