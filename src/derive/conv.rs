@@ -64,8 +64,11 @@ pub fn matrix(conv: &Conv) -> SparseMatrix<Poly> {
     let p = &conv.params;
     let g = p.groups;
     let (in_per, out_per) = (cin / g, cout / g);
-    let taps_per_row = in_per * kh * kw;
-    let mut b = SparseBuilder::with_capacity(cout * oh * ow, cin * h * w, cout * oh * ow * taps_per_row);
+    // Room for the nonzeros the size check bounded (each output reads, or
+    // for a transposed convolution each input writes, at most one entry per
+    // tap of its group), never more than the matrix limit.
+    let nonzeros = conv.sizes().map_or(0, |s| s.nonzeros.min(crate::model::conv::MAX_MATRIX_ENTRIES) as usize);
+    let mut b = SparseBuilder::with_capacity(cout * oh * ow, cin * h * w, nonzeros);
     match conv.kind {
         ConvKind::Conv2d => {
             // Which input row each (output row, tap row) reads, padding
