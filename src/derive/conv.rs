@@ -516,7 +516,9 @@ fn setting(conv: &Conv) -> Prose {
 /// The first step: the setting, with the kernel and the input written out
 /// as matrices (one per channel pair, one per input channel).
 fn setting_step(ex: &mut Explanation, conv: &Conv, ring: &Ring) {
-    let step = ex.step(setting(conv));
+    // A one-channel kernel's setting only restates the question; the layout
+    // of a 4-D kernel is worth a student's attention.
+    let step = if conv.kernel.shape.len() == 2 { ex.detail(setting(conv)) } else { ex.step(setting(conv)) };
     let w = Math::name(&conv.kernel_name);
     let [d0, d1, kh, kw] = conv.kernel.kernel4();
     let kernel_slice = |o: usize, i: usize| grid(kh, kw, ring, |r, c| conv.kernel.kernel_at(o, i, r, c).clone());
@@ -950,7 +952,7 @@ pub fn derive_shape(conv: &Conv, problem: &Problem) -> (Value, ShapeAnswer, Expl
     let [c, h, w] = conv.output_shape().expect("checked");
     let mut letters = Letters::of(problem);
     let mut ex = Explanation::new();
-    ex.step(setting(conv));
+    ex.detail(setting(conv));
     size_step(&mut ex, conv, &mut letters);
     let int = |n: usize| Value::scalar(Q::from(n));
     let value = if output_is_matrix(conv) {
@@ -1047,6 +1049,7 @@ fn pattern_figure(a_name: &Math, a: &SparseMatrix<Poly>) -> Option<Figure> {
             k = a.nonzeros()
         ),
         panels: vec![Panel { title: None, x, y, marks }],
+        shows_answer: true,
     })
 }
 
@@ -1225,7 +1228,7 @@ fn window_figure(conv: &Conv, n: &Names, a: &SparseMatrix<Poly>) -> Option<Figur
     if !labelled {
         caption.push_text(" The cells are too small for labels here.");
     }
-    Some(Figure { caption, panels })
+    Some(Figure { caption, panels, shows_answer: false })
 }
 
 #[cfg(test)]

@@ -115,6 +115,10 @@ pub struct Figure {
     /// screen reader says for it.
     pub caption: Prose,
     pub panels: Vec<Panel>,
+    /// Whether the picture draws the answer itself (a matrix's nonzero
+    /// pattern) rather than the reasoning: the solutions leave it out where
+    /// they print the answer in full.
+    pub shows_answer: bool,
 }
 
 /// One plane of a figure.

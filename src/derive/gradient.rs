@@ -1897,7 +1897,7 @@ fn explain_picture(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem, n
             ));
         }
     }
-    ex.step(prose!("A picture of the iterates:")).figure(Figure { caption, panels: vec![panel] });
+    ex.step(prose!("A picture of the iterates:")).figure(Figure { caption, panels: vec![panel], shows_answer: false });
 }
 
 // ---------------------------------------------------------------------------

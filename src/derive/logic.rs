@@ -732,7 +732,7 @@ fn neuron_figure(neuron: &Neuron, table: &TruthTable, t: &Math) -> Option<explai
         )
     };
     let panel = Panel { title: None, x: square_axis(&table.inputs[0]), y: square_axis(&table.inputs[1]), marks };
-    Some(explain::Figure { caption, panels: vec![panel] })
+    Some(explain::Figure { caption, panels: vec![panel], shows_answer: false })
 }
 
 /// The picture of an impossibility proof on two inputs: the four rows by
@@ -758,7 +758,7 @@ fn proof_figure(proof: &Impossibility, table: &TruthTable, t: &Math) -> Option<e
         p = numbers(&proof.point),
     );
     let panel = Panel { title: None, x: square_axis(&table.inputs[0]), y: square_axis(&table.inputs[1]), marks };
-    Some(explain::Figure { caption, panels: vec![panel] })
+    Some(explain::Figure { caption, panels: vec![panel], shows_answer: false })
 }
 
 /// The most hidden units whose lines a network's picture draws.
@@ -817,7 +817,7 @@ fn network_figure(q: &NetworkQuery) -> Option<(explain::Figure, Vec<Math>)> {
         marked = words(if marked { "; the network outputs 1 in the marked region, off the lines" } else { "" }),
     );
     let panel = Panel { title: None, x: square_axis(&table.inputs[0]), y: square_axis(&table.inputs[1]), marks };
-    Some((explain::Figure { caption, panels: vec![panel] }, forms))
+    Some((explain::Figure { caption, panels: vec![panel], shows_answer: false }, forms))
 }
 
 // ---------------------------------------------------------------------------

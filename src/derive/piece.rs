@@ -38,7 +38,7 @@ use crate::{math, prose};
 
 use super::cells::{Numeric, cells, irredundant, polygon};
 use super::explain::{Axis, Figure, Inline, LISTING_CAP, Mark, Math, Panel, Point, Prose, Role, words};
-use super::{Answer, Block, Explanation, Finding, Letters};
+use super::{Answer, Block, Explanation, Finding, Letters, Table};
 use super::{pieces, plane};
 use crate::model::regions::Interval;
 
@@ -972,9 +972,87 @@ pub fn slope_words(alpha: &RatFunc, ring: &Ring) -> Prose {
     }
 }
 
-/// The layer-by-layer steps of a walk; each layer is also shown as a map
-/// of the input near the point when `maps` is set.
+/// A vector as a tuple, the way a table row writes it.
+fn tuple_math(entries: &[RatFunc], ring: &Ring) -> Math {
+    match entries {
+        [one] => exact(one, ring),
+        _ => Math::tuple(entries.iter().map(|e| exact(e, ring)).collect()),
+    }
+}
+
+/// How the units of an activation layer went at the point, in a few
+/// words: "2 on", "1 off, 1 at the kink".
+fn unit_tally(activation: &Activation, signs: &[i32], ring: &Ring) -> Prose {
+    if !activation.has_kink() {
+        return prose!("unchanged");
+    }
+    let count = |f: &dyn Fn(i32) -> bool| signs.iter().filter(|s| f(**s)).count();
+    let (pos, neg, at0) = (count(&|s| s > 0), count(&|s| s < 0), count(&|s| s == 0));
+    let mut parts = Vec::new();
+    if pos > 0 {
+        parts.push(prose!("#n on", n = pos));
+    }
+    if neg > 0 {
+        parts.push(concat(vec![prose!("#n ", n = neg), slope_words(&activation.negative_slope(), ring)]));
+    }
+    if at0 > 0 {
+        parts.push(prose!("#n at the kink", n = at0));
+    }
+    join(parts, ", ")
+}
+
+/// The forward pass of a walk as a student writes it: one table, a row per
+/// layer, with each layer's value at the point (and, when `maps` is set,
+/// as a map of the input near it). The arithmetic of each layer follows as
+/// staff detail.
 fn layer_steps(ex: &mut Explanation, net: &Concrete, w: &Walk, x0: &[RatFunc], n: &Names, maps: bool) {
+    let p = tuple_math(x0, n.ring);
+    let mut header = vec![prose!("layer"), prose!("at $#x = #p$", x = n.x.clone(), p = p.clone())];
+    if maps {
+        header.push(prose!("near $#x = #p$", x = n.x.clone(), p = p));
+    }
+    header.push(prose!("units"));
+    let mut rows = Vec::new();
+    for (position, (layer, wl)) in net.layers.iter().zip(&w.layers).enumerate() {
+        let (out, inp) = (n.outputs[position].clone(), n.input_of(position));
+        let (formula, units) = match layer {
+            Layer::Dense(dl) => (
+                math!(
+                    "#z = #Wk #a + #bk",
+                    z = out,
+                    Wk = n.w.clone().sub(dl.index),
+                    a = inp,
+                    bk = n.b.clone().sub(dl.index)
+                ),
+                Prose::default(),
+            ),
+            Layer::Activation { activation, .. } => {
+                (out.equals(activation_of(activation, inp)), unit_tally(activation, &wl.signs, n.ring))
+            }
+        };
+        let mut row = vec![prose!("$#f$", f = formula), prose!("$#v$", v = tuple_math(&wl.values, n.ring))];
+        if maps {
+            row.push(prose!("$#m$", m = tuple_math(&as_map(&wl.m, &wl.c, &n.xs), n.ring)));
+        }
+        row.push(units);
+        rows.push(row);
+    }
+    // The table completes the step that says what is followed.
+    match ex.steps.last_mut() {
+        Some(step) if step.depth == super::Depth::Solution => {
+            step.table(Table { header, rows });
+        }
+        _ => {
+            ex.step(prose!("Layer by layer:")).table(Table { header, rows });
+        }
+    }
+    layer_details(ex, net, w, x0, n, maps);
+}
+
+/// Each layer's arithmetic at the point, for staff: the weights, the
+/// vector they act on and the result; each layer also as a map of the
+/// input near the point when `maps` is set.
+fn layer_details(ex: &mut Explanation, net: &Concrete, w: &Walk, x0: &[RatFunc], n: &Names, maps: bool) {
     for (position, (layer, wl)) in net.layers.iter().zip(&w.layers).enumerate() {
         let out = n.outputs[position].clone();
         let inp = n.input_of(position);
@@ -996,7 +1074,7 @@ fn layer_steps(ex: &mut Explanation, net: &Concrete, w: &Walk, x0: &[RatFunc], n
                     zv = vector_math(&wl.values, n.ring)
                 );
                 if maps {
-                    ex.step(prose!(
+                    ex.detail(prose!(
                         "Dense layer #k, with #n #units, at the point and as a map of $#x$ near it:",
                         k = k,
                         n = width,
@@ -1005,14 +1083,19 @@ fn layer_steps(ex: &mut Explanation, net: &Concrete, w: &Walk, x0: &[RatFunc], n
                     ))
                     .aligned(vec![chain, map_line()]);
                 } else {
-                    ex.step(prose!("Dense layer #k, with #n #units:", k = k, n = width, units = plural(width, "unit")))
-                        .display(chain);
+                    ex.detail(prose!(
+                        "Dense layer #k, with #n #units:",
+                        k = k,
+                        n = width,
+                        units = plural(width, "unit")
+                    ))
+                    .display(chain);
                 }
             }
             Layer::Activation { activation, .. } => {
                 let act = code(activation.word());
                 if !activation.has_kink() {
-                    ex.step(concat(vec![act, prose!(" on $#z$: every unit passes unchanged (slope $1$).", z = inp)]));
+                    ex.detail(concat(vec![act, prose!(" on $#z$: every unit passes unchanged (slope $1$).", z = inp)]));
                     continue;
                 }
                 let tally = |f: &dyn Fn(i32) -> bool| wl.signs.iter().filter(|s| f(**s)).count();
@@ -1043,9 +1126,9 @@ fn layer_steps(ex: &mut Explanation, net: &Concrete, w: &Walk, x0: &[RatFunc], n
                     v = vector_math(&wl.values, n.ring)
                 );
                 if maps && at0 == 0 {
-                    ex.step(head).aligned(vec![value, map_line()]);
+                    ex.detail(head).aligned(vec![value, map_line()]);
                 } else {
-                    ex.step(head).display(value);
+                    ex.detail(head).display(value);
                 }
             }
         }
@@ -1192,9 +1275,9 @@ pub fn derive(q: &PieceQuery, problem: &Problem) -> Result<(PieceAnswer, Value, 
     let outcome = analyse(net, &inputs, &q.point, base.clone(), ring, &mut cones)?;
     let mut ex = Explanation::new();
     ex.step(prose!(
-        "Follow $#x = #p$ through $#h$ layer by layer. On the region that contains the point every unit keeps its \
+        "Follow $#x = #p$ through $#h$. On the region that contains the point every unit keeps its \
          sign, so each activation multiplies each unit by a fixed slope, and every layer is an affine map of $#x$ \
-         there.",
+         there. Layer by layer:",
         x = n.x.clone(),
         p = x0.clone(),
         h = n.h.clone()
@@ -1383,6 +1466,7 @@ fn figure_line(q: &PieceQuery, kind: &PieceKind, n: &Names) -> Option<Figure> {
             y: Axis { label: math!("#h(#x)", h = n.h.clone(), x = n.x.clone()), lo: ylo, hi: yhi, ticks: Vec::new() },
             marks,
         }],
+        shows_answer: false,
     })
 }
 
@@ -1532,7 +1616,7 @@ fn figure_plane(q: &PieceQuery, kind: &PieceKind, n: &Names) -> Option<Figure> {
         hi: &x0[k] + &r,
         ticks: vec![&x0[k] - &r, x0[k].clone(), &x0[k] + &r],
     };
-    Some(Figure { caption, panels: vec![Panel { title: None, x: axis(0), y: axis(1), marks }] })
+    Some(Figure { caption, panels: vec![Panel { title: None, x: axis(0), y: axis(1), marks }], shows_answer: false })
 }
 
 /// Judges a key: a kink and a gradient are told apart before the fields

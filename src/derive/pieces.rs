@@ -649,6 +649,7 @@ fn figure(p: &Pieces, x: &Math, h: &Math) -> Option<Figure> {
             y: Axis { label: ylabel, lo: ylo, hi: yhi, ticks: Vec::new() },
             marks,
         }],
+        shows_answer: false,
     })
 }
 

@@ -1869,7 +1869,11 @@ fn figure(dr: &Drawing, naming: &Naming) -> Figure {
             y: Axis { label: naming.value.clone(), lo: ylo, hi: yhi, ticks: yticks },
             marks,
         };
-        return Figure { caption: capitalized(for_sizes(&naming.sizes, caption)), panels: vec![panel] };
+        return Figure {
+            caption: capitalized(for_sizes(&naming.sizes, caption)),
+            panels: vec![panel],
+            shows_answer: false,
+        };
     }
     let mut marks = Vec::new();
     let (mut xs, mut ys) = (Vec::new(), Vec::new());
@@ -1920,7 +1924,11 @@ fn figure(dr: &Drawing, naming: &Naming) -> Figure {
     };
     let caption =
         join_all(vec![what, prose!(" (left), next to the target $#T$ (right): ", T = target), shaded, prose!(".")]);
-    Figure { caption: capitalized(for_sizes(&naming.sizes, caption)), panels: vec![domain_panel, target_panel] }
+    Figure {
+        caption: capitalized(for_sizes(&naming.sizes, caption)),
+        panels: vec![domain_panel, target_panel],
+        shows_answer: false,
+    }
 }
 
 /// The pictures of a query with symbolic sizes: its instances with

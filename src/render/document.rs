@@ -170,7 +170,7 @@ fn problem<'a>(file: &'a FileReport, p: &'a ProblemReport, level: Level, said: &
                     .steps
                     .iter()
                     .filter(|s| level.shows(s.depth))
-                    .map(|s| as_shown(s, &own_data, ring, level))
+                    .map(|s| as_shown(s, &own_data, ring, level, printed(f, ring)))
                     .collect()
             })
             .unwrap_or_default();
@@ -199,11 +199,19 @@ fn problem<'a>(file: &'a FileReport, p: &'a ProblemReport, level: Level, said: &
     }
 }
 
+/// Whether a document prints the finding's answer in full rather than
+/// describing it.
+fn printed(f: &FindingReport, ring: &Ring) -> bool {
+    !matches!(shown_answer(f, ring, Level::Solutions), Shown::Described(_))
+}
+
 /// A step as a document of `level` shows it: without the displays that
 /// restate the question's data (`W = …` when the problem shows W), and in
-/// the solutions with long listings cut to their first few items; the
-/// step itself when nothing changes.
-fn as_shown<'a>(step: &'a Step, data: &HashSet<String>, ring: &Ring, level: Level) -> Cow<'a, Step> {
+/// the solutions with long listings cut to their first few items and
+/// without a picture of an answer printed in full; the step itself when
+/// nothing changes.
+fn as_shown<'a>(step: &'a Step, data: &HashSet<String>, ring: &Ring, level: Level, printed: bool) -> Cow<'a, Step> {
+    let redundant = |f: &crate::derive::explain::Figure| level == Level::Solutions && printed && f.shows_answer;
     let restates = |m: &Math| data.contains(&display_text(m, ring));
     // A listing of the question's data, every item shown there.
     let restated = |items: &[Block], total: usize| {
@@ -215,6 +223,7 @@ fn as_shown<'a>(step: &'a Step, data: &HashSet<String>, ring: &Ring, level: Leve
         Block::Listing { items, total } => {
             restated(items, *total) || (level == Level::Solutions && items.len() > LISTED_FOR_STUDENTS)
         }
+        Block::Figure(f) => redundant(f),
         _ => false,
     };
     if !step.blocks.iter().skip(1).any(changes) {
@@ -224,6 +233,7 @@ fn as_shown<'a>(step: &'a Step, data: &HashSet<String>, ring: &Ring, level: Leve
     for b in &step.blocks[1..] {
         match b {
             Block::Display(m) if restates(m) => {}
+            Block::Figure(f) if redundant(f) => {}
             Block::Aligned(lines) => {
                 let kept: Vec<Math> = lines.iter().filter(|m| !restates(m)).cloned().collect();
                 if !kept.is_empty() {

@@ -14,7 +14,7 @@ use crate::language::math::{Inline, Math, Prose};
 use super::document::{Document, Level, PartDoc, ProblemDoc, Shown, shown_answer};
 use super::layout::{Piece, latex_display};
 use super::limits::{LATEX_WIDTH, LISTED};
-use super::math::latex::{escape_text, latex};
+use super::math::latex::{chars_width, escape_text, latex, width};
 use super::math::lower::lower;
 use super::{Options, crosscheck_sentence, status_sentence};
 
@@ -73,7 +73,7 @@ impl Out<'_> {
                     self.display(m, avail);
                 }
             }
-            Block::Table(t) => self.table(t),
+            Block::Table(t) => self.table(t, avail),
             Block::Items(items) => {
                 self.push("\\begin{itemize}");
                 for p in items {
@@ -98,8 +98,18 @@ impl Out<'_> {
         }
     }
 
-    fn table(&mut self, t: &Table) {
+    fn table(&mut self, t: &Table, avail: f32) {
         let cols = t.header.len().max(t.rows.iter().map(Vec::len).max().unwrap_or(0));
+        let ring = self.ring;
+        let col_width = |c: usize| {
+            t.rows.iter().chain([&t.header]).filter_map(|r| r.get(c)).map(|p| prose_width(p, ring)).fold(0.0, f32::max)
+        };
+        // Each column's widest cell, and the space tabular puts around it.
+        let total: f32 = (0..cols).map(|c| col_width(c) + TABLE_COLUMN_SEP).sum();
+        if total > avail {
+            self.table_as_items(t, avail);
+            return;
+        }
         self.push("\\begin{center}");
         self.push(&format!("\\begin{{tabular}}{{{}}}", "c".repeat(cols)));
         if !t.header.is_empty() {
@@ -113,6 +123,57 @@ impl Out<'_> {
         self.push("\\end{tabular}");
         self.push("\\end{center}");
     }
+
+    /// A table too wide for the line, one item per row: its first cell and
+    /// its cells of words, then each formula under its column's heading,
+    /// displayed (a tuple as a column) so that it can be laid out.
+    fn table_as_items(&mut self, t: &Table, avail: f32) {
+        self.push("\\begin{itemize}");
+        for r in &t.rows {
+            let mut item = r.first().map(|p| prose(p, self.ring)).unwrap_or_default();
+            let formulas: Vec<(usize, &Math)> = r
+                .iter()
+                .enumerate()
+                .skip(1)
+                .filter_map(|(c, p)| match &p.0[..] {
+                    [Inline::Math(m)] => Some((c, m)),
+                    _ => None,
+                })
+                .collect();
+            for (c, cell) in r.iter().enumerate().skip(1) {
+                if !cell.0.is_empty() && !formulas.iter().any(|(k, _)| *k == c) {
+                    let _ = write!(item, "; {}", prose(cell, self.ring));
+                }
+            }
+            self.push(&format!("  \\item {item}"));
+            for (c, m) in formulas {
+                if let Some(h) = t.header.get(c) {
+                    let h = prose(h, self.ring);
+                    self.push(&format!("\n{h}:"));
+                }
+                let shown = match m {
+                    Math::Seq(crate::language::math::Fence::Paren, items) => Math::column(items.clone()),
+                    m => m.clone(),
+                };
+                self.display(&shown, avail);
+            }
+        }
+        self.push("\\end{itemize}");
+    }
+}
+
+/// Em-width of the space tabular leaves around a column (2 × 6 pt).
+const TABLE_COLUMN_SEP: f32 = 1.2;
+
+/// The width of prose set in a line, in ems.
+fn prose_width(p: &Prose, ring: &Ring) -> f32 {
+    p.0.iter()
+        .map(|i| match i {
+            Inline::Text(t) => chars_width(t),
+            Inline::Code(c) => 0.53 * c.chars().count() as f32,
+            Inline::Math(m) => width(&lower(m, ring)),
+        })
+        .sum()
 }
 
 /// A document as LaTeX.

@@ -117,6 +117,27 @@ impl Out<'_> {
         let widths: Vec<usize> = (0..cols)
             .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
             .collect();
+        if widths.iter().sum::<usize>() + 2 * cols.saturating_sub(1) + indent > self.width {
+            // Too wide for the line: one wrapped paragraph per row, its first
+            // cell, then each other cell after its column's heading.
+            for r in &rows[usize::from(!t.header.is_empty())..] {
+                let mut line = r.first().cloned().unwrap_or_default();
+                let mut first = true;
+                for (c, cell) in r.iter().enumerate().skip(1).filter(|(_, s)| !s.is_empty()) {
+                    line.push_str(if first { ": " } else { "; " });
+                    first = false;
+                    if let Some(h) = rows[0].get(c).filter(|_| !t.header.is_empty()) {
+                        line.push_str(h);
+                        line.push(' ');
+                    }
+                    line.push_str(cell);
+                }
+                for (k, l) in wrap(&line, self.width.saturating_sub(indent + 2).max(20)).iter().enumerate() {
+                    self.line(indent + if k == 0 { 0 } else { 2 }, l);
+                }
+            }
+            return;
+        }
         for (k, r) in rows.iter().enumerate() {
             let cells: Vec<String> = r
                 .iter()

@@ -503,7 +503,7 @@ const RELATION: f32 = 0.78 + 2.0 * 0.28;
 /// Script size relative to the text size.
 const SCRIPT: f32 = 0.7;
 
-fn chars_width(s: &str) -> f32 {
+pub fn chars_width(s: &str) -> f32 {
     s.chars()
         .map(|c| match c {
             'm' | 'w' | 'M' | 'W' => 0.85,
