@@ -1,14 +1,21 @@
-//! A seeded mutation fuzzer for the whole pipeline: the shipped problem
-//! files, damaged at random, are run through the real `nnkey` binary, each
-//! in its own process, so that an abort (a stack overflow, a failed
-//! allocation), a panic or a hang shows up as what it is. Every run must
-//! end within `TIME_LIMIT` with exit status 0, 1 or 2.
+//! A seeded mutation fuzzer with two targets, over the shipped problem
+//! files damaged at random:
 //!
-//! `cargo test` runs a short, fixed series (the same inputs every time).
-//! For a longer run, with a seed of your choosing:
+//! - the whole pipeline: each damaged file is run through the real `nnkey`
+//!   binary in its own process, so that an abort (a stack overflow, a
+//!   failed allocation), a panic or a hang shows up as what it is; every
+//!   run must end within `TIME_LIMIT` with exit status 0, 1 or 2;
+//! - the parser and elaboration, in process and hundreds of times faster:
+//!   every damaged file must parse and elaborate to a report or to
+//!   diagnostics with a span inside the file, without a panic, within
+//!   `PARSE_LIMIT`.
+//!
+//! `cargo test` runs a short, fixed series of each (the same inputs every
+//! time). For a longer run, with a seed of your choosing (both targets
+//! share the time given):
 //!
 //! ```sh
-//! NNKEY_FUZZ_SECS=900 NNKEY_FUZZ_SEED=42 cargo test --release --test fuzz -- --nocapture
+//! NNKEY_FUZZ_SECS=900 NNKEY_FUZZ_SEED=42 cargo test --release --test fuzz -- --nocapture --test-threads 1
 //! ```
 //!
 //! An input that fails is saved under `target/fuzz-failures/` and named in
@@ -28,6 +35,12 @@ const TIME_LIMIT: Duration = Duration::from_secs(if cfg!(debug_assertions) { 150
 
 /// Runs in the short series `cargo test` makes.
 const SHORT_RUNS: usize = 24;
+
+/// Parser runs in the short series `cargo test` makes.
+const SHORT_PARSES: usize = 2000;
+
+/// No damaged file may keep the parser and elaboration busy longer.
+const PARSE_LIMIT: Duration = Duration::from_secs(if cfg!(debug_assertions) { 30 } else { 5 });
 
 /// Pieces spliced into the files: the language's punctuation and words,
 /// and the extreme values an adversary would try.
@@ -201,6 +214,57 @@ fn mutated_files_end_cleanly_in_their_own_process() {
         runs += 1;
     }
     eprintln!("fuzz: {runs} runs from seed {seed} in {:.1} s", start.elapsed().as_secs_f64());
+    assert!(runs > 0, "no run was made");
+    assert!(failures.is_empty(), "{} of {runs} runs ended badly:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn mutated_files_parse_and_elaborate_without_a_panic() {
+    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+    let seed = env("NNKEY_FUZZ_SEED").unwrap_or(1);
+    let budget = env("NNKEY_FUZZ_SECS").map(Duration::from_secs);
+    let files = shipped();
+    let mut rng = Rng::new(seed ^ 0x5eed);
+    let start = Instant::now();
+    let mut runs = 0;
+    let mut failures = Vec::new();
+    // A panic is reported by the check below, not printed once per input.
+    std::panic::set_hook(Box::new(|_| {}));
+    while match budget {
+        Some(b) => start.elapsed() < b,
+        None => runs < SHORT_PARSES,
+    } {
+        let (name, text) = &files[pick(&mut rng, files.len())];
+        let damaged = mutate(&mut rng, text, &files);
+        let began = Instant::now();
+        let source = nnkey::language::SourceFile::new(name, damaged.clone());
+        let outcome = std::panic::catch_unwind(|| {
+            let report = nnkey::check::load_source(source);
+            // Every diagnostic points inside the file, and prints.
+            report.diagnostics.iter().all(|d| {
+                let printed = d.render(&report.source, false);
+                d.span.end <= damaged.len() && !printed.is_empty()
+            })
+        });
+        let why = match outcome {
+            Err(_) => Some("a panic".to_string()),
+            Ok(false) => Some("a diagnostic points past the end of the file".to_string()),
+            Ok(true) if began.elapsed() > PARSE_LIMIT => {
+                Some(format!("{:.1} s to parse", began.elapsed().as_secs_f64()))
+            }
+            Ok(true) => None,
+        };
+        if let Some(why) = why {
+            let keep = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-failures");
+            std::fs::create_dir_all(&keep).unwrap();
+            let saved = keep.join(format!("parse-seed{seed}-run{runs}-{name}"));
+            std::fs::write(&saved, &damaged).unwrap();
+            failures.push(format!("{why}: {}", saved.display()));
+        }
+        runs += 1;
+    }
+    let _ = std::panic::take_hook();
+    eprintln!("fuzz (parser): {runs} runs from seed {seed} in {:.1} s", start.elapsed().as_secs_f64());
     assert!(runs > 0, "no run was made");
     assert!(failures.is_empty(), "{} of {runs} runs ended badly:\n{}", failures.len(), failures.join("\n"));
 }
