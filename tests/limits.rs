@@ -188,6 +188,10 @@ fn shape_queries_compute_sizes_without_tensors() {
         ("2x2", "3x3", "shape conv_transpose2d(W, stride: 1000000) on X", "(2000002, 2000002)"),
         ("2x2", "3x3", "shape conv2d(W, dilation: (1, 16777216), padding: (0, 8388608)) on X", "(2, 3)"),
         ("64x64x3x3", "64x128x128", "shape conv2d(W) on X", "(64, 126, 126)"),
+        // Tensors too large to write out are known by their shapes.
+        ("1000x1000x3x3", "1000x64x64", "shape conv2d(W, padding: 1) on X", "(1000, 64, 64)"),
+        ("3x3", "1100x1100", "shape conv2d(W, stride: 2) on X", "(549, 549)"),
+        ("512x256x4x4", "512x40x40", "shape conv_transpose2d(W, stride: 2, padding: 1) on X", "(256, 80, 80)"),
     ] {
         let report = check_small_stack(format!("{}  expect A = {shape}\n", conv(kernel, input, query)));
         assert!(errors(&report).is_empty(), "{query}: {:?}", errors(&report));
@@ -197,9 +201,27 @@ fn shape_queries_compute_sizes_without_tensors() {
 
 #[test]
 fn huge_tensors_and_counts_name_their_limit() {
-    let (message, at) = refused(conv("1000x1000x3x3", "1000x8x8", "shape conv2d(W) on X"));
+    // Only the shape of a tensor over the limit is known: what needs its
+    // entries is refused, naming the limit.
+    let (message, at) = refused(conv("1000x1000x3x3", "1000x8x8", "matrix conv2d(W) on X"));
+    assert_eq!(message, "`W` has 9000000 entries, over the tensor limit of 1048576: only its shape is known");
+    assert_eq!(at, "matrix conv2d(W) on X");
+    let keyed =
+        format!("{}  expect A = (W[0,0,0,0], 6, 6)\n", conv("1000x1000x3x3", "1000x8x8", "shape conv2d(W) on X"));
+    let (message, at) = first_error(&check_small_stack(keyed));
+    assert_eq!(message, "`W` has 9000000 entries, over the tensor limit of 1048576: only its shape is known");
+    assert_eq!(at, "W");
+    // A matrix is used by its entries: over the limit it is refused where declared.
+    let (message, at) = refused(
+        conv("1000x1000x3x3", "1000x8x8", "matrix conv2d(W) on X").replace("kernel 1000x1000x3x3", "matrix 3000x3000"),
+    );
     assert_eq!(message, "this tensor has 9000000 entries, over the tensor limit of 1048576");
-    assert_eq!(at, "1000x1000x3x3");
+    assert_eq!(at, "3000x3000");
+    let (message, at) = refused(conv("2x2", "1x1100x1100", "matrix conv2d(W) on X"));
+    assert_eq!(message, "`X` has 1210000 entries, over the tensor limit of 1048576: only its shape is known");
+    assert_eq!(at, "matrix conv2d(W) on X");
+    let (message, _) = refused(conv("2x2", "16777216x16777216x2", "shape conv2d(W) on X"));
+    assert!(message.contains("over the tensor limit"), "{message}");
     let (message, _) = refused(conv("2x2", "3x3", "shape conv2d(W, stride: 100000000000) on X"));
     assert!(message.contains("above the limit of 16777216"), "{message}");
     let (message, _) = refused(conv("2x2", "3x3", "shape conv2d(W, dilation: 16777216) on X"));

@@ -155,12 +155,13 @@ pub fn adjoint_conv(conv: &Conv) -> Option<Conv> {
             }
         }
     }
-    let kernel = Tensor { role: Role::Kernel, shape: vec![cin, out_per, kh, kw], entries, symbol: None };
+    let kernel = Tensor { role: Role::Kernel, shape: vec![cin, out_per, kh, kw], entries, symbol: None, written: true };
     let input = Tensor {
         role: Role::Input,
         shape: vec![cout, oh, ow],
         entries: vec![Poly::zero(); cout * oh * ow],
         symbol: None,
+        written: true,
     };
     let mut params = conv.params.clone();
     params.output_padding = (0, 0);

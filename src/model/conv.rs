@@ -282,6 +282,24 @@ impl Conv {
     /// Refuses a matrix too large to build, at `span`, before anything is
     /// allocated: the error names the limit and the size asked for.
     pub fn check_matrix_size(&self, span: Span) -> Result<(), Diagnostic> {
+        for (t, name) in [(&self.kernel, &self.kernel_name), (&self.input, &self.input_name)] {
+            if !t.written {
+                return Err(Diagnostic::error(
+                    span,
+                    format!(
+                        "`{name}` has {} entries, over the tensor limit of {}: only its shape is known",
+                        t.size(),
+                        super::MAX_TENSOR_ENTRIES
+                    ),
+                )
+                .with_label("needs every entry")
+                .with_hint(format!(
+                    "ask for its size instead: `shape {}(…) on {}` computes the output shape from the shapes alone",
+                    self.kind.name(),
+                    self.input_name
+                )));
+            }
+        }
         let Some(s) = self.sizes() else { return Ok(()) };
         let asked = s.nonzeros.max(s.work).max(s.rows).max(s.cols);
         if asked <= MAX_MATRIX_ENTRIES {

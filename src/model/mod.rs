@@ -427,6 +427,11 @@ fn attach_key(e: &syntax::Expect, syntax: &ProblemSyntax, problem: &mut Problem,
 /// 64x128x128 input.
 pub const MAX_TENSOR_ENTRIES: usize = 1 << 20;
 
+/// The most entries a kernel or input known by its shape alone may have
+/// (over [`MAX_TENSOR_ENTRIES`] only `shape` queries can use it): 2^48,
+/// so that every size computed from it fits in 64 bits.
+pub const MAX_SHAPED_ENTRIES: usize = 1 << 48;
+
 /// The object a declaration makes.
 fn declare(l: &syntax::Let, problem: &Problem) -> Result<ObjectKind, Diagnostic> {
     match &l.value {
@@ -446,7 +451,11 @@ fn declare(l: &syntax::Let, problem: &Problem) -> Result<ObjectKind, Diagnostic>
                 return Err(Diagnostic::error(shape.span, "every dimension must be at least 1"));
             }
             let total = shape.dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
-            if total.is_none_or(|t| t > MAX_TENSOR_ENTRIES) {
+            // A kernel or an input too large to write out keeps its shape, for
+            // the questions about sizes; anything else needs its entries.
+            let sized_only = matches!(role, Role::Kernel | Role::Input)
+                && total.is_some_and(|t| t > MAX_TENSOR_ENTRIES && t <= MAX_SHAPED_ENTRIES);
+            if total.is_none_or(|t| t > MAX_TENSOR_ENTRIES) && !sized_only {
                 let asked = shape.dims.iter().map(|&d| d as u128).try_fold(1u128, |a, d| a.checked_mul(d));
                 let asked = asked.map_or_else(|| "more than 2^128".to_string(), |t| t.to_string());
                 return Err(Diagnostic::error(
@@ -458,6 +467,9 @@ fn declare(l: &syntax::Let, problem: &Problem) -> Result<ObjectKind, Diagnostic>
             if problem.object(&symbol.name).is_some() {
                 return Err(Diagnostic::error(symbol.span, format!("`{}` already names a declaration", symbol.name))
                     .with_hint("the entries' symbol must differ from declared names, e.g. `X = input 3x3 x`"));
+            }
+            if sized_only {
+                return Ok(ObjectKind::Tensor(Tensor::unwritten(role, shape.dims.clone(), &symbol.name)));
             }
             Ok(ObjectKind::Tensor(Tensor::symbolic(role, shape.dims.clone(), &symbol.name, &problem.ring)))
         }
@@ -471,7 +483,7 @@ fn declare(l: &syntax::Let, problem: &Problem) -> Result<ObjectKind, Diagnostic>
                 )
                 .with_hint(role.shape_help()));
             }
-            Ok(ObjectKind::Tensor(Tensor { role, shape, entries, symbol: None }))
+            Ok(ObjectKind::Tensor(Tensor { role, shape, entries, symbol: None, written: true }))
         }
     }
 }

@@ -75,6 +75,10 @@ pub struct Tensor {
     pub entries: Vec<Poly>,
     /// The symbol its entries were generated from, if any.
     pub symbol: Option<String>,
+    /// Whether its entries are written out. A symbolic tensor too large to
+    /// write out keeps only its shape: questions about sizes are answered,
+    /// others refused (see [`Tensor::unwritten`]).
+    pub written: bool,
 }
 
 /// Every multi-index of `shape` in row-major order.
@@ -100,7 +104,18 @@ impl Tensor {
                 Poly::var(ring.var(&Symbol::indexed(symbol, &idx)))
             })
             .collect();
-        Tensor { role, shape, entries, symbol: Some(symbol.to_string()) }
+        Tensor { role, shape, entries, symbol: Some(symbol.to_string()), written: true }
+    }
+
+    /// A symbolic tensor known by its shape alone, its entries never made:
+    /// `kernel 1000x1000x3x3 w` for a question about sizes.
+    pub fn unwritten(role: Role, shape: Vec<usize>, symbol: &str) -> Tensor {
+        Tensor { role, shape, entries: Vec::new(), symbol: Some(symbol.to_string()), written: false }
+    }
+
+    /// The number of entries its shape has (for an unwritten tensor too).
+    pub fn size(&self) -> usize {
+        self.shape.iter().product()
     }
 
     pub fn len(&self) -> usize {

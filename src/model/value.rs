@@ -251,6 +251,7 @@ fn binding_value(b: Binding, expr: &Expr) -> EvalResult {
         Binding::Network(n) => Err(Diagnostic::error(expr.span, format!("`{}` is a network and has no value", n.name))
             .with_label("not a number, vector or matrix")
             .with_hint(format!("ask about it in a query: `find p = linear piece of {} at {} = 1`", n.name, n.input))),
+        Binding::Tensor(t) if !t.written => Err(unwritten(expr, t)),
         Binding::Tensor(t) => t.to_value().ok_or_else(|| {
             Diagnostic::error(
                 expr.span,
@@ -306,6 +307,9 @@ fn eval_index(expr: &Expr, base: &Expr, indices: &[Expr], env: &dyn Scope) -> Ev
         let Binding::Tensor(t) = b else {
             return Err(Diagnostic::error(base.span, format!("`{name}` is not a tensor and cannot be indexed")));
         };
+        if !t.written {
+            return Err(unwritten(base, t));
+        }
         if idx.len() != t.shape.len() || idx.iter().zip(&t.shape).any(|(&i, &n)| i < 0 || i as usize >= n) {
             let shape: Vec<String> = t.shape.iter().map(|d| d.to_string()).collect();
             return Err(Diagnostic::error(expr.span, format!("index out of range for `{name}`"))
@@ -957,6 +961,21 @@ fn sparse_text(s: &SparseMatrix<Poly>, ring: &Ring) -> String {
         }
     }
     format!("sparse({}, {}, [{}])", s.rows(), s.cols(), items.join(", "))
+}
+
+/// The error for a use of a tensor known by its shape alone.
+fn unwritten(expr: &Expr, t: &Tensor) -> Diagnostic {
+    Diagnostic::error(
+        expr.span,
+        format!(
+            "`{}` has {} entries, over the tensor limit of {}: only its shape is known",
+            expr.as_name().unwrap_or("this tensor"),
+            t.size(),
+            super::MAX_TENSOR_ENTRIES
+        ),
+    )
+    .with_label("needs its entries")
+    .with_hint("only `shape` queries can use a tensor this large; declare a smaller one")
 }
 
 #[cfg(test)]
