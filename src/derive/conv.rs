@@ -55,6 +55,26 @@ fn landing(out: usize, tap: usize, stride: usize, dilation: usize, pad: usize, n
     (t >= 0 && t % s == 0 && ((t / s) as usize) < n).then(|| (t / s) as usize)
 }
 
+/// Every (tap, input index) pair of a transposed convolution that lands on
+/// output index `out` along one dimension, by tap. The scan runs over the
+/// taps or over the input, whichever is shorter, so that a long kernel on
+/// a short input costs the input's length per output.
+fn landings(out: usize, k: usize, stride: usize, dilation: usize, pad: usize, n: usize) -> Vec<(usize, usize)> {
+    if k <= n {
+        return (0..k).filter_map(|a| landing(out, a, stride, dilation, pad, n).map(|i| (a, i))).collect();
+    }
+    // out + pad − a·d = i·s: for each input index i, the tap a, if any.
+    let d = dilation as i64;
+    let mut found: Vec<(usize, usize)> = (0..n)
+        .filter_map(|i| {
+            let u = out as i64 + pad as i64 - (i * stride) as i64;
+            (u >= 0 && u % d == 0 && ((u / d) as usize) < k).then(|| ((u / d) as usize, i))
+        })
+        .collect();
+    found.sort_unstable();
+    found
+}
+
 /// The matrix A with Y = A·X, rows indexed by output (channel, row, col)
 /// and columns by input (channel, row, col), both row-major.
 pub fn matrix(conv: &Conv) -> SparseMatrix<Poly> {
@@ -103,9 +123,7 @@ pub fn matrix(conv: &Conv) -> SparseMatrix<Poly> {
             }
         }
         ConvKind::ConvTranspose2d => {
-            let sources = |r: usize, k: usize, s: usize, d: usize, pad: usize, n: usize| -> Vec<(usize, usize)> {
-                (0..k).filter_map(|a| landing(r, a, s, d, pad, n).map(|i| (a, i))).collect()
-            };
+            let sources = landings;
             for o in 0..cout {
                 let group = o / out_per;
                 for r in 0..oh {
@@ -1234,6 +1252,26 @@ fn window_figure(conv: &Conv, n: &Names, a: &SparseMatrix<Poly>) -> Option<Figur
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn landings_scanned_over_the_input_are_those_scanned_over_the_taps() {
+        for k in 1..9 {
+            for n in 1..9 {
+                for (s, d, pad) in [(1, 1, 0), (2, 1, 0), (2, 2, 1), (3, 1, 2), (1, 3, 0), (4, 2, 3)] {
+                    for out in 0..40 {
+                        let by_taps: Vec<(usize, usize)> =
+                            (0..k).filter_map(|a| landing(out, a, s, d, pad, n).map(|i| (a, i))).collect();
+                        assert_eq!(
+                            landings(out, k, s, d, pad, n),
+                            by_taps,
+                            "k {k} n {n} s {s} d {d} pad {pad} out {out}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     use super::*;
     use crate::algebra::{Print, Ring};
     use crate::model::{ConvParams, Padding};

@@ -13,7 +13,10 @@
 //!   terms per entry, estimated from the degree and the number of symbols
 //!   and from the number of products the expansion adds up;
 //! - a power of a numeric matrix is computed by repeated squaring, each
-//!   product refused when its entries could pass [`MAX_POWER_BITS`];
+//!   product refused when its entries could pass [`MAX_MATRIX_POWER_BITS`]
+//!   (each product of a matrix power reduces every entry by a gcd, which
+//!   grows with the square of its digits, so the bound is lower than a
+//!   number's);
 //! - exponents are exact integers of any size: `1^4294967296` is 1, and an
 //!   exponent beyond 64 bits is refused by the size of the result unless
 //!   the base is 0, 1 or -1;
@@ -26,6 +29,10 @@
 /// decimal digits); the same bound as symbolic powers
 /// ([`crate::algebra::formula::MAX_BITS`]).
 pub const MAX_POWER_BITS: u64 = crate::algebra::formula::MAX_BITS;
+
+/// Most binary digits of an entry of a numeric matrix power (about 39 000
+/// decimal digits): a refused power stops within a second.
+pub const MAX_MATRIX_POWER_BITS: u64 = 1 << 17;
 
 /// Highest total degree of a polynomial computed by a power.
 pub const MAX_POWER_DEGREE: u64 = 1_000;

@@ -88,6 +88,7 @@ fn display_name(e: &Expr, fallback: &str) -> String {
 /// Evaluates `e` to a matrix of polynomials; `what` names it in errors.
 fn poly_matrix(e: &Expr, scope: &dyn Scope, what: &str) -> Result<Matrix<Poly>, Diagnostic> {
     let v = eval(e, scope)?;
+    super::value::dense_budget(&v).map_err(|m| Diagnostic::error(e.span, m))?;
     let m = match &v {
         Value::Matrix(_) | Value::Sparse(_) | Value::Scalar(_) => v.as_matrix(),
         _ => None,

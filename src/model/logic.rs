@@ -442,6 +442,7 @@ fn weight_rows(e: &Expr, width: usize, problem: &Problem) -> Result<Vec<Vec<Q>>,
             .with_label(format!("this is {}", v.describe()))
             .with_hint("write one row per unit: `[[1, 1], [1, 1]]`")
     };
+    super::value::dense_budget(&v).map_err(|m| Diagnostic::error(e.span, m))?;
     let m = match &v {
         Value::Matrix(m) => m.clone(),
         _ => match v.as_matrix() {

@@ -431,7 +431,10 @@ impl Builder<'_> {
             None => vec![RatFunc::zero(); rows],
             Some(e) => {
                 let v = eval(e, self.scope)?;
-                if let Some(m) = v.as_matrix().filter(|m| m.rows() * m.cols() <= MAX_WIDTH) {
+                // A sparse matrix (`I(4096)`) is no bias; it is never made dense.
+                if let Value::Matrix(m) = &v
+                    && m.rows() * m.cols() <= MAX_WIDTH
+                {
                     number_budget(m.entries(), e.span)?;
                 }
                 match &v {

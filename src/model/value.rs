@@ -18,7 +18,8 @@ use crate::language::Diagnostic;
 use crate::language::syntax::{BinOp, Expr, ExprKind};
 
 use super::budget::{
-    DENSE_IDENTITY, MAX_DENSE_ENTRIES, MAX_IDENTITY, MAX_POWER_BITS, MAX_POWER_DEGREE, MAX_POWER_TERMS,
+    DENSE_IDENTITY, MAX_DENSE_ENTRIES, MAX_IDENTITY, MAX_MATRIX_POWER_BITS, MAX_POWER_BITS, MAX_POWER_DEGREE,
+    MAX_POWER_TERMS,
 };
 use super::network::Network;
 use super::tensor::Tensor;
@@ -574,10 +575,10 @@ fn matrix_power(m: &Matrix<RatFunc>, n: u64) -> Result<Matrix<RatFunc>, String> 
     };
     let product = |a: &Matrix<RatFunc>, b: &Matrix<RatFunc>| -> Result<Matrix<RatFunc>, String> {
         let estimate = 2 * (size(a) + size(b)) + log_k;
-        if estimate > MAX_POWER_BITS {
+        if estimate > MAX_MATRIX_POWER_BITS {
             return Err(format!(
                 "the entries of this matrix power would have about {estimate} binary digits, more than the limit \
-                 of {MAX_POWER_BITS}"
+                 of {MAX_MATRIX_POWER_BITS}"
             ));
         }
         Ok(a.mul(b).expect("square"))
@@ -599,7 +600,7 @@ fn matrix_power(m: &Matrix<RatFunc>, n: u64) -> Result<Matrix<RatFunc>, String> 
 
 /// A sparse matrix is computed densely only up to
 /// [`MAX_DENSE_ENTRIES`] entries.
-fn dense_budget(v: &Value) -> Result<(), String> {
+pub(crate) fn dense_budget(v: &Value) -> Result<(), String> {
     if let Value::Sparse(s) = v {
         let entries = s.rows().saturating_mul(s.cols());
         if entries > MAX_DENSE_ENTRIES {

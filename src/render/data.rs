@@ -21,7 +21,16 @@ fn object(o: &Object) -> Vec<Block> {
     let name = Math::name(&o.name);
     match &o.kind {
         ObjectKind::Tensor(t) => tensor(name, t),
-        ObjectKind::Value(v) => vec![Block::Display(name.equals(explain::value(v)))],
+        ObjectKind::Value(v) => match super::limits::too_large(v) {
+            // `M = I(30000)`: described, never written out.
+            Some(why) => {
+                let mut p = Prose::default();
+                p.push_math(name);
+                p.push_text(&format!(" is {why}."));
+                vec![Block::Prose(p)]
+            }
+            None => vec![Block::Display(name.equals(explain::value(v)))],
+        },
         ObjectKind::Table(t) => vec![table(&o.name, t)],
         ObjectKind::Network(n) => network(n),
     }
