@@ -23,6 +23,7 @@ pub mod bless;
 pub mod check;
 pub mod cli;
 pub mod derive;
+pub mod grade;
 pub mod language;
 pub mod model;
 pub mod numeric;

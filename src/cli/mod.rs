@@ -8,6 +8,8 @@
 //! quietly. A directory holding no `.nnk` file is a warning, and an error
 //! (exit 2) with `--deny-missing`.
 
+mod grade;
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -68,6 +70,8 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Grade students' submissions against the derived answers.
+    Grade(grade::GradeArgs),
 }
 
 /// How a document is printed.
@@ -221,6 +225,7 @@ pub fn main() -> i32 {
             let printed = emit(&text);
             finish(report.exit_code(), printed, &report, deny)
         }
+        Command::Grade(args) => grade::run(args, err_color, deny),
         Command::Bless { paths } => {
             let report = check::run(&paths);
             print_problems(&report, err_color, deny);

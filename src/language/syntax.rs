@@ -485,5 +485,7 @@ pub struct SubmittedAnswer {
     pub problem: Ident,
     pub name: Ident,
     pub value: Result<Expr, Diagnostic>,
+    /// The value as written (also when it does not parse).
+    pub value_span: Span,
     pub span: Span,
 }

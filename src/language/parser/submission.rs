@@ -128,16 +128,21 @@ pub fn parse_submission(text: &str) -> (SubmissionSyntax, Vec<Diagnostic>) {
                 rest
             })
         } else if let Ok((rest, name)) = name_equals(i) {
-            let (end, value) = match value(rest) {
-                Ok((end, v)) => (end, Ok(v)),
+            let (end, value, value_span) = match value(rest) {
+                Ok((end, v)) => {
+                    let at = v.span;
+                    (end, Ok(v), at)
+                }
                 Err(e) => {
                     let d = diagnose(text, unwrap(e));
-                    (recover(rest), Err(d))
+                    let end = recover(rest);
+                    let written = text[off(rest)..off(end)].trim_end();
+                    (end, Err(d), Span::new(off(rest), off(rest) + written.len()))
                 }
             };
             let span = span_from(i, end);
             match &current {
-                Some(p) => sub.answers.push(SubmittedAnswer { problem: p.clone(), name, value, span }),
+                Some(p) => sub.answers.push(SubmittedAnswer { problem: p.clone(), name, value, value_span, span }),
                 None => diagnostics.push(
                     Diagnostic::error(name.span, "an answer before any `problem`")
                         .with_label("which problem does this answer?")
@@ -278,7 +283,8 @@ fn name_in(text: &str, cell: Cell, what: &str, id: bool) -> Result<Ident, Diagno
     let ok = |c: char| c.is_ascii_alphanumeric() || c == '_' || (id && c == '.');
     if trimmed.is_empty() || cell.escaped || !trimmed.chars().all(ok) {
         let wanted = if id { "a problem id such as `q1`" } else { "the name of a find such as `A`" };
-        return Err(Diagnostic::error(span, format!("the {what} cell is not {wanted}")).with_label(format!("expected {wanted}")));
+        return Err(Diagnostic::error(span, format!("the {what} cell is not {wanted}"))
+            .with_label(format!("expected {wanted}")));
     }
     Ok(Ident { name: trimmed.to_string(), span })
 }
@@ -347,14 +353,18 @@ pub fn parse_submission_csv(text: &str) -> (Vec<SubmissionSyntax>, Vec<Diagnosti
         let (Some(s), Some(p), Some(n), Some(a)) = (cell(0), cell(1), cell(2), cell(3)) else {
             let end = start + text[start..].find('\n').unwrap_or(text.len() - start);
             diagnostics.push(
-                Diagnostic::error(Span::new(start, end), format!("this row has {} cells, the header {}", record.len(), names.len()))
-                    .with_hint("each row gives `student,problem,name,answer`"),
+                Diagnostic::error(
+                    Span::new(start, end),
+                    format!("this row has {} cells, the header {}", record.len(), names.len()),
+                )
+                .with_hint("each row gives `student,problem,name,answer`"),
             );
             continue;
         };
         let student = record.get(column[0]).unwrap_or("").trim().to_string();
         if student.is_empty() {
-            diagnostics.push(Diagnostic::error(Span::new(s.start, s.end), "a row without a student").with_label("empty"));
+            diagnostics
+                .push(Diagnostic::error(Span::new(s.start, s.end), "a row without a student").with_label("empty"));
             continue;
         }
         let (problem, name) = match (name_in(text, p, "problem", true), name_in(text, n, "name", false)) {
@@ -380,7 +390,8 @@ pub fn parse_submission_csv(text: &str) -> (Vec<SubmissionSyntax>, Vec<Diagnosti
             }
         };
         let span = Span::new(start, a.end);
-        subs[k].answers.push(SubmittedAnswer { problem, name, value, span });
+        let value_span = Span::new(a.start, a.end);
+        subs[k].answers.push(SubmittedAnswer { problem, name, value, value_span, span });
     }
     (subs, diagnostics)
 }
@@ -396,11 +407,13 @@ mod tests {
 
     #[test]
     fn a_text_submission_reads_student_problems_and_answers() {
-        let text = "student \"ada\"\nproblem q1\n  A = [[1, 0],\n       [0, 1]]\nproblem q4\n  and = { w: [1, 1], b: -2 }\n";
+        let text =
+            "student \"ada\"\nproblem q1\n  A = [[1, 0],\n       [0, 1]]\nproblem q4\n  and = { w: [1, 1], b: -2 }\n";
         let (s, d) = parse_submission(text);
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(s.student.as_ref().map(|x| x.0.as_str()), Some("ada"));
-        let names: Vec<(&str, &str)> = s.answers.iter().map(|a| (a.problem.name.as_str(), a.name.name.as_str())).collect();
+        let names: Vec<(&str, &str)> =
+            s.answers.iter().map(|a| (a.problem.name.as_str(), a.name.name.as_str())).collect();
         assert_eq!(names, [("q1", "A"), ("q4", "and")]);
         assert!(s.answers.iter().all(|a| a.value.is_ok()));
     }
@@ -438,7 +451,10 @@ mod tests {
         let bad = subs[1].answers[0].value.as_ref().unwrap_err();
         // `[1 2` on line 4: the error is at the `2`, column 16.
         assert_eq!(at(text, bad), (4, 16));
-        assert_eq!(subs[1].answers[0].name.span, Span::new(text.find("A,[1 2").unwrap(), text.find("A,[1 2").unwrap() + 1));
+        assert_eq!(
+            subs[1].answers[0].name.span,
+            Span::new(text.find("A,[1 2").unwrap(), text.find("A,[1 2").unwrap() + 1)
+        );
     }
 
     #[test]
