@@ -371,3 +371,26 @@ fn the_gradebook_reads_back_as_csv() {
     let report = grade::run(&[repo().join("tests/grade/keys")], &[repo().join("tests/grade/submissions")]);
     assert_eq!(gradebook(&report).unwrap().lines().count(), 36);
 }
+
+#[test]
+fn a_student_name_a_spreadsheet_would_run_stays_text_in_the_gradebook() {
+    let sb = Sandbox::new();
+    sb.write("keys/k.nnk", &keys());
+    sb.write("subs/form.csv", "student,problem,name,answer\n\"=HYPERLINK(\"\"x\"\")\",q4,and,\"{ w: [1, 1], b: -2 }\"\n");
+    let run = sb.run(&["grade", "keys", "--submissions", "subs", "--gradebook", "book.csv"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut reader = csv::Reader::from_path(sb.path("book.csv")).unwrap();
+    let first = reader.records().next().unwrap().unwrap();
+    assert_eq!(&first[0], "'=HYPERLINK(\"x\")");
+}
+
+#[test]
+fn a_repeated_answer_is_graded_once_and_an_unknown_one_is_noted() {
+    let r = grade_text("problem q4\n  and = { w: [1, 1], b: -2 }\n  and = impossible\nproblem q9\n  n = 3\n");
+    let (pts, _, verdict, notes) = outcome(&r, "q4", "and");
+    assert_eq!((pts.as_str(), verdict), ("1", Verdict::Correct));
+    assert_eq!(notes, sentences(&["You answered this more than once; the first answer is graded."]));
+    let u = &r.students[0].unmatched;
+    assert_eq!(u.len(), 1);
+    assert_eq!((u[0].problem.as_str(), u[0].name.as_str(), u[0].problem_known), ("q9", "n", false));
+}

@@ -127,8 +127,14 @@ pub fn one_sided(given: &Value, right: &Value, ring: &Ring) -> Vec<(Part, Mistak
     found
 }
 
+/// The largest `P` (in entries) whose Gram matrices [`gram_inverse`]
+/// compares: a determinant of symbols grows fast with the size, and the
+/// data matrices of such problems are small.
+pub const MAX_GRAM_ENTRIES: usize = 64;
+
 /// `(PᵀP)⁻¹` (or `inverse(PᵀP)`) in an answer, where `PᵀP` is singular
-/// and `P Pᵀ` is invertible: `P` as written.
+/// and `P Pᵀ` is invertible: `P` as written. Only a declared `P` of at
+/// most [`MAX_GRAM_ENTRIES`] entries is tried.
 pub fn gram_inverse(expr: &Expr, problem: &Problem) -> Option<Mistake> {
     let inverted: Option<&Expr> = match &expr.kind {
         ExprKind::Binary(BinOp::Pow, base, exp) if is_minus_one(exp) => Some(base),
@@ -140,6 +146,7 @@ pub fn gram_inverse(expr: &Expr, problem: &Problem) -> Option<Mistake> {
         && let Ok(pv) = eval(p, problem)
         && let Some(m) = pv.as_matrix()
         && m.rows() < m.cols()
+        && m.rows() * m.cols() <= MAX_GRAM_ENTRIES
         && let (Ok(small), Ok(big)) = (m.mul(&m.transpose()), m.transpose().mul(&m))
         && small.det().is_ok_and(|d| !d.is_zero())
         && big.det().is_ok_and(|d| d.is_zero())

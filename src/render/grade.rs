@@ -545,6 +545,13 @@ pub fn json(report: &GradeReport) -> String {
     s
 }
 
+/// A cell a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, a
+/// tab or a carriage return first) gets a leading `'`, so that a student
+/// named `=HYPERLINK(…)` stays text.
+fn cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
+}
+
 /// The gradebook: a header, then one row per student and find with the
 /// columns `student,problem,name,points,max,verdict`, quoted as RFC 4180
 /// says where a cell needs it.
@@ -554,7 +561,8 @@ pub fn gradebook(report: &GradeReport) -> Result<String, String> {
     write(["student", "problem", "name", "points", "max", "verdict"])?;
     for s in &report.students {
         for g in &s.grades {
-            write([&s.student, &g.problem, &g.name, &points(&g.points), &points(&g.max), g.verdict.word()])?;
+            let (student, problem, name) = (cell(&s.student), cell(&g.problem), cell(&g.name));
+            write([&student, &problem, &name, &points(&g.points), &points(&g.max), g.verdict.word()])?;
         }
     }
     let bytes = w.into_inner().map_err(|e| e.to_string())?;
