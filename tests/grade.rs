@@ -376,7 +376,10 @@ fn the_gradebook_reads_back_as_csv() {
 fn a_student_name_a_spreadsheet_would_run_stays_text_in_the_gradebook() {
     let sb = Sandbox::new();
     sb.write("keys/k.nnk", &keys());
-    sb.write("subs/form.csv", "student,problem,name,answer\n\"=HYPERLINK(\"\"x\"\")\",q4,and,\"{ w: [1, 1], b: -2 }\"\n");
+    sb.write(
+        "subs/form.csv",
+        "student,problem,name,answer\n\"=HYPERLINK(\"\"x\"\")\",q4,and,\"{ w: [1, 1], b: -2 }\"\n",
+    );
     let run = sb.run(&["grade", "keys", "--submissions", "subs", "--gradebook", "book.csv"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let mut reader = csv::Reader::from_path(sb.path("book.csv")).unwrap();

@@ -327,7 +327,7 @@ fn grade_all(
         let mut i = 0;
         while i < loose.len() {
             let file = loose[i].0;
-            let single = g.files.contains(&file) && !sources[file].path.extension().is_some_and(|e| e == "csv");
+            let single = g.files.contains(&file) && sources[file].path.extension().is_none_or(|e| e != "csv");
             if single {
                 diagnostics.push(loose.remove(i));
             } else {

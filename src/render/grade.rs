@@ -391,7 +391,8 @@ pub fn markdown(report: &GradeReport) -> String {
             ));
         }
         out.push('\n');
-        for g in s.grades.iter().filter(|g| !g.notes.is_empty() || g.verdict == Verdict::NoAnswer) {
+        // The table says which finds have no answer; a section is for feedback.
+        for g in s.grades.iter().filter(|g| !g.notes.is_empty()) {
             out.push_str(&format!(
                 "### {} {} — {} of {} ({})\n\n",
                 markdown::escape(&g.problem),
@@ -406,12 +407,9 @@ pub fn markdown(report: &GradeReport) -> String {
             for n in &g.notes {
                 out.push_str(&format!("- {}\n", markdown_of(&note(n))));
                 if let (Note::Unreadable(d), Some((file, _))) = (n, g.answer) {
-                    let rendered = super::printable(&diagnostic_text(report, file, d));
-                    out.push_str(&format!("\n  ```text\n{}\n  ```\n", indent(&rendered, "  ")));
+                    out.push('\n');
+                    out.push_str(&fenced(&diagnostic_text(report, file, d), "  "));
                 }
-            }
-            if g.verdict == Verdict::NoAnswer {
-                out.push_str("- No answer.\n");
             }
             out.push('\n');
         }
@@ -425,8 +423,28 @@ pub fn markdown(report: &GradeReport) -> String {
         if !s.unmatched.is_empty() {
             out.push('\n');
         }
+        for (file, d) in &s.diagnostics {
+            out.push_str(&fenced(&diagnostic_text(report, *file, d), ""));
+            out.push('\n');
+        }
+    }
+    if !report.diagnostics.is_empty() {
+        out.push_str("## Submissions that could not be read\n\n");
+        for (file, d) in &report.diagnostics {
+            out.push_str(&fenced(&diagnostic_text(report, *file, d), ""));
+            out.push('\n');
+        }
     }
     out
+}
+
+/// A code block of text, indented by `by`, its fence longer than any run
+/// of backquotes inside so that no quoted line can close it.
+fn fenced(text: &str, by: &str) -> String {
+    let text = super::printable(text.trim_end());
+    let run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat((run + 1).max(3));
+    format!("{by}{fence}text\n{}\n{by}{fence}\n", indent(&text, by))
 }
 
 #[derive(Serialize)]
