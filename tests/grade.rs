@@ -397,3 +397,25 @@ fn a_repeated_answer_is_graded_once_and_an_unknown_one_is_noted() {
     assert_eq!(u.len(), 1);
     assert_eq!((u[0].problem.as_str(), u[0].name.as_str(), u[0].problem_known), ("q9", "n", false));
 }
+
+#[test]
+fn a_network_check_says_what_is_wrong_in_terms_of_the_answer() {
+    let sb = Sandbox::new();
+    let k = sb.write(
+        "k.nnk",
+        "problem n\n  XOR = truth table (x1, x2) { 00: 0, 01: 1, 10: 1, 11: 0 }\n  \
+         find ok = threshold network {\n      step [[1, 1], [1, 1]] + [-1, -2]\n      step [[1, -1]] + [-1]\n    } on XOR\n  \
+         find bad = threshold network {\n      step [[1, 1], [1, 1]] + [-1, -2]\n      step [[1, 1]] + [-1]\n    } on XOR\n",
+    );
+    let s = sb.write("ada.txt", "problem n\n  ok = false\n  bad = true\n");
+    let r = grade::run(&[k], &[s]);
+    assert!(!r.keys_bad());
+    assert_eq!(
+        outcome(&r, "n", "ok").3,
+        sentences(&["Your answer says the network does not compute `XOR`, but it does on every row."])
+    );
+    assert_eq!(
+        outcome(&r, "n", "bad").3,
+        sentences(&["The network is wrong on row 11 (x1 = 1, x2 = 1): it outputs 1, but `XOR` says 0."])
+    );
+}

@@ -157,7 +157,7 @@ pub fn pieces(given: &Value, right: &Value, ring: &Ring) -> Option<(Q, Vec<Note>
     let (Some(mut gb), Some(mut gp)) = (breakpoints(gb), rows(gp)) else { return None };
     let rb = breakpoints(right.field("breakpoints")?)?;
     let rp = rows(right.field("pieces")?)?;
-    if given.field("breakpoints").is_some() && gp.len() != gb.len() + 1 {
+    if gp.len() != gb.len() + 1 {
         return None;
     }
     let mut notes = Vec::new();

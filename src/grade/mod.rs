@@ -454,9 +454,7 @@ pub fn judge(problem: &Problem, find: &Find, fr: &FindingReport, expr: &Expr) ->
         Query::ThresholdNeuron(q) => {
             (Q::zero(), vec![mistakes::neuron(q, finding, &given, ring).unwrap_or(Note::Judged(why))])
         }
-        Query::ThresholdNetwork(_) | Query::Equivalence(..) | Query::Regions(_) | Query::ThresholdCensus(_) => {
-            (Q::zero(), vec![Note::Judged(why)])
-        }
+        Query::ThresholdNetwork(_) | Query::Equivalence(..) => (Q::zero(), vec![Note::Judged(why)]),
         Query::Pieces(_) => credit::pieces(&given, right, ring).unwrap_or_else(|| credit::parts(&given, right, ring)),
         Query::LinearPiece(_) => {
             let named = mistakes::one_sided(&given, right, ring);

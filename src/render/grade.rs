@@ -213,7 +213,14 @@ fn note(n: &Note) -> Vec<Piece> {
         Note::NotImpossible { neuron } => {
             vec![w("You say no threshold neuron computes the table, but "), c(neuron.clone()), w(" does.")]
         }
-        Note::Judged(why) => vec![w(format!("Compared as a key would be: {why}."))],
+        // The comparison speaks of the key it judges, which here is the
+        // student's answer.
+        Note::Judged(why) => {
+            let why = why.replace("the key's", "your answer's").replace("the key", "your answer");
+            let mut first = why.chars();
+            let why = first.next().map_or_else(String::new, |c| c.to_uppercase().chain(first).collect());
+            vec![w(format!("{}.", why.trim_end_matches('.')))]
+        }
         Note::Duplicate => vec![w("You answered this more than once; the first answer is graded.")],
     }
 }
