@@ -1,4 +1,6 @@
-//! The command line: `nnkey sheet|solve|check|bless PATH...`.
+//! The command line: `nnkey sheet|solve|check|bless PATH...` and
+//! `nnkey grade KEYS... --submissions PATH...` (in `grade.rs`, with its
+//! exit status).
 //!
 //! Exit status: 0 when every key holds (missing keys allowed), 1 when a
 //! key fails (for `bless`: a failing key it could not write), 2 when an

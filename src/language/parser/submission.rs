@@ -458,6 +458,17 @@ mod tests {
     }
 
     #[test]
+    fn a_csv_with_a_byte_order_mark_and_crlf_line_ends_reads() {
+        let text = "\u{feff}Student,Problem,Name,Answer\r\nada,q1,A,\"[1,\r\n 2]\"\r\nada,q2,B,[3 4\r\n";
+        let (subs, d) = parse_submission_csv(text);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(subs.len(), 1);
+        assert!(subs[0].answers[0].value.is_ok());
+        let bad = subs[0].answers[1].value.as_ref().unwrap_err();
+        assert_eq!(at(text, bad), (4, 13));
+    }
+
+    #[test]
     fn a_csv_without_the_answer_column_is_an_error() {
         let (subs, d) = parse_submission_csv("student,problem,name\nada,q1,A\n");
         assert!(subs.is_empty());
