@@ -344,7 +344,12 @@ pub fn parse_submission_csv(text: &str) -> (Vec<SubmissionSyntax>, Vec<Diagnosti
                 continue;
             }
         };
-        let start = record.position().map_or(0, |p| p.byte() as usize).min(text.len());
+        // The record's position may point at the line break before it
+        // (after a `\r` of CRLF) or at blank lines the reader skipped.
+        let mut start = record.position().map_or(0, |p| p.byte() as usize).min(text.len());
+        while matches!(text.as_bytes().get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
         let cells = cells_at(text, start);
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -465,7 +470,8 @@ mod tests {
         assert_eq!(subs.len(), 1);
         assert!(subs[0].answers[0].value.is_ok());
         let bad = subs[0].answers[1].value.as_ref().unwrap_err();
-        assert_eq!(at(text, bad), (4, 13));
+        // `3 4` is a product; the list is never closed.
+        assert_eq!(at(text, bad), (4, 14));
     }
 
     #[test]
