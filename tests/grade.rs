@@ -419,3 +419,98 @@ fn a_network_check_says_what_is_wrong_in_terms_of_the_answer() {
         sentences(&["The network is wrong on row 11 (x1 = 1, x2 = 1): it outputs 1, but `XOR` says 0."])
     );
 }
+
+mod damaged {
+    use super::*;
+    use nnkey::language::{parse_submission, parse_submission_csv};
+    use proptest::prelude::*;
+
+    const TEXT: &str = include_str!("grade/submissions/bob.txt");
+    const CSV: &str = include_str!("grade/submissions/forms.csv");
+
+    /// `text` with the bytes `at..at + len` replaced by `with`, on char
+    /// boundaries.
+    fn splice(text: &str, at: usize, len: usize, with: &str) -> String {
+        let fix = |mut k: usize| {
+            k = k.min(text.len());
+            while !text.is_char_boundary(k) {
+                k -= 1;
+            }
+            k
+        };
+        let (a, b) = (fix(at), fix(at + len));
+        format!("{}{}{}", &text[..a], with, &text[b..])
+    }
+
+    fn pieces() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "",
+            "\"",
+            "\"\"",
+            ",",
+            "\n",
+            "\r\n",
+            "[",
+            "]",
+            "{",
+            "}",
+            "problem",
+            "=",
+            "é",
+            "\u{feff}",
+            "x^-1",
+            "student \"z\"",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// A damaged submission parses without a panic, and every
+        /// diagnostic points into the text.
+        #[test]
+        fn damaged_submissions_parse_with_diagnostics_in_the_text(at in 0usize..700, len in 0usize..12, with in pieces()) {
+            let text = splice(TEXT, at, len, &with);
+            let (sub, diagnostics) = parse_submission(&text);
+            for d in diagnostics.iter().chain(sub.answers.iter().filter_map(|a| a.value.as_ref().err())) {
+                prop_assert!(d.span.end <= text.len(), "{d:?}");
+            }
+            let csv = splice(CSV, at, len, &with);
+            let (subs, diagnostics) = parse_submission_csv(&csv);
+            for d in diagnostics.iter().chain(subs.iter().flat_map(|s| s.answers.iter().filter_map(|a| a.value.as_ref().err()))) {
+                prop_assert!(d.span.end <= csv.len(), "{d:?}");
+            }
+            for a in subs.iter().flat_map(|s| &s.answers) {
+                prop_assert!(csv.is_char_boundary(a.value_span.start) && a.value_span.end <= csv.len());
+            }
+        }
+    }
+
+    /// Damaged submissions are graded without a panic: every find gets a
+    /// grade between 0 and its points.
+    #[test]
+    fn damaged_submissions_are_graded() {
+        let sb = Sandbox::new();
+        let k = sb.write("keys/course.nnk", &keys());
+        let mut subs = Vec::new();
+        for (n, (at, with)) in
+            [(40, "]"), (120, "\"\""), (200, "{"), (300, "^-1"), (10, "\n"), (333, "X^T X")].iter().enumerate()
+        {
+            subs.push(sb.write(&format!("subs/s{n}.txt"), &splice(TEXT, *at, 3, with)));
+            subs.push(sb.write(&format!("subs/c{n}.csv"), &splice(CSV, *at, 3, with)));
+        }
+        let r = grade::run(&[k], &[sb.path("subs")]);
+        assert!(!r.keys_bad());
+        assert!(!r.students.is_empty());
+        for s in &r.students {
+            for g in &s.grades {
+                assert!(g.points >= nnkey::algebra::Q::zero() && g.points <= g.max, "{g:?}");
+            }
+        }
+        assert!(gradebook(&r).is_ok());
+        let _ = nnkey::render::grade::text(&r);
+        let _ = nnkey::render::grade::markdown(&r);
+        let _ = nnkey::render::grade::json(&r);
+    }
+}
