@@ -20,6 +20,9 @@ use crate::algebra::print::Print;
 use crate::algebra::{Q, RatFunc, Ring};
 use crate::model::{Value, compare};
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::mistakes::shape;
 use super::{Mistake, Note, Part, Step};
 
 fn share(right: usize, of: usize) -> Q {
@@ -85,37 +88,63 @@ fn part(given: &Value, right: &Value, ring: &Ring, at: &mut Part, notes: &mut Ve
     }
 }
 
+/// The entries of a matrix that may be nonzero, by position: every entry
+/// of a dense matrix, the stored ones of a sparse matrix (which may be far
+/// too large to write out).
+fn stored(v: &Value) -> Option<BTreeMap<(usize, usize), RatFunc>> {
+    let mut out = BTreeMap::new();
+    match v {
+        Value::Matrix(m) => {
+            for r in 0..m.rows() {
+                for (c, x) in m.row(r).iter().enumerate() {
+                    out.insert((r, c), x.clone());
+                }
+            }
+        }
+        Value::Sparse(s) => {
+            for r in 0..s.rows() {
+                for (c, p) in s.row(r) {
+                    out.insert((r, c), RatFunc::from(p.clone()));
+                }
+            }
+        }
+        _ => return None,
+    }
+    Some(out)
+}
+
 /// Entry by entry, over the entries nonzero in either matrix.
 fn entries(given: &Value, right: &Value, ring: &Ring, at: &mut Part, notes: &mut Vec<Note>) -> Q {
-    let (Some(g), Some(r)) = (given.as_matrix(), right.as_matrix()) else {
+    let (Some(gs), Some(rs)) = (shape(given), shape(right)) else {
         notes.push(Note::Differs { part: at.clone(), given: given.print(ring), right: right.print(ring) });
         return Q::zero();
     };
-    if g.shape() != r.shape() {
-        notes.push(Note::Shape { part: at.clone(), given: g.shape(), right: r.shape() });
+    if gs != rs {
+        notes.push(Note::Shape { part: at.clone(), given: gs, right: rs });
         return Q::zero();
     }
+    let (Some(g), Some(r)) = (stored(given), stored(right)) else { return Q::zero() };
+    let zero = RatFunc::zero();
+    let positions: BTreeSet<(usize, usize)> = g.keys().chain(r.keys()).copied().collect();
     let (mut counted, mut wrong) = (0usize, 0usize);
-    let mut first: Option<(usize, usize, RatFunc, RatFunc)> = None;
-    for i in 0..r.rows() {
-        for j in 0..r.cols() {
-            let (x, y) = (g.get(i, j), r.get(i, j));
-            if x.is_zero() && y.is_zero() {
-                continue;
-            }
-            counted += 1;
-            if x != y {
-                wrong += 1;
-                first.get_or_insert_with(|| (i, j, x.clone(), y.clone()));
-            }
+    let mut first: Option<((usize, usize), RatFunc, RatFunc)> = None;
+    for at_ in positions {
+        let (x, y) = (g.get(&at_).unwrap_or(&zero), r.get(&at_).unwrap_or(&zero));
+        if x.is_zero() && y.is_zero() {
+            continue;
+        }
+        counted += 1;
+        if x != y {
+            wrong += 1;
+            first.get_or_insert_with(|| (at_, x.clone(), y.clone()));
         }
     }
-    if let Some((i, j, x, y)) = first {
+    if let Some((first, x, y)) = first {
         notes.push(Note::Entries {
             part: at.clone(),
             wrong,
             of: counted,
-            first: (i, j),
+            first,
             given: x.print(ring),
             right: y.print(ring),
         });

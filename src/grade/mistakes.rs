@@ -14,12 +14,27 @@ use super::{Mistake, Note, Part, Side, Step};
 /// The answer is the transpose of the right matrix (and is not the right
 /// matrix: a symmetric one is simply right).
 pub fn transpose(given: &Value, right: &Value, ring: &Ring) -> Option<Mistake> {
-    let r = right.as_matrix()?;
-    if r.shape() == (1, 1) || !matches!(given, Value::Matrix(_) | Value::Sparse(_)) {
+    let (g, r) = (shape(given)?, shape(right)?);
+    if r == (1, 1) || g != (r.1, r.0) {
         return None;
     }
-    let t = Value::Matrix(r.transpose());
+    // A sparse matrix stays sparse: a convolution's may be far too large
+    // to write out.
+    let t = match right {
+        Value::Sparse(s) => Value::Sparse(s.transpose()),
+        Value::Matrix(m) => Value::Matrix(m.transpose()),
+        _ => return None,
+    };
     (compare(given, &t, ring).is_ok() && compare(given, right, ring).is_err()).then_some(Mistake::Transpose)
+}
+
+/// The shape of a matrix, dense or sparse.
+pub fn shape(v: &Value) -> Option<(usize, usize)> {
+    match v {
+        Value::Matrix(m) => Some(m.shape()),
+        Value::Sparse(s) => Some(s.shape()),
+        _ => None,
+    }
 }
 
 /// The kernel flipped in its two spatial directions.
@@ -44,15 +59,21 @@ pub fn conv_matrix(conv: &Conv, given: &Value, right: &Value, ring: &Ring) -> Op
     if let Some(m) = transpose(given, right, ring) {
         return Some(m);
     }
-    let is = |c: &Conv| compare(given, &Value::Sparse(conv_matrix_of(c)), ring).is_ok();
-    let f = flipped(conv);
-    if f.kernel.entries != conv.kernel.entries && is(&f) {
-        return Some(Mistake::FlippedKernel);
+    // Each variant is built only when the answer has its shape.
+    let given_shape = shape(given)?;
+    let inputs: usize = conv.input.shape.iter().product();
+    let fits = |c: &Conv| c.output_shape().is_some_and(|[o, h, w]| (o * h * w, inputs) == given_shape);
+    let is = |c: &Conv| fits(c) && compare(given, &Value::Sparse(conv_matrix_of(c)), ring).is_ok();
+    if fits(conv) {
+        let f = flipped(conv);
+        if f.kernel.entries != conv.kernel.entries && is(&f) {
+            return Some(Mistake::FlippedKernel);
+        }
     }
     if !conv.params.padding.is_zero() {
         let mut c = conv.clone();
         c.params.padding = Padding::default();
-        if c.output_shape().is_some() && is(&c) {
+        if is(&c) {
             return Some(Mistake::MissingPadding);
         }
     }

@@ -346,19 +346,17 @@ fn grade_student(keys: &Report, g: Gathered, diagnostics: Vec<(usize, Diagnostic
         for p in &file.problems {
             for fr in &p.findings {
                 let Some(find) = p.problem.find(&fr.finding.name) else { continue };
-                let mut matching = g
-                    .answers
-                    .iter()
-                    .enumerate()
-                    .filter(|(k, (_, a))| !used[*k] && a.problem.name == p.problem.id && a.name.name == find.name)
-                    .map(|(k, _)| k)
-                    .collect::<Vec<_>>()
-                    .into_iter();
-                let first = matching.next();
-                let repeats: Vec<usize> = matching.collect();
-                for k in first.iter().chain(&repeats) {
-                    used[*k] = true;
+                let matching: Vec<usize> = (0..g.answers.len())
+                    .filter(|&k| {
+                        let a = &g.answers[k].1;
+                        !used[k] && a.problem.name == p.problem.id && a.name.name == find.name
+                    })
+                    .collect();
+                for &k in &matching {
+                    used[k] = true;
                 }
+                // The first answer is graded; a repeat is noted.
+                let first = matching.first().copied();
                 let mut grade = match first {
                     None => Grade {
                         problem: p.problem.id.clone(),
@@ -374,7 +372,7 @@ fn grade_student(keys: &Report, g: Gathered, diagnostics: Vec<(usize, Diagnostic
                         grade_one(&p.problem, find, fr, &a.value, (*file, a.value_span))
                     }
                 };
-                if !repeats.is_empty() {
+                if matching.len() > 1 {
                     grade.notes.push(Note::Duplicate);
                 }
                 grades.push(grade);
