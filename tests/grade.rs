@@ -514,3 +514,28 @@ mod damaged {
         let _ = nnkey::render::grade::json(&r);
     }
 }
+
+#[test]
+fn a_large_sparse_convolution_matrix_is_graded_without_writing_it_out() {
+    let sb = Sandbox::new();
+    let k = sb.write(
+        "k.nnk",
+        "problem big\n  W = kernel 16x3x3x3 w\n  X = input 3x16x16 x\n  find A = matrix conv2d(W, padding: 1) on X\n",
+    );
+    let s = sb.write("ada.txt", "problem big\n  A = sparse(4096, 768, [(0, 0) -> 1])\n");
+    let r = grade::run(&[k], &[s]);
+    // By hand: each (output, input) channel pair has (3*16 - 2)^2 = 2116
+    // taps inside the padded image, so 16*3*2116 = 101568 nonzeros; the
+    // answer's one entry sits where w[0,0,1,1] does.
+    assert_eq!(
+        outcome(&r, "big", "A"),
+        (
+            "0".into(),
+            "1".into(),
+            Verdict::Wrong,
+            sentences(&[
+                "101568 of the 101568 entries that count are wrong; the first, entry (0, 0), is `1` and should be `w[0,0,1,1]`."
+            ])
+        )
+    );
+}
