@@ -15,6 +15,7 @@
 pub mod credit;
 pub mod mistakes;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::algebra::Q;
@@ -305,35 +306,32 @@ fn grade_all(
     loose: &mut Vec<(usize, Diagnostic)>,
 ) -> Vec<StudentReport> {
     let mut gathered: Vec<Gathered> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for (file, sub) in parsed {
         let student = sub.student.map(|s| s.0).unwrap_or_default();
-        let k = match gathered.iter().position(|g| g.student == student) {
-            Some(k) => k,
-            None => {
-                gathered.push(Gathered { student: student.clone(), files: Vec::new(), answers: Vec::new() });
-                gathered.len() - 1
-            }
-        };
+        let k = *index.entry(student.clone()).or_insert_with(|| {
+            gathered.push(Gathered { student, files: Vec::new(), answers: Vec::new() });
+            gathered.len() - 1
+        });
         let g = &mut gathered[k];
         if !g.files.contains(&file) {
             g.files.push(file);
         }
         g.answers.extend(sub.answers.into_iter().map(|a| (file, a)));
     }
-    // Diagnostics of a text file go to the one student it holds.
+    // Diagnostics of a text file go to the one student it holds; those of
+    // a CSV stay with the run.
+    let mut by_file: HashMap<usize, Vec<(usize, Diagnostic)>> = HashMap::new();
+    for (file, d) in std::mem::take(loose) {
+        if sources[file].path.extension().is_some_and(|e| e == "csv") {
+            loose.push((file, d));
+        } else {
+            by_file.entry(file).or_default().push((file, d));
+        }
+    }
     let mut students: Vec<StudentReport> = Vec::new();
     for g in gathered {
-        let mut diagnostics = Vec::new();
-        let mut i = 0;
-        while i < loose.len() {
-            let file = loose[i].0;
-            let single = g.files.contains(&file) && sources[file].path.extension().is_none_or(|e| e != "csv");
-            if single {
-                diagnostics.push(loose.remove(i));
-            } else {
-                i += 1;
-            }
-        }
+        let diagnostics = g.files.iter().flat_map(|f| by_file.remove(f).unwrap_or_default()).collect();
         students.push(grade_student(keys, g, diagnostics));
     }
     students

@@ -328,6 +328,8 @@ pub fn parse_submission_csv(text: &str) -> (Vec<SubmissionSyntax>, Vec<Diagnosti
             }
         }
     }
+    // Each student's place in `subs`.
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (row, record) in records.enumerate() {
         if row >= MAX_CSV_ROWS {
             diagnostics.push(Diagnostic::error(
@@ -384,9 +386,10 @@ pub fn parse_submission_csv(text: &str) -> (Vec<SubmissionSyntax>, Vec<Diagnosti
             continue;
         }
         let value = value_in(text, a);
-        let k = match subs.iter().position(|x| x.student.as_ref().is_some_and(|(name, _)| *name == student)) {
-            Some(k) => k,
+        let k = match index.get(&student) {
+            Some(&k) => k,
             None => {
+                index.insert(student.clone(), subs.len());
                 subs.push(SubmissionSyntax {
                     student: Some((student, Span::new(s.start, s.end))),
                     answers: Vec::new(),
