@@ -330,19 +330,32 @@ fn grade_all(
         }
     }
     let mut students: Vec<StudentReport> = Vec::new();
+    let mut memo = Memo::new();
     for g in gathered {
         let diagnostics = g.files.iter().flat_map(|f| by_file.remove(f).unwrap_or_default()).collect();
-        students.push(grade_student(keys, g, diagnostics));
+        students.push(grade_student(keys, sources, g, diagnostics, &mut memo));
     }
     students
 }
 
-fn grade_student(keys: &Report, g: Gathered, diagnostics: Vec<(usize, Diagnostic)>) -> StudentReport {
+/// Judgements of answers already seen, by find (key file, problem,
+/// finding) and the answer's text with its spacing collapsed: many
+/// students write the same answer, and it is judged once.
+type Memo = HashMap<MemoKey, (Q, Vec<Note>)>;
+type MemoKey = (usize, usize, usize, String);
+
+fn grade_student(
+    keys: &Report,
+    sources: &[SourceFile],
+    g: Gathered,
+    diagnostics: Vec<(usize, Diagnostic)>,
+    memo: &mut Memo,
+) -> StudentReport {
     let mut grades = Vec::new();
     let mut used = vec![false; g.answers.len()];
-    for file in &keys.files {
-        for p in &file.problems {
-            for fr in &p.findings {
+    for (fi, file) in keys.files.iter().enumerate() {
+        for (pi, p) in file.problems.iter().enumerate() {
+            for (ri, fr) in p.findings.iter().enumerate() {
                 let Some(find) = p.problem.find(&fr.finding.name) else { continue };
                 let matching: Vec<usize> = (0..g.answers.len())
                     .filter(|&k| {
@@ -367,7 +380,9 @@ fn grade_student(keys: &Report, g: Gathered, diagnostics: Vec<(usize, Diagnostic
                     },
                     Some(k) => {
                         let (file, a) = &g.answers[k];
-                        grade_one(&p.problem, find, fr, &a.value, (*file, a.value_span))
+                        let text = sources[*file].slice(a.value_span).split_whitespace().collect::<Vec<_>>().join(" ");
+                        let at = (*file, a.value_span);
+                        grade_one(&p.problem, find, fr, &a.value, at, memo.entry((fi, pi, ri, text)))
                     }
                 };
                 if matching.len() > 1 {
@@ -400,12 +415,22 @@ fn grade_one(
     fr: &FindingReport,
     value: &Result<Expr, Diagnostic>,
     at: (usize, Span),
+    seen: std::collections::hash_map::Entry<'_, MemoKey, (Q, Vec<Note>)>,
 ) -> Grade {
+    use std::collections::hash_map::Entry;
     let max = find.points.0.clone();
-    let (fraction, notes, verdict) = match value {
-        Err(d) => (Q::zero(), vec![Note::Unreadable(d.clone())], Some(Verdict::Unreadable)),
-        Ok(expr) => {
+    let (fraction, notes, verdict) = match (value, seen) {
+        (Err(d), _) => (Q::zero(), vec![Note::Unreadable(d.clone())], Some(Verdict::Unreadable)),
+        (Ok(_), Entry::Occupied(o)) => {
+            let (f, n) = o.get().clone();
+            (f, n, None)
+        }
+        (Ok(expr), Entry::Vacant(v)) => {
             let (f, n) = judge(problem, find, fr, expr);
+            // A diagnostic points into this student's file: not shared.
+            if !n.iter().any(|n| matches!(n, Note::Unreadable(_))) {
+                v.insert((f.clone(), n.clone()));
+            }
             (f, n, None)
         }
     };
