@@ -23,7 +23,7 @@ use crate::model::{Value, compare};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::mistakes::shape;
-use super::{Mistake, Note, Part, Step};
+use super::{GivenPiece, Mistake, Note, Part, Step};
 
 fn share(right: usize, of: usize) -> Q {
     if of == 0 { Q::one() } else { Q::new(right as i64, of as i64) }
@@ -175,6 +175,26 @@ fn print_row(row: &[RatFunc], ring: &Ring) -> String {
     }
 }
 
+/// Which piece of the answer (its breakpoints `b`) holds the middle of
+/// `interval` (a point 1 past a bound when the other is unbounded), when
+/// every breakpoint is a number.
+fn covering(b: &[RatFunc], interval: &(Option<RatFunc>, Option<RatFunc>)) -> Option<usize> {
+    let q = |x: &Option<RatFunc>| match x {
+        None => Some(None),
+        Some(x) => x.as_constant().map(Some),
+    };
+    let (lo, hi) = (q(&interval.0)?, q(&interval.1)?);
+    let mid = match (lo, hi) {
+        (Some(a), Some(b)) => &(&a + &b) / &Q::from_int(2),
+        (Some(a), None) => &a + &Q::one(),
+        (None, Some(b)) => &b - &Q::one(),
+        (None, None) => Q::zero(),
+    };
+    let points = b.iter().map(RatFunc::as_constant).collect::<Option<Vec<Q>>>()?;
+    // The piece after the last breakpoint at or before the middle.
+    Some(points.iter().filter(|p| **p <= mid).count())
+}
+
 /// The pieces of a function, `{ breakpoints: […], pieces: […] }`: each
 /// right breakpoint and each right piece an equal share. First, a
 /// breakpoint of the answer where the pieces on both sides agree is
@@ -218,18 +238,28 @@ pub fn pieces(given: &Value, right: &Value, ring: &Ring) -> Option<(Q, Vec<Note>
     }
     // The interval of piece k of a list of breakpoints.
     let bounds = |b: &[RatFunc], k: usize| (k.checked_sub(1).map(|j| b[j].clone()), b.get(k).cloned());
+    let show = |b: &Option<RatFunc>| b.as_ref().map(|x| x.print(ring));
     for (k, piece) in rp.iter().enumerate() {
         let interval = bounds(&rb, k);
-        let same = (0..gp.len()).find(|&j| bounds(&gb, j) == interval);
-        match same {
-            Some(j) if gp[j] == *piece => right_parts += 1,
-            _ => notes.push(Note::WrongPiece {
-                from: interval.0.as_ref().map(|x| x.print(ring)),
-                to: interval.1.as_ref().map(|x| x.print(ring)),
-                given: same.map(|j| print_row(&gp[j], ring)),
-                right: print_row(piece, ring),
-            }),
+        if let Some(j) = (0..gp.len()).find(|&j| bounds(&gb, j) == interval)
+            && gp[j] == *piece
+        {
+            right_parts += 1;
+            continue;
         }
+        let given = covering(&gb, &interval).map(|j| {
+            let own = bounds(&gb, j);
+            GivenPiece {
+                piece: print_row(&gp[j], ring),
+                interval: (own != interval).then(|| (show(&own.0), show(&own.1))),
+            }
+        });
+        notes.push(Note::WrongPiece {
+            from: show(&interval.0),
+            to: show(&interval.1),
+            given,
+            right: print_row(piece, ring),
+        });
     }
     Some((share(right_parts, rb.len() + rp.len()), notes))
 }

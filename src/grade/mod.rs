@@ -93,9 +93,10 @@ pub enum Note {
     MissingBreakpoint { at: String },
     /// A breakpoint where the function has none (and the pieces differ).
     ExtraBreakpoint { at: String },
-    /// The piece between two breakpoints (`None`: unbounded) is wrong or
-    /// missing.
-    WrongPiece { from: Option<String>, to: Option<String>, given: Option<String>, right: String },
+    /// The piece between two breakpoints (`None`: unbounded) is wrong:
+    /// the answer's piece there, and its own interval when that differs
+    /// (`None` when the answer's breakpoints cannot be placed).
+    WrongPiece { from: Option<String>, to: Option<String>, given: Option<GivenPiece>, right: String },
     /// The answer says no neuron exists, but this one does.
     NotImpossible { neuron: String },
     /// The comparison's own words, for answers the notes above do not
@@ -103,6 +104,14 @@ pub enum Note {
     Judged(String),
     /// The same answer is given again; the first one is graded.
     Duplicate,
+}
+
+/// The answer's piece inside an interval of the function: its value and,
+/// when its breakpoints are not the function's, its own interval.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GivenPiece {
+    pub piece: String,
+    pub interval: Option<(Option<String>, Option<String>)>,
 }
 
 /// How an answer fared.

@@ -16,7 +16,7 @@
 use serde::Serialize;
 
 use crate::algebra::Q;
-use crate::grade::{Grade, GradeReport, Mistake, Note, Part, Side, Step, StudentReport, Verdict};
+use crate::grade::{GivenPiece, Grade, GradeReport, Mistake, Note, Part, Side, Step, StudentReport, Verdict};
 use crate::language::{Diagnostic, SourceFile, Span};
 
 use super::markdown;
@@ -205,7 +205,17 @@ fn note(n: &Note) -> Vec<Piece> {
             };
             v.extend([w(" the function is "), c(right.clone())]);
             match given {
-                Some(g) => v.extend([w("; you wrote "), c(g.clone()), w(".")]),
+                Some(GivenPiece { piece, interval: None }) => v.extend([w("; you wrote "), c(piece.clone()), w(".")]),
+                Some(GivenPiece { piece, interval: Some(own) }) => {
+                    v.extend([w("; your piece there is "), c(piece.clone())]);
+                    match own {
+                        (Some(a), Some(b)) => v.extend([w(", between "), c(a.clone()), w(" and "), c(b.clone())]),
+                        (None, Some(b)) => v.extend([w(", left of "), c(b.clone())]),
+                        (Some(a), None) => v.extend([w(", right of "), c(a.clone())]),
+                        (None, None) => v.push(w(", everywhere")),
+                    }
+                    v.push(w("."));
+                }
                 None => v.push(w("; your answer has no piece over exactly this interval.")),
             }
             v
