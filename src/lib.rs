@@ -14,7 +14,9 @@
 //! 6. [`render`] turns the report into documents (problem sheet, answers,
 //!    solutions, full key) as text, Markdown, LaTeX or JSON;
 //! 7. [`bless`] writes derived keys back into the files, within the same
-//!    limits as the documents.
+//!    limits as the documents;
+//! 8. [`grade`] grades students' submissions against the derived answers,
+//!    judging each as a key is judged, with partial credit and feedback.
 //!
 //! See `ARCHITECTURE.md` for the code map and the invariants.
 
@@ -23,6 +25,7 @@ pub mod bless;
 pub mod check;
 pub mod cli;
 pub mod derive;
+pub mod grade;
 pub mod language;
 pub mod model;
 pub mod numeric;

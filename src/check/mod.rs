@@ -352,7 +352,7 @@ fn over_files(paths: &[PathBuf], each: fn(SourceFile) -> FileReport) -> Report {
 }
 
 /// Reads a file of at most [`MAX_FILE_BYTES`].
-fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
+pub fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let mut bytes = Vec::new();

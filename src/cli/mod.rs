@@ -1,4 +1,6 @@
-//! The command line: `nnkey sheet|solve|check|bless PATH...`.
+//! The command line: `nnkey sheet|solve|check|bless PATH...` and
+//! `nnkey grade KEYS... --submissions PATH...` (in `grade.rs`, with its
+//! exit status).
 //!
 //! Exit status: 0 when every key holds (missing keys allowed), 1 when a
 //! key fails (for `bless`: a failing key it could not write), 2 when an
@@ -7,6 +9,8 @@
 //! refusing or failing to replace a file). A closed pipe ends output
 //! quietly. A directory holding no `.nnk` file is a warning, and an error
 //! (exit 2) with `--deny-missing`.
+
+mod grade;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -68,6 +72,8 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Grade students' submissions against the derived answers.
+    Grade(grade::GradeArgs),
 }
 
 /// How a document is printed.
@@ -221,6 +227,7 @@ pub fn main() -> i32 {
             let printed = emit(&text);
             finish(report.exit_code(), printed, &report, deny)
         }
+        Command::Grade(args) => grade::run(args, err_color, deny),
         Command::Bless { paths } => {
             let report = check::run(&paths);
             print_problems(&report, err_color, deny);

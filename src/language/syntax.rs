@@ -39,6 +39,7 @@ pub enum Statement {
     Answer(Answer),
     Question(QuestionSyntax),
     Show(Show),
+    Points(Points),
 }
 
 impl Statement {
@@ -50,6 +51,7 @@ impl Statement {
             Statement::Answer(s) => s.span,
             Statement::Question(s) => s.span,
             Statement::Show(s) => s.span,
+            Statement::Points(s) => s.span,
         }
     }
 }
@@ -452,5 +454,38 @@ pub struct ThresholdLayerSyntax {
     pub weights: Expr,
     /// What follows the top-level `+` (a `- c` is kept as `-c`).
     pub bias: Option<Expr>,
+    pub span: Span,
+}
+
+// ---------------------------------------------------------------------------
+// Grading: points and students' submissions
+// ---------------------------------------------------------------------------
+
+/// `points NAME = 2`: what `find NAME` is worth when graded.
+#[derive(Clone, Debug)]
+pub struct Points {
+    pub name: Ident,
+    pub value: Expr,
+    pub span: Span,
+}
+
+/// One student's submission as written: who, and their answers by problem.
+#[derive(Clone, Debug, Default)]
+pub struct SubmissionSyntax {
+    /// `student "ada"`, or the CSV's `student` cell; `None` when the file
+    /// does not say (its name stands in).
+    pub student: Option<(String, Span)>,
+    pub answers: Vec<SubmittedAnswer>,
+}
+
+/// `NAME = VALUE` under `problem ID`. An answer that does not parse keeps
+/// its diagnostic in place of the value, so only it is lost.
+#[derive(Clone, Debug)]
+pub struct SubmittedAnswer {
+    pub problem: Ident,
+    pub name: Ident,
+    pub value: Result<Expr, Diagnostic>,
+    /// The value as written (also when it does not parse).
+    pub value_span: Span,
     pub span: Span,
 }

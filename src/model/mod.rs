@@ -87,6 +87,9 @@ pub struct Find {
     /// `question NAME = "…"`: the part of the problem's question this
     /// find answers.
     pub question: Option<Question>,
+    /// `points NAME = 2`: what the find is worth when graded (1 unless
+    /// the file says), and where the file says it.
+    pub points: (crate::algebra::Q, Option<Span>),
 }
 
 /// `expect NAME = VALUE`: the value as written (it is evaluated when
@@ -228,6 +231,7 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
                         statement_span: f.span,
                         expect: None,
                         question: None,
+                        points: (crate::algebra::Q::one(), None),
                     }),
                     Err(_) if mentions(&f.query, &failed) => {}
                     Err(d) => diagnostics.push(d),
@@ -240,7 +244,11 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
                 });
                 problem.answers.push(Answer { name: a.name.name.clone(), text: a.text.clone(), prose, span: a.span })
             }
-            Statement::Let(_) | Statement::Expect(_) | Statement::Question(_) | Statement::Show(_) => {}
+            Statement::Let(_)
+            | Statement::Expect(_)
+            | Statement::Question(_)
+            | Statement::Show(_)
+            | Statement::Points(_) => {}
         }
     }
     // Keys and questions after the finds, so either may come before its find.
@@ -248,6 +256,7 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
     for s in &syntax.statements {
         match s {
             Statement::Expect(e) => attach_key(e, syntax, &mut problem, &mut diagnostics),
+            Statement::Points(p) => attach_points(p, syntax, &mut problem, &mut diagnostics),
             Statement::Question(q) if q.part.is_some() => attach_part(q, syntax, &mut problem, &mut diagnostics),
             Statement::Question(q) => match question_span {
                 Some(first) => diagnostics.push(
@@ -416,6 +425,43 @@ fn attach_key(e: &syntax::Expect, syntax: &ProblemSyntax, problem: &mut Problem,
                 d = d.with_hint(format!("did you mean `{s}`?"));
             } else if !known.is_empty() {
                 d = d.with_hint(format!("this problem finds {}", args::quoted_list(&known)));
+            }
+            diagnostics.push(d);
+        }
+    }
+}
+
+/// `points NAME = 2`: a nonnegative number, once per find.
+fn attach_points(p: &syntax::Points, syntax: &ProblemSyntax, problem: &mut Problem, diagnostics: &mut Vec<Diagnostic>) {
+    let name = &p.name.name;
+    let value = match eval(&p.value, problem) {
+        Ok(v) => v,
+        Err(d) => return diagnostics.push(d),
+    };
+    let Some(q) = value.as_rational().filter(|q| !q.is_negative()) else {
+        return diagnostics.push(
+            Diagnostic::error(p.value.span, format!("points must be a number of at least 0, not {}", value.describe()))
+                .with_hint("write `points NAME = 2` or `points NAME = 1/2`"),
+        );
+    };
+    let found_in_syntax = syntax.statements.iter().any(|s| matches!(s, Statement::Find(f) if &f.name.name == name));
+    let known: Vec<String> = problem.finds.iter().map(|f| f.name.clone()).collect();
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let id = problem.id.clone();
+    match problem.finds.iter_mut().find(|f| &f.name == name) {
+        Some(f) => match f.points.1 {
+            Some(first) => diagnostics.push(
+                Diagnostic::error(p.name.span, format!("`{name}` has points twice"))
+                    .with_hint_at(first, "first given here"),
+            ),
+            None => f.points = (q, Some(p.span)),
+        },
+        None if found_in_syntax => {}
+        None => {
+            let mut d = Diagnostic::error(p.name.span, format!("no `find {name}` in problem `{id}`"))
+                .with_label("points are given to a find of the same name");
+            if let Some(s) = closest(name, &known) {
+                d = d.with_hint(format!("did you mean `{s}`?"));
             }
             diagnostics.push(d);
         }

@@ -39,7 +39,7 @@ pub fn escape(t: &str) -> String {
 
 /// Inline code: backquotes long enough not to close early. A code span
 /// shows its text as it is, so control characters are written escaped.
-fn code(c: &str) -> String {
+pub fn code(c: &str) -> String {
     let c = &super::printable(&c.replace(['\n', '\t'], " "));
     let run = c.split(|ch| ch != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(run + 1);

@@ -15,6 +15,7 @@
 pub mod data;
 pub mod document;
 pub mod figure;
+pub mod grade;
 pub mod html;
 pub mod json;
 pub mod latex;

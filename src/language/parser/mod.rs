@@ -17,6 +17,7 @@ mod lex;
 mod logic;
 mod network;
 mod regions;
+mod submission;
 
 use nom::Err;
 
@@ -26,6 +27,7 @@ use super::syntax::*;
 use expr::expr;
 use lex::*;
 pub use lex::{LARGEST_SIZE, MAX_NESTING};
+pub use submission::{MAX_CSV_ROWS, parse_submission, parse_submission_csv};
 // ---------------------------------------------------------------------------
 // Statements
 // ---------------------------------------------------------------------------
@@ -167,6 +169,19 @@ fn expect(i: In) -> PResult<Expect> {
     let (rest, name) = hinted(cut(name_equals(sp(rest))), "an expect reads `expect NAME = VALUE`")?;
     let (rest, value) = cut(expr(rest, false))?;
     Ok((rest, Expect { name, value, span: span_from(i, rest) }))
+}
+
+/// Whether `i` starts `points NAME =` (and not a value named `points`).
+fn at_points(i: In) -> bool {
+    keyword(i, "points").is_ok_and(|(rest, _)| name_equals(sp(rest)).is_ok())
+}
+
+/// What a find is worth when graded: `points A = 2`.
+fn points(i: In) -> PResult<Points> {
+    let (rest, _) = keyword(i, "points")?;
+    let (rest, name) = name_equals(sp(rest))?;
+    let (rest, value) = hinted(cut(expr(rest, false)), "points read `points NAME = 2`")?;
+    Ok((rest, Points { name, value, span: span_from(i, rest) }))
 }
 
 /// An answer: `answer q13 = "prose"`, or `"""…"""` for several lines.
@@ -312,6 +327,9 @@ fn statement(i: In) -> PResult<Parsed> {
     } else if at_keyword(i, "show") {
         let (r, s) = show(i)?;
         (r, Parsed::Statement(Box::new(Statement::Show(s))))
+    } else if at_points(i) {
+        let (r, s) = points(i)?;
+        (r, Parsed::Statement(Box::new(Statement::Points(s))))
     } else if name_equals(i).is_ok() {
         let (r, s) = let_statement(i)?;
         (r, Parsed::Statement(Box::new(Statement::Let(s))))
@@ -323,7 +341,8 @@ fn statement(i: In) -> PResult<Parsed> {
             expected: vec!["a statement".to_string()],
             hint: Some(
                 "statements are `problem ID \"title\"`, `NAME = …`, `find NAME = …`, `expect NAME = …`, \
-                 `answer NAME = \"…\"`, `question = \"…\"`, `question NAME = \"…\"` and `show NAME, …`"
+                 `answer NAME = \"…\"`, `question = \"…\"`, `question NAME = \"…\"`, `show NAME, …` \
+                 and `points NAME = …`"
                     .to_string(),
             ),
         };
@@ -338,6 +357,7 @@ fn statement(i: In) -> PResult<Parsed> {
 fn starts_statement(i: In) -> bool {
     ["problem", "find", "expect", "answer", "question", "show"].iter().any(|k| at_keyword(i, k))
         || name_equals(i).is_ok()
+        || at_points(i)
 }
 
 /// Describes what is at `at` for "found …".
