@@ -153,7 +153,7 @@ fn print_problems(report: &Report, color: bool, deny_missing: bool) {
     }
     for file in &report.files {
         for d in &file.diagnostics {
-            let _ = write!(err, "{}", d.render(&file.source, color));
+            let _ = write!(err, "{}", file.render_diagnostic(d, color));
             let _ = writeln!(err);
         }
     }
