@@ -27,3 +27,4 @@ pub mod language;
 pub mod model;
 pub mod numeric;
 pub mod render;
+pub mod variants;

@@ -525,6 +525,13 @@ fn run_problem(
     if failed || !draws(p) {
         return ProblemReport { problem, findings };
     }
+    // A key that fails names the draw it fails on.
+    let values = drawn_text(&problem);
+    for f in &mut findings {
+        if let Status::Fail(why) = &f.status {
+            f.status = Status::Fail(format!("with the draw of seed {} ({values}): {why}", seeds[0].seed));
+        }
+    }
     for seed in &seeds[1..] {
         let (other, errs) = model::elaborate_in(p, shared, seed);
         let values = drawn_text(&other);

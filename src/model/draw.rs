@@ -172,7 +172,7 @@ fn range_pool(r: &RangeSyntax, step: Option<&Expr>, problem: &Problem) -> Result
     let step_q = match step {
         Some(s) => {
             let q = number(s, problem)?;
-            if !(q > Q::zero()) {
+            if q <= Q::zero() {
                 return Err(Diagnostic::error(s.span, "the step must be positive"));
             }
             q

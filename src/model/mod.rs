@@ -148,8 +148,6 @@ pub struct Problem {
     pub shown: Vec<(String, Span)>,
     /// The values drawn for `draw NAME = …`, in order.
     pub drawn: Vec<DrawnValue>,
-    /// How many objects come from file-level declarations (the first ones).
-    pub shared: usize,
 }
 
 impl Problem {
@@ -198,7 +196,6 @@ pub fn elaborate_in(syntax: &ProblemSyntax, shared: &[Statement], seed: &DrawSee
         question: None,
         shown: Vec::new(),
         drawn: Vec::new(),
-        shared: 0,
     };
     let mut diagnostics = Vec::new();
     // Names whose declaration failed: a query that names one is not
@@ -206,10 +203,7 @@ pub fn elaborate_in(syntax: &ProblemSyntax, shared: &[Statement], seed: &DrawSee
     let mut failed: Vec<&str> = Vec::new();
     // Declarations first, so that a find may come before what it names;
     // the file's shared ones before the problem's own.
-    for (k, s) in shared.iter().chain(&syntax.statements).enumerate() {
-        if k == shared.len() {
-            problem.shared = problem.objects.len();
-        }
+    for s in shared.iter().chain(&syntax.statements) {
         let name = match s {
             Statement::Let(l) => &l.name,
             Statement::Draw(d) => &d.name,
@@ -238,9 +232,6 @@ pub fn elaborate_in(syntax: &ProblemSyntax, shared: &[Statement], seed: &DrawSee
                 diagnostics.push(d);
             }
         }
-    }
-    if shared.len() >= shared.len() + syntax.statements.len() {
-        problem.shared = problem.objects.len();
     }
     for s in &syntax.statements {
         match s {

@@ -535,10 +535,9 @@ fn diagnose_at(text: &str, base: usize, mut e: PError) -> Diagnostic {
     e.at -= base;
     e.unclosed = e.unclosed.map(|u| u - base);
     let mut d = diagnose(text, e);
-    let shift = |s: Span| Span::new(s.start + base, s.end + base);
-    d.span = shift(d.span);
+    d.span = Span::new(d.span.start + base, d.span.end + base);
     for h in &mut d.hints {
-        h.span = h.span.map(shift);
+        h.span = h.span.map(|s| Span::new(s.start + base, s.end + base));
     }
     d
 }
