@@ -491,6 +491,11 @@ pub fn run_source(source: SourceFile, root: &Path, options: &RunOptions, derive:
             problems.push(run_problem(p, &shared, options, derive, &mut diagnostics));
         }
     }
+    // A shared declaration is elaborated in every problem: its error once.
+    if !shared.is_empty() {
+        let mut seen = std::collections::HashSet::new();
+        diagnostics.retain(|d| seen.insert((d.span, d.message.clone())));
+    }
     FileReport { source, diagnostics, problems, included, ids }
 }
 

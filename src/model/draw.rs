@@ -436,7 +436,11 @@ pub fn draw(d: &DrawSyntax, seed: &DrawSeed, problem: &Problem) -> Result<(Objec
     }
     let k = (0..misses.len()).max_by_key(|&k| misses[k]).unwrap_or(0);
     let c = conditions[k].1;
-    Err(Diagnostic::error(c.span, format!("no draw satisfies `{}` in {MAX_DRAW_TRIES} tries", c.words))
+    let words = match &c.network {
+        Some(net) => format!("{} {}", c.words, net.name),
+        None => c.words.clone(),
+    };
+    Err(Diagnostic::error(c.span, format!("no draw satisfies `{words}` in {MAX_DRAW_TRIES} tries"))
         .with_label("never met")
         .with_hint(format!("the limit is MAX_DRAW_TRIES = {MAX_DRAW_TRIES}: widen the range or drop the condition")))
 }
