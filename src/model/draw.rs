@@ -51,6 +51,9 @@ pub const MAX_DRAWN_ENTRIES: usize = 4096;
 pub const MAX_POOL: u64 = 1 << 32;
 /// The most inputs a drawn truth table may have (64 rows).
 pub const MAX_DRAWN_TABLE_INPUTS: usize = 6;
+/// The most weights a network may have for `not on a kink of NET`: each
+/// try runs an exact forward pass.
+pub const MAX_KINK_CHECK_WEIGHTS: usize = 1 << 16;
 /// The largest size of a range's ends.
 pub const MAX_DRAWN_MAGNITUDE: i64 = 1_000_000_000;
 
@@ -271,6 +274,24 @@ fn condition(c: &ConditionSyntax, shape: Shape, problem: &Problem) -> Result<Con
                 return Err(Diagnostic::error(net.span, format!("`{}` has weights that are not numbers", net.name))
                     .with_hint_at(span, "this layer")
                     .with_hint("a point is kept off the kinks of a network with numeric weights"));
+            }
+            let weights: usize = concrete
+                .layers
+                .iter()
+                .map(|l| match l {
+                    Layer::Dense(d) => d.weight.rows() * (d.weight.cols() + 1),
+                    Layer::Activation { .. } => 0,
+                })
+                .sum();
+            if weights > MAX_KINK_CHECK_WEIGHTS {
+                return Err(Diagnostic::error(
+                    c.span,
+                    format!(
+                        "`{}` has {weights} weights; a point is kept off the kinks of networks of at most \
+                         {MAX_KINK_CHECK_WEIGHTS} (MAX_KINK_CHECK_WEIGHTS)",
+                        net.name
+                    ),
+                ));
             }
             if concrete.input_dim != dim {
                 return Err(Diagnostic::error(
