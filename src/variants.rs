@@ -147,6 +147,20 @@ fn inputs(paths: &[PathBuf]) -> Result<Vec<Input>, Failure> {
 /// Writes every variant; stops at the first that cannot be written.
 pub fn write(paths: &[PathBuf], options: &Options) -> Result<Vec<Written>, Failure> {
     let inputs = inputs(paths)?;
+    // The output may not lie inside a folder it reads: a second run would
+    // read the first one's variants.
+    std::fs::create_dir_all(&options.out)
+        .map_err(|e| Failure::new(format!("cannot create {}: {e}", options.out.display())))?;
+    let out = std::fs::canonicalize(&options.out).unwrap_or_else(|_| options.out.clone());
+    for p in paths.iter().filter(|p| p.is_dir()) {
+        if std::fs::canonicalize(p).is_ok_and(|p| out.starts_with(p)) {
+            return Err(Failure::new(format!(
+                "the output folder {} is inside {}, which holds the problems: write it elsewhere",
+                options.out.display(),
+                p.display()
+            )));
+        }
+    }
     let mut done = Vec::new();
     for id in &options.ids {
         if !valid_id(id) {
@@ -170,10 +184,20 @@ fn put(path: &Path, text: &str) -> Result<(), Failure> {
 
 fn variant(inputs: &[Input], id: &str, options: &Options) -> Result<Written, Failure> {
     let dir = options.out.join(id);
-    let run = RunOptions { only: options.only.clone(), seed: Some(DrawSeed::new(options.seed, id)) };
+    // With `--only`, the files that hold the problem, whole (so that no
+    // other problem of them keeps its draws).
+    let run = RunOptions { only: None, seed: Some(DrawSeed::new(options.seed, id)) };
     let mut copied: Vec<PathBuf> = inputs.iter().map(|i| i.relative.clone()).collect();
+    let mut wrote_any = false;
     for input in inputs {
         let source = SourceFile::new(&input.path, read(&input.path)?);
+        if let Some(only) = &options.only {
+            let (syntax, _) = crate::language::parse(&source.text);
+            if !syntax.problems.iter().any(|p| &p.id.name == only) {
+                continue;
+            }
+        }
+        wrote_any = true;
         let file = check::run_source(source, &input.root, &run, true);
         if file.has_errors()
             || file
@@ -229,6 +253,9 @@ fn variant(inputs: &[Input], id: &str, options: &Options) -> Result<Written, Fai
                 copied.push(relative);
             }
         }
+    }
+    if !wrote_any {
+        return Err(Failure::new(format!("no problem `{}` in the files given", options.only.as_deref().unwrap_or(""))));
     }
     // The variant checked as a user would check it, then its documents.
     let folder = [dir.clone()];

@@ -369,3 +369,19 @@ fn variants_of_a_bank_that_does_not_check_are_refused() {
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(run.stderr.contains("has failing keys: d1 piece"), "{}", run.stderr);
 }
+
+#[test]
+fn variants_only_writes_the_files_of_one_problem_and_not_into_the_bank() {
+    let s = Sandbox::new();
+    s.write("bank/d.nnk", DRAWN);
+    s.write("bank/e.nnk", &DRAWN.replace("problem d1", "problem e1"));
+    let run = s.run(&["variants", "bank", "--seed", "1", "--count", "1", "--out", "out", "--only", "e1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(s.path("out/1/e.nnk").is_file() && !s.path("out/1/d.nnk").exists());
+    let run = s.run(&["variants", "bank", "--seed", "1", "--count", "1", "--out", "out", "--only", "f1"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no problem `f1`"), "{}", run.stderr);
+    let run = s.run(&["variants", "bank", "--seed", "1", "--count", "1", "--out", "bank/out"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("is inside bank"), "{}", run.stderr);
+}

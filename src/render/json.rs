@@ -4,6 +4,7 @@
 //! ```text
 //! {"files": [{"path", "diagnostics": [{"message", "line", "column"}],
 //!             "problems": [{"id", "title", "question",
+//!               "drawn": [{"name", "value"}],
 //!               "answers": [{"name", "text"}],
 //!               "findings": [{"name", "kind", "question", "value", "latex",
 //!                 "derivation": [{"depth", "text", "math", "latex"}],
@@ -31,6 +32,8 @@
 //! - `crosscheck.unchecked` is present, and `true`, only when the check
 //!   could not be made (numbers beyond floating point); `passed` is then
 //!   `false` but the finding is not failed for it.
+//! - `drawn` lists a problem's drawn parameters as declarations (`"value":
+//!   "matrix [[1, 0], [2, 1]]"`), present only when it draws.
 //! - With `nnkey sheet`, findings carry no `value` (it is `null`), no
 //!   derivation and no check.
 //!
@@ -93,8 +96,17 @@ pub struct Problem<'a> {
     pub id: &'a str,
     pub title: Option<&'a str>,
     pub question: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drawn: Vec<DrawnParameter<'a>>,
     pub answers: Vec<ProseAnswer<'a>>,
     pub findings: Vec<Finding<'a>>,
+}
+
+/// A drawn parameter: its name and the declaration of the value drawn.
+#[derive(Serialize)]
+pub struct DrawnParameter<'a> {
+    pub name: &'a str,
+    pub value: &'a str,
 }
 
 #[derive(Serialize)]
@@ -359,6 +371,12 @@ fn file(file: &FileReport, level: Level) -> File<'_> {
                 id: &p.problem.id,
                 title: p.problem.title.as_deref(),
                 question: p.problem.question.as_ref().map(|q| q.text.as_str()),
+                drawn: p
+                    .problem
+                    .drawn
+                    .iter()
+                    .map(|d| DrawnParameter { name: &d.name, value: &d.declaration })
+                    .collect(),
                 answers: if level == Level::Sheet {
                     Vec::new()
                 } else {
