@@ -536,6 +536,37 @@ mod tests {
         assert_eq!(picks, PINNED_WIDE);
     }
 
+    /// Whole draws of a fixed problem, as declarations: the pools, the
+    /// row-major order and the conditions' retries are pinned with the
+    /// generator.
+    #[test]
+    fn pinned_declarations() {
+        let text = "problem 3.1\n  draw a = integer in -3..3 where nonzero\n  \
+                    draw r = rational in -1..1 step 1/4\n  draw K = kernel 1x1x2x2 from {-2, -1, 1, 2}\n  \
+                    draw X = matrix 2x3 from -2..2 where full row rank\n  draw p = point 2 from 0..5 where distinct\n  \
+                    draw T = truth table (x1, x2, x3) where not linearly separable\n";
+        let (file, errors) = crate::language::parse(text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let drawn = |seed: u64, variant: &str| -> Vec<String> {
+            let (p, errors) = super::super::elaborate_in(&file.problems[0], &[], &DrawSeed::new(seed, variant));
+            assert!(errors.is_empty(), "{errors:?}");
+            p.drawn.iter().map(|d| format!("{} = {}", d.name, d.declaration)).collect()
+        };
+        assert_eq!(drawn(7, "ada"), PINNED_DECLARATIONS);
+        assert_eq!(drawn(7, "ada"), drawn(7, "ada"));
+        assert_ne!(drawn(7, "ada"), drawn(7, "bob"));
+        assert_ne!(drawn(7, "ada"), drawn(8, "ada"));
+    }
+
+    const PINNED_DECLARATIONS: [&str; 6] = [
+        "a = 2",
+        "r = 0",
+        "K = kernel [[[[-1, 1], [2, -2]]]]",
+        "X = matrix [[0, 0, -2], [-2, -2, -1]]",
+        "p = [4, 3]",
+        "T = truth table (x1, x2, x3) { 000: 1, 001: 0, 010: 1, 011: 0, 100: 1, 101: 1, 110: 0, 111: 1 }",
+    ];
+
     const PINNED_PICKS: [u64; 12] = [5, 2, 0, 4, 2, 3, 3, 3, 3, 5, 2, 1];
     const PINNED_WIDE: [u64; 6] = [87428218293, 631407057669, 551094591387, 26789523751, 868618045801, 966000051449];
 
