@@ -385,3 +385,16 @@ fn variants_only_writes_the_files_of_one_problem_and_not_into_the_bank() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("is inside bank"), "{}", run.stderr);
 }
+
+#[test]
+fn json_places_a_diagnostic_in_the_included_file() {
+    let s = Sandbox::new();
+    s.write("common.nnk", "\n\nh = kernel 0x2 w\n");
+    s.write("uses.nnk", "include \"common.nnk\"\nproblem q\n");
+    let run = s.run(&["check", "uses.nnk", "--format", "json"]);
+    assert_eq!(run.code, 2);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let d = &v["files"][0]["diagnostics"][0];
+    assert_eq!(d["file"], "./common.nnk", "{d}");
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(3), Some(12)), "{d}");
+}

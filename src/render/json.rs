@@ -2,7 +2,7 @@
 //! ([`Run`] and what it holds), serialized with serde:
 //!
 //! ```text
-//! {"files": [{"path", "diagnostics": [{"message", "line", "column"}],
+//! {"files": [{"path", "diagnostics": [{"message", "line", "column", "file"}],
 //!             "problems": [{"id", "title", "question",
 //!               "drawn": [{"name", "value"}],
 //!               "answers": [{"name", "text"}],
@@ -32,6 +32,8 @@
 //! - `crosscheck.unchecked` is present, and `true`, only when the check
 //!   could not be made (numbers beyond floating point); `passed` is then
 //!   `false` but the finding is not failed for it.
+//! - A diagnostic's `file` is present when its place is in an included
+//!   file: that file's path (`line` and `column` are in it).
 //! - `drawn` lists a problem's drawn parameters as declarations (`"value":
 //!   "matrix [[1, 0], [2, 1]]"`), present only when it draws.
 //! - With `nnkey sheet`, findings carry no `value` (it is `null`), no
@@ -89,6 +91,9 @@ pub struct Diagnostic {
     pub message: String,
     pub line: usize,
     pub column: usize,
+    /// The included file the place is in; absent for the file itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -360,8 +365,10 @@ fn file(file: &FileReport, level: Level) -> File<'_> {
             .diagnostics
             .iter()
             .map(|d| {
-                let (line, column) = file.source.line_col(d.span.start);
-                Diagnostic { message: d.message.clone(), line, column }
+                let (source, base) = file.source_of(d.span.start);
+                let (line, column) = source.line_col(d.span.start - base);
+                let other = (base > 0).then(|| source.path.display().to_string());
+                Diagnostic { message: d.message.clone(), line, column, file: other }
             })
             .collect(),
         problems: file
