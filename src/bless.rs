@@ -41,7 +41,8 @@ pub struct Edit {
 pub struct Written {
     pub problem: String,
     pub name: String,
-    /// `"missing"` or `"fail"`: what the key was before.
+    /// `"missing"`, `"fail"` or (rewriting every key) `"pass"`: what the
+    /// key was before.
     pub was: &'static str,
 }
 
@@ -69,8 +70,24 @@ pub struct Plan {
     pub unwritten: Vec<String>,
 }
 
+/// Which keys bless writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Mode {
+    /// Only missing keys: a failing key is left as written (and fails).
+    pub missing_only: bool,
+    /// Every key of a problem with drawn parameters, a holding one too,
+    /// written as the derived value, and drawn problems' missing keys
+    /// written (for variants, whose keys become plain values).
+    pub all: bool,
+}
+
 /// The edits that bring a file's keys in line with its findings.
 pub fn plan(file: &FileReport) -> Plan {
+    plan_with(file, Mode::default())
+}
+
+/// The edits that bring a file's keys in line with its findings, in a mode.
+pub fn plan_with(file: &FileReport, mode: Mode) -> Plan {
     let text = &file.source.text;
     let mut plan = Plan::default();
     for p in &file.problems {
@@ -78,12 +95,24 @@ pub fn plan(file: &FileReport) -> Plan {
             let was = match f.status {
                 Status::Missing => "missing",
                 Status::Fail(_) => "fail",
+                Status::Pass if mode.all && !p.problem.drawn.is_empty() => "pass",
                 Status::Pass | Status::Invalid => continue,
             };
             let mut not_written = |why: String| {
                 let line = format!("{} {}: not written, because {why}", p.problem.id, f.finding.name);
                 if was == "fail" { plan.unwritten.push(line) } else { plan.skipped.push(line) }
             };
+            if was == "fail" && mode.missing_only {
+                not_written("--missing-only leaves failing keys as they are".into());
+                continue;
+            }
+            if !p.problem.drawn.is_empty() && !mode.all {
+                not_written(
+                    "its problem draws its values: its keys are written by hand, as expressions in the drawn names"
+                        .into(),
+                );
+                continue;
+            }
             if !f.crosscheck.not_failed() {
                 not_written("its numeric cross-check failed".into());
                 continue;
@@ -232,6 +261,30 @@ pub fn replace_file(path: &Path, original: &[u8], contents: &[u8]) -> Result<(),
 /// Returns what was done to each file and the files that could not be
 /// written, with why.
 pub fn bless(report: &Report) -> (Vec<Blessed>, Vec<(PathBuf, String)>) {
+    bless_with(report, Mode::default(), None)
+}
+
+/// A unified diff (three lines of context) from `old` to `new`, headed
+/// `a/PATH` and `b/PATH` as git writes it; empty when nothing changes.
+pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
+    if old == new {
+        return String::new();
+    }
+    let name = path.display().to_string();
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .to_string()
+}
+
+/// Blesses the files of a report in a mode. With `dry_run`, nothing is
+/// written: the diff of each file that would change is appended to it.
+pub fn bless_with(
+    report: &Report,
+    mode: Mode,
+    mut dry_run: Option<&mut String>,
+) -> (Vec<Blessed>, Vec<(PathBuf, String)>) {
     let mut done = Vec::new();
     let mut failures = Vec::new();
     for file in &report.files {
@@ -245,8 +298,11 @@ pub fn bless(report: &Report) -> (Vec<Blessed>, Vec<(PathBuf, String)>) {
             });
             continue;
         }
-        let Plan { edits, written, skipped, unwritten } = plan(file);
-        if !edits.is_empty() {
+        let Plan { edits, written, skipped, unwritten } = plan_with(file, mode);
+        if let Some(out) = dry_run.as_deref_mut() {
+            let new_text = apply(&file.source.text, &edits);
+            out.push_str(&unified_diff(&path, &file.source.text, &new_text));
+        } else if !edits.is_empty() {
             let new_text = apply(&file.source.text, &edits);
             if let Err(e) = replace_file(&path, file.source.text.as_bytes(), new_text.as_bytes()) {
                 failures.push((path.clone(), e));

@@ -30,3 +30,4 @@ pub mod language;
 pub mod model;
 pub mod numeric;
 pub mod render;
+pub mod variants;

@@ -35,7 +35,7 @@ case!(missing_on, &with("  find A = matrix conv2d(W) X"));
 case!(unknown_query, &with("  find A = matrx conv2d(W) on X"));
 case!(missing_equals_in_find, &with("  find A matrix conv2d(W) on X"));
 case!(trailing_text, &with("  find A = matrix conv2d(W) on X now"));
-case!(statement_outside_problem, "W = kernel 2x2 w\nproblem q1\n");
+case!(statement_outside_problem, "find n = threshold functions of 2 inputs\nproblem q1\n");
 case!(duplicate_problem, "problem q1\nproblem q1\n");
 case!(unterminated_string, "problem q1 \"no end\n");
 case!(bad_escape, "problem q1\n  answer a = \"a \\q b\"\n");
@@ -92,3 +92,29 @@ case!(show_without_commas, &with("  show W X"));
 case!(question_used_as_a_value_name, &with("  question = 1/2"));
 case!(show_used_as_a_value_name, &with("  show = 3"));
 case!(question_without_text, &with("  find A = matrix conv2d(W) on X\n  question A \"no equals\""));
+
+// Shared declarations, includes and problem ids.
+case!(shared_name_declared_again, "W = kernel 2x2 w\nproblem q1\n  W = kernel 3x3 v\n");
+case!(include_inside_a_problem, "problem q1\n  include \"common.nnk\"\n");
+case!(include_without_a_path, "include common.nnk\nproblem q1\n");
+case!(problem_id_ending_in_a_dot, "problem 3.\n");
+case!(shared_declaration_with_an_error, "h = kernel 2x2\nproblem q1\n");
+
+// Drawn parameters.
+case!(draw_outside_a_problem, "draw a = integer in 1..3\nproblem q1\n");
+case!(draw_unknown_condition, "problem q1\n  draw a = integer in -3..3 where nonzer\n");
+case!(draw_condition_that_does_not_apply, "problem q1\n  draw a = integer in -3..3 where full row rank\n");
+case!(draw_unsatisfiable_condition, "problem q1\n  draw X = matrix 2x3 from 0..0 where full row rank\n");
+case!(draw_empty_range, "problem q1\n  draw a = integer in 3..-3\n");
+case!(draw_integer_range_with_fractions, "problem q1\n  draw a = integer in 0..1/2\n");
+case!(draw_rational_without_step, "problem q1\n  draw r = rational in 0..1\n");
+case!(draw_unknown_kind, "problem q1\n  draw a = number in 0..1\n");
+case!(draw_too_many_entries, "problem q1\n  draw X = matrix 100x100 from 0..1\n");
+case!(draw_kink_of_unknown_network, "problem q1\n  draw p = point 1 from 1..3 where not on a kink of h\n");
+case!(
+    draw_point_never_off_the_kinks,
+    "problem q1\n  h = network (x: 1) { dense 1; relu }\n  draw p = point 1 from 0..0 where not on a kink of h\n"
+);
+case!(draw_table_too_large, "problem q1\n  draw T = truth table (a, b, c, d, e, f, g)\n");
+case!(draw_separable_on_a_number, "problem q1\n  draw a = integer in 0..3 where linearly separable\n");
+case!(shared_declaration_wrong_in_every_problem, "h = kernel 0x2 w\nproblem q1\nproblem q2\n");

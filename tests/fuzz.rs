@@ -94,10 +94,17 @@ const PIECES: &[&str] = &[
 ];
 
 fn shipped() -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("problems/ps3");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths: Vec<PathBuf> = ["problems/ps3", "problems/variants"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap().map(|e| e.unwrap().path()))
+        .collect();
     paths.sort();
-    paths.into_iter().map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), read(&p))).collect()
+    let name = |p: &Path| {
+        let dir = p.parent().and_then(|d| d.file_name()).unwrap().to_string_lossy().into_owned();
+        format!("{dir}-{}", p.file_name().unwrap().to_string_lossy())
+    };
+    paths.into_iter().map(|p| (name(&p), read(&p))).collect()
 }
 
 fn read(p: &Path) -> String {

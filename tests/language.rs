@@ -198,3 +198,37 @@ fn recovery_resumes_at_question_and_show() {
     assert_eq!(d.len(), 2, "{d:?}");
     assert_eq!(tree.problems[0].statements.len(), 2);
 }
+
+#[test]
+fn file_level_declarations_includes_draws_and_dotted_ids_parse() {
+    let text = "include \"common.nnk\"\nh = 2\n\nproblem 3.1 \"t\"\n  draw a = integer in -3..3 where nonzero and distinct\n  \
+                draw p = point 1 from {-1/2, 1/2} where not on a kink of g, nonzero\n\nproblem ps3.q12a\n";
+    let (file, errors) = parse(text);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(file.includes.len(), 1);
+    assert_eq!(file.includes[0].path, "common.nnk");
+    assert_eq!(&text[file.includes[0].path_span.start..file.includes[0].path_span.end], "\"common.nnk\"");
+    assert_eq!(file.shared.len(), 1);
+    let ids: Vec<&str> = file.problems.iter().map(|p| p.id.name.as_str()).collect();
+    assert_eq!(ids, ["3.1", "ps3.q12a"]);
+    let draws: Vec<(String, Vec<String>)> = file.problems[0]
+        .statements
+        .iter()
+        .filter_map(|s| match s {
+            nnkey::language::syntax::Statement::Draw(d) => {
+                Some((d.name.name.clone(), d.conditions.iter().map(|c| c.words.clone()).collect()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(draws[0], ("a".to_string(), vec!["nonzero".to_string(), "distinct".to_string()]));
+    assert_eq!(draws[1], ("p".to_string(), vec!["not on a kink of".to_string(), "nonzero".to_string()]));
+}
+
+#[test]
+fn spans_of_a_text_parsed_at_an_offset_are_shifted() {
+    let (file, _) = nnkey::language::parse_at("problem q1\n  W = kernel 2x2 w\n", 1000);
+    assert_eq!(file.problems[0].id.span, nnkey::language::Span::new(1008, 1010));
+    let (_, errors) = nnkey::language::parse_at("problem q1\n  W = kernel 2xw\n", 1000);
+    assert_eq!(errors[0].span, nnkey::language::Span::new(1026, 1027));
+}

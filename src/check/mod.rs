@@ -6,12 +6,31 @@
 //! judged by meaning. A finding whose numeric cross-check fails is a failed
 //! finding, whatever its key says.
 
+pub mod include;
+
 use std::path::{Path, PathBuf};
 
 use crate::derive::{self, CrossCheck, Finding, Verdict};
-use crate::language::{Diagnostic, SourceFile, Span, parse};
-use crate::model::{self, Problem, eval};
+use crate::language::syntax::{ProblemSyntax, Statement};
+use crate::language::{Diagnostic, Hint, SourceFile, Span, parse};
+use crate::model::{self, DrawSeed, Problem, eval};
 use crate::numeric;
+
+pub use include::Included;
+
+/// How many seeded draws `check` verifies a problem with drawn parameters
+/// on (seeds 0 to 7, variant id empty).
+pub const DRAW_CHECKS: u64 = 8;
+
+/// Which problems to run, and on which draws.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Only the problem with this id (`--only q1`).
+    pub only: Option<String>,
+    /// The one draw to check problems with drawn parameters on; the
+    /// [`DRAW_CHECKS`] seeded draws when absent.
+    pub seed: Option<DrawSeed>,
+}
 
 /// Whether a key holds.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,11 +81,46 @@ pub struct FileReport {
     pub source: SourceFile,
     pub diagnostics: Vec<Diagnostic>,
     pub problems: Vec<ProblemReport>,
+    /// The files it includes, whose spans start past its own.
+    pub included: Vec<Included>,
+    /// Every problem id of the file, run or not.
+    pub ids: Vec<String>,
 }
 
 impl FileReport {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The file a span is in (this one or an included one) and the offset
+    /// its text starts at.
+    pub fn source_of(&self, offset: usize) -> (&SourceFile, usize) {
+        if offset <= self.source.text.len() {
+            return (&self.source, 0);
+        }
+        self.included
+            .iter()
+            .find(|i| (i.base..=i.base + i.source.text.len()).contains(&offset))
+            .map_or((&self.source, 0), |i| (&i.source, i.base))
+    }
+
+    /// Renders a diagnostic against the file its span is in; a hint that
+    /// points into another file names its place in words.
+    pub fn render_diagnostic(&self, d: &Diagnostic, color: bool) -> String {
+        let (source, base) = self.source_of(d.span.start);
+        let mut d = d.clone();
+        d.span = Span::new(d.span.start - base, d.span.end.saturating_sub(base));
+        for h in &mut d.hints {
+            let Some(s) = h.span else { continue };
+            let (other, other_base) = self.source_of(s.start);
+            if std::ptr::eq(other, source) {
+                h.span = Some(Span::new(s.start - base, s.end.saturating_sub(base)));
+            } else {
+                let (line, col) = other.line_col(s.start - other_base);
+                *h = Hint { message: format!("{} ({}:{line}:{col})", h.message, other.path.display()), span: None };
+            }
+        }
+        d.render(source, color)
     }
 }
 
@@ -91,6 +145,16 @@ pub struct Report {
 }
 
 impl Report {
+    /// Every problem id of the files read, run or not, in order.
+    pub fn ids(&self) -> Vec<&str> {
+        self.files.iter().flat_map(|f| f.ids.iter().map(String::as_str)).collect()
+    }
+
+    /// Whether some problem was run.
+    pub fn ran_any(&self) -> bool {
+        self.files.iter().any(|f| !f.problems.is_empty())
+    }
+
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for f in self.all_findings() {
@@ -142,6 +206,9 @@ pub struct Collected {
     pub skipped: Vec<(PathBuf, String)>,
     /// Path arguments (directories) that hold no `.nnk` file.
     pub empty: Vec<PathBuf>,
+    /// For each file, the folder its includes must stay inside: the
+    /// directory given on the command line, or a file's own folder.
+    pub roots: Vec<PathBuf>,
 }
 
 /// The problem files under `paths`: files as given, directories searched
@@ -189,6 +256,12 @@ pub fn collect(paths: &[PathBuf]) -> Collected {
             }
             Ok(_) => c.files.push(p.clone()),
         }
+        let root = if std::fs::metadata(p).is_ok_and(|m| m.is_dir()) {
+            p.clone()
+        } else {
+            p.parent().filter(|d| !d.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        };
+        c.roots.resize(c.files.len(), root);
         let found = c.files.len() > before;
         // Keep the first path to each file: a file is checked (and
         // blessed) once however many ways it is reached.
@@ -199,6 +272,7 @@ pub fn collect(paths: &[PathBuf]) -> Collected {
                 i += 1;
             } else {
                 c.files.remove(i);
+                c.roots.remove(i);
             }
         }
         if !found && std::fs::metadata(p).is_ok_and(|m| m.is_dir()) {
@@ -326,22 +400,32 @@ pub fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
 
 /// Runs every file under `paths`: derives, cross-checks and judges.
 pub fn run(paths: &[PathBuf]) -> Report {
-    over_files(paths, check_source)
+    run_with(paths, &RunOptions::default())
+}
+
+/// Runs the files under `paths` with options: one problem, one draw.
+pub fn run_with(paths: &[PathBuf], options: &RunOptions) -> Report {
+    over_files(paths, options, true)
 }
 
 /// Reads every file under `paths` without deriving anything: enough for a
 /// problem sheet.
 pub fn load(paths: &[PathBuf]) -> Report {
-    over_files(paths, load_source)
+    load_with(paths, &RunOptions::default())
 }
 
-fn over_files(paths: &[PathBuf], each: fn(SourceFile) -> FileReport) -> Report {
-    let Collected { files, errors: mut io_errors, skipped, empty } = collect(paths);
+/// Reads the files under `paths` with options, deriving nothing.
+pub fn load_with(paths: &[PathBuf], options: &RunOptions) -> Report {
+    over_files(paths, options, false)
+}
+
+fn over_files(paths: &[PathBuf], options: &RunOptions, derive: bool) -> Report {
+    let Collected { files, errors: mut io_errors, skipped, empty, roots } = collect(paths);
     let mut report = Report { skipped, empty, ..Report::default() };
-    for path in files {
+    for (path, root) in files.into_iter().zip(roots) {
         match read_limited(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => report.files.push(each(SourceFile::new(&path, text))),
+                Ok(text) => report.files.push(run_source(SourceFile::new(&path, text), &root, options, derive)),
                 Err(e) => io_errors.push((path, format!("not UTF-8 text ({})", e.utf8_error()))),
             },
             Err(e) => io_errors.push((path, e)),
@@ -363,32 +447,128 @@ pub fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// Parses, elaborates, derives, cross-checks and judges one file.
+/// Parses, elaborates, derives, cross-checks and judges one file; its
+/// includes are read relative to it, inside its own folder.
 pub fn check_source(source: SourceFile) -> FileReport {
-    elaborate_source(source, true)
+    let root = source.path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    run_source(source, &root, &RunOptions::default(), true)
 }
 
 /// Parses and elaborates one file; derives nothing.
 pub fn load_source(source: SourceFile) -> FileReport {
-    elaborate_source(source, false)
+    let root = source.path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    run_source(source, &root, &RunOptions::default(), false)
 }
 
-fn elaborate_source(source: SourceFile, derive: bool) -> FileReport {
+/// Runs one file whose includes must stay inside `root`.
+pub fn run_source(source: SourceFile, root: &Path, options: &RunOptions, derive: bool) -> FileReport {
     let (syntax, mut diagnostics) = parse(&source.text);
+    let (mut shared, included, mut errs) = if syntax.includes.is_empty() {
+        (Vec::new(), Vec::new(), Vec::new())
+    } else {
+        include::resolve(&source, &syntax, root)
+    };
+    diagnostics.append(&mut errs);
+    shared.extend(syntax.shared.iter().cloned());
+    let ids = syntax.problems.iter().map(|p| p.id.name.clone()).collect();
     let mut problems = Vec::new();
     if diagnostics.is_empty() {
-        for p in &syntax.problems {
-            let (problem, mut errs) = model::elaborate(p);
-            diagnostics.append(&mut errs);
-            let findings = if derive {
-                problem.finds.iter().filter_map(|f| check_find(&problem, f, &mut diagnostics)).collect()
-            } else {
-                Vec::new()
+        if syntax.problems.is_empty() && !shared.is_empty() {
+            // A file of shared declarations only: elaborated once so that
+            // its mistakes are reported where it is checked.
+            let empty = ProblemSyntax {
+                id: crate::language::syntax::Ident { name: String::new(), span: Span::default() },
+                title: None,
+                span: Span::default(),
+                statements: Vec::new(),
             };
-            problems.push(ProblemReport { problem, findings });
+            diagnostics.extend(model::elaborate_in(&empty, &shared, &DrawSeed::default()).1);
+        }
+        for p in &syntax.problems {
+            if options.only.as_ref().is_some_and(|only| *only != p.id.name) {
+                continue;
+            }
+            problems.push(run_problem(p, &shared, options, derive, &mut diagnostics));
         }
     }
-    FileReport { source, diagnostics, problems }
+    // A shared declaration is elaborated in every problem: its error once.
+    if !shared.is_empty() {
+        let mut seen = std::collections::HashSet::new();
+        diagnostics.retain(|d| seen.insert((d.span, d.message.clone())));
+    }
+    FileReport { source, diagnostics, problems, included, ids }
+}
+
+/// Whether a problem draws any of its values.
+pub fn draws(p: &ProblemSyntax) -> bool {
+    p.statements.iter().any(|s| matches!(s, Statement::Draw(_)))
+}
+
+/// Elaborates, derives and judges one problem: with drawn parameters, on
+/// every draw `options` asks for, the report showing the first and a key
+/// failing on another draw failing with that draw named.
+fn run_problem(
+    p: &ProblemSyntax,
+    shared: &[Statement],
+    options: &RunOptions,
+    derive: bool,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> ProblemReport {
+    let seeds: Vec<DrawSeed> = match (&options.seed, draws(p)) {
+        (Some(seed), _) => vec![seed.clone()],
+        (None, true) => (0..DRAW_CHECKS).map(|k| DrawSeed::new(k, "")).collect(),
+        (None, false) => vec![DrawSeed::default()],
+    };
+    let (problem, mut errs) = model::elaborate_in(p, shared, &seeds[0]);
+    let failed = !errs.is_empty();
+    diagnostics.append(&mut errs);
+    if !derive {
+        return ProblemReport { problem, findings: Vec::new() };
+    }
+    let mut findings: Vec<FindingReport> =
+        problem.finds.iter().filter_map(|f| check_find(&problem, f, diagnostics)).collect();
+    if failed || !draws(p) {
+        return ProblemReport { problem, findings };
+    }
+    // A key that fails names the draw it fails on.
+    let values = drawn_text(&problem);
+    for f in &mut findings {
+        if let Status::Fail(why) = &f.status {
+            f.status = Status::Fail(format!("with the draw of seed {} ({values}): {why}", seeds[0].seed));
+        }
+    }
+    for seed in &seeds[1..] {
+        let (other, errs) = model::elaborate_in(p, shared, seed);
+        let values = drawn_text(&other);
+        if let Some(d) = errs.into_iter().next() {
+            diagnostics.push(d.with_hint(format!("with the draw of seed {}: {values}", seed.seed)));
+            break;
+        }
+        let mut errs = Vec::new();
+        for f in &other.finds {
+            // A key that already fails is not evaluated again: one draw
+            // that fails it is enough, and a costly key costs once.
+            let Some(first) = findings.iter().find(|x| x.finding.name == f.name) else { continue };
+            if !matches!(first.status, Status::Pass | Status::Missing) {
+                continue;
+            }
+            let Some(r) = check_find(&other, f, &mut errs) else { continue };
+            let Some(first) = findings.iter_mut().find(|x| x.finding.name == f.name) else { continue };
+            if let (Status::Fail(why), Status::Pass) = (&r.status, &first.status) {
+                first.status = Status::Fail(format!("with the draw of seed {} ({values}): {why}", seed.seed));
+            }
+        }
+        if let Some(d) = errs.into_iter().next() {
+            diagnostics.push(d.with_hint(format!("with the draw of seed {}: {values}", seed.seed)));
+            break;
+        }
+    }
+    ProblemReport { problem, findings }
+}
+
+/// The drawn values of a problem as declarations: `a = 3, X = matrix […]`.
+pub fn drawn_text(p: &Problem) -> String {
+    p.drawn.iter().map(|d| format!("{} = {}", d.name, d.declaration)).collect::<Vec<_>>().join(", ")
 }
 
 fn check_find(problem: &Problem, find: &model::Find, diagnostics: &mut Vec<Diagnostic>) -> Option<FindingReport> {

@@ -35,6 +35,11 @@ pub struct Cli {
     /// warning.
     #[arg(long, global = true)]
     pub deny_missing: bool,
+
+    /// Run only the problem with this id (`q1`, `3.1`); an id that no
+    /// problem has is an error naming the ids there are.
+    #[arg(long, global = true, value_name = "ID")]
+    pub only: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -66,11 +71,43 @@ pub enum Command {
         /// `text` prints one line per key; the other formats print the full key.
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
+        /// Check problems with drawn parameters on the draw this seed picks
+        /// (with `--variant`, a variant's), not on the 8 seeded draws.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// The variant id of `--seed`'s draw: `1`, `2`, … or a student id.
+        #[arg(long, requires = "seed", value_name = "ID")]
+        variant: Option<String>,
     },
     /// Write derived answers into missing or failing `expect`s, in place.
     Bless {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Print what would change as a unified diff; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write missing keys only; a failing key is left as written.
+        #[arg(long)]
+        missing_only: bool,
+    },
+    /// Write one folder per variant (or per student of a roster): the
+    /// problem files with drawn values written in and every key blessed,
+    /// the sheet and the solutions.
+    Variants {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The seed: the same seed and variant id give the same values.
+        #[arg(long)]
+        seed: u64,
+        /// How many variants, with ids 1, 2, …
+        #[arg(long, conflicts_with = "roster", required_unless_present = "roster")]
+        count: Option<usize>,
+        /// A file of student ids, one per line; a variant per student.
+        #[arg(long, value_name = "FILE")]
+        roster: Option<PathBuf>,
+        /// Where the folders go.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
     /// Grade students' submissions against the derived answers.
     Grade(grade::GradeArgs),
@@ -159,7 +196,7 @@ fn print_problems(report: &Report, color: bool, deny_missing: bool) {
     }
     for file in &report.files {
         for d in &file.diagnostics {
-            let _ = write!(err, "{}", d.render(&file.source, color));
+            let _ = write!(err, "{}", file.render_diagnostic(d, color));
             let _ = writeln!(err);
         }
     }
@@ -198,28 +235,63 @@ fn options(output: Output, level: Level, color: bool) -> Options {
     o
 }
 
+/// With `--only ID`: whether no problem has the id, said on stderr with
+/// the ids there are.
+fn only_unmatched(report: &Report, only: &Option<String>) -> bool {
+    let Some(id) = only else { return false };
+    if report.ran_any() {
+        return false;
+    }
+    let ids = report.ids();
+    let listed = if ids.is_empty() {
+        "the files hold no problem".to_string()
+    } else {
+        let shown: Vec<String> = ids.iter().take(40).map(|i| format!("`{i}`")).collect();
+        let more = if ids.len() > 40 { format!(" and {} more", ids.len() - 40) } else { String::new() };
+        format!("the problems are {}{more}", shown.join(", "))
+    };
+    let mut hint = String::new();
+    if let Some(s) = crate::language::diagnostic::closest(id, &ids) {
+        hint = format!("; did you mean `{s}`?");
+    }
+    let _ = writeln!(std::io::stderr(), "{}", render::printable(&format!("error: no problem `{id}`: {listed}{hint}")));
+    true
+}
+
 /// Runs the command line and returns the exit status.
 pub fn main() -> i32 {
     let cli = Cli::parse();
     let out_color = use_color(cli.color, std::io::stdout().is_terminal());
     let err_color = use_color(cli.color, std::io::stderr().is_terminal());
     let deny = cli.deny_missing;
+    let only = cli.only.clone();
+    let run_options = check::RunOptions { only: only.clone(), seed: None };
     match cli.command {
         Command::Sheet { paths, output } => {
-            let report = check::load(&paths);
+            let report = check::load_with(&paths, &run_options);
             print_problems(&report, err_color, deny);
+            if only_unmatched(&report, &only) {
+                return 2;
+            }
             let printed = emit(&render::render(&report, &options(output, Level::Sheet, out_color)));
             finish(if report.has_errors() { 2 } else { 0 }, printed, &report, deny)
         }
         Command::Solve { paths, level, output } => {
-            let report = check::run(&paths);
+            let report = check::run_with(&paths, &run_options);
             print_problems(&report, err_color, deny);
+            if only_unmatched(&report, &only) {
+                return 2;
+            }
             let printed = emit(&render::render(&report, &options(output, level.into(), out_color)));
             finish(if report.has_errors() { 2 } else { 0 }, printed, &report, deny)
         }
-        Command::Check { paths, format } => {
-            let report = check::run(&paths);
+        Command::Check { paths, format, seed, variant } => {
+            let seed = seed.map(|s| crate::model::DrawSeed::new(s, variant.unwrap_or_default()));
+            let report = check::run_with(&paths, &check::RunOptions { seed, ..run_options });
             print_problems(&report, err_color, deny);
+            if only_unmatched(&report, &only) {
+                return 2;
+            }
             let text = match format {
                 FormatArg::Text => render::text::check_summary(&report, out_color),
                 other => render::render(&report, &Options::new(other.into(), Level::Full)),
@@ -228,10 +300,38 @@ pub fn main() -> i32 {
             finish(report.exit_code(), printed, &report, deny)
         }
         Command::Grade(args) => grade::run(args, err_color, deny),
-        Command::Bless { paths } => {
-            let report = check::run(&paths);
+        Command::Bless { paths, dry_run, missing_only } => {
+            let report = check::run_with(&paths, &run_options);
             print_problems(&report, err_color, deny);
-            let (done, failures) = bless::bless(&report);
+            if only_unmatched(&report, &only) {
+                return 2;
+            }
+            let mode = bless::Mode { missing_only, all: false };
+            let mut diff = String::new();
+            let (done, failures) = bless::bless_with(&report, mode, dry_run.then_some(&mut diff));
+            if dry_run {
+                // The diff alone on stdout, ready for `patch`; what would be
+                // written, on stderr.
+                let mut notes = String::new();
+                for b in &done {
+                    for w in &b.written {
+                        notes.push_str(&format!(
+                            "would bless {} {} {} (was {})\n",
+                            b.path.display(),
+                            w.problem,
+                            w.name,
+                            w.was
+                        ));
+                    }
+                    for s in b.skipped.iter().chain(&b.unwritten) {
+                        notes.push_str(&format!("note: {}: {s}\n", b.path.display()));
+                    }
+                }
+                let _ = std::io::stderr().lock().write_all(render::printable(&notes).as_bytes());
+                let printed = emit(&render::printable(&diff));
+                let code = if report.has_errors() { 2 } else { 0 };
+                return finish(code, printed, &report, deny);
+            }
             let mut text = String::new();
             let mut err = String::new();
             let mut count = 0;
@@ -268,6 +368,38 @@ pub fn main() -> i32 {
                 0
             };
             finish(code, printed, &report, deny)
+        }
+        Command::Variants { paths, seed, count, roster, out } => {
+            let ids = match (count, roster) {
+                (Some(n), _) => crate::variants::numbered(n),
+                (None, Some(file)) => crate::variants::read_roster(&file),
+                (None, None) => Err("give --count N or --roster FILE".to_string()),
+            };
+            let ids = match ids {
+                Ok(ids) => ids,
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "{}", render::printable(&format!("error: {e}")));
+                    return 2;
+                }
+            };
+            let options = crate::variants::Options { seed, ids, out, only: only.clone() };
+            match crate::variants::write(&paths, &options) {
+                Ok(written) => {
+                    let mut text = String::new();
+                    for v in &written {
+                        text.push_str(&format!("variant {} in {} ({} keys)\n", v.id, v.dir.display(), v.keys));
+                    }
+                    if emit(&render::printable(&text)).is_err() { 2 } else { 0 }
+                }
+                Err(failure) => {
+                    let mut err = std::io::stderr().lock();
+                    if let Some(report) = &failure.report {
+                        print_problems(report, err_color, false);
+                    }
+                    let _ = writeln!(err, "{}", render::printable(&format!("error: {}", failure.message)));
+                    2
+                }
+            }
         }
     }
 }

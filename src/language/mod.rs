@@ -10,4 +10,4 @@ pub mod parser;
 pub mod syntax;
 
 pub use diagnostic::{Diagnostic, Hint, Severity, SourceFile, Span};
-pub use parser::{parse, parse_expr, parse_submission, parse_submission_csv};
+pub use parser::{parse, parse_at, parse_expr, parse_submission, parse_submission_csv};

@@ -8,10 +8,26 @@ use crate::algebra::Q;
 use super::diagnostic::{Diagnostic, Span};
 use super::math::Prose;
 
-/// A parsed problem file: its problems in order.
+/// A parsed problem file: its file-level statements (declarations before
+/// the first problem, shared by every problem of the file), the files it
+/// includes, and its problems in order.
 #[derive(Clone, Debug, Default)]
 pub struct SyntaxFile {
+    /// Declarations before the first problem: visible to every problem.
+    pub shared: Vec<Statement>,
+    /// `include "common.nnk"` before the first problem.
+    pub includes: Vec<Include>,
     pub problems: Vec<ProblemSyntax>,
+}
+
+/// `include "common.nnk"`: another file's file-level declarations.
+#[derive(Clone, Debug)]
+pub struct Include {
+    /// The path as written, relative to the including file.
+    pub path: String,
+    /// The string literal, quotes included.
+    pub path_span: Span,
+    pub span: Span,
 }
 
 /// A name as written, with its place.
@@ -40,6 +56,7 @@ pub enum Statement {
     Question(QuestionSyntax),
     Show(Show),
     Points(Points),
+    Draw(DrawSyntax),
 }
 
 impl Statement {
@@ -52,6 +69,7 @@ impl Statement {
             Statement::Question(s) => s.span,
             Statement::Show(s) => s.span,
             Statement::Points(s) => s.span,
+            Statement::Draw(s) => s.span,
         }
     }
 }
@@ -61,6 +79,57 @@ impl Statement {
 pub struct Let {
     pub name: Ident,
     pub value: Declared,
+    pub span: Span,
+}
+
+/// `draw NAME = WHAT [where CONDITION, …]`: a parameter drawn at random
+/// (reproducibly, from a seed) instead of written out.
+#[derive(Clone, Debug)]
+pub struct DrawSyntax {
+    pub name: Ident,
+    pub what: Drawn,
+    pub conditions: Vec<ConditionSyntax>,
+    pub span: Span,
+}
+
+/// What a draw draws.
+#[derive(Clone, Debug)]
+pub enum Drawn {
+    /// `integer in -3..3`.
+    Integer { range: RangeSyntax },
+    /// `rational in -1..1 step 1/4`: the multiples of the step in the range.
+    Rational { range: RangeSyntax, step: Expr },
+    /// `matrix 2x3 from -2..2`, `kernel 1x1x2x2 from {-2, -1, 1, 2}`,
+    /// `vector 3 from …`, `input 3x3 from …`, `point 2 from …`: a tensor
+    /// (a point is a number or a vector) whose entries are drawn from a set.
+    Tensor { kind: Ident, shape: Shape, from: PoolSyntax },
+    /// `truth table (x1, x2)`: the outputs drawn, one bit per row.
+    Table { inputs: Vec<Ident>, span: Span },
+}
+
+/// Where entries come from: an integer range or a list of numbers.
+#[derive(Clone, Debug)]
+pub enum PoolSyntax {
+    Range(RangeSyntax),
+    Set(Vec<Expr>, Span),
+}
+
+/// `-3..3`: the integers from one end to the other, both included.
+#[derive(Clone, Debug)]
+pub struct RangeSyntax {
+    pub low: Expr,
+    pub high: Expr,
+    pub span: Span,
+}
+
+/// A condition on a draw: `nonzero`, `distinct`, `full row rank`,
+/// `not on a kink of h`, `linearly separable`, `not linearly separable`.
+#[derive(Clone, Debug)]
+pub struct ConditionSyntax {
+    /// The words as written, single-spaced: `full row rank`.
+    pub words: String,
+    /// The network after `of` in `not on a kink of h`.
+    pub network: Option<Ident>,
     pub span: Span,
 }
 

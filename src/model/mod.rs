@@ -9,6 +9,7 @@
 pub mod args;
 pub mod budget;
 pub mod conv;
+pub mod draw;
 pub mod gradient;
 pub mod logic;
 pub mod network;
@@ -23,6 +24,7 @@ use crate::language::syntax::{self, Declared, Expr, ProblemSyntax, QueryKind, St
 use crate::language::{Diagnostic, Span};
 
 pub use conv::{Conv, ConvKind, ConvParams, Layout, Padding, PaddingMode};
+pub use draw::{DrawSeed, DrawnValue};
 pub use gradient::{GradientLimit, MinimumNorm};
 pub use network::{Activation, Concrete, Layer, Network, PieceQuery, PiecesQuery};
 pub use tensor::{Role, Tensor};
@@ -147,6 +149,8 @@ pub struct Problem {
     /// `show W, X`: declared objects to display with the question, in
     /// order, each with the span of its name in the `show` statement.
     pub shown: Vec<(String, Span)>,
+    /// The values drawn for `draw NAME = …`, in order.
+    pub drawn: Vec<DrawnValue>,
 }
 
 impl Problem {
@@ -177,6 +181,13 @@ impl Scope for Problem {
 /// Elaborates a parsed problem. Statements that fail are reported and left
 /// out; the rest of the problem is still elaborated.
 pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
+    elaborate_in(syntax, &[], &DrawSeed::default())
+}
+
+/// Elaborates a parsed problem with the file-level declarations `shared`
+/// (its file's and its includes', declared first, visible to the problem)
+/// and the draws `seed` picks.
+pub fn elaborate_in(syntax: &ProblemSyntax, shared: &[Statement], seed: &DrawSeed) -> (Problem, Vec<Diagnostic>) {
     let mut problem = Problem {
         id: syntax.id.name.clone(),
         title: syntax.title.as_ref().map(|t| t.0.clone()),
@@ -187,28 +198,41 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
         answers: Vec::new(),
         question: None,
         shown: Vec::new(),
+        drawn: Vec::new(),
     };
     let mut diagnostics = Vec::new();
     // Names whose declaration failed: a query that names one is not
     // reported again, the declaration's error already says what is wrong.
     let mut failed: Vec<&str> = Vec::new();
-    // Declarations first, so that a find may come before what it names.
-    for s in &syntax.statements {
-        if let Statement::Let(l) = s {
-            if let Some(prev) = problem.object(&l.name.name) {
-                diagnostics.push(
-                    Diagnostic::error(l.name.span, format!("`{}` is declared twice", l.name.name))
-                        .with_label("second declaration")
-                        .with_hint_at(prev.span, "first declared here"),
-                );
-                continue;
-            }
-            match declare(l, &problem) {
-                Ok(kind) => problem.objects.push(Object { name: l.name.name.clone(), span: l.name.span, kind }),
-                Err(d) => {
-                    failed.push(&l.name.name);
-                    diagnostics.push(d);
-                }
+    // Declarations first, so that a find may come before what it names;
+    // the file's shared ones before the problem's own.
+    for s in shared.iter().chain(&syntax.statements) {
+        let name = match s {
+            Statement::Let(l) => &l.name,
+            Statement::Draw(d) => &d.name,
+            _ => continue,
+        };
+        if let Some(prev) = problem.object(&name.name) {
+            diagnostics.push(
+                Diagnostic::error(name.span, format!("`{}` is declared twice", name.name))
+                    .with_label("second declaration")
+                    .with_hint_at(prev.span, "first declared here"),
+            );
+            continue;
+        }
+        let made = match s {
+            Statement::Let(l) => declare(l, &problem),
+            Statement::Draw(d) => draw::draw(d, seed, &problem).map(|(kind, value)| {
+                problem.drawn.push(value);
+                kind
+            }),
+            _ => continue,
+        };
+        match made {
+            Ok(kind) => problem.objects.push(Object { name: name.name.clone(), span: name.span, kind }),
+            Err(d) => {
+                failed.push(&name.name);
+                diagnostics.push(d);
             }
         }
     }
@@ -245,6 +269,7 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
                 problem.answers.push(Answer { name: a.name.name.clone(), text: a.text.clone(), prose, span: a.span })
             }
             Statement::Let(_)
+            | Statement::Draw(_)
             | Statement::Expect(_)
             | Statement::Question(_)
             | Statement::Show(_)
@@ -275,7 +300,7 @@ pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
                     show_object(name, &failed, &mut problem, &mut diagnostics);
                 }
             }
-            Statement::Let(_) | Statement::Find(_) | Statement::Answer(_) => {}
+            Statement::Let(_) | Statement::Draw(_) | Statement::Find(_) | Statement::Answer(_) => {}
         }
     }
     (problem, diagnostics)

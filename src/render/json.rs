@@ -2,8 +2,9 @@
 //! ([`Run`] and what it holds), serialized with serde:
 //!
 //! ```text
-//! {"files": [{"path", "diagnostics": [{"message", "line", "column"}],
+//! {"files": [{"path", "diagnostics": [{"message", "line", "column", "file"}],
 //!             "problems": [{"id", "title", "question",
+//!               "drawn": [{"name", "value"}],
 //!               "answers": [{"name", "text"}],
 //!               "findings": [{"name", "kind", "question", "value", "latex",
 //!                 "derivation": [{"depth", "text", "math", "latex"}],
@@ -31,6 +32,10 @@
 //! - `crosscheck.unchecked` is present, and `true`, only when the check
 //!   could not be made (numbers beyond floating point); `passed` is then
 //!   `false` but the finding is not failed for it.
+//! - A diagnostic's `file` is present when its place is in an included
+//!   file: that file's path (`line` and `column` are in it).
+//! - `drawn` lists a problem's drawn parameters as declarations (`"value":
+//!   "matrix [[1, 0], [2, 1]]"`), present only when it draws.
 //! - With `nnkey sheet`, findings carry no `value` (it is `null`), no
 //!   derivation and no check.
 //!
@@ -86,6 +91,9 @@ pub struct Diagnostic {
     pub message: String,
     pub line: usize,
     pub column: usize,
+    /// The included file the place is in; absent for the file itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -93,8 +101,17 @@ pub struct Problem<'a> {
     pub id: &'a str,
     pub title: Option<&'a str>,
     pub question: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drawn: Vec<DrawnParameter<'a>>,
     pub answers: Vec<ProseAnswer<'a>>,
     pub findings: Vec<Finding<'a>>,
+}
+
+/// A drawn parameter: its name and the declaration of the value drawn.
+#[derive(Serialize)]
+pub struct DrawnParameter<'a> {
+    pub name: &'a str,
+    pub value: &'a str,
 }
 
 #[derive(Serialize)]
@@ -348,8 +365,10 @@ fn file(file: &FileReport, level: Level) -> File<'_> {
             .diagnostics
             .iter()
             .map(|d| {
-                let (line, column) = file.source.line_col(d.span.start);
-                Diagnostic { message: d.message.clone(), line, column }
+                let (source, base) = file.source_of(d.span.start);
+                let (line, column) = source.line_col(d.span.start - base);
+                let other = (base > 0).then(|| source.path.display().to_string());
+                Diagnostic { message: d.message.clone(), line, column, file: other }
             })
             .collect(),
         problems: file
@@ -359,6 +378,12 @@ fn file(file: &FileReport, level: Level) -> File<'_> {
                 id: &p.problem.id,
                 title: p.problem.title.as_deref(),
                 question: p.problem.question.as_ref().map(|q| q.text.as_str()),
+                drawn: p
+                    .problem
+                    .drawn
+                    .iter()
+                    .map(|d| DrawnParameter { name: &d.name, value: &d.declaration })
+                    .collect(),
                 answers: if level == Level::Sheet {
                     Vec::new()
                 } else {

@@ -15,13 +15,19 @@ use crate::algebra::rational::MAX_DECIMAL_EXPONENT;
 use crate::language::diagnostic::{Span, shorten};
 use crate::language::syntax::{Expr, ExprKind, Ident, Shape};
 
-pub(super) type In<'a> = LocatedSpan<&'a str>;
+/// The input: the text and, as `extra`, the offset its first byte has in
+/// the spans (0 for a file of its own; an included file's text is given
+/// offsets past the including file's, so that every span of a file and its
+/// includes names one place).
+pub(super) type In<'a> = LocatedSpan<&'a str, usize>;
 pub(super) type PResult<'a, T> = IResult<In<'a>, T, PError>;
 
 /// Words that end an expression (they separate the parts of a query) or
 /// start a statement; none of them can name anything.
-pub(super) const RESERVED: &[&str] =
-    &["on", "at", "for", "of", "from", "onto", "to", "with", "problem", "find", "expect", "answer", "question", "show"];
+pub(super) const RESERVED: &[&str] = &[
+    "on", "at", "for", "of", "from", "onto", "to", "with", "where", "problem", "find", "expect", "answer", "question",
+    "show", "draw", "include",
+];
 
 /// A parse error: where, what would have been right there, and advice.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,7 +74,7 @@ impl<'a> ParseError<In<'a>> for PError {
 }
 
 pub(super) fn off(i: In) -> usize {
-    i.location_offset()
+    i.location_offset() + i.extra
 }
 
 pub(super) fn span_from(start: In, end: In) -> Span {

@@ -11,6 +11,7 @@
 //! syntax it reads.
 
 mod conv;
+mod draw;
 mod expr;
 mod gradient;
 mod lex;
@@ -20,6 +21,8 @@ mod regions;
 mod submission;
 
 use nom::Err;
+use nom::Parser;
+use nom::bytes::complete::take_while1;
 
 use super::diagnostic::{BOM, Diagnostic, QUOTED_TOKEN, Span, closest, escape_controls, shorten};
 use super::math::{Prose, parse_prose};
@@ -42,10 +45,30 @@ fn end_of_statement(i: In) -> PResult<()> {
     }
 }
 
-/// A problem header: `problem q1 "Stride-3 convolution"`.
+/// A problem id: `q1`, `3.1`, `ps3.q12a`: letters, digits and `_`, in
+/// parts joined by dots.
+fn problem_id(i: In) -> PResult<Ident> {
+    let part = |j| take_while1::<_, _, PError>(is_ident_char).parse(j);
+    let Ok((mut rest, _)) = part(i) else { return fail(i, "a problem id") };
+    while peek(rest) == Some('.') {
+        match part(take(rest, 1)) {
+            Ok((k, _)) => rest = k,
+            Err(_) => {
+                return failure(take(rest, 1), "the rest of the id after `.`", Some("ids look like `q1` or `3.1`"));
+            }
+        }
+    }
+    let name = i.fragment()[..off(rest) - off(i)].to_string();
+    if RESERVED.contains(&name.as_str()) {
+        return fail(i, "a problem id");
+    }
+    Ok((rest, Ident { name, span: span_from(i, rest) }))
+}
+
+/// A problem header: `problem q1 "Stride-3 convolution"`, `problem 3.1`.
 fn problem_header(i: In) -> PResult<Header> {
     let (rest, _) = keyword(i, "problem")?;
-    let (rest, id) = hinted(cut(ident(sp(rest))), "a problem starts with `problem ID \"title\"`")?;
+    let (rest, id) = hinted(cut(problem_id(sp(rest))), "a problem starts with `problem ID \"title\"`")?;
     let j = sp(rest);
     let (rest, title) = if peek(j) == Some('"') {
         let (k, t) = cut(string(j))?;
@@ -56,8 +79,17 @@ fn problem_header(i: In) -> PResult<Header> {
     Ok((rest, (id, title, span_from(i, rest))))
 }
 
+/// An include: `include "common.nnk"`, another file's file-level
+/// declarations.
+fn include(i: In) -> PResult<Include> {
+    let (rest, _) = keyword(i, "include")?;
+    let (rest, (path, path_span)) =
+        hinted(cut(string(sp(rest))), "an include names a file in quotes: `include \"common.nnk\"`")?;
+    Ok((rest, Include { path, path_span, span: span_from(i, rest) }))
+}
+
 /// `NAME =` at the start of a declaration, find, expect or answer.
-fn name_equals(i: In) -> PResult<Ident> {
+pub(super) fn name_equals(i: In) -> PResult<Ident> {
     let (rest, name) = ident(i)?;
     let j = sp(rest);
     let (rest, _) = punct(j, "=")?;
@@ -305,6 +337,7 @@ type Header = (Ident, Option<(String, Span)>, Span);
 enum Parsed {
     Header(Box<Header>),
     Statement(Box<Statement>),
+    Include(Include),
 }
 
 /// One statement or problem header, with the end of its line.
@@ -330,6 +363,12 @@ fn statement(i: In) -> PResult<Parsed> {
     } else if at_points(i) {
         let (r, s) = points(i)?;
         (r, Parsed::Statement(Box::new(Statement::Points(s))))
+    } else if at_keyword(i, "draw") {
+        let (r, s) = draw::draw(i)?;
+        (r, Parsed::Statement(Box::new(Statement::Draw(s))))
+    } else if at_keyword(i, "include") {
+        let (r, s) = include(i)?;
+        (r, Parsed::Include(s))
     } else if name_equals(i).is_ok() {
         let (r, s) = let_statement(i)?;
         (r, Parsed::Statement(Box::new(Statement::Let(s))))
@@ -340,9 +379,9 @@ fn statement(i: In) -> PResult<Parsed> {
             message: None,
             expected: vec!["a statement".to_string()],
             hint: Some(
-                "statements are `problem ID \"title\"`, `NAME = …`, `find NAME = …`, `expect NAME = …`, \
-                 `answer NAME = \"…\"`, `question = \"…\"`, `question NAME = \"…\"`, `show NAME, …` \
-                 and `points NAME = …`"
+                "statements are `problem ID \"title\"`, `NAME = …`, `draw NAME = …`, `find NAME = …`, \
+                 `expect NAME = …`, `answer NAME = \"…\"`, `question = \"…\"`, `question NAME = \"…\"`, \
+                 `show NAME, …`, `points NAME = …` and `include \"FILE\"`"
                     .to_string(),
             ),
         };
@@ -355,7 +394,7 @@ fn statement(i: In) -> PResult<Parsed> {
 /// Whether a line (from its first non-blank character) starts a statement:
 /// where the parser resumes after an error.
 fn starts_statement(i: In) -> bool {
-    ["problem", "find", "expect", "answer", "question", "show"].iter().any(|k| at_keyword(i, k))
+    ["problem", "find", "expect", "answer", "question", "show", "draw", "include"].iter().any(|k| at_keyword(i, k))
         || name_equals(i).is_ok()
         || at_points(i)
 }
@@ -427,9 +466,16 @@ fn diagnose(text: &str, e: PError) -> Diagnostic {
 
 /// Parses a problem file. Always returns the tree, with every diagnostic.
 pub fn parse(text: &str) -> (SyntaxFile, Vec<Diagnostic>) {
+    parse_at(text, 0)
+}
+
+/// Parses a problem file whose spans start at `base` rather than 0: an
+/// included file's text is given offsets past those of the file including
+/// it, so that a span names one place among a file and its includes.
+pub fn parse_at(text: &str, base: usize) -> (SyntaxFile, Vec<Diagnostic>) {
     let mut file = SyntaxFile::default();
     let mut diagnostics = Vec::new();
-    let mut i = In::new(text);
+    let mut i = In::new_extra(text, base);
     if text.starts_with(BOM) {
         i = take(i, BOM.len_utf8());
     }
@@ -452,16 +498,38 @@ pub fn parse(text: &str) -> (SyntaxFile, Vec<Diagnostic>) {
                 file.problems.push(ProblemSyntax { id, title, span, statements: Vec::new() });
                 i = rest;
             }
+            Ok((rest, Parsed::Include(inc))) => {
+                if file.problems.is_empty() {
+                    file.includes.push(inc);
+                } else {
+                    diagnostics.push(
+                        Diagnostic::error(inc.span, "an include inside a problem")
+                            .with_label("includes come before the first problem")
+                            .with_hint("move `include \"…\"` to the top of the file: its declarations are shared by every problem"),
+                    );
+                }
+                i = rest;
+            }
             Ok((rest, Parsed::Statement(s))) => {
                 let s = *s;
                 match file.problems.last_mut() {
                     Some(p) => p.statements.push(s),
+                    // Declarations before the first problem are shared.
+                    None if matches!(s, Statement::Let(_)) => file.shared.push(s),
+                    None if matches!(s, Statement::Draw(_)) => diagnostics.push(
+                        Diagnostic::error(s.span(), "a draw outside of a problem")
+                            .with_label("each problem draws its own values")
+                            .with_hint("move the draw into the problems that use it, or declare the value here"),
+                    ),
                     None if !orphan_reported => {
                         orphan_reported = true;
                         diagnostics.push(
                             Diagnostic::error(s.span(), "statement outside of a problem")
                                 .with_label("this belongs to no problem")
-                                .with_hint("start a problem first: `problem q1 \"title\"`"),
+                                .with_hint(
+                                    "before the first problem, a file holds declarations (`NAME = …`) and \
+                                     `include \"FILE\"`; start a problem first: `problem q1 \"title\"`",
+                                ),
                         );
                     }
                     None => {}
@@ -469,16 +537,28 @@ pub fn parse(text: &str) -> (SyntaxFile, Vec<Diagnostic>) {
                 i = rest;
             }
             Err(Err::Error(e)) | Err(Err::Failure(e)) => {
-                diagnostics.push(diagnose(text, e));
+                diagnostics.push(diagnose_at(text, base, e));
                 i = recover(i);
             }
             Err(Err::Incomplete(_)) => {
-                diagnostics.push(Diagnostic::error(Span::new(off(i), text.len()), "unexpected end of file"));
+                diagnostics.push(Diagnostic::error(Span::new(off(i), base + text.len()), "unexpected end of file"));
                 break;
             }
         }
     }
     (file, diagnostics)
+}
+
+/// The diagnostic for a parse error in a text whose spans start at `base`.
+fn diagnose_at(text: &str, base: usize, mut e: PError) -> Diagnostic {
+    e.at -= base;
+    e.unclosed = e.unclosed.map(|u| u - base);
+    let mut d = diagnose(text, e);
+    d.span = Span::new(d.span.start + base, d.span.end + base);
+    for h in &mut d.hints {
+        h.span = h.span.map(|s| Span::new(s.start + base, s.end + base));
+    }
+    d
 }
 
 /// Skips to the next line that starts a statement.
@@ -500,7 +580,7 @@ fn recover(i: In) -> In {
 /// Parses a standalone expression, such as a value given on the command
 /// line; the whole text must be one expression.
 pub fn parse_expr(text: &str) -> Result<Expr, Diagnostic> {
-    let i = ws(In::new(text));
+    let i = ws(In::new_extra(text, 0));
     match expr(i, true) {
         Ok((rest, e)) => {
             let rest = ws(rest);

@@ -102,7 +102,7 @@ pub fn parse_submission(text: &str) -> (SubmissionSyntax, Vec<Diagnostic>) {
     let mut sub = SubmissionSyntax::default();
     let mut diagnostics = Vec::new();
     let mut current: Option<Ident> = None;
-    let mut i = In::new(text);
+    let mut i = In::new_extra(text, 0);
     if text.starts_with(BOM) {
         i = take(i, BOM.len_utf8());
     }
@@ -248,7 +248,7 @@ fn value_in(text: &str, cell: Cell) -> Result<Expr, Diagnostic> {
             .with_hint("a value has no quotes: write `{ w: [1, 1], b: -2 }`"));
     }
     let within = &text[..cell.end];
-    let i = ws(take(In::new(within), cell.start));
+    let i = ws(take(In::new_extra(within, 0), cell.start));
     let at_end = |rest: In| ws(rest).fragment().is_empty();
     match expr(i, true) {
         Ok((rest, e)) if at_end(rest) => Ok(e),
