@@ -1,0 +1,458 @@
+//! Dense integer matrices and the fraction-free algorithms that keep exact
+//! linear algebra over Q in the integers.
+//!
+//! Gaussian elimination over Q reduces a fraction at every step, and those
+//! gcds dominate once the numbers have hundreds of digits. Here a rational
+//! matrix is scaled to integers once ([`IntMatrix::from_rational`]) and
+//! every algorithm divides only where the division is exact:
+//!
+//! - [`IntMatrix::solve`]: Bareiss elimination on `[A | b]` and
+//!   fraction-free back substitution, giving `x = det(A)·A⁻¹b` in integers
+//!   (Cramer's rule says it is integral);
+//! - [`IntMatrix::adjugate`]: fraction-free Gauss–Jordan on `[A | I]`;
+//! - [`IntMatrix::is_positive_definite`]: Sylvester's criterion, every
+//!   leading principal minor positive, the minors being the Bareiss pivots;
+//! - [`IntMatrix::rank_mod`]: the rank modulo a prime, a lower bound of the
+//!   rank over Q (a minor that is nonzero mod p is nonzero), so rank n mod
+//!   p proves full row rank without any rational arithmetic.
+
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+
+use super::matrix::Matrix;
+use super::rational::Q;
+
+/// The Mersenne prime 2⁶¹ − 1, the modulus of [`IntMatrix::rank_mod`]'s
+/// default use.
+pub const MERSENNE_61: u64 = (1 << 61) - 1;
+
+/// A dense `rows × cols` integer matrix stored row by row.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct IntMatrix {
+    rows: usize,
+    cols: usize,
+    data: Vec<BigInt>,
+}
+
+impl IntMatrix {
+    pub fn zeros(rows: usize, cols: usize) -> IntMatrix {
+        IntMatrix { rows, cols, data: vec![BigInt::zero(); rows * cols] }
+    }
+
+    pub fn from_vec(rows: usize, cols: usize, data: Vec<BigInt>) -> IntMatrix {
+        assert_eq!(data.len(), rows * cols, "the entries fill the shape");
+        IntMatrix { rows, cols, data }
+    }
+
+    /// `(A, s)` with `m = A/s`, `s > 0` the least common denominator.
+    pub fn from_rational(m: &Matrix<Q>) -> (IntMatrix, BigInt) {
+        let den = m.entries().iter().fold(BigInt::one(), |acc, q| acc.lcm(&q.denom()));
+        let data = m.entries().iter().map(|q| q.numer() * (&den / q.denom())).collect();
+        (IntMatrix { rows: m.rows(), cols: m.cols(), data }, den)
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    pub fn get(&self, r: usize, c: usize) -> &BigInt {
+        &self.data[r * self.cols + c]
+    }
+
+    pub fn entries(&self) -> &[BigInt] {
+        &self.data
+    }
+
+    /// The rational matrix `self/den`.
+    pub fn to_rational(&self, den: &BigInt) -> Matrix<Q> {
+        let data = self.data.iter().map(|v| Q::from_bigints(v.clone(), den.clone())).collect();
+        Matrix::from_vec(self.rows, self.cols, data)
+    }
+
+    /// `A Aᵀ`, computed in machine integers while they fit.
+    pub fn gram(&self) -> IntMatrix {
+        let (n, d) = (self.rows, self.cols);
+        let small: Option<Vec<i64>> = self.data.iter().map(|v| v.to_i64()).collect();
+        let mut out = IntMatrix::zeros(n, n);
+        for i in 0..n {
+            for j in i..n {
+                let v = match &small {
+                    Some(s) => {
+                        let (a, b) = (&s[i * d..(i + 1) * d], &s[j * d..(j + 1) * d]);
+                        let mut acc: i128 = 0;
+                        let mut ok = true;
+                        for (x, y) in a.iter().zip(b) {
+                            match acc.checked_add(*x as i128 * *y as i128) {
+                                Some(v) => acc = v,
+                                None => {
+                                    ok = false;
+                                    break;
+                                }
+                            }
+                        }
+                        if ok { BigInt::from(acc) } else { self.row_dot(i, j) }
+                    }
+                    None => self.row_dot(i, j),
+                };
+                out.data[i * n + j] = v.clone();
+                out.data[j * n + i] = v;
+            }
+        }
+        out
+    }
+
+    fn row_dot(&self, i: usize, j: usize) -> BigInt {
+        let d = self.cols;
+        self.data[i * d..(i + 1) * d].iter().zip(&self.data[j * d..(j + 1) * d]).map(|(a, b)| a * b).sum()
+    }
+
+    /// `Aᵀ v`.
+    pub fn transpose_times(&self, v: &[BigInt]) -> Vec<BigInt> {
+        let mut out = vec![BigInt::zero(); self.cols];
+        for (r, vr) in v.iter().enumerate().take(self.rows) {
+            if vr.is_zero() {
+                continue;
+            }
+            for (c, o) in out.iter_mut().enumerate() {
+                let a = &self.data[r * self.cols + c];
+                if !a.is_zero() {
+                    *o += a * vr;
+                }
+            }
+        }
+        out
+    }
+
+    /// `A v`.
+    pub fn times(&self, v: &[BigInt]) -> Vec<BigInt> {
+        (0..self.rows)
+            .map(|r| self.data[r * self.cols..(r + 1) * self.cols].iter().zip(v).map(|(a, b)| a * b).sum())
+            .collect()
+    }
+
+    /// The rank modulo the prime `p` (below 2⁶³): at most the rank over Q,
+    /// equal to it for all but finitely many primes.
+    pub fn rank_mod(&self, p: u64) -> usize {
+        let pb = BigInt::from(p);
+        let mut a: Vec<u64> =
+            self.data.iter().map(|v| v.mod_floor(&pb).to_u64().expect("reduced below p")).collect();
+        let (n, d) = (self.rows, self.cols);
+        let mulmod = |x: u64, y: u64| ((x as u128 * y as u128) % p as u128) as u64;
+        let mut rank = 0;
+        for c in 0..d {
+            if rank == n {
+                break;
+            }
+            let Some(piv) = (rank..n).find(|&r| a[r * d + c] != 0) else {
+                continue;
+            };
+            for j in 0..d {
+                a.swap(piv * d + j, rank * d + j);
+            }
+            let inv = pow_mod(a[rank * d + c], p - 2, p);
+            for r in rank + 1..n {
+                let f = mulmod(a[r * d + c], inv);
+                if f == 0 {
+                    continue;
+                }
+                for j in c..d {
+                    let sub = mulmod(f, a[rank * d + j]);
+                    let v = a[r * d + j];
+                    a[r * d + j] = if v >= sub { v - sub } else { v + p - sub };
+                }
+            }
+            rank += 1;
+        }
+        rank
+    }
+
+    /// Solves `A x = det(A)·b` for a square `A` by Bareiss elimination:
+    /// `Some((det(A), x))` with `x = adj(A) b` in integers, `None` when `A`
+    /// is singular.
+    pub fn solve(&self, b: &[BigInt]) -> Option<(BigInt, Vec<BigInt>)> {
+        let n = self.rows;
+        assert_eq!(n, self.cols, "a square matrix");
+        assert_eq!(b.len(), n, "one right-hand side entry per row");
+        if n == 0 {
+            return Some((BigInt::one(), Vec::new()));
+        }
+        let w = n + 1;
+        let mut a: Vec<BigInt> = Vec::with_capacity(n * w);
+        for r in 0..n {
+            a.extend(self.data[r * n..(r + 1) * n].iter().cloned());
+            a.push(b[r].clone());
+        }
+        let mut prev = BigInt::one();
+        let mut negate = false;
+        for k in 0..n {
+            let p = (k..n).find(|&r| !a[r * w + k].is_zero())?;
+            if p != k {
+                for j in 0..w {
+                    a.swap(p * w + j, k * w + j);
+                }
+                negate = !negate;
+            }
+            let (top, rest) = a.split_at_mut((k + 1) * w);
+            let pivot_row = &top[k * w..];
+            let pivot = &pivot_row[k];
+            for i in 0..n - k - 1 {
+                let row = &mut rest[i * w..(i + 1) * w];
+                let factor = row[k].clone();
+                for j in k + 1..w {
+                    let mut v = &row[j] * pivot;
+                    if !factor.is_zero() {
+                        v -= &factor * &pivot_row[j];
+                    }
+                    row[j] = if prev.is_one() { v } else { v / &prev };
+                }
+                row[k] = BigInt::zero();
+            }
+            prev = a[k * w + k].clone();
+        }
+        // Upper triangular U with rhs c: U x = d c, d = U[n-1][n-1] (±det).
+        let d = prev.clone();
+        let mut x = vec![BigInt::zero(); n];
+        for i in (0..n).rev() {
+            let mut s = &d * &a[i * w + n];
+            for j in i + 1..n {
+                s -= &a[i * w + j] * &x[j];
+            }
+            x[i] = s / &a[i * w + i];
+        }
+        let det = if negate { -d.clone() } else { d.clone() };
+        // x solves A x = d b; with the true determinant det = ±d, adj(A) b = ±x.
+        if negate {
+            x.iter_mut().for_each(|v| *v = -&*v);
+        }
+        Some((det, x))
+    }
+
+    /// `(adj(A), det(A))` of a nonsingular square `A`, by fraction-free
+    /// Gauss–Jordan elimination on `[A | I]`; `None` when `A` is singular.
+    pub fn adjugate(&self) -> Option<(IntMatrix, BigInt)> {
+        let n = self.rows;
+        assert_eq!(n, self.cols, "a square matrix");
+        let w = 2 * n;
+        let mut a = vec![BigInt::zero(); n * w];
+        for r in 0..n {
+            for c in 0..n {
+                a[r * w + c] = self.data[r * n + c].clone();
+            }
+            a[r * w + n + r] = BigInt::one();
+        }
+        let mut prev = BigInt::one();
+        let mut negate = false;
+        for k in 0..n {
+            let p = (k..n).find(|&r| !a[r * w + k].is_zero())?;
+            if p != k {
+                for j in 0..w {
+                    a.swap(p * w + j, k * w + j);
+                }
+                negate = !negate;
+            }
+            let pivot_row: Vec<BigInt> = a[k * w..(k + 1) * w].to_vec();
+            let pivot = &pivot_row[k];
+            for i in (0..n).filter(|&i| i != k) {
+                let row = &mut a[i * w..(i + 1) * w];
+                let factor = row[k].clone();
+                for j in (0..w).filter(|&j| j != k) {
+                    let mut v = &row[j] * pivot;
+                    if !factor.is_zero() && !pivot_row[j].is_zero() {
+                        v -= &factor * &pivot_row[j];
+                    }
+                    row[j] = if prev.is_one() { v } else { v / &prev };
+                }
+                row[k] = BigInt::zero();
+            }
+            prev = pivot.clone();
+        }
+        let mut adj = IntMatrix::zeros(n, n);
+        for r in 0..n {
+            for c in 0..n {
+                let v = a[r * w + n + c].clone();
+                adj.data[r * n + c] = if negate { -v } else { v };
+            }
+        }
+        Some((adj, if negate { -prev } else { prev }))
+    }
+
+    /// Whether a symmetric matrix is positive definite, by Sylvester's
+    /// criterion: every leading principal minor is positive. The minors are
+    /// the pivots of Bareiss elimination without row exchanges, which stops
+    /// at the first that is not positive.
+    pub fn is_positive_definite(&self) -> bool {
+        let n = self.rows;
+        assert_eq!(n, self.cols, "a square matrix");
+        let mut a = self.data.clone();
+        let mut prev = BigInt::one();
+        for k in 0..n {
+            if !a[k * n + k].is_positive() {
+                return false;
+            }
+            let (top, rest) = a.split_at_mut((k + 1) * n);
+            let pivot_row = &top[k * n..];
+            let pivot = &pivot_row[k];
+            for i in 0..n - k - 1 {
+                let row = &mut rest[i * n..(i + 1) * n];
+                let factor = row[k].clone();
+                // Symmetric: only the columns from the diagonal on matter
+                // for the later pivots, but the rows below need them all.
+                for j in k + 1..n {
+                    let mut v = &row[j] * pivot;
+                    if !factor.is_zero() && !pivot_row[j].is_zero() {
+                        v -= &factor * &pivot_row[j];
+                    }
+                    row[j] = if prev.is_one() { v } else { v / &prev };
+                }
+                row[k] = BigInt::zero();
+            }
+            prev = a[k * n + k].clone();
+        }
+        true
+    }
+
+    /// The determinant, by Bareiss elimination with row exchanges.
+    pub fn det(&self) -> BigInt {
+        let n = self.rows;
+        assert_eq!(n, self.cols, "a square matrix");
+        let mut a = self.data.clone();
+        let mut prev = BigInt::one();
+        let mut negate = false;
+        for k in 0..n {
+            let Some(p) = (k..n).find(|&r| !a[r * n + k].is_zero()) else {
+                return BigInt::zero();
+            };
+            if p != k {
+                for j in 0..n {
+                    a.swap(p * n + j, k * n + j);
+                }
+                negate = !negate;
+            }
+            let (top, rest) = a.split_at_mut((k + 1) * n);
+            let pivot_row = &top[k * n..];
+            let pivot = &pivot_row[k];
+            for i in 0..n - k - 1 {
+                let row = &mut rest[i * n..(i + 1) * n];
+                let factor = row[k].clone();
+                for j in k + 1..n {
+                    let mut v = &row[j] * pivot;
+                    if !factor.is_zero() && !pivot_row[j].is_zero() {
+                        v -= &factor * &pivot_row[j];
+                    }
+                    row[j] = if prev.is_one() { v } else { v / &prev };
+                }
+                row[k] = BigInt::zero();
+            }
+            prev = a[k * n + k].clone();
+        }
+        if negate { -prev } else { prev }
+    }
+}
+
+/// `b^e mod p`.
+pub fn pow_mod(mut b: u64, mut e: u64, p: u64) -> u64 {
+    let mut acc: u64 = 1 % p;
+    b %= p;
+    while e > 0 {
+        if e & 1 == 1 {
+            acc = ((acc as u128 * b as u128) % p as u128) as u64;
+        }
+        b = ((b as u128 * b as u128) % p as u128) as u64;
+        e >>= 1;
+    }
+    acc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn qm(rows: usize, cols: usize, v: &[i64]) -> Matrix<Q> {
+        Matrix::from_vec(rows, cols, v.iter().map(|&k| Q::from_int(k)).collect())
+    }
+
+    fn im(rows: usize, cols: usize, v: &[i64]) -> IntMatrix {
+        IntMatrix::from_vec(rows, cols, v.iter().map(|&k| BigInt::from(k)).collect())
+    }
+
+    #[test]
+    fn solving_a_small_system() {
+        // [[2, 1], [1, 3]] x = 5 (1, 2): det 5, A⁻¹(1, 2) = (1/5, 3/5).
+        let a = im(2, 2, &[2, 1, 1, 3]);
+        let (det, x) = a.solve(&[BigInt::from(1), BigInt::from(2)]).unwrap();
+        assert_eq!(det, BigInt::from(5));
+        assert_eq!(x, vec![BigInt::from(1), BigInt::from(3)]);
+        // A row exchange flips the sign of the pivot, not of the answer.
+        let a = im(2, 2, &[0, 1, 1, 0]);
+        let (det, x) = a.solve(&[BigInt::from(3), BigInt::from(4)]).unwrap();
+        assert_eq!(det, BigInt::from(-1));
+        assert_eq!(x, vec![BigInt::from(-4), BigInt::from(-3)]);
+        assert!(im(2, 2, &[1, 2, 2, 4]).solve(&[BigInt::from(1), BigInt::from(1)]).is_none());
+    }
+
+    #[test]
+    fn positive_definite_by_leading_minors() {
+        assert!(im(2, 2, &[2, -1, -1, 2]).is_positive_definite());
+        assert!(!im(2, 2, &[1, 2, 2, 1]).is_positive_definite());
+        assert!(!im(2, 2, &[1, 1, 1, 1]).is_positive_definite());
+        assert!(!im(2, 2, &[0, 0, 0, 1]).is_positive_definite());
+    }
+
+    #[test]
+    fn rank_mod_a_prime() {
+        assert_eq!(im(2, 3, &[1, 2, 3, 2, 4, 6]).rank_mod(MERSENNE_61), 1);
+        assert_eq!(im(2, 3, &[1, 2, 3, 0, 1, 1]).rank_mod(MERSENNE_61), 2);
+        // 7 ≡ 0 mod 7: the rank mod p can only drop.
+        assert_eq!(im(2, 2, &[7, 0, 0, 1]).rank_mod(7), 1);
+    }
+
+    fn small_matrix(max: usize) -> impl Strategy<Value = (usize, usize, Vec<i64>)> {
+        (1..=max, 1..=max).prop_flat_map(|(r, c)| (Just(r), Just(c), prop::collection::vec(-9i64..=9, r * c)))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// The integer algorithms agree with the rational ones they replace.
+        #[test]
+        fn agrees_with_rational_elimination((r, c, v) in small_matrix(6), b in prop::collection::vec(-9i64..=9, 6)) {
+            let q = qm(r, c, &v);
+            let a = im(r, c, &v);
+            prop_assert_eq!(a.rank_mod(MERSENNE_61), q.rank());
+            if r == c {
+                let det = q.det().unwrap();
+                prop_assert_eq!(Q::from_bigints(a.det(), BigInt::one()), det.clone());
+                let rhs: Vec<BigInt> = b[..r].iter().map(|&k| BigInt::from(k)).collect();
+                match a.solve(&rhs) {
+                    None => prop_assert!(det.is_zero()),
+                    Some((d, x)) => {
+                        prop_assert_eq!(Q::from_bigints(d.clone(), BigInt::one()), det.clone());
+                        let bq = Matrix::column(b[..r].iter().map(|&k| Q::from_int(k)).collect());
+                        let sol = q.solve(&bq).unwrap();
+                        for i in 0..r {
+                            prop_assert_eq!(Q::from_bigints(x[i].clone(), d.clone()), sol.get(i, 0).clone());
+                        }
+                        let (adj, d2) = a.adjugate().unwrap();
+                        prop_assert_eq!(&d2, &d);
+                        prop_assert_eq!(adj.to_rational(&BigInt::one()), q.adjugate().unwrap());
+                    }
+                }
+                let sym = q.mul(&q.transpose()).unwrap();
+                let (g, _) = IntMatrix::from_rational(&sym);
+                let pd = (1..=r).all(|k| {
+                    let lead = Matrix::from_vec(k, k, (0..k * k).map(|t| sym.get(t / k, t % k).clone()).collect());
+                    lead.det().unwrap().signum() > 0
+                });
+                prop_assert_eq!(g.is_positive_definite(), pd);
+            }
+            let (g, s) = IntMatrix::from_rational(&q);
+            prop_assert_eq!(g.gram().to_rational(&(&s * &s)), q.mul(&q.transpose()).unwrap());
+        }
+    }
+}
