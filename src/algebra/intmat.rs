@@ -354,6 +354,113 @@ impl IntMatrix {
     }
 }
 
+/// How many power-iteration steps [`IntMatrix::eigenvalue_bracket`] takes at
+/// most before it certifies what it has.
+const POWER_STEPS: usize = 4000;
+
+/// Relative widths tried, in turn, for the upper end of an eigenvalue
+/// bracket: 10⁻⁶, 10⁻³ and 1 of the lower end.
+const BRACKET_WIDTHS: [i64; 3] = [1_000_000, 1_000, 1];
+
+impl IntMatrix {
+    /// For a symmetric positive semidefinite integer matrix G ≠ 0, rationals
+    /// `lo ≤ λ_max(G) < hi`, proved exactly:
+    ///
+    /// - `lo` is the Rayleigh quotient vᵀGv/vᵀv of an integer vector v,
+    ///   at most λ_max for every v ≠ 0; v comes from power iteration in
+    ///   fixed-point integer arithmetic, so it is close to a top
+    ///   eigenvector and `lo` close to λ_max (the estimate needs no proof,
+    ///   only the quotient does);
+    /// - `hi` is `lo` widened by 10⁻⁶ (then 10⁻³, then 1) and rounded up to
+    ///   a short decimal, accepted when hi·I − G is positive definite
+    ///   ([`IntMatrix::is_positive_definite`]): then every eigenvalue is
+    ///   below it.
+    ///
+    /// `None` for G = 0 or when no width was certified.
+    pub fn eigenvalue_bracket(&self) -> Option<(Q, Q)> {
+        let n = self.rows;
+        let v = self.power_vector()?;
+        let gv = self.times(&v);
+        let num: BigInt = v.iter().zip(&gv).map(|(a, b)| a * b).sum();
+        let den: BigInt = v.iter().map(|a| a * a).sum();
+        if !num.is_positive() || den.is_zero() {
+            return None;
+        }
+        let lo = Q::from_bigints(num, den);
+        for width in BRACKET_WIDTHS {
+            let wide = &lo * &(&Q::one() + &Q::new(1, width));
+            let hi = round_up(&wide, 8);
+            if self.shifted_is_positive_definite(&hi) {
+                return Some((lo, hi));
+            }
+        }
+        let _ = n;
+        None
+    }
+
+    /// Whether t·I − A is positive definite, for a symmetric A.
+    pub fn shifted_is_positive_definite(&self, t: &Q) -> bool {
+        self.shifted(t).is_positive_definite()
+    }
+
+    /// Whether t·I − A is singular.
+    pub fn shifted_is_singular(&self, t: &Q) -> bool {
+        self.shifted(t).det().is_zero()
+    }
+
+    /// q·(t·I − A) as an integer matrix, with t = p/q in lowest terms.
+    fn shifted(&self, t: &Q) -> IntMatrix {
+        let n = self.rows;
+        let (p, q) = (t.numer(), t.denom());
+        let mut out = IntMatrix::zeros(n, n);
+        for r in 0..n {
+            for c in 0..n {
+                let v = -(&self.data[r * n + c] * &q);
+                out.data[r * n + c] = if r == c { v + &p } else { v };
+            }
+        }
+        out
+    }
+
+    /// A vector close to a top eigenvector of a symmetric positive
+    /// semidefinite matrix, by power iteration in i128 fixed point (the
+    /// matrix rounded to 40-bit entries, the vector kept near 2⁵⁰), from a
+    /// fixed start with every entry distinct. `None` for the zero matrix.
+    fn power_vector(&self) -> Option<Vec<BigInt>> {
+        let n = self.rows;
+        let top = self.data.iter().map(|v| v.bits()).max().unwrap_or(0);
+        if top == 0 {
+            return None;
+        }
+        let shift = top.saturating_sub(40);
+        let a: Vec<i128> = self.data.iter().map(|v| (v >> shift).to_i128().unwrap_or(0)).collect();
+        let mut v: Vec<i128> = (0..n).map(|i| (1i128 << 50) - (i as i128 * 7919) % 65_521).collect();
+        for _ in 0..POWER_STEPS {
+            let mut next: Vec<i128> = (0..n).map(|r| a[r * n..(r + 1) * n].iter().zip(&v).map(|(x, y)| x * y).sum()).collect();
+            let big = next.iter().map(|x| x.unsigned_abs()).max().unwrap_or(0);
+            if big == 0 {
+                break;
+            }
+            let bits = 128 - big.leading_zeros();
+            if bits > 50 {
+                let s = bits - 50;
+                next.iter_mut().for_each(|x| *x >>= s);
+            }
+            if next == v {
+                break;
+            }
+            v = next;
+        }
+        Some(v.into_iter().map(BigInt::from).collect())
+    }
+}
+
+/// The least decimal with `digits` significant digits at least `q > 0`.
+fn round_up(q: &Q, digits: u32) -> Q {
+    let (m, e) = super::univariate::decimal_parts(q, digits, std::cmp::Ordering::Greater);
+    &Q::from_bigints(m, BigInt::one()) / &Q::from_int(10).pow(e).expect("ten is nonzero")
+}
+
 /// `b^e mod p`.
 pub fn pow_mod(mut b: u64, mut e: u64, p: u64) -> u64 {
     let mut acc: u64 = 1 % p;
@@ -414,6 +521,21 @@ mod tests {
 
     fn small_matrix(max: usize) -> impl Strategy<Value = (usize, usize, Vec<i64>)> {
         (1..=max, 1..=max).prop_flat_map(|(r, c)| (Just(r), Just(c), prop::collection::vec(-9i64..=9, r * c)))
+    }
+
+    #[test]
+    fn eigenvalue_brackets_are_certified() {
+        // [[2, 1], [1, 2]]: eigenvalues 1 and 3.
+        let g = im(2, 2, &[2, 1, 1, 2]);
+        let (lo, hi) = g.eigenvalue_bracket().unwrap();
+        assert!(lo <= Q::from_int(3) && Q::from_int(3) < hi, "{lo} {hi}");
+        assert!(&hi - &lo < Q::new(1, 10_000));
+        // [[14, 5], [5, 2]]: 8 + √61 ≈ 15.8102.
+        let (lo, hi) = im(2, 2, &[14, 5, 5, 2]).eigenvalue_bracket().unwrap();
+        assert!(lo < Q::new(158103, 10000) && Q::new(158102, 10000) < hi, "{lo} {hi}");
+        assert!(IntMatrix::zeros(3, 3).eigenvalue_bracket().is_none());
+        // t I − G at t = 3 is singular, not positive definite.
+        assert!(g.shifted_is_singular(&Q::from_int(3)) && !g.shifted_is_positive_definite(&Q::from_int(3)));
     }
 
     proptest! {
