@@ -354,6 +354,60 @@ impl IntMatrix {
     }
 }
 
+/// `a b` for rational matrices with the shapes of a product, in integers:
+/// with a = Aᵢ/α and b = Bᵢ/β, the product is Aᵢ Bᵢ/(αβ), one reduction per
+/// entry instead of one per addition.
+pub fn rational_product(a: &Matrix<Q>, b: &Matrix<Q>) -> Matrix<Q> {
+    assert_eq!(a.cols(), b.rows(), "the shapes of a product");
+    let (ai, alpha) = IntMatrix::from_rational(a);
+    let (bi, beta) = IntMatrix::from_rational(b);
+    let (n, k, m) = (a.rows(), a.cols(), b.cols());
+    let den = &alpha * &beta;
+    let mut data = Vec::with_capacity(n * m);
+    for r in 0..n {
+        for c in 0..m {
+            let mut acc = BigInt::zero();
+            for t in 0..k {
+                let (x, y) = (ai.get(r, t), bi.get(t, c));
+                if !x.is_zero() && !y.is_zero() {
+                    acc += x * y;
+                }
+            }
+            data.push(Q::from_bigints(acc, den.clone()));
+        }
+    }
+    Matrix::from_vec(n, m, data)
+}
+
+/// The inverse of a rational square matrix, fraction-free: with m = A/s,
+/// m⁻¹ = s·adj(A)/det(A). `None` when it is singular.
+pub fn rational_inverse(m: &Matrix<Q>) -> Option<Matrix<Q>> {
+    let (a, s) = IntMatrix::from_rational(m);
+    let (adj, det) = a.adjugate()?;
+    let data = adj.data.into_iter().map(|v| Q::from_bigints(v * &s, det.clone())).collect();
+    Some(Matrix::from_vec(m.rows(), m.cols(), data))
+}
+
+/// `m⁻¹ b` for a rational square `m`, one fraction-free solve per column of
+/// `b`: with m = A/s and b = B/t, m⁻¹b = s·adj(A)B/(det(A)·t). `None` when
+/// `m` is singular.
+pub fn rational_solve(m: &Matrix<Q>, b: &Matrix<Q>) -> Option<Matrix<Q>> {
+    assert_eq!(m.cols(), b.rows(), "the shapes of a product");
+    let (a, s) = IntMatrix::from_rational(m);
+    let (bi, t) = IntMatrix::from_rational(b);
+    let (n, k) = (b.rows(), b.cols());
+    let mut data = vec![Q::zero(); n * k];
+    for c in 0..k {
+        let column: Vec<BigInt> = (0..n).map(|r| bi.get(r, c).clone()).collect();
+        let (det, x) = a.solve(&column)?;
+        let den = &det * &t;
+        for (r, v) in x.into_iter().enumerate() {
+            data[r * k + c] = Q::from_bigints(v * &s, den.clone());
+        }
+    }
+    Some(Matrix::from_vec(n, k, data))
+}
+
 /// How many power-iteration steps [`IntMatrix::eigenvalue_bracket`] takes at
 /// most before it certifies what it has.
 const POWER_STEPS: usize = 4000;
@@ -573,6 +627,13 @@ mod tests {
                 });
                 prop_assert_eq!(g.is_positive_definite(), pd);
             }
+            if r == c {
+                prop_assert_eq!(rational_inverse(&q), q.inverse().ok());
+                let bq = Matrix::from_vec(r, 2, (0..2 * r).map(|t| Q::new(b[t % 6], 1 + t as i64)).collect());
+                prop_assert_eq!(rational_solve(&q, &bq), q.inverse().ok().map(|inv| inv.mul(&bq).unwrap()));
+            }
+            let qt = q.transpose();
+            prop_assert_eq!(rational_product(&q, &qt), q.mul(&qt).unwrap());
             let (g, s) = IntMatrix::from_rational(&q);
             prop_assert_eq!(g.gram().to_rational(&(&s * &s)), q.mul(&q.transpose()).unwrap());
         }

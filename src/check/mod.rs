@@ -13,6 +13,8 @@ use crate::language::{Diagnostic, SourceFile, Span, parse};
 use crate::model::{self, Problem, eval};
 use crate::numeric;
 
+pub mod points;
+
 /// Whether a key holds.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Status {
@@ -48,6 +50,10 @@ pub struct FindingReport {
     pub key_span: Option<Span>,
     /// The value of the `expect`, which `bless` rewrites.
     pub key_value_span: Option<Span>,
+    /// How a key that was not expanded was judged, with the bound on the
+    /// chance that a wrong key passed ([`points`]); `None` when the key was
+    /// expanded and compared by meaning.
+    pub key_check: Option<String>,
 }
 
 #[derive(Debug)]
@@ -400,9 +406,19 @@ fn check_find(problem: &Problem, find: &model::Find, diagnostics: &mut Vec<Diagn
         }
     };
     let crosscheck = numeric::crosscheck(problem, find, &finding);
-    let status = match &find.expect {
-        None => Status::Missing,
-        Some(key) => match eval(&key.value, problem) {
+    let mut key_check = None;
+    let at_points = match (&find.expect, &finding.value) {
+        (Some(key), model::Value::Matrix(m)) if points::worth_it(&finding) => points::judge(problem, &key.value, m),
+        _ => points::Outcome::Expand,
+    };
+    let status = match (&find.expect, at_points) {
+        (_, points::Outcome::Pass(note)) => {
+            key_check = Some(note);
+            Status::Pass
+        }
+        (_, points::Outcome::Fail(why)) => Status::Fail(why),
+        (None, _) => Status::Missing,
+        (Some(key), points::Outcome::Expand) => match eval(&key.value, problem) {
             Err(d) => {
                 diagnostics.push(d);
                 Status::Invalid
@@ -428,6 +444,7 @@ fn check_find(problem: &Problem, find: &model::Find, diagnostics: &mut Vec<Diagn
         find_span: find.statement_span,
         key_span: find.expect.as_ref().map(|k| k.span),
         key_value_span: find.expect.as_ref().map(|k| k.value.span),
+        key_check,
     })
 }
 

@@ -12,12 +12,19 @@
 //!   at most [`MAX_SPLITTING_UNITS`] activation units, checked first, and
 //!   at most [`MAX_FEASIBILITY_CHECKS`] inequalities tested by exact
 //!   feasibility checks, counted as the cells are split and visited;
-//! - a symbolic data matrix X (gradient descent, minimum-norm solution):
-//!   at most [`MAX_SYMBOLIC_ROWS`] rows, and at most
-//!   [`MAX_SYMBOLIC_WORK`] estimated term operations: det(X Xᵀ) has about
-//!   C(d, n)·(n!)² terms (Cauchy–Binet: one square of an n×n minor per
-//!   choice of n columns) and each of the d entries of the answer is
-//!   reduced by a polynomial gcd with it, about the square of its terms.
+//! - a symbolic data matrix X for the minimum-norm solution (solved by
+//!   Cramer's rule over the polynomials): at most [`MAX_SYMBOLIC_ROWS`]
+//!   rows, and at most [`MAX_SYMBOLIC_WORK`] estimated term operations:
+//!   det(X Xᵀ) has about C(d, n)·(n!)² terms (Cauchy–Binet: one square of
+//!   an n×n minor per choice of n columns) and each of the d entries of the
+//!   answer is reduced by a polynomial gcd with it, about the square of its
+//!   terms;
+//! - a symbolic data matrix X for the limit of gradient descent (the
+//!   Cauchy–Binet closed form, no gcd when coprimality is proved by
+//!   specialization): at most [`MAX_CLOSED_FORM_ROWS`] rows and at most
+//!   [`MAX_CLOSED_FORM_WORK`] estimated term operations, d·v·T with T the
+//!   terms of det(X Xᵀ) and v the symbols: each of the d entries is proved
+//!   in lowest terms by specializing every symbol in turn.
 
 /// The work one query has done so far, against the limits above.
 #[derive(Clone, Debug, Default)]
@@ -53,6 +60,22 @@ pub const MAX_SYMBOLIC_ROWS: usize = 3;
 /// matrix: d·T² with T = C(d, n)·(n!)² the terms of det(X Xᵀ). A 3×7 X is
 /// 11 113 200, a 2×22 X 18 783 072, a 1×271 X 19 902 511.
 pub const MAX_SYMBOLIC_WORK: u128 = 20_000_000;
+
+/// Most rows of a symbolic data matrix for the limit of gradient descent.
+pub const MAX_CLOSED_FORM_ROWS: usize = 5;
+
+/// Most estimated term operations of the Cauchy–Binet closed form, d·v·T
+/// (see the module documentation): a 4×6 X is 1 451 520, a 5×6 X
+/// 18 144 000, a 3×12 X 36 288 000 (refused).
+pub const MAX_CLOSED_FORM_WORK: u128 = 20_000_000;
+
+/// The estimated work of the Cauchy–Binet closed form for an n×d matrix of
+/// distinct symbols: d entries, each specialized in the n·d + n symbols of
+/// X and y, over the T terms of det(X Xᵀ).
+pub fn closed_form_work(n: usize, d: usize) -> u128 {
+    let vars = (n * d + n) as u128;
+    gram_det_terms(n, d).saturating_mul(vars).saturating_mul(d as u128)
+}
 
 /// The estimated terms of det(X Xᵀ) for an n×d matrix of distinct
 /// symbols, C(d, n)·(n!)², saturating.

@@ -826,9 +826,47 @@ fn symbolic_size(data: &Data, span: Span) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// Refuses a symbolic data matrix whose Cauchy–Binet closed form is too
+/// large to compute exactly, before any expansion; see [`super::budget`].
+fn closed_form_size(data: &Data, span: Span) -> Result<(), Diagnostic> {
+    if as_rational(&data.x).is_some() {
+        return Ok(());
+    }
+    let (n, d, x) = (data.n(), data.d(), &data.x_name);
+    let hint = "write the data matrix with numbers, or ask about fewer examples (a smaller n) or fewer features";
+    if n > budget::MAX_CLOSED_FORM_ROWS {
+        return Err(Diagnostic::error(
+            span,
+            format!(
+                "a symbolic {x} with {n} rows is over the limit of {} rows for an exact symbolic answer",
+                budget::MAX_CLOSED_FORM_ROWS
+            ),
+        )
+        .with_label("the exact closed form grows too fast with the number of examples")
+        .with_hint_at(data.x_span, format!("`{x}` is {n}×{d}"))
+        .with_hint(hint));
+    }
+    let terms = budget::gram_det_terms(n, d);
+    let work = budget::closed_form_work(n, d);
+    if work > budget::MAX_CLOSED_FORM_WORK {
+        return Err(Diagnostic::error(
+            span,
+            format!(
+                "a symbolic {n}×{d} {x}: det({x} {x}ᵀ) has about {terms} terms, and proving the {d} entries of the \
+                 answer in lowest terms is about {work} term operations, over the limit of {}",
+                budget::MAX_CLOSED_FORM_WORK
+            ),
+        )
+        .with_label("too large to compute exactly")
+        .with_hint_at(data.x_span, format!("`{x}` is {n}×{d}"))
+        .with_hint(hint));
+    }
+    Ok(())
+}
+
 /// Decides the rank and computes the limit; errors say why nnkey cannot.
 fn rank_and_limit(data: &Data, w0: &Matrix<Poly>, span: Span) -> Result<Rank, Diagnostic> {
-    symbolic_size(data, span)?;
+    closed_form_size(data, span)?;
     let (n, d) = (data.n(), data.d());
     if let Some(xq) = as_rational(&data.x) {
         return Ok(match integer_closed_form(&xq, &data.y, w0) {
@@ -1295,12 +1333,14 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
                 None => {
                     ex.detail(prose!(
                         "Computed fraction-free by the Cauchy–Binet formula: $det(#G)$ is the sum of the squares of \
-                         the #n×#n minors $det(#X_S)$ over the sets $S$ of #n columns, and $#X^T adj(#G) #r$ is the \
-                         sum of $det(#X_S)$ times the basic solutions $adj(#X_S) #r$ placed on the columns $S$: the \
+                         the #n×#n minors $det(#XS)$ over the sets $#S$ of #n columns, and $#X^T adj(#G) #r$ is the \
+                         sum of $det(#XS)$ times the basic solutions $adj(#XS) #r$ placed on the columns $#S$: the \
                          limit is the average of the basic solutions weighted by the squared minors. Each entry is \
                          divided by $det(#G)$ once and reduced to lowest terms.",
                         G = nt.g.clone(),
                         X = x.clone(),
+                        XS = x.clone().sub(Math::name("S")),
+                        S = Math::name("S"),
                         n = n,
                         r = r,
                     ));
