@@ -66,7 +66,7 @@ pub const MAX_CLOSED_FORM_ROWS: usize = 5;
 
 /// Most estimated term operations of the Cauchy–Binet closed form, d·v·T
 /// (see the module documentation): a 4×6 X is 1 451 520, a 5×6 X
-/// 18 144 000, a 3×12 X 36 288 000 (refused).
+/// 18 144 000, a 3×20 X 51 710 400 (refused).
 pub const MAX_CLOSED_FORM_WORK: u128 = 20_000_000;
 
 /// The estimated work of the Cauchy–Binet closed form for an n×d matrix of
