@@ -354,3 +354,26 @@ fn bless_writes_each_key_with_the_line_ending_of_its_place() {
     assert!(blessed.contains("expect A"), "{blessed:?}");
     assert!(!blessed.replace("\r\n", "").contains('\n'), "{blessed:?}");
 }
+
+#[test]
+fn a_derivation_past_its_time_budget_stops_with_an_error_that_says_how_far_it_got() {
+    let s = Sandbox::new();
+    s.write(
+        "big.nnk",
+        "problem p\n  X = matrix 5x6 x\n  y = vector 5 y\n  \
+         find w = limit of gradient descent on least squares(X, y) from 0\n",
+    );
+    let started = std::time::Instant::now();
+    let run = s.run(&["--budget", "0.2", "check", "big.nnk"]);
+    let took = started.elapsed();
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("passed its time budget of 0.2 s while"), "{}", run.stderr);
+    assert!(run.stderr.contains("--budget SECONDS") && run.stderr.contains("smaller instance"), "{}", run.stderr);
+    // Within the budget plus one step of the work (and the start-up).
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    // Piped stderr shows no progress line.
+    assert!(!run.stderr.contains('\r'), "{:?}", run.stderr);
+    let bad = s.run(&["--budget", "0", "check", "big.nnk"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("a number of seconds above 0"), "{}", bad.stderr);
+}

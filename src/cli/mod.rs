@@ -31,6 +31,35 @@ pub struct Cli {
     /// warning.
     #[arg(long, global = true)]
     pub deny_missing: bool,
+
+    /// Seconds each derivation may take before it stops with an error that
+    /// says how far it got (default 60).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_budget)]
+    pub budget: Option<std::time::Duration>,
+}
+
+fn parse_budget(text: &str) -> Result<std::time::Duration, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 1e6 => Ok(std::time::Duration::from_secs_f64(s)),
+        _ => Err("a number of seconds above 0 and at most 1000000".into()),
+    }
+}
+
+/// Shows the progress of long derivations on stderr, one line rewritten in
+/// place, when stderr is a terminal (never in piped or redirected output).
+fn show_progress() {
+    if !std::io::stderr().is_terminal() {
+        return;
+    }
+    crate::derive::budget::set_progress_hook(Some(Box::new(|p: &crate::derive::budget::Progress| {
+        let mut err = std::io::stderr().lock();
+        if p.done >= p.total {
+            let _ = write!(err, "\r\x1b[2K");
+        } else {
+            let _ = write!(err, "\r\x1b[2K{}: {}/{}", p.stage, p.done, p.total);
+        }
+        let _ = err.flush();
+    })));
 }
 
 #[derive(Subcommand, Debug)]
@@ -198,6 +227,10 @@ pub fn main() -> i32 {
     let out_color = use_color(cli.color, std::io::stdout().is_terminal());
     let err_color = use_color(cli.color, std::io::stderr().is_terminal());
     let deny = cli.deny_missing;
+    if let Some(b) = cli.budget {
+        crate::derive::budget::set_time_budget(b);
+    }
+    show_progress();
     match cli.command {
         Command::Sheet { paths, output } => {
             let report = check::load(&paths);

@@ -90,3 +90,116 @@ pub fn gram_det_terms(n: usize, d: usize) -> u128 {
     let fact = (1..=n as u128).fold(1u128, |a, k| a.saturating_mul(k));
     choose.saturating_mul(fact.saturating_mul(fact))
 }
+
+// ---------------------------------------------------------------------------
+// Time budget and progress
+// ---------------------------------------------------------------------------
+
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
+
+/// The time budget of one derivation unless `--budget` says otherwise.
+pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(60);
+
+/// Most rows of a numeric data matrix for the exact limit of gradient
+/// descent: Bareiss elimination on X Xᵀ costs about n³ operations on
+/// numbers of up to n times the digits of an entry (100 rows: under half a
+/// second; 200 rows: several seconds).
+pub const MAX_NUMERIC_ROWS: usize = 200;
+
+/// What a long derivation reports while it works: a stage and how far.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    pub stage: &'static str,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// A derivation that passed its time budget: where it was.
+#[derive(Clone, Debug)]
+pub struct OverBudget {
+    pub progress: Progress,
+    pub budget: Duration,
+}
+
+impl OverBudget {
+    /// The message of the error a query reports, naming what grew and what
+    /// the user can do.
+    pub fn message(&self, what: &str) -> String {
+        let p = &self.progress;
+        format!(
+            "the exact derivation of {what} passed its time budget of {} s while {} ({} of {} done)",
+            seconds(self.budget),
+            p.stage,
+            p.done,
+            p.total
+        )
+    }
+
+    pub const HINT: &'static str =
+        "ask about a smaller instance, write the data with numbers, or give more time with `--budget SECONDS`";
+}
+
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 1.0 && s.fract() == 0.0 { format!("{}", s as u64) } else { format!("{s}") }
+}
+
+/// The budget and progress hook of the derivations on this thread.
+struct Meter {
+    budget: Duration,
+    deadline: Option<Instant>,
+    hook: Option<Box<dyn FnMut(&Progress)>>,
+    last_report: Option<Instant>,
+}
+
+thread_local! {
+    static METER: RefCell<Meter> =
+        RefCell::new(Meter { budget: DEFAULT_TIME_BUDGET, deadline: None, hook: None, last_report: None });
+}
+
+/// Sets the time budget of each derivation on this thread.
+pub fn set_time_budget(budget: Duration) {
+    METER.with(|m| m.borrow_mut().budget = budget);
+}
+
+/// The time budget of each derivation on this thread.
+pub fn time_budget() -> Duration {
+    METER.with(|m| m.borrow().budget)
+}
+
+/// Sets (or clears) the progress hook of this thread: called at most ten
+/// times a second while a derivation reports progress, and once with
+/// `done == total` at its end.
+pub fn set_progress_hook(hook: Option<Box<dyn FnMut(&Progress)>>) {
+    METER.with(|m| m.borrow_mut().hook = hook);
+}
+
+/// Starts the clock of one derivation.
+pub fn start() {
+    METER.with(|m| {
+        let mut m = m.borrow_mut();
+        m.deadline = Some(Instant::now() + m.budget);
+        m.last_report = None;
+    });
+}
+
+/// Reports progress, and refuses once the derivation is past its budget.
+pub fn tick(stage: &'static str, done: u64, total: u64) -> Result<(), OverBudget> {
+    METER.with(|m| {
+        let mut m = m.borrow_mut();
+        let now = Instant::now();
+        let progress = Progress { stage, done, total };
+        if m.deadline.is_some_and(|d| now > d) {
+            return Err(OverBudget { progress, budget: m.budget });
+        }
+        let due = m.last_report.is_none_or(|t| now.duration_since(t) >= Duration::from_millis(100));
+        if due || done == total {
+            m.last_report = Some(now);
+            if let Some(hook) = m.hook.as_mut() {
+                hook(&progress);
+            }
+        }
+        Ok(())
+    })
+}

@@ -337,14 +337,31 @@ pub fn integer_closed_form(xq: &Matrix<Q>, y: &Matrix<Poly>, w0: &Matrix<Poly>) 
 /// elimination over polynomials, and no division until each entry is
 /// reduced once.
 pub fn cauchy_binet_closed_form(x: &Matrix<Poly>, y: &Matrix<Poly>, w0: &Matrix<Poly>) -> Option<ClosedForm> {
+    cauchy_binet_metered(x, y, w0, &mut |_, _, _| Ok(())).ok().flatten()
+}
+
+/// A report of progress that may refuse to go on (the time budget).
+type Tick<'a> = &'a mut dyn FnMut(&'static str, u64, u64) -> Result<(), budget::OverBudget>;
+
+/// [`cauchy_binet_closed_form`], reporting its progress to `tick`, which
+/// may stop it.
+fn cauchy_binet_metered(
+    x: &Matrix<Poly>,
+    y: &Matrix<Poly>,
+    w0: &Matrix<Poly>,
+    tick: Tick,
+) -> Result<Option<ClosedForm>, budget::OverBudget> {
     let (n, d) = x.shape();
-    let gram = x.mul(&x.transpose()).ok()?;
-    let residual = y.sub(&x.mul(w0).ok()?).ok()?;
+    let (Ok(gram), Ok(xw)) = (x.mul(&x.transpose()), x.mul(w0)) else { return Ok(None) };
+    let Ok(residual) = y.sub(&xw) else { return Ok(None) };
     let mut det = Poly::zero();
     let mut numerator = vec![Poly::zero(); d];
-    for s in column_subsets(d, n, usize::MAX) {
+    let subsets = column_subsets(d, n, usize::MAX);
+    let total = subsets.len() as u64;
+    for (done, s) in subsets.into_iter().enumerate() {
+        tick("computing the n×n minors of the Cauchy–Binet sum", done as u64, total)?;
         let xs = columns(x, &s);
-        let minor = xs.det().ok()?;
+        let Ok(minor) = xs.det() else { return Ok(None) };
         if minor.is_zero() {
             continue;
         }
@@ -354,23 +371,35 @@ pub fn cauchy_binet_closed_form(x: &Matrix<Poly>, y: &Matrix<Poly>, w0: &Matrix<
             for r in 0..n {
                 replaced.set(r, k, residual.get(r, 0).clone());
             }
-            let cramer = replaced.det().ok()?;
+            let Ok(cramer) = replaced.det() else { return Ok(None) };
             if !cramer.is_zero() {
                 numerator[j] = &numerator[j] + &(&minor * &cramer);
             }
         }
     }
+    tick("computing the n×n minors of the Cauchy–Binet sum", total, total)?;
     if det.is_zero() {
-        return None;
+        return Ok(None);
     }
-    let entries = numerator
-        .iter()
-        .zip(w0.entries())
-        .map(|(num, start)| RatFunc::new(&(start * &det) + num, det.clone()).expect("det is nonzero"))
-        .collect();
+    let mut entries = Vec::with_capacity(d);
+    for (j, (num, start)) in numerator.iter().zip(w0.entries()).enumerate() {
+        tick("reducing the entries of the limit to lowest terms", j as u64, d as u64)?;
+        entries.push(RatFunc::new(&(start * &det) + num, det.clone()).expect("det is nonzero"));
+    }
+    tick("reducing the entries of the limit to lowest terms", d as u64, d as u64)?;
     let limit = Matrix::from_vec(d, 1, entries);
-    let adjugate = if n <= 2 { gram.adjugate().ok() } else { None };
-    Some(ClosedForm { gram, adjugate, det, limit })
+    // The adjugate shown for one or two examples, written out (Bareiss
+    // would divide by G₀₀ for nothing).
+    let adjugate = match n {
+        1 => Some(Matrix::identity(1)),
+        2 => Some(Matrix::from_vec(
+            2,
+            2,
+            vec![gram.get(1, 1).clone(), -gram.get(0, 1), -gram.get(1, 0), gram.get(0, 0).clone()],
+        )),
+        _ => None,
+    };
+    Ok(Some(ClosedForm { gram, adjugate, det, limit }))
 }
 
 /// The columns `cols` of `m`, in that order.
@@ -829,10 +858,22 @@ fn symbolic_size(data: &Data, span: Span) -> Result<(), Diagnostic> {
 /// Refuses a symbolic data matrix whose Cauchy–Binet closed form is too
 /// large to compute exactly, before any expansion; see [`super::budget`].
 fn closed_form_size(data: &Data, span: Span) -> Result<(), Diagnostic> {
+    let (n, d, x) = (data.n(), data.d(), &data.x_name);
     if as_rational(&data.x).is_some() {
+        if n > budget::MAX_NUMERIC_ROWS {
+            return Err(Diagnostic::error(
+                span,
+                format!(
+                    "a numeric {x} with {n} rows is over the limit of {} rows for an exact answer",
+                    budget::MAX_NUMERIC_ROWS
+                ),
+            )
+            .with_label("exact elimination on X Xᵀ grows with the cube of the rows and the digits of the entries")
+            .with_hint_at(data.x_span, format!("`{x}` is {n}×{d}"))
+            .with_hint("ask about fewer examples (a smaller n)"));
+        }
         return Ok(());
     }
-    let (n, d, x) = (data.n(), data.d(), &data.x_name);
     let hint = "write the data matrix with numbers, or ask about fewer examples (a smaller n) or fewer features";
     if n > budget::MAX_CLOSED_FORM_ROWS {
         return Err(Diagnostic::error(
@@ -874,7 +915,14 @@ fn rank_and_limit(data: &Data, w0: &Matrix<Poly>, span: Span) -> Result<Rank, Di
             None => Rank::Deficient(pseudo_inverse(&xq)),
         });
     }
-    match closed_form(&data.x, &data.y, w0) {
+    let mut tick = |stage, done, total| budget::tick(stage, done, total);
+    let metered = cauchy_binet_metered(&data.x, &data.y, w0, &mut tick).map_err(|over| {
+        Diagnostic::error(span, over.message("the limit of gradient descent"))
+            .with_label("the exact closed form took too long")
+            .with_hint_at(data.x_span, format!("`{}` is {n}×{d}", data.x_name))
+            .with_hint(budget::OverBudget::HINT)
+    })?;
+    match metered {
         Some(cf) => Ok(Rank::Full(cf)),
         None => {
             let r = data.x.rank();
@@ -898,6 +946,7 @@ fn rank_and_limit(data: &Data, w0: &Matrix<Poly>, span: Span) -> Result<Rank, Di
 
 /// The limit, its rank case and its step condition.
 pub fn limit_answer(g: &GradientLimit) -> Result<LimitAnswer, Diagnostic> {
+    budget::start();
     let data = &g.data;
     let rank = rank_and_limit(data, &g.start, g.span)?;
     let gram = match &rank {
