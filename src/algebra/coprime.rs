@@ -64,7 +64,8 @@ pub fn certify_coprime(a: &Poly, b: &Poly) -> bool {
         };
         open.retain(|&v| {
             let inv = value(v).1;
-            let (Some(bu), au) = (specialize_mod(&tb, v, inv, b.degree_in(v)), specialize_mod(&ta, v, inv, a.degree_in(v)))
+            let (Some(bu), au) =
+                (specialize_mod(&tb, v, inv, b.degree_in(v)), specialize_mod(&ta, v, inv, a.degree_in(v)))
             else {
                 return true;
             };
@@ -100,16 +101,19 @@ fn q_mod(q: &Q) -> Option<u64> {
     let pb = BigInt::from(P);
     let (n, d) = match q.small_parts() {
         Some((n, d)) => (n.rem_euclid(P as i64) as u64, d.rem_euclid(P as i64) as u64),
-        None => (
-            q.numer().mod_floor(&pb).to_u64().expect("reduced"),
-            q.denom().mod_floor(&pb).to_u64().expect("reduced"),
-        ),
+        None => {
+            (q.numer().mod_floor(&pb).to_u64().expect("reduced"), q.denom().mod_floor(&pb).to_u64().expect("reduced"))
+        }
     };
     (d != 0).then(|| mul(n, pow_mod(d, P - 2, P)))
 }
 
-/// Each term as (coefficient · value of the monomial mod p, its pairs).
-fn terms_mod<'a>(p: &'a Poly, value: &mut impl FnMut(Var) -> (u64, u64)) -> Option<Vec<(u64, &'a [(Var, u32)])>> {
+/// A term mod p: the coefficient times the value of the whole monomial,
+/// and the monomial's (variable, exponent) pairs.
+type TermMod<'a> = (u64, &'a [(Var, u32)]);
+
+/// Each term of `p` mod p.
+fn terms_mod<'a>(p: &'a Poly, value: &mut impl FnMut(Var) -> (u64, u64)) -> Option<Vec<TermMod<'a>>> {
     p.terms()
         .iter()
         .map(|(m, c)| {
@@ -125,7 +129,7 @@ fn terms_mod<'a>(p: &'a Poly, value: &mut impl FnMut(Var) -> (u64, u64)) -> Opti
 /// The univariate polynomial in `v` (coefficients mod p, lowest first) left
 /// when every other variable takes its value; `None` when its leading
 /// coefficient (of `v^degree`) vanishes there.
-fn specialize_mod(terms: &[(u64, &[(Var, u32)])], v: Var, inv: u64, degree: u32) -> Option<Vec<u64>> {
+fn specialize_mod(terms: &[TermMod], v: Var, inv: u64, degree: u32) -> Option<Vec<u64>> {
     let mut out = vec![0u64; degree as usize + 1];
     for (t, pairs) in terms {
         let e = pairs.iter().find(|(u, _)| *u == v).map_or(0, |&(_, e)| e);

@@ -139,8 +139,7 @@ impl IntMatrix {
     /// equal to it for all but finitely many primes.
     pub fn rank_mod(&self, p: u64) -> usize {
         let pb = BigInt::from(p);
-        let mut a: Vec<u64> =
-            self.data.iter().map(|v| v.mod_floor(&pb).to_u64().expect("reduced below p")).collect();
+        let mut a: Vec<u64> = self.data.iter().map(|v| v.mod_floor(&pb).to_u64().expect("reduced below p")).collect();
         let (n, d) = (self.rows, self.cols);
         let mulmod = |x: u64, y: u64| ((x as u128 * y as u128) % p as u128) as u64;
         let mut rank = 0;
@@ -183,9 +182,9 @@ impl IntMatrix {
         }
         let w = n + 1;
         let mut a: Vec<BigInt> = Vec::with_capacity(n * w);
-        for r in 0..n {
-            a.extend(self.data[r * n..(r + 1) * n].iter().cloned());
-            a.push(b[r].clone());
+        for (row, rhs) in self.data.chunks(n).zip(b) {
+            a.extend(row.iter().cloned());
+            a.push(rhs.clone());
         }
         let mut prev = BigInt::one();
         let mut negate = false;
@@ -490,7 +489,8 @@ impl IntMatrix {
         let a: Vec<i128> = self.data.iter().map(|v| (v >> shift).to_i128().unwrap_or(0)).collect();
         let mut v: Vec<i128> = (0..n).map(|i| (1i128 << 50) - (i as i128 * 7919) % 65_521).collect();
         for _ in 0..POWER_STEPS {
-            let mut next: Vec<i128> = (0..n).map(|r| a[r * n..(r + 1) * n].iter().zip(&v).map(|(x, y)| x * y).sum()).collect();
+            let mut next: Vec<i128> =
+                (0..n).map(|r| a[r * n..(r + 1) * n].iter().zip(&v).map(|(x, y)| x * y).sum()).collect();
             let big = next.iter().map(|x| x.unsigned_abs()).max().unwrap_or(0);
             if big == 0 {
                 break;
@@ -611,8 +611,8 @@ mod tests {
                         prop_assert_eq!(Q::from_bigints(d.clone(), BigInt::one()), det.clone());
                         let bq = Matrix::column(b[..r].iter().map(|&k| Q::from_int(k)).collect());
                         let sol = q.solve(&bq).unwrap();
-                        for i in 0..r {
-                            prop_assert_eq!(Q::from_bigints(x[i].clone(), d.clone()), sol.get(i, 0).clone());
+                        for (i, xi) in x.iter().enumerate() {
+                            prop_assert_eq!(Q::from_bigints(xi.clone(), d.clone()), sol.get(i, 0).clone());
                         }
                         let (adj, d2) = a.adjugate().unwrap();
                         prop_assert_eq!(&d2, &d);

@@ -24,8 +24,8 @@ pub mod sparse;
 pub mod univariate;
 
 pub use formula::Formula;
-pub use intmat::IntMatrix;
 pub use gcd::gcd;
+pub use intmat::IntMatrix;
 pub use matrix::{Field, Matrix, MatrixError, Scalar};
 pub use poly::{Monomial, Poly};
 pub use print::Print;

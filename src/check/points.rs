@@ -182,11 +182,12 @@ impl<'a> AtPoint<'a> {
             };
             let v = match &value {
                 Some(Value::Scalar(r)) => sub(r).map(Value::Scalar),
-                Some(Value::Matrix(m)) => {
-                    m.entries().iter().map(sub).collect::<Option<Vec<_>>>().map(|e| {
-                        Value::Matrix(Matrix::from_vec(m.rows(), m.cols(), e))
-                    })
-                }
+                Some(Value::Matrix(m)) => m
+                    .entries()
+                    .iter()
+                    .map(sub)
+                    .collect::<Option<Vec<_>>>()
+                    .map(|e| Value::Matrix(Matrix::from_vec(m.rows(), m.cols(), e))),
                 _ => None,
             };
             if let Some(v) = v {
@@ -293,9 +294,10 @@ fn measure(v: &Value) -> Option<Bound> {
         Value::Matrix(m) => (m.clone(), false),
         _ => return None,
     };
-    let (num, den) = m.entries().iter().fold((0u64, 0u64), |(n, d), e| {
-        (n.max(e.num().total_degree() as u64), d.max(e.den().total_degree() as u64))
-    });
+    let (num, den) = m
+        .entries()
+        .iter()
+        .fold((0u64, 0u64), |(n, d), e| (n.max(e.num().total_degree() as u64), d.max(e.den().total_degree() as u64)));
     Some(Bound { rows: m.rows(), cols: m.cols(), scalar, num, den })
 }
 

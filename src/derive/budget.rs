@@ -145,11 +145,14 @@ fn seconds(d: Duration) -> String {
     if s >= 1.0 && s.fract() == 0.0 { format!("{}", s as u64) } else { format!("{s}") }
 }
 
+/// What is called with the progress of a derivation.
+pub type ProgressHook = Box<dyn FnMut(&Progress)>;
+
 /// The budget and progress hook of the derivations on this thread.
 struct Meter {
     budget: Duration,
     deadline: Option<Instant>,
-    hook: Option<Box<dyn FnMut(&Progress)>>,
+    hook: Option<ProgressHook>,
     last_report: Option<Instant>,
 }
 
@@ -171,7 +174,7 @@ pub fn time_budget() -> Duration {
 /// Sets (or clears) the progress hook of this thread: called at most ten
 /// times a second while a derivation reports progress, and once with
 /// `done == total` at its end.
-pub fn set_progress_hook(hook: Option<Box<dyn FnMut(&Progress)>>) {
+pub fn set_progress_hook(hook: Option<ProgressHook>) {
     METER.with(|m| m.borrow_mut().hook = hook);
 }
 

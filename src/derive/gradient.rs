@@ -24,10 +24,10 @@ use std::cmp::Ordering;
 use num_bigint::BigInt;
 use num_traits::One;
 
+use crate::algebra::intmat::MERSENNE_61;
 use crate::algebra::univariate::{
     RealRoot, Sturm, UPoly, characteristic_polynomial, decimal_parts, decimal_text, largest_root, sqrt_parts,
 };
-use crate::algebra::intmat::MERSENNE_61;
 use crate::algebra::{IntMatrix, Matrix, Monomial, Poly, Q, RatFunc};
 use crate::language::math::{Constant, Fence, Func, Sign, Words};
 use crate::language::{Diagnostic, Span};
@@ -1367,7 +1367,11 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
                         X = x.clone(),
                         r = r,
                     ))
-                    .display(math!("adj(#G) = #v", G = nt.g.clone(), v = explain::poly_matrix(adjugate)));
+                    .display(math!(
+                        "adj(#G) = #v",
+                        G = nt.g.clone(),
+                        v = explain::poly_matrix(adjugate)
+                    ));
                 }
                 None if data.x_is_numeric() => {
                     ex.detail(prose!(
@@ -1695,7 +1699,12 @@ fn explain_step_condition(cond: &StepCondition, n: usize, nt: &Notation, ex: &mu
                     G = g.clone(),
                     n = n,
                 ))
-                .display(math!("#lo <= #lmax < #hi", lo = b.lo.clone(), lmax = lmax.clone(), hi = b.hi.clone()));
+                .display(math!(
+                    "#lo <= #lmax < #hi",
+                    lo = b.lo.clone(),
+                    lmax = lmax.clone(),
+                    hi = b.hi.clone()
+                ));
                 details.push(Step::new(
                     Depth::Detail,
                     prose!(

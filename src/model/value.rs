@@ -370,8 +370,8 @@ fn multiply_in_order<'e>(
         return Ok(Factor::Value(Value::Matrix(from_constants(&x))));
     }
     // The shapes fit, so only a budget can refuse: at the link that joins.
-    let product = arithmetic(BinOp::Mul, left.value(env)?, right.value(env)?)
-        .map_err(|m| Diagnostic::error(links[k].span, m))?;
+    let product =
+        arithmetic(BinOp::Mul, left.value(env)?, right.value(env)?).map_err(|m| Diagnostic::error(links[k].span, m))?;
     Ok(Factor::Value(product))
 }
 
