@@ -377,3 +377,28 @@ fn a_derivation_past_its_time_budget_stops_with_an_error_that_says_how_far_it_go
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("a number of seconds above 0"), "{}", bad.stderr);
 }
+
+#[test]
+fn many_files_on_several_threads_print_the_same_bytes_as_on_one() {
+    let s = Sandbox::new();
+    let ps3 = repo().join("problems/ps3");
+    let mut names: Vec<_> = std::fs::read_dir(&ps3).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    for copy in 0..3 {
+        for p in &names {
+            let text = std::fs::read_to_string(p).unwrap();
+            s.write(&format!("bank/c{copy}-{}", p.file_name().unwrap().to_str().unwrap()), &text);
+        }
+    }
+    // A file with an error and one with a failing key, among the others.
+    s.write("bank/c1-zz-broken.nnk", "problem p\n  find w = limit of\n");
+    s.write("bank/c2-q1.nnk", &Q1.replace("[0, 0, w[1,0], 0,", "[0, 0, w[0,1], 0,"));
+    for args in [&["check", "bank"][..], &["solve", "--format", "json", "bank"], &["solve", "bank"]] {
+        let one = s.run(&[&["--jobs", "1"][..], args].concat());
+        let two = s.run(&[&["--jobs", "2"][..], args].concat());
+        assert_eq!(one.code, two.code, "{args:?}");
+        assert_eq!(one.stdout, two.stdout, "{args:?}");
+        assert_eq!(one.stderr, two.stderr, "{args:?}");
+        assert!(!one.stdout.is_empty());
+    }
+}

@@ -332,24 +332,67 @@ pub fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
 
 /// Runs every file under `paths`: derives, cross-checks and judges.
 pub fn run(paths: &[PathBuf]) -> Report {
-    over_files(paths, check_source)
+    run_jobs(paths, 1)
+}
+
+/// [`run`] on `jobs` threads, one file at a time each. The report is the
+/// same as a sequential run's, in the same order: files are taken in
+/// order and their reports put back in their places.
+pub fn run_jobs(paths: &[PathBuf], jobs: usize) -> Report {
+    over_files(paths, check_source, jobs)
 }
 
 /// Reads every file under `paths` without deriving anything: enough for a
 /// problem sheet.
 pub fn load(paths: &[PathBuf]) -> Report {
-    over_files(paths, load_source)
+    over_files(paths, load_source, 1)
 }
 
-fn over_files(paths: &[PathBuf], each: fn(SourceFile) -> FileReport) -> Report {
+/// Stack of each worker thread: as deep as the main thread's, so a file
+/// nested to the limits reads the same on any number of threads.
+const WORKER_STACK: usize = 8 << 20;
+
+fn over_files(paths: &[PathBuf], each: fn(SourceFile) -> FileReport, jobs: usize) -> Report {
     let Collected { files, errors: mut io_errors, skipped, empty } = collect(paths);
     let mut report = Report { skipped, empty, ..Report::default() };
-    for path in files {
-        match read_limited(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => report.files.push(each(SourceFile::new(&path, text))),
-                Err(e) => io_errors.push((path, format!("not UTF-8 text ({})", e.utf8_error()))),
-            },
+    let one = |path: &PathBuf| -> Result<FileReport, String> {
+        let bytes = read_limited(path)?;
+        let text = String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text ({})", e.utf8_error()))?;
+        Ok(each(SourceFile::new(path, text)))
+    };
+    let outcomes: Vec<Result<FileReport, String>> = if jobs <= 1 || files.len() <= 1 {
+        files.iter().map(one).collect()
+    } else {
+        use std::sync::Mutex;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let next = AtomicUsize::new(0);
+        let slots: Vec<Mutex<Option<Result<FileReport, String>>>> = files.iter().map(|_| Mutex::new(None)).collect();
+        let budget = derive::budget::time_budget();
+        std::thread::scope(|scope| {
+            for _ in 0..jobs.min(files.len()) {
+                let work = || {
+                    derive::budget::set_time_budget(budget);
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = files.get(i) else { break };
+                        let outcome = one(path);
+                        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+                    }
+                };
+                std::thread::Builder::new()
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(scope, work)
+                    .expect("a worker thread starts");
+            }
+        });
+        slots
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()).expect("every file was taken"))
+            .collect()
+    };
+    for (path, outcome) in files.into_iter().zip(outcomes) {
+        match outcome {
+            Ok(file) => report.files.push(file),
             Err(e) => io_errors.push((path, e)),
         }
     }

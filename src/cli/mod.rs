@@ -36,6 +36,16 @@ pub struct Cli {
     /// says how far it got (default 60).
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_budget)]
     pub budget: Option<std::time::Duration>,
+
+    /// Files checked at once (default: one per core); the output is the
+    /// same, in the same order, on any number.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
+}
+
+/// The number of files derived at once: `--jobs`, else one per core.
+fn jobs(flag: Option<u16>) -> usize {
+    flag.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 fn parse_budget(text: &str) -> Result<std::time::Duration, String> {
@@ -231,6 +241,7 @@ pub fn main() -> i32 {
         crate::derive::budget::set_time_budget(b);
     }
     show_progress();
+    let jobs = jobs(cli.jobs);
     match cli.command {
         Command::Sheet { paths, output } => {
             let report = check::load(&paths);
@@ -239,13 +250,13 @@ pub fn main() -> i32 {
             finish(if report.has_errors() { 2 } else { 0 }, printed, &report, deny)
         }
         Command::Solve { paths, level, output } => {
-            let report = check::run(&paths);
+            let report = check::run_jobs(&paths, jobs);
             print_problems(&report, err_color, deny);
             let printed = emit(&render::render(&report, &options(output, level.into(), out_color)));
             finish(if report.has_errors() { 2 } else { 0 }, printed, &report, deny)
         }
         Command::Check { paths, format } => {
-            let report = check::run(&paths);
+            let report = check::run_jobs(&paths, jobs);
             print_problems(&report, err_color, deny);
             let text = match format {
                 FormatArg::Text => render::text::check_summary(&report, out_color),
@@ -255,7 +266,7 @@ pub fn main() -> i32 {
             finish(report.exit_code(), printed, &report, deny)
         }
         Command::Bless { paths } => {
-            let report = check::run(&paths);
+            let report = check::run_jobs(&paths, jobs);
             print_problems(&report, err_color, deny);
             let (done, failures) = bless::bless(&report);
             let mut text = String::new();
