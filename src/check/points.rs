@@ -381,6 +381,39 @@ mod tests {
         assert!(matches!(r.problems[0].findings[0].status, crate::check::Status::Fail(_)));
     }
 
+    /// At points and by expansion, the same verdict on right and wrong keys
+    /// (judged directly, below the size where `check` would use points).
+    #[test]
+    fn points_and_expansion_agree() {
+        let text = "problem s\n  X = matrix 2x3 x\n  y = vector 2 y\n  u = vector 3 u\n  \
+                    find w = limit of gradient descent on least squares(X, y) from u\n";
+        let r = report(text);
+        let problem = &r.problems[0].problem;
+        let derived = match &r.problems[0].findings[0].finding.value {
+            Value::Matrix(m) => m.clone(),
+            v => panic!("{v:?}"),
+        };
+        for (key, right) in [
+            ("u + X^T (X X^T)^-1 (y - X u)", true),
+            ("u + X^T (X X^T)^-1 y - X^T (X X^T)^-1 X u", true),
+            ("u + transpose(X) (X X^T)^-1 (y - X u)", true),
+            ("X^T (X X^T)^-1 (y - X u)", false),
+            ("u + X^T (X X^T)^-1 (y - X u) / 2", false),
+            ("u + X^T (X X^T)^-2 (y - X u)", false),
+            ("u + X^T (X X^T + [[1, 0], [0, 0]])^-1 (y - X u)", false),
+        ] {
+            let expr = crate::language::parse_expr(key).unwrap();
+            let expanded = eval(&expr, problem).unwrap();
+            let by_meaning = crate::model::compare(&expanded, &Value::Matrix(derived.clone()), &problem.ring).is_ok();
+            assert_eq!(by_meaning, right, "{key}");
+            match judge(problem, &expr, &derived) {
+                Outcome::Pass(note) => assert!(right, "{key}: {note}"),
+                Outcome::Fail(why) => assert!(!right, "{key}: {why}"),
+                Outcome::Expand => panic!("{key}: not judged at points"),
+            }
+        }
+    }
+
     #[test]
     fn degree_bounds_cover_the_expansion() {
         // The expanded key's degrees are within the bound.
