@@ -186,7 +186,7 @@ fn variant(inputs: &[Input], id: &str, options: &Options) -> Result<Written, Fai
     let dir = options.out.join(id);
     // With `--only`, the files that hold the problem, whole (so that no
     // other problem of them keeps its draws).
-    let run = RunOptions { only: None, seed: Some(DrawSeed::new(options.seed, id)) };
+    let run = RunOptions { only: None, seed: Some(DrawSeed::new(options.seed, id)), jobs: 1 };
     let mut copied: Vec<PathBuf> = inputs.iter().map(|i| i.relative.clone()).collect();
     let mut wrote_any = false;
     for input in inputs {
@@ -259,12 +259,12 @@ fn variant(inputs: &[Input], id: &str, options: &Options) -> Result<Written, Fai
     }
     // The variant checked as a user would check it, then its documents.
     let folder = [dir.clone()];
-    let checked = check::run_with(&folder, &RunOptions { only: options.only.clone(), seed: None });
+    let checked = check::run_with(&folder, &RunOptions { only: options.only.clone(), seed: None, jobs: 1 });
     if checked.exit_code() != 0 {
         return Err(Failure { message: format!("variant {id} does not check"), report: Some(checked) });
     }
     let keys = checked.summary().passed;
-    let loaded = check::load_with(&folder, &RunOptions { only: options.only.clone(), seed: None });
+    let loaded = check::load_with(&folder, &RunOptions { only: options.only.clone(), seed: None, jobs: 1 });
     let markdown = |report: &Report, level| render::render(report, &render::Options::new(Format::Markdown, level));
     put(&dir.join("sheet.md"), &markdown(&loaded, Level::Sheet))?;
     put(&dir.join("solutions.md"), &markdown(&checked, Level::Solutions))?;

@@ -103,3 +103,20 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    /// A proof of coprimality (by specializations modulo a prime) is never
+    /// given for polynomials with a common factor, and agrees with the gcd.
+    #[test]
+    fn coprimality_proofs_agree_with_the_gcd(a in nonzero_poly(), b in nonzero_poly(), f in nonzero_poly()) {
+        use nnkey::algebra::coprime::certify_coprime;
+        if certify_coprime(&a, &b) {
+            prop_assert!(gcd(&a, &b).is_constant());
+        }
+        if !f.is_constant() {
+            prop_assert!(!certify_coprime(&(&a * &f), &(&b * &f)));
+        }
+    }
+}

@@ -130,18 +130,24 @@ const LIMIT: &str = "limit of gradient descent on least squares(X, y) from 0";
 
 #[test]
 fn symbolic_data_matrices_too_large_to_solve_exactly_are_refused_before_the_work() {
-    // 4 rows: over the row limit, whatever the columns.
-    for (n, d) in [(4, 5), (4, 4), (6, 9)] {
+    // 6 rows: over the row limit of the closed form, whatever the columns.
+    for (n, d) in [(6, 9), (6, 6)] {
         let (e, at) = first_error(&symbolic_data(n, d, LIMIT));
-        assert!(e.contains(&format!("{n} rows")) && e.contains("limit of 3 rows"), "{e}");
+        assert!(e.contains(&format!("{n} rows")) && e.contains("limit of 5 rows"), "{e}");
         assert_eq!(at, LIMIT);
     }
-    // det(X Xᵀ) of a 2×40 X has C(40, 2)·2!² = 3120 terms.
-    let (e, at) = first_error(&symbolic_data(2, 40, LIMIT));
-    assert!(e.contains("3120 terms") && e.contains("389376000") && e.contains("limit of 20000000"), "{e}");
+    // det(X Xᵀ) of a 2×100 X has C(100, 2)·2!² = 19800 terms, each of the
+    // 100 entries specialized in 202 symbols.
+    let (e, at) = first_error(&symbolic_data(2, 100, LIMIT));
+    assert!(e.contains("19800 terms") && e.contains("399960000") && e.contains("limit of 20000000"), "{e}");
     assert_eq!(at, LIMIT);
-    let (e, _) = first_error(&symbolic_data(3, 8, LIMIT));
-    assert!(e.contains("2016 terms") && e.contains("limit of 20000000"), "{e}");
+    let (e, _) = first_error(&symbolic_data(5, 7, LIMIT));
+    assert!(e.contains("302400 terms") && e.contains("limit of 20000000"), "{e}");
+    // The minimum-norm solution keeps the limits of Cramer's rule.
+    for (n, d) in [(4, 5), (4, 4)] {
+        let (e, _) = first_error(&symbolic_data(n, d, "minimum-norm solution of X v = y"));
+        assert!(e.contains(&format!("{n} rows")) && e.contains("limit of 3 rows"), "{e}");
+    }
     let (e, at) = first_error(&symbolic_data(1, 500, "minimum-norm solution of X v = y"));
     assert!(e.contains("500 terms") && e.contains("limit of 20000000"), "{e}");
     assert_eq!(at, "minimum-norm solution of X v = y");
@@ -149,11 +155,14 @@ fn symbolic_data_matrices_too_large_to_solve_exactly_are_refused_before_the_work
 
 #[test]
 fn symbolic_data_matrices_within_the_limits_are_answered() {
-    // The benched 3×5 closed form.
-    let report = check_source(SourceFile::new("g.nnk", symbolic_data(3, 5, LIMIT)));
-    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    // The benched 3×5 and 4×5 closed forms.
+    for (n, d) in [(3, 5), (4, 5)] {
+        let report = check_source(SourceFile::new("g.nnk", symbolic_data(n, d, LIMIT)));
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    }
     assert_eq!(nnkey::derive::budget::gram_det_terms(3, 5), 360);
     assert_eq!(nnkey::derive::budget::gram_det_terms(4, 5), 2880);
+    assert_eq!(nnkey::derive::budget::closed_form_work(4, 6), 1_451_520);
 }
 
 /// The first error of a regions query on `network`, from and onto the

@@ -361,3 +361,51 @@ fn bless_writes_each_key_with_the_line_ending_of_its_place() {
     assert!(blessed.contains("expect A"), "{blessed:?}");
     assert!(!blessed.replace("\r\n", "").contains('\n'), "{blessed:?}");
 }
+
+#[test]
+fn a_derivation_past_its_time_budget_stops_with_an_error_that_says_how_far_it_got() {
+    let s = Sandbox::new();
+    s.write(
+        "big.nnk",
+        "problem p\n  X = matrix 5x6 x\n  y = vector 5 y\n  \
+         find w = limit of gradient descent on least squares(X, y) from 0\n",
+    );
+    let started = std::time::Instant::now();
+    let run = s.run(&["--budget", "0.2", "check", "big.nnk"]);
+    let took = started.elapsed();
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("passed its time budget of 0.2 s while"), "{}", run.stderr);
+    assert!(run.stderr.contains("--budget SECONDS") && run.stderr.contains("smaller instance"), "{}", run.stderr);
+    // Within the budget plus one step of the work (and the start-up).
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    // Piped stderr shows no progress line.
+    assert!(!run.stderr.contains('\r'), "{:?}", run.stderr);
+    let bad = s.run(&["--budget", "0", "check", "big.nnk"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("a number of seconds above 0"), "{}", bad.stderr);
+}
+
+#[test]
+fn many_files_on_several_threads_print_the_same_bytes_as_on_one() {
+    let s = Sandbox::new();
+    let ps3 = repo().join("problems/ps3");
+    let mut names: Vec<_> = std::fs::read_dir(&ps3).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    for copy in 0..3 {
+        for p in &names {
+            let text = std::fs::read_to_string(p).unwrap();
+            s.write(&format!("bank/c{copy}-{}", p.file_name().unwrap().to_str().unwrap()), &text);
+        }
+    }
+    // A file with an error and one with a failing key, among the others.
+    s.write("bank/c1-zz-broken.nnk", "problem p\n  find w = limit of\n");
+    s.write("bank/c2-q1.nnk", &Q1.replace("[0, 0, w[1,0], 0,", "[0, 0, w[0,1], 0,"));
+    for args in [&["check", "bank"][..], &["solve", "--format", "json", "bank"], &["solve", "bank"]] {
+        let one = s.run(&[&["--jobs", "1"][..], args].concat());
+        let two = s.run(&[&["--jobs", "2"][..], args].concat());
+        assert_eq!(one.code, two.code, "{args:?}");
+        assert_eq!(one.stdout, two.stdout, "{args:?}");
+        assert_eq!(one.stderr, two.stderr, "{args:?}");
+        assert!(!one.stdout.is_empty());
+    }
+}

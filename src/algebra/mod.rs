@@ -12,6 +12,7 @@ pub mod coprime;
 pub mod formula;
 pub mod gcd;
 pub mod int;
+pub mod intmat;
 pub mod matrix;
 pub mod poly;
 pub mod print;
@@ -24,6 +25,7 @@ pub mod univariate;
 
 pub use formula::Formula;
 pub use gcd::gcd;
+pub use intmat::IntMatrix;
 pub use matrix::{Field, Matrix, MatrixError, Scalar};
 pub use poly::{Monomial, Poly};
 pub use print::Print;

@@ -5,7 +5,7 @@
 
 use std::cmp::Ordering;
 use std::fmt::Write;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use num_bigint::BigInt;
 use num_integer::Integer;
@@ -18,7 +18,7 @@ use super::rational::Q;
 use super::ring::{Ring, Symbol};
 
 /// A monomial's factors: symbols with their exponents.
-type Factors = Vec<(Rc<Symbol>, u32)>;
+type Factors = Vec<(Arc<Symbol>, u32)>;
 
 /// Values that print given the ring that names their variables.
 pub trait Print {
@@ -58,7 +58,7 @@ fn cmp_terms(a: &(u32, Factors), b: &(u32, Factors)) -> Ordering {
     })
 }
 
-fn monomial(f: &[(Rc<Symbol>, u32)]) -> String {
+fn monomial(f: &[(Arc<Symbol>, u32)]) -> String {
     let mut out = String::new();
     for (i, (s, e)) in f.iter().enumerate() {
         if i > 0 {

@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// A symbol: a name and zero or more integer indices.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -100,8 +100,8 @@ pub struct Ring {
 
 #[derive(Default, Clone)]
 struct Table {
-    symbols: Vec<Rc<Symbol>>,
-    index: HashMap<Rc<Symbol>, Var>,
+    symbols: Vec<Arc<Symbol>>,
+    index: HashMap<Arc<Symbol>, Var>,
 }
 
 impl Ring {
@@ -116,7 +116,7 @@ impl Ring {
         }
         let mut table = self.table.borrow_mut();
         let v = Var(table.symbols.len() as u32);
-        let rc = Rc::new(symbol.clone());
+        let rc = Arc::new(symbol.clone());
         table.symbols.push(rc.clone());
         table.index.insert(rc, v);
         v
@@ -128,7 +128,7 @@ impl Ring {
     }
 
     /// The symbol behind `var`. Panics for a variable of another ring.
-    pub fn symbol(&self, var: Var) -> Rc<Symbol> {
+    pub fn symbol(&self, var: Var) -> Arc<Symbol> {
         self.table.borrow().symbols[var.index()].clone()
     }
 

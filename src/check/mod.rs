@@ -30,7 +30,11 @@ pub struct RunOptions {
     /// The one draw to check problems with drawn parameters on; the
     /// [`DRAW_CHECKS`] seeded draws when absent.
     pub seed: Option<DrawSeed>,
+    /// Files derived at once (0 or 1: one after the other).
+    pub jobs: usize,
 }
+
+pub mod points;
 
 /// Whether a key holds.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,6 +71,10 @@ pub struct FindingReport {
     pub key_span: Option<Span>,
     /// The value of the `expect`, which `bless` rewrites.
     pub key_value_span: Option<Span>,
+    /// How a key that was not expanded was judged, with the bound on the
+    /// chance that a wrong key passed ([`points`]); `None` when the key was
+    /// expanded and compared by meaning.
+    pub key_check: Option<String>,
 }
 
 #[derive(Debug)]
@@ -403,7 +411,10 @@ pub fn run(paths: &[PathBuf]) -> Report {
     run_with(paths, &RunOptions::default())
 }
 
-/// Runs the files under `paths` with options: one problem, one draw.
+/// Runs the files under `paths` with options: one problem, one draw, and
+/// `jobs` threads, one file at a time each. The report is the same as a
+/// sequential run's, in the same order: files are taken in order and
+/// their reports put back in their places.
 pub fn run_with(paths: &[PathBuf], options: &RunOptions) -> Report {
     over_files(paths, options, true)
 }
@@ -419,15 +430,54 @@ pub fn load_with(paths: &[PathBuf], options: &RunOptions) -> Report {
     over_files(paths, options, false)
 }
 
+/// Stack of each worker thread: as deep as the main thread's, so a file
+/// nested to the limits reads the same on any number of threads.
+const WORKER_STACK: usize = 8 << 20;
+
 fn over_files(paths: &[PathBuf], options: &RunOptions, derive: bool) -> Report {
     let Collected { files, errors: mut io_errors, skipped, empty, roots } = collect(paths);
     let mut report = Report { skipped, empty, ..Report::default() };
-    for (path, root) in files.into_iter().zip(roots) {
-        match read_limited(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => report.files.push(run_source(SourceFile::new(&path, text), &root, options, derive)),
-                Err(e) => io_errors.push((path, format!("not UTF-8 text ({})", e.utf8_error()))),
-            },
+    let jobs = options.jobs.max(1);
+    let one = |k: usize| -> Result<FileReport, String> {
+        let bytes = read_limited(&files[k])?;
+        let text = String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text ({})", e.utf8_error()))?;
+        Ok(run_source(SourceFile::new(&files[k], text), &roots[k], options, derive))
+    };
+    let outcomes: Vec<Result<FileReport, String>> = if jobs <= 1 || files.len() <= 1 {
+        (0..files.len()).map(one).collect()
+    } else {
+        use std::sync::Mutex;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let next = AtomicUsize::new(0);
+        let slots: Vec<Mutex<Option<Result<FileReport, String>>>> = files.iter().map(|_| Mutex::new(None)).collect();
+        let budget = derive::budget::time_budget();
+        std::thread::scope(|scope| {
+            for _ in 0..jobs.min(files.len()) {
+                let work = || {
+                    derive::budget::set_time_budget(budget);
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= files.len() {
+                            break;
+                        }
+                        let outcome = one(i);
+                        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+                    }
+                };
+                std::thread::Builder::new()
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(scope, work)
+                    .expect("a worker thread starts");
+            }
+        });
+        slots
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()).expect("every file was taken"))
+            .collect()
+    };
+    for (path, outcome) in files.into_iter().zip(outcomes) {
+        match outcome {
+            Ok(file) => report.files.push(file),
             Err(e) => io_errors.push((path, e)),
         }
     }
@@ -580,9 +630,19 @@ fn check_find(problem: &Problem, find: &model::Find, diagnostics: &mut Vec<Diagn
         }
     };
     let crosscheck = numeric::crosscheck(problem, find, &finding);
-    let status = match &find.expect {
-        None => Status::Missing,
-        Some(key) => match eval(&key.value, problem) {
+    let mut key_check = None;
+    let at_points = match (&find.expect, &finding.value) {
+        (Some(key), model::Value::Matrix(m)) if points::worth_it(&finding) => points::judge(problem, &key.value, m),
+        _ => points::Outcome::Expand,
+    };
+    let status = match (&find.expect, at_points) {
+        (_, points::Outcome::Pass(note)) => {
+            key_check = Some(note);
+            Status::Pass
+        }
+        (_, points::Outcome::Fail(why)) => Status::Fail(why),
+        (None, _) => Status::Missing,
+        (Some(key), points::Outcome::Expand) => match eval(&key.value, problem) {
             Err(d) => {
                 diagnostics.push(d);
                 Status::Invalid
@@ -608,6 +668,7 @@ fn check_find(problem: &Problem, find: &model::Find, diagnostics: &mut Vec<Diagn
         find_span: find.statement_span,
         key_span: find.expect.as_ref().map(|k| k.span),
         key_value_span: find.expect.as_ref().map(|k| k.value.span),
+        key_check,
     })
 }
 

@@ -40,6 +40,45 @@ pub struct Cli {
     /// problem has is an error naming the ids there are.
     #[arg(long, global = true, value_name = "ID")]
     pub only: Option<String>,
+
+    /// Seconds each derivation may take before it stops with an error that
+    /// says how far it got (default 60).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_budget)]
+    pub budget: Option<std::time::Duration>,
+
+    /// Files checked at once (default: one per core); the output is the
+    /// same, in the same order, on any number.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
+}
+
+/// The number of files derived at once: `--jobs`, else one per core.
+fn jobs(flag: Option<u16>) -> usize {
+    flag.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+fn parse_budget(text: &str) -> Result<std::time::Duration, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 1e6 => Ok(std::time::Duration::from_secs_f64(s)),
+        _ => Err("a number of seconds above 0 and at most 1000000".into()),
+    }
+}
+
+/// Shows the progress of long derivations on stderr, one line rewritten in
+/// place, when stderr is a terminal (never in piped or redirected output).
+fn show_progress() {
+    if !std::io::stderr().is_terminal() {
+        return;
+    }
+    crate::derive::budget::set_progress_hook(Some(Box::new(|p: &crate::derive::budget::Progress| {
+        let mut err = std::io::stderr().lock();
+        if p.done >= p.total {
+            let _ = write!(err, "\r\x1b[2K");
+        } else {
+            let _ = write!(err, "\r\x1b[2K{}: {}/{}", p.stage, p.done, p.total);
+        }
+        let _ = err.flush();
+    })));
 }
 
 #[derive(Subcommand, Debug)]
@@ -264,8 +303,12 @@ pub fn main() -> i32 {
     let out_color = use_color(cli.color, std::io::stdout().is_terminal());
     let err_color = use_color(cli.color, std::io::stderr().is_terminal());
     let deny = cli.deny_missing;
+    if let Some(b) = cli.budget {
+        crate::derive::budget::set_time_budget(b);
+    }
+    show_progress();
     let only = cli.only.clone();
-    let run_options = check::RunOptions { only: only.clone(), seed: None };
+    let run_options = check::RunOptions { only: only.clone(), seed: None, jobs: jobs(cli.jobs) };
     match cli.command {
         Command::Sheet { paths, output } => {
             let report = check::load_with(&paths, &run_options);

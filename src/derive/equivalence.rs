@@ -668,7 +668,7 @@ fn index_tuple(shape: [usize; 3], k: usize) -> Value {
 /// `c[2 a + b, 0, 0, 0] ↦ t[0, 0, a, b]`, with index letters that are not
 /// the problem's own.
 fn weight_formula(weights: &[(Var, Var)], ring: &Ring, letters: &mut Letters) -> Option<Math> {
-    let pairs: Vec<(std::rc::Rc<Symbol>, std::rc::Rc<Symbol>)> =
+    let pairs: Vec<(std::sync::Arc<Symbol>, std::sync::Arc<Symbol>)> =
         weights.iter().map(|&(s, t)| (ring.symbol(s), ring.symbol(t))).collect();
     let (first_s, first_t) = pairs.first()?;
     if pairs.iter().any(|(s, t)| {

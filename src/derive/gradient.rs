@@ -24,10 +24,11 @@ use std::cmp::Ordering;
 use num_bigint::BigInt;
 use num_traits::One;
 
+use crate::algebra::intmat::MERSENNE_61;
 use crate::algebra::univariate::{
     RealRoot, Sturm, UPoly, characteristic_polynomial, decimal_parts, decimal_text, largest_root, sqrt_parts,
 };
-use crate::algebra::{Matrix, Monomial, Poly, Q, RatFunc};
+use crate::algebra::{IntMatrix, Matrix, Monomial, Poly, Q, RatFunc};
 use crate::language::math::{Constant, Fence, Func, Sign, Words};
 use crate::language::{Diagnostic, Span};
 use crate::model::gradient::{Data, GradientLimit, MinimumNorm, StepSize};
@@ -107,7 +108,7 @@ pub enum RankCase {
     /// X has full row rank n: G is invertible (for a symbolic X, wherever
     /// `det` does not vanish, which the derivation assumes), and
     /// w∞ = w⁽⁰⁾ + Xᵀ adj(G)(y − X w⁽⁰⁾)/det(G).
-    Full { det: Poly, adjugate: Matrix<Poly> },
+    Full { det: Poly, adjugate: Option<Matrix<Poly>> },
     /// A numeric X of rank r < n: w∞ = w⁽⁰⁾ + X⁺(y − X w⁽⁰⁾).
     PseudoInverse { pinv: PseudoInverse, fit: Fit },
 }
@@ -219,18 +220,40 @@ pub struct Reduced {
 pub struct ClosedForm {
     /// G = X Xᵀ.
     pub gram: Matrix<Poly>,
-    /// adj(G), with G adj(G) = det(G) I.
-    pub adjugate: Matrix<Poly>,
+    /// adj(G), with G adj(G) = det(G) I, when it is small enough to show
+    /// (see [`MAX_SHOWN_ADJUGATE`]); the limit never needs it.
+    pub adjugate: Option<Matrix<Poly>>,
     /// det(G), nonzero.
     pub det: Poly,
     /// w⁽⁰⁾ + Xᵀ adj(G)(y − X w⁽⁰⁾)/det(G), each entry in lowest terms.
     pub limit: Matrix<RatFunc>,
 }
 
-/// `w0 + Xᵀ (X Xᵀ)⁻¹ (y − X w0)` through the adjugate: every intermediate is
-/// a polynomial and each entry is reduced once. `None` when det(X Xᵀ) is
+/// Largest n for which a numeric n×n adjugate of G is computed to be shown;
+/// a symbolic one is shown for n ≤ 2 (beyond, each entry is a long sum).
+const MAX_SHOWN_ADJUGATE: usize = 8;
+
+/// `w0 + Xᵀ (X Xᵀ)⁻¹ (y − X w0)`, every intermediate a polynomial (or an
+/// integer) and each entry reduced once; `None` when det(X Xᵀ) is
 /// identically zero (X lacks full row rank).
+///
+/// The algorithm depends on the data: a numeric X is scaled to integers
+/// and the system G a = y − X w0 solved by Bareiss elimination
+/// ([`integer_closed_form`]); a symbolic X goes through the Cauchy–Binet
+/// formula ([`cauchy_binet_closed_form`]), which needs no elimination over
+/// polynomials at all. Both give the same canonical answer as the adjugate
+/// route ([`adjugate_closed_form`]), which the tests compare them with.
 pub fn closed_form(x: &Matrix<Poly>, y: &Matrix<Poly>, w0: &Matrix<Poly>) -> Option<ClosedForm> {
+    if let Some(xq) = as_rational(x) {
+        return integer_closed_form(&xq, y, w0);
+    }
+    cauchy_binet_closed_form(x, y, w0)
+}
+
+/// The closed form through the adjugate of G computed over the polynomials:
+/// the direct route, kept as the reference the faster ones are checked
+/// against.
+pub fn adjugate_closed_form(x: &Matrix<Poly>, y: &Matrix<Poly>, w0: &Matrix<Poly>) -> Option<ClosedForm> {
     let n = x.rows();
     let gram = x.mul(&x.transpose()).ok()?;
     let adjugate = gram.adjugate().ok()?;
@@ -249,7 +272,140 @@ pub fn closed_form(x: &Matrix<Poly>, y: &Matrix<Poly>, w0: &Matrix<Poly>) -> Opt
         .map(|(num, start)| RatFunc::new(&(start * &det) + num, det.clone()).expect("det is nonzero"))
         .collect();
     let limit = Matrix::from_vec(x.cols(), 1, entries);
+    Some(ClosedForm { gram, adjugate: Some(adjugate), det, limit })
+}
+
+/// A numeric X: with X = Xᵢ/s (Xᵢ integer) and y − X w0 = r/t (r integer),
+/// G = Xᵢ Xᵢᵀ/s², and Bareiss elimination gives u = adj(Xᵢ Xᵢᵀ) r and
+/// D = det(Xᵢ Xᵢᵀ) in integers, so the limit is w0 + s Xᵢᵀ u/(D t): one
+/// reduction per entry. Full row rank is proved modulo a prime first, so a
+/// rank-deficient X costs no elimination over Q here.
+pub fn integer_closed_form(xq: &Matrix<Q>, y: &Matrix<Poly>, w0: &Matrix<Poly>) -> Option<ClosedForm> {
+    let (n, d) = xq.shape();
+    let (xi, s) = IntMatrix::from_rational(xq);
+    if xi.rank_mod(MERSENNE_61) < n && xq.rank() < n {
+        return None;
+    }
+    let gi = xi.gram();
+    let s2 = &s * &s;
+    let gram = gi.to_rational(&s2).map(|q| Poly::constant(q.clone()));
+    let residual = y.sub(&as_poly(xq).mul(w0).ok()?).ok()?;
+    let (Some(rq), Some(w0q)) = (as_rational(&residual), as_rational(w0)) else {
+        // Symbols in y or the start: the adjugate, in integers, times them.
+        let (adj, det_i) = gi.adjugate()?;
+        let scale = s.pow(2 * n as u32 - 2);
+        let adjugate = adj.to_rational(&scale).map(|q| Poly::constant(q.clone()));
+        let det = Poly::constant(Q::from_bigints(det_i, s.pow(2 * n as u32)));
+        let numerator = as_poly(xq).transpose().mul(&adjugate.mul(&residual).ok()?).ok()?;
+        let entries = numerator
+            .entries()
+            .iter()
+            .zip(w0.entries())
+            .map(|(num, start)| RatFunc::new(&(start * &det) + num, det.clone()).expect("det is nonzero"))
+            .collect();
+        let limit = Matrix::from_vec(d, 1, entries);
+        return Some(ClosedForm { gram, adjugate: Some(adjugate), det, limit });
+    };
+    let (ri, t) = IntMatrix::from_rational(&rq);
+    let (det_i, u) = gi.solve(ri.entries())?;
+    let det = Poly::constant(Q::from_bigints(det_i.clone(), s.pow(2 * n as u32)));
+    let xtu = xi.transpose_times(&u);
+    let den = &det_i * &t;
+    let limit = Matrix::column(
+        xtu.into_iter()
+            .zip(w0q.entries())
+            .map(|(v, start)| RatFunc::constant(start + &Q::from_bigints(v * &s, den.clone())))
+            .collect(),
+    );
+    let adjugate = (n <= MAX_SHOWN_ADJUGATE).then(|| {
+        let (adj, _) = gi.adjugate().expect("nonsingular");
+        adj.to_rational(&s.pow(2 * n as u32 - 2)).map(|q| Poly::constant(q.clone()))
+    });
     Some(ClosedForm { gram, adjugate, det, limit })
+}
+
+/// A symbolic X, by the Cauchy–Binet formula: for each set S of n columns,
+/// with X_S the n×n submatrix and r = y − X w0,
+///
+/// - det(X Xᵀ) = Σ_S det(X_S)², and
+/// - Xᵀ adj(X Xᵀ) r = Σ_S det(X_S) · adj(X_S) r (placed on the columns S),
+///   entry k of adj(X_S) r being det(X_S with column k replaced by r).
+///
+/// So the minimum-norm solution is the average of the basic solutions
+/// X_S⁻¹ r weighted by the squared minors, and every numerator and the
+/// denominator are sums of products of minors of n×n matrices: no
+/// elimination over polynomials, and no division until each entry is
+/// reduced once.
+pub fn cauchy_binet_closed_form(x: &Matrix<Poly>, y: &Matrix<Poly>, w0: &Matrix<Poly>) -> Option<ClosedForm> {
+    cauchy_binet_metered(x, y, w0, &mut |_, _, _| Ok(())).ok().flatten()
+}
+
+/// A report of progress that may refuse to go on (the time budget).
+type Tick<'a> = &'a mut dyn FnMut(&'static str, u64, u64) -> Result<(), budget::OverBudget>;
+
+/// [`cauchy_binet_closed_form`], reporting its progress to `tick`, which
+/// may stop it.
+fn cauchy_binet_metered(
+    x: &Matrix<Poly>,
+    y: &Matrix<Poly>,
+    w0: &Matrix<Poly>,
+    tick: Tick,
+) -> Result<Option<ClosedForm>, budget::OverBudget> {
+    let (n, d) = x.shape();
+    let (Ok(gram), Ok(xw)) = (x.mul(&x.transpose()), x.mul(w0)) else { return Ok(None) };
+    let Ok(residual) = y.sub(&xw) else { return Ok(None) };
+    let mut det = Poly::zero();
+    let mut numerator = vec![Poly::zero(); d];
+    let subsets = column_subsets(d, n, usize::MAX);
+    let total = subsets.len() as u64;
+    for (done, s) in subsets.into_iter().enumerate() {
+        tick("computing the n×n minors of the Cauchy–Binet sum", done as u64, total)?;
+        let xs = columns(x, &s);
+        let Ok(minor) = xs.det() else { return Ok(None) };
+        if minor.is_zero() {
+            continue;
+        }
+        det = &det + &(&minor * &minor);
+        for (k, &j) in s.iter().enumerate() {
+            let mut replaced = xs.clone();
+            for r in 0..n {
+                replaced.set(r, k, residual.get(r, 0).clone());
+            }
+            let Ok(cramer) = replaced.det() else { return Ok(None) };
+            if !cramer.is_zero() {
+                numerator[j] = &numerator[j] + &(&minor * &cramer);
+            }
+        }
+    }
+    tick("computing the n×n minors of the Cauchy–Binet sum", total, total)?;
+    if det.is_zero() {
+        return Ok(None);
+    }
+    let mut entries = Vec::with_capacity(d);
+    for (j, (num, start)) in numerator.iter().zip(w0.entries()).enumerate() {
+        tick("reducing the entries of the limit to lowest terms", j as u64, d as u64)?;
+        entries.push(RatFunc::new(&(start * &det) + num, det.clone()).expect("det is nonzero"));
+    }
+    tick("reducing the entries of the limit to lowest terms", d as u64, d as u64)?;
+    let limit = Matrix::from_vec(d, 1, entries);
+    // The adjugate shown for one or two examples, written out (Bareiss
+    // would divide by G₀₀ for nothing).
+    let adjugate = match n {
+        1 => Some(Matrix::identity(1)),
+        2 => Some(Matrix::from_vec(
+            2,
+            2,
+            vec![gram.get(1, 1).clone(), -gram.get(0, 1), -gram.get(1, 0), gram.get(0, 0).clone()],
+        )),
+        _ => None,
+    };
+    Ok(Some(ClosedForm { gram, adjugate, det, limit }))
+}
+
+/// The columns `cols` of `m`, in that order.
+fn columns(m: &Matrix<Poly>, cols: &[usize]) -> Matrix<Poly> {
+    let n = m.rows();
+    Matrix::from_vec(n, cols.len(), (0..n).flat_map(|r| cols.iter().map(move |&c| m.get(r, c).clone())).collect())
 }
 
 /// The Moore–Penrose pseudo-inverse of a rational matrix, through a basis
@@ -346,42 +502,119 @@ pub enum LambdaMax {
     Surd { a: Q, b: Q, k: BigInt, root: RealRoot },
     /// The largest root of `root.poly`, within `(root.lo, root.hi]`.
     Algebraic(RealRoot),
+    /// For more than [`MAX_CHARPOLY_ROWS`] examples: the largest root of
+    /// det(λI − G), never expanded, bracketed by rationals and decided
+    /// against a step by inertia.
+    Certified(Bracket),
+}
+
+/// Above this many examples λ_max is bracketed by inertia (Sylvester's law)
+/// instead of isolated on the characteristic polynomial, whose degree-n
+/// Sturm sequence grows too fast.
+pub const MAX_CHARPOLY_ROWS: usize = 8;
+
+/// `lo ≤ λ_max(G) < hi` with G = `gram`/`den`, proved: `lo` is at most a
+/// Rayleigh quotient and `hi`·I − G is positive definite.
+#[derive(Clone, Debug)]
+pub struct Bracket {
+    pub lo: Q,
+    pub hi: Q,
+    /// den·G, in integers.
+    pub gram: IntMatrix,
+    pub den: BigInt,
+}
+
+impl Bracket {
+    /// How λ_max compares with t: below, equal or above, exactly. Outside
+    /// the bracket the bracket decides; inside, t·I − G is positive
+    /// definite exactly when λ_max < t, and when it is not, nonsingular
+    /// exactly when t is no eigenvalue. Only when t is an eigenvalue does
+    /// it fall back to the characteristic polynomial.
+    fn compare(&self, t: &Q) -> Ordering {
+        if *t >= self.hi {
+            return Ordering::Less;
+        }
+        if *t < self.lo {
+            return Ordering::Greater;
+        }
+        let scaled = t * &Q::from_bigints(self.den.clone(), BigInt::one());
+        if self.gram.shifted_is_positive_definite(&scaled) {
+            Ordering::Less
+        } else if !self.gram.shifted_is_singular(&scaled) {
+            Ordering::Greater
+        } else {
+            let g = self.gram.to_rational(&self.den);
+            let chi = UPoly::from_coeffs(characteristic_polynomial(&g).expect("square"));
+            if Sturm::new(&chi.squarefree()).roots_above(t) > 0 { Ordering::Greater } else { Ordering::Equal }
+        }
+    }
 }
 
 /// The spectrum facts of a numeric X Xᵀ: its characteristic polynomial and
 /// its largest eigenvalue.
 #[derive(Clone, Debug)]
 pub struct Spectrum {
-    pub chi: UPoly,
+    /// det(λI − G), when it was computed (up to [`MAX_CHARPOLY_ROWS`]
+    /// examples, or G = 0).
+    pub chi: Option<UPoly>,
     pub lambda: LambdaMax,
 }
+
 /// The exact largest eigenvalue of a rational symmetric positive
-/// semidefinite matrix.
+/// semidefinite matrix: isolated on the characteristic polynomial for up
+/// to [`MAX_CHARPOLY_ROWS`] rows, bracketed by inertia above.
 pub fn spectrum(gram: &Matrix<Q>) -> Spectrum {
+    if gram.rows() > MAX_CHARPOLY_ROWS {
+        let (gi, den) = IntMatrix::from_rational(gram);
+        if gi.entries().iter().all(num_traits::Zero::is_zero) {
+            let mut coeffs = vec![Q::zero(); gram.rows() + 1];
+            coeffs[gram.rows()] = Q::one();
+            return Spectrum { chi: Some(UPoly::from_coeffs(coeffs)), lambda: LambdaMax::Zero };
+        }
+        if let Some((lo, hi)) = gi.eigenvalue_bracket() {
+            let d = Q::from_bigints(den.clone(), BigInt::one());
+            // A short lower end: rounded down, still at most λ_max.
+            let (m, e) = decimal_parts(&(&lo / &d), 12, Ordering::Less);
+            let lo = decimal_value(&m, e);
+            let hi = &hi / &d;
+            return Spectrum { chi: None, lambda: LambdaMax::Certified(Bracket { lo, hi, gram: gi, den }) };
+        }
+    }
+    exact_spectrum(gram)
+}
+
+/// λ_max on the characteristic polynomial: rational, a surd, or isolated
+/// by a Sturm sequence.
+pub fn exact_spectrum(gram: &Matrix<Q>) -> Spectrum {
+    let s = charpoly_spectrum(gram);
+    Spectrum { chi: Some(s.0), lambda: s.1 }
+}
+
+fn charpoly_spectrum(gram: &Matrix<Q>) -> (UPoly, LambdaMax) {
     let chi = UPoly::from_coeffs(characteristic_polynomial(gram).expect("X Xᵀ is square"));
     let (_, nonzero) = chi.split_zero_roots();
     if nonzero.degree() == Some(0) {
-        return Spectrum { chi, lambda: LambdaMax::Zero };
+        return (chi, LambdaMax::Zero);
     }
     let q = nonzero.squarefree();
     if q.degree() == Some(1) {
         let r = -&(&q.coeffs()[0] / &q.coeffs()[1]);
-        return Spectrum { chi, lambda: LambdaMax::Rational(r) };
+        return (chi, LambdaMax::Rational(r));
     }
     let Some(mut root) = largest_root(&q) else {
         // A symmetric matrix has only real eigenvalues, so this cannot
         // happen; say so rather than guess.
-        return Spectrum { chi, lambda: LambdaMax::Zero };
+        return (chi, LambdaMax::Zero);
     };
     if let Some(r) = root.exact() {
         let r = r.clone();
-        return Spectrum { chi, lambda: LambdaMax::Rational(r) };
+        return (chi, LambdaMax::Rational(r));
     }
     let width = &root.hi.abs() * &Q::new(1, 10_000_000);
     root.refine(&width);
     if let Some(r) = root.exact() {
         let r = r.clone();
-        return Spectrum { chi, lambda: LambdaMax::Rational(r) };
+        return (chi, LambdaMax::Rational(r));
     }
     root.round_outward(6);
     if q.degree() == Some(2) {
@@ -391,12 +624,12 @@ pub fn spectrum(gram: &Matrix<Q>) -> Spectrum {
         let disc = &(&(p * p) / &Q::from_int(4)) - c;
         if let Some((b, k)) = sqrt_parts(&disc) {
             if k.is_one() {
-                return Spectrum { chi, lambda: LambdaMax::Rational(&a + &b) };
+                return (chi, LambdaMax::Rational(&a + &b));
             }
-            return Spectrum { chi, lambda: LambdaMax::Surd { a, b, k, root } };
+            return (chi, LambdaMax::Surd { a, b, k, root });
         }
     }
-    Spectrum { chi, lambda: LambdaMax::Algebraic(root) }
+    (chi, LambdaMax::Algebraic(root))
 }
 
 impl LambdaMax {
@@ -406,6 +639,7 @@ impl LambdaMax {
             LambdaMax::Zero => Q::zero(),
             LambdaMax::Rational(q) => q.clone(),
             LambdaMax::Surd { root, .. } | LambdaMax::Algebraic(root) => root.hi.clone(),
+            LambdaMax::Certified(b) => b.hi.clone(),
         }
     }
 
@@ -414,6 +648,7 @@ impl LambdaMax {
         match self {
             LambdaMax::Zero => Ordering::Less,
             LambdaMax::Rational(q) => (eta * q).cmp(&Q::one()),
+            LambdaMax::Certified(b) => b.compare(&eta.inv().expect("the step is positive")),
             LambdaMax::Surd { root, .. } | LambdaMax::Algebraic(root) => {
                 // η λ < 1 ⟺ λ < 1/η ⟺ no root at or above 1/η.
                 let t = eta.inv().expect("the step is positive");
@@ -448,7 +683,7 @@ impl LambdaMax {
                     Math::Sum(vec![(Sign::Plus, Math::Number(a.clone())), (sign, surd)])
                 })
             }
-            LambdaMax::Algebraic(_) => None,
+            LambdaMax::Algebraic(_) | LambdaMax::Certified(_) => None,
         }
     }
 
@@ -467,6 +702,11 @@ impl LambdaMax {
                 root.poly.display("lambda"),
                 short(&root.lo),
                 short(&root.hi)
+            ),
+            LambdaMax::Certified(b) => format!(
+                "the largest eigenvalue of X Xᵀ, in [{}, {}) (certified by inertia)",
+                short(&b.lo),
+                short(&b.hi)
             ),
         }
     }
@@ -615,19 +855,74 @@ fn symbolic_size(data: &Data, span: Span) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// Refuses a symbolic data matrix whose Cauchy–Binet closed form is too
+/// large to compute exactly, before any expansion; see [`super::budget`].
+fn closed_form_size(data: &Data, span: Span) -> Result<(), Diagnostic> {
+    let (n, d, x) = (data.n(), data.d(), &data.x_name);
+    if as_rational(&data.x).is_some() {
+        if n > budget::MAX_NUMERIC_ROWS {
+            return Err(Diagnostic::error(
+                span,
+                format!(
+                    "a numeric {x} with {n} rows is over the limit of {} rows for an exact answer",
+                    budget::MAX_NUMERIC_ROWS
+                ),
+            )
+            .with_label("exact elimination on X Xᵀ grows with the cube of the rows and the digits of the entries")
+            .with_hint_at(data.x_span, format!("`{x}` is {n}×{d}"))
+            .with_hint("ask about fewer examples (a smaller n)"));
+        }
+        return Ok(());
+    }
+    let hint = "write the data matrix with numbers, or ask about fewer examples (a smaller n) or fewer features";
+    if n > budget::MAX_CLOSED_FORM_ROWS {
+        return Err(Diagnostic::error(
+            span,
+            format!(
+                "a symbolic {x} with {n} rows is over the limit of {} rows for an exact symbolic answer",
+                budget::MAX_CLOSED_FORM_ROWS
+            ),
+        )
+        .with_label("the exact closed form grows too fast with the number of examples")
+        .with_hint_at(data.x_span, format!("`{x}` is {n}×{d}"))
+        .with_hint(hint));
+    }
+    let terms = budget::gram_det_terms(n, d);
+    let work = budget::closed_form_work(n, d);
+    if work > budget::MAX_CLOSED_FORM_WORK {
+        return Err(Diagnostic::error(
+            span,
+            format!(
+                "a symbolic {n}×{d} {x}: det({x} {x}ᵀ) has about {terms} terms, and proving the {d} entries of the \
+                 answer in lowest terms is about {work} term operations, over the limit of {}",
+                budget::MAX_CLOSED_FORM_WORK
+            ),
+        )
+        .with_label("too large to compute exactly")
+        .with_hint_at(data.x_span, format!("`{x}` is {n}×{d}"))
+        .with_hint(hint));
+    }
+    Ok(())
+}
+
 /// Decides the rank and computes the limit; errors say why nnkey cannot.
 fn rank_and_limit(data: &Data, w0: &Matrix<Poly>, span: Span) -> Result<Rank, Diagnostic> {
-    symbolic_size(data, span)?;
+    closed_form_size(data, span)?;
     let (n, d) = (data.n(), data.d());
     if let Some(xq) = as_rational(&data.x) {
-        let pinv = pseudo_inverse(&xq);
-        if pinv.rank == n {
-            let cf = closed_form(&data.x, &data.y, w0).expect("full row rank");
-            return Ok(Rank::Full(cf));
-        }
-        return Ok(Rank::Deficient(pinv));
+        return Ok(match integer_closed_form(&xq, &data.y, w0) {
+            Some(cf) => Rank::Full(cf),
+            None => Rank::Deficient(pseudo_inverse(&xq)),
+        });
     }
-    match closed_form(&data.x, &data.y, w0) {
+    let mut tick = |stage, done, total| budget::tick(stage, done, total);
+    let metered = cauchy_binet_metered(&data.x, &data.y, w0, &mut tick).map_err(|over| {
+        Diagnostic::error(span, over.message("the limit of gradient descent"))
+            .with_label("the exact closed form took too long")
+            .with_hint_at(data.x_span, format!("`{}` is {n}×{d}", data.x_name))
+            .with_hint(budget::OverBudget::HINT)
+    })?;
+    match metered {
         Some(cf) => Ok(Rank::Full(cf)),
         None => {
             let r = data.x.rank();
@@ -651,9 +946,13 @@ fn rank_and_limit(data: &Data, w0: &Matrix<Poly>, span: Span) -> Result<Rank, Di
 
 /// The limit, its rank case and its step condition.
 pub fn limit_answer(g: &GradientLimit) -> Result<LimitAnswer, Diagnostic> {
+    budget::start();
     let data = &g.data;
     let rank = rank_and_limit(data, &g.start, g.span)?;
-    let gram = data.x.mul(&data.x.transpose()).expect("shapes");
+    let gram = match &rank {
+        Rank::Full(cf) => cf.gram.clone(),
+        Rank::Deficient(_) => data.x.mul(&data.x.transpose()).expect("shapes"),
+    };
     let step = step_condition(g, &gram)?;
     let (limit, rank) = match rank {
         Rank::Full(cf) => (cf.limit, RankCase::Full { det: cf.det, adjugate: cf.adjugate }),
@@ -1058,14 +1357,48 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
             } else {
                 math!("#y - #X #w0", y = y.clone(), X = x.clone(), w0 = w0.clone())
             };
-            ex.detail(prose!(
-                "Computed fraction-free: $#G^-1 = adj(#G)/det(#G)$, and each entry of $#X^T adj(#G) #r$ is divided by \
-                 $det(#G)$ once and reduced to lowest terms, with the adjugate",
-                G = nt.g.clone(),
-                X = x.clone(),
-                r = if zero_start { rhs } else { rhs.paren() },
-            ))
-            .display(math!("adj(#G) = #v", G = nt.g.clone(), v = explain::poly_matrix(adjugate)));
+            let r = if zero_start { rhs } else { rhs.paren() };
+            match adjugate {
+                Some(adjugate) => {
+                    ex.detail(prose!(
+                        "Computed fraction-free: $#G^-1 = adj(#G)/det(#G)$, and each entry of $#X^T adj(#G) #r$ is \
+                         divided by $det(#G)$ once and reduced to lowest terms, with the adjugate",
+                        G = nt.g.clone(),
+                        X = x.clone(),
+                        r = r,
+                    ))
+                    .display(math!(
+                        "adj(#G) = #v",
+                        G = nt.g.clone(),
+                        v = explain::poly_matrix(adjugate)
+                    ));
+                }
+                None if data.x_is_numeric() => {
+                    ex.detail(prose!(
+                        "Computed fraction-free: with $#X$ scaled to integers, $#G #a = #r$ is solved by Bareiss \
+                         elimination, whose every division is exact, and each entry of $#X^T #a$ is reduced once.",
+                        X = x.clone(),
+                        G = nt.g.clone(),
+                        a = a.clone(),
+                        r = r,
+                    ));
+                }
+                None => {
+                    ex.detail(prose!(
+                        "Computed fraction-free by the Cauchy–Binet formula: $det(#G)$ is the sum of the squares of \
+                         the #n×#n minors $det(#XS)$ over the sets $#S$ of #n columns, and $#X^T adj(#G) #r$ is the \
+                         sum of $det(#XS)$ times the basic solutions $adj(#XS) #r$ placed on the columns $#S$: the \
+                         limit is the average of the basic solutions weighted by the squared minors. Each entry is \
+                         divided by $det(#G)$ once and reduced to lowest terms.",
+                        G = nt.g.clone(),
+                        X = x.clone(),
+                        XS = x.clone().sub(Math::name("S")),
+                        S = Math::name("S"),
+                        n = n,
+                        r = r,
+                    ));
+                }
+            }
         }
         RankCase::PseudoInverse { pinv, fit } => {
             let xp = x.clone().sup(Math::text("+"));
@@ -1296,8 +1629,15 @@ fn explain_step_condition(cond: &StepCondition, n: usize, nt: &Notation, ex: &mu
         eta = eta.clone(),
     ))
     .display(math!("0 < #eta < 1/#lmax(#G)", eta = eta.clone(), lmax = lmax.clone(), G = g.clone()));
-    let chi_of = |chi: &UPoly| {
-        math!("det(#l #I - #G) = #c", l = lambda.clone(), I = id.clone(), G = g.clone(), c = upoly_math(chi, lambda))
+    let chi_of = |chi: &Option<UPoly>| match chi {
+        Some(chi) => math!(
+            "det(#l #I - #G) = #c",
+            l = lambda.clone(),
+            I = id.clone(),
+            G = g.clone(),
+            c = upoly_math(chi, lambda)
+        ),
+        None => math!("det(#l #I - #G)", l = lambda.clone(), I = id.clone(), G = g.clone()),
     };
     // The exact λ_max, as a formula when it has one.
     let mut exact: Option<Math> = None;
@@ -1348,6 +1688,43 @@ fn explain_step_condition(cond: &StepCondition, n: usize, nt: &Notation, ex: &mu
                     "The root is isolated exactly with a Sturm sequence of the squarefree part of the characteristic \
                      polynomial, and the interval refined by bisection."
                 )));
+            }
+            LambdaMax::Certified(b) => {
+                step.prose(prose!(
+                    "Here $#lmax$ is the largest root of $det(#l #I - #G)$, a polynomial of degree #n, between two \
+                     rationals:",
+                    lmax = lmax.clone(),
+                    l = lambda.clone(),
+                    I = id.clone(),
+                    G = g.clone(),
+                    n = n,
+                ))
+                .display(math!(
+                    "#lo <= #lmax < #hi",
+                    lo = b.lo.clone(),
+                    lmax = lmax.clone(),
+                    hi = b.hi.clone()
+                ));
+                details.push(Step::new(
+                    Depth::Detail,
+                    prose!(
+                        "Both ends are proved without expanding the characteristic polynomial. The upper: \
+                         $#hi #I - #G$ is positive definite, since every leading principal minor is positive \
+                         (Sylvester's criterion; the minors are the pivots of fraction-free elimination), so every \
+                         eigenvalue of $#G$ is below $#hi$. The lower: $#lmax$ is at least the Rayleigh quotient \
+                         $(#v^T #G #v)/(#v^T #v)$ of any vector $#v != 0$, and for an integer $#v$ near a top \
+                         eigenvector (found by power iteration) the quotient is at least $#lo$. A step is compared \
+                         with $1/#lmax$ the same way, by the inertia of $#t #I - #G$ at $#t = 1/#eta$.",
+                        hi = b.hi.clone(),
+                        lo = b.lo.clone(),
+                        I = id.clone(),
+                        G = g.clone(),
+                        lmax = lmax.clone(),
+                        v = nt.z.clone(),
+                        t = nt.t.clone(),
+                        eta = eta.clone(),
+                    ),
+                ));
             }
         },
         LambdaForm::Entry(g00) => {
@@ -1722,6 +2099,10 @@ fn clip(a: (&Q, &Q), c: &Q, (xlo, xhi, ylo, yhi): &(Q, Q, Q, Q)) -> Option<[(Q, 
 #[allow(clippy::type_complexity)]
 fn picture_data(answer: &LimitAnswer) -> Option<(Matrix<Q>, Vector, Vector, bool)> {
     let data = &answer.data;
+    // Only two or three variables are drawn (see `geometry`).
+    if data.d() > 3 {
+        return None;
+    }
     let all = [&data.x, &data.y, &answer.start];
     let mut vars: Vec<crate::algebra::Var> = all.iter().flat_map(|m| m.entries().iter().flat_map(Poly::vars)).collect();
     vars.sort();
@@ -2334,6 +2715,82 @@ mod tests {
         assert_eq!(cf.det, den);
         assert_eq!(cf.limit.get(0, 0), &RatFunc::new(&a * &y, den.clone()).unwrap());
         assert_eq!(cf.limit.get(1, 0), &RatFunc::new(&b * &y, den).unwrap());
+    }
+
+    /// A small matrix of integers in −3…3 and symbols a, b, c (an entry
+    /// code above 6 is a symbol), for cross-checks.
+    fn mixed(ring: &Ring, rows: usize, cols: usize, codes: &[u8]) -> Matrix<Poly> {
+        let names = ["a", "b", "c"];
+        Matrix::from_vec(
+            rows,
+            cols,
+            codes[..rows * cols]
+                .iter()
+                .map(|&k| if k > 6 { sym(ring, names[(k as usize - 7) % 3]) } else { Poly::from(k as i64 - 3) })
+                .collect(),
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+        /// The bracket by inertia decides a step exactly as the
+        /// characteristic polynomial does, at the ends of the bracket, at
+        /// rational eigenvalues and in between.
+        #[test]
+        fn inertia_decides_steps_as_the_characteristic_polynomial_does(
+            n in 1usize..=4,
+            extra in 0usize..=2,
+            codes in proptest::collection::vec(-4i64..=4, 24),
+        ) {
+            let d = n + extra;
+            let x = Matrix::from_vec(n, d, codes[..n * d].iter().map(|&k| Q::from_int(k)).collect());
+            let g = x.mul(&x.transpose()).unwrap();
+            let (gi, den) = IntMatrix::from_rational(&g);
+            let exact = exact_spectrum(&g).lambda;
+            let Some((lo, hi)) = gi.eigenvalue_bracket() else {
+                proptest::prop_assert!(matches!(exact, LambdaMax::Zero));
+                return Ok(());
+            };
+            let b = Bracket { lo: lo.clone(), hi: hi.clone(), gram: gi, den };
+            let mut points = vec![lo.clone(), hi.clone(), &(&lo + &hi) / &Q::from_int(2), exact.upper()];
+            if let LambdaMax::Rational(q) = &exact {
+                points.push(q.clone());
+            }
+            for t in points.into_iter().filter(|t| !t.is_zero()) {
+                proptest::prop_assert_eq!(b.compare(&t), exact.compare_step(&t.inv().unwrap()), "t = {}", t);
+            }
+        }
+
+        /// The integer and Cauchy–Binet closed forms agree with the
+        /// adjugate route they replace, on numeric and mixed data.
+        #[test]
+        fn closed_forms_agree_with_the_adjugate_route(
+            n in 1usize..=3,
+            extra in 0usize..=2,
+            codes in proptest::collection::vec(0u8..=9, 15),
+            ys in proptest::collection::vec(0u8..=9, 3),
+            starts in proptest::collection::vec(0u8..=6, 5),
+            numeric in proptest::bool::ANY,
+        ) {
+            let ring = Ring::new();
+            let d = n + extra;
+            let codes: Vec<u8> = if numeric { codes.iter().map(|k| k % 7).collect() } else { codes };
+            let x = mixed(&ring, n, d, &codes);
+            let y = mixed(&ring, n, 1, &ys);
+            let w0 = mixed(&ring, d, 1, &starts);
+            let old = adjugate_closed_form(&x, &y, &w0);
+            let new = closed_form(&x, &y, &w0);
+            proptest::prop_assert_eq!(old.is_some(), new.is_some());
+            if let (Some(old), Some(new)) = (old, new) {
+                proptest::prop_assert_eq!(&old.limit, &new.limit);
+                proptest::prop_assert_eq!(&old.det, &new.det);
+                proptest::prop_assert_eq!(&old.gram, &new.gram);
+                if let Some(adj) = &new.adjugate {
+                    proptest::prop_assert_eq!(Some(adj), old.adjugate.as_ref());
+                }
+            }
+        }
     }
 
     #[test]

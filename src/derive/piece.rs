@@ -411,7 +411,7 @@ pub fn exact(r: &RatFunc, ring: &Ring) -> Math {
 
 /// A polynomial written out (see [`exact`]).
 fn poly_math(p: &Poly, ring: &Ring) -> Math {
-    type Factors = Vec<(std::rc::Rc<Symbol>, u32)>;
+    type Factors = Vec<(std::sync::Arc<Symbol>, u32)>;
     let mut terms: Vec<(u32, Factors, &Q)> = p
         .terms()
         .iter()

@@ -12,6 +12,7 @@ use std::fmt::Write;
 
 use num_traits::ToPrimitive;
 
+use crate::algebra::intmat::{rational_inverse, rational_product, rational_solve};
 use crate::algebra::print::{self, Print};
 use crate::algebra::{Formula, Matrix, Poly, Q, RatFunc, Ring, SparseBuilder, SparseMatrix, Symbol};
 use crate::language::Diagnostic;
@@ -219,6 +220,9 @@ pub fn eval(expr: &Expr, env: &dyn Scope) -> EvalResult {
                 chain.push(first);
                 first = a;
             }
+            if chain.len() >= 2 && chain.iter().all(|l| matches!(l.kind, ExprKind::Binary(BinOp::Mul, ..))) {
+                return eval_product(first, &chain, env);
+            }
             let mut acc = eval(first, env)?;
             for link in chain.into_iter().rev() {
                 let ExprKind::Binary(op, _, b) = &link.kind else { continue };
@@ -240,6 +244,136 @@ pub fn eval(expr: &Expr, env: &dyn Scope) -> EvalResult {
         )),
         ExprKind::Maps(a, b) => Ok(Value::Maps(Box::new(eval(a, env)?), Box::new(eval(b, env)?))),
     }
+}
+
+/// A product of three or more factors, `first * …` with the links of
+/// `chain` (outermost first). Matrix multiplication is associative, so a
+/// product of dense matrices whose shapes fit is multiplied in the
+/// cheapest order (`Xᵀ (X Xᵀ)⁻¹ y` is two matrix-vector products, not a
+/// matrix-matrix one), and the inverse of a matrix of numbers that meets a
+/// few columns on its right is never formed: `A⁻¹ B` is a fraction-free
+/// solve. Anything else goes left to right, with each error at its link.
+fn eval_product(first: &Expr, chain: &[&Expr], env: &dyn Scope) -> EvalResult {
+    let mut exprs = vec![first];
+    for link in chain.iter().rev() {
+        let ExprKind::Binary(_, _, b) = &link.kind else { continue };
+        exprs.push(b);
+    }
+    let factors = exprs.iter().map(|e| factor(e, env)).collect::<Result<Vec<_>, _>>()?;
+    let shapes: Option<Vec<(usize, usize)>> = factors.iter().map(Factor::shape).collect();
+    if let Some(shapes) = shapes.filter(|s| s.windows(2).all(|w| w[0].1 == w[1].0)) {
+        let order = chain_order(&shapes);
+        let mut slots: Vec<Option<Factor>> = factors.into_iter().map(Some).collect();
+        let links: Vec<&Expr> = chain.iter().rev().copied().collect();
+        return multiply_in_order(&mut slots, &order, (0, shapes.len() - 1), &links, env)?.value(env);
+    }
+    let mut factors = factors.into_iter();
+    let mut acc = factors.next().expect("the first factor").value(env)?;
+    for (link, f) in chain.iter().rev().zip(factors) {
+        acc = arithmetic(BinOp::Mul, acc, f.value(env)?).map_err(|m| Diagnostic::error(link.span, m))?;
+    }
+    Ok(acc)
+}
+
+/// A factor of a product: a value, or `A^-1` for a square matrix of numbers
+/// A, kept unformed until it is known what it multiplies.
+enum Factor<'e> {
+    Value(Value),
+    Inverse(Matrix<Q>, &'e Expr),
+}
+
+/// Most columns a right-hand side may have to be solved for rather than
+/// multiplied by a formed inverse.
+const MAX_SOLVED_COLUMNS: usize = 4;
+
+fn factor<'e>(e: &'e Expr, env: &dyn Scope) -> Result<Factor<'e>, Diagnostic> {
+    if let ExprKind::Binary(BinOp::Pow, base, exp) = &e.kind
+        && is_minus_one(exp)
+        && let Value::Matrix(m) = eval(base, env)?
+        && m.is_square()
+        && let Some(q) = constant_matrix(&m)
+    {
+        return Ok(Factor::Inverse(q, e));
+    }
+    Ok(Factor::Value(eval(e, env)?))
+}
+
+/// Whether an exponent is written `-1`.
+fn is_minus_one(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Number(q) => (-q).is_one(),
+        ExprKind::Neg(inner) => matches!(&inner.kind, ExprKind::Number(q) if q.is_one()),
+        _ => false,
+    }
+}
+
+impl Factor<'_> {
+    fn shape(&self) -> Option<(usize, usize)> {
+        match self {
+            Factor::Value(Value::Matrix(m)) => Some(m.shape()),
+            Factor::Inverse(m, _) => Some(m.shape()),
+            Factor::Value(_) => None,
+        }
+    }
+
+    /// The value, forming an inverse the usual way (with its errors).
+    fn value(self, env: &dyn Scope) -> EvalResult {
+        match self {
+            Factor::Value(v) => Ok(v),
+            Factor::Inverse(_, e) => eval(e, env),
+        }
+    }
+}
+
+/// The split of each sub-chain `i..=j` in the cheapest order of a matrix
+/// chain product (counted in scalar multiplications), by the classic
+/// dynamic programme: `split[i][j] = k` multiplies `i..=k` by `k+1..=j`.
+fn chain_order(shapes: &[(usize, usize)]) -> Vec<Vec<usize>> {
+    let n = shapes.len();
+    let mut cost = vec![vec![0u128; n]; n];
+    let mut split = vec![vec![0usize; n]; n];
+    for len in 2..=n {
+        for i in 0..=n - len {
+            let j = i + len - 1;
+            cost[i][j] = u128::MAX;
+            for k in i..j {
+                let c = cost[i][k]
+                    .saturating_add(cost[k + 1][j])
+                    .saturating_add(shapes[i].0 as u128 * shapes[k].1 as u128 * shapes[j].1 as u128);
+                if c < cost[i][j] {
+                    cost[i][j] = c;
+                    split[i][j] = k;
+                }
+            }
+        }
+    }
+    split
+}
+
+fn multiply_in_order<'e>(
+    slots: &mut [Option<Factor<'e>>],
+    split: &[Vec<usize>],
+    (i, j): (usize, usize),
+    links: &[&Expr],
+    env: &dyn Scope,
+) -> Result<Factor<'e>, Diagnostic> {
+    if i == j {
+        return Ok(slots[i].take().expect("each factor is used once"));
+    }
+    let k = split[i][j];
+    let left = multiply_in_order(slots, split, (i, k), links, env)?;
+    let right = multiply_in_order(slots, split, (k + 1, j), links, env)?;
+    if let (Factor::Inverse(a, _), Factor::Value(Value::Matrix(b))) = (&left, &right)
+        && b.cols() <= MAX_SOLVED_COLUMNS
+        && let Some(bq) = constant_matrix(b)
+        && let Some(x) = rational_solve(a, &bq)
+    {
+        return Ok(Factor::Value(Value::Matrix(from_constants(&x))));
+    }
+    // The shapes fit, so only a budget can refuse: at the link that joins.
+    let product =
+        arithmetic(BinOp::Mul, left.value(env)?, right.value(env)?).map_err(|m| Diagnostic::error(links[k].span, m))?;
+    Ok(Factor::Value(product))
 }
 
 fn binding_value(b: Binding, expr: &Expr) -> EvalResult {
@@ -367,7 +501,10 @@ pub fn arithmetic(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
         }
         (BinOp::Add, M(a), M(b)) => a.add(&b).map(M).map_err(|e| e.to_string()),
         (BinOp::Sub, M(a), M(b)) => a.sub(&b).map(M).map_err(|e| e.to_string()),
-        (BinOp::Mul, M(a), M(b)) => a.mul(&b).map(M).map_err(|e| e.to_string()),
+        (BinOp::Mul, M(a), M(b)) => match (constant_matrix(&a), constant_matrix(&b)) {
+            (Some(qa), Some(qb)) if a.cols() == b.rows() => Ok(M(from_constants(&rational_product(&qa, &qb)))),
+            _ => a.mul(&b).map(M).map_err(|e| e.to_string()),
+        },
         (BinOp::Mul, S(s), M(m)) | (BinOp::Mul, M(m), S(s)) => Ok(M(m.scale(&s))),
         (BinOp::Div, M(m), S(s)) => match s.inv() {
             Some(inv) => Ok(M(m.scale(&inv))),
@@ -643,12 +780,27 @@ fn symbolic_power(expr: &Expr, base: &Expr, exp: &Expr, b: Value, e: &Value) -> 
     Formula::power(&base, &exponent).map(Value::formula).map_err(|msg| Diagnostic::error(expr.span, msg))
 }
 
+/// The matrix of numbers a matrix of constant entries is.
+fn constant_matrix(m: &Matrix<RatFunc>) -> Option<Matrix<Q>> {
+    m.try_map(|r| r.as_constant().ok_or(())).ok()
+}
+
+fn from_constants(m: &Matrix<Q>) -> Matrix<RatFunc> {
+    m.map(|q| RatFunc::constant(q.clone()))
+}
+
 /// The inverse of a square matrix. A matrix of polynomials is inverted
 /// fraction-free, as its adjugate over its determinant with one reduction
 /// per entry: for symbolic matrices this is orders of magnitude faster than
 /// elimination over rational functions (a 3×3 Gram matrix of a symbolic 3×5
 /// matrix: well under a second instead of minutes).
 fn inverse(m: &Matrix<RatFunc>) -> Result<Matrix<RatFunc>, crate::algebra::MatrixError> {
+    if let Some(q) = constant_matrix(m)
+        && m.is_square()
+    {
+        // Numbers: fraction-free in integers, one reduction per entry.
+        return rational_inverse(&q).map(|inv| from_constants(&inv)).ok_or(crate::algebra::MatrixError::Singular);
+    }
     let Ok(p) = m.try_map(|r| r.as_poly().cloned().ok_or(())) else {
         return m.inverse();
     };

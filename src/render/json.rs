@@ -352,7 +352,7 @@ fn finding<'a>(
             status: f.status.word(),
             detail: match &f.status {
                 Status::Fail(why) => Some(why.clone()),
-                _ => None,
+                _ => f.key_check.clone(),
             },
         }),
     }

@@ -306,7 +306,8 @@ pub fn check_summary(report: &Report, color: bool) -> String {
                     Status::Missing => ("missing", "33"),
                 };
                 let head = format!("{path} {} {} ... ", p.problem.id, f.finding.name);
-                let _ = writeln!(out, "{}", line(color, &[("", &head), (code, word)]));
+                let note = f.key_check.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
+                let _ = writeln!(out, "{}", line(color, &[("", &head), (code, word), ("", &note)]));
                 if let Status::Fail(why) = &f.status {
                     let at = f.key_span.map(|s| {
                         let (l, c) = file.source.line_col(s.start);

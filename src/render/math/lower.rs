@@ -7,7 +7,7 @@
 //! (`2^((d + 1)/2)`).
 
 use std::cmp::Ordering;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use num_bigint::BigInt;
 use num_integer::Integer;
@@ -106,7 +106,7 @@ fn product(factors: Vec<Math>) -> Math {
     if out.len() == 1 { out.pop().unwrap_or(Math::int(1)) } else { Math::Product(out) }
 }
 
-type Factors = Vec<(Rc<Symbol>, u32)>;
+type Factors = Vec<(Arc<Symbol>, u32)>;
 
 fn factors(m: &Monomial, ring: &Ring) -> Factors {
     let mut f: Factors = m.pairs().iter().map(|&(v, e)| (ring.symbol(v), e)).collect();
@@ -132,7 +132,7 @@ fn power(base: Math, e: u32) -> Math {
 }
 
 /// `c · m` as a signed term: the sign, and the term without it.
-fn term(c: &Q, f: &[(Rc<Symbol>, u32)]) -> (Sign, Math) {
+fn term(c: &Q, f: &[(Arc<Symbol>, u32)]) -> (Sign, Math) {
     let sign = if c.is_negative() { Sign::Minus } else { Sign::Plus };
     let a = c.abs();
     let mut parts: Vec<Math> = Vec::with_capacity(f.len() + 1);
