@@ -392,14 +392,17 @@ fn elaborate_source(source: SourceFile, derive: bool) -> FileReport {
 }
 
 fn check_find(problem: &Problem, find: &model::Find, diagnostics: &mut Vec<Diagnostic>) -> Option<FindingReport> {
-    let finding = match derive::derive(problem, find) {
+    let mut finding = match derive::derive(problem, find) {
         Ok(f) => f,
         Err(d) => {
             diagnostics.push(d);
             return None;
         }
     };
-    let crosscheck = numeric::crosscheck(problem, find, &finding);
+    let (crosscheck, evidence) = numeric::crosscheck_with_evidence(problem, find, &finding);
+    // What the check measured (an experiment's table and picture) is part
+    // of the full key.
+    finding.explanation.steps.extend(evidence);
     let status = match &find.expect {
         None => Status::Missing,
         Some(key) => match eval(&key.value, problem) {

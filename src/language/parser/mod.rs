@@ -17,6 +17,7 @@ mod lex;
 mod logic;
 mod network;
 mod regions;
+mod risk;
 
 use nom::Err;
 
@@ -124,7 +125,7 @@ pub(super) struct QueryForm {
 
 /// Every query form, tried in order. A family adds its forms here.
 const QUERY_FORMS: &[&[QueryForm]] =
-    &[conv::QUERIES, logic::QUERIES, network::QUERIES, regions::QUERIES, gradient::QUERIES];
+    &[conv::QUERIES, logic::QUERIES, network::QUERIES, regions::QUERIES, gradient::QUERIES, risk::QUERIES];
 
 /// A query, after `find NAME =`.
 fn query(i: In) -> PResult<Query> {
