@@ -35,9 +35,9 @@ use crate::{math, prose};
 use super::rng::Rng;
 
 /// Trials for a single risk.
-pub const POINT_TRIALS: usize = 4000;
+pub const POINT_TRIALS: usize = 2000;
 /// Trials per point of a range.
-pub const CURVE_TRIALS: usize = 400;
+pub const CURVE_TRIALS: usize = 200;
 /// Trials per point of a random-features range.
 pub const RELU_TRIALS: usize = 40;
 /// Fresh test points each random-features trial is scored on.
@@ -144,8 +144,10 @@ pub fn minimum_norm(x: MatRef<'_, f64>, y: &[f64]) -> Option<Vec<f64>> {
 fn trial(dr: &Draw, n: usize, d: usize, sigma: f64, r: f64) -> Option<f64> {
     let x = dr.x.as_ref().submatrix(0, 0, n, d);
     let norm = dr.direction[..d].iter().map(|v| v * v).sum::<f64>().sqrt();
-    let beta: Vec<f64> = dr.direction[..d].iter().map(|v| if norm > 0.0 { r * v / norm } else { 0.0 }).collect();
-    let y: Vec<f64> = (0..n).map(|i| (0..d).map(|j| x[(i, j)] * beta[j]).sum::<f64>() + sigma * dr.noise[i]).collect();
+    let scale = if norm > 0.0 { r / norm } else { 0.0 };
+    let beta: Vec<f64> = dr.direction[..d].iter().map(|v| scale * v).collect();
+    let signal = x * MatRef::from_column_major_slice(&beta, d, 1);
+    let y: Vec<f64> = signal.col(0).iter().zip(&dr.noise[..n]).map(|(s, e)| s + sigma * e).collect();
     let w = minimum_norm(x, &y)?;
     Some(w.iter().zip(&beta).map(|(a, b)| (a - b) * (a - b)).sum())
 }
