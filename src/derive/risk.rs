@@ -470,45 +470,44 @@ fn explain_derivation(ex: &mut Explanation, noiseless: bool) {
     }
 }
 
-/// The limit d/n → γ, as the limit of the finite formula.
+/// The limit d/n → γ, as the limit of the finite formula: the steps in
+/// letters, then the limits computed (by leading coefficients) for this
+/// σ² and r².
 fn explain_limit(ex: &mut Explanation, l: &Limits, noise: &RatFunc, signal: &RatFunc, sizes: Option<(usize, usize)>) {
-    let (n, g) = (Math::Ratio(RatFunc::var(l.n)), Math::Ratio(RatFunc::var(l.gamma)));
-    let (s, r) = (Math::Ratio(noise.clone()), Math::Ratio(signal.clone()));
     ex.step(prose!(
-        "The proportional limit: put $d = #g #n$ and let $#n -> oo$ with $#g$ fixed. Each piece is a ratio of \
-         polynomials in $#n$ of the same degree, so its limit is the ratio of their leading coefficients; the \
-         first holds for $#g < 1$, the second for $#g > 1$:",
-        g = g.clone(),
-        n = n.clone()
+        "The proportional limit: put $d = gamma n$ and let $n -> inf$ with $gamma$ fixed. Each piece is a ratio \
+         of polynomials in $n$ of the same degree, so its limit is the ratio of their leading coefficients:"
     ))
     .aligned(vec![
+        math!("lim_(n -> inf) sigma^2 (gamma n)/(n - gamma n - 1) = sigma^2 gamma/(1 - gamma)"),
         math!(
-            "lim_(#n -> oo) #s (#g #n)/(#n - #g #n - 1) = #lu",
-            n = n.clone(),
-            g = g.clone(),
-            s = s.clone(),
-            lu = Math::Ratio(l.under.clone())
-        ),
-        math!(
-            "lim_(#n -> oo) (#r (1 - #n/(#g #n)) + #s #n/(#g #n - #n - 1)) = #lo",
-            n = n.clone(),
-            g = g.clone(),
-            s = s.clone(),
-            r = r.clone(),
-            lo = Math::Ratio(l.over.clone())
+            "lim_(n -> inf) (r^2 (1 - n/(gamma n)) + sigma^2 n/(gamma n - n - 1)) = r^2 (1 - 1/gamma) + \
+             sigma^2/(gamma - 1)"
         ),
     ]);
+    let g = Math::Ratio(RatFunc::var(l.gamma));
     let mut p = prose!(
-        "These are $#s #g/(1 - #g)$ and $#r (1 - 1/#g) + #s/(#g - 1)$: finite on each side, and blowing up as \
-         $#g -> 1$, the proportional limit of Hastie, Montanari, Rosset and Tibshirani.",
-        g = g.clone(),
-        s = s,
-        r = r
+        "The first holds for $gamma < 1$, the second for $gamma > 1$: finite on each side and blowing up as \
+         $gamma -> 1$, the proportional limit of Hastie, Montanari, Rosset and Tibshirani."
     );
+    let letters = noise.as_constant().is_none() && signal.as_constant().is_none();
+    if !letters {
+        p.push_text(" ");
+        p.0.extend(
+            prose!(
+                "With $sigma^2 = #s$ and $r^2 = #r$ they are $#lu$ and $#lo$.",
+                s = Math::Ratio(noise.clone()),
+                r = Math::Ratio(signal.clone()),
+                lu = Math::Ratio(l.under.clone()),
+                lo = Math::Ratio(l.over.clone())
+            )
+            .0,
+        );
+    }
     if let Some((nn, dd)) = sizes {
         let gamma = Q::new(dd as i64, nn as i64);
         p.push_text(" ");
-        p.0.extend(prose!("Here $#g = #d/#n = #v$.", g = g.clone(), d = dd, n = nn, v = gamma).0);
+        p.0.extend(prose!("Here $#g = #d/#n = #v$.", g = g, d = dd, n = nn, v = gamma).0);
     }
     ex.step(p);
 }
@@ -549,7 +548,7 @@ fn explain_point(q: &RiskQuery, p: &PointRisk) -> Explanation {
                 d = d,
                 w = if d <= n { math!("(X^T X)") } else { math!("(X X^T)") }
             ))
-            .display(math!("R = oo"));
+            .display(math!("R = inf"));
         }
         (None, _) => {
             let (n, d) = (Math::Poly(q.n.clone()), Math::Poly(q.d.clone()));
@@ -603,7 +602,7 @@ fn explain_point(q: &RiskQuery, p: &PointRisk) -> Explanation {
 fn risk_cell(r: &Option<Q>) -> Prose {
     match r {
         Some(q) => prose!("$#v$", v = q.clone()),
-        None => prose!("$oo$"),
+        None => prose!("$inf$"),
     }
 }
 
@@ -613,7 +612,7 @@ fn decimal_cell(r: &Option<Q>) -> Prose {
             let (m, e) = decimal_parts(q, DECIMAL_DIGITS, Ordering::Less);
             Prose::text(decimal_text(&m, e))
         }
-        None => prose!("$oo$"),
+        None => prose!("$inf$"),
     }
 }
 
@@ -723,7 +722,7 @@ pub fn curve_figure(c: &Curve, caption: Prose) -> Figure {
         marks.push(Mark::Region {
             points: vec![(lo.clone(), zero.clone()), (hi.clone(), zero), (hi, top.clone()), (lo, top.clone())],
             role: Role::No,
-            label: Some(math!("R = oo")),
+            label: Some(math!("R = inf")),
         });
     }
     if (first..=last).contains(&c.fixed) {

@@ -323,7 +323,7 @@ fn curve_evidence(c: &Curve, stats: &[Stats]) -> Vec<Step> {
         };
         let exact_cell = match risk {
             Some(r) => Prose::text(fmt(r.to_f64())),
-            None => prose!("$oo$"),
+            None => prose!("$inf$"),
         };
         table.rows.push(vec![
             prose!("$#k$", k = *k),
