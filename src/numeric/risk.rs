@@ -190,20 +190,34 @@ pub fn judged(n: usize, d: usize, noiseless: bool) -> bool {
     noiseless || n.abs_diff(d) >= 4
 }
 
+/// A simulated number as the documents show it: 3 significant digits, in
+/// scientific notation when large or small. Few digits, so that the last
+/// bits of floating point (which differ between machines' vector units)
+/// do not change what is printed.
 fn fmt(x: f64) -> String {
     if x == 0.0 {
         "0".into()
-    } else if x.abs() >= 1e5 || x.abs() < 1e-3 {
-        format!("{x:.3e}")
+    } else if !x.is_finite() || x.abs() >= 1e4 || x.abs() < 1e-3 {
+        format!("{x:.2e}")
     } else {
-        format!("{x:.4}")
+        let digits = (2 - x.abs().log10().floor() as i32).max(0) as usize;
+        format!("{x:.digits$}")
     }
 }
 
-/// A float as an exact number for a table or a picture, to 4 decimals.
+/// A float as an exact number for a picture, to 3 significant digits.
 fn exact(x: f64) -> Q {
-    let scaled = (x * 1e4).round();
-    if scaled.is_finite() && scaled.abs() < 9e15 { Q::new(scaled as i64, 10_000) } else { Q::zero() }
+    if !x.is_finite() || x == 0.0 {
+        return Q::zero();
+    }
+    let shift = 2 - x.abs().log10().floor() as i32;
+    let scaled = (x * 10f64.powi(shift)).round();
+    if scaled.abs() >= 9e15 {
+        return Q::zero();
+    }
+    let ten = Q::from_int(10);
+    let power = ten.pow(shift as i64).unwrap_or_else(Q::one);
+    &Q::from_int(scaled as i64) / &power
 }
 
 /// What one point's trials say about its exact risk.
@@ -643,4 +657,27 @@ fn relu_evidence(s: &SimulatedCurve, stats: &[Stats]) -> Vec<Step> {
     );
     step.table(table).figure(figure);
     vec![step]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_keep_three_digits() {
+        assert_eq!(fmt(0.77355), "0.774");
+        assert_eq!(fmt(12.3456), "12.3");
+        assert_eq!(fmt(17245.18), "1.72e4");
+        assert_eq!(fmt(0.0001234), "1.23e-4");
+        assert_eq!(exact(0.77355), Q::new(774, 1000));
+        assert_eq!(exact(1234.5), Q::from_int(1230));
+    }
+
+    #[test]
+    fn the_interval_covers_its_mean_and_not_far_values() {
+        let s = Stats::of(&[1.0, 2.0, 3.0, 4.0], 0);
+        assert_eq!(s.trials, 4);
+        assert!(s.covers(2.5) && !s.covers(10.0));
+        assert!(Stats::of(&[], 2).trials == 0);
+    }
 }
