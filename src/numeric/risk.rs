@@ -48,6 +48,35 @@ pub const RELU_TEST_POINTS: usize = 200;
 pub const Z: f64 = 3.29;
 /// The largest size simulated: beyond it the check is not made.
 pub const MAX_SIZE: usize = crate::model::risk::MAX_SIMULATED_SIZE;
+/// The most floating-point work one experiment may do, in multiply-adds
+/// (about 2 s in a release build): a range of large sizes runs fewer
+/// trials per point to stay within it.
+pub const MAX_SIMULATION_WORK: f64 = 1e10;
+/// The fewest trials per point an experiment runs; one that would need
+/// fewer to stay within [`MAX_SIMULATION_WORK`] is not made, and says so.
+pub const MIN_TRIALS: usize = 20;
+
+/// The work of one minimum-norm solve with n examples and d features: the
+/// Gram matrix and its Cholesky factor.
+fn solve_work(n: usize, d: usize) -> f64 {
+    let (small, large) = (n.min(d) as f64, n.max(d) as f64);
+    small * small * large + small * small * small / 3.0 + 2.0 * n as f64 * d as f64
+}
+
+/// How many trials per point fit the budget, at most `wanted`; `Err` with
+/// the sentence to say when not even [`MIN_TRIALS`] do.
+fn affordable(wanted: usize, per_trial: f64) -> Result<usize, String> {
+    let fit = (MAX_SIMULATION_WORK / per_trial.max(1.0)).floor();
+    let trials = if fit >= wanted as f64 { wanted } else { fit as usize };
+    if trials < MIN_TRIALS {
+        return Err(format!(
+            "{MIN_TRIALS} trials would take about {:.1e} multiply-adds, over the limit of {MAX_SIMULATION_WORK:.0e}",
+            per_trial * MIN_TRIALS as f64
+        ));
+    }
+    Ok(trials)
+}
+
 /// How far from the threshold p = n the simulated peak of random features
 /// may be.
 pub const PEAK_SLACK: usize = 1;
@@ -252,19 +281,32 @@ fn outcome(n: usize, d: usize, noiseless: bool, risk: &Option<Q>, s: &Stats) -> 
 /// The check of a curve, and its evidence: the simulated means with their
 /// intervals next to the exact risks, and the picture of both.
 pub fn check_curve(c: &Curve, seed: u64) -> (CrossCheck, Vec<Step>) {
+    let first = c.points.first().map_or(1, |p| p.0);
+    let last = c.points.last().map_or(1, |p| p.0);
+    let per_trial: f64 = c
+        .points
+        .iter()
+        .map(|(k, _)| {
+            let (n, d) = c.sizes(*k);
+            solve_work(n, d)
+        })
+        .sum();
+    let trials = affordable(CURVE_TRIALS, per_trial);
     let method = format!(
         "simulated the minimum-norm fit ({} trials per point, faer solves) and compared the mean squared error \
          with the exact risk by a 99.9% confidence interval",
-        CURVE_TRIALS
+        trials.as_ref().map_or(CURVE_TRIALS, |t| *t)
     );
-    let first = c.points.first().map_or(1, |p| p.0);
-    let last = c.points.last().map_or(1, |p| p.0);
     let biggest = last.max(c.fixed);
     if biggest > MAX_SIZE {
         return (CrossCheck::unchecked(method, format!("sizes above {MAX_SIZE} are not simulated")), Vec::new());
     }
+    let trials = match trials {
+        Ok(t) => t,
+        Err(why) => return (CrossCheck::unchecked(method, why), Vec::new()),
+    };
     let noiseless = c.noise.is_zero();
-    let stats = simulate_curve(c.var, c.fixed, (first, last), c.noise.to_f64(), c.signal.to_f64(), CURVE_TRIALS, seed);
+    let stats = simulate_curve(c.var, c.fixed, (first, last), c.noise.to_f64(), c.signal.to_f64(), trials, seed);
     let (mut inside, mut outside, mut heavy, mut band) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for ((k, risk), s) in c.points.iter().zip(&stats) {
         let (n, d) = c.sizes(*k);
@@ -315,12 +357,12 @@ pub fn check_curve(c: &Curve, seed: u64) -> (CrossCheck, Vec<Step>) {
     let check = if judged_points == 0 {
         CrossCheck::unchecked(method, format!("no point of the range is outside the threshold band; {detail}"))
     } else {
-        CrossCheck { method, trials: CURVE_TRIALS * stats.len(), passed: outside.is_empty(), unchecked: false, detail }
+        CrossCheck { method, trials: trials * stats.len(), passed: outside.is_empty(), unchecked: false, detail }
     };
-    (check, curve_evidence(c, &stats))
+    (check, curve_evidence(c, &stats, trials))
 }
 
-fn curve_evidence(c: &Curve, stats: &[Stats]) -> Vec<Step> {
+fn curve_evidence(c: &Curve, stats: &[Stats], trials: usize) -> Vec<Step> {
     let v = Math::name(c.var.name());
     let noiseless = c.noise.is_zero();
     let mut table = Table {
@@ -366,7 +408,7 @@ fn curve_evidence(c: &Curve, stats: &[Stats]) -> Vec<Step> {
              minimum-norm fit; the mean of $norm(w - beta)^2$ with its 99.9% confidence interval. The exact risk \
              is judged against the interval except where the interval is not valid: a heavy tail ($2 <= abs(d - n) \
              <= 3$: a finite mean but an infinite variance) or an infinite expected risk ($abs(d - n) <= 1$).",
-            t = CURVE_TRIALS
+            t = trials
         ),
     );
     step.table(table);
@@ -390,7 +432,7 @@ fn curve_evidence(c: &Curve, stats: &[Stats]) -> Vec<Step> {
 /// and the limit at γ = 1/2 and 2 against the pieces at n = 10⁶.
 pub fn check_point(q: &RiskQuery, p: &PointRisk, seed: u64) -> (CrossCheck, Vec<Step>) {
     let method = format!(
-        "simulated the minimum-norm fit ({POINT_TRIALS} trials, faer solves) and compared the mean squared error \
+        "simulated the minimum-norm fit (up to {POINT_TRIALS} trials, faer solves) and compared the mean squared error \
          with the exact risk by a 99.9% confidence interval"
     );
     let mut rng = Rng::new(seed);
@@ -446,15 +488,23 @@ pub fn check_point(q: &RiskQuery, p: &PointRisk, seed: u64) -> (CrossCheck, Vec<
             details.push(format!("n = {n}, d = {d}: sizes above {MAX_SIZE} are not simulated"));
             continue;
         }
-        let s = simulate_curve(SweepVar::D, n, (d, d), sigma2, r2, POINT_TRIALS, seed ^ (n * 1000 + d) as u64)
+        let t = match affordable(POINT_TRIALS, solve_work(n, d)) {
+            Ok(t) => t,
+            Err(why) => {
+                details.push(format!("n = {n}, d = {d}: {why}"));
+                continue;
+            }
+        };
+        let s = simulate_curve(SweepVar::D, n, (d, d), sigma2, r2, t, seed ^ (n * 1000 + d) as u64)
             .pop()
             .unwrap_or_default();
         trials += s.trials;
+        let at = format!("n = {n}, d = {d} ({} trials)", s.trials);
         let exact_risk = risk.as_ref().and_then(RatFunc::as_constant);
         let (lo, hi) = s.interval();
         match &exact_risk {
             None => details.push(format!(
-                "n = {n}, d = {d}: infinite expected risk, not judged; the running mean after a quarter, half and \
+                "{at}: infinite expected risk, not judged; the running mean after a quarter, half and \
                  all of the trials {} → {} → {} (largest trial {})",
                 fmt(s.quarter),
                 fmt(s.half),
@@ -462,7 +512,7 @@ pub fn check_point(q: &RiskQuery, p: &PointRisk, seed: u64) -> (CrossCheck, Vec<
                 fmt(s.max)
             )),
             Some(r) if !judged(n, d, noise.is_zero()) => details.push(format!(
-                "n = {n}, d = {d}: exact {}, simulated {} (not judged: finite mean, infinite variance)",
+                "{at}: exact {}, simulated {} (not judged: finite mean, infinite variance)",
                 fmt(r.to_f64()),
                 fmt(s.mean)
             )),
@@ -471,7 +521,7 @@ pub fn check_point(q: &RiskQuery, p: &PointRisk, seed: u64) -> (CrossCheck, Vec<
                 let ok = s.covers(r.to_f64());
                 failed |= !ok;
                 details.push(format!(
-                    "n = {n}, d = {d}: exact {} {} [{}, {}]",
+                    "{at}: exact {} {} [{}, {}]",
                     fmt(r.to_f64()),
                     if ok { "in" } else { "NOT in" },
                     fmt(lo),
@@ -578,7 +628,13 @@ pub fn check_relu(s: &SimulatedCurve, seed: u64) -> (CrossCheck, Vec<Step>) {
     if !(s.from..=s.to).contains(&s.n) {
         return (CrossCheck::unchecked(method, format!("p = n = {} is outside the range", s.n)), Vec::new());
     }
-    let stats = simulate_relu(s.n, s.d, (s.from, s.to), s.noise.to_f64(), s.signal.to_f64(), RELU_TRIALS, seed);
+    let per_trial: f64 = (s.from..=s.to).map(|p| solve_work(s.n, p) + (RELU_TEST_POINTS * p) as f64).sum::<f64>()
+        + ((s.n + RELU_TEST_POINTS) * s.to * s.d) as f64;
+    let trials = match affordable(RELU_TRIALS, per_trial) {
+        Ok(t) => t,
+        Err(why) => return (CrossCheck::unchecked(method, why), Vec::new()),
+    };
+    let stats = simulate_relu(s.n, s.d, (s.from, s.to), s.noise.to_f64(), s.signal.to_f64(), trials, seed);
     let mut peak = s.from;
     let mut best = f64::MIN;
     for (i, st) in stats.iter().enumerate() {
@@ -597,11 +653,11 @@ pub fn check_relu(s: &SimulatedCurve, seed: u64) -> (CrossCheck, Vec<Step>) {
         s.to,
         fmt(at(s.to))
     );
-    let check = CrossCheck { method, trials: RELU_TRIALS * stats.len(), passed, unchecked: false, detail };
-    (check, relu_evidence(s, &stats))
+    let check = CrossCheck { method, trials: trials * stats.len(), passed, unchecked: false, detail };
+    (check, relu_evidence(s, &stats, trials))
 }
 
-fn relu_evidence(s: &SimulatedCurve, stats: &[Stats]) -> Vec<Step> {
+fn relu_evidence(s: &SimulatedCurve, stats: &[Stats], trials: usize) -> Vec<Step> {
     let mut table = Table {
         header: vec![prose!("$p$"), prose!("simulated mean risk"), prose!("99.9% interval")],
         rows: Vec::new(),
@@ -665,7 +721,7 @@ fn relu_evidence(s: &SimulatedCurve, stats: &[Stats]) -> Vec<Step> {
         prose!(
             "The experiment (a simulation; no exact formula is claimed): #t seeded trials per $p$, each drawing \
              the data, the random weights and #m test points.",
-            t = RELU_TRIALS,
+            t = trials,
             m = RELU_TEST_POINTS
         ),
     );
