@@ -460,13 +460,13 @@ fn explain_derivation(ex: &mut Explanation, noiseless: bool) {
             "Here $sigma^2 = 0$: there is no noise to amplify, $w = beta$ for $d <= n$ and only the bias is left \
              for $d >= n$, so the risk is finite for every $d$:"
         ))
-        .display(math!("R = #c", c = cases(true)));
+        .display(math!("R").equals(cases(true)));
     } else {
         ex.step(prose!(
             "Together, with the interpolation threshold $d = n$ in the middle of a band where the expected risk is \
              infinite (the inverse-Wishart mean does not exist there):"
         ))
-        .display(math!("R = #c", c = cases(false)));
+        .display(math!("R").equals(cases(false)));
     }
 }
 
@@ -591,7 +591,7 @@ fn explain_point(q: &RiskQuery, p: &PointRisk) -> Explanation {
                     math!("#d >= #n + 2", d = d.clone(), n = n.clone())
                 },
             ));
-            ex.step(prose!("In the question's terms:")).display(math!("R = #c", c = Math::Cases(cs)));
+            ex.step(prose!("In the question's terms:")).display(math!("R").equals(Math::Cases(cs)));
         }
     }
     explain_limit(&mut ex, &p.limits, &p.noise, &p.signal, p.sizes);

@@ -548,7 +548,7 @@ pub fn check_point(q: &RiskQuery, p: &PointRisk, seed: u64) -> (CrossCheck, Vec<
         });
         let close = (finite - lim).abs() <= 1e-4 * (1.0 + lim.abs());
         failed |= !close;
-        details.push(format!("limit at γ = {gamma}: {} against {} at n = 10⁶", fmt(lim), fmt(finite)));
+        details.push(format!("limit at γ = {gamma}: {} against {} at n = 1000000", fmt(lim), fmt(finite)));
     }
     let detail = details.join("; ");
     let check = if !judged_any && !failed {
