@@ -49,9 +49,9 @@ pub const Z: f64 = 3.29;
 /// The largest size simulated: beyond it the check is not made.
 pub const MAX_SIZE: usize = crate::model::risk::MAX_SIMULATED_SIZE;
 /// The most floating-point work one experiment may do, in multiply-adds
-/// (about 2 s in a release build): a range of large sizes runs fewer
+/// (about 1 s in a release build): a range of large sizes runs fewer
 /// trials per point to stay within it.
-pub const MAX_SIMULATION_WORK: f64 = 1e10;
+pub const MAX_SIMULATION_WORK: f64 = 5e9;
 /// The fewest trials per point an experiment runs; one that would need
 /// fewer to stay within [`MAX_SIMULATION_WORK`] is not made, and says so.
 pub const MIN_TRIALS: usize = 20;
