@@ -32,12 +32,14 @@ fn keys_hold_and_the_experiment_agrees() {
   expect s = { under: s2 d/(n - d - 1), band: infinite, over: r2 (1 - n/d) + s2 n/(d - n - 1), limit_under: s2 gamma/(1 - gamma), limit_over: r2 (1 - 1/gamma) + s2/(gamma - 1) }
   find z = risk of minimum-norm least squares(n: 10, d: 10, noise: 0, signal: 1)
   expect z = 0
+  find m = risk of minimum-norm least squares(n: 10, d: 3, noise: s, signal: t)
+  expect m = s/2
 "#,
     );
     let report = check::run(&[p]);
     assert!(report.files[0].diagnostics.is_empty(), "{:?}", report.files[0].diagnostics);
     let findings = &report.files[0].problems[0].findings;
-    assert_eq!(findings.len(), 5);
+    assert_eq!(findings.len(), 6);
     for f in findings {
         assert_eq!(f.status, check::Status::Pass, "{}: {:?}", f.finding.name, f.status);
     }
@@ -49,6 +51,9 @@ fn keys_hold_and_the_experiment_agrees() {
     assert!(!by("c").crosscheck.passed && by("c").crosscheck.unchecked);
     assert!(by("c").crosscheck.detail.contains("infinite expected risk"), "{}", by("c").crosscheck.detail);
     assert!(by("s").crosscheck.passed, "{}", by("s").crosscheck.detail);
+    // Numbers for the sizes and symbols for the variances: simulated at
+    // values of the symbols.
+    assert!(by("m").crosscheck.passed, "{}", by("m").crosscheck.detail);
 }
 
 #[test]

@@ -461,13 +461,18 @@ pub fn check_point(q: &RiskQuery, p: &PointRisk, seed: u64) -> (CrossCheck, Vec<
     }
     // The instances: the query's numbers, or one size pair on each side.
     let instances: Vec<(usize, usize, Option<RatFunc>)> = match p.sizes {
-        Some((n, d)) => vec![(n, d, p.risk.clone())],
+        // σ² and r² may still hold symbols: the risk at their values.
+        Some((n, d)) => vec![(
+            n,
+            d,
+            p.risk.as_ref().and_then(|r| r.eval(&|v| value_of(v, n, d, None, None))).map(RatFunc::constant),
+        )],
         None => {
             let nv = q.n.as_var();
             let dv = q.d.as_var();
             let (Some(nv), Some(dv)) = (nv, dv) else {
                 return (
-                    CrossCheck::unchecked(method, "sizes written as expressions are not instantiated"),
+                    CrossCheck::unchecked(method, "the sizes are instantiated only when each is a single symbol"),
                     Vec::new(),
                 );
             };
