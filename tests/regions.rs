@@ -672,7 +672,16 @@ fn every_shipped_check_that_passes_ran_trials() {
                     f.finding.name,
                     f.crosscheck
                 );
-                assert!(f.crosscheck.passed, "{} {}: {:?}", p.problem.id, f.finding.name, f.crosscheck);
+                // An infinite expected risk has no mean to compare: its
+                // experiment reports the simulated growth and judges nothing.
+                let infinite = matches!(&f.finding.value, nnkey::model::Value::Word(w) if w == "infinite");
+                assert!(
+                    f.crosscheck.passed || (infinite && f.crosscheck.unchecked),
+                    "{} {}: {:?}",
+                    p.problem.id,
+                    f.finding.name,
+                    f.crosscheck
+                );
             }
         }
     }

@@ -622,14 +622,17 @@ pub fn drawn_text(p: &Problem) -> String {
 }
 
 fn check_find(problem: &Problem, find: &model::Find, diagnostics: &mut Vec<Diagnostic>) -> Option<FindingReport> {
-    let finding = match derive::derive(problem, find) {
+    let mut finding = match derive::derive(problem, find) {
         Ok(f) => f,
         Err(d) => {
             diagnostics.push(d);
             return None;
         }
     };
-    let crosscheck = numeric::crosscheck(problem, find, &finding);
+    let (crosscheck, evidence) = numeric::crosscheck_with_evidence(problem, find, &finding);
+    // What the check measured (an experiment's table and picture) is part
+    // of the full key.
+    finding.explanation.steps.extend(evidence);
     let mut key_check = None;
     let at_points = match (&find.expect, &finding.value) {
         (Some(key), model::Value::Matrix(m)) if points::worth_it(&finding) => points::judge(problem, &key.value, m),

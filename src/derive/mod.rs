@@ -17,6 +17,7 @@ pub mod piece;
 pub mod pieces;
 pub mod plane;
 pub mod regions;
+pub mod risk;
 
 use crate::language::Diagnostic;
 use crate::model::{Find, Problem, Query, Value, compare};
@@ -68,6 +69,7 @@ pub enum Answer {
     Limit(Box<gradient::LimitAnswer>),
     MinimumNorm(Box<gradient::MinimumNormAnswer>),
     Regions(regions::RegionsAnswer),
+    Risk(risk::RiskAnswer),
 }
 
 /// What a query derives.
@@ -141,6 +143,10 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
         Query::Regions(q) => {
             let (v, ex, a) = regions::derive(q, problem)?;
             (Answer::Regions(a), v, ex)
+        }
+        Query::Risk(q) => {
+            let (a, v, ex) = risk::derive(q, problem)?;
+            (Answer::Risk(a), v, ex)
         }
     };
     Ok(Finding { name: find.name.clone(), answer, value, explanation })

@@ -244,6 +244,38 @@ pub enum QueryKind {
     MinimumNorm(LinearSystem),
     /// `identified regions of NET from BOX onto BOX`.
     Regions(RegionsSyntax),
+    /// `risk of minimum-norm least squares(n: 10, d: 20, noise: 1/4,
+    /// signal: 1)`, optionally `over d from 1 to 40`; `simulated risk of
+    /// random relu features(…) over p from 1 to 80`.
+    Risk(RiskSyntax),
+}
+
+/// Which model a risk query is about.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RiskModel {
+    /// The minimum-norm least-squares fit on isotropic Gaussian features.
+    MinimumNorm,
+    /// The minimum-norm fit on random ReLU features (simulated only).
+    ReluFeatures,
+}
+
+/// `risk of MODEL(ARGS) [over VAR from A to B]`.
+#[derive(Clone, Debug)]
+pub struct RiskSyntax {
+    pub model: RiskModel,
+    pub args: Vec<Arg>,
+    /// The model and its arguments, `minimum-norm least squares(…)`.
+    pub model_span: Span,
+    pub sweep: Option<SweepSyntax>,
+}
+
+/// `over d from 1 to 40`: one argument run over a range of whole numbers.
+#[derive(Clone, Debug)]
+pub struct SweepSyntax {
+    pub var: Ident,
+    pub from: Expr,
+    pub to: Expr,
+    pub span: Span,
 }
 
 /// `identified regions of f ∘ g from (0,1)^d onto (0,1)^d through (0,1)^d`.

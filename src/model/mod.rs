@@ -14,6 +14,7 @@ pub mod gradient;
 pub mod logic;
 pub mod network;
 pub mod regions;
+pub mod risk;
 pub mod tensor;
 pub mod value;
 
@@ -73,6 +74,9 @@ pub enum Query {
     MinimumNorm(Box<MinimumNorm>),
     /// The input regions a network maps bijectively onto an output box.
     Regions(Box<regions::RegionsQuery>),
+    /// The expected test risk of a minimum-norm fit, at one size or over a
+    /// range; or the simulated risk of random features.
+    Risk(Box<risk::RiskQuery>),
 }
 
 /// `find NAME = QUERY`, with its key if the file has one.
@@ -423,6 +427,10 @@ fn mentions(q: &syntax::Query, names: &[&str]) -> bool {
         }
         QueryKind::MinimumNorm(s) => in_expr(&s.lhs, names) || in_expr(&s.rhs, names),
         QueryKind::Regions(r) => r.networks.iter().any(|n| names.contains(&n.name.as_str())),
+        QueryKind::Risk(r) => {
+            r.args.iter().any(|a| in_expr(&a.value, names))
+                || r.sweep.as_ref().is_some_and(|s| in_expr(&s.from, names) || in_expr(&s.to, names))
+        }
     }
 }
 
@@ -636,5 +644,6 @@ fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
         }
         QueryKind::MinimumNorm(s) => Ok(Query::MinimumNorm(Box::new(gradient::minimum_norm(s, q.span, problem)?))),
         QueryKind::Regions(r) => Ok(Query::Regions(Box::new(regions::elaborate(r, q.span, problem)?))),
+        QueryKind::Risk(r) => Ok(Query::Risk(Box::new(risk::elaborate(r, q.span, problem)?))),
     }
 }

@@ -52,7 +52,7 @@ pub enum Value {
 }
 
 /// Words that evaluate to themselves rather than to a symbol.
-pub const WORDS: &[&str] = &["impossible", "undefined", "none", "identity"];
+pub const WORDS: &[&str] = &["impossible", "undefined", "none", "identity", "infinite"];
 
 /// What names mean while evaluating: the ring and the declared objects.
 pub trait Scope {

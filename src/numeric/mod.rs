@@ -20,10 +20,12 @@ pub mod logic;
 pub mod pieces;
 pub mod range;
 pub mod regions;
+pub mod risk;
 pub mod rng;
 
 use crate::derive::conv::AffineAnswer;
-use crate::derive::{Answer, CrossCheck, Finding};
+use crate::derive::risk::RiskAnswer;
+use crate::derive::{Answer, CrossCheck, Finding, Step};
 use crate::model::{Find, Problem, Query, Value};
 
 pub use rng::Rng;
@@ -32,11 +34,33 @@ pub use rng::Rng;
 /// names, so a run is reproducible. Every kind of answer has its check:
 /// the match below has no fallback, so a new family cannot forget one.
 pub fn crosscheck(problem: &Problem, find: &Find, finding: &Finding) -> CrossCheck {
+    crosscheck_with_evidence(problem, find, finding).0
+}
+
+/// Cross-checks one finding, and returns what the check measured as steps
+/// for the full key (an experiment's table and picture), when it has any.
+pub fn crosscheck_with_evidence(problem: &Problem, find: &Find, finding: &Finding) -> (CrossCheck, Vec<Step>) {
     let range = range::of(problem, find, finding);
     if let Some(why) = range.beyond_f64() {
-        return CrossCheck::unchecked("cannot be checked in floating point", why);
+        return (CrossCheck::unchecked("cannot be checked in floating point", why), Vec::new());
     }
-    let c = by_family(problem, find, finding);
+    let (c, evidence) = match (&finding.answer, &find.query) {
+        (Answer::Risk(a), Query::Risk(q)) => {
+            let seed = Rng::seed_from(&format!("{}/{}", problem.id, find.name));
+            match a {
+                RiskAnswer::Point(p) => risk::check_point(q, p, seed),
+                RiskAnswer::Curve(c) => risk::check_curve(c, seed),
+                RiskAnswer::Simulated(s) => risk::check_relu(s, seed),
+            }
+        }
+        _ => (by_family(problem, find, finding), Vec::new()),
+    };
+    (judge_check(c, &range), evidence)
+}
+
+/// A check that ran no trial does not pass; one that failed where floating
+/// point cannot resolve the numbers is not made.
+fn judge_check(c: CrossCheck, range: &range::Range) -> CrossCheck {
     if c.passed && c.trials == 0 {
         return CrossCheck {
             passed: false,
@@ -109,6 +133,12 @@ fn by_family(problem: &Problem, find: &Find, finding: &Finding) -> CrossCheck {
         },
         Answer::Regions(a) => match q {
             Query::Regions(r) => regions::check_regions(r, problem, a, seed),
+            _ => mismatch(finding),
+        },
+        Answer::Risk(a) => match (q, a) {
+            (Query::Risk(r), RiskAnswer::Point(p)) => risk::check_point(r, p, seed).0,
+            (Query::Risk(_), RiskAnswer::Curve(c)) => risk::check_curve(c, seed).0,
+            (Query::Risk(_), RiskAnswer::Simulated(s)) => risk::check_relu(s, seed).0,
             _ => mismatch(finding),
         },
     }

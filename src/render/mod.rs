@@ -96,6 +96,9 @@ pub fn noun(a: &Answer) -> &'static str {
         Answer::Limit(_) => "limit",
         Answer::MinimumNorm(_) => "minimum-norm solution",
         Answer::Regions(_) => "count",
+        Answer::Risk(crate::derive::risk::RiskAnswer::Point(_)) => "risk",
+        Answer::Risk(crate::derive::risk::RiskAnswer::Curve(_)) => "risk curve",
+        Answer::Risk(crate::derive::risk::RiskAnswer::Simulated(_)) => "simulated risk curve",
     }
 }
 

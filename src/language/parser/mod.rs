@@ -18,6 +18,7 @@ mod lex;
 mod logic;
 mod network;
 mod regions;
+mod risk;
 mod submission;
 
 use nom::Err;
@@ -158,7 +159,7 @@ pub(super) struct QueryForm {
 
 /// Every query form, tried in order. A family adds its forms here.
 const QUERY_FORMS: &[&[QueryForm]] =
-    &[conv::QUERIES, logic::QUERIES, network::QUERIES, regions::QUERIES, gradient::QUERIES];
+    &[conv::QUERIES, logic::QUERIES, network::QUERIES, regions::QUERIES, gradient::QUERIES, risk::QUERIES];
 
 /// A query, after `find NAME =`.
 fn query(i: In) -> PResult<Query> {

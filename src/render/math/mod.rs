@@ -29,7 +29,10 @@ pub enum Prec {
 /// stacked (LaTeX, MathML) rather than written `a/b`.
 pub fn prec(m: &Math, stacked: bool) -> Prec {
     match m {
-        Math::Seq(crate::language::math::Fence::None, _) | Math::Cases(_) => Prec::List,
+        Math::Seq(crate::language::math::Fence::None, _) => Prec::List,
+        // On one line cases read `a if c; b if d` and need parentheses
+        // inside a larger formula; stacked, the brace delimits them.
+        Math::Cases(_) if !stacked => Prec::List,
         Math::Relation(..) => Prec::Relation,
         Math::Sum(_) | Math::Neg(_) => Prec::Sum,
         Math::Product(_) | Math::Infix(..) | Math::BigOp { .. } => Prec::Product,
