@@ -118,3 +118,21 @@ case!(
 case!(draw_table_too_large, "problem q1\n  draw T = truth table (a, b, c, d, e, f, g)\n");
 case!(draw_separable_on_a_number, "problem q1\n  draw a = integer in 0..3 where linearly separable\n");
 case!(shared_declaration_wrong_in_every_problem, "h = kernel 0x2 w\nproblem q1\nproblem q2\n");
+
+// Keys name only what the problem has: its declarations, its symbols and
+// the findings before them.
+case!(
+    key_with_a_misspelt_finding,
+    &with("  find A = matrix conv2d(W) on X\n  find T = matrix conv_transpose2d(W) on X\n  expect T = transpose(AA)")
+);
+case!(
+    key_with_an_unknown_symbol_family,
+    &with("  find A = matrix conv2d(W) on X\n  expect A = [[v[0,0], w[0,1], w[1,0], w[1,1]]]")
+);
+case!(
+    key_naming_a_later_finding,
+    &with("  find A = matrix conv2d(W) on X\n  expect A = B\n  find B = matrix conv2d(W) on X")
+);
+case!(reserved_word_as_a_name, "problem q1 \"t\"\n  on = matrix [[1]]\n");
+case!(vector_as_a_one_unit_weight, "problem q1 \"t\"\n  h = network (x: 2) { dense [1, 1] + 0; relu }\n");
+case!(input_of_one_dimension, "problem q1 \"t\"\n  X = input 5 x\n");

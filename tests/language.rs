@@ -232,3 +232,27 @@ fn spans_of_a_text_parsed_at_an_offset_are_shifted() {
     let (_, errors) = nnkey::language::parse_at("problem q1\n  W = kernel 2xw\n", 1000);
     assert_eq!(errors[0].span, nnkey::language::Span::new(1026, 1027));
 }
+
+/// A key may name a finding before it: the adjoint question, "the
+/// transposed convolution's matrix is the transpose of the convolution's".
+#[test]
+fn keys_may_name_earlier_findings() {
+    use nnkey::check::{Status, check_source};
+    let text = "problem q1 \"t\"
+  W = kernel 2x2 w
+  X = input 3x3 x
+  Y = input 2x2 y
+  find A = matrix conv2d(W) on X
+  find T = matrix conv_transpose2d(W) on Y
+  expect T = transpose(A)
+  find U = matrix conv_transpose2d(W) on Y
+  expect U = A
+";
+    let report = check_source(nnkey::language::SourceFile::new("k.nnk", text));
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    let statuses: Vec<(&str, &Status)> =
+        report.problems[0].findings.iter().map(|f| (f.finding.name.as_str(), &f.status)).collect();
+    assert_eq!(statuses[1], ("T", &Status::Pass));
+    // A is 4×9 and U is 9×4: the key names A, and fails on its shape.
+    assert!(matches!(statuses[2].1, Status::Fail(_)), "{statuses:?}");
+}

@@ -11,9 +11,9 @@ pub mod include;
 use std::path::{Path, PathBuf};
 
 use crate::derive::{self, CrossCheck, Finding, Verdict};
-use crate::language::syntax::{ProblemSyntax, Statement};
+use crate::language::syntax::{Expr, ProblemSyntax, Statement};
 use crate::language::{Diagnostic, Hint, SourceFile, Span, parse};
-use crate::model::{self, DrawSeed, Problem, eval};
+use crate::model::{self, DrawSeed, Problem, Scope, eval};
 use crate::numeric;
 
 pub use include::Included;
@@ -575,8 +575,12 @@ fn run_problem(
     if !derive {
         return ProblemReport { problem, findings: Vec::new() };
     }
-    let mut findings: Vec<FindingReport> =
-        problem.finds.iter().filter_map(|f| check_find(&problem, f, diagnostics)).collect();
+    let mut findings: Vec<FindingReport> = Vec::new();
+    for f in &problem.finds {
+        if let Some(r) = check_find(&problem, f, &findings, diagnostics) {
+            findings.push(r);
+        }
+    }
     if failed || !draws(p) {
         return ProblemReport { problem, findings };
     }
@@ -595,6 +599,7 @@ fn run_problem(
             break;
         }
         let mut errs = Vec::new();
+        let mut done: Vec<FindingReport> = Vec::new();
         for f in &other.finds {
             // A key that already fails is not evaluated again: one draw
             // that fails it is enough, and a costly key costs once.
@@ -602,11 +607,12 @@ fn run_problem(
             if !matches!(first.status, Status::Pass | Status::Missing) {
                 continue;
             }
-            let Some(r) = check_find(&other, f, &mut errs) else { continue };
+            let Some(r) = check_find(&other, f, &done, &mut errs) else { continue };
             let Some(first) = findings.iter_mut().find(|x| x.finding.name == f.name) else { continue };
             if let (Status::Fail(why), Status::Pass) = (&r.status, &first.status) {
                 first.status = Status::Fail(format!("with the draw of seed {} ({values}): {why}", seed.seed));
             }
+            done.push(r);
         }
         if let Some(d) = errs.into_iter().next() {
             diagnostics.push(d.with_hint(format!("with the draw of seed {}: {values}", seed.seed)));
@@ -621,7 +627,115 @@ pub fn drawn_text(p: &Problem) -> String {
     p.drawn.iter().map(|d| format!("{} = {}", d.name, d.declaration)).collect::<Vec<_>>().join(", ")
 }
 
-fn check_find(problem: &Problem, find: &model::Find, diagnostics: &mut Vec<Diagnostic>) -> Option<FindingReport> {
+/// The scope a key is read in: the problem's declarations, then the
+/// findings derived before it (`expect T = transpose(C)`), and only the
+/// symbols the problem has, so that a misspelt name is an error.
+struct KeyScope<'a> {
+    problem: &'a Problem,
+    earlier: &'a [FindingReport],
+    /// The names of the problem's symbols and symbol families (`a`, `w` of
+    /// `w[0,1]`), made once.
+    symbols: std::cell::OnceCell<std::collections::HashSet<String>>,
+}
+
+impl<'a> KeyScope<'a> {
+    fn new(problem: &'a Problem, earlier: &'a [FindingReport]) -> KeyScope<'a> {
+        KeyScope { problem, earlier, symbols: std::cell::OnceCell::new() }
+    }
+
+    fn symbols(&self) -> &std::collections::HashSet<String> {
+        self.symbols.get_or_init(|| {
+            let ring = &self.problem.ring;
+            let mut names: std::collections::HashSet<String> =
+                (0..ring.len()).map(|v| ring.symbol(crate::algebra::Var(v as u32)).name.clone()).collect();
+            // A tensor known by its shape alone has no symbols made.
+            for o in &self.problem.objects {
+                if let model::ObjectKind::Tensor(t) = &o.kind
+                    && let Some(s) = &t.symbol
+                {
+                    names.insert(s.clone());
+                }
+            }
+            names
+        })
+    }
+
+    /// Whether the key names a finding before it.
+    fn names_a_finding(&self, key: &Expr) -> bool {
+        key_names(key)
+            .iter()
+            .any(|n| self.problem.binding(n).is_none() && self.earlier.iter().any(|f| f.finding.name == *n))
+    }
+}
+
+impl model::Scope for KeyScope<'_> {
+    fn ring(&self) -> &crate::algebra::Ring {
+        &self.problem.ring
+    }
+
+    fn binding(&self, name: &str) -> Option<model::Binding<'_>> {
+        self.problem.binding(name).or_else(|| {
+            self.earlier.iter().find(|f| f.finding.name == name).map(|f| model::Binding::Value(&f.finding.value))
+        })
+    }
+
+    fn knows_symbol(&self, name: &str) -> bool {
+        self.symbols().contains(name)
+    }
+
+    fn why_unknown(&self, name: &str) -> Option<String> {
+        self.problem
+            .finds
+            .iter()
+            .any(|f| f.name == name)
+            .then(|| format!("`{name}` is not found before this key: a key may use only the findings before it"))
+    }
+
+    fn known_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.problem.objects.iter().map(|o| o.name.clone()).collect();
+        names.extend(self.earlier.iter().map(|f| f.finding.name.clone()));
+        names.extend(self.symbols().iter().cloned());
+        names.sort();
+        names
+    }
+}
+
+/// The names an expression uses (bare, or indexed like `w[0,1]`), found
+/// without recursion: a key may be a sum of thousands of terms.
+fn key_names(e: &Expr) -> Vec<&str> {
+    use crate::language::syntax::ExprKind;
+    let mut out = Vec::new();
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Name(n) => out.push(n.as_str()),
+            ExprKind::Index(b, idx) => {
+                stack.push(b);
+                stack.extend(idx);
+            }
+            ExprKind::Neg(x) => stack.push(x),
+            ExprKind::Binary(_, a, b) | ExprKind::Maps(a, b) => {
+                stack.push(a);
+                stack.push(b);
+            }
+            ExprKind::Call(f, args) => {
+                stack.push(f);
+                stack.extend(args.iter().map(|a| &a.value));
+            }
+            ExprKind::List(xs) | ExprKind::Tuple(xs) => stack.extend(xs),
+            ExprKind::Record(fields) => stack.extend(fields.iter().map(|f| &f.value)),
+            ExprKind::Number(_) | ExprKind::Str(_) => {}
+        }
+    }
+    out
+}
+
+fn check_find(
+    problem: &Problem,
+    find: &model::Find,
+    earlier: &[FindingReport],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<FindingReport> {
     let mut finding = match derive::derive(problem, find) {
         Ok(f) => f,
         Err(d) => {
@@ -634,8 +748,11 @@ fn check_find(problem: &Problem, find: &model::Find, diagnostics: &mut Vec<Diagn
     // of the full key.
     finding.explanation.steps.extend(evidence);
     let mut key_check = None;
+    let scope = KeyScope::new(problem, earlier);
     let at_points = match (&find.expect, &finding.value) {
-        (Some(key), model::Value::Matrix(m)) if points::worth_it(&finding) => points::judge(problem, &key.value, m),
+        (Some(key), model::Value::Matrix(m)) if points::worth_it(&finding) && !scope.names_a_finding(&key.value) => {
+            points::judge(problem, &key.value, m)
+        }
         _ => points::Outcome::Expand,
     };
     let status = match (&find.expect, at_points) {
@@ -645,7 +762,7 @@ fn check_find(problem: &Problem, find: &model::Find, diagnostics: &mut Vec<Diagn
         }
         (_, points::Outcome::Fail(why)) => Status::Fail(why),
         (None, _) => Status::Missing,
-        (Some(key), points::Outcome::Expand) => match eval(&key.value, problem) {
+        (Some(key), points::Outcome::Expand) => match eval(&key.value, &scope) {
             Err(d) => {
                 diagnostics.push(d);
                 Status::Invalid

@@ -20,6 +20,8 @@
 //! - exponents are exact integers of any size: `1^4294967296` is 1, and an
 //!   exponent beyond 64 bits is refused by the size of the result unless
 //!   the base is 0, 1 or -1;
+//! - the determinant or inverse of a matrix with symbols may expand into at
+//!   most [`MAX_DET_PRODUCTS`] products of terms;
 //! - a dense matrix built while evaluating (`I(n)`, a sparse matrix in
 //!   arithmetic) has at most [`MAX_DENSE_ENTRIES`] entries; `I(n)` above
 //!   [`DENSE_IDENTITY`] is kept sparse (`I(4096)` is 4 096 entries, not 16
@@ -33,6 +35,11 @@ pub const MAX_POWER_BITS: u64 = crate::algebra::formula::MAX_BITS;
 /// Most binary digits of an entry of a numeric matrix power (about 39 000
 /// decimal digits): a refused power stops within a second.
 pub const MAX_MATRIX_POWER_BITS: u64 = 1 << 17;
+
+/// Most products of terms the expansion of a determinant (or an inverse)
+/// of a matrix with symbols may ask for: `(X X^T)^-1` for a symbolic 4×6
+/// `X` is 331 776, for 5×6 24 300 000.
+pub const MAX_DET_PRODUCTS: u64 = 1 << 22;
 
 /// Highest total degree of a polynomial computed by a power.
 pub const MAX_POWER_DEGREE: u64 = 1_000;

@@ -588,7 +588,11 @@ fn check(conv: &Conv, kernel_expr: &Expr, input_expr: &Expr, padding_expr: Optio
                 let pw = w + p.padding.left + p.padding.right;
                 Diagnostic::error(
                     conv.span,
-                    format!("the kernel ({eh}x{ew} with dilation) is larger than the padded input ({ph}x{pw})"),
+                    if p.dilation == (1, 1) {
+                        format!("the kernel ({eh}x{ew}) is larger than the padded input ({ph}x{pw})")
+                    } else {
+                        format!("the kernel ({eh}x{ew} with dilation) is larger than the padded input ({ph}x{pw})")
+                    },
                 )
                 .with_label("no output position fits")
                 .with_hint_at(kernel_expr.span, format!("`{}` has shape {kshape}", conv.kernel_name))

@@ -416,11 +416,7 @@ pub fn draw(d: &DrawSyntax, seed: &DrawSeed, problem: &Problem) -> Result<(Objec
             } else {
                 let role = Role::from_word(&kind.name).expect("the parser reads tensor kinds only");
                 if !role.ranks().contains(&dims.len()) {
-                    return Err(Diagnostic::error(
-                        shape.span,
-                        format!("a {} cannot have {} dimensions", role.noun(), dims.len()),
-                    )
-                    .with_hint(role.shape_help()));
+                    return Err(Diagnostic::error(shape.span, role.wrong_rank(dims.len())).with_hint(role.shape_help()));
                 }
                 (if dims.len() == 2 && kind.name == "matrix" { Shape::Matrix } else { Shape::Entries }, Some(role))
             };

@@ -520,11 +520,9 @@ fn declare(l: &syntax::Let, problem: &Problem) -> Result<ObjectKind, Diagnostic>
         Declared::Symbolic { kind, shape, symbol } => {
             let role = role_of(kind)?;
             if !role.ranks().contains(&shape.dims.len()) {
-                return Err(Diagnostic::error(
-                    shape.span,
-                    format!("a {} cannot have {} dimensions", role.noun(), shape.dims.len()),
-                )
-                .with_hint(role.shape_help()));
+                return Err(
+                    Diagnostic::error(shape.span, role.wrong_rank(shape.dims.len())).with_hint(role.shape_help())
+                );
             }
             if shape.dims.contains(&0) {
                 return Err(Diagnostic::error(shape.span, "every dimension must be at least 1"));
@@ -556,11 +554,7 @@ fn declare(l: &syntax::Let, problem: &Problem) -> Result<ObjectKind, Diagnostic>
             let role = role_of(kind)?;
             let (shape, entries) = literal(value, problem)?;
             if !role.ranks().contains(&shape.len()) {
-                return Err(Diagnostic::error(
-                    value.span,
-                    format!("a {} cannot have {} dimensions", role.noun(), shape.len()),
-                )
-                .with_hint(role.shape_help()));
+                return Err(Diagnostic::error(value.span, role.wrong_rank(shape.len())).with_hint(role.shape_help()));
             }
             Ok(ObjectKind::Tensor(Tensor { role, shape, entries, symbol: None, written: true }))
         }

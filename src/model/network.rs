@@ -418,6 +418,15 @@ impl Builder<'_> {
                 "a weight has one row per unit and one column per input value: here {rows}×{}",
                 self.width
             ));
+            // `dense [1, 1]` meant one unit reading both values.
+            let d = if w.cols() == 1 && rows == self.width {
+                d.with_hint(format!(
+                    "a vector is a column; one unit reading the {rows} values is one row, written in double brackets: `[[…]]`, e.g. `[[{}]]`",
+                    vec!["1"; rows.min(4)].join(", ") + if rows > 4 { ", …" } else { "" }
+                ))
+            } else {
+                d
+            };
             return Err(in_repeat(d));
         }
         self.entries += w.rows() * w.cols();

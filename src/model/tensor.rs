@@ -56,6 +56,14 @@ impl Role {
         }
     }
 
+    /// The error for a shape of `rank` dimensions that this role does not
+    /// take: "an input has 2 or 3 dimensions, not 1".
+    pub fn wrong_rank(self, rank: usize) -> String {
+        let ranks: Vec<String> = self.ranks().iter().map(|r| r.to_string()).collect();
+        let dims = if ranks.len() == 1 && self.ranks()[0] == 1 { "dimension" } else { "dimensions" };
+        format!("{} has {} {dims}, not {rank}", self.a(), ranks.join(" or "))
+    }
+
     /// How shapes of this role are written, for messages.
     pub fn shape_help(self) -> &'static str {
         match self {

@@ -19,8 +19,8 @@ use crate::language::Diagnostic;
 use crate::language::syntax::{BinOp, Expr, ExprKind};
 
 use super::budget::{
-    DENSE_IDENTITY, MAX_DENSE_ENTRIES, MAX_IDENTITY, MAX_MATRIX_POWER_BITS, MAX_POWER_BITS, MAX_POWER_DEGREE,
-    MAX_POWER_TERMS,
+    DENSE_IDENTITY, MAX_DENSE_ENTRIES, MAX_DET_PRODUCTS, MAX_IDENTITY, MAX_MATRIX_POWER_BITS, MAX_POWER_BITS,
+    MAX_POWER_DEGREE, MAX_POWER_TERMS,
 };
 use super::network::Network;
 use super::tensor::Tensor;
@@ -58,6 +58,38 @@ pub const WORDS: &[&str] = &["impossible", "undefined", "none", "identity", "inf
 pub trait Scope {
     fn ring(&self) -> &Ring;
     fn binding(&self, name: &str) -> Option<Binding<'_>>;
+    /// Whether an undeclared `name` may stand for a symbol (`a`, or the
+    /// family `w` of `w[0,1]`). Declarations may introduce symbols; a key
+    /// may only use the ones its problem has, so that a misspelt name is an
+    /// error rather than a new symbol.
+    fn knows_symbol(&self, _name: &str) -> bool {
+        true
+    }
+    /// The names a misspelt one may have meant.
+    fn known_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Why a name that is not known here cannot be used, when the scope
+    /// knows better than a guess (a finding derived after the key).
+    fn why_unknown(&self, _name: &str) -> Option<String> {
+        None
+    }
+}
+
+/// The error for a name that is neither declared nor a symbol of the
+/// problem, with the nearest known name.
+fn unknown_name(span: crate::language::Span, name: &str, env: &dyn Scope) -> Diagnostic {
+    let known = env.known_names();
+    let words: Vec<&str> = known.iter().map(String::as_str).collect();
+    let d = Diagnostic::error(span, format!("unknown name `{name}`"))
+        .with_label("not declared in this problem, not a finding before this key, and no symbol of its data");
+    if let Some(why) = env.why_unknown(name) {
+        return d.with_hint(why);
+    }
+    match crate::language::diagnostic::closest(name, &words) {
+        Some(near) => d.with_hint(format!("did you mean `{near}`?")),
+        None => d.with_hint("a key may use the problem's declarations, its symbols and the findings before it"),
+    }
 }
 
 /// A scope with no declared names, for values that stand alone.
@@ -201,6 +233,7 @@ pub fn eval(expr: &Expr, env: &dyn Scope) -> EvalResult {
                 "true" => Ok(Value::Bool(true)),
                 "false" => Ok(Value::Bool(false)),
                 w if WORDS.contains(&w) => Ok(Value::Word(w.to_string())),
+                _ if !env.knows_symbol(name) => Err(unknown_name(expr.span, name, env)),
                 _ => Ok(Value::Scalar(RatFunc::var(env.ring().var(&Symbol::plain(name))))),
             }
         }
@@ -453,6 +486,9 @@ fn eval_index(expr: &Expr, base: &Expr, indices: &[Expr], env: &dyn Scope) -> Ev
         let idx: Vec<usize> = idx.iter().map(|&i| i as usize).collect();
         return Ok(Value::Scalar(RatFunc::from(t.get(&idx).clone())));
     }
+    if !env.knows_symbol(name) {
+        return Err(unknown_name(base.span, name, env));
+    }
     Ok(Value::Scalar(RatFunc::var(env.ring().var(&Symbol::indexed(name, &idx)))))
 }
 
@@ -584,7 +620,8 @@ fn eval_power(expr: &Expr, base: &Expr, exp: &Expr, env: &dyn Scope) -> EvalResu
                 return Err(err(format!("only a square matrix has powers; this one is {}×{}", m.rows(), m.cols())));
             }
             let base = if n < 0 {
-                inverse(&m).map_err(|_| {
+                det_budget(&m).map_err(|m| budget_error(expr, m))?;
+                inverse_within_budget(&m).map_err(|_| {
                     err("the matrix is singular: it has no inverse".into())
                         .with_hint("its determinant is zero for every value of its symbols")
                 })?
@@ -794,7 +831,38 @@ fn from_constants(m: &Matrix<Q>) -> Matrix<RatFunc> {
 /// per entry: for symbolic matrices this is orders of magnitude faster than
 /// elimination over rational functions (a 3×3 Gram matrix of a symbolic 3×5
 /// matrix: well under a second instead of minutes).
-fn inverse(m: &Matrix<RatFunc>) -> Result<Matrix<RatFunc>, crate::algebra::MatrixError> {
+/// Refuses the determinant (or inverse) of a matrix with symbols whose
+/// expansion could pass [`MAX_DET_PRODUCTS`] products of terms: the
+/// determinant is multilinear in the rows, so it expands into at most the
+/// product over rows of each row's number of terms.
+fn det_budget(m: &Matrix<RatFunc>) -> Result<(), String> {
+    if constant_matrix(m).is_some() {
+        return Ok(());
+    }
+    let terms = |e: &RatFunc| (e.num().len() as u128).max(1) * (e.den().len() as u128).max(1);
+    let mut products: u128 = 1;
+    for r in 0..m.rows() {
+        let row: u128 = (0..m.cols()).map(|c| terms(m.get(r, c))).sum();
+        products = products.saturating_mul(row.max(1));
+    }
+    if products > MAX_DET_PRODUCTS as u128 {
+        let products = if products == u128::MAX { "more than 10^38".to_string() } else { products.to_string() };
+        return Err(format!(
+            "the determinant of this {}×{} matrix with symbols could expand into {products} products of terms, more \
+             than the limit of {MAX_DET_PRODUCTS}",
+            m.rows(),
+            m.cols()
+        ));
+    }
+    Ok(())
+}
+
+fn inverse(m: &Matrix<RatFunc>) -> Result<Matrix<RatFunc>, String> {
+    det_budget(m)?;
+    inverse_within_budget(m).map_err(|e| e.to_string())
+}
+
+fn inverse_within_budget(m: &Matrix<RatFunc>) -> Result<Matrix<RatFunc>, crate::algebra::MatrixError> {
     if let Some(q) = constant_matrix(m)
         && m.is_square()
     {
@@ -841,8 +909,12 @@ fn eval_call(expr: &Expr, callee: &Expr, args: &[crate::language::syntax::Arg], 
             [Value::Sparse(s)] => Ok(Value::Sparse(s.transpose())),
             _ => Ok(Value::Matrix(one_matrix()?.transpose())),
         },
-        "inverse" => one_matrix()?.inverse().map(Value::Matrix).map_err(|e| err(e.to_string())),
-        "det" => one_matrix()?.det().map(Value::Scalar).map_err(|e| err(e.to_string())),
+        "inverse" => inverse(&one_matrix()?).map(Value::Matrix).map_err(err),
+        "det" => {
+            let m = one_matrix()?;
+            det_budget(&m).map_err(err)?;
+            m.det().map(Value::Scalar).map_err(|e| err(e.to_string()))
+        }
         "sparse" => sparse_literal(&values).map_err(err),
         _ => Ok(Value::Call(name.to_string(), values)),
     }

@@ -285,10 +285,19 @@ fn part(out: &mut Out, doc: &Document, part: &PartDoc) {
     }
 }
 
-/// `N passed, M failed, K missing`.
+/// `N passed, M failed, K missing`, and `, E errors` when a file or a
+/// find ended in an error (the diagnostics above say which).
 pub fn summary_line(report: &Report) -> String {
     let s = report.summary();
-    format!("{} passed, {} failed, {} missing", s.passed, s.failed, s.missing)
+    let errors =
+        report.files.iter().flat_map(|f| &f.diagnostics).filter(|d| d.is_error()).count() + report.io_errors.len();
+    let mut line = format!("{} passed, {} failed, {} missing", s.passed, s.failed, s.missing);
+    match errors {
+        0 => {}
+        1 => line.push_str(", 1 error"),
+        n => line.push_str(&format!(", {n} errors")),
+    }
+    line
 }
 
 /// One line per key, then the failures in detail, then the summary line.

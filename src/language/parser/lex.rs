@@ -263,6 +263,17 @@ pub(super) fn ident(i: In) -> PResult<Ident> {
         Ok((rest, t)) if !RESERVED.contains(t.fragment()) => {
             Ok((rest, Ident { name: t.fragment().to_string(), span: span_from(i, rest) }))
         }
+        Ok((_, t)) => Err(Err::Error(PError {
+            at: off(i),
+            expected: vec!["a name".to_string()],
+            hint: Some(format!(
+                "`{}` is a reserved word and cannot name anything; the reserved words are {}",
+                t.fragment(),
+                RESERVED.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ")
+            )),
+            unclosed: None,
+            message: None,
+        })),
         _ => fail(i, "a name"),
     }
 }

@@ -373,6 +373,23 @@ fn statement(i: In) -> PResult<Parsed> {
     } else if name_equals(i).is_ok() {
         let (r, s) = let_statement(i)?;
         (r, Parsed::Statement(Box::new(Statement::Let(s))))
+    } else if let Ok((after, word)) = raw_ident(i)
+        && RESERVED.contains(word.fragment())
+        && peek(sp(after)) == Some('=')
+    {
+        // `on = …`: a reserved word where a name was meant.
+        let e = PError {
+            at: off(i),
+            unclosed: None,
+            message: None,
+            expected: vec!["a name".to_string()],
+            hint: Some(format!(
+                "`{}` is a reserved word and cannot name anything; the reserved words are {}",
+                word.fragment(),
+                RESERVED.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ")
+            )),
+        };
+        return Err(Err::Failure(e));
     } else {
         let e = PError {
             at: off(i),
