@@ -662,9 +662,7 @@ impl<'a> KeyScope<'a> {
 
     /// Whether the key names a finding before it.
     fn names_a_finding(&self, key: &Expr) -> bool {
-        key_names(key)
-            .iter()
-            .any(|n| self.problem.binding(n).is_none() && self.earlier.iter().any(|f| f.finding.name == *n))
+        key_names(key).iter().any(|n| self.binding(n).is_some() && self.problem.binding(n).is_none())
     }
 }
 
@@ -675,6 +673,11 @@ impl model::Scope for KeyScope<'_> {
 
     fn binding(&self, name: &str) -> Option<model::Binding<'_>> {
         self.problem.binding(name).or_else(|| {
+            // A symbol of the problem keeps its meaning when a finding has
+            // its name.
+            if self.problem.ring.lookup(&crate::algebra::Symbol::plain(name)).is_some() {
+                return None;
+            }
             self.earlier.iter().find(|f| f.finding.name == name).map(|f| model::Binding::Value(&f.finding.value))
         })
     }
