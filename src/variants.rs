@@ -247,7 +247,7 @@ fn variant(inputs: &[Input], id: &str, options: &Options) -> Result<Written, Fai
         // Included files that are not inputs themselves, as they are.
         for inc in &file.included {
             let Ok(relative) = inc.source.path.strip_prefix(&input.root).map(Path::to_path_buf) else { continue };
-            let relative = normalize(&relative);
+            let relative = crate::check::include::normalize(&relative);
             if !copied.contains(&relative) {
                 put(&dir.join(&relative), &inc.source.text)?;
                 copied.push(relative);
@@ -269,21 +269,6 @@ fn variant(inputs: &[Input], id: &str, options: &Options) -> Result<Written, Fai
     put(&dir.join("sheet.md"), &markdown(&loaded, Level::Sheet))?;
     put(&dir.join("solutions.md"), &markdown(&checked, Level::Solutions))?;
     Ok(Written { id: id.to_string(), dir, keys })
-}
-
-/// A relative path with `.` and `..` taken out by their words.
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

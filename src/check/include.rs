@@ -169,8 +169,9 @@ impl Resolver {
     }
 }
 
-/// A path with `.` and `..` taken out by their words.
-fn normalize(p: &Path) -> PathBuf {
+/// A path with `.` and `..` taken out by their words (no file system
+/// access: a path that does not exist yet is normalized too).
+pub fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
