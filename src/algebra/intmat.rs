@@ -186,33 +186,7 @@ impl IntMatrix {
             a.extend(row.iter().cloned());
             a.push(rhs.clone());
         }
-        let mut prev = BigInt::one();
-        let mut negate = false;
-        for k in 0..n {
-            let p = (k..n).find(|&r| !a[r * w + k].is_zero())?;
-            if p != k {
-                for j in 0..w {
-                    a.swap(p * w + j, k * w + j);
-                }
-                negate = !negate;
-            }
-            let (top, rest) = a.split_at_mut((k + 1) * w);
-            let pivot_row = &top[k * w..];
-            let pivot = &pivot_row[k];
-            for i in 0..n - k - 1 {
-                let row = &mut rest[i * w..(i + 1) * w];
-                let factor = row[k].clone();
-                for j in k + 1..w {
-                    let mut v = &row[j] * pivot;
-                    if !factor.is_zero() {
-                        v -= &factor * &pivot_row[j];
-                    }
-                    row[j] = if prev.is_one() { v } else { v / &prev };
-                }
-                row[k] = BigInt::zero();
-            }
-            prev = a[k * w + k].clone();
-        }
+        let (prev, negate) = eliminate(&mut a, n, w, true)?;
         // Upper triangular U with rhs c: U x = d c, d = U[n-1][n-1] (±det).
         let d = prev.clone();
         let mut x = vec![BigInt::zero(); n];
@@ -288,31 +262,7 @@ impl IntMatrix {
         let n = self.rows;
         assert_eq!(n, self.cols, "a square matrix");
         let mut a = self.data.clone();
-        let mut prev = BigInt::one();
-        for k in 0..n {
-            if !a[k * n + k].is_positive() {
-                return false;
-            }
-            let (top, rest) = a.split_at_mut((k + 1) * n);
-            let pivot_row = &top[k * n..];
-            let pivot = &pivot_row[k];
-            for i in 0..n - k - 1 {
-                let row = &mut rest[i * n..(i + 1) * n];
-                let factor = row[k].clone();
-                // Symmetric: only the columns from the diagonal on matter
-                // for the later pivots, but the rows below need them all.
-                for j in k + 1..n {
-                    let mut v = &row[j] * pivot;
-                    if !factor.is_zero() && !pivot_row[j].is_zero() {
-                        v -= &factor * &pivot_row[j];
-                    }
-                    row[j] = if prev.is_one() { v } else { v / &prev };
-                }
-                row[k] = BigInt::zero();
-            }
-            prev = a[k * n + k].clone();
-        }
-        true
+        eliminate(&mut a, n, n, false).is_some()
     }
 
     /// The determinant, by Bareiss elimination with row exchanges.
@@ -320,37 +270,55 @@ impl IntMatrix {
         let n = self.rows;
         assert_eq!(n, self.cols, "a square matrix");
         let mut a = self.data.clone();
-        let mut prev = BigInt::one();
-        let mut negate = false;
-        for k in 0..n {
-            let Some(p) = (k..n).find(|&r| !a[r * n + k].is_zero()) else {
-                return BigInt::zero();
-            };
+        match eliminate(&mut a, n, n, true) {
+            Some((last, true)) => -last,
+            Some((last, false)) => last,
+            None => BigInt::zero(),
+        }
+    }
+}
+
+/// Fraction-free (Bareiss) forward elimination, in place, of the `n` rows
+/// of `a`, each `w ≥ n` entries long: after step k the column k is 0 below
+/// the diagonal and the pivot of step k is the leading (k+1)-minor (up to
+/// the sign of the row exchanges). With `exchange`, a zero pivot is
+/// replaced by a row below (none left: the matrix is singular, `None`);
+/// without, the elimination stops at the first pivot that is not positive
+/// (Sylvester's criterion, `None`). Returns the last pivot and whether the
+/// rows were exchanged an odd number of times.
+fn eliminate(a: &mut [BigInt], n: usize, w: usize, exchange: bool) -> Option<(BigInt, bool)> {
+    let mut prev = BigInt::one();
+    let mut negate = false;
+    for k in 0..n {
+        if exchange {
+            let p = (k..n).find(|&r| !a[r * w + k].is_zero())?;
             if p != k {
-                for j in 0..n {
-                    a.swap(p * n + j, k * n + j);
+                for j in 0..w {
+                    a.swap(p * w + j, k * w + j);
                 }
                 negate = !negate;
             }
-            let (top, rest) = a.split_at_mut((k + 1) * n);
-            let pivot_row = &top[k * n..];
-            let pivot = &pivot_row[k];
-            for i in 0..n - k - 1 {
-                let row = &mut rest[i * n..(i + 1) * n];
-                let factor = row[k].clone();
-                for j in k + 1..n {
-                    let mut v = &row[j] * pivot;
-                    if !factor.is_zero() && !pivot_row[j].is_zero() {
-                        v -= &factor * &pivot_row[j];
-                    }
-                    row[j] = if prev.is_one() { v } else { v / &prev };
-                }
-                row[k] = BigInt::zero();
-            }
-            prev = a[k * n + k].clone();
+        } else if !a[k * w + k].is_positive() {
+            return None;
         }
-        if negate { -prev } else { prev }
+        let (top, rest) = a.split_at_mut((k + 1) * w);
+        let pivot_row = &top[k * w..];
+        let pivot = &pivot_row[k];
+        for i in 0..n - k - 1 {
+            let row = &mut rest[i * w..(i + 1) * w];
+            let factor = row[k].clone();
+            for j in k + 1..w {
+                let mut v = &row[j] * pivot;
+                if !factor.is_zero() && !pivot_row[j].is_zero() {
+                    v -= &factor * &pivot_row[j];
+                }
+                row[j] = if prev.is_one() { v } else { v / &prev };
+            }
+            row[k] = BigInt::zero();
+        }
+        prev = a[k * w + k].clone();
     }
+    Some((prev, negate))
 }
 
 /// `a b` for rational matrices with the shapes of a product, in integers:
