@@ -32,6 +32,8 @@ pub struct Options {
     pub out: PathBuf,
     /// Only this problem (`--only`).
     pub only: Option<String>,
+    /// Variants written at once (0 or 1: one after the other).
+    pub jobs: usize,
 }
 
 /// One variant written.
@@ -161,21 +163,27 @@ pub fn write(paths: &[PathBuf], options: &Options) -> Result<Vec<Written>, Failu
             )));
         }
     }
-    let mut done = Vec::new();
-    for id in &options.ids {
-        if !valid_id(id) {
-            return Err(Failure::new(format!("`{id}` cannot name a folder")));
-        }
-        done.push(variant(&inputs, id, options)?);
+    if let Some(id) = options.ids.iter().find(|id| !valid_id(id)) {
+        return Err(Failure::new(format!("`{id}` cannot name a folder")));
     }
-    Ok(done)
+    // On several threads, as one after the other: the first failure (in
+    // the order of the ids) is the one reported.
+    let ids = &options.ids;
+    let written = check::parallel::map_until(
+        ids.len(),
+        options.jobs,
+        || (),
+        |_, k| variant(&inputs, &ids[k], options),
+        Result::is_err,
+    );
+    written.into_iter().map_while(|w| w).collect()
 }
 
 fn read(path: &Path) -> Result<String, Failure> {
     std::fs::read_to_string(path).map_err(|e| Failure::new(format!("cannot read {}: {e}", path.display())))
 }
 
-fn put(path: &Path, text: &str) -> Result<(), Failure> {
+fn put(path: &Path, text: impl AsRef<[u8]>) -> Result<(), Failure> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Failure::new(format!("cannot create {}: {e}", dir.display())))?;
     }
@@ -250,6 +258,16 @@ fn variant(inputs: &[Input], id: &str, options: &Options) -> Result<Written, Fai
             let relative = crate::check::include::normalize(&relative);
             if !copied.contains(&relative) {
                 put(&dir.join(&relative), &inc.source.text)?;
+                copied.push(relative);
+            }
+        }
+        // The weight files it reads, as they are.
+        for data in &file.data {
+            let Ok(relative) = data.strip_prefix(&input.root).map(crate::check::include::normalize) else { continue };
+            if !copied.contains(&relative) {
+                let bytes =
+                    std::fs::read(data).map_err(|e| Failure::new(format!("cannot read {}: {e}", data.display())))?;
+                put(&dir.join(&relative), bytes)?;
                 copied.push(relative);
             }
         }

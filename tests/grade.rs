@@ -328,6 +328,20 @@ fn the_folder_report_as_text() {
 }
 
 #[test]
+fn grading_on_several_threads_prints_the_same_bytes_as_on_one() {
+    for format in ["text", "json"] {
+        let run = |jobs| {
+            let args = ["--jobs", jobs, "grade", "tests/grade/keys", "--submissions", "tests/grade/submissions"];
+            run_in(&repo(), &[&args[..], &["--format", format]].concat())
+        };
+        let (one, two) = (run("1"), run("2"));
+        assert_eq!(one.code, 0, "{}", one.stderr);
+        assert_eq!((one.code, &one.stdout, &one.stderr), (two.code, &two.stdout, &two.stderr), "{format}");
+        assert!(one.stdout.contains("ada") && one.stdout.contains("bob"), "several students: {}", one.stdout);
+    }
+}
+
+#[test]
 fn the_folder_report_as_markdown() {
     let run = grade_folder(&["--format", "markdown"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

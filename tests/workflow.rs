@@ -294,8 +294,9 @@ fn variants_are_reproducible_distinct_and_check() {
     let problems = repo().join("problems");
     let problems = problems.to_str().unwrap();
     let out = |name: &str| s.path(name).to_string_lossy().into_owned();
-    for name in ["a", "b"] {
-        let run = s.run(&["variants", problems, "--seed", "7", "--count", "3", "--out", &out(name)]);
+    // On one thread and on two: the same folders.
+    for (name, jobs) in [("a", "1"), ("b", "2")] {
+        let run = s.run(&["--jobs", jobs, "variants", problems, "--seed", "7", "--count", "3", "--out", &out(name)]);
         assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
         assert!(run.stdout.contains("variant 3 in"), "{}", run.stdout);
     }

@@ -150,6 +150,36 @@ impl Q {
         }
     }
 
+    /// The exact value of a finite binary float: every `f64` (and so every
+    /// `f32`, `f16` and `bf16`, which widen to it exactly) is a dyadic
+    /// rational `m · 2^e`. `None` for an infinity or NaN.
+    pub fn from_f64_exact(x: f64) -> Option<Q> {
+        if !x.is_finite() {
+            return None;
+        }
+        if x == 0.0 {
+            return Some(Q::zero());
+        }
+        let bits = x.to_bits();
+        let negative = bits >> 63 == 1;
+        let biased = ((bits >> 52) & 0x7ff) as i64;
+        let fraction = bits & ((1u64 << 52) - 1);
+        // Subnormals have no implicit leading bit and the least exponent.
+        let (mut mantissa, mut exponent) =
+            if biased == 0 { (fraction, -1074) } else { (fraction | (1u64 << 52), biased - 1075) };
+        let zeros = mantissa.trailing_zeros();
+        mantissa >>= zeros;
+        exponent += zeros as i64;
+        let m = if negative { -(mantissa as i64) } else { mantissa as i64 };
+        Some(if exponent >= 0 {
+            if exponent < 10 { Q::from_int(m << exponent) } else { Q::integer(BigInt::from(m) << exponent as usize) }
+        } else if exponent > -63 {
+            Q::new(m, 1i64 << -exponent)
+        } else {
+            Q::from_bigints(BigInt::from(m), BigInt::from(1) << (-exponent) as usize)
+        })
+    }
+
     /// Reads a decimal literal exactly: `12`, `0.5`, `-3.25`, `1e-3`, `2.5E2`.
     /// A fraction `3/2` is also accepted.
     pub fn parse(text: &str) -> Result<Q, NumberError> {
@@ -562,6 +592,31 @@ mod tests {
 
     fn q(s: &str) -> Q {
         Q::parse(s).unwrap()
+    }
+
+    #[test]
+    fn floats_are_the_dyadic_rationals_they_store() {
+        assert_eq!(Q::from_f64_exact(0.5), Some(Q::new(1, 2)));
+        assert_eq!(Q::from_f64_exact(-3.25), Some(Q::new(-13, 4)));
+        assert_eq!(Q::from_f64_exact(1536.0), Some(Q::from_int(1536)));
+        assert_eq!(Q::from_f64_exact(-0.0), Some(Q::zero()));
+        // 0.1 is not 1/10: it is the nearest double, 3602879701896397 / 2^55.
+        let tenth = Q::from_f64_exact(0.1).unwrap();
+        assert_eq!(tenth, Q::from_bigints(3602879701896397i64.into(), BigInt::from(1) << 55usize));
+        assert_ne!(tenth, Q::new(1, 10));
+        // f32 widens exactly: 0.1f32 is 13421773 / 2^27.
+        assert_eq!(Q::from_f64_exact(0.1f32 as f64), Some(Q::new(13421773, 1 << 27)));
+        // The extremes: the least subnormal and the largest finite double.
+        assert_eq!(Q::from_f64_exact(f64::from_bits(1)), Some(Q::from_bigints(1.into(), BigInt::from(1) << 1074usize)));
+        let max = Q::from_f64_exact(f64::MAX).unwrap();
+        assert_eq!(max, Q::from_bigints((BigInt::from(1) << 1024usize) - (BigInt::from(1) << 971usize), 1.into()));
+        assert_eq!(Q::from_f64_exact(f64::NAN), None);
+        assert_eq!(Q::from_f64_exact(f64::NEG_INFINITY), None);
+        // Back to floats unchanged, over many magnitudes.
+        for k in -50..50 {
+            let x = 1.2345678901234567f64 * 2f64.powi(k * 17);
+            assert_eq!(Q::from_f64_exact(x).unwrap().to_f64(), x, "{x}");
+        }
     }
 
     #[test]

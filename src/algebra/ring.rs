@@ -6,11 +6,10 @@
 //! live in. The ring only grows, so a polynomial built early stays valid as
 //! later symbols are added, and comparing variables is comparing integers.
 
-use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// A symbol: a name and zero or more integer indices.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -89,13 +88,15 @@ impl Var {
 /// The ring Q[symbols] of one problem: it hands out a [`Var`] per symbol and
 /// names them back for printing.
 ///
-/// Interning goes through a shared reference (the table sits in a `RefCell`)
+/// Interning goes through a shared reference (the table sits behind a lock)
 /// because symbols appear while values are being built and compared, long
 /// after the problem was elaborated: a key may name a symbol the problem
-/// never declared, and that is a legitimate (if wrong) answer.
+/// never declared, and that is a legitimate (if wrong) answer. The lock
+/// lets threads share a problem (grading students on every core); the
+/// arithmetic never touches it, only naming and printing do.
 #[derive(Default)]
 pub struct Ring {
-    table: RefCell<Table>,
+    table: RwLock<Table>,
 }
 
 #[derive(Default, Clone)]
@@ -111,10 +112,14 @@ impl Ring {
 
     /// The variable of `symbol`, adding it to the ring if it is new.
     pub fn var(&self, symbol: &Symbol) -> Var {
-        if let Some(&v) = self.table.borrow().index.get(symbol) {
+        if let Some(&v) = self.read().index.get(symbol) {
             return v;
         }
-        let mut table = self.table.borrow_mut();
+        let mut table = self.table.write().unwrap_or_else(|e| e.into_inner());
+        // Another thread may have added it in between.
+        if let Some(&v) = table.index.get(symbol) {
+            return v;
+        }
         let v = Var(table.symbols.len() as u32);
         let rc = Arc::new(symbol.clone());
         table.symbols.push(rc.clone());
@@ -124,17 +129,17 @@ impl Ring {
 
     /// The variable of `symbol` if the ring has it.
     pub fn lookup(&self, symbol: &Symbol) -> Option<Var> {
-        self.table.borrow().index.get(symbol).copied()
+        self.read().index.get(symbol).copied()
     }
 
     /// The symbol behind `var`. Panics for a variable of another ring.
     pub fn symbol(&self, var: Var) -> Arc<Symbol> {
-        self.table.borrow().symbols[var.index()].clone()
+        self.read().symbols[var.index()].clone()
     }
 
     /// How many variables the ring has.
     pub fn len(&self) -> usize {
-        self.table.borrow().symbols.len()
+        self.read().symbols.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -146,14 +151,22 @@ impl Ring {
         if a == b {
             return Ordering::Equal;
         }
-        let table = self.table.borrow();
+        let table = self.read();
         table.symbols[a.index()].cmp(&table.symbols[b.index()])
+    }
+}
+
+impl Ring {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Table> {
+        // A lock poisoned by a panic elsewhere still holds every symbol
+        // interned before it: reading on is safe.
+        self.table.read().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 impl Clone for Ring {
     fn clone(&self) -> Ring {
-        Ring { table: RefCell::new(self.table.borrow().clone()) }
+        Ring { table: RwLock::new(self.read().clone()) }
     }
 }
 

@@ -85,21 +85,12 @@ impl Resolver {
     fn include(&mut self, from: &Path, inc: &Include, stack: &mut Vec<Frame>) {
         let dir = from.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let path = dir.join(&inc.path);
-        // Outside by its words (`../../x.nnk`), whether or not it exists.
-        let lexical = std::fs::canonicalize(dir).map(|d| normalize(&d.join(&inc.path)));
-        if lexical.is_ok_and(|l| !l.starts_with(&self.root)) {
-            return self.error(
-                inc,
-                format!("`{}` is outside {}", inc.path, self.root.display()),
-                "included files stay inside the folder given on the command line",
-                stack,
-            );
-        }
-        let canonical = match std::fs::canonicalize(&path) {
-            Ok(c) => c,
-            Err(e) => {
-                let why =
-                    if e.kind() == std::io::ErrorKind::NotFound { "no such file".to_string() } else { e.to_string() };
+        let canonical = match inside(&self.root, dir, &inc.path) {
+            Ok((_, c)) => c,
+            Err(Outside::Outside(why)) => {
+                return self.error(inc, why, "included files stay inside the folder given on the command line", stack);
+            }
+            Err(Outside::Unreadable(why)) => {
                 return self.error(
                     inc,
                     format!("cannot include `{}`: {why}", inc.path),
@@ -108,14 +99,6 @@ impl Resolver {
                 );
             }
         };
-        if !canonical.starts_with(&self.root) {
-            return self.error(
-                inc,
-                format!("`{}` is outside {}", inc.path, self.root.display()),
-                "included files stay inside the folder given on the command line",
-                stack,
-            );
-        }
         if let Some(k) = stack.iter().position(|(c, _, _)| *c == canonical) {
             let mut chain: Vec<String> = stack[k..].iter().map(|(_, p, _)| p.display().to_string()).collect();
             chain.push(path.display().to_string());
@@ -167,6 +150,47 @@ impl Resolver {
         stack.pop();
         self.shared.extend(syntax.shared);
     }
+}
+
+/// Why a path named in a file cannot be used.
+#[derive(Clone, Debug)]
+pub enum Outside {
+    /// It leaves the folder given on the command line.
+    Outside(String),
+    /// It does not exist or cannot be resolved.
+    Unreadable(String),
+}
+
+impl std::fmt::Display for Outside {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outside::Outside(why) | Outside::Unreadable(why) => f.write_str(why),
+        }
+    }
+}
+
+/// The path `written` in a file in `dir` (as it is shown, and canonical),
+/// when it lies inside `root`: by its words (`../../x`, whether or not it
+/// exists) and after following links.
+pub fn inside(root: &Path, dir: &Path, written: &str) -> Result<(PathBuf, PathBuf), Outside> {
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let outside = || Outside::Outside(format!("`{written}` is outside {}", root.display()));
+    let path = dir.join(written);
+    let lexical = std::fs::canonicalize(dir).map(|d| normalize(&d.join(written)));
+    if lexical.is_ok_and(|l| !l.starts_with(&root)) {
+        return Err(outside());
+    }
+    let canonical = std::fs::canonicalize(&path).map_err(|e| {
+        Outside::Unreadable(if e.kind() == std::io::ErrorKind::NotFound {
+            "no such file".to_string()
+        } else {
+            e.to_string()
+        })
+    })?;
+    if !canonical.starts_with(&root) {
+        return Err(outside());
+    }
+    Ok((path, canonical))
 }
 
 /// A path with `.` and `..` taken out by their words (no file system

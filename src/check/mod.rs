@@ -6,7 +6,9 @@
 //! judged by meaning. A finding whose numeric cross-check fails is a failed
 //! finding, whatever its key says.
 
+pub mod data;
 pub mod include;
+pub mod parallel;
 
 use std::path::{Path, PathBuf};
 
@@ -93,6 +95,8 @@ pub struct FileReport {
     pub included: Vec<Included>,
     /// Every problem id of the file, run or not.
     pub ids: Vec<String>,
+    /// The weight files its declarations read.
+    pub data: Vec<PathBuf>,
 }
 
 impl FileReport {
@@ -430,10 +434,6 @@ pub fn load_with(paths: &[PathBuf], options: &RunOptions) -> Report {
     over_files(paths, options, false)
 }
 
-/// Stack of each worker thread: as deep as the main thread's, so a file
-/// nested to the limits reads the same on any number of threads.
-const WORKER_STACK: usize = 8 << 20;
-
 fn over_files(paths: &[PathBuf], options: &RunOptions, derive: bool) -> Report {
     let Collected { files, errors: mut io_errors, skipped, empty, roots } = collect(paths);
     let mut report = Report { skipped, empty, ..Report::default() };
@@ -443,38 +443,7 @@ fn over_files(paths: &[PathBuf], options: &RunOptions, derive: bool) -> Report {
         let text = String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text ({})", e.utf8_error()))?;
         Ok(run_source(SourceFile::new(&files[k], text), &roots[k], options, derive))
     };
-    let outcomes: Vec<Result<FileReport, String>> = if jobs <= 1 || files.len() <= 1 {
-        (0..files.len()).map(one).collect()
-    } else {
-        use std::sync::Mutex;
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let next = AtomicUsize::new(0);
-        let slots: Vec<Mutex<Option<Result<FileReport, String>>>> = files.iter().map(|_| Mutex::new(None)).collect();
-        let budget = derive::budget::time_budget();
-        std::thread::scope(|scope| {
-            for _ in 0..jobs.min(files.len()) {
-                let work = || {
-                    derive::budget::set_time_budget(budget);
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= files.len() {
-                            break;
-                        }
-                        let outcome = one(i);
-                        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
-                    }
-                };
-                std::thread::Builder::new()
-                    .stack_size(WORKER_STACK)
-                    .spawn_scoped(scope, work)
-                    .expect("a worker thread starts");
-            }
-        });
-        slots
-            .into_iter()
-            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()).expect("every file was taken"))
-            .collect()
-    };
+    let outcomes = parallel::map(files.len(), jobs, || (), |_, k| one(k));
     for (path, outcome) in files.into_iter().zip(outcomes) {
         match outcome {
             Ok(file) => report.files.push(file),
@@ -521,6 +490,7 @@ pub fn run_source(source: SourceFile, root: &Path, options: &RunOptions, derive:
     diagnostics.append(&mut errs);
     shared.extend(syntax.shared.iter().cloned());
     let ids = syntax.problems.iter().map(|p| p.id.name.clone()).collect();
+    let (files, data) = data::read(&source.path, source.text.len(), &syntax, &shared, &included, root);
     let mut problems = Vec::new();
     if diagnostics.is_empty() {
         if syntax.problems.is_empty() && !shared.is_empty() {
@@ -532,13 +502,13 @@ pub fn run_source(source: SourceFile, root: &Path, options: &RunOptions, derive:
                 span: Span::default(),
                 statements: Vec::new(),
             };
-            diagnostics.extend(model::elaborate_in(&empty, &shared, &DrawSeed::default()).1);
+            diagnostics.extend(model::elaborate_in(&empty, &shared, &DrawSeed::default(), &files).1);
         }
         for p in &syntax.problems {
             if options.only.as_ref().is_some_and(|only| *only != p.id.name) {
                 continue;
             }
-            problems.push(run_problem(p, &shared, options, derive, &mut diagnostics));
+            problems.push(run_problem(p, &shared, &files, options, derive, &mut diagnostics));
         }
     }
     // A shared declaration is elaborated in every problem: its error once.
@@ -546,7 +516,7 @@ pub fn run_source(source: SourceFile, root: &Path, options: &RunOptions, derive:
         let mut seen = std::collections::HashSet::new();
         diagnostics.retain(|d| seen.insert((d.span, d.message.clone())));
     }
-    FileReport { source, diagnostics, problems, included, ids }
+    FileReport { source, diagnostics, problems, included, ids, data }
 }
 
 /// Whether a problem draws any of its values.
@@ -560,6 +530,7 @@ pub fn draws(p: &ProblemSyntax) -> bool {
 fn run_problem(
     p: &ProblemSyntax,
     shared: &[Statement],
+    files: &model::DataFiles,
     options: &RunOptions,
     derive: bool,
     diagnostics: &mut Vec<Diagnostic>,
@@ -569,7 +540,7 @@ fn run_problem(
         (None, true) => (0..DRAW_CHECKS).map(|k| DrawSeed::new(k, "")).collect(),
         (None, false) => vec![DrawSeed::default()],
     };
-    let (problem, mut errs) = model::elaborate_in(p, shared, &seeds[0]);
+    let (problem, mut errs) = model::elaborate_in(p, shared, &seeds[0], files);
     let failed = !errs.is_empty();
     diagnostics.append(&mut errs);
     if !derive {
@@ -592,7 +563,7 @@ fn run_problem(
         }
     }
     for seed in &seeds[1..] {
-        let (other, errs) = model::elaborate_in(p, shared, seed);
+        let (other, errs) = model::elaborate_in(p, shared, seed, files);
         let values = drawn_text(&other);
         if let Some(d) = errs.into_iter().next() {
             diagnostics.push(d.with_hint(format!("with the draw of seed {}: {values}", seed.seed)));

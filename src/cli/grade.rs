@@ -39,8 +39,8 @@ pub enum GradeFormat {
 }
 
 /// Runs `nnkey grade` and returns the exit status.
-pub fn run(args: GradeArgs, err_color: bool, deny_missing: bool) -> i32 {
-    let report = grade::run(&args.keys, &args.submissions);
+pub fn run(args: GradeArgs, err_color: bool, deny_missing: bool, jobs: usize) -> i32 {
+    let report = grade::run_with(&args.keys, &args.submissions, jobs);
     super::print_problems(&report.keys, err_color, deny_missing);
     let mut err = std::io::stderr().lock();
     for (path, file, find) in &report.untrusted {

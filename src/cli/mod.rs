@@ -342,7 +342,7 @@ pub fn main() -> i32 {
             let printed = emit(&text);
             finish(report.exit_code(), printed, &report, deny)
         }
-        Command::Grade(args) => grade::run(args, err_color, deny),
+        Command::Grade(args) => grade::run(args, err_color, deny, jobs(cli.jobs)),
         Command::Bless { paths, dry_run, missing_only } => {
             let report = check::run_with(&paths, &run_options);
             print_problems(&report, err_color, deny);
@@ -425,7 +425,7 @@ pub fn main() -> i32 {
                     return 2;
                 }
             };
-            let options = crate::variants::Options { seed, ids, out, only: only.clone() };
+            let options = crate::variants::Options { seed, ids, out, only: only.clone(), jobs: jobs(cli.jobs) };
             match crate::variants::write(&paths, &options) {
                 Ok(written) => {
                     let mut text = String::new();

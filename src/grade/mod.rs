@@ -255,7 +255,13 @@ fn collect(paths: &[PathBuf], errors: &mut Vec<(PathBuf, String)>) -> Vec<PathBu
 /// Grades every submission under `submissions` against the keys under
 /// `keys`.
 pub fn run(keys: &[PathBuf], submissions: &[PathBuf]) -> GradeReport {
-    let keys = check::run(keys);
+    run_with(keys, submissions, 1)
+}
+
+/// As [`run`], checking the key files and grading the students on `jobs`
+/// threads; the report is the same as one thread's.
+pub fn run_with(keys: &[PathBuf], submissions: &[PathBuf], jobs: usize) -> GradeReport {
+    let keys = check::run_with(keys, &check::RunOptions { jobs, ..check::RunOptions::default() });
     let mut report = GradeReport { keys, ..GradeReport::default() };
     for file in &report.keys.files {
         for p in &file.problems {
@@ -297,7 +303,7 @@ pub fn run(keys: &[PathBuf], submissions: &[PathBuf]) -> GradeReport {
         }
     }
     report.io_errors = io_errors;
-    report.students = grade_all(&report.keys, &report.submissions, parsed, &mut report.diagnostics);
+    report.students = grade_all(&report.keys, &report.submissions, parsed, &mut report.diagnostics, jobs);
     report
 }
 
@@ -313,6 +319,7 @@ fn grade_all(
     sources: &[SourceFile],
     parsed: Vec<(usize, SubmissionSyntax)>,
     loose: &mut Vec<(usize, Diagnostic)>,
+    jobs: usize,
 ) -> Vec<StudentReport> {
     let mut gathered: Vec<Gathered> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
@@ -338,13 +345,13 @@ fn grade_all(
             by_file.entry(file).or_default().push((file, d));
         }
     }
-    let mut students: Vec<StudentReport> = Vec::new();
-    let mut memo = Memo::new();
-    for g in gathered {
-        let diagnostics = g.files.iter().flat_map(|f| by_file.remove(f).unwrap_or_default()).collect();
-        students.push(grade_student(keys, sources, g, diagnostics, &mut memo));
-    }
-    students
+    let diagnostics: Vec<Vec<(usize, Diagnostic)>> =
+        gathered.iter().map(|g| g.files.iter().flat_map(|f| by_file.remove(f).unwrap_or_default()).collect()).collect();
+    // Each thread keeps its own memo: a judgement does not depend on who
+    // made it first, so the report is the same on any number of threads.
+    check::parallel::map(gathered.len(), jobs, Memo::new, |memo, k| {
+        grade_student(keys, sources, &gathered[k], diagnostics[k].clone(), memo)
+    })
 }
 
 /// Judgements of answers already seen, by find (key file, problem,
@@ -356,7 +363,7 @@ type MemoKey = (usize, usize, usize, String);
 fn grade_student(
     keys: &Report,
     sources: &[SourceFile],
-    g: Gathered,
+    g: &Gathered,
     diagnostics: Vec<(usize, Diagnostic)>,
     memo: &mut Memo,
 ) -> StudentReport {
@@ -414,7 +421,7 @@ fn grade_student(
             problem_known,
         });
     }
-    StudentReport { student: g.student, files: g.files, grades, unmatched, diagnostics }
+    StudentReport { student: g.student.clone(), files: g.files.clone(), grades, unmatched, diagnostics }
 }
 
 /// Grades one answer to one find.

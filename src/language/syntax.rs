@@ -140,6 +140,9 @@ pub enum Declared {
     Symbolic { kind: Ident, shape: Shape, symbol: Ident },
     /// `KIND VALUE`: a tensor written out, `kernel [[1, 2], [3, 4]]`.
     Literal { kind: Ident, value: Expr },
+    /// `KIND from "FILE" ["TENSOR"]`: a tensor read from a weight file,
+    /// `matrix from "mlp.safetensors" "fc1.weight"`.
+    File { kind: Ident, file: (String, Span), tensor: Option<(String, Span)> },
     /// A plain value: `eta = 1/10`.
     Value(Expr),
     /// `truth table (x1, x2) { 00: 0, 01: 1, 10: 1, 11: 0 }`.

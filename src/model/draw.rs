@@ -544,7 +544,8 @@ mod tests {
         let (file, errors) = crate::language::parse(text);
         assert!(errors.is_empty(), "{errors:?}");
         let drawn = |seed: u64, variant: &str| -> Vec<String> {
-            let (p, errors) = super::super::elaborate_in(&file.problems[0], &[], &DrawSeed::new(seed, variant));
+            let (p, errors) =
+                super::super::elaborate_in(&file.problems[0], &[], &DrawSeed::new(seed, variant), &Default::default());
             assert!(errors.is_empty(), "{errors:?}");
             p.drawn.iter().map(|d| format!("{} = {}", d.name, d.declaration)).collect()
         };

@@ -17,12 +17,14 @@ pub mod regions;
 pub mod risk;
 pub mod tensor;
 pub mod value;
+pub mod weights;
 
 use crate::algebra::Ring;
 use crate::language::diagnostic::closest;
 use crate::language::math::Prose;
 use crate::language::syntax::{self, Declared, Expr, ProblemSyntax, QueryKind, Statement};
 use crate::language::{Diagnostic, Span};
+pub use weights::DataFiles;
 
 pub use conv::{Conv, ConvKind, ConvParams, Layout, Padding, PaddingMode};
 pub use draw::{DrawSeed, DrawnValue};
@@ -185,13 +187,18 @@ impl Scope for Problem {
 /// Elaborates a parsed problem. Statements that fail are reported and left
 /// out; the rest of the problem is still elaborated.
 pub fn elaborate(syntax: &ProblemSyntax) -> (Problem, Vec<Diagnostic>) {
-    elaborate_in(syntax, &[], &DrawSeed::default())
+    elaborate_in(syntax, &[], &DrawSeed::default(), &DataFiles::default())
 }
 
 /// Elaborates a parsed problem with the file-level declarations `shared`
-/// (its file's and its includes', declared first, visible to the problem)
-/// and the draws `seed` picks.
-pub fn elaborate_in(syntax: &ProblemSyntax, shared: &[Statement], seed: &DrawSeed) -> (Problem, Vec<Diagnostic>) {
+/// (its file's and its includes', declared first, visible to the problem),
+/// the draws `seed` picks and the weight files its declarations name.
+pub fn elaborate_in(
+    syntax: &ProblemSyntax,
+    shared: &[Statement],
+    seed: &DrawSeed,
+    files: &DataFiles,
+) -> (Problem, Vec<Diagnostic>) {
     let mut problem = Problem {
         id: syntax.id.name.clone(),
         title: syntax.title.as_ref().map(|t| t.0.clone()),
@@ -225,7 +232,7 @@ pub fn elaborate_in(syntax: &ProblemSyntax, shared: &[Statement], seed: &DrawSee
             continue;
         }
         let made = match s {
-            Statement::Let(l) => declare(l, &problem),
+            Statement::Let(l) => declare(l, &problem, files),
             Statement::Draw(d) => draw::draw(d, seed, &problem).map(|(kind, value)| {
                 problem.drawn.push(value);
                 kind
@@ -512,7 +519,7 @@ pub const MAX_TENSOR_ENTRIES: usize = 1 << 20;
 pub const MAX_SHAPED_ENTRIES: usize = 1 << 48;
 
 /// The object a declaration makes.
-fn declare(l: &syntax::Let, problem: &Problem) -> Result<ObjectKind, Diagnostic> {
+fn declare(l: &syntax::Let, problem: &Problem, files: &DataFiles) -> Result<ObjectKind, Diagnostic> {
     match &l.value {
         Declared::Value(e) => Ok(ObjectKind::Value(eval(e, problem)?)),
         Declared::TruthTable(t) => Ok(ObjectKind::Table(logic::table(t, problem)?)),
@@ -549,6 +556,11 @@ fn declare(l: &syntax::Let, problem: &Problem) -> Result<ObjectKind, Diagnostic>
                 return Ok(ObjectKind::Tensor(Tensor::unwritten(role, shape.dims.clone(), &symbol.name)));
             }
             Ok(ObjectKind::Tensor(Tensor::symbolic(role, shape.dims.clone(), &symbol.name, &problem.ring)))
+        }
+        Declared::File { kind, file, tensor } => {
+            let role = role_of(kind)?;
+            let t = weights::declare(role, file, tensor.as_ref(), files)?;
+            Ok(ObjectKind::Tensor(t))
         }
         Declared::Literal { kind, value } => {
             let role = role_of(kind)?;

@@ -125,13 +125,28 @@ fn let_statement(i: In) -> PResult<Let> {
     Ok((k, Let { name, value: Declared::Value(value), span: span_from(i, k) }))
 }
 
-/// A tensor: `kernel 2x2 w` (fresh symbols w[0,0] … w[1,1]) or
-/// `kernel [[1, 2], [3, 4]]`; likewise `input`, `matrix` and `vector`.
+/// A tensor: `kernel 2x2 w` (fresh symbols w[0,0] … w[1,1]),
+/// `kernel [[1, 2], [3, 4]]` or `kernel from "net.safetensors" "conv1.weight"`;
+/// likewise `input`, `matrix` and `vector`.
 fn tensor_declaration(i: In) -> PResult<Declared> {
     for kind in ["kernel", "input", "matrix", "vector"] {
         let Ok((k, kspan)) = keyword(i, kind) else { continue };
         let kind = Ident { name: kind.to_string(), span: kspan };
         let j = sp(k);
+        if let Ok((k, _)) = keyword(j, "from") {
+            let (k, file) = hinted(
+                cut(string(sp(k))),
+                "a tensor from a file names the file in quotes: `matrix from \"mlp.npz\" \"w1\"`",
+            )?;
+            let j = sp(k);
+            let (k, tensor) = if peek(j) == Some('"') {
+                let (k, t) = cut(string(j))?;
+                (k, Some(t))
+            } else {
+                (k, None)
+            };
+            return Ok((k, Declared::File { kind, file, tensor }));
+        }
         if peek(j).is_some_and(|c| c.is_ascii_digit()) {
             let (k, shape) = cut(shape(j))?;
             let (k, symbol) = hinted(
