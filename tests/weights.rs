@@ -152,3 +152,25 @@ fn a_damaged_file_is_an_error_not_a_panic() {
         assert!(run.stderr.contains("mlp.safetensors"), "{}", run.stderr);
     }
 }
+
+#[test]
+fn variants_carry_the_weight_files_their_problems_read() {
+    let s = Sandbox::new();
+    write_bytes(&s, "bank/nets/mlp.safetensors", &mlp_safetensors());
+    s.write(
+        "bank/w.nnk",
+        &format!(
+            "problem w\n  W1 = matrix from \"nets/mlp.safetensors\" \"fc1.weight\"\n  \
+             b1 = vector from \"nets/mlp.safetensors\" \"fc1.bias\"\n  \
+             W2 = matrix from \"nets/mlp.safetensors\" \"fc2.weight\"\n  \
+             h = network (x: 2) {{ dense W1 + b1; relu; dense W2 }}\n  \
+             find piece = linear piece of h at x = [2, 1]\n  {PIECE}\n"
+        ),
+    );
+    let run = s.run(&["variants", "bank", "--seed", "1", "--count", "2", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    for k in ["1", "2"] {
+        let copied = std::fs::read(s.path(&format!("out/{k}/nets/mlp.safetensors"))).unwrap();
+        assert_eq!(copied, mlp_safetensors());
+    }
+}
