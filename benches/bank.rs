@@ -11,7 +11,18 @@ const FILES: usize = 300;
 fn bank(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let ps3 = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("problems/ps3");
-    let mut sources: Vec<_> = std::fs::read_dir(&ps3).expect("problems/ps3").map(|e| e.unwrap().path()).collect();
+    let mut sources: Vec<_> = std::fs::read_dir(&ps3)
+        .expect("problems/ps3")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "nnk"))
+        .collect();
+    // The weight files some problems read, where their paths expect them.
+    let digits = dir.path().join("digits");
+    std::fs::create_dir_all(&digits).expect("a folder");
+    for f in std::fs::read_dir(ps3.join("digits")).expect("problems/ps3/digits") {
+        let f = f.expect("an entry").path();
+        std::fs::copy(&f, digits.join(f.file_name().expect("a name"))).expect("a copy");
+    }
     sources.sort();
     for k in 0..FILES {
         let from = &sources[k % sources.len()];

@@ -98,6 +98,7 @@ fn shipped() -> Vec<(String, String)> {
     let mut paths: Vec<PathBuf> = ["problems/ps3", "problems/variants"]
         .iter()
         .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap().map(|e| e.unwrap().path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "nnk"))
         .collect();
     paths.sort();
     let name = |p: &Path| {

@@ -9,7 +9,11 @@ use proptest::prelude::*;
 fn shipped() -> Vec<(String, String)> {
     let mut files = Vec::new();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("problems/ps3");
-    let mut paths: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "nnk"))
+        .collect();
     paths.sort();
     for p in paths {
         files.push((p.display().to_string(), std::fs::read_to_string(&p).unwrap()));
