@@ -62,8 +62,8 @@ fn a_step_above_the_bound_diverges_with_an_eigenvector() {
         "e^(t + 1) = (I - 2 η X^T X) e^(t)",
         "λ_max = 2",
         "3/4 λ_max > 1",
-        "z = [1; 1; 0]",
-        "X^T X z = [2; 2; 0] = 2 z",
+        "z = [1, 1, 0]",
+        "X^T X z = [2, 2, 0] = 2 z",
         "z^T e^(0) = -2",
         "1 - 2 η 2 = -2",
         "diverges",
@@ -102,7 +102,7 @@ fn a_step_of_exactly_one_over_lambda_max_oscillates_between_two_points() {
     let run = s.run(&["solve", "p.nnk"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let out = one_line(&run.stdout);
-    for needle in ["1/2 λ_max = 1", "1 - 2 η 2 = -1", "flips sign forever", "c = [-1; -1; 0]", "Key: holds."] {
+    for needle in ["1/2 λ_max = 1", "1 - 2 η 2 = -1", "flips sign forever", "z)) z = [-1, -1, 0]", "Key: holds."] {
         assert!(out.contains(needle), "missing {needle:?} in\n{out}");
     }
     // The numeric check ran gradient descent and saw the two-cycle.
@@ -140,7 +140,7 @@ fn an_irrational_top_eigenvalue_is_certified_by_a_rayleigh_quotient() {
     let run = s.run(&["solve", "s.nnk"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let out = one_line(&run.stdout);
-    for needle in ["λ_max = 8 + sqrt(61)", "z = [1; 3; 4]", "= 205/13 > 10", "Key: holds."] {
+    for needle in ["λ_max = 8 + sqrt(61)", "z = [1, 3, 4]", "= 205/13 > 10", "Key: holds."] {
         assert!(out.contains(needle), "missing {needle:?} in\n{out}");
     }
 }
@@ -171,7 +171,7 @@ fn an_inconsistent_system_has_no_solution_with_a_certificate() {
     let run = s.run(&["solve", "r.nnk"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let out = one_line(&run.stdout);
-    for needle in ["u = [-1; 1]", "u^T X = [0; 0]", "u^T y = 2 ≠ 0", "a contradiction", "= 2 > 0", "Key: holds."] {
+    for needle in ["u = [-1, 1]", "u^T X = [[0, 0]]", "u^T y = 2 ≠ 0", "a contradiction", "= 2 > 0", "Key: holds."] {
         assert!(out.contains(needle), "missing {needle:?} in\n{out}");
     }
     s.write("r.nnk", &text.replace("no solution", "[1/2, 1/2]"));
