@@ -33,7 +33,7 @@ fn qm(rows: &[&[i64]]) -> Matrix<Q> {
 
 #[test]
 fn the_shipped_outcome_problems_pass() {
-    let run = run_in(&repo(), &["check", "problems/ps3/gd-outcomes.nnk"]);
+    let run = run_in(&repo(), &["check", "problems/ps3/q12_outcomes.nnk"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     for line in [
         "gd1 big ... ok",
