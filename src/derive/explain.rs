@@ -65,7 +65,21 @@ pub fn radical(r: &crate::algebra::Radical) -> Math {
     if r0.is_zero() {
         return if sign == Sign::Minus { Math::Neg(Box::new(term)) } else { term };
     }
-    Math::Sum(vec![(Sign::Plus, Math::Ratio(r0.clone())), (sign, term)])
+    // A polynomial rational part is written term by term, so that the sum
+    // needs no parentheses: a^2 + 1 + |a|.
+    let mut items: Vec<(Sign, Math)> = match r0.as_poly() {
+        Some(p) => p
+            .terms()
+            .iter()
+            .map(|(m, c)| {
+                let t = Poly::term(m.clone(), c.abs());
+                (if c.is_negative() { Sign::Minus } else { Sign::Plus }, Math::Poly(t))
+            })
+            .collect(),
+        None => vec![(Sign::Plus, Math::Ratio(r0.clone()))],
+    };
+    items.push((sign, term));
+    Math::Sum(items)
 }
 
 /// A matrix of rational functions as a formula (a column vector too).
