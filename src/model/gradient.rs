@@ -244,7 +244,7 @@ pub enum Quantity {
 /// Whether a quantity query mentions a name, by `uses` on each expression.
 pub fn quantity_uses(q: &GradientQuantity, uses: &dyn Fn(&Expr) -> bool) -> bool {
     let descent = |g: &GradientDescent| {
-        g.objective.args.iter().any(|a| uses(&a.value)) || uses(&g.start) || g.step.as_ref().is_some_and(|s| uses(s))
+        g.objective.args.iter().any(|a| uses(&a.value)) || uses(&g.start) || g.step.as_ref().is_some_and(uses)
     };
     match q {
         GradientQuantity::LargestEigenvalue(e) | GradientQuantity::Rank(e) => uses(e),

@@ -1231,68 +1231,6 @@ fn unwritten(expr: &Expr, t: &Tensor) -> Diagnostic {
     .with_hint("only `shape` queries can use a tensor this large; declare a smaller one")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::language::parse_expr;
-
-    fn eval_str(text: &str, ring: &Ring) -> Value {
-        let e = parse_expr(text).unwrap();
-        eval(&e, &Bare(ring)).unwrap()
-    }
-
-    #[test]
-    fn keys_compare_by_meaning() {
-        let ring = Ring::new();
-        let a = eval_str("[[0.5, w[1,1]], [(x + 1)^2, 2/4]]", &ring);
-        let b = eval_str("[[1/2, w[1,1]], [x^2 + 2*x + 1, 0.5]]", &ring);
-        assert!(compare(&a, &b, &ring).is_ok());
-        let c = eval_str("[[1/2, w[1,0]], [x^2 + 2*x + 1, 0.5]]", &ring);
-        let err = compare(&c, &b, &ring).unwrap_err();
-        assert_eq!(err, "entry (0, 1): the key says w[1,0], nnkey derives w[1,1]");
-    }
-
-    #[test]
-    fn matrix_expressions_evaluate_exactly() {
-        let ring = Ring::new();
-        // X = [a b], y scalar: X^T (X X^T)^-1 y = (a y, b y)/(a^2 + b^2).
-        let v = eval_str("[[a, b]]^T ([[a, b]] [[a, b]]^T)^-1 y", &ring);
-        let w = eval_str("[a*y/(a^2 + b^2), b*y/(a^2 + b^2)]", &ring);
-        assert!(compare(&v, &w, &ring).is_ok(), "{}", v.print(&ring));
-    }
-
-    #[test]
-    fn records_compare_field_by_field_in_any_order() {
-        let ring = Ring::new();
-        let a = eval_str("{ W: 2, b: 3, gradient: 2 }", &ring);
-        let b = eval_str("{ gradient: 2.0, W: 2, b: 3 }", &ring);
-        assert!(compare(&a, &b, &ring).is_ok());
-        let c = eval_str("{ W: 2, b: 4, gradient: 2 }", &ring);
-        assert!(compare(&c, &b, &ring).unwrap_err().contains("`b`"));
-    }
-
-    #[test]
-    fn keys_print_back_to_the_same_value() {
-        let ring = Ring::new();
-        let a = eval_str("[[w[1,1], 0, -1/2], [0, 2*w[0,0] - x, 0]]", &ring);
-        let text = a.to_key(&ring, 13);
-        assert_eq!(text, "[[w[1,1], 0, -1/2],\n              [0, 2*w[0,0] - x, 0]]");
-        let back = eval_str(&text, &ring);
-        assert!(compare(&a, &back, &ring).is_ok());
-    }
-
-    #[test]
-    fn sparse_literals_read_back() {
-        let ring = Ring::new();
-        let s = eval_str("sparse(100, 100, [(0, 1) -> w, (99, 99) -> 2])", &ring);
-        let Value::Sparse(m) = &s else { panic!("sparse") };
-        assert_eq!(m.nonzeros(), 2);
-        let text = s.print(&ring);
-        let back = eval_str(&text, &ring);
-        assert!(compare(&s, &back, &ring).is_ok());
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Values with one square root or absolute value
 // ---------------------------------------------------------------------------
@@ -1360,4 +1298,66 @@ fn radical_text(r: &Radical, ring: &Ring) -> String {
         return if negative { format!("-{coefficient}") } else { coefficient };
     }
     format!("{} {} {coefficient}", r0.print(ring), if negative { "-" } else { "+" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::language::parse_expr;
+
+    fn eval_str(text: &str, ring: &Ring) -> Value {
+        let e = parse_expr(text).unwrap();
+        eval(&e, &Bare(ring)).unwrap()
+    }
+
+    #[test]
+    fn keys_compare_by_meaning() {
+        let ring = Ring::new();
+        let a = eval_str("[[0.5, w[1,1]], [(x + 1)^2, 2/4]]", &ring);
+        let b = eval_str("[[1/2, w[1,1]], [x^2 + 2*x + 1, 0.5]]", &ring);
+        assert!(compare(&a, &b, &ring).is_ok());
+        let c = eval_str("[[1/2, w[1,0]], [x^2 + 2*x + 1, 0.5]]", &ring);
+        let err = compare(&c, &b, &ring).unwrap_err();
+        assert_eq!(err, "entry (0, 1): the key says w[1,0], nnkey derives w[1,1]");
+    }
+
+    #[test]
+    fn matrix_expressions_evaluate_exactly() {
+        let ring = Ring::new();
+        // X = [a b], y scalar: X^T (X X^T)^-1 y = (a y, b y)/(a^2 + b^2).
+        let v = eval_str("[[a, b]]^T ([[a, b]] [[a, b]]^T)^-1 y", &ring);
+        let w = eval_str("[a*y/(a^2 + b^2), b*y/(a^2 + b^2)]", &ring);
+        assert!(compare(&v, &w, &ring).is_ok(), "{}", v.print(&ring));
+    }
+
+    #[test]
+    fn records_compare_field_by_field_in_any_order() {
+        let ring = Ring::new();
+        let a = eval_str("{ W: 2, b: 3, gradient: 2 }", &ring);
+        let b = eval_str("{ gradient: 2.0, W: 2, b: 3 }", &ring);
+        assert!(compare(&a, &b, &ring).is_ok());
+        let c = eval_str("{ W: 2, b: 4, gradient: 2 }", &ring);
+        assert!(compare(&c, &b, &ring).unwrap_err().contains("`b`"));
+    }
+
+    #[test]
+    fn keys_print_back_to_the_same_value() {
+        let ring = Ring::new();
+        let a = eval_str("[[w[1,1], 0, -1/2], [0, 2*w[0,0] - x, 0]]", &ring);
+        let text = a.to_key(&ring, 13);
+        assert_eq!(text, "[[w[1,1], 0, -1/2],\n              [0, 2*w[0,0] - x, 0]]");
+        let back = eval_str(&text, &ring);
+        assert!(compare(&a, &back, &ring).is_ok());
+    }
+
+    #[test]
+    fn sparse_literals_read_back() {
+        let ring = Ring::new();
+        let s = eval_str("sparse(100, 100, [(0, 1) -> w, (99, 99) -> 2])", &ring);
+        let Value::Sparse(m) = &s else { panic!("sparse") };
+        assert_eq!(m.nonzeros(), 2);
+        let text = s.print(&ring);
+        let back = eval_str(&text, &ring);
+        assert!(compare(&s, &back, &ring).is_ok());
+    }
 }
