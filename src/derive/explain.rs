@@ -22,7 +22,7 @@ use std::collections::HashSet;
 pub use crate::language::math::{Fill, Inline, Math, Prose, Rel, words};
 
 use crate::algebra::{Matrix, Poly, RatFunc};
-use crate::language::math::{Fence, Func};
+use crate::language::math::{Fence, Func, Sign};
 use crate::model::{Problem, Value};
 
 /// A value as a formula, its exact entries kept as they are (the
@@ -40,8 +40,46 @@ pub fn value(v: &Value) -> Math {
         Value::Tuple(items) => Math::Seq(Fence::Paren, items.iter().map(value).collect()),
         Value::Record(fields) => Math::Record(fields.iter().map(|(k, x)| (k.clone(), value(x))).collect()),
         Value::Maps(a, b) => Math::Relation(Box::new(value(a)), vec![(Rel::MapsTo, value(b))]),
+        Value::Call(..) if crate::model::value::radical_of(v).is_some() => {
+            radical(&crate::model::value::radical_of(v).expect("a radical"))
+        }
         Value::Call(name, args) => Math::Apply(Func::Named(name.clone()), args.iter().map(value).collect()),
     }
+}
+
+/// r₀ + r₁·√D or r₀ + r₁·|p| as a formula.
+pub fn radical(r: &crate::algebra::Radical) -> Math {
+    use crate::algebra::radical::Atom;
+    let Some((r0, r1, atom)) = r.parts() else {
+        if let crate::algebra::Radical::Rational(q) = r {
+            return Math::Ratio(q.clone());
+        }
+        unreachable!()
+    };
+    let a = match atom {
+        Atom::Sqrt(d) => Math::Apply(Func::Sqrt, vec![Math::Poly(d.clone())]),
+        Atom::Abs(p) => Math::Fenced(Fence::Abs, Box::new(Math::Poly(p.clone()))),
+    };
+    let (sign, c) = if r1.num().leading_coeff().is_negative() { (Sign::Minus, -r1) } else { (Sign::Plus, r1.clone()) };
+    let term = if c == RatFunc::one() { a } else { Math::Product(vec![Math::Ratio(c), a]) };
+    if r0.is_zero() {
+        return if sign == Sign::Minus { Math::Neg(Box::new(term)) } else { term };
+    }
+    // A polynomial rational part is written term by term, so that the sum
+    // needs no parentheses: a^2 + 1 + |a|.
+    let mut items: Vec<(Sign, Math)> = match r0.as_poly() {
+        Some(p) => p
+            .terms()
+            .iter()
+            .map(|(m, c)| {
+                let t = Poly::term(m.clone(), c.abs());
+                (if c.is_negative() { Sign::Minus } else { Sign::Plus }, Math::Poly(t))
+            })
+            .collect(),
+        None => vec![(Sign::Plus, Math::Ratio(r0.clone()))],
+    };
+    items.push((sign, term));
+    Math::Sum(items)
 }
 
 /// A matrix of rational functions as a formula (a column vector too).

@@ -24,14 +24,16 @@ use std::cmp::Ordering;
 use num_bigint::BigInt;
 use num_traits::One;
 
+use crate::algebra::Radical;
 use crate::algebra::intmat::MERSENNE_61;
 use crate::algebra::univariate::{
     RealRoot, Sturm, UPoly, characteristic_polynomial, decimal_parts, decimal_text, largest_root, sqrt_parts,
 };
-use crate::algebra::{IntMatrix, Matrix, Monomial, Poly, Q, RatFunc};
+use crate::algebra::{IntMatrix, Matrix, Poly, Q, RatFunc};
 use crate::language::math::{Constant, Fence, Func, Sign, Words};
 use crate::language::{Diagnostic, Span};
 use crate::model::gradient::{Data, GradientLimit, MinimumNorm, StepSize};
+use crate::model::value::radical_value;
 use crate::model::{Problem, Value};
 use crate::{math, prose};
 
@@ -86,12 +88,20 @@ pub struct LimitAnswer {
     pub gram: Matrix<Poly>,
     pub rank: RankCase,
     pub step: StepCondition,
+    /// What the iterates do with the given step: converge to `limit`,
+    /// oscillate or diverge.
+    pub outcome: Outcome,
 }
 
 impl LimitAnswer {
-    /// The limit as a key states it.
+    /// The limit as a key states it, or the word for what the iterates do
+    /// instead: `diverges`, `oscillates`.
     pub fn value(&self) -> Value {
-        Value::Matrix(self.limit.clone())
+        match &self.outcome {
+            Outcome::Converges | Outcome::ConvergesAnyway(_) => Value::Matrix(self.limit.clone()),
+            Outcome::Oscillates(_) => Value::Word(OSCILLATES.into()),
+            Outcome::Diverges(_) => Value::Word(DIVERGES.into()),
+        }
     }
 
     /// For a numeric X, a basis of its null space: the minimizers of f are
@@ -138,7 +148,70 @@ pub struct StepCondition {
     /// For a numeric X, a short decimal step that provably satisfies the
     /// condition.
     pub safe_step: Option<Q>,
+    /// How η·λ_max compares with 1, when X and the step are numeric.
+    pub verdict: Option<Ordering>,
 }
+
+/// The answer words of a step at or above 1/λ_max.
+pub const DIVERGES: &str = "diverges";
+pub const OSCILLATES: &str = "oscillates";
+/// The answer word of an inconsistent `X v = y`.
+pub const NO_SOLUTION: &str = "no solution";
+
+/// What gradient descent does with the step the file gives, decided
+/// exactly. Without a step, or with a step below 1/λ_max, it converges;
+/// a numeric step at or above it is decided on the starting error
+/// e⁽⁰⁾ = w⁽⁰⁾ − w∞, where w∞ is the limit a small step reaches.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    Converges,
+    /// The step is at or above 1/λ_max, but e⁽⁰⁾ has no component along
+    /// the eigenvalues λ ≥ 1/η: the iterates still converge, to `limit`.
+    ConvergesAnyway(Dynamics),
+    /// η·λ = 1 for an eigenvalue along which e⁽⁰⁾ has a component, and
+    /// none above: that component flips sign forever.
+    Oscillates(Dynamics),
+    /// e⁽⁰⁾ has a component along an eigenvalue λ > 1/η: it grows by
+    /// |1 − 2ηλ| > 1 at every step.
+    Diverges(Dynamics),
+}
+
+/// The exact dynamics of e⁽ᵗ⁺¹⁾ = (I − 2η XᵀX) e⁽ᵗ⁾ from one e⁽⁰⁾.
+#[derive(Clone, Debug)]
+pub struct Dynamics {
+    /// The step η and 1/η.
+    pub eta: Q,
+    pub threshold: Q,
+    /// e⁽⁰⁾ = w⁽⁰⁾ − w∞ (d×1), in the row space of X.
+    pub error: Matrix<Q>,
+    /// μ, the monic polynomial of least degree with μ(XᵀX) e⁽⁰⁾ = 0: its
+    /// roots are exactly the eigenvalues of XᵀX along which e⁽⁰⁾ has a
+    /// component (XᵀX is symmetric, so μ is squarefree).
+    pub minimal: UPoly,
+    pub witness: Witness,
+}
+
+/// Why the outcome holds, as something a reader checks by multiplying.
+#[derive(Clone, Debug)]
+pub enum Witness {
+    /// XᵀX v = λ v and vᵀe⁽⁰⁾ ≠ 0: the component of the error along v is
+    /// multiplied by 1 − 2ηλ at every step. For `oscillates`, `cycle` is
+    /// that component, c = (vᵀe⁽⁰⁾/vᵀv) v: the iterates approach w∞ + c and
+    /// w∞ − c in turn.
+    Eigenvector { v: Matrix<Q>, lambda: Q, overlap: Q, cycle: Matrix<Q> },
+    /// v = (XᵀX)ᵏ e⁽⁰⁾, in the span of the eigencomponents of e⁽⁰⁾, with the
+    /// Rayleigh quotient vᵀXᵀXv / vᵀv = `quotient` > 1/η: some
+    /// eigencomponent of e⁽⁰⁾ has an eigenvalue above 1/η.
+    Rayleigh { v: Matrix<Q>, power: usize, quotient: Q },
+    /// Every root of μ is below 1/η (a Sturm count): no component grows.
+    Roots,
+}
+
+/// Most vectors e⁽⁰⁾, XᵀX e⁽⁰⁾, … the dynamics of a large step are decided
+/// with (the rank of X plus one at most).
+pub const MAX_KRYLOV: usize = 48;
+/// Most powers of XᵀX tried for a Rayleigh certificate of divergence.
+pub const MAX_RAYLEIGH_POWER: usize = 200;
 
 /// λ_max(G) in its exact form.
 #[derive(Clone, Debug)]
@@ -177,13 +250,34 @@ pub struct MinimumNormAnswer {
     /// det(X_I X_Iᵀ), nonzero (assumed for a symbolic X).
     pub det: Poly,
     pub rows: Rows,
+    /// For numeric data with y outside the column space of X: the proof
+    /// that X v = y has no solution. `solution` is then the least-squares
+    /// fit of least norm, X⁺y, and `multipliers` is empty.
+    pub no_solution: Option<NoSolution>,
 }
 
 impl MinimumNormAnswer {
-    /// The solution as a key states it.
+    /// The solution as a key states it, or `no solution`.
     pub fn value(&self) -> Value {
-        Value::Matrix(self.solution.clone())
+        match &self.no_solution {
+            Some(_) => Value::Word(NO_SOLUTION.into()),
+            None => Value::Matrix(self.solution.clone()),
+        }
     }
+}
+
+/// The certificate that X v = y has no solution: uᵀX = 0 but uᵀy ≠ 0
+/// (u is the part of y orthogonal to the column space of X, so
+/// uᵀy = ‖u‖²), and the least training error ‖X X⁺y − y‖² = ‖u‖² > 0.
+#[derive(Clone, Debug)]
+pub struct NoSolution {
+    pub u: Matrix<Q>,
+    /// uᵀy, nonzero.
+    pub uy: Q,
+    /// The rank of X, below n.
+    pub rank: usize,
+    /// min over w of ‖X w − y‖², positive.
+    pub residual: Q,
 }
 
 /// Which equations of X v = y the Lagrange conditions are solved on.
@@ -447,45 +541,7 @@ fn as_poly(m: &Matrix<Q>) -> Matrix<Poly> {
     m.map(|q| Poly::constant(q.clone()))
 }
 
-/// The square root of a polynomial that is a perfect square, by matching
-/// leading terms (lexicographic order): `None` when it is not one (or,
-/// rarely, when more terms than a generous bound would be needed).
-pub fn poly_sqrt(p: &Poly) -> Option<Poly> {
-    if p.is_zero() {
-        return Some(Poly::zero());
-    }
-    fn term_sqrt(m: &Monomial, c: &Q) -> Option<(Monomial, Q)> {
-        let (s, k) = sqrt_parts(c)?;
-        if !k.is_one() || m.pairs().iter().any(|&(_, e)| e % 2 != 0) {
-            return None;
-        }
-        Some((Monomial::from_pairs(m.pairs().iter().map(|&(v, e)| (v, e / 2))), s))
-    }
-    let half = p.total_degree() / 2;
-    let (lm, lc) = p.leading()?;
-    let (m0, c0) = term_sqrt(lm, lc)?;
-    let mut root = Poly::term(m0.clone(), c0.clone());
-    let mut rest = p - &(&root * &root);
-    let twice = &c0 * &Q::from_int(2);
-    let mut budget = 4 * p.len() + 16;
-    while let Some((m, c)) = rest.leading() {
-        let m = m.div(&m0)?;
-        if m.degree() > half || budget == 0 {
-            return None;
-        }
-        budget -= 1;
-        let t = Poly::term(m, c / &twice);
-        rest = &rest - &(&(&root * &t).scale(&Q::from_int(2)) + &(&t * &t));
-        root = &root + &t;
-    }
-    Some(root)
-}
-
-/// Whether a polynomial is nonnegative for every real value of its symbols
-/// because every term is: a positive coefficient times even powers.
-fn obviously_nonnegative(p: &Poly) -> bool {
-    p.terms().iter().all(|(m, c)| !c.is_negative() && m.pairs().iter().all(|&(_, e)| e % 2 == 0))
-}
+pub use crate::algebra::radical::{obviously_nonnegative, poly_sqrt};
 
 // ---------------------------------------------------------------------------
 // The largest eigenvalue of X Xᵀ and the step size
@@ -944,7 +1000,7 @@ fn rank_and_limit(data: &Data, w0: &Matrix<Poly>, span: Span) -> Result<Rank, Di
     }
 }
 
-/// The limit, its rank case and its step condition.
+/// The limit, its rank case, its step condition and what the iterates do.
 pub fn limit_answer(g: &GradientLimit) -> Result<LimitAnswer, Diagnostic> {
     budget::start();
     let data = &g.data;
@@ -963,7 +1019,180 @@ pub fn limit_answer(g: &GradientLimit) -> Result<LimitAnswer, Diagnostic> {
             (w.map(|e| RatFunc::from(e.clone())), RankCase::PseudoInverse { pinv: p, fit })
         }
     };
-    Ok(LimitAnswer { data: data.clone(), start: g.start.clone(), limit, gram, rank, step })
+    let outcome = match (&step.verdict, &g.step, &step.lambda_max) {
+        (Some(Ordering::Equal | Ordering::Greater), Some(s), LambdaForm::Exact(sp)) => {
+            outcome(g, s, &sp.lambda, &limit)?
+        }
+        _ => Outcome::Converges,
+    };
+    Ok(LimitAnswer { data: data.clone(), start: g.start.clone(), limit, gram, rank, step, outcome })
+}
+
+/// A numeric step at or above 1/λ_max: what the iterates do, decided on
+/// the starting error e⁽⁰⁾ = w⁽⁰⁾ − w∞. Targets or a start with symbols
+/// make the outcome depend on the symbols, an error that says so.
+fn outcome(
+    g: &GradientLimit,
+    step: &StepSize,
+    lambda: &LambdaMax,
+    limit: &Matrix<RatFunc>,
+) -> Result<Outcome, Diagnostic> {
+    let eta = step.value.as_constant().expect("a verdict needs a numeric step");
+    let xq = as_rational(&g.data.x).expect("a verdict needs a numeric X");
+    let bound = format!("1/λ_max(X Xᵀ), with λ_max = {}", lambda.describe());
+    let safe = match lambda.safe_step_text() {
+        Some(s) => format!("any step up to {s} converges"),
+        None => "any positive step converges".into(),
+    };
+    let (Some(w0), Ok(winf)) = (as_rational(&g.start), limit.try_map(|r| r.as_constant().ok_or(()))) else {
+        return Err(Diagnostic::error(
+            step.span,
+            format!(
+                "the step {eta} is at or above {bound}; whether gradient descent still converges depends on the symbols"
+            ),
+        )
+        .with_label(
+            "the iterates diverge or oscillate unless the starting error has no component along the top eigenvectors",
+        )
+        .with_hint("give the targets and the start as numbers to decide it, or take a smaller step")
+        .with_hint(safe));
+    };
+    let error = w0.sub(&winf).expect("shapes");
+    let threshold = eta.inv().expect("the step is positive");
+    let d = dynamics(&xq, &error, &eta, &threshold).map_err(|why| {
+        Diagnostic::error(step.span, format!("the step {eta} is at or above {bound}, and {why}"))
+            .with_label("nnkey cannot decide what the iterates do")
+            .with_hint(safe.clone())
+    })?;
+    Ok(match &d.witness {
+        Witness::Roots => Outcome::ConvergesAnyway(d),
+        Witness::Eigenvector { lambda, .. } if *lambda == threshold => Outcome::Oscillates(d),
+        _ => Outcome::Diverges(d),
+    })
+}
+
+/// (XᵀX) v, as Xᵀ(X v).
+fn gram_times(x: &Matrix<Q>, xt: &Matrix<Q>, v: &Matrix<Q>) -> Matrix<Q> {
+    xt.mul(&x.mul(v).expect("shapes")).expect("shapes")
+}
+
+fn inner(a: &Matrix<Q>, b: &Matrix<Q>) -> Q {
+    a.entries().iter().zip(b.entries()).fold(Q::zero(), |acc, (p, q)| &acc + &(p * q))
+}
+
+/// p(XᵀX) e⁽⁰⁾ = Σ cᵢ kᵢ for p = Σ cᵢ λⁱ, over the Krylov vectors
+/// kᵢ = (XᵀX)ⁱ e⁽⁰⁾.
+fn krylov_combination(krylov: &[Matrix<Q>], p: &UPoly) -> Matrix<Q> {
+    let mut out = Matrix::zeros(krylov[0].rows(), 1);
+    for (c, k) in p.coeffs().iter().zip(krylov) {
+        out = out.add(&k.map(|e| e * c)).expect("shapes");
+    }
+    out
+}
+
+/// The exact dynamics of e⁽ᵗ⁺¹⁾ = (I − 2η XᵀX) e⁽ᵗ⁾ from e⁽⁰⁾ = `error`,
+/// with `threshold` = 1/η.
+///
+/// The Krylov vectors e⁽⁰⁾, XᵀX e⁽⁰⁾, … first become dependent at the
+/// degree of μ, the local minimal polynomial; XᵀX is symmetric, so the
+/// roots of μ are exactly the eigenvalues along which e⁽⁰⁾ has a
+/// component, and along each the factor per step is 1 − 2ηλ. A root above
+/// 1/η makes the iterates diverge; a root at 1/η and none above makes them
+/// oscillate; roots all below let them converge. The witness is the
+/// eigenvector q(XᵀX) e⁽⁰⁾ with q = μ/(λ − ρ) when the deciding root ρ is
+/// rational, else a power (XᵀX)ᵏ e⁽⁰⁾ whose Rayleigh quotient exceeds 1/η.
+/// An error says which limit stopped it.
+pub fn dynamics(x: &Matrix<Q>, error: &Matrix<Q>, eta: &Q, threshold: &Q) -> Result<Dynamics, String> {
+    let xt = x.transpose();
+    let d = error.rows();
+    let mut krylov = vec![error.clone()];
+    let minimal = if error.is_zero() {
+        UPoly::constant(Q::one())
+    } else {
+        loop {
+            if krylov.len() > MAX_KRYLOV {
+                return Err(format!(
+                    "the starting error has components along more than {MAX_KRYLOV} eigenvalues, over the limit \
+                     for deciding the dynamics"
+                ));
+            }
+            let next = gram_times(x, &xt, krylov.last().expect("nonempty"));
+            krylov.push(next);
+            let k = krylov.len();
+            let mut data = Vec::with_capacity(d * k);
+            for i in 0..d {
+                for v in &krylov {
+                    data.push(v.get(i, 0).clone());
+                }
+            }
+            // The earlier vectors are independent, so a dependency has a
+            // nonzero last coefficient and the null space is one vector.
+            if let Some(c) = Matrix::from_vec(d, k, data).nullspace().into_iter().next() {
+                break UPoly::from_coeffs(c.entries().to_vec()).monic();
+            }
+        }
+    };
+    let sturm = Sturm::new(&minimal);
+    let above = minimal.degree().unwrap_or(0) > 0 && sturm.roots_above(threshold) > 0;
+    let at = minimal.eval(threshold).is_zero();
+    let eigenvector = |rho: &Q| -> Witness {
+        let (q, _) = minimal.div_rem(&UPoly::from_coeffs(vec![-rho, Q::one()])).expect("a nonzero divisor");
+        let v = primitive_column(&krylov_combination(&krylov, &q));
+        let overlap = inner(&v, error);
+        let scale = &overlap / &inner(&v, &v);
+        let cycle = v.map(|e| e * &scale);
+        Witness::Eigenvector { v, lambda: rho.clone(), overlap, cycle }
+    };
+    let witness = if above {
+        let mut root = largest_root(&minimal).expect("a root above the threshold");
+        let width = &root.hi.abs() * &Q::new(1, 1 << 40);
+        root.refine(&width);
+        match root.exact() {
+            Some(rho) => eigenvector(&rho.clone()),
+            None => {
+                // The Rayleigh quotients of the powers rise to the largest
+                // root, which is above the threshold.
+                let mut v = error.clone();
+                let mut found = None;
+                for power in 0..=MAX_RAYLEIGH_POWER {
+                    let mv = gram_times(x, &xt, &v);
+                    let quotient = &inner(&v, &mv) / &inner(&v, &v);
+                    if quotient > *threshold {
+                        found = Some(Witness::Rayleigh { v: primitive_column(&v), power, quotient });
+                        break;
+                    }
+                    v = primitive_column(&mv);
+                }
+                found.ok_or_else(|| {
+                    format!(
+                        "no power of XᵀX up to {MAX_RAYLEIGH_POWER} certifies the divergence by its Rayleigh quotient"
+                    )
+                })?
+            }
+        }
+    } else if at {
+        eigenvector(threshold)
+    } else {
+        Witness::Roots
+    };
+    Ok(Dynamics { eta: eta.clone(), threshold: threshold.clone(), error: error.clone(), minimal, witness })
+}
+
+/// A nonzero rational column scaled to coprime integers with a positive
+/// first nonzero entry; a direction is unchanged by scaling.
+fn primitive_column(v: &Matrix<Q>) -> Matrix<Q> {
+    use num_integer::Integer;
+    use num_traits::Zero;
+    let den = v.entries().iter().fold(BigInt::one(), |acc, q| acc.lcm(&q.denom()));
+    let ints: Vec<BigInt> = v.entries().iter().map(|q| q.numer() * (&den / q.denom())).collect();
+    let mut g = ints.iter().fold(BigInt::zero(), |acc, k| acc.gcd(k));
+    if g.is_zero() {
+        return v.clone();
+    }
+    if ints.iter().find(|k| !k.is_zero()).is_some_and(|k| k.sign() == num_bigint::Sign::Minus) {
+        g = -g;
+    }
+    Matrix::column(ints.into_iter().map(|k| Q::from_bigints(k, g.clone())).collect())
 }
 
 /// Whether the pseudo-inverse limit solves X w = y: exactly when
@@ -984,53 +1213,26 @@ fn fit(data: &Data, p: &PseudoInverse) -> Fit {
 }
 
 /// The step-size condition 0 < η < 1/λ_max(X Xᵀ), with λ_max exact for a
-/// numeric X; a numeric step the file gives is decided exactly.
+/// numeric X; a numeric step the file gives is compared with it exactly.
 fn step_condition(g: &GradientLimit, gram: &Matrix<Poly>) -> Result<StepCondition, Diagnostic> {
     let n = gram.rows();
     let trace = (0..n).fold(Poly::zero(), |acc, i| &acc + gram.get(i, i));
     let step = g.step.as_ref().map(|s| s.value.clone());
     if let Some(gq) = as_rational(gram) {
         let sp = spectrum(&gq);
-        if let Some(s) = &g.step {
-            check_numeric_step(s, &sp.lambda)?;
-        }
+        let verdict = g.step.as_ref().and_then(|s| s.value.as_constant()).map(|eta| sp.lambda.compare_step(&eta));
         let safe_step = match sp.lambda {
             LambdaMax::Zero => None,
             _ => sp.lambda.safe_step(),
         };
-        return Ok(StepCondition { lambda_max: LambdaForm::Exact(sp), trace, step, safe_step });
+        return Ok(StepCondition { lambda_max: LambdaForm::Exact(sp), trace, step, safe_step, verdict });
     }
     let lambda_max = match n {
         1 => LambdaForm::Entry(gram.get(0, 0).clone()),
         2 => LambdaForm::Quadratic(QuadraticRoot::of(gram)),
         _ => LambdaForm::LargestRoot,
     };
-    Ok(StepCondition { lambda_max, trace, step, safe_step: None })
-}
-
-/// A numeric step the file gives must satisfy the exact condition; one at
-/// or above it is an error that says what the iterates do.
-fn check_numeric_step(step: &StepSize, lambda: &LambdaMax) -> Result<(), Diagnostic> {
-    let Some(eta) = step.value.as_constant() else {
-        return Ok(());
-    };
-    match lambda.compare_step(&eta) {
-        Ordering::Less => Ok(()),
-        verdict => {
-            let what = if verdict == Ordering::Equal {
-                "η·λ_max = 1: the error along the top eigenvector flips sign forever, so the iterates do not converge"
-            } else {
-                "η·λ_max > 1: the error along the top eigenvector grows by |1 − 2ηλ_max| > 1 at every step, so the iterates diverge"
-            };
-            Err(Diagnostic::error(step.span, format!("gradient descent with step {eta} has no limit"))
-                .with_label(what)
-                .with_hint(format!("the step must satisfy 0 < η < 1/λ_max(X Xᵀ), with λ_max = {}", lambda.describe()))
-                .with_hint(match lambda.safe_step_text() {
-                    Some(s) => format!("any step up to {s} converges"),
-                    None => "any positive step converges".into(),
-                }))
-        }
-    }
+    Ok(StepCondition { lambda_max, trace, step, safe_step: None, verdict: None })
 }
 
 /// Derives `limit of gradient descent on least squares(X, y) from W0`: the
@@ -1073,6 +1275,8 @@ struct Notation {
     /// The coordinates of a picture's plane.
     p: Math,
     q: Math,
+    /// The local minimal polynomial of a large step's starting error.
+    mu: Math,
 }
 
 impl Notation {
@@ -1106,6 +1310,7 @@ impl Notation {
             disc: letters.fresh(&["D", "Delta"]),
             p: letters.fresh(&["p", "s"]),
             q: letters.fresh(&["q", "r"]),
+            mu: letters.fresh(&["mu", "m", "P"]),
         }
     }
 
@@ -1160,6 +1365,9 @@ fn plural(n: usize, one: &str, many: &str) -> Words {
 }
 
 fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> Explanation {
+    if let Outcome::Oscillates(dy) | Outcome::Diverges(dy) = &answer.outcome {
+        return explain_outcome(g, answer, problem, dy);
+    }
     let nt = Notation::limit(g, problem);
     let data = &answer.data;
     let (n, d) = (data.n(), data.d());
@@ -1496,7 +1704,241 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
             }
         }
     }
+    if let Outcome::ConvergesAnyway(dy) = &answer.outcome {
+        explain_converges_anyway(&nt, dy, &mut ex);
+    }
     explain_picture(g, answer, problem, &nt, &mut ex);
+    ex
+}
+
+/// A step at or above 1/λ_max from a start whose error has no component
+/// along the eigenvalues at or above 1/η: the iterates converge anyway.
+fn explain_converges_anyway(nt: &Notation, dy: &Dynamics, ex: &mut Explanation) {
+    let e0 = nt.e.clone().sup(Math::Fenced(Fence::Paren, Box::new(Math::int(0))));
+    let xtx = math!("#X^T #X", X = nt.x.clone());
+    ex.step(prose!(
+        "Yet from this start the iterates converge. The starting error $#e0 = #w0 - #winf$ has components only along \
+         the eigenvalues of $#XtX$ that are roots of $#mu$, the monic polynomial of least degree with \
+         $#mu(#XtX) #e0 = 0$ (the first linear dependency among $#e0, #XtX #e0, (#XtX)^2 #e0, ...$), and a Sturm \
+         sequence proves every root below $1/#eta = #t$: along each, $abs(1 - 2 #eta #l) < 1$.",
+        e0 = e0.clone(),
+        w0 = nt.w0(),
+        winf = nt.winf(),
+        XtX = xtx.clone(),
+        mu = nt.mu.clone(),
+        eta = nt.eta.clone(),
+        t = dy.threshold.clone(),
+        l = nt.lambda.clone(),
+    ))
+    .aligned(vec![
+        math!("#e0 = #v", e0 = e0.clone(), v = explain::poly_matrix(&as_poly(&dy.error))),
+        math!("#mu(#l) = #p", mu = nt.mu.clone(), l = nt.lambda.clone(), p = upoly_math(&dy.minimal, &nt.lambda)),
+    ]);
+    ex.detail(prose!(
+        "This convergence is fragile: any start, or any rounding, that adds a component along an eigenvalue at or \
+         above $1/#eta$ is not damped, so floating-point gradient descent with this step drifts away eventually.",
+        eta = nt.eta.clone(),
+    ));
+}
+
+/// The proof that gradient descent with the file's step does not converge
+/// (`oscillates`, `diverges`), or converges although the step is at or
+/// above 1/λ_max: the error recursion, the comparison of the step with
+/// λ_max, and the witness.
+fn explain_outcome(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem, dy: &Dynamics) -> Explanation {
+    let nt = Notation::limit(g, problem);
+    let data = &answer.data;
+    let (x, y, w, f, eta, id) = (&nt.x, &nt.y, &nt.w, &nt.f, &nt.eta, &nt.id);
+    let (w0, wt, wn, winf) = (nt.w0(), nt.wt(), nt.wnext(), nt.winf());
+    let e_at = |k: Math| nt.e.clone().sup(Math::Fenced(Fence::Paren, Box::new(k)));
+    let (e0, et, en) = (e_at(Math::int(0)), e_at(nt.t.clone()), e_at(math!("#t + 1", t = nt.t.clone())));
+    let v = nt.z.clone();
+    let lmax = nt.lmax();
+    let xtx = math!("#X^T #X", X = x.clone());
+    let column = |m: &Matrix<Q>| explain::poly_matrix(&as_poly(m));
+    let mut ex = Explanation::new();
+
+    let shown = |name: &str| problem.shown.iter().any(|(n, _)| n == name);
+    let mut lines = if shown(&data.x_name) && shown(&data.y_name) { Vec::new() } else { data_lines(data, x, y) };
+    if !g.starts_at_zero() && !g.start_name.as_deref().is_some_and(shown) {
+        lines.push(math!("#w0 = #v", w0 = w0.clone(), v = explain::poly_matrix(&answer.start)));
+    }
+    let first = ex.step(prose!(
+        "The objective is $#f(#w) = norm(#X #w - #y)^2$ with gradient $2 #X^T (#X #w - #y)$; gradient descent with \
+         the step $#eta = #q$ iterates",
+        f = f.clone(),
+        w = w.clone(),
+        X = x.clone(),
+        y = y.clone(),
+        eta = eta.clone(),
+        q = dy.eta.clone(),
+    ));
+    first.display(math!(
+        "#wn = #wt - 2 #eta #X^T (#X #wt - #y)",
+        wn = wn.clone(),
+        wt = wt.clone(),
+        eta = eta.clone(),
+        X = x.clone(),
+        y = y.clone(),
+    ));
+    if !lines.is_empty() {
+        first.prose(prose!("with")).aligned(lines);
+    }
+    ex.step(prose!(
+        "Let $#winf$ be the least-squares point a small step reaches from $#w0$ (the start plus the row space of $#X$, \
+         solving $#X^T (#X #winf - #y) = 0$). Subtracting, the error $#et = #wt - #winf$ obeys",
+        winf = winf.clone(),
+        w0 = w0.clone(),
+        X = x.clone(),
+        y = y.clone(),
+        et = et.clone(),
+        wt = wt.clone(),
+    ))
+    .display(math!(
+        "#en = (#I - 2 #eta #XtX) #et",
+        en = en,
+        I = id.clone(),
+        eta = eta.clone(),
+        XtX = xtx.clone(),
+        et = et.clone(),
+    ))
+    .prose(prose!("from"))
+    .aligned(vec![
+        math!("#winf = #v", winf = winf.clone(), v = explain::matrix(&answer.limit)),
+        math!("#e0 = #w0 - #winf = #v", e0 = e0.clone(), w0 = w0.clone(), winf = winf.clone(), v = column(&dy.error)),
+    ]);
+    let lambda_line = match &answer.step.lambda_max {
+        LambdaForm::Exact(sp) => sp.lambda.math().map(|m| math!("#l = #m", l = lmax.clone(), m = m)),
+        _ => None,
+    };
+    let relation = match answer.step.verdict {
+        Some(Ordering::Equal) => "=",
+        _ => ">",
+    };
+    let step = ex.step(prose!(
+        "Along an eigenvector of $#XtX$ with eigenvalue $#l$, the error is multiplied by $1 - 2 #eta #l$ at every \
+         step, which is below 1 in size exactly when $0 < #eta #l < 1$. The step is too large for the largest \
+         eigenvalue $#lmax$ of $#XtX$ (that of $#X #X^T$), decided exactly:",
+        XtX = xtx.clone(),
+        l = nt.lambda.clone(),
+        eta = eta.clone(),
+        lmax = lmax.clone(),
+        X = x.clone(),
+    ));
+    let mut cmp = Vec::new();
+    if let Some(l) = lambda_line {
+        cmp.push(l);
+    }
+    let eta_q = Math::Number(dy.eta.clone());
+    cmp.push(if relation == "=" {
+        math!("#eta #lmax = 1", eta = eta_q, lmax = lmax.clone())
+    } else {
+        math!("#eta #lmax > 1", eta = eta_q, lmax = lmax.clone())
+    });
+    step.aligned(cmp);
+    match &dy.witness {
+        Witness::Eigenvector { v: vec, lambda, overlap, cycle } => {
+            let factor = &Q::one() - &(&(&Q::from_int(2) * &dy.eta) * lambda);
+            ex.step(prose!(
+                "The starting error has a component along an eigenvector with the eigenvalue $#l$: the vector $#v$ \
+                 below satisfies $#XtX #v = #l #v$ and $#v^T #e0 != 0$, so the component of the error along $#v$ \
+                 is multiplied by $1 - 2 #eta #l = #f$ at every step:",
+                l = lambda.clone(),
+                v = v.clone(),
+                XtX = xtx.clone(),
+                e0 = e0.clone(),
+                eta = eta.clone(),
+                f = factor.clone(),
+            ))
+            .aligned(vec![
+                math!("#v = #m", v = v.clone(), m = column(vec)),
+                math!(
+                    "#XtX #v = #m = #l #v",
+                    XtX = xtx.clone(),
+                    v = v.clone(),
+                    m = column(&vec.map(|e| e * lambda)),
+                    l = lambda.clone()
+                ),
+                math!("#v^T #e0 = #o", v = v.clone(), e0 = e0.clone(), o = overlap.clone()),
+            ]);
+            if factor == -Q::one() {
+                ex.step(prose!(
+                    "The factor is $-1$: that component flips sign forever while every other one shrinks, so the \
+                     iterates approach $#winf + #c$ and $#winf - #c$ in turn, with $#c$ the component of $#e0$ along \
+                     $#v$. Gradient descent with this step oscillates and has no limit.",
+                    winf = winf.clone(),
+                    c = nt.c.clone(),
+                    e0 = e0.clone(),
+                    v = v.clone(),
+                ))
+                .display(math!(
+                    "#c = (#v^T #e0)/(#v^T #v) #v = #m",
+                    c = nt.c.clone(),
+                    v = v.clone(),
+                    e0 = e0.clone(),
+                    m = column(cycle)
+                ));
+            } else {
+                ex.step(prose!(
+                    "Since $abs(#f) > 1$, that component grows without bound, and with it $norm(#wt)$: gradient \
+                     descent with this step diverges.",
+                    f = factor,
+                    wt = wt.clone(),
+                ));
+            }
+        }
+        Witness::Rayleigh { v: vec, power, quotient } => {
+            ex.step(prose!(
+                "The starting error has a component along an eigenvalue above $1/#eta = #t$: the vector $#v$, a \
+                 multiple of $#p$, lies in the span of the eigencomponents of $#e0$, and its Rayleigh quotient is \
+                 above $#t$, which only an eigenvalue above $#t$ allows:",
+                eta = eta.clone(),
+                t = dy.threshold.clone(),
+                v = v.clone(),
+                p = match *power {
+                    0 => e0.clone(),
+                    1 => math!("#XtX #e0", XtX = xtx.clone(), e0 = e0.clone()),
+                    k => math!("(#XtX)^#k #e0", XtX = xtx.clone(), k = k, e0 = e0.clone()),
+                },
+                e0 = e0.clone(),
+            ))
+            .aligned(vec![
+                math!("#v = #m", v = v.clone(), m = column(vec)),
+                math!(
+                    "(#v^T #XtX #v)/(#v^T #v) = #q > #t",
+                    v = v.clone(),
+                    XtX = xtx.clone(),
+                    q = quotient.clone(),
+                    t = dy.threshold.clone()
+                ),
+            ]);
+            ex.step(prose!(
+                "Along that eigenvalue $#l > 1/#eta$ the factor $1 - 2 #eta #l$ is below $-1$, so that component \
+                 grows without bound, and with it $norm(#wt)$: gradient descent with this step diverges.",
+                l = nt.lambda.clone(),
+                eta = eta.clone(),
+                wt = wt.clone(),
+            ));
+        }
+        Witness::Roots => {}
+    }
+    ex.detail(prose!(
+        "How it is decided: the vectors $#e0, #XtX #e0, (#XtX)^2 #e0, ...$ first become linearly dependent at the \
+         degree of $#mu$, the monic polynomial of least degree with $#mu(#XtX) #e0 = 0$. As $#XtX$ is symmetric, its \
+         roots are exactly the eigenvalues along which $#e0$ has a component; a Sturm sequence counts them above \
+         $1/#eta = #t$ exactly:",
+        e0 = e0.clone(),
+        XtX = xtx.clone(),
+        mu = nt.mu.clone(),
+        eta = eta.clone(),
+        t = dy.threshold.clone(),
+    ))
+    .display(math!(
+        "#mu(#l) = #p",
+        mu = nt.mu.clone(),
+        l = nt.lambda.clone(),
+        p = upoly_math(&dy.minimal, &nt.lambda)
+    ));
     ex
 }
 
@@ -1829,6 +2271,19 @@ fn explain_step_condition(cond: &StepCondition, n: usize, nt: &Notation, ex: &mu
     let lm = exact.unwrap_or_else(|| lmax.clone());
     if let Some(s) = &cond.step {
         match s.as_constant() {
+            Some(q) if numeric && cond.verdict.is_some_and(|v| v != Ordering::Less) => {
+                step.prose(prose!(
+                    "The step $#eta = #q$ does not satisfy it, decided exactly; whether the iterates still converge \
+                     depends on the start, below:",
+                    eta = eta.clone(),
+                    q = q.clone(),
+                ))
+                .display(if cond.verdict == Some(Ordering::Equal) {
+                    math!("#q #l = 1", q = q.clone(), l = lm)
+                } else {
+                    math!("#q #l > 1", q = q.clone(), l = lm)
+                });
+            }
             Some(q) if numeric => {
                 step.prose(prose!(
                     "The step $#eta = #q$ satisfies it, decided exactly:",
@@ -2282,13 +2737,440 @@ fn explain_picture(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem, n
 }
 
 // ---------------------------------------------------------------------------
+// Quantities: λ_max, the largest convergent step, ‖w∞‖², the training
+// error, the rank
+// ---------------------------------------------------------------------------
+
+/// λ_max of a symmetric matrix, in its exact form.
+#[derive(Clone, Debug)]
+pub enum Eigen {
+    /// Numbers: the characteristic polynomial and its largest root.
+    Numeric(Spectrum),
+    /// A 1×1 matrix of polynomials: its entry.
+    Entry(Poly),
+    /// A 2×2 matrix of polynomials: the larger root of its characteristic
+    /// polynomial, simplified.
+    Quadratic(QuadraticRoot),
+}
+
+/// The answer to a quantity query.
+#[derive(Clone, Debug)]
+pub enum QuantityAnswer {
+    /// λ_max of `matrix`.
+    LargestEigenvalue { matrix: Matrix<Poly>, eigen: Eigen },
+    /// 1/λ_max(X Xᵀ).
+    LargestStep { data: Data, eigen: Eigen },
+    /// ‖w∞‖², or the word when the iterates have no limit.
+    SquaredNorm(Box<LimitAnswer>),
+    /// ‖X w∞ − y‖², or the word when the iterates have no limit.
+    TrainingError(Box<LimitAnswer>),
+    /// The rank of `matrix`: exact for numbers; for symbols the generic
+    /// rank, reached wherever `minor` (an r×r minor) does not vanish.
+    Rank { matrix: Matrix<Poly>, rank: usize, minor: Option<Minor> },
+}
+
+/// An r×r minor of a matrix: its rows, columns and determinant.
+#[derive(Clone, Debug)]
+pub struct Minor {
+    pub rows: Vec<usize>,
+    pub cols: Vec<usize>,
+    pub det: Poly,
+}
+
+/// Most r×r minors tried for one that does not vanish identically.
+const MAX_MINORS: usize = 400;
+
+impl Eigen {
+    /// λ_max of a symmetric matrix: numbers up to [`MAX_CHARPOLY_ROWS`]
+    /// rows on the characteristic polynomial (above, the matrix must be
+    /// a Gram matrix, bracketed by inertia), symbols up to 2×2.
+    pub fn of(m: &Matrix<Poly>, gram: bool) -> Result<Eigen, String> {
+        if let Some(q) = as_rational(m) {
+            if q.rows() > MAX_CHARPOLY_ROWS && !gram {
+                return Err(format!(
+                    "the matrix has {} rows, over the limit of {MAX_CHARPOLY_ROWS} for the exact largest eigenvalue of a \
+                     general symmetric matrix",
+                    q.rows()
+                ));
+            }
+            return Ok(Eigen::Numeric(if gram { spectrum(&q) } else { exact_spectrum(&q) }));
+        }
+        match m.rows() {
+            1 => Ok(Eigen::Entry(m.get(0, 0).clone())),
+            2 => Ok(Eigen::Quadratic(QuadraticRoot::of(m))),
+            n => Err(format!(
+                "with symbols, λ_max of a {n}×{n} matrix is the largest root of a polynomial of degree {n}, which has \
+                 no closed form nnkey can state; the exact form is derived for 1×1 and 2×2 matrices with symbols"
+            )),
+        }
+    }
+
+    /// λ_max as a key states it: a rational function, or one with a
+    /// square root or an absolute value.
+    pub fn value(&self) -> Result<Radical, String> {
+        let half = RatFunc::constant(Q::new(1, 2));
+        match self {
+            Eigen::Numeric(sp) => match &sp.lambda {
+                LambdaMax::Zero => Ok(Radical::Rational(RatFunc::zero())),
+                LambdaMax::Rational(q) => Ok(Radical::Rational(RatFunc::constant(q.clone()))),
+                LambdaMax::Surd { a, b, k, .. } => {
+                    let root = Radical::sqrt(&RatFunc::constant(Q::from_bigints(k.clone(), BigInt::one())))
+                        .map_err(|e| e.to_string())?;
+                    Radical::Rational(RatFunc::constant(a.clone()))
+                        .add(&root.mul(&Radical::Rational(RatFunc::constant(b.clone()))).map_err(|e| e.to_string())?)
+                        .map_err(|e| e.to_string())
+                }
+                other => Err(format!(
+                    "λ_max = {} has no closed form with one square root, so a key cannot state it",
+                    other.describe()
+                )),
+            },
+            Eigen::Entry(p) => Ok(Radical::Rational(RatFunc::from(p.clone()))),
+            Eigen::Quadratic(qr) => {
+                // (tr + √D)/2, with √D = |q| when D = q².
+                let root = Radical::sqrt(&RatFunc::from(qr.discriminant.clone())).map_err(|e| e.to_string())?;
+                Radical::Rational(RatFunc::from(qr.trace.clone()))
+                    .add(&root)
+                    .and_then(|s| s.mul(&Radical::Rational(half)))
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// The exact λ_max as a formula.
+    pub fn math(&self) -> Option<Math> {
+        match self {
+            Eigen::Numeric(sp) => sp.lambda.math(),
+            Eigen::Entry(p) => Some(Math::Poly(p.clone())),
+            Eigen::Quadratic(qr) => Some(qr.math()),
+        }
+    }
+}
+
+impl QuantityAnswer {
+    /// The answer as a key states it.
+    pub fn value(&self) -> Value {
+        match self {
+            QuantityAnswer::LargestEigenvalue { eigen, .. } => {
+                radical_value(eigen.value().expect("checked when derived"))
+            }
+            QuantityAnswer::LargestStep { eigen, .. } => {
+                radical_value(largest_step(eigen).expect("checked when derived"))
+            }
+            QuantityAnswer::SquaredNorm(a) => match a.value() {
+                Value::Matrix(w) => Value::Scalar(squared_norm(&w)),
+                word => word,
+            },
+            QuantityAnswer::TrainingError(a) => match a.value() {
+                Value::Matrix(w) => Value::Scalar(training_error(&a.data, &w)),
+                word => word,
+            },
+            QuantityAnswer::Rank { rank, .. } => Value::scalar(Q::from_int(*rank as i64)),
+        }
+    }
+}
+
+/// 1/λ_max; an error when λ_max = 0 (every step converges) or has no
+/// closed form.
+fn largest_step(eigen: &Eigen) -> Result<Radical, String> {
+    let l = eigen.value()?;
+    if l == Radical::Rational(RatFunc::zero()) {
+        return Err("λ_max = 0: X = 0 and every step leaves the start in place, so there is no largest step".into());
+    }
+    Radical::Rational(RatFunc::one()).div(&l).map_err(|e| e.to_string())
+}
+
+/// ‖w‖² = Σ wᵢ².
+pub fn squared_norm(w: &Matrix<RatFunc>) -> RatFunc {
+    w.entries().iter().fold(RatFunc::zero(), |acc, e| &acc + &(e * e))
+}
+
+/// ‖X w − y‖².
+pub fn training_error(data: &Data, w: &Matrix<RatFunc>) -> RatFunc {
+    let x = data.x.map(|p| RatFunc::from(p.clone()));
+    let y = data.y.map(|p| RatFunc::from(p.clone()));
+    let r = x.mul(w).expect("shapes").sub(&y).expect("shapes");
+    squared_norm(&r)
+}
+
+/// The rank of a matrix, with the minor that proves it for symbols.
+fn rank_answer(m: &Matrix<Poly>) -> Result<(usize, Option<Minor>), String> {
+    if let Some(q) = as_rational(m) {
+        return Ok((q.rank(), None));
+    }
+    let r = m.rank();
+    if r == 0 {
+        return Ok((0, None));
+    }
+    let rows = column_subsets(m.rows(), r, MAX_MINORS);
+    let cols = column_subsets(m.cols(), r, MAX_MINORS);
+    for rs in &rows {
+        for cs in &cols {
+            let sub = Matrix::from_vec(
+                r,
+                r,
+                rs.iter().flat_map(|&i| cs.iter().map(move |&j| (i, j))).map(|(i, j)| m.get(i, j).clone()).collect(),
+            );
+            let det = sub.det().expect("square");
+            if !det.is_zero() {
+                return Ok((r, Some(Minor { rows: rs.clone(), cols: cs.clone(), det })));
+            }
+        }
+    }
+    Err(format!("no nonzero {r}×{r} minor was found among the first {MAX_MINORS} row and column sets"))
+}
+
+/// Derives a quantity query: the typed answer and its explanation.
+pub fn derive_quantity(
+    q: &crate::model::gradient::Quantity,
+    span: Span,
+    problem: &Problem,
+) -> Result<(QuantityAnswer, Explanation), Diagnostic> {
+    use crate::model::gradient::Quantity;
+    let at = |e: String| Diagnostic::error(span, e);
+    let answer = match q {
+        Quantity::LargestEigenvalue(m) => {
+            let eigen = Eigen::of(&m.matrix, false).map_err(at)?;
+            eigen.value().map_err(|e| at(format!("{e}, which a key cannot state")))?;
+            QuantityAnswer::LargestEigenvalue { matrix: m.matrix.clone(), eigen }
+        }
+        Quantity::LargestStep(data) => {
+            let gram = data.x.mul(&data.x.transpose()).expect("shapes");
+            let eigen = Eigen::of(&gram, true).map_err(at)?;
+            largest_step(&eigen).map_err(at)?;
+            QuantityAnswer::LargestStep { data: data.clone(), eigen }
+        }
+        Quantity::SquaredNorm(g) => QuantityAnswer::SquaredNorm(Box::new(limit_answer(g)?)),
+        Quantity::TrainingError(g) => QuantityAnswer::TrainingError(Box::new(limit_answer(g)?)),
+        Quantity::Rank(m) => {
+            let (rank, minor) = rank_answer(&m.matrix).map_err(at)?;
+            QuantityAnswer::Rank { matrix: m.matrix.clone(), rank, minor }
+        }
+    };
+    let ex = explain_quantity(q, &answer, problem);
+    Ok((answer, ex))
+}
+
+/// The formula for a matrix a query names, when it is built from names by
+/// products and transposes (`X X^T`); `None` otherwise.
+fn operand_math(e: &crate::language::syntax::Expr) -> Option<Math> {
+    use crate::language::syntax::{BinOp, ExprKind};
+    match &e.kind {
+        ExprKind::Name(n) => Some(Math::name(n)),
+        ExprKind::Binary(BinOp::Mul, a, b) => {
+            let (a, b) = (operand_math(a)?, operand_math(b)?);
+            Some(math!("#a #b", a = a, b = b))
+        }
+        ExprKind::Binary(BinOp::Pow, a, t) if t.as_name() == Some("T") => Some(math!("#a^T", a = operand_math(a)?)),
+        _ => None,
+    }
+}
+
+fn explain_quantity(q: &crate::model::gradient::Quantity, answer: &QuantityAnswer, problem: &Problem) -> Explanation {
+    use crate::model::gradient::Quantity;
+    let mut ex = Explanation::new();
+    let mut letters = Letters::of(problem);
+    let lambda = letters.fresh(&["lambda", "sigma", "mu"]);
+    let lmax = lambda.clone().sub(Math::name("max"));
+    let id = letters.fresh(&["I", "Id"]);
+    let eigen_steps = |ex: &mut Explanation, m: &Math, matrix: &Matrix<Poly>, eigen: &Eigen| {
+        ex.step(prose!("The matrix is")).display(math!("#M = #v", M = m.clone(), v = explain::poly_matrix(matrix)));
+        match eigen {
+            Eigen::Numeric(sp) => {
+                let mut lines = Vec::new();
+                if let Some(chi) = &sp.chi {
+                    lines.push(math!(
+                        "det(#l #I - #M) = #c",
+                        l = lambda.clone(),
+                        I = id.clone(),
+                        M = m.clone(),
+                        c = upoly_math(chi, &lambda)
+                    ));
+                }
+                if let Some(v) = sp.lambda.math() {
+                    lines.push(math!("#lmax = #v", lmax = lmax.clone(), v = v));
+                }
+                ex.step(prose!(
+                    "Its largest eigenvalue is the largest root of the characteristic polynomial, found exactly:"
+                ))
+                .aligned(lines);
+            }
+            Eigen::Entry(p) => {
+                ex.step(prose!("A 1×1 matrix has its entry as its eigenvalue:")).display(math!(
+                    "#lmax = #v",
+                    lmax = lmax.clone(),
+                    v = p.clone()
+                ));
+            }
+            Eigen::Quadratic(qr) => {
+                let mut line = math!("#lmax = #v", lmax = lmax.clone(), v = qr.formula());
+                if let Ok(v) = eigen.value() {
+                    line = line.equals(explain::radical(&v));
+                }
+                ex.step(prose!(
+                    "For a symmetric 2×2 matrix the eigenvalues are the roots of $#l^2 - tr(#M) #l + det(#M)$; the \
+                     larger is $(tr(#M) + sqrt(tr(#M)^2 - 4 det(#M)))/2$, the discriminant under the root being \
+                     the squared difference of the diagonal entries plus four times the squared off-diagonal one:",
+                    l = lambda.clone(),
+                    M = m.clone(),
+                ))
+                .display(line);
+                if let Some(root) = &qr.root {
+                    ex.detail(prose!(
+                        "The discriminant is the square of a polynomial, so its square root is that polynomial's \
+                         absolute value:"
+                    ))
+                    .display(math!("#d = (#r)^2", d = qr.discriminant.clone(), r = root.clone()));
+                }
+            }
+        }
+    };
+    match (q, answer) {
+        (Quantity::LargestEigenvalue(m), QuantityAnswer::LargestEigenvalue { matrix, eigen }) => {
+            let name = operand_math(&m.expr).unwrap_or_else(|| letters.fresh(&["M", "A", "K"]));
+            eigen_steps(&mut ex, &name, matrix, eigen);
+        }
+        (Quantity::LargestStep(data), QuantityAnswer::LargestStep { eigen, .. }) => {
+            let (x, y) = data_names(data, problem, &mut letters);
+            let eta = letters.fresh(&["eta", "alpha", "gamma"]);
+            let g = math!("#X #X^T", X = x.clone());
+            ex.step(prose!(
+                "Gradient descent on $norm(#X #w - #y)^2$ multiplies the error along an eigenvector of $#X^T #X$ with \
+                 eigenvalue $#l$ by $1 - 2 #eta #l$ at every step; it converges from every start exactly when every \
+                 factor is below 1 in size, that is when $0 < #eta < 1/#lmax$, with $#lmax$ the largest eigenvalue of \
+                 $#G$ (the nonzero eigenvalues of $#X^T #X$ and $#X #X^T$ agree).",
+                X = x.clone(),
+                w = letters.fresh(&["w", "v"]),
+                y = y.clone(),
+                l = lambda.clone(),
+                eta = eta.clone(),
+                lmax = lmax.clone(),
+                G = g.clone(),
+            ));
+            let gram = data.x.mul(&data.x.transpose()).expect("shapes");
+            eigen_steps(&mut ex, &g, &gram, eigen);
+            let step = largest_step(eigen).expect("checked when derived");
+            ex.step(prose!(
+                "The steps that converge from every start are those below the bound; at the bound itself the error \
+                 along the top eigenvector flips sign forever, so the supremum is not attained:"
+            ))
+            .display(math!("1/#lmax = #s", lmax = lmax.clone(), s = explain::radical(&step)));
+        }
+        (Quantity::SquaredNorm(g), QuantityAnswer::SquaredNorm(a))
+        | (Quantity::TrainingError(g), QuantityAnswer::TrainingError(a)) => {
+            ex = explain_limit(g, a, problem);
+            let winf = Notation::limit(g, problem).winf();
+            let nt = Notation::limit(g, problem);
+            if let Value::Matrix(w) = a.value() {
+                let (what, line) = if matches!(answer, QuantityAnswer::SquaredNorm(_)) {
+                    ("Its squared norm:", math!("norm(#w)^2 = #v", w = winf.clone(), v = squared_norm(&w)))
+                } else {
+                    (
+                        "Its training error:",
+                        math!(
+                            "norm(#X #w - #y)^2 = #v",
+                            X = nt.x.clone(),
+                            w = winf.clone(),
+                            y = nt.y.clone(),
+                            v = training_error(&a.data, &w)
+                        ),
+                    )
+                };
+                ex.step(prose!("#w", w = words(what))).display(line);
+            } else {
+                ex.step(prose!("With no limit, there is no norm or training error of a limit either."));
+            }
+        }
+        (Quantity::Rank(m), QuantityAnswer::Rank { matrix, rank, minor }) => {
+            let name = operand_math(&m.expr).unwrap_or_else(|| letters.fresh(&["M", "A", "K"]));
+            let shown = m.expr.as_name().is_some_and(|n| problem.shown.iter().any(|(s, _)| s == n));
+            if !shown {
+                ex.step(prose!("The matrix is")).display(math!(
+                    "#M = #v",
+                    M = name.clone(),
+                    v = explain::poly_matrix(matrix)
+                ));
+            }
+            match minor {
+                None if as_rational(matrix).is_some() => {
+                    ex.step(prose!(
+                        "Exact elimination over the rationals leaves #r nonzero #rows:",
+                        r = *rank,
+                        rows = plural(*rank, "row", "rows"),
+                    ))
+                    .display(math!("rank(#M) = #r", M = name.clone(), r = *rank));
+                }
+                None => {
+                    ex.step(prose!("Every entry is zero:")).display(math!("rank(#M) = 0", M = name.clone()));
+                }
+                Some(mn) if mn.det.is_constant() => {
+                    let rows = Math::list(mn.rows.iter().map(|&k| Math::from(k)).collect());
+                    let cols = Math::list(mn.cols.iter().map(|&k| Math::from(k)).collect());
+                    ex.step(prose!(
+                        "The #r×#r minor on rows #rows and columns #cols is a nonzero number, whatever the symbols, \
+                         and no larger minor survives elimination over the polynomials: the rank is #r for every \
+                         value of the symbols.",
+                        r = *rank,
+                        rows = rows,
+                        cols = cols,
+                    ))
+                    .display(math!("#d != 0", d = mn.det.clone()));
+                }
+                Some(mn) => {
+                    let rows = Math::list(mn.rows.iter().map(|&k| Math::from(k)).collect());
+                    let cols = Math::list(mn.cols.iter().map(|&k| Math::from(k)).collect());
+                    ex.step(prose!(
+                        "With symbols, the rank is the generic rank #r: fraction-free elimination over the \
+                         polynomials leaves #r nonzero pivots, so every larger minor vanishes identically, and the \
+                         minor on rows #rows and columns #cols is a nonzero polynomial. The rank is #r wherever it does \
+                         not vanish, and smaller where it and every other #r×#r minor do:",
+                        r = *rank,
+                        rows = rows,
+                        cols = cols,
+                    ))
+                    .display(math!("#d != 0", d = mn.det.clone()));
+                }
+            }
+        }
+        _ => unreachable!("the answer matches its query"),
+    }
+    ex
+}
+
+// ---------------------------------------------------------------------------
+// Judging keys
+// ---------------------------------------------------------------------------
+
+/// Judges a key of a limit or a minimum-norm solution: by meaning, and
+/// when the key and the answer disagree on whether a vector exists at all
+/// (`diverges`, `oscillates`, `no solution`), saying so in words.
+pub fn judge(finding: &super::Finding, key: &Value, ring: &crate::algebra::Ring) -> Result<(), String> {
+    let what = |w: &str| match w {
+        DIVERGES => "gradient descent with this step diverges, so it has no limit",
+        OSCILLATES => "gradient descent with this step oscillates forever, so it has no limit",
+        NO_SOLUTION => "the system has no solution, so it has no minimum-norm solution",
+        _ => "the answer is a word",
+    };
+    match (key, &finding.value) {
+        (Value::Word(k), Value::Word(v)) if k != v => Err(format!("the key says {k}, but {}", what(v))),
+        (Value::Word(k), Value::Matrix(_)) => {
+            Err(format!("the key says {k}, but nnkey derives a vector: {}", finding.value.print(ring)))
+        }
+        (_, Value::Word(v)) if !matches!(key, Value::Word(_)) => {
+            Err(format!("the key is {}, but {}: the answer is `{v}`", key.describe(), what(v)))
+        }
+        _ => crate::model::compare(key, &finding.value, ring),
+    }
+}
+
+// ---------------------------------------------------------------------------
 // The minimum-norm solution
 // ---------------------------------------------------------------------------
 
 /// The minimum-norm solution by the Lagrange conditions.
 pub fn minimum_norm_answer(m: &MinimumNorm) -> Result<MinimumNormAnswer, Diagnostic> {
     let data = &m.data;
-    let (x, w, y) = (&data.x_name, &m.unknown, &data.y_name);
+    let x = &data.x_name;
     let (n, d) = (data.n(), data.d());
     symbolic_size(data, m.span)?;
     // Independent rows: the pivots of the transpose's echelon form.
@@ -2297,7 +3179,10 @@ pub fn minimum_norm_answer(m: &MinimumNorm) -> Result<MinimumNormAnswer, Diagnos
         if pivots.len() == n {
             (Rows::Full, data.x.clone(), data.y.clone())
         } else {
-            let reduced = reduce_rows(data, &pivots, &xq, (x, w, y))?;
+            let reduced = match reduce_rows(data, &pivots, &xq) {
+                Ok(r) => r,
+                Err(none) => return Ok(no_solution(m, &xq, none)),
+            };
             let kept = as_poly(&select_rows(&xq, &pivots));
             let targets = reduced.targets.clone();
             (Rows::Reduced(reduced), kept, targets)
@@ -2322,7 +3207,24 @@ pub fn minimum_norm_answer(m: &MinimumNorm) -> Result<MinimumNormAnswer, Diagnos
         multipliers: sol.nu,
         det: sol.det,
         rows,
+        no_solution: None,
     })
+}
+
+/// The answer for an inconsistent numeric system: the certificate, and the
+/// least-squares fit of least norm in place of a solution.
+fn no_solution(m: &MinimumNorm, xq: &Matrix<Q>, cert: NoSolution) -> MinimumNormAnswer {
+    let p = pseudo_inverse(xq);
+    let fit = as_poly(&p.pinv).mul(&m.data.y).expect("shapes");
+    MinimumNormAnswer {
+        data: m.data.clone(),
+        unknown: m.unknown.clone(),
+        solution: fit.map(|e| RatFunc::from(e.clone())),
+        multipliers: Matrix::zeros(0, 1),
+        det: Poly::zero(),
+        rows: Rows::Full,
+        no_solution: Some(cert),
+    }
 }
 
 /// Derives `minimum-norm solution of X w = y` by the Lagrange conditions:
@@ -2333,7 +3235,82 @@ pub fn derive_minimum_norm(m: &MinimumNorm, problem: &Problem) -> Result<(Minimu
     Ok((answer, explanation))
 }
 
+/// The proof that X v = y has no solution: the certificate u, and the
+/// least training error a least-squares fit leaves.
+fn explain_no_solution(answer: &MinimumNormAnswer, cert: &NoSolution, problem: &Problem) -> Explanation {
+    let data = &answer.data;
+    let n = data.n();
+    let mut letters = Letters::of(problem);
+    let (x, y) = data_names(data, problem, &mut letters);
+    letters.take(&answer.unknown);
+    let v = Math::name(&answer.unknown);
+    let u = letters.fresh(&["u", "z", "r"]);
+    let w = letters.fresh(&["w", "p", "s"]);
+    let column = |m: &Matrix<Q>| explain::poly_matrix(&as_poly(m));
+    let mut ex = Explanation::new();
+    let shown = |name: &str| problem.shown.iter().any(|(n, _)| n == name);
+    let restate = !(shown(&data.x_name) && shown(&data.y_name));
+    let first = ex.step(prose!(
+        "Minimize $norm(#v)^2$ subject to $#X #v = #y$#end",
+        v = v.clone(),
+        X = x.clone(),
+        y = y.clone(),
+        end = explain::words(if restate { ", with" } else { "." }),
+    ));
+    if restate {
+        first.aligned(data_lines(data, &x, &y));
+    }
+    let ut = u.clone().sup(Math::name("T"));
+    let ux = Matrix::from_vec(1, data.d(), {
+        let xq = as_rational(&data.x).expect("numeric");
+        (0..data.d()).map(|j| (0..n).fold(Q::zero(), |acc, i| &acc + &(cert.u.get(i, 0) * xq.get(i, j)))).collect()
+    });
+    ex.step(prose!(
+        "$#X$ has rank $#r < #n$, and $#y$ is not in its column space: the vector $#u$ below is orthogonal to every \
+         column of $#X$ but not to $#y$:",
+        X = x.clone(),
+        r = cert.rank,
+        n = n,
+        y = y.clone(),
+        u = u.clone(),
+    ))
+    .aligned(vec![
+        math!("#u = #m", u = u.clone(), m = column(&cert.u)),
+        math!("#ut #X = #m", ut = ut.clone(), X = x.clone(), m = column(&ux)),
+        math!("#ut #y = #q != 0", ut = ut.clone(), y = y.clone(), q = cert.uy.clone()),
+    ]);
+    ex.step(prose!(
+        "If $#X #v = #y$ held, then $0 = (#ut #X) #v = #ut #y = #q$, a contradiction: the constraint has no \
+         solution, so there is no minimum-norm solution.",
+        X = x.clone(),
+        v = v.clone(),
+        y = y.clone(),
+        ut = ut.clone(),
+        q = cert.uy.clone(),
+    ));
+    ex.detail(prose!(
+        "The certificate is the part of $#y$ orthogonal to the column space of $#X$, so $#ut #y = norm(#u)^2$; it is \
+         also what a least-squares fit leaves: the least training error is",
+        y = y.clone(),
+        X = x.clone(),
+        ut = ut.clone(),
+        u = u.clone(),
+    ))
+    .display(math!(
+        "min_#w norm(#X #w - #y)^2 = norm(#u)^2 = #q > 0",
+        w = w.clone(),
+        X = x.clone(),
+        y = y.clone(),
+        u = u.clone(),
+        q = cert.residual.clone()
+    ));
+    ex
+}
+
 fn explain_minimum_norm(answer: &MinimumNormAnswer, problem: &Problem) -> Explanation {
+    if let Some(cert) = &answer.no_solution {
+        return explain_no_solution(answer, cert, problem);
+    }
     let data = &answer.data;
     let (n, d) = (data.n(), data.d());
     let mut letters = Letters::of(problem);
@@ -2572,15 +3549,10 @@ fn select_rows<T: crate::algebra::Scalar>(m: &Matrix<T>, rows: &[usize]) -> Matr
 }
 
 /// A numeric X with dependent rows: keep the independent rows I, express
-/// the rest through them (X = C X_I), and check that y = C y_I (an error
-/// with a certificate when it fails for numbers, a stated condition when y
-/// has symbols).
-fn reduce_rows(
-    data: &Data,
-    keep: &[usize],
-    xq: &Matrix<Q>,
-    (x, w, y): (&str, &str, &str),
-) -> Result<Reduced, Diagnostic> {
+/// the rest through them (X = C X_I), and check that y = C y_I: a stated
+/// condition when y has symbols, and for numbers either the reduced
+/// system or the certificate that there is no solution.
+fn reduce_rows(data: &Data, keep: &[usize], xq: &Matrix<Q>) -> Result<Reduced, NoSolution> {
     let n = data.n();
     let r = keep.len();
     let xi = select_rows(xq, keep);
@@ -2596,16 +3568,13 @@ fn reduce_rows(
         return Ok(Reduced { kept: keep.to_vec(), combination: c, targets, condition: None });
     }
     if let Some(u) = as_rational(&off) {
+        // y − C ŷ_I is the part of y orthogonal to the column space of C,
+        // which is that of X: uᵀX = 0 and uᵀy = ‖u‖² > 0, the least
+        // training error.
         let uy =
             (0..n).fold(Q::zero(), |acc, k| &acc + &(u.get(k, 0) * &data.y.get(k, 0).as_constant().expect("numeric")));
-        let ut: Vec<String> = (0..n).map(|k| u.get(k, 0).to_string()).collect();
-        return Err(Diagnostic::error(
-            data.y_span,
-            format!("{x} {w} = {y} has no solution: {y} is not in the column space of {x}"),
-        )
-        .with_label(format!("u = [{}] has uᵀ{x} = 0 but uᵀ{y} = {uy}", ut.join(", ")))
-        .with_hint_at(data.x_span, format!("`{x}` has rank {r} < {n}"))
-        .with_hint("the limit of gradient descent still exists: it is the least-squares fit"));
+        let residual = inner(&u, &u);
+        return Err(NoSolution { u, uy, rank: r, residual });
     }
     Ok(Reduced { kept: keep.to_vec(), combination: c, targets, condition: Some(off) })
 }

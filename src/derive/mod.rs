@@ -68,6 +68,7 @@ pub enum Answer {
     Pieces(pieces::PiecesAnswer),
     Limit(Box<gradient::LimitAnswer>),
     MinimumNorm(Box<gradient::MinimumNormAnswer>),
+    GradientQuantity(Box<gradient::QuantityAnswer>),
     Regions(regions::RegionsAnswer),
     Risk(risk::RiskAnswer),
 }
@@ -140,6 +141,11 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
             let v = a.value();
             (Answer::MinimumNorm(Box::new(a)), v, ex)
         }
+        Query::GradientQuantity(q) => {
+            let (a, ex) = gradient::derive_quantity(q, find.query_span, problem)?;
+            let v = a.value();
+            (Answer::GradientQuantity(Box::new(a)), v, ex)
+        }
         Query::Regions(q) => {
             let (v, ex, a) = regions::derive(q, problem)?;
             (Answer::Regions(a), v, ex)
@@ -174,6 +180,9 @@ pub fn judge(problem: &Problem, find: &Find, finding: &Finding, key: &Value) -> 
         Query::ThresholdNetwork(q) => logic::judge_network(q, finding, key),
         Query::LinearPiece(_) => piece::judge(finding, key, &problem.ring),
         Query::Regions(_) => regions::judge(finding, key, &problem.ring),
+        Query::GradientLimit(_) | Query::MinimumNorm(_) | Query::GradientQuantity(_) => {
+            gradient::judge(finding, key, &problem.ring)
+        }
         _ => compare(key, &finding.value, &problem.ring),
     };
     match verdict {

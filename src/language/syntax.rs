@@ -245,6 +245,10 @@ pub enum QueryKind {
     GradientLimit(GradientDescent),
     /// `minimum-norm solution of X w = y`.
     MinimumNorm(LinearSystem),
+    /// `largest eigenvalue of M`, `rank of M`, `largest convergent step
+    /// for least squares(X, y)`, `squared norm of limit of …`, `training
+    /// error of limit of …`.
+    GradientQuantity(GradientQuantity),
     /// `identified regions of NET from BOX onto BOX`.
     Regions(RegionsSyntax),
     /// `risk of minimum-norm least squares(n: 10, d: 20, noise: 1/4,
@@ -340,6 +344,21 @@ pub struct GradientDescent {
     pub objective: LeastSquaresSyntax,
     pub start: Expr,
     pub step: Option<Expr>,
+}
+
+/// A number that least squares and gradient descent are asked about.
+#[derive(Clone, Debug)]
+pub enum GradientQuantity {
+    /// `largest eigenvalue of M`.
+    LargestEigenvalue(Expr),
+    /// `largest convergent step for least squares(X, y)`.
+    LargestStep(LeastSquaresSyntax),
+    /// `squared norm of limit of gradient descent on …`.
+    SquaredNorm(GradientDescent),
+    /// `training error of limit of gradient descent on …`.
+    TrainingError(GradientDescent),
+    /// `rank of M`.
+    Rank(Expr),
 }
 
 /// `X w = y`: a linear system, the unknown named on the left.

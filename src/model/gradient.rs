@@ -7,7 +7,9 @@
 //! here; whether X has full row rank is a question for the derivation.
 
 use crate::algebra::{Matrix, Poly, RatFunc};
-use crate::language::syntax::{Arg, BinOp, Expr, ExprKind, GradientDescent, LeastSquaresSyntax, LinearSystem};
+use crate::language::syntax::{
+    Arg, BinOp, Expr, ExprKind, GradientDescent, GradientQuantity, LeastSquaresSyntax, LinearSystem,
+};
 use crate::language::{Diagnostic, Span};
 
 use super::value::{Scope, Value, eval};
@@ -211,4 +213,70 @@ pub fn minimum_norm(system: &LinearSystem, span: Span, scope: &dyn Scope) -> Res
     let ls = LeastSquaresSyntax { args: args.to_vec(), span: system.span };
     let data = least_squares(&ls, scope)?;
     Ok(MinimumNorm { data, unknown: unknown.to_string(), span })
+}
+
+/// A matrix a quantity query names: `X X^T` in `largest eigenvalue of
+/// X X^T`, `X` in `rank of X`.
+#[derive(Clone, Debug)]
+pub struct MatrixOperand {
+    pub matrix: Matrix<Poly>,
+    /// The expression as written, for the derivation: `X X^T`.
+    pub expr: Expr,
+    pub span: Span,
+}
+
+/// `largest eigenvalue of M`, `largest convergent step for least
+/// squares(X, y)`, `squared norm of limit of …`, `training error of limit
+/// of …`, `rank of M`.
+#[derive(Clone, Debug)]
+pub enum Quantity {
+    /// λ_max of a symmetric matrix.
+    LargestEigenvalue(MatrixOperand),
+    /// 1/λ_max(X Xᵀ): every step below it converges from every start.
+    LargestStep(Data),
+    /// ‖w∞‖².
+    SquaredNorm(GradientLimit),
+    /// ‖X w∞ − y‖².
+    TrainingError(GradientLimit),
+    Rank(MatrixOperand),
+}
+
+/// Whether a quantity query mentions a name, by `uses` on each expression.
+pub fn quantity_uses(q: &GradientQuantity, uses: &dyn Fn(&Expr) -> bool) -> bool {
+    let descent = |g: &GradientDescent| {
+        g.objective.args.iter().any(|a| uses(&a.value)) || uses(&g.start) || g.step.as_ref().is_some_and(uses)
+    };
+    match q {
+        GradientQuantity::LargestEigenvalue(e) | GradientQuantity::Rank(e) => uses(e),
+        GradientQuantity::LargestStep(ls) => ls.args.iter().any(|a| uses(&a.value)),
+        GradientQuantity::SquaredNorm(g) | GradientQuantity::TrainingError(g) => descent(g),
+    }
+}
+
+/// Reads a quantity query.
+pub fn quantity(q: &GradientQuantity, span: Span, scope: &dyn Scope) -> Result<Quantity, Diagnostic> {
+    Ok(match q {
+        GradientQuantity::LargestEigenvalue(e) => {
+            let matrix = poly_matrix(e, scope, "the matrix")?;
+            let (r, c) = matrix.shape();
+            if r != c {
+                return Err(Diagnostic::error(e.span, "the largest eigenvalue needs a square matrix")
+                    .with_label(format!("this is a {r}×{c} matrix"))
+                    .with_hint("ask about `X X^T` or `X^T X`"));
+            }
+            if matrix != matrix.transpose() {
+                return Err(Diagnostic::error(e.span, "the largest eigenvalue is derived for a symmetric matrix")
+                    .with_label("this matrix is not symmetric")
+                    .with_hint("ask about `X X^T` or `X^T X`"));
+            }
+            Quantity::LargestEigenvalue(MatrixOperand { matrix, expr: e.clone(), span: e.span })
+        }
+        GradientQuantity::Rank(e) => {
+            let matrix = poly_matrix(e, scope, "the matrix")?;
+            Quantity::Rank(MatrixOperand { matrix, expr: e.clone(), span: e.span })
+        }
+        GradientQuantity::LargestStep(ls) => Quantity::LargestStep(least_squares(ls, scope)?),
+        GradientQuantity::SquaredNorm(g) => Quantity::SquaredNorm(gradient_limit(g, span, scope)?),
+        GradientQuantity::TrainingError(g) => Quantity::TrainingError(gradient_limit(g, span, scope)?),
+    })
 }

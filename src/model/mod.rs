@@ -74,6 +74,8 @@ pub enum Query {
     GradientLimit(Box<GradientLimit>),
     /// The least-norm solution of a linear system.
     MinimumNorm(Box<MinimumNorm>),
+    /// λ_max, the largest convergent step, ‖w∞‖², the training error, a rank.
+    GradientQuantity(Box<gradient::Quantity>),
     /// The input regions a network maps bijectively onto an output box.
     Regions(Box<regions::RegionsQuery>),
     /// The expected test risk of a minimum-norm fit, at one size or over a
@@ -433,6 +435,7 @@ fn mentions(q: &syntax::Query, names: &[&str]) -> bool {
                 || g.step.as_ref().is_some_and(|s| in_expr(s, names))
         }
         QueryKind::MinimumNorm(s) => in_expr(&s.lhs, names) || in_expr(&s.rhs, names),
+        QueryKind::GradientQuantity(q) => gradient::quantity_uses(q, &|e| in_expr(e, names)),
         QueryKind::Regions(r) => r.networks.iter().any(|n| names.contains(&n.name.as_str())),
         QueryKind::Risk(r) => {
             r.args.iter().any(|a| in_expr(&a.value, names))
@@ -649,6 +652,9 @@ fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
             Ok(Query::GradientLimit(Box::new(gradient::gradient_limit(g, q.span, problem)?)))
         }
         QueryKind::MinimumNorm(s) => Ok(Query::MinimumNorm(Box::new(gradient::minimum_norm(s, q.span, problem)?))),
+        QueryKind::GradientQuantity(g) => {
+            Ok(Query::GradientQuantity(Box::new(gradient::quantity(g, q.span, problem)?)))
+        }
         QueryKind::Regions(r) => Ok(Query::Regions(Box::new(regions::elaborate(r, q.span, problem)?))),
         QueryKind::Risk(r) => Ok(Query::Risk(Box::new(risk::elaborate(r, q.span, problem)?))),
     }

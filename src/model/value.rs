@@ -14,7 +14,8 @@ use num_traits::ToPrimitive;
 
 use crate::algebra::intmat::{rational_inverse, rational_product, rational_solve};
 use crate::algebra::print::{self, Print};
-use crate::algebra::{Formula, Matrix, Poly, Q, RatFunc, Ring, SparseBuilder, SparseMatrix, Symbol};
+use crate::algebra::radical::Atom;
+use crate::algebra::{Formula, Matrix, Poly, Q, Radical, RatFunc, Ring, SparseBuilder, SparseMatrix, Symbol};
 use crate::language::Diagnostic;
 use crate::language::syntax::{BinOp, Expr, ExprKind};
 
@@ -52,7 +53,8 @@ pub enum Value {
 }
 
 /// Words that evaluate to themselves rather than to a symbol.
-pub const WORDS: &[&str] = &["impossible", "undefined", "none", "identity", "infinite"];
+pub const WORDS: &[&str] =
+    &["impossible", "undefined", "none", "identity", "infinite", "diverges", "oscillates", "no solution"];
 
 /// What names mean while evaluating: the ring and the declared objects.
 pub trait Scope {
@@ -210,6 +212,7 @@ impl Value {
             Value::Tuple(_) => "a tuple".into(),
             Value::Record(_) => "a record".into(),
             Value::Maps(..) => "a correspondence".into(),
+            Value::Call(name, _) if name == RADICAL => "a number with a square root or an absolute value".into(),
             Value::Call(name, _) => format!("`{name}(…)`"),
         }
     }
@@ -493,6 +496,11 @@ fn eval_index(expr: &Expr, base: &Expr, indices: &[Expr], env: &dyn Scope) -> Ev
 }
 
 fn negate(v: Value) -> Result<Value, String> {
+    if let Value::Call(..) = &v
+        && let Some(r) = radical_of(&v)
+    {
+        return Ok(radical_value(r.neg()));
+    }
     match v {
         Value::Scalar(s) => Ok(Value::Scalar(-&s)),
         Value::Formula(f) => Ok(Value::Formula(-&f)),
@@ -523,6 +531,18 @@ pub fn arithmetic(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
     };
     if matches!(x, Value::Formula(_)) || matches!(y, Value::Formula(_)) {
         return formula_arithmetic(op, word, &x, &y);
+    }
+    if (matches!(x, Value::Call(..)) || matches!(y, Value::Call(..)))
+        && let (Some(a), Some(b)) = (radical_of(&x), radical_of(&y))
+    {
+        let r = match op {
+            BinOp::Add => a.add(&b),
+            BinOp::Sub => a.sub(&b),
+            BinOp::Mul => a.mul(&b),
+            BinOp::Div => a.div(&b),
+            BinOp::Pow => unreachable!("powers are evaluated by eval_power"),
+        };
+        return r.map(radical_value).map_err(|e| e.to_string());
     }
     match (op, x, y) {
         (BinOp::Add, S(a), S(b)) => Ok(S(&a + &b)),
@@ -916,6 +936,13 @@ fn eval_call(expr: &Expr, callee: &Expr, args: &[crate::language::syntax::Arg], 
             m.det().map(Value::Scalar).map_err(|e| err(e.to_string()))
         }
         "sparse" => sparse_literal(&values).map_err(err),
+        "sqrt" | "abs" => match values.as_slice() {
+            [Value::Scalar(x)] => {
+                let r = if name == "sqrt" { Radical::sqrt(x) } else { Radical::abs(x) };
+                r.map(radical_value).map_err(|e| err(e.to_string()))
+            }
+            _ => Err(err(format!("`{name}` takes one number or polynomial"))),
+        },
         _ => Ok(Value::Call(name.to_string(), values)),
     }
 }
@@ -1120,6 +1147,7 @@ impl Value {
                 format!("{{ {} }}", inner.join(", "))
             }
             Value::Maps(a, b) => format!("{} -> {}", a.print(ring), b.print(ring)),
+            Value::Call(..) if radical_of(self).is_some() => radical_text(&radical_of(self).expect("a radical"), ring),
             Value::Call(name, args) => format!("{name}({})", list(args)),
         }
     }
@@ -1201,6 +1229,75 @@ fn unwritten(expr: &Expr, t: &Tensor) -> Diagnostic {
     )
     .with_label("needs its entries")
     .with_hint("only `shape` queries can use a tensor this large; declare a smaller one")
+}
+
+// ---------------------------------------------------------------------------
+// Values with one square root or absolute value
+// ---------------------------------------------------------------------------
+
+/// The name under which a value r₀ + r₁·A with an atom A = `sqrt(D)` or
+/// `abs(p)` is kept: `radical(r₀, r₁, sqrt(D))`, printed `r₀ + r₁*sqrt(D)`.
+pub const RADICAL: &str = "radical";
+
+/// A radical (or a rational function) as a value: a scalar when the atom
+/// cancelled.
+pub fn radical_value(r: Radical) -> Value {
+    match r {
+        Radical::Rational(q) => Value::Scalar(q),
+        Radical::Surd { rational, coefficient, atom } => Value::Call(
+            RADICAL.into(),
+            vec![
+                Value::Scalar(rational),
+                Value::Scalar(coefficient),
+                Value::Call(atom.function().into(), vec![Value::Scalar(RatFunc::from(atom.argument().clone()))]),
+            ],
+        ),
+    }
+}
+
+/// The radical a value is: a scalar, or `radical(r₀, r₁, sqrt(D))`.
+pub fn radical_of(v: &Value) -> Option<Radical> {
+    match v {
+        Value::Scalar(q) => Some(Radical::Rational(q.clone())),
+        Value::Call(name, args) if name == RADICAL => {
+            let [Value::Scalar(r0), Value::Scalar(r1), Value::Call(f, inner)] = args.as_slice() else {
+                return None;
+            };
+            let [Value::Scalar(arg)] = inner.as_slice() else { return None };
+            let p = arg.as_poly()?.clone();
+            let atom = match f.as_str() {
+                "sqrt" => Atom::Sqrt(p),
+                "abs" => Atom::Abs(p),
+                _ => return None,
+            };
+            Some(Radical::Surd { rational: r0.clone(), coefficient: r1.clone(), atom })
+        }
+        _ => None,
+    }
+}
+
+/// `r₀ + r₁*sqrt(D)` in the value syntax, readable back.
+fn radical_text(r: &Radical, ring: &Ring) -> String {
+    let Some((r0, r1, atom)) = r.parts() else {
+        if let Radical::Rational(q) = r {
+            return q.print(ring);
+        }
+        unreachable!()
+    };
+    let atom_text = format!("{}({})", atom.function(), atom.argument().print(ring));
+    let negative = r1.num().leading_coeff().is_negative();
+    let c = if negative { -r1 } else { r1.clone() };
+    let coefficient = if c == RatFunc::one() {
+        atom_text
+    } else if c.is_polynomial() && c.num().len() == 1 {
+        format!("{}*{atom_text}", c.print(ring))
+    } else {
+        format!("({})*{atom_text}", c.print(ring))
+    };
+    if r0.is_zero() {
+        return if negative { format!("-{coefficient}") } else { coefficient };
+    }
+    format!("{} {} {coefficient}", r0.print(ring), if negative { "-" } else { "+" })
 }
 
 #[cfg(test)]

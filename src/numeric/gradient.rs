@@ -16,8 +16,9 @@ use ndarray::{Array1, Array2};
 
 use crate::algebra::{Matrix, Poly, RatFunc, Ring, Var};
 use crate::derive::CrossCheck;
-use crate::derive::gradient::{LimitAnswer, MinimumNormAnswer};
-use crate::model::gradient::{Data, GradientLimit, MinimumNorm};
+use crate::derive::gradient::{LimitAnswer, MinimumNormAnswer, NoSolution, Outcome, QuantityAnswer};
+use crate::model::Value;
+use crate::model::gradient::{Data, GradientLimit, MinimumNorm, Quantity};
 
 use super::rng::Rng;
 
@@ -385,12 +386,18 @@ const METHOD: &str = "gradient descent (ndarray) with the step 1/(λ_max + λ_mi
 /// Cross-checks the limit of gradient descent: descent from the query's
 /// start, on the query's data, against the answer's limit.
 pub fn check_limit(g: &GradientLimit, answer: &LimitAnswer, ring: &Ring, seed: u64) -> CrossCheck {
+    if !matches!(answer.outcome, Outcome::Converges) {
+        return check_outcome(g, answer, seed);
+    }
     check(&g.data, &g.start, &answer.limit, false, ring, seed, METHOD.to_string())
 }
 
 /// Cross-checks the minimum-norm solution: gradient descent from 0 must
 /// reach it, and it must fit the data where the data allow.
 pub fn check_minimum_norm(m: &MinimumNorm, answer: &MinimumNormAnswer, ring: &Ring, seed: u64) -> CrossCheck {
+    if let Some(cert) = &answer.no_solution {
+        return check_no_solution(m, cert);
+    }
     let zero = Matrix::zeros(m.data.d(), 1);
     check(
         &m.data,
@@ -401,6 +408,405 @@ pub fn check_minimum_norm(m: &MinimumNorm, answer: &MinimumNormAnswer, ring: &Ri
         seed,
         format!("{METHOD}, started at 0; and X w = y where y is in the column space"),
     )
+}
+
+// ---------------------------------------------------------------------------
+// Steps at or above 1/λ_max, and inconsistent systems
+// ---------------------------------------------------------------------------
+
+/// Most iterations run to watch a large step diverge or oscillate.
+const OUTCOME_ITERATIONS: usize = 200_000;
+
+/// The numeric data of a problem without symbols.
+fn numeric_instance(data: &Data, start: &Matrix<Poly>) -> Instance {
+    let none = |_: Var| 0.0;
+    Instance {
+        x: Array2::from_shape_vec((data.n(), data.d()), data.x.entries().iter().map(|p| p.eval_f64(&none)).collect())
+            .expect("shape"),
+        y: eval_column(&data.y, &none),
+        w0: eval_column(start, &none),
+    }
+}
+
+fn column_f64(m: &Matrix<RatFunc>) -> Array1<f64> {
+    Array1::from_iter(m.entries().iter().map(|r| r.eval_f64(&|_: Var| 0.0)))
+}
+
+fn q_column_f64(m: &Matrix<crate::algebra::Q>) -> Array1<f64> {
+    Array1::from_iter(m.entries().iter().map(|q| q.to_f64()))
+}
+
+/// Cross-checks `diverges`, `oscillates` and a convergence despite a large
+/// step by running gradient descent with the file's step (ndarray), and
+/// the eigenvalues of X Xᵀ by faer.
+fn check_outcome(g: &GradientLimit, answer: &LimitAnswer, seed: u64) -> CrossCheck {
+    let _ = seed;
+    let inst = numeric_instance(&g.data, &g.start);
+    let winf = column_f64(&answer.limit);
+    let eta = match &answer.outcome {
+        Outcome::Diverges(d) | Outcome::Oscillates(d) | Outcome::ConvergesAnyway(d) => d.eta.to_f64(),
+        Outcome::Converges => unreachable!("a converging step is checked by `check`"),
+    };
+    let Some(eig) = gram_eigen(&inst.x) else {
+        return CrossCheck {
+            unchecked: false,
+            method: "gradient descent with the given step".into(),
+            trials: 0,
+            passed: false,
+            detail: "the eigendecomposition of X Xᵀ failed".into(),
+        };
+    };
+    let lmax = eig.max();
+    let step = |w: &Array1<f64>| -> Array1<f64> {
+        let r = inst.x.dot(w) - &inst.y;
+        w - &(xt_times(&inst.x, &r) * (2.0 * eta))
+    };
+    let e0 = norm(&(&inst.w0 - &winf)).max(f64::MIN_POSITIVE);
+    match &answer.outcome {
+        Outcome::Diverges(_) => {
+            let method =
+                "gradient descent (ndarray) run with the given step from the given start, and λ_max(X Xᵀ) by faer";
+            let mut w = inst.w0.clone();
+            let mut grew = None;
+            for t in 1..=OUTCOME_ITERATIONS {
+                w = step(&w);
+                let e = norm(&(&w - &winf));
+                if !e.is_finite() || e >= DIVERGED * e0 {
+                    grew = Some(t);
+                    break;
+                }
+            }
+            let above = eta * lmax > 1.0;
+            CrossCheck {
+                unchecked: false,
+                method: method.into(),
+                trials: 1,
+                passed: grew.is_some() && above,
+                detail: match grew {
+                    Some(t) => format!(
+                        "the error grew {DIVERGED:.0e}-fold within {t} iterations; η·λ_max = {:.6} by faer",
+                        eta * lmax
+                    ),
+                    None => format!(
+                        "the iterates did NOT diverge within {OUTCOME_ITERATIONS} iterations; η·λ_max = {:.6} by faer",
+                        eta * lmax
+                    ),
+                },
+            }
+        }
+        Outcome::Oscillates(d) => {
+            let method = "gradient descent (ndarray) run with the given step from the given start until its even \
+                          iterates settle, and λ_max(X Xᵀ) by faer";
+            let crate::derive::gradient::Witness::Eigenvector { cycle, .. } = &d.witness else {
+                unreachable!("an oscillation has an eigenvector")
+            };
+            let c = q_column_f64(cycle);
+            let cn = norm(&c).max(f64::MIN_POSITIVE);
+            let (mut prev2, mut prev) = (inst.w0.clone(), step(&inst.w0));
+            let mut t = 1;
+            while t < OUTCOME_ITERATIONS {
+                let next = step(&prev);
+                t += 1;
+                let settled = norm(&(&next - &prev2)) <= 1e-13 * cn;
+                prev2 = prev;
+                prev = next;
+                if settled || !prev.iter().all(|v| v.is_finite()) {
+                    break;
+                }
+            }
+            // w⁽ᵗ⁾ → w∞ + (−1)ᵗ c.
+            let sign = if t % 2 == 0 { 1.0 } else { -1.0 };
+            let off = norm(&(&prev - &(&winf + &(&c * sign)))) / cn;
+            let jump = norm(&(&prev - &prev2)) / (2.0 * cn);
+            let passed = off <= 1e-6 && (jump - 1.0).abs() <= 1e-6 && (eta * lmax - 1.0).abs() <= 1e-9;
+            CrossCheck {
+                unchecked: false,
+                method: method.into(),
+                trials: 1,
+                passed,
+                detail: format!(
+                    "after {t} iterations consecutive iterates differ by {jump:.9} × 2‖c‖ and the iterate is \
+                     w∞ ± c to {off:.1e}‖c‖; η·λ_max = {:.12} by faer",
+                    eta * lmax
+                ),
+            }
+        }
+        Outcome::ConvergesAnyway(_) => {
+            let method = "the eigendecomposition of X Xᵀ (faer): the starting error's components along the \
+                          eigenvalues λ ≥ 1/η; then gradient descent (ndarray) with the given step, those components \
+                          removed after each step since rounding would feed them";
+            // Right singular directions vₖ = Xᵀuₖ/σₖ of the large eigenvalues.
+            let big: Vec<Array1<f64>> = (0..eig.values.len())
+                .filter(|&k| eta * eig.values[k] >= 1.0 - 1e-9 && eig.values[k] > eig.threshold())
+                .map(|k| {
+                    let u = eig.vectors.column(k).to_owned();
+                    xt_times(&inst.x, &u) / eig.values[k].sqrt()
+                })
+                .collect();
+            let project = |w: &Array1<f64>| -> Array1<f64> {
+                let mut e = w - &winf;
+                for v in &big {
+                    e = &e - &(v * v.dot(&e));
+                }
+                &winf + &e
+            };
+            let along = big.iter().map(|v| v.dot(&(&inst.w0 - &winf)).abs()).fold(0.0, f64::max) / e0;
+            let mut w = inst.w0.clone();
+            let mut iterations = 0;
+            for t in 1..=OUTCOME_ITERATIONS {
+                let next = project(&step(&w));
+                let moved = norm(&(&next - &w));
+                w = next;
+                iterations = t;
+                if moved <= 1e-14 * norm(&w).max(1.0) {
+                    break;
+                }
+            }
+            let scale = norm(&winf).max(1.0);
+            let diff = norm(&(&w - &winf)) / scale;
+            CrossCheck {
+                unchecked: false,
+                method: method.into(),
+                trials: 1,
+                passed: along <= 1e-9 && diff <= TOLERANCE && !big.is_empty(),
+                detail: format!(
+                    "{} eigenvalue(s) at or above 1/η; the starting error's component along them is {along:.0e} of \
+                     it; after {iterations} iterations the relative difference from the limit is {diff:.1e}",
+                    big.len()
+                ),
+            }
+        }
+        Outcome::Converges => unreachable!(),
+    }
+}
+
+/// Cross-checks `no solution`: the certificate in floating point
+/// (uᵀX = 0, uᵀy ≠ 0), and the least training error two other ways: from
+/// the eigendecomposition of X Xᵀ (faer; y's part outside the range) and
+/// by running gradient descent from 0.
+fn check_no_solution(m: &MinimumNorm, cert: &NoSolution) -> CrossCheck {
+    let method = "the certificate u in floating point; the least training error from the eigenvectors of X Xᵀ \
+                  (faer) and from gradient descent (ndarray) run to convergence";
+    let zero = Matrix::zeros(m.data.d(), 1);
+    let inst = numeric_instance(&m.data, &zero);
+    let u = q_column_f64(&cert.u);
+    let fail =
+        |detail: String| CrossCheck { unchecked: false, method: method.into(), trials: 0, passed: false, detail };
+    let Some(eig) = gram_eigen(&inst.x) else {
+        return fail("the eigendecomposition of X Xᵀ failed".into());
+    };
+    let x_norm = inst.x.iter().map(|v| v * v).sum::<f64>().sqrt().max(f64::MIN_POSITIVE);
+    let ux = norm(&inst.x.t().dot(&u)) / (x_norm * norm(&u).max(f64::MIN_POSITIVE));
+    let uy = u.dot(&inst.y);
+    let t = eig.threshold();
+    let c = eig.vectors.t().dot(&inst.y);
+    let outside: f64 = c.iter().zip(&eig.values).filter(|(_, v)| **v <= t).map(|(ck, _)| ck * ck).sum();
+    let expected = cert.residual.to_f64();
+    let descent = match eig.min_positive() {
+        Some(lmin) => {
+            descend(&inst, &inst.w0, 1.0 / (eig.max() + lmin), iteration_budget(inst.x.nrows(), inst.x.ncols(), 4e9))
+        }
+        None => Descent { w: inst.w0.clone(), iterations: 0, converged: true },
+    };
+    let r = inst.x.dot(&descent.w) - &inst.y;
+    let gd_error = r.dot(&r);
+    let rel = |a: f64| (a - expected).abs() / expected.max(f64::MIN_POSITIVE);
+    let passed = ux <= 1e-12
+        && (uy - cert.uy.to_f64()).abs() <= 1e-9 * cert.uy.to_f64().abs()
+        && uy.abs() > 0.0
+        && outside > 0.0
+        && rel(outside) <= 1e-9
+        && rel(gd_error) <= TOLERANCE
+        && descent.converged;
+    CrossCheck {
+        unchecked: false,
+        method: method.into(),
+        trials: 1,
+        passed,
+        detail: format!(
+            "‖uᵀX‖ ≤ {ux:.0e}‖u‖‖X‖ and uᵀy = {uy:.6}; the least training error is {outside:.6} from the \
+             eigenvectors and {gd_error:.6} after {} iterations of gradient descent (exactly {expected:.6})",
+            descent.iterations
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Quantities
+// ---------------------------------------------------------------------------
+
+/// Whether a value has symbols.
+fn value_symbols(v: &Value) -> bool {
+    match v {
+        Value::Scalar(s) => !s.vars().is_empty(),
+        Value::Call(_, args) => args.iter().any(value_symbols),
+        _ => false,
+    }
+}
+
+/// Largest relative difference accepted for a quantity recomputed from
+/// eigenvalues.
+const EIGEN_TOLERANCE: f64 = 1e-9;
+
+fn matrix_f64(m: &Matrix<Poly>, value: &impl Fn(Var) -> f64) -> Array2<f64> {
+    Array2::from_shape_vec(m.shape(), m.entries().iter().map(|p| p.eval_f64(value)).collect()).expect("shape")
+}
+
+/// The largest eigenvalue of a symmetric matrix, by faer.
+fn largest_eigenvalue(m: &Array2<f64>) -> Option<f64> {
+    let n = m.nrows();
+    let data: Vec<f64> = m.iter().copied().collect();
+    let mf = MatRef::from_row_major_slice(&data, n, n);
+    let evd = mf.self_adjoint_eigen(Side::Lower).ok()?;
+    let s = evd.S().column_vector();
+    (0..n).map(|k| s[k]).fold(None, |acc: Option<f64>, v| Some(acc.map_or(v, |a| a.max(v))))
+}
+
+fn relative(a: f64, b: f64, scale: f64) -> f64 {
+    (a - b).abs() / scale.max(b.abs()).max(f64::MIN_POSITIVE)
+}
+
+/// Runs gradient descent with step `eta` from `start` until the residual
+/// ‖X w − y‖ grows [`DIVERGED`]-fold (the iteration, `Some`) or
+/// `max_iterations` pass (`None`).
+fn residual_blowup(inst: &Instance, start: &Array1<f64>, eta: f64, max_iterations: usize) -> Option<usize> {
+    let mut w = start.clone();
+    let initial = norm(&(inst.x.dot(&w) - &inst.y)).max(1e-300);
+    for t in 1..=max_iterations {
+        let r = inst.x.dot(&w) - &inst.y;
+        let rn = norm(&r);
+        if !rn.is_finite() || rn >= DIVERGED * initial {
+            return Some(t);
+        }
+        w -= &(xt_times(&inst.x, &r) * (2.0 * eta));
+    }
+    None
+}
+
+/// Cross-checks λ_max, the largest step, ‖w∞‖², the training error and the
+/// rank, each recomputed another way on random instances of the symbols:
+/// eigenvalues by faer, gradient descent run by ndarray, the rank from the
+/// eigenvalues of X Xᵀ.
+pub fn check_quantity(q: &Quantity, answer: &QuantityAnswer, ring: &Ring, seed: u64) -> CrossCheck {
+    let value = answer.value();
+    if let (QuantityAnswer::SquaredNorm(a) | QuantityAnswer::TrainingError(a), Value::Word(_)) = (answer, &value) {
+        let (Quantity::SquaredNorm(g) | Quantity::TrainingError(g)) = q else { unreachable!("matching query") };
+        return check_outcome(g, a, seed);
+    }
+    let Some(expected) = crate::model::value::radical_of(&value) else {
+        return CrossCheck::unchecked("recomputation", "the answer is not a number");
+    };
+    let symbolic = value_symbols(&value)
+        || match q {
+            Quantity::LargestEigenvalue(m) | Quantity::Rank(m) => m.matrix.entries().iter().any(|p| !p.is_constant()),
+            Quantity::LargestStep(d) => has_symbols(d, &Matrix::zeros(d.d(), 1)),
+            Quantity::SquaredNorm(g) | Quantity::TrainingError(g) => has_symbols(&g.data, &g.start),
+        };
+    let trials = if symbolic { 3 } else { 1 };
+    let mut rng = Rng::new(seed);
+    let mut worst = 0.0f64;
+    let mut details = Vec::new();
+    let mut done = 0;
+    let mut attempts = 0;
+    let method = match q {
+        Quantity::LargestEigenvalue(_) => "the eigenvalues by faer at random instances of the symbols",
+        Quantity::LargestStep(_) => {
+            "1/λ_max(X Xᵀ) from the eigenvalues by faer, and gradient descent (ndarray) with \
+                                     a step 2% above it, which must diverge"
+        }
+        Quantity::SquaredNorm(_) => {
+            "gradient descent (ndarray) run to convergence, and the squared norm of where it \
+                                     stops"
+        }
+        Quantity::TrainingError(_) => {
+            "gradient descent (ndarray) run to convergence, and the training error where it \
+                                       stops"
+        }
+        Quantity::Rank(_) => "the number of nonzero eigenvalues of M Mᵀ (faer) at random instances of the symbols",
+    };
+    let mut passed = true;
+    while done < trials {
+        attempts += 1;
+        if attempts > 50 {
+            return CrossCheck {
+                unchecked: false,
+                method: method.into(),
+                trials: done,
+                passed: false,
+                detail: "no well-conditioned random instance of the symbols was found in 50 draws".into(),
+            };
+        }
+        let values = random_values(ring, &mut rng);
+        let value_of = |v: Var| values.get(v.index()).copied().unwrap_or(0.0);
+        let want = expected.eval_f64(&value_of);
+        if !want.is_finite() {
+            continue;
+        }
+        match q {
+            Quantity::LargestEigenvalue(m) => {
+                let Some(l) = largest_eigenvalue(&matrix_f64(&m.matrix, &value_of)) else { continue };
+                let scale = m.matrix.entries().iter().map(|p| p.eval_f64(&value_of).abs()).fold(1.0, f64::max);
+                let r = relative(l, want, scale);
+                worst = worst.max(r);
+                passed &= r <= EIGEN_TOLERANCE;
+            }
+            Quantity::LargestStep(d) => {
+                let x = matrix_f64(&d.x, &value_of);
+                let Some(eig) = gram_eigen(&x) else { continue };
+                let r = relative(1.0 / eig.max(), want, 0.0);
+                worst = worst.max(r);
+                passed &= r <= EIGEN_TOLERANCE;
+                let inst = Instance { y: eval_column(&d.y, &value_of), w0: Array1::zeros(d.d()), x };
+                let start = Array1::from_shape_fn(d.d(), |_| rng.unit() * 2.0 - 1.0);
+                match residual_blowup(&inst, &start, want * 1.02, 50_000) {
+                    Some(t) => details
+                        .push(format!("a step 2% above it grew the residual {DIVERGED:.0e}-fold in {t} iterations")),
+                    None => {
+                        passed = false;
+                        details.push("a step 2% above it did NOT diverge".to_string());
+                    }
+                }
+            }
+            Quantity::SquaredNorm(g) | Quantity::TrainingError(g) => {
+                let inst = Instance {
+                    x: matrix_f64(&g.data.x, &value_of),
+                    y: eval_column(&g.data.y, &value_of),
+                    w0: eval_column(&g.start, &value_of),
+                };
+                let Some(eig) = gram_eigen(&inst.x) else { continue };
+                let Some(lmin) = eig.min_positive() else { continue };
+                if eig.max() / lmin > MAX_CONDITION || (symbolic && eig.rank() < g.data.n() && !g.data.x_is_numeric()) {
+                    continue;
+                }
+                let (n, dd) = inst.x.dim();
+                let run = descend(&inst, &inst.w0, 1.0 / (eig.max() + lmin), iteration_budget(n, dd, 4e9));
+                let got = if matches!(q, Quantity::SquaredNorm(_)) {
+                    run.w.dot(&run.w)
+                } else {
+                    let r = inst.x.dot(&run.w) - &inst.y;
+                    r.dot(&r)
+                };
+                let scale = inst.y.dot(&inst.y) + inst.w0.dot(&inst.w0);
+                let r = relative(got, want, if matches!(q, Quantity::SquaredNorm(_)) { 0.0 } else { scale });
+                worst = worst.max(r);
+                passed &= r <= 1e-7 && run.converged;
+            }
+            Quantity::Rank(m) => {
+                let x = matrix_f64(&m.matrix, &value_of);
+                let Some(eig) = gram_eigen(&x) else { continue };
+                let r = eig.rank() as f64;
+                worst = worst.max((r - want).abs());
+                passed &= r == want;
+            }
+        }
+        done += 1;
+    }
+    let mut detail = format!("largest difference {worst:.1e} over {done} instance(s)");
+    for d in details {
+        detail.push_str("; ");
+        detail.push_str(&d);
+    }
+    CrossCheck { unchecked: false, method: method.into(), trials: done, passed, detail }
 }
 
 #[cfg(test)]

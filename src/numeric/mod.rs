@@ -131,6 +131,10 @@ fn by_family(problem: &Problem, find: &Find, finding: &Finding) -> CrossCheck {
             Query::MinimumNorm(m) => gradient::check_minimum_norm(m, a, ring, seed),
             _ => mismatch(finding),
         },
+        Answer::GradientQuantity(a) => match q {
+            Query::GradientQuantity(m) => gradient::check_quantity(m, a, ring, seed),
+            _ => mismatch(finding),
+        },
         Answer::Regions(a) => match q {
             Query::Regions(r) => regions::check_regions(r, problem, a, seed),
             _ => mismatch(finding),

@@ -95,6 +95,13 @@ pub fn noun(a: &Answer) -> &'static str {
         Answer::Pieces(_) => "linear pieces",
         Answer::Limit(_) => "limit",
         Answer::MinimumNorm(_) => "minimum-norm solution",
+        Answer::GradientQuantity(q) => match **q {
+            crate::derive::gradient::QuantityAnswer::LargestEigenvalue { .. } => "largest eigenvalue",
+            crate::derive::gradient::QuantityAnswer::LargestStep { .. } => "largest convergent step",
+            crate::derive::gradient::QuantityAnswer::SquaredNorm(_) => "squared norm",
+            crate::derive::gradient::QuantityAnswer::TrainingError(_) => "training error",
+            crate::derive::gradient::QuantityAnswer::Rank { .. } => "rank",
+        },
         Answer::Regions(_) => "count",
         Answer::Risk(crate::derive::risk::RiskAnswer::Point(_)) => "risk",
         Answer::Risk(crate::derive::risk::RiskAnswer::Curve(_)) => "risk curve",

@@ -217,6 +217,12 @@ pub(super) fn primary(i: In) -> PResult<Expr> {
         }
         Some('{') => record(i),
         Some(c) if is_ident_start(c) => match ident(i) {
+            // `no solution` is one word of the value syntax, the answer to
+            // an inconsistent linear system.
+            Ok((rest, id)) if id.name == "no" && at_keyword(sp(rest), "solution") => {
+                let (rest, _) = keyword(sp(rest), "solution")?;
+                Ok((rest, Expr { kind: ExprKind::Name("no solution".into()), span: span_from(i, rest) }))
+            }
             Ok((rest, id)) => Ok((rest, Expr { kind: ExprKind::Name(id.name), span: id.span })),
             Err(_) => fail(i, "an expression"),
         },

@@ -9,6 +9,17 @@ use crate::language::syntax::*;
 pub(super) const QUERIES: &[QueryForm] = &[
     QueryForm { syntax: "limit of gradient descent on least squares(X, y) from W0", parse: limit },
     QueryForm { syntax: "minimum-norm solution of X w = y", parse: minimum_norm },
+    QueryForm { syntax: "largest eigenvalue of M", parse: largest },
+    QueryForm { syntax: "largest convergent step for least squares(X, y)", parse: largest },
+    QueryForm {
+        syntax: "squared norm of limit of gradient descent on least squares(X, y) from W0",
+        parse: squared_norm,
+    },
+    QueryForm {
+        syntax: "training error of limit of gradient descent on least squares(X, y) from W0",
+        parse: training_error,
+    },
+    QueryForm { syntax: "rank of M", parse: rank },
 ];
 
 /// The words of a phrase, each after optional spaces; the first must be at
@@ -36,6 +47,14 @@ fn least_squares(i: In) -> PResult<LeastSquaresSyntax> {
 /// followed by `with step ETA`.
 fn limit(i: In) -> PResult<Query> {
     let (rest, _) = keyword(i, "limit")?;
+    let (rest, g) = descent(rest)?;
+    let kind = QueryKind::GradientLimit(g);
+    Ok((rest, Query { kind, span: span_from(i, rest) }))
+}
+
+/// What follows `limit`: `of gradient descent on least squares(X, y) from
+/// W0 [with step ETA]`.
+fn descent(rest: In) -> PResult<GradientDescent> {
     let hint = "the query reads `limit of gradient descent on least squares(X, y) from W0`";
     let (rest, _) = words(sp(rest), &["of", "gradient", "descent", "on"], hint)?;
     let (rest, objective) = least_squares(sp(rest))?;
@@ -50,8 +69,55 @@ fn limit(i: In) -> PResult<Query> {
         step = Some(eta);
         rest = k;
     }
-    let kind = QueryKind::GradientLimit(GradientDescent { objective, start, step });
+    Ok((rest, GradientDescent { objective, start, step }))
+}
+
+/// `largest eigenvalue of M` (M a symmetric matrix, e.g. `X X^T`) or
+/// `largest convergent step for least squares(X, y)`.
+fn largest(i: In) -> PResult<Query> {
+    let (rest, _) = keyword(i, "largest")?;
+    let j = sp(rest);
+    let (rest, q) = if at_keyword(j, "convergent") {
+        let hint = "the query reads `largest convergent step for least squares(X, y)`";
+        let (rest, _) = words(j, &["convergent", "step", "for"], hint)?;
+        let (rest, objective) = least_squares(sp(rest))?;
+        (rest, GradientQuantity::LargestStep(objective))
+    } else {
+        let hint = "the query reads `largest eigenvalue of M` or `largest convergent step for least squares(X, y)`";
+        let (rest, _) = words(j, &["eigenvalue", "of"], hint)?;
+        let (rest, m) = cut(expr(sp(rest), false))?;
+        (rest, GradientQuantity::LargestEigenvalue(m))
+    };
+    Ok((rest, Query { kind: QueryKind::GradientQuantity(q), span: span_from(i, rest) }))
+}
+
+/// `squared norm of limit of gradient descent on least squares(X, y) from
+/// W0 [with step ETA]`: ‖w∞‖².
+fn squared_norm(i: In) -> PResult<Query> {
+    let (rest, _) = keyword(i, "squared")?;
+    let hint = "the query reads `squared norm of limit of gradient descent on least squares(X, y) from W0`";
+    let (rest, _) = words(sp(rest), &["norm", "of", "limit"], hint)?;
+    let (rest, g) = descent(rest)?;
+    Ok((rest, Query { kind: QueryKind::GradientQuantity(GradientQuantity::SquaredNorm(g)), span: span_from(i, rest) }))
+}
+
+/// `training error of limit of gradient descent on least squares(X, y)
+/// from W0 [with step ETA]`: ‖X w∞ − y‖².
+fn training_error(i: In) -> PResult<Query> {
+    let (rest, _) = keyword(i, "training")?;
+    let hint = "the query reads `training error of limit of gradient descent on least squares(X, y) from W0`";
+    let (rest, _) = words(sp(rest), &["error", "of", "limit"], hint)?;
+    let (rest, g) = descent(rest)?;
+    let kind = QueryKind::GradientQuantity(GradientQuantity::TrainingError(g));
     Ok((rest, Query { kind, span: span_from(i, rest) }))
+}
+
+/// `rank of M`.
+fn rank(i: In) -> PResult<Query> {
+    let (rest, _) = keyword(i, "rank")?;
+    let (rest, _) = words(sp(rest), &["of"], "the query reads `rank of M`")?;
+    let (rest, m) = cut(expr(sp(rest), false))?;
+    Ok((rest, Query { kind: QueryKind::GradientQuantity(GradientQuantity::Rank(m)), span: span_from(i, rest) }))
 }
 
 /// `minimum-norm solution of X w = y` (also `minimum norm solution`): the
