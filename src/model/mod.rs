@@ -11,10 +11,12 @@ pub mod budget;
 pub mod conv;
 pub mod draw;
 pub mod gradient;
+pub mod image;
 pub mod logic;
 pub mod network;
 pub mod regions;
 pub mod risk;
+pub mod selection;
 pub mod tensor;
 pub mod value;
 
