@@ -246,6 +246,12 @@ pub enum QueryKind {
     LinearPiece { network: Expr, input: Ident, point: Expr },
     /// `pieces of NET`: every linear piece of a network of one input.
     Pieces { network: Expr },
+    /// `input gradient of NET[c] at x = X`.
+    InputGradient { network: Expr, input: Ident, point: Expr },
+    /// `saliency of NET for class c at x = X`.
+    Saliency { network: Expr, class: Expr, input: Ident, point: Expr },
+    /// `gradient sign step of NET[c] at x = X with eps E [within [lo, hi]]`.
+    SignStep { network: Expr, input: Ident, point: Expr, eps: Expr, within: Option<Expr> },
     /// `limit of gradient descent on least squares(X, y) from W0`.
     GradientLimit(GradientDescent),
     /// `minimum-norm solution of X w = y`.
