@@ -58,6 +58,8 @@ enum Op {
 pub struct Compiled {
     ops: Vec<Op>,
     input: usize,
+    /// How many values each layer gives.
+    widths: Vec<usize>,
 }
 
 fn constant(r: &RatFunc) -> Result<Q, String> {
@@ -128,7 +130,7 @@ impl Compiled {
             ops.push(op);
             inputs = shape.len();
         }
-        Ok(Compiled { ops, input: net.input.len() })
+        Ok(Compiled { ops, input: net.input.len(), widths: net.stages.iter().map(|s| s.1.len()).collect() })
     }
 
     /// The values after every layer, the input first.
@@ -194,26 +196,34 @@ pub struct Pattern {
     tie_at: HashMap<(usize, usize), usize>,
 }
 
+/// The pattern at the point. A value that is constant near the point
+/// whatever the tied units do (a dead ReLU unit, a convolution reading
+/// only padding or dead units) cannot change sides, so a unit at 0 that
+/// reads a constant, or a shared maximum of constants, is no tie.
 fn pattern(c: &Compiled, values: &[Vec<Q>]) -> Pattern {
     let mut states = Vec::with_capacity(c.ops.len());
     let mut ties = Vec::new();
     let mut tie_at = HashMap::new();
+    let mut constant = vec![false; c.input];
     for (k, op) in c.ops.iter().enumerate() {
         let z = &values[k];
-        let s: Vec<i64> = match op {
+        let (s, next): (Vec<i64>, Vec<bool>) = match op {
+            Op::Affine { rows, .. } => {
+                (Vec::new(), rows.iter().map(|row| row.iter().all(|(i, _)| constant[*i])).collect())
+            }
             Op::Act { neg } => {
                 let kink = !neg.is_one();
                 z.iter()
                     .enumerate()
                     .map(|(u, v)| {
                         let s = v.signum() as i64;
-                        if s == 0 && kink {
+                        if s == 0 && kink && !constant[u] {
                             tie_at.insert((k, u), ties.len());
                             ties.push(Tie { layer: k, unit: u, positions: Vec::new() });
                         }
-                        s
+                        (s, constant[u] || (s < 0 && neg.is_zero()))
                     })
-                    .collect()
+                    .unzip()
             }
             Op::MaxPool { windows, .. } => windows
                 .iter()
@@ -221,16 +231,18 @@ fn pattern(c: &Compiled, values: &[Vec<Q>]) -> Pattern {
                 .map(|(u, w)| {
                     let m = w.iter().map(|&i| &z[i]).max().expect("a window");
                     let best: Vec<usize> = w.iter().copied().filter(|&i| &z[i] == m).collect();
-                    if best.len() > 1 {
+                    let fixed = best.iter().all(|&i| constant[i]);
+                    if best.len() > 1 && !fixed {
                         tie_at.insert((k, u), ties.len());
                         ties.push(Tie { layer: k, unit: u, positions: best.clone() });
                     }
-                    best[0] as i64
+                    (best[0] as i64, fixed)
                 })
-                .collect(),
-            _ => Vec::new(),
+                .unzip(),
+            Op::Same => (Vec::new(), constant.clone()),
         };
         states.push(s);
+        constant = next;
     }
     Pattern { states, ties, tie_at }
 }
@@ -241,9 +253,22 @@ impl Compiled {
     /// index among the shared positions, for a window). Also returns the
     /// gradient with respect to every layer's input, when `keep`.
     fn backward(&self, p: &Pattern, choice: &[usize], seed: &[Q], keep: bool) -> (Vec<Q>, Vec<Vec<Q>>) {
+        self.backward_from(self.ops.len(), p, choice, seed, keep)
+    }
+
+    /// As [`Compiled::backward`], from the input of layer `upto` (its
+    /// values' gradient is `seed`) down to the network's input.
+    fn backward_from(
+        &self,
+        upto: usize,
+        p: &Pattern,
+        choice: &[usize],
+        seed: &[Q],
+        keep: bool,
+    ) -> (Vec<Q>, Vec<Vec<Q>>) {
         let mut g = seed.to_vec();
         let mut kept = Vec::new();
-        for (k, op) in self.ops.iter().enumerate().rev() {
+        for (k, op) in self.ops.iter().enumerate().take(upto).rev() {
             if keep {
                 kept.push(g.clone());
             }
@@ -290,6 +315,21 @@ impl Compiled {
         (g, kept)
     }
 
+    /// Whether the combination `Σ coefficient · value` of the inputs of
+    /// layer `k` has zero gradient with respect to the network's input,
+    /// with the ties before layer `k` on the sides `choice` gives them.
+    fn constant_near(&self, k: usize, combination: &[(usize, Q)], p: &Pattern, choice: &[usize]) -> bool {
+        let width = match k {
+            0 => self.input,
+            _ => self.widths[k - 1],
+        };
+        let mut seed = vec![Q::zero(); width];
+        for (i, c) in combination {
+            seed[*i] = &seed[*i] + c;
+        }
+        self.backward_from(k, p, choice, &seed, false).0.iter().all(Q::is_zero)
+    }
+
     /// The side each tie takes along direction `v` from the point, or
     /// `None` when some tie stays on its kink to first order along `v`.
     fn sides_along(&self, p: &Pattern, values: &[Vec<Q>], v: &[Q]) -> Option<Vec<usize>> {
@@ -319,7 +359,13 @@ impl Compiled {
                                 None => true,
                                 Some(&t) => {
                                     if d.is_zero() {
-                                        return None;
+                                        // Still on the kink to first order: the
+                                        // direction decides nothing unless the
+                                        // unit is constant near the point (then
+                                        // its side changes no gradient).
+                                        if !self.constant_near(k, &[(u, Q::one())], p, &choice) {
+                                            return None;
+                                        }
                                     }
                                     choice[t] = usize::from(!d.is_negative());
                                     !d.is_negative()
@@ -339,8 +385,13 @@ impl Compiled {
                                 let pos = &p.ties[t].positions;
                                 let best = pos.iter().map(|&i| &dz[i]).max().expect("a tie");
                                 let at: Vec<usize> = (0..pos.len()).filter(|&j| &dz[pos[j]] == best).collect();
-                                if at.len() > 1 {
-                                    return None;
+                                // Positions still equal to first order must be
+                                // the same function near the point.
+                                for &j in &at[1..] {
+                                    let diff = [(pos[at[0]], Q::one()), (pos[j], -Q::one())];
+                                    if !self.constant_near(k, &diff, p, &choice) {
+                                        return None;
+                                    }
                                 }
                                 choice[t] = at[0];
                                 out.push(best.clone());

@@ -250,7 +250,21 @@ pub fn stage(
                 return Err(Diagnostic::error(a.value.span, "a conv2d layer's bias is added after it: `conv2d(K) + b`")
                     .with_label("not an argument here"));
             }
-            let mut conv = elaborate_on(op, span, Operand::Produced { name, tensor, span: producer.span }, scope)?;
+            // Inside a network the input is the layer before, which has no
+            // name of its own: a channel mismatch names that layer.
+            let first_layer = producer.input.is_some();
+            let mut conv = elaborate_on(op, span, Operand::Produced { name, tensor, span: producer.span }, scope)
+                .map_err(|mut d| {
+                    if !first_layer && d.message.contains("`the layer before` has") {
+                        d.message = d.message.replace("`the layer before` has", "the layer before gives");
+                        for h in &mut d.hints {
+                            if h.span == Some(producer.span) {
+                                h.message = producer.phrase.to_string();
+                            }
+                        }
+                    }
+                    d
+                })?;
             if conv.kind != ConvKind::Conv2d {
                 return Err(Diagnostic::error(op.span, "a network's convolution layers are `conv2d`"));
             }
