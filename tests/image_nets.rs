@@ -67,13 +67,12 @@ fn combinations_whose_bends_cancel_are_differentiable() {
     assert_eq!(derived(&r, "r"), "{ breakpoints: [0], pieces: [0, x] }");
 }
 
-case!(
-    selected_output_out_of_range,
-    &format!("problem q\n{TWO}  find a = linear piece of h[2] at x = [1, 0]\n")
-);
+case!(selected_output_out_of_range, &format!("problem q\n{TWO}  find a = linear piece of h[2] at x = [1, 0]\n"));
 case!(
     selection_of_two_networks,
-    &format!("problem q\n{TWO}  g = network (x: 2) {{ dense [[1, 1]] + 0 }}\n  find a = linear piece of h[0] - g[0] at x = [1, 0]\n")
+    &format!(
+        "problem q\n{TWO}  g = network (x: 2) {{ dense [[1, 1]] + 0 }}\n  find a = linear piece of h[0] - g[0] at x = [1, 0]\n"
+    )
 );
 case!(
     a_product_of_outputs_is_not_a_selection,
@@ -130,11 +129,12 @@ impl Net {
         for ch in &a {
             for r in 0..3 {
                 for c in 0..3 {
-                    let m = [&ch[2 * r][2 * c], &ch[2 * r][2 * c + 1], &ch[2 * r + 1][2 * c], &ch[2 * r + 1][2 * c + 1]]
-                        .into_iter()
-                        .max()
-                        .unwrap()
-                        .clone();
+                    let m =
+                        [&ch[2 * r][2 * c], &ch[2 * r][2 * c + 1], &ch[2 * r + 1][2 * c], &ch[2 * r + 1][2 * c + 1]]
+                            .into_iter()
+                            .max()
+                            .unwrap()
+                            .clone();
                     p.push(m);
                 }
             }
@@ -151,7 +151,8 @@ impl Net {
     }
 
     fn text(&self, point: &[Q]) -> String {
-        let k: Vec<String> = self.kernel.iter().map(|k| format!("[[[{}, {}], [{}, {}]]]", k[0][0], k[0][1], k[1][0], k[1][1])).collect();
+        let k: Vec<String> =
+            self.kernel.iter().map(|k| format!("[[[{}, {}], [{}, {}]]]", k[0][0], k[0][1], k[1][0], k[1][1])).collect();
         let rows: Vec<String> = (0..5)
             .map(|r| format!("[{}]", (0..5).map(|c| point[r * 5 + c].to_string()).collect::<Vec<_>>().join(", ")))
             .collect();

@@ -633,7 +633,12 @@ fn summary(q: &GradientQuery, k: usize, c: &Compiled, values: &[Vec<Q>], p: &Pat
                     .map(|(u, &i)| match p.tie_at.get(&(k, u)) {
                         Some(&t) => format!(
                             "tie {}",
-                            p.ties[t].positions.iter().map(|&j| position(input_shape, j)).collect::<Vec<_>>().join(" = ")
+                            p.ties[t]
+                                .positions
+                                .iter()
+                                .map(|&j| position(input_shape, j))
+                                .collect::<Vec<_>>()
+                                .join(" = ")
                         ),
                         None => position(input_shape, i as usize),
                     })
@@ -753,8 +758,14 @@ pub fn derive(q: &GradientQuery, _problem: &Problem) -> Result<(GradientAnswer, 
         }
     };
 
-    let mut answer =
-        GradientAnswer { kind: q.kind.clone(), shape, outcome: outcome.clone(), scores: scores.clone(), saliency: None, step: None };
+    let mut answer = GradientAnswer {
+        kind: q.kind.clone(),
+        shape,
+        outcome: outcome.clone(),
+        scores: scores.clone(),
+        saliency: None,
+        step: None,
+    };
     let undefined = Value::Word("undefined".into());
     let value = match &q.kind {
         GradientKind::Gradient => match &smooth_gradient {
@@ -769,7 +780,8 @@ pub fn derive(q: &GradientQuery, _problem: &Problem) -> Result<(GradientAnswer, 
                     Shape::Flat(n) => (1, Shape::Flat(n)),
                 };
                 let n = plane.len();
-                let sal: Vec<Q> = (0..n).map(|i| (0..ch).map(|k| g[k * n + i].abs()).max().expect("a channel")).collect();
+                let sal: Vec<Q> =
+                    (0..n).map(|i| (0..ch).map(|k| g[k * n + i].abs()).max().expect("a channel")).collect();
                 ex.step(with_math(
                     "The saliency of each pixel is the largest absolute value of the gradient over the channels: ",
                     Math::name("M").equals(image_math(plane, &sal)),

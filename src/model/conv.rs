@@ -367,7 +367,11 @@ pub enum Operand<'a> {
     Declared(&'a Expr),
     /// The name used in messages, the tensor (only its shape is read) and
     /// where it comes from.
-    Produced { name: String, tensor: Tensor, span: Span },
+    Produced {
+        name: String,
+        tensor: Tensor,
+        span: Span,
+    },
 }
 
 /// Reads the operator `op` applied to `operand`, spanning `span`, with
@@ -447,16 +451,7 @@ pub fn elaborate_on(op: &Expr, span: Span, operand: Operand, scope: &dyn Scope) 
             call.finish(TRANSPOSED_ARGS)?;
         }
     }
-    let mut conv = Conv {
-        kind,
-        kernel_name,
-        kernel: kernel.clone(),
-        input_name,
-        input,
-        params,
-        bias: None,
-        span,
-    };
+    let mut conv = Conv { kind, kernel_name, kernel: kernel.clone(), input_name, input, params, bias: None, span };
     if let Some(e) = padding_expr {
         conv.params.padding = padding(e, scope, &conv)?;
     }

@@ -86,12 +86,26 @@ impl Pool {
 #[derive(Clone, Debug)]
 pub enum Stage {
     Dense(Dense),
-    Activation { activation: Activation, span: Span },
+    Activation {
+        activation: Activation,
+        span: Span,
+    },
     /// A convolution with its bias (one entry per output channel).
-    Conv { conv: Box<Conv>, span: Span },
-    MaxPool { pool: Pool, span: Span },
-    AvgPool { pool: Pool, span: Span },
-    Flatten { span: Span },
+    Conv {
+        conv: Box<Conv>,
+        span: Span,
+    },
+    MaxPool {
+        pool: Pool,
+        span: Span,
+    },
+    AvgPool {
+        pool: Pool,
+        span: Span,
+    },
+    Flatten {
+        span: Span,
+    },
 }
 
 impl Stage {
@@ -138,7 +152,9 @@ impl Staged {
     /// Whether any layer works on images (a network of dense layers and
     /// activations only is also a [`super::network::Concrete`]).
     pub fn has_image_layers(&self) -> bool {
-        self.stages.iter().any(|(s, _)| matches!(s, Stage::Conv { .. } | Stage::MaxPool { .. } | Stage::AvgPool { .. } | Stage::Flatten { .. }))
+        self.stages.iter().any(|(s, _)| {
+            matches!(s, Stage::Conv { .. } | Stage::MaxPool { .. } | Stage::AvgPool { .. } | Stage::Flatten { .. })
+        })
     }
 
     /// The first layer with an entry that is not a number, if any.
@@ -167,10 +183,18 @@ pub struct Producer<'a> {
 }
 
 fn needs_image(what: &str, span: Span, shape: Shape, producer: &Producer) -> Diagnostic {
-    Diagnostic::error(span, format!("`{what}` works on an image (channels, rows, columns), but the layer before gives {} values in a vector", shape.len()))
-        .with_label("needs an image")
-        .with_hint_at(producer.span, producer.phrase.to_string())
-        .with_hint("declare the input as an image, `network (x: 1x4x4) { … }`, and put `flatten` only before the dense layers")
+    Diagnostic::error(
+        span,
+        format!(
+            "`{what}` works on an image (channels, rows, columns), but the layer before gives {} values in a vector",
+            shape.len()
+        ),
+    )
+    .with_label("needs an image")
+    .with_hint_at(producer.span, producer.phrase.to_string())
+    .with_hint(
+        "declare the input as an image, `network (x: 1x4x4) { … }`, and put `flatten` only before the dense layers",
+    )
 }
 
 /// Reads an image layer on values of shape `shape`: the stage and the
@@ -186,7 +210,9 @@ pub fn stage(
     let (name, args): (&str, &[crate::language::syntax::Arg]) = match &op.kind {
         ExprKind::Name(n) => (n.as_str(), &[]),
         ExprKind::Call(callee, args) => (callee.as_name().unwrap_or("?"), args.as_slice()),
-        _ => return Err(Diagnostic::error(op.span, "expected a layer").with_label(format!("this is {}", op.describe()))),
+        _ => {
+            return Err(Diagnostic::error(op.span, "expected a layer").with_label(format!("this is {}", op.describe())));
+        }
     };
     if name != "conv2d"
         && let Some(b) = bias
@@ -247,8 +273,11 @@ pub fn stage(
             if let ExprKind::Call(_, args) = &op.kind
                 && let Some(a) = args.iter().find(|a| a.name.as_ref().is_some_and(|n| n.name == "bias"))
             {
-                return Err(Diagnostic::error(a.value.span, "a conv2d layer's bias is added after it: `conv2d(K) + b`")
-                    .with_label("not an argument here"));
+                return Err(Diagnostic::error(
+                    a.value.span,
+                    "a conv2d layer's bias is added after it: `conv2d(K) + b`",
+                )
+                .with_label("not an argument here"));
             }
             // Inside a network the input is the layer before, which has no
             // name of its own: a channel mismatch names that layer.
@@ -269,7 +298,10 @@ pub fn stage(
                 return Err(Diagnostic::error(op.span, "a network's convolution layers are `conv2d`"));
             }
             if !conv.kernel.written {
-                return Err(Diagnostic::error(op.span, format!("the kernel `{}` is too large to write out", conv.kernel_name)));
+                return Err(Diagnostic::error(
+                    op.span,
+                    format!("the kernel `{}` is too large to write out", conv.kernel_name),
+                ));
             }
             let out = conv.output_shape().expect("checked");
             let sizes = conv.sizes().expect("checked");
@@ -290,11 +322,24 @@ pub fn stage(
                 if items.len() != out[0] {
                     return Err(Diagnostic::error(
                         b.span,
-                        format!("the bias has {} entries but the convolution has {} output channels", items.len(), out[0]),
+                        format!(
+                            "the bias has {} entries but the convolution has {} output channels",
+                            items.len(),
+                            out[0]
+                        ),
                     )
                     .with_label(format!("{} entries", items.len()))
-                    .with_hint_at(op.span, format!("`{}` has shape {}", conv.kernel_name, conv.kernel.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x")))
-                    .with_hint("a convolution's bias has one entry per output channel, or is one number added to every one"));
+                    .with_hint_at(
+                        op.span,
+                        format!(
+                            "`{}` has shape {}",
+                            conv.kernel_name,
+                            conv.kernel.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x")
+                        ),
+                    )
+                    .with_hint(
+                        "a convolution's bias has one entry per output channel, or is one number added to every one",
+                    ));
                 }
                 let polys = items
                     .iter()

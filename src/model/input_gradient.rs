@@ -75,7 +75,9 @@ fn point(e: &Expr, shape: Shape, net: &Network, scope: &dyn Scope) -> Result<Vec
         (Some(Binding::Tensor(t)), _) => {
             let fits = match shape {
                 Shape::Image([c, h, w]) => t.shape == [c, h, w] || (c == 1 && t.shape == [h, w]),
-                Shape::Flat(n) => t.shape.iter().product::<usize>() == n && t.shape.iter().filter(|d| **d > 1).count() <= 1,
+                Shape::Flat(n) => {
+                    t.shape.iter().product::<usize>() == n && t.shape.iter().filter(|d| **d > 1).count() <= 1
+                }
             };
             if !t.written || !fits {
                 let dims: Vec<String> = t.shape.iter().map(|d| d.to_string()).collect();

@@ -226,7 +226,10 @@ impl Network {
             let first = staged.stages.iter().find(|(s, _)| !matches!(s, Stage::Dense(_) | Stage::Activation { .. }));
             let mut d = Diagnostic::error(
                 query_span,
-                format!("`{query}` works on networks of dense layers and activations; `{}` has layers on images", self.name),
+                format!(
+                    "`{query}` works on networks of dense layers and activations; `{}` has layers on images",
+                    self.name
+                ),
             );
             if let Some((s, _)) = first {
                 d = d.with_hint_at(s.span(), format!("`{}` here", s.word()));
@@ -256,7 +259,11 @@ impl Network {
         match concrete {
             Some(c) => Ok(c),
             None => {
-                let span = staged.stages.iter().find(|(s, _)| !matches!(s, Stage::Dense(_) | Stage::Activation { .. })).map_or(self.span, |(s, _)| s.span());
+                let span = staged
+                    .stages
+                    .iter()
+                    .find(|(s, _)| !matches!(s, Stage::Dense(_) | Stage::Activation { .. }))
+                    .map_or(self.span, |(s, _)| s.span());
                 Err(Diagnostic::error(span, "this query works on networks of dense layers and activations")
                     .with_label("a layer on images"))
             }
@@ -266,7 +273,11 @@ impl Network {
     /// Instantiates the network as [`Network::instantiate`] does, with its
     /// shapes: the dense form too when every layer is dense or an
     /// activation.
-    pub fn instantiate_staged(&self, values: &[(&str, i64)], scope: &dyn Scope) -> Result<(Option<Concrete>, Staged), Diagnostic> {
+    pub fn instantiate_staged(
+        &self,
+        values: &[(&str, i64)],
+        scope: &dyn Scope,
+    ) -> Result<(Option<Concrete>, Staged), Diagnostic> {
         let bound =
             Bound { values: values.iter().map(|(k, v)| (k.to_string(), Value::int(*v))).collect(), inner: scope };
         let input_dim = resolve(&self.dim, &bound, "the input dimension", 1)?;
@@ -299,8 +310,8 @@ impl Network {
         };
         b.layers(&self.body, None)?;
         let staged = Staged { input: input_shape, stages: b.stages };
-        let concrete = (!staged.has_image_layers() && self.image.is_none())
-            .then_some(Concrete { input_dim, layers: b.layers });
+        let concrete =
+            (!staged.has_image_layers() && self.image.is_none()).then_some(Concrete { input_dim, layers: b.layers });
         Ok((concrete, staged))
     }
 }
@@ -394,7 +405,9 @@ impl Builder<'_> {
                         )
                         .with_label("needs a vector")
                         .with_hint_at(self.producer.0, self.producer.1.clone())
-                        .with_hint("put `flatten` before the dense layer: it reads the image row-major, as PyTorch does"));
+                        .with_hint(
+                            "put `flatten` before the dense layer: it reads the image row-major, as PyTorch does",
+                        ));
                     }
                     let d = self.dense(weight, bias.as_ref(), *span, repetition)?;
                     self.width = d.weight.rows();
@@ -414,13 +427,17 @@ impl Builder<'_> {
                         phrase: &self.producer.1,
                         input: self.stages.is_empty().then_some(self.input),
                     };
-                    let (stage, shape) = super::image::stage(op, bias.as_ref(), *span, self.shape, &producer, self.scope)?;
+                    let (stage, shape) =
+                        super::image::stage(op, bias.as_ref(), *span, self.shape, &producer, self.scope)?;
                     self.shape = shape;
                     self.width = shape.len();
-                    self.producer = (*span, match shape {
-                        Shape::Flat(n) => format!("this layer gives {n} values"),
-                        Shape::Image([c, h, w]) => format!("this layer gives a {c}x{h}x{w} image"),
-                    });
+                    self.producer = (
+                        *span,
+                        match shape {
+                            Shape::Flat(n) => format!("this layer gives {n} values"),
+                            Shape::Image([c, h, w]) => format!("this layer gives a {c}x{h}x{w} image"),
+                        },
+                    );
                     self.stages.push((stage, shape));
                 }
                 LayerSyntax::Repeat { count, layers, span } => {

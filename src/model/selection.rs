@@ -40,7 +40,13 @@ impl Selection {
                 let range = if outputs == 1 {
                     format!("`{}` has 1 output, `{}[0]`", net.name, net.name)
                 } else {
-                    format!("`{}` has {outputs} outputs, `{}[0]` to `{}[{}]`", net.name, net.name, net.name, outputs - 1)
+                    format!(
+                        "`{}` has {outputs} outputs, `{}[0]` to `{}[{}]`",
+                        net.name,
+                        net.name,
+                        net.name,
+                        outputs - 1
+                    )
                 };
                 return Err(Diagnostic::error(t.span, format!("output {} of `{}` does not exist", t.output, net.name))
                     .with_label(format!("valid outputs are 0 to {}", outputs - 1))
@@ -92,7 +98,9 @@ pub fn network_selected<'s>(expr: &Expr, scope: &'s dyn Scope) -> Result<(&'s Ne
 fn not_a_selection(expr: &Expr) -> Diagnostic {
     Diagnostic::error(expr.span, "expected a network, one of its outputs or a combination of them")
         .with_label(format!("this is {}", expr.describe()))
-        .with_hint("write `h`, `h[0]`, or a combination with number coefficients such as `h[0] - h[1]` or `2*h[1] + h[3]`")
+        .with_hint(
+            "write `h`, `h[0]`, or a combination with number coefficients such as `h[0] - h[1]` or `2*h[1] + h[3]`",
+        )
 }
 
 /// An exact number in a coefficient, or `None` when `e` is not one.

@@ -164,8 +164,7 @@ pub fn check(q: &GradientQuery, a: &GradientAnswer, seed: u64) -> CrossCheck {
                 // Signs from the differences: a difference within the
                 // tolerance of 0 is a zero of the gradient.
                 let zero = DIFFERENCE_TOLERANCE * (1.0 + gmax);
-                let signs: Vec<f64> =
-                    fd.iter().map(|d| if d.abs() <= zero { 0.0 } else { d.signum() }).collect();
+                let signs: Vec<f64> = fd.iter().map(|d| if d.abs() <= zero { 0.0 } else { d.signum() }).collect();
                 let e = f(eps);
                 let image: Vec<f64> = x
                     .iter()

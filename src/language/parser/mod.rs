@@ -159,8 +159,15 @@ pub(super) struct QueryForm {
 }
 
 /// Every query form, tried in order. A family adds its forms here.
-const QUERY_FORMS: &[&[QueryForm]] =
-    &[conv::QUERIES, logic::QUERIES, network::QUERIES, input_gradient::QUERIES, regions::QUERIES, gradient::QUERIES, risk::QUERIES];
+const QUERY_FORMS: &[&[QueryForm]] = &[
+    conv::QUERIES,
+    logic::QUERIES,
+    network::QUERIES,
+    input_gradient::QUERIES,
+    regions::QUERIES,
+    gradient::QUERIES,
+    risk::QUERIES,
+];
 
 /// A query, after `find NAME =`.
 fn query(i: In) -> PResult<Query> {

@@ -83,7 +83,11 @@ fn signature(i: In) -> PResult<(Ident, Size, Option<Shape>)> {
         }
         let total = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).filter(|t| *t <= LARGEST_SIZE);
         let Some(total) = total else {
-            return failure(start, "a smaller image", Some(&format!("images above {LARGEST_SIZE} values are not supported")));
+            return failure(
+                start,
+                "a smaller image",
+                Some(&format!("images above {LARGEST_SIZE} values are not supported")),
+            );
         };
         let (rest, _) = punct(ws(rest), ")")?;
         return Ok((rest, (input, Size::Number(total, span), Some(Shape { dims, span }))));
