@@ -12,6 +12,7 @@ pub mod conv;
 pub mod equivalence;
 pub mod explain;
 pub mod gradient;
+pub mod input_gradient;
 pub mod logic;
 pub mod piece;
 pub mod pieces;
@@ -66,6 +67,7 @@ pub enum Answer {
     Census(census::Census),
     Piece(piece::PieceAnswer),
     Pieces(pieces::PiecesAnswer),
+    InputGradient(Box<input_gradient::GradientAnswer>),
     Limit(Box<gradient::LimitAnswer>),
     MinimumNorm(Box<gradient::MinimumNormAnswer>),
     GradientQuantity(Box<gradient::QuantityAnswer>),
@@ -130,6 +132,10 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
         Query::Pieces(q) => {
             let (a, v, ex) = pieces::derive(q, problem).map_err(at)?;
             (Answer::Pieces(a), v, ex)
+        }
+        Query::InputGradient(q) => {
+            let (a, v, ex) = input_gradient::derive(q, problem).map_err(at)?;
+            (Answer::InputGradient(Box::new(a)), v, ex)
         }
         Query::GradientLimit(g) => {
             let (a, ex) = gradient::derive_limit(g, problem)?;

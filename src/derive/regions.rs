@@ -656,7 +656,7 @@ fn weights_mention(body: &[LayerSyntax], names: &[&str]) -> Option<String> {
                     return Some(n);
                 }
             }
-            LayerSyntax::Activation { .. } => {}
+            LayerSyntax::Activation { .. } | LayerSyntax::Image { .. } => {}
         }
     }
     None

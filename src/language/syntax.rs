@@ -156,8 +156,11 @@ pub enum Declared {
 pub struct NetworkSyntax {
     /// The input's name, `x` in `(x: 1)`.
     pub input: Ident,
-    /// The input's dimension: a number, or a symbol such as `d`.
+    /// The input's dimension: a number, or a symbol such as `d`; for an
+    /// image, its number of values (c·h·w).
     pub dim: Size,
+    /// The input's shape when it is an image: `(x: 1x4x4)` is (c, h, w).
+    pub image: Option<Shape>,
     pub layers: Vec<LayerSyntax>,
     pub span: Span,
 }
@@ -188,6 +191,10 @@ pub enum LayerSyntax {
     Activation { name: Ident, args: Vec<Expr>, span: Span },
     /// `repeat N { … }`.
     Repeat { count: Size, layers: Vec<LayerSyntax>, span: Span },
+    /// A layer on images: `conv2d(K, stride: 2) + b`, `max_pool2d(2)`,
+    /// `avg_pool2d(2, stride: 1)`, `flatten`. `op` is the call (or the name
+    /// alone); only `conv2d` takes a bias.
+    Image { op: Expr, bias: Option<Expr>, span: Span },
 }
 
 impl LayerSyntax {
@@ -195,7 +202,8 @@ impl LayerSyntax {
         match self {
             LayerSyntax::Dense { span, .. }
             | LayerSyntax::Activation { span, .. }
-            | LayerSyntax::Repeat { span, .. } => *span,
+            | LayerSyntax::Repeat { span, .. }
+            | LayerSyntax::Image { span, .. } => *span,
         }
     }
 }
@@ -241,6 +249,12 @@ pub enum QueryKind {
     LinearPiece { network: Expr, input: Ident, point: Expr },
     /// `pieces of NET`: every linear piece of a network of one input.
     Pieces { network: Expr },
+    /// `input gradient of NET[c] at x = X`.
+    InputGradient { network: Expr, input: Ident, point: Expr },
+    /// `saliency of NET for class c at x = X`.
+    Saliency { network: Expr, class: Expr, input: Ident, point: Expr },
+    /// `gradient sign step of NET[c] at x = X with eps E [within [lo, hi]]`.
+    SignStep { network: Expr, input: Ident, point: Expr, eps: Expr, within: Option<Expr> },
     /// `limit of gradient descent on least squares(X, y) from W0`.
     GradientLimit(GradientDescent),
     /// `minimum-norm solution of X w = y`.

@@ -358,7 +358,25 @@ fn tensor_named<'s>(expr: &Expr, scope: &'s dyn Scope, role: Role) -> Result<(St
 
 /// Reads `conv2d(W, …) on X` or `conv_transpose2d(W, …) on X` and checks it.
 pub fn elaborate(applied: &Applied, scope: &dyn Scope) -> Result<Conv, Diagnostic> {
-    let op = &applied.op;
+    elaborate_on(&applied.op, applied.span, Operand::Declared(&applied.input), scope)
+}
+
+/// What a convolution is applied to: a declared input, or (inside a
+/// network) a tensor of a known shape that some layer produces.
+pub enum Operand<'a> {
+    Declared(&'a Expr),
+    /// The name used in messages, the tensor (only its shape is read) and
+    /// where it comes from.
+    Produced {
+        name: String,
+        tensor: Tensor,
+        span: Span,
+    },
+}
+
+/// Reads the operator `op` applied to `operand`, spanning `span`, with
+/// every rule checked.
+pub fn elaborate_on(op: &Expr, span: Span, operand: Operand, scope: &dyn Scope) -> Result<Conv, Diagnostic> {
     let ExprKind::Call(callee, args) = &op.kind else {
         return Err(Diagnostic::error(op.span, "expected an operator call such as `conv2d(W, stride: 2)`")
             .with_label(format!("this is {}", op.describe())));
@@ -388,7 +406,13 @@ pub fn elaborate(applied: &Applied, scope: &dyn Scope) -> Result<Conv, Diagnosti
         }
     };
     let (kernel_name, kernel) = tensor_named(kernel_expr, scope, Role::Kernel)?;
-    let (input_name, input) = tensor_named(&applied.input, scope, Role::Input)?;
+    let (input_name, input, input_span) = match operand {
+        Operand::Declared(e) => {
+            let (n, t) = tensor_named(e, scope, Role::Input)?;
+            (n, t.clone(), e.span)
+        }
+        Operand::Produced { name, tensor, span } => (name, tensor, span),
+    };
     let mut params = ConvParams::new(kind);
     if let Some(e) = call.take("stride") {
         params.stride = count_pair(e, scope, "the stride", 1)?;
@@ -427,20 +451,11 @@ pub fn elaborate(applied: &Applied, scope: &dyn Scope) -> Result<Conv, Diagnosti
             call.finish(TRANSPOSED_ARGS)?;
         }
     }
-    let mut conv = Conv {
-        kind,
-        kernel_name,
-        kernel: kernel.clone(),
-        input_name,
-        input: input.clone(),
-        params,
-        bias: None,
-        span: applied.span,
-    };
+    let mut conv = Conv { kind, kernel_name, kernel: kernel.clone(), input_name, input, params, bias: None, span };
     if let Some(e) = padding_expr {
         conv.params.padding = padding(e, scope, &conv)?;
     }
-    check(&conv, kernel_expr, &applied.input, padding_expr)?;
+    check(&conv, kernel_expr, input_span, padding_expr)?;
     if let Some(e) = bias_expr {
         conv.bias = Some(bias(e, scope, conv.out_channels())?);
     }
@@ -512,7 +527,7 @@ fn bias(e: &Expr, scope: &dyn Scope, out_channels: usize) -> Result<Vec<Poly>, D
 }
 
 /// Every rule PyTorch enforces, each with the span it is about.
-fn check(conv: &Conv, kernel_expr: &Expr, input_expr: &Expr, padding_expr: Option<&Expr>) -> Result<(), Diagnostic> {
+fn check(conv: &Conv, kernel_expr: &Expr, input_span: Span, padding_expr: Option<&Expr>) -> Result<(), Diagnostic> {
     let k = conv.kernel.kernel4();
     let [c, h, w] = conv.input.input3();
     let g = conv.params.groups;
@@ -522,7 +537,7 @@ fn check(conv: &Conv, kernel_expr: &Expr, input_expr: &Expr, padding_expr: Optio
     let ishape = shape(&conv.input.shape);
     if c % g != 0 {
         return Err(Diagnostic::error(conv.span, format!("{g} groups do not divide the {c} input channels"))
-            .with_hint_at(input_expr.span, format!("`{}` has shape {ishape}", conv.input_name)));
+            .with_hint_at(input_span, format!("`{}` has shape {ishape}", conv.input_name)));
     }
     let (in_dim, out_total) = match (conv.kind, conv.params.layout) {
         (ConvKind::Conv2d, _) | (ConvKind::ConvTranspose2d, Layout::OutIn) => (k[1] * g, k[0]),
@@ -541,7 +556,7 @@ fn check(conv: &Conv, kernel_expr: &Expr, input_expr: &Expr, padding_expr: Optio
             format!("the kernel expects {in_dim} input channels, but `{}` has {c}", conv.input_name),
         )
         .with_label(format!("`{}` has shape {kshape}", conv.kernel_name))
-        .with_hint_at(input_expr.span, format!("`{}` has shape {ishape}", conv.input_name))
+        .with_hint_at(input_span, format!("`{}` has shape {ishape}", conv.input_name))
         .with_hint(layout));
     }
     if out_total % g != 0 {
@@ -577,7 +592,7 @@ fn check(conv: &Conv, kernel_expr: &Expr, input_expr: &Expr, padding_expr: Optio
         if too_big {
             let limit = if p.padding_mode == PaddingMode::Reflect { "smaller than" } else { "at most" };
             return Err(Diagnostic::error(pad_span, format!("`{mode}` padding must be {limit} the input size"))
-                .with_hint_at(input_expr.span, format!("`{}` is {h}x{w}", conv.input_name)));
+                .with_hint_at(input_span, format!("`{}` is {h}x{w}", conv.input_name)));
         }
     }
     if conv.output_shape().is_none() {

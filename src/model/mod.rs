@@ -11,10 +11,13 @@ pub mod budget;
 pub mod conv;
 pub mod draw;
 pub mod gradient;
+pub mod image;
+pub mod input_gradient;
 pub mod logic;
 pub mod network;
 pub mod regions;
 pub mod risk;
+pub mod selection;
 pub mod tensor;
 pub mod value;
 pub mod weights;
@@ -70,6 +73,9 @@ pub enum Query {
     LinearPiece(Box<PieceQuery>),
     /// Every affine piece of a network of one input.
     Pieces(Box<PiecesQuery>),
+    /// The gradient of a network's output with respect to its input at a
+    /// point, the saliency map, or the gradient sign step.
+    InputGradient(Box<input_gradient::GradientQuery>),
     /// Where gradient descent on least squares converges.
     GradientLimit(Box<GradientLimit>),
     /// The least-norm solution of a linear system.
@@ -427,6 +433,16 @@ fn mentions(q: &syntax::Query, names: &[&str]) -> bool {
         QueryKind::Equivalence(a, b) => applied(a) || applied(b),
         QueryKind::LinearPiece { network, point, .. } => in_expr(network, names) || in_expr(point, names),
         QueryKind::Pieces { network } => in_expr(network, names),
+        QueryKind::InputGradient { network, point, .. } => in_expr(network, names) || in_expr(point, names),
+        QueryKind::Saliency { network, class, point, .. } => {
+            in_expr(network, names) || in_expr(class, names) || in_expr(point, names)
+        }
+        QueryKind::SignStep { network, point, eps, within, .. } => {
+            in_expr(network, names)
+                || in_expr(point, names)
+                || in_expr(eps, names)
+                || within.as_ref().is_some_and(|w| in_expr(w, names))
+        }
         QueryKind::ThresholdNeuron(t) | QueryKind::ThresholdNetwork(_, t) => names.contains(&t.name.as_str()),
         QueryKind::ThresholdCensus { .. } => false,
         QueryKind::GradientLimit(g) => {
@@ -647,6 +663,9 @@ fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
         }
         QueryKind::Pieces { network } => {
             Ok(Query::Pieces(Box::new(network::elaborate_pieces(network, q.span, problem)?)))
+        }
+        QueryKind::InputGradient { .. } | QueryKind::Saliency { .. } | QueryKind::SignStep { .. } => {
+            Ok(Query::InputGradient(Box::new(input_gradient::elaborate(&q.kind, q.span, problem)?)))
         }
         QueryKind::GradientLimit(g) => {
             Ok(Query::GradientLimit(Box::new(gradient::gradient_limit(g, q.span, problem)?)))

@@ -21,6 +21,7 @@ use crate::language::syntax::{Expr, Ident, LayerSyntax, NetworkSyntax, Size};
 use crate::language::{Diagnostic, Span};
 
 use super::args::{closest, quoted_list};
+use super::image::{Shape, Stage, Staged};
 use super::value::{Binding, Scope, Value, eval};
 
 /// Most layers an unrolled network may have.
@@ -175,13 +176,19 @@ pub struct Network {
     /// The input's name, `x` in `(x: 1)`.
     pub input: String,
     pub input_span: Span,
-    /// The input dimension as written.
+    /// The input dimension as written (for an image, its c·h·w values).
     pub dim: Size,
+    /// The input's shape (c, h, w) when it is an image.
+    pub image: Option<Vec<usize>>,
     /// The layers as written, structure checked.
     pub body: Vec<LayerSyntax>,
     pub span: Span,
-    /// The instantiated network, when every size is a number.
+    /// The instantiated network, when every size is a number and every
+    /// layer is dense or an activation.
     pub concrete: Option<Concrete>,
+    /// The instantiated network with its shapes, when every size is a
+    /// number; the only form of a network with layers on images.
+    pub staged: Option<Staged>,
 }
 
 impl Network {
@@ -215,6 +222,23 @@ impl Network {
         if let Some(c) = &self.concrete {
             return Ok(c);
         }
+        if let Some(staged) = &self.staged {
+            let first = staged.stages.iter().find(|(s, _)| !matches!(s, Stage::Dense(_) | Stage::Activation { .. }));
+            let mut d = Diagnostic::error(
+                query_span,
+                format!(
+                    "`{query}` works on networks of dense layers and activations; `{}` has layers on images",
+                    self.name
+                ),
+            );
+            if let Some((s, _)) = first {
+                d = d.with_hint_at(s.span(), format!("`{}` here", s.word()));
+            }
+            return Err(d.with_hint(format!(
+                "ask for its gradient at a point instead: `input gradient of {}[0] at {} = X`",
+                self.name, self.input
+            )));
+        }
         let symbols = self.symbols();
         let (name, span) = symbols.first().cloned().unwrap_or_else(|| (String::from("?"), self.span));
         let what = if self.dim.span() == span { "the input dimension" } else { "the repeat count" };
@@ -231,6 +255,29 @@ impl Network {
     /// (`[("d", 3), ("L", 4)]`): evaluates the weights with those values
     /// bound (so `I(d)` is the 3×3 identity) and checks every shape.
     pub fn instantiate(&self, values: &[(&str, i64)], scope: &dyn Scope) -> Result<Concrete, Diagnostic> {
+        let (concrete, staged) = self.instantiate_staged(values, scope)?;
+        match concrete {
+            Some(c) => Ok(c),
+            None => {
+                let span = staged
+                    .stages
+                    .iter()
+                    .find(|(s, _)| !matches!(s, Stage::Dense(_) | Stage::Activation { .. }))
+                    .map_or(self.span, |(s, _)| s.span());
+                Err(Diagnostic::error(span, "this query works on networks of dense layers and activations")
+                    .with_label("a layer on images"))
+            }
+        }
+    }
+
+    /// Instantiates the network as [`Network::instantiate`] does, with its
+    /// shapes: the dense form too when every layer is dense or an
+    /// activation.
+    pub fn instantiate_staged(
+        &self,
+        values: &[(&str, i64)],
+        scope: &dyn Scope,
+    ) -> Result<(Option<Concrete>, Staged), Diagnostic> {
         let bound =
             Bound { values: values.iter().map(|(k, v)| (k.to_string(), Value::int(*v))).collect(), inner: scope };
         let input_dim = resolve(&self.dim, &bound, "the input dimension", 1)?;
@@ -240,19 +287,32 @@ impl Network {
                 format!("inputs of more than {MAX_WIDTH} values are not supported"),
             ));
         }
+        let input_shape = match &self.image {
+            Some(dims) => Shape::Image([dims[0], dims[1], dims[2]]),
+            None => Shape::Flat(input_dim),
+        };
         let mut b = Builder {
             scope: &bound,
             layers: Vec::new(),
+            stages: Vec::new(),
+            shape: input_shape,
+            input: &self.input,
             width: input_dim,
             producer: (
                 self.input_span.join(self.dim.span()),
-                format!("the input `{}` has {input_dim} values", self.input),
+                match input_shape {
+                    Shape::Image([c, h, w]) => format!("the input `{}` is a {c}x{h}x{w} image", self.input),
+                    Shape::Flat(_) => format!("the input `{}` has {input_dim} values", self.input),
+                },
             ),
             dense_count: 0,
             entries: 0,
         };
         b.layers(&self.body, None)?;
-        Ok(Concrete { input_dim, layers: b.layers })
+        let staged = Staged { input: input_shape, stages: b.stages };
+        let concrete =
+            (!staged.has_image_layers() && self.image.is_none()).then_some(Concrete { input_dim, layers: b.layers });
+        Ok((concrete, staged))
     }
 }
 
@@ -313,6 +373,11 @@ fn resolve(size: &Size, scope: &dyn Scope, what: &str, min: usize) -> Result<usi
 struct Builder<'a> {
     scope: &'a dyn Scope,
     layers: Vec<Layer>,
+    /// Every layer with the shape it gives, image layers included.
+    stages: Vec<(Stage, Shape)>,
+    shape: Shape,
+    /// The network's input name, for messages.
+    input: &'a str,
     width: usize,
     /// What produced the current width, for messages: a span and a phrase.
     producer: (Span, String),
@@ -333,14 +398,47 @@ impl Builder<'_> {
             }
             match l {
                 LayerSyntax::Dense { weight, bias, span } => {
+                    if let Shape::Image([c, h, w]) = self.shape {
+                        return Err(Diagnostic::error(
+                            *span,
+                            format!("a dense layer reads a vector, but the layer before gives a {c}x{h}x{w} image"),
+                        )
+                        .with_label("needs a vector")
+                        .with_hint_at(self.producer.0, self.producer.1.clone())
+                        .with_hint(
+                            "put `flatten` before the dense layer: it reads the image row-major, as PyTorch does",
+                        ));
+                    }
                     let d = self.dense(weight, bias.as_ref(), *span, repetition)?;
                     self.width = d.weight.rows();
+                    self.shape = Shape::Flat(self.width);
                     self.producer = (*span, format!("this layer gives {} values", self.width));
+                    self.stages.push((Stage::Dense(d.clone()), self.shape));
                     self.layers.push(Layer::Dense(d));
                 }
                 LayerSyntax::Activation { name, args, span } => {
                     let activation = activation(name, args, self.scope)?;
+                    self.stages.push((Stage::Activation { activation: activation.clone(), span: *span }, self.shape));
                     self.layers.push(Layer::Activation { activation, span: *span });
+                }
+                LayerSyntax::Image { op, bias, span } => {
+                    let producer = super::image::Producer {
+                        span: self.producer.0,
+                        phrase: &self.producer.1,
+                        input: self.stages.is_empty().then_some(self.input),
+                    };
+                    let (stage, shape) =
+                        super::image::stage(op, bias.as_ref(), *span, self.shape, &producer, self.scope)?;
+                    self.shape = shape;
+                    self.width = shape.len();
+                    self.producer = (
+                        *span,
+                        match shape {
+                            Shape::Flat(n) => format!("this layer gives {n} values"),
+                            Shape::Image([c, h, w]) => format!("this layer gives a {c}x{h}x{w} image"),
+                        },
+                    );
+                    self.stages.push((stage, shape));
                 }
                 LayerSyntax::Repeat { count, layers, span } => {
                     let n = resolve(count, self.scope, "the repeat count", 1)?;
@@ -532,7 +630,7 @@ fn activation(name: &Ident, args: &[Expr], scope: &dyn Scope) -> Result<Activati
 fn check_structure(body: &[LayerSyntax], scope: &dyn Scope) -> Result<(), Diagnostic> {
     for l in body {
         match l {
-            LayerSyntax::Dense { .. } => {}
+            LayerSyntax::Dense { .. } | LayerSyntax::Image { .. } => {}
             LayerSyntax::Activation { name, args, .. } => {
                 if !ACTIVATIONS.contains(&name.name.as_str()) || args.len() != usize::from(name.name == "leaky_relu") {
                     activation(name, args, scope)?;
@@ -577,9 +675,11 @@ pub fn elaborate(name: &Ident, syntax: &NetworkSyntax, scope: &dyn Scope) -> Res
         input: syntax.input.name.clone(),
         input_span: syntax.input.span,
         dim: syntax.dim.clone(),
+        image: syntax.image.as_ref().map(|s| s.dims.clone()),
         body: syntax.layers.clone(),
         span: syntax.span,
         concrete: None,
+        staged: None,
     };
     fn all_known(body: &[LayerSyntax], scope: &dyn Scope) -> bool {
         body.iter().all(|l| match l {
@@ -588,7 +688,9 @@ pub fn elaborate(name: &Ident, syntax: &NetworkSyntax, scope: &dyn Scope) -> Res
         })
     }
     if is_known(&syntax.dim, scope) && all_known(&syntax.layers, scope) {
-        network.concrete = Some(network.instantiate(&[], scope)?);
+        let (concrete, staged) = network.instantiate_staged(&[], scope)?;
+        network.concrete = concrete;
+        network.staged = Some(staged);
     }
     Ok(network)
 }
@@ -653,9 +755,17 @@ pub fn elaborate_piece(
     query_span: Span,
     scope: &dyn Scope,
 ) -> Result<PieceQuery, Diagnostic> {
-    let net = network_named(network, scope)?;
+    let (net, selection) = super::selection::network_selected(network, scope)?;
     check_input_name(net, input)?;
     let concrete = net.require_concrete("linear piece of", query_span)?;
+    let selected;
+    let concrete = match &selection {
+        Some(s) => {
+            selected = super::selection::apply(net, concrete, s)?;
+            &selected
+        }
+        None => concrete,
+    };
     let v = eval(point, scope)?;
     let d = concrete.input_dim;
     let coords: Vec<RatFunc> = match &v {
@@ -682,8 +792,16 @@ pub fn elaborate_piece(
 /// Elaborates `pieces of NET`: the network must have one input and numeric
 /// weights.
 pub fn elaborate_pieces(network: &Expr, query_span: Span, scope: &dyn Scope) -> Result<PiecesQuery, Diagnostic> {
-    let net = network_named(network, scope)?;
+    let (net, selection) = super::selection::network_selected(network, scope)?;
     let concrete = net.require_concrete("pieces of", query_span)?;
+    let selected;
+    let concrete = match &selection {
+        Some(s) => {
+            selected = super::selection::apply(net, concrete, s)?;
+            &selected
+        }
+        None => concrete,
+    };
     if concrete.input_dim != 1 {
         return Err(Diagnostic::error(
             network.span,

@@ -16,6 +16,7 @@
 
 pub mod conv;
 pub mod gradient;
+pub mod input_gradient;
 pub mod logic;
 pub mod pieces;
 pub mod range;
@@ -121,6 +122,10 @@ fn by_family(problem: &Problem, find: &Find, finding: &Finding) -> CrossCheck {
         },
         Answer::Pieces(a) => match q {
             Query::Pieces(p) => pieces::check_pieces(p, a, ring, seed),
+            _ => mismatch(finding),
+        },
+        Answer::InputGradient(a) => match q {
+            Query::InputGradient(g) => input_gradient::check(g, a, seed),
             _ => mismatch(finding),
         },
         Answer::Limit(a) => match q {

@@ -183,6 +183,17 @@ fn layer_syntax(l: &LayerSyntax) -> Prose {
                 p
             }
         },
+        LayerSyntax::Image { op, bias, .. } => {
+            let mut p = Prose::default();
+            p.push_math(match bias {
+                Some(b) => Math::Sum(vec![
+                    (crate::language::math::Sign::Plus, expr(op)),
+                    (crate::language::math::Sign::Plus, expr(b)),
+                ]),
+                None => expr(op),
+            });
+            p
+        }
         LayerSyntax::Repeat { count, layers, .. } => {
             let mut p = Prose::text("repeated ");
             p.push_math(match count {

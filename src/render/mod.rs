@@ -93,6 +93,11 @@ pub fn noun(a: &Answer) -> &'static str {
         Answer::Census(_) => "count",
         Answer::Piece(_) => "linear piece",
         Answer::Pieces(_) => "linear pieces",
+        Answer::InputGradient(a) => match a.kind {
+            crate::model::input_gradient::GradientKind::Gradient => "input gradient",
+            crate::model::input_gradient::GradientKind::Saliency { .. } => "saliency map",
+            crate::model::input_gradient::GradientKind::SignStep { .. } => "gradient sign step",
+        },
         Answer::Limit(_) => "limit",
         Answer::MinimumNorm(_) => "minimum-norm solution",
         Answer::GradientQuantity(q) => match **q {

@@ -14,6 +14,7 @@ mod conv;
 mod draw;
 mod expr;
 mod gradient;
+mod input_gradient;
 mod lex;
 mod logic;
 mod network;
@@ -173,8 +174,15 @@ pub(super) struct QueryForm {
 }
 
 /// Every query form, tried in order. A family adds its forms here.
-const QUERY_FORMS: &[&[QueryForm]] =
-    &[conv::QUERIES, logic::QUERIES, network::QUERIES, regions::QUERIES, gradient::QUERIES, risk::QUERIES];
+const QUERY_FORMS: &[&[QueryForm]] = &[
+    conv::QUERIES,
+    logic::QUERIES,
+    network::QUERIES,
+    input_gradient::QUERIES,
+    regions::QUERIES,
+    gradient::QUERIES,
+    risk::QUERIES,
+];
 
 /// A query, after `find NAME =`.
 fn query(i: In) -> PResult<Query> {

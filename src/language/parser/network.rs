@@ -30,15 +30,17 @@ pub(super) const QUERIES: &[QueryForm] = &[
 ];
 
 /// What a layer may be, for messages.
-const LAYER_HELP: &str = "layers are `dense W + b`, `relu`, `abs`, `leaky_relu(0.1)`, `identity` and `repeat N { … }`";
+const LAYER_HELP: &str = "layers are `dense W + b`, `relu`, `abs`, `leaky_relu(0.1)`, `identity`, `repeat N { … }`, and on images `conv2d(K) + b`, `max_pool2d(2)`, `avg_pool2d(2)` and `flatten`";
 
 /// A network: `network (x: 1) { dense [[1, 1]] + [0]; relu }`, or
 /// `network (x: d) repeat L { dense 2*I(d) + -1; abs }` (the whole body
 /// repeated).
 fn network(i: In) -> PResult<Declared> {
     let (rest, _) = keyword(i, "network")?;
-    let (rest, (input, dim)) =
-        hinted(cut(signature(sp(rest))), "a network starts with its input and its dimension: `network (x: 1) { … }`")?;
+    let (rest, (input, dim, image)) = hinted(
+        cut(signature(sp(rest))),
+        "a network starts with its input and its dimension: `network (x: 1) { … }`, or an image's shape: `(x: 1x4x4)`",
+    )?;
     let j = sp(rest);
     let (rest, layers) = if at_keyword(j, "repeat") {
         let (k, r) = repeat(j)?;
@@ -46,17 +48,52 @@ fn network(i: In) -> PResult<Declared> {
     } else {
         block(j)?
     };
-    Ok((rest, Declared::Network(NetworkSyntax { input, dim, layers, span: span_from(i, rest) })))
+    Ok((rest, Declared::Network(NetworkSyntax { input, dim, image, layers, span: span_from(i, rest) })))
 }
 
-/// The input of a network: `(x: 1)`, `(x: d)`.
-fn signature(i: In) -> PResult<(Ident, Size)> {
+/// The input of a network: `(x: 1)`, `(x: d)`, or an image `(x: 1x4x4)`
+/// (channels, rows, columns; `4x4` is one channel).
+fn signature(i: In) -> PResult<(Ident, Size, Option<Shape>)> {
     let (rest, _) = punct(i, "(")?;
     let (rest, input) = ident(ws(rest))?;
     let (rest, _) = punct(sp(rest), ":")?;
-    let (rest, dim) = size(sp(rest))?;
+    let start = sp(rest);
+    let (mut rest, dim) = size(start)?;
+    if let Size::Number(first, _) = dim
+        && peek(rest) == Some('x')
+    {
+        let mut dims = vec![first];
+        while peek(rest) == Some('x') {
+            let (k, d) = size(take(rest, 1))?;
+            let Size::Number(d, _) = d else {
+                return failure(take(rest, 1), "a number", Some("an image's shape is numbers: `1x4x4`"));
+            };
+            dims.push(d);
+            rest = k;
+        }
+        let span = span_from(start, rest);
+        if dims.len() > 3 {
+            return failure(start, "an image shape", Some("an image is `CxHxW` or `HxW` (one channel)"));
+        }
+        if dims.len() == 2 {
+            dims.insert(0, 1);
+        }
+        if dims.contains(&0) {
+            return failure(start, "sizes of at least 1", Some("an image is `CxHxW` with every size at least 1"));
+        }
+        let total = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).filter(|t| *t <= LARGEST_SIZE);
+        let Some(total) = total else {
+            return failure(
+                start,
+                "a smaller image",
+                Some(&format!("images above {LARGEST_SIZE} values are not supported")),
+            );
+        };
+        let (rest, _) = punct(ws(rest), ")")?;
+        return Ok((rest, (input, Size::Number(total, span), Some(Shape { dims, span }))));
+    }
     let (rest, _) = punct(ws(rest), ")")?;
-    Ok((rest, (input, dim)))
+    Ok((rest, (input, dim, None)))
 }
 
 /// A size: a number such as `3`, or a symbol such as `d`.
@@ -125,7 +162,34 @@ fn layer(i: In) -> PResult<LayerSyntax> {
     if at_keyword(i, "repeat") {
         return repeat(i);
     }
+    if IMAGE_LAYERS.iter().any(|w| at_keyword(i, w)) {
+        return image_layer(i);
+    }
     activation(i)
+}
+
+/// The layers on images.
+const IMAGE_LAYERS: &[&str] = &["conv2d", "max_pool2d", "avg_pool2d", "flatten"];
+
+/// A layer on images: `conv2d(K, stride: 2, padding: 1) + b`,
+/// `max_pool2d(2)`, `avg_pool2d(2, stride: 1)` or `flatten`. The call is
+/// read as an expression; the model checks its arguments.
+fn image_layer(i: In) -> PResult<LayerSyntax> {
+    let (rest, op) = cut(product(i, false))?;
+    let j = sp(rest);
+    let (rest, bias) = match peek(j) {
+        Some('+') => {
+            let (k, b) = hinted(cut(product(sp(take(j, 1)), false)), "the bias follows `+`: `conv2d(K) + b`")?;
+            (k, Some(b))
+        }
+        Some('-') if !j.fragment().starts_with("->") => {
+            let (k, b) = hinted(cut(product(sp(take(j, 1)), false)), "the bias follows `-`: `conv2d(K) - b`")?;
+            let span = span_from(j, k);
+            (k, Some(Expr { kind: ExprKind::Neg(Box::new(b)), span }))
+        }
+        _ => (rest, None),
+    };
+    Ok((rest, LayerSyntax::Image { op, bias, span: span_from(i, rest) }))
 }
 
 /// A dense layer: `dense W + b`, `dense W - b` or `dense W`. The weight is
