@@ -117,10 +117,14 @@ fn kinks_with_several_inputs_are_decided_exactly() {
 ";
     let r = check(text);
     // relu(x0 - x1) + relu(x1 - x0) = |x0 - x1| bends along x0 = x1.
-    assert_eq!(derived(&r, "bent"), "{ gradient: undefined }");
+    // Stepping along +e0 or +e1 it grows at rate 1; stepping back along
+    // either it grows too, so the backward quotients (h(x) - h(x - t e_k))/t
+    // are -1.
+    assert_eq!(derived(&r, "bent"), "{ gradient: undefined, forward: [1, 1], backward: [-1, -1] }");
     // relu(x0 - x1) - relu(x1 - x0) = x0 - x1: the bends cancel.
     assert_eq!(derived(&r, "straight"), "{ W: [[1, -1]], b: 0, gradient: [1, -1] }");
-    assert_eq!(derived(&r, "corner"), "{ gradient: undefined }");
+    // |x0| + |x1| at 0: slope 1 ahead and -1 behind along both axes.
+    assert_eq!(derived(&r, "corner"), "{ gradient: undefined, forward: [1, 1], backward: [-1, -1] }");
 }
 
 #[test]
@@ -485,7 +489,11 @@ fn the_numeric_check_catches_wrong_pieces() {
     assert!(!check_piece(p, &smooth(1, 4, 1), ring, 1).passed);
     assert!(!check_piece(p, &smooth(2, 3, 1), ring, 1).passed, "the gradient is W");
     // A kink claimed where the network is smooth, and the wrong sides.
-    let bent = with(PieceKind::Bent { regions: Box::new([region(2, 3), region(2, 3)]) });
+    let bent = with(PieceKind::Bent {
+        regions: Box::new([region(2, 3), region(2, 3)]),
+        forward: scalar(2),
+        backward: scalar(2),
+    });
     assert!(!check_piece(p, &bent, ring, 1).passed);
     let kink = with(PieceKind::Kink { left: Box::new(region(1, 3)), right: Box::new(region(2, 3)) });
     assert!(!check_piece(p, &kink, ring, 1).passed);
