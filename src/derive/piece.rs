@@ -540,18 +540,20 @@ fn analyse(
         let (wl, wr) = (left.w(net), right.w(net));
         if wl == wr {
             let note = prose!(
-                "The point is on the kink of #n #units, but the pieces on its left and on its right are the same affine \
+                "The point is on the #kinks of #n #units, but the pieces on its left and on its right are the same affine \
                  map, so the network is differentiable here.",
                 n = ties.len(),
-                units = plural(ties.len(), "unit")
+                units = plural(ties.len(), "unit"),
+                kinks = plural(ties.len(), "kink")
             );
             return Ok(Outcome::Smooth { walk: right, note: Some(note) });
         }
         if wl.entries().iter().zip(wr.entries()).any(|(a, b)| (a - b).as_constant().is_none()) {
             let show = |m: &Matrix<RatFunc>| matrix(m).print(ring);
             return Err(format!(
-                "{tied_text} is 0 at the point, so it may be a kink: the one-sided derivatives are {} (left) and {} \
+                "{tied_text} {} 0 at the point, so it may be a kink: the one-sided derivatives are {} (left) and {} \
                  (right), which agree only for some values of the symbols",
+                if ties.len() == 1 { "is" } else { "are" },
                 show(&wl),
                 show(&wr)
             ));
@@ -786,10 +788,11 @@ fn single_layer(
         let dirs: Vec<Vec<RatFunc>> = (0..d).map(|k| e(d, k, 1)).collect();
         let w = walk(net, inputs, x0, &dirs, ring)?;
         let note = prose!(
-            "The point is on the kink of #n #units, so boundaries pass through it, but the bends cancel in the output: \
+            "The point is on the #kinks of #n #units, so boundaries pass through it, but the bends cancel in the output: \
              every neighbouring region has the same affine map, and the network is differentiable here.",
             n = layer.tied.len(),
-            units = plural(layer.tied.len(), "unit")
+            units = plural(layer.tied.len(), "unit"),
+            kinks = plural(layer.tied.len(), "kink")
         );
         return Ok(Outcome::Smooth { walk: w, note: Some(note) });
     };
@@ -852,11 +855,12 @@ fn single_layer(
         return Err("internal check failed: the pieces across a bent hyperplane agree".into());
     }
     let why = prose!(
-        "The point is on the kink of #n #units, all in one layer. The units whose input vanishes on the hyperplane \
+        "The point is on the #kinks of #n #units, all in one layer. The units whose input vanishes on the hyperplane \
          through the point with normal $#v$ bend the output, and their bends do not cancel, so the regions on its \
          two sides have different linear parts.",
         n = layer.tied.len(),
         units = plural(layer.tied.len(), "unit"),
+        kinks = plural(layer.tied.len(), "kink"),
         v = q_column(normal)
     );
     Ok(Outcome::KinkN { a, b, why })

@@ -97,12 +97,14 @@ pub enum Place {
 }
 
 impl Place {
-    /// `coordinate 2: (1/3, 1)`, `the region around (1/2, 1)`, for messages
-    /// and the JSON witness.
+    /// `coordinate 2: (1/3, 1)`, `(0, 1/2) x (1/2, 1)` for a box, `the region
+    /// around (1/2, 1)` for any other polytope, for messages and the JSON
+    /// witness.
     pub fn text(&self) -> String {
         match self {
             Place::Piece { coordinate: None, interval } => interval.text(),
             Place::Piece { coordinate: Some(i), interval } => format!("coordinate {}: {}", i + 1, interval.text()),
+            Place::Region { shape: RegionShape::Box(sides), .. } => cells::boxed(sides),
             Place::Region { inside, .. } => {
                 let at: Vec<String> = inside.iter().map(Q::to_string).collect();
                 format!("the region around ({})", at.join(", "))
@@ -1087,8 +1089,9 @@ fn compose(
                     .unwrap_or_default();
                 let left = part.total - part.identified;
                 return Err(at(format!(
-                    "the rule n_f · n_g needs every region of the inner network `{name}` mapped onto {}, but {left} of \
+                    "the rule {} needs every region of the inner network `{name}` mapped onto {}, but {left} of \
                      its {} regions {} not{why}{}; the composition identifies {}",
+                    names.iter().map(|n| format!("n_{n}")).collect::<Vec<_>>().join(" · "),
                     q.middle().text,
                     part.total,
                     if left == 1 { "is" } else { "are" },
