@@ -735,15 +735,19 @@ fn the_numeric_check_catches_wrong_one_sided_derivatives() {
     use nnkey::derive::piece::PieceKind;
     use nnkey::model::Query;
     use nnkey::numeric::pieces::check_piece;
-    let r = check("problem q\n  a = network (x: 2) { abs; dense [[1, 1]] }\n  find p = linear piece of a at x = [0, 0]\n");
+    let r =
+        check("problem q\n  a = network (x: 2) { abs; dense [[1, 1]] }\n  find p = linear piece of a at x = [0, 0]\n");
     let pr = &r.problems[0];
     let Query::LinearPiece(q) = &pr.problem.finds[0].query else { panic!("a piece query") };
     let ring = &pr.problem.ring;
     let Answer::Piece(right) = &pr.findings[0].finding.answer else { panic!("a piece") };
     assert!(check_piece(q, right, ring, 1).passed);
-    let column = |a: i64, b: i64| Matrix::column(vec![RatFunc::constant(Q::from_int(a)), RatFunc::constant(Q::from_int(b))]);
+    let column =
+        |a: i64, b: i64| Matrix::column(vec![RatFunc::constant(Q::from_int(a)), RatFunc::constant(Q::from_int(b))]);
     let PieceKind::Bent { regions, .. } = &right.kind else { panic!("a kink") };
-    for (forward, backward) in [(column(1, 1), column(1, 1)), (column(1, 0), column(-1, -1)), (column(-1, -1), column(1, 1))] {
+    for (forward, backward) in
+        [(column(1, 1), column(1, 1)), (column(1, 0), column(-1, -1)), (column(-1, -1), column(1, 1))]
+    {
         let mut wrong = right.clone();
         wrong.kind = PieceKind::Bent { regions: regions.clone(), forward, backward };
         assert!(!check_piece(q, &wrong, ring, 1).passed);

@@ -769,13 +769,16 @@ fn a_block_with_a_piece_not_onto_the_interval_is_refused_naming_the_piece() {
     // merged function t is: the count is 0, not 1^L.
     let e = errors(&repeated("dense [[1], [1]] + [0, -1/2]; relu; dense [[1, 0]]"));
     assert!(
-        e[0].contains("neither piece of one block is mapped bijectively onto (0, 1); the first: on (0, 1/2) its image is (0, 1/2)"),
+        e[0].contains(
+            "neither piece of one block is mapped bijectively onto (0, 1); the first: on (0, 1/2) its image is (0, 1/2)"
+        ),
         "{}",
         e[0]
     );
     assert!(e[0].contains("L = 1: 0; L = 2: 0; L = 3: 0; L = 4: 0"), "{}", e[0]);
     // A block between different intervals does not compose.
-    let e = errors(&repeated("dense [[1], [1]] + [0, -0.5]; relu; dense [[2, -4]]").replace("from (0,1)", "from (0,2)"));
+    let e =
+        errors(&repeated("dense [[1], [1]] + [0, -0.5]; relu; dense [[2, -4]]").replace("from (0,1)", "from (0,2)"));
     assert!(e[0].contains("the domain (0, 2) and the target (0, 1) differ"), "{}", e[0]);
     // Several coordinates that mix are still not products.
     let e = errors(

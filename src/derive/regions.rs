@@ -1192,10 +1192,9 @@ fn compose(
     // The rule, and the count it gives for these networks when every
     // network's count is known: `{ rule: n_m^3, count: 8 }`.
     let value = match &instantiated {
-        Some(count) => Value::record(vec![
-            ("rule", Value::formula(rule.clone())),
-            ("count", Value::formula(count.clone())),
-        ]),
+        Some(count) => {
+            Value::record(vec![("rule", Value::formula(rule.clone())), ("count", Value::formula(count.clone()))])
+        }
         None => Value::formula(rule.clone()),
     };
     let answer = RegionsAnswer {

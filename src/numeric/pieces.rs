@@ -322,7 +322,10 @@ pub fn check_piece(q: &PieceQuery, a: &PieceAnswer, ring: &Ring, seed: u64) -> C
                 method,
                 trials: t.trials,
                 passed,
-                detail: format!("largest second difference {largest:.1e} times ε·|h| (a kink shows above 1e-4); {}", t.detail()),
+                detail: format!(
+                    "largest second difference {largest:.1e} times ε·|h| (a kink shows above 1e-4); {}",
+                    t.detail()
+                ),
             };
         }
     }
