@@ -136,3 +136,46 @@ case!(
 case!(reserved_word_as_a_name, "problem q1 \"t\"\n  on = matrix [[1]]\n");
 case!(vector_as_a_one_unit_weight, "problem q1 \"t\"\n  h = network (x: 2) { dense [1, 1] + 0; relu }\n");
 case!(input_of_one_dimension, "problem q1 \"t\"\n  X = input 5 x\n");
+
+// What nnkey cannot derive at a kink or for a count: each unit and region
+// named once, "is" for one and "are" for several.
+case!(
+    kink_whose_sides_depend_on_the_symbols,
+    "problem q1\n  h = network (x: 1) { dense [[1], [1]] + [0, -1]; relu; dense [[a, b]] }\n  \
+     find p = linear piece of h at x = 0\n"
+);
+case!(
+    two_units_at_a_kink_whose_sides_depend_on_the_symbols,
+    "problem q1\n  h = network (x: 1) { dense [[1], [2]] + [0, 0]; relu; dense [[a, b]] }\n  \
+     find p = linear piece of h at x = 0\n"
+);
+case!(
+    unit_whose_sign_depends_on_the_symbols,
+    "problem q1\n  h = network (x: 1) { dense [[a]] + [0]; relu }\n  find p = linear piece of h at x = 1\n"
+);
+case!(
+    unit_at_its_kink_with_a_symbolic_slope,
+    "problem q1\n  h = network (x: 1) { dense [[a]] + [0]; relu }\n  find p = linear piece of h at x = 0\n"
+);
+case!(
+    composition_with_one_inner_region_not_onto,
+    "problem q1\n  g = network (x: 1) { dense [[1], [1]] + [0, -1/2]; relu; dense [[2, -3]] }\n  \
+     m = network (x: 1) { dense [[1], [1]] + [0, -0.5]; relu; dense [[2, -4]] }\n  \
+     find n = identified regions of m after g from (0,1) onto (0,1)\n"
+);
+case!(
+    composition_with_two_inner_regions_not_onto,
+    "problem q1\n  g = network (x: 1) { dense [[1], [1], [1]] + [0, -1/3, -2/3]; relu; dense [[3, -3, 1]] }\n  \
+     m = network (x: 1) { dense [[1], [1]] + [0, -0.5]; relu; dense [[2, -4]] }\n  \
+     find n = identified regions of m after g from (0,1) onto (0,1)\n"
+);
+case!(
+    repeated_block_with_one_piece_not_onto,
+    "problem q1\n  f = network (x: 1) repeat L { dense [[1], [1]] + [0, -1/2]; relu; dense [[2, -3]] }\n  \
+     find n = identified regions of f from (0,1) onto (0,1)\n"
+);
+case!(
+    repeated_block_with_two_pieces_not_onto,
+    "problem q1\n  f = network (x: 1) repeat L { dense [[1], [1], [1]] + [0, -1/3, -2/3]; relu; dense [[3, -3, 1]] }\n  \
+     find n = identified regions of f from (0,1) onto (0,1)\n"
+);

@@ -117,10 +117,14 @@ fn kinks_with_several_inputs_are_decided_exactly() {
 ";
     let r = check(text);
     // relu(x0 - x1) + relu(x1 - x0) = |x0 - x1| bends along x0 = x1.
-    assert_eq!(derived(&r, "bent"), "{ gradient: undefined }");
+    // Stepping along +e0 or +e1 it grows at rate 1; stepping back along
+    // either it grows too, so the backward quotients (h(x) - h(x - t e_k))/t
+    // are -1.
+    assert_eq!(derived(&r, "bent"), "{ gradient: undefined, forward: [1, 1], backward: [-1, -1] }");
     // relu(x0 - x1) - relu(x1 - x0) = x0 - x1: the bends cancel.
     assert_eq!(derived(&r, "straight"), "{ W: [[1, -1]], b: 0, gradient: [1, -1] }");
-    assert_eq!(derived(&r, "corner"), "{ gradient: undefined }");
+    // |x0| + |x1| at 0: slope 1 ahead and -1 behind along both axes.
+    assert_eq!(derived(&r, "corner"), "{ gradient: undefined, forward: [1, 1], backward: [-1, -1] }");
 }
 
 #[test]
@@ -485,7 +489,11 @@ fn the_numeric_check_catches_wrong_pieces() {
     assert!(!check_piece(p, &smooth(1, 4, 1), ring, 1).passed);
     assert!(!check_piece(p, &smooth(2, 3, 1), ring, 1).passed, "the gradient is W");
     // A kink claimed where the network is smooth, and the wrong sides.
-    let bent = with(PieceKind::Bent { regions: Box::new([region(2, 3), region(2, 3)]) });
+    let bent = with(PieceKind::Bent {
+        regions: Box::new([region(2, 3), region(2, 3)]),
+        forward: scalar(2),
+        backward: scalar(2),
+    });
     assert!(!check_piece(p, &bent, ring, 1).passed);
     let kink = with(PieceKind::Kink { left: Box::new(region(1, 3)), right: Box::new(region(2, 3)) });
     assert!(!check_piece(p, &kink, ring, 1).passed);
@@ -649,4 +657,99 @@ problem b \"huge\"
     // stands alone.
     let report = common::check(&text.replace("b: 10000000000000000001", "b: 10000000000000000002"));
     assert!(matches!(report.problems[0].findings[0].status, nnkey::check::Status::Fail(_)));
+}
+
+fn statuses(report: &FileReport) -> Vec<Status> {
+    report.problems.iter().flat_map(|p| p.findings.iter().map(|f| f.status.clone())).collect()
+}
+
+#[test]
+fn a_kink_of_several_inputs_gives_the_one_sided_derivatives_along_the_axes() {
+    // By hand, g(x) = relu(relu(x0 - x1) - relu(x0 + x1)) + 2 relu(relu(x0 - x1) + relu(x0 + x1)) at 0:
+    // along +e0 the first layer gives (t, t), the second (0, 2t): 4t, so 4;
+    // along -e0 everything is off: 0. Along +e1: (0, t), then (-t, t): 2t,
+    // so 2; along -e1: (t, 0), then (t, t): 3t, and (g(0) - 3t)/t = -3.
+    // Along +e0 the second layer's first unit stays exactly 0 (t - t): the
+    // step runs along its kink surface, and its slope does not matter.
+    let text = "problem q
+  g = network (x: 2) {
+    dense [[1, -1], [1, 1]] + [0, 0]
+    relu
+    dense [[1, -1], [1, 1]] + [0, 0]
+    relu
+    dense [[1, 2]]
+  }
+  find p = linear piece of g at x = [0, 0]
+  a = network (x: 2) { abs; dense [[1, 1], [1, -1]] }
+  find two = linear piece of a at x = [0, 0]
+";
+    let r = check(text);
+    assert_eq!(derived(&r, "p"), "{ gradient: undefined, forward: [4, 2], backward: [0, -3] }");
+    // Several outputs: (|x0| + |x1|, |x0| - |x1|); column k is the axis k.
+    assert_eq!(
+        derived(&r, "two"),
+        "{ gradient: undefined, forward: [[1, 1], [1, -1]], backward: [[-1, -1], [-1, 1]] }"
+    );
+    let (p, f) = passing_finding(&r, "p");
+    let steps: String = f
+        .finding
+        .explanation
+        .steps
+        .iter()
+        .map(|s| nnkey::render::step_parts(s, &p.problem.ring).0)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(steps.contains("The one-sided derivatives along the coordinate axes still exist"), "{steps}");
+    assert!(f.crosscheck.method.contains("one-sided finite differences"), "{}", f.crosscheck.method);
+}
+
+#[test]
+fn keys_at_a_kink_of_several_inputs_state_the_one_sided_derivatives() {
+    let base = "problem q
+  g = network (x: 2) { dense [[1, -1], [-1, 1]] + [0, 0]; relu; dense [[1, 1]] }
+  find bent = linear piece of g at x = [1, 1]
+  expect bent = KEY
+";
+    let status = |key: &str| statuses(&check(&base.replace("KEY", key))).remove(0);
+    assert_eq!(status("{ gradient: undefined, forward: [1, 1], backward: [-1, -1] }"), Status::Pass);
+    assert_eq!(status("{ backward: [-1, -1], gradient: undefined, forward: [2/2, 1] }"), Status::Pass);
+    // The key of old, without the one-sided derivatives, fails and says
+    // what is missing.
+    let Status::Fail(why) = status("{ gradient: undefined }") else { panic!("a key without `forward` passed") };
+    assert!(why.contains("the key has no field `forward`"), "{why}");
+    assert!(why.contains("forward: [1, 1], backward: [-1, -1]"), "{why}");
+    for wrong in [
+        "{ gradient: undefined, forward: [1, 1], backward: [1, 1] }",
+        "{ gradient: undefined, forward: [1, -1], backward: [-1, -1] }",
+        "{ gradient: undefined, forward: [1, 1] }",
+        "{ gradient: [1, 1], forward: [1, 1], backward: [-1, -1] }",
+    ] {
+        assert!(matches!(status(wrong), Status::Fail(_)), "{wrong} passed");
+    }
+}
+
+#[test]
+fn the_numeric_check_catches_wrong_one_sided_derivatives() {
+    use nnkey::algebra::{Matrix, RatFunc};
+    use nnkey::derive::Answer;
+    use nnkey::derive::piece::PieceKind;
+    use nnkey::model::Query;
+    use nnkey::numeric::pieces::check_piece;
+    let r =
+        check("problem q\n  a = network (x: 2) { abs; dense [[1, 1]] }\n  find p = linear piece of a at x = [0, 0]\n");
+    let pr = &r.problems[0];
+    let Query::LinearPiece(q) = &pr.problem.finds[0].query else { panic!("a piece query") };
+    let ring = &pr.problem.ring;
+    let Answer::Piece(right) = &pr.findings[0].finding.answer else { panic!("a piece") };
+    assert!(check_piece(q, right, ring, 1).passed);
+    let column =
+        |a: i64, b: i64| Matrix::column(vec![RatFunc::constant(Q::from_int(a)), RatFunc::constant(Q::from_int(b))]);
+    let PieceKind::Bent { regions, .. } = &right.kind else { panic!("a kink") };
+    for (forward, backward) in
+        [(column(1, 1), column(1, 1)), (column(1, 0), column(-1, -1)), (column(-1, -1), column(1, 1))]
+    {
+        let mut wrong = right.clone();
+        wrong.kind = PieceKind::Bent { regions: regions.clone(), forward, backward };
+        assert!(!check_piece(q, &wrong, ring, 1).passed);
+    }
 }

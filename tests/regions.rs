@@ -227,7 +227,8 @@ fn compositions_multiply_and_keys_may_state_the_rule() {
 ";
     let report = check(text);
     let (value, steps, answer) = finding(&report, "n");
-    assert_eq!(value, "n_f*n_g");
+    // The answer states the rule and the count it gives here.
+    assert_eq!(value, "{ rule: n_f*n_g, count: 2^(3*d) }");
     assert!(steps.contains("n_f = 4^d") && steps.contains("n_g = 2^d"), "{steps}");
     assert!(steps.contains("n_f n_g = 4^d·2^d = 8^d"), "{steps}");
     assert!(steps.contains("[detail] Checked by exact enumeration of each network and of the composition"), "{steps}");
@@ -239,7 +240,20 @@ fn compositions_multiply_and_keys_may_state_the_rule() {
     assert_eq!(counts, ["g: 2^d", "f: 2^(2*d)"]);
     assert_eq!(statuses(&report), [Status::Pass]);
     // The count for these networks may be stated too; a wrong rule fails.
-    for (key, holds) in [("8^d", true), ("2^(3*d)", true), ("n_f + n_g", false), ("n_f^2", false), ("4^d", false)] {
+    // A record key states both, and each field is checked; a record key
+    // without the count fails like any record key without a field.
+    for (key, holds) in [
+        ("8^d", true),
+        ("2^(3*d)", true),
+        ("n_f + n_g", false),
+        ("n_f^2", false),
+        ("4^d", false),
+        ("{ rule: n_f * n_g, count: 8^d }", true),
+        ("{ count: (2^d)^3, rule: n_g n_f }", true),
+        ("{ rule: n_f * n_g, count: 4^d }", false),
+        ("{ rule: n_f + n_g, count: 8^d }", false),
+        ("{ rule: n_f * n_g }", false),
+    ] {
         let report = check(&text.replace("n_g * n_f", key));
         assert_eq!(statuses(&report)[0] == Status::Pass, holds, "{key}");
     }
@@ -357,11 +371,14 @@ fn a_network_may_run_several_times_between_the_same_boxes() {
 ";
     let report = check(text);
     let (value, steps, _) = finding(&report, "n");
-    assert_eq!(value, "n_g^3");
+    assert_eq!(value, "{ rule: n_g^3, count: 8 }");
     assert!(steps.contains("n_g^3 = 2^3 = 8"), "{steps}");
     assert!(steps.contains("n_g | g ∘ g ∘ g\n2 | 8"), "{steps}");
     assert_eq!(statuses(&report), [Status::Pass]);
     assert_eq!(statuses(&check(&text.replace("n_g^3", "8"))), [Status::Pass]);
+    assert_eq!(statuses(&check(&text.replace("n_g^3", "{ rule: n_g^3, count: 8 }"))), [Status::Pass]);
+    assert!(matches!(statuses(&check(&text.replace("n_g^3", "{ rule: n_g^3, count: 6 }")))[0], Status::Fail(_)));
+    assert!(matches!(statuses(&check(&text.replace("n_g^3", "9")))[0], Status::Fail(_)));
     assert!(matches!(statuses(&check(&text.replace("n_g^3", "n_g^2")))[0], Status::Fail(_)));
 
     // The same network between different boxes would make n_r two counts.
@@ -382,7 +399,7 @@ fn a_network_may_run_several_times_between_the_same_boxes() {
 ";
     let report = check(text);
     let (value, steps, _) = finding(&report, "n");
-    assert_eq!(value, "n_r*n_s");
+    assert_eq!(value, "{ rule: n_r*n_s, count: 4 }");
     assert!(steps.contains("n_r = 4") && steps.contains("n_s = 1"), "{steps}");
     assert_eq!(statuses(&report), [Status::Pass]);
 }
@@ -686,4 +703,102 @@ fn every_shipped_check_that_passes_ran_trials() {
         }
     }
     assert!(seen > 20);
+}
+
+/// The block of a network `repeat L { … }` of one input.
+fn repeated(block: &str) -> String {
+    format!(
+        "problem q \"x\"\n  f = network (x: 1) repeat L {{ {block} }}\n  \
+         find n = identified regions of f from (0,1) onto (0,1)\n"
+    )
+}
+
+#[test]
+fn a_repeated_block_of_one_input_with_hidden_units_gets_a_formula() {
+    // Each block maps (0,1) onto itself piece by piece; worked out by hand:
+    // two averaged |2t - 1| units (pieces (0,1/2), (1/2,1)); 3 relu(t) -
+    // 9/2 relu(t - 1/3) (pieces (0,1/3) rising, (1/3,1) falling); the
+    // zigzag 3t, 2 - 3t, 3t - 2 on thirds; the tent 2t, 2 - 2t from two
+    // ReLU units.
+    let cases = [
+        ("dense [[2], [2]] + [-1, -1]; abs; dense [[1/2, 1/2]]", "2^L", "3^L", 2),
+        ("dense [[1], [1]] + [0, -1/3]; relu; dense [[3, -9/2]]", "2^L", "2^(L+1)", 2),
+        ("dense [[1], [1], [1]] + [0, -1/3, -2/3]; relu; dense [[3, -6, 6]]", "3^L", "2^L", 3),
+        ("dense [[1], [1]] + [0, -0.5]; relu; dense [[2, -4]]", "2^L", "4^L", 2),
+    ];
+    for (block, right, wrong, n) in cases {
+        let text = repeated(block);
+        let report = check(&format!("{text}  expect n = {right}\n"));
+        let (value, steps, answer) = finding(&report, "n");
+        assert_eq!(value, right, "{block}");
+        assert_eq!(statuses(&report), [Status::Pass], "{block}");
+        assert!(steps.contains("one block is a function of one variable"), "{steps}");
+        assert!(steps.contains(&format!("every point of (0, 1) has exactly {n} preimages")), "{steps}");
+        assert!(steps.contains("By induction L blocks have"), "{steps}");
+        // The formula agrees with enumeration on every instance L = 1..4.
+        let counts: Vec<u128> = answer.instances.iter().map(|i| i.enumeration.identified).collect();
+        assert_eq!(counts, (1..=4).map(|l| (n as u128).pow(l)).collect::<Vec<_>>(), "{block}");
+        let report = check(&format!("{text}  expect n = {wrong}\n"));
+        assert!(matches!(statuses(&report)[0], Status::Fail(_)), "{block}: {wrong} must fail");
+    }
+}
+
+#[test]
+fn a_block_with_a_piece_not_onto_the_interval_is_refused_naming_the_piece() {
+    // 3 relu(t) - 3 relu(t - 1/3) is 3t on (0, 1/3) but 1 on (1/3, 1).
+    let e = errors(&repeated("dense [[1], [1]] + [0, -1/3]; relu; dense [[3, -3]]"));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].contains("the piece of one block on (1/3, 1) is not mapped bijectively onto (0, 1): it is constant (1)"),
+        "{}",
+        e[0]
+    );
+    assert!(e[0].contains("exact counts of the instances: L = 1: 1; L = 2: 1; L = 3: 1; L = 4: 1"), "{}", e[0]);
+    // 2 relu(t) - 3 relu(t - 1/2) falls from 1 to 1/2 on (1/2, 1).
+    let e = errors(&repeated("dense [[1], [1]] + [0, -1/2]; relu; dense [[2, -3]]"));
+    assert!(e[0].contains("on (1/2, 1) is not mapped bijectively onto (0, 1): its image is (1/2, 1)"), "{}", e[0]);
+    // Two of three pieces fail; the first is named.
+    let e = errors(&repeated("dense [[1], [1], [1]] + [0, -1/3, -2/3]; relu; dense [[3, -3, 1]]"));
+    assert!(
+        e[0].contains("2 of the 3 pieces of one block are not mapped bijectively onto (0, 1); the first: on (1/3, 2/3) it is constant (1)"),
+        "{}",
+        e[0]
+    );
+    // A unit whose output weight is 0 still splits the block into two
+    // regions, (0, 1/2) and (1/2, 1), neither onto (0, 1), although the
+    // merged function t is: the count is 0, not 1^L.
+    let e = errors(&repeated("dense [[1], [1]] + [0, -1/2]; relu; dense [[1, 0]]"));
+    assert!(
+        e[0].contains(
+            "neither piece of one block is mapped bijectively onto (0, 1); the first: on (0, 1/2) its image is (0, 1/2)"
+        ),
+        "{}",
+        e[0]
+    );
+    assert!(e[0].contains("L = 1: 0; L = 2: 0; L = 3: 0; L = 4: 0"), "{}", e[0]);
+    // A block between different intervals does not compose.
+    let e =
+        errors(&repeated("dense [[1], [1]] + [0, -0.5]; relu; dense [[2, -4]]").replace("from (0,1)", "from (0,2)"));
+    assert!(e[0].contains("the domain (0, 2) and the target (0, 1) differ"), "{}", e[0]);
+    // Several coordinates that mix are still not products.
+    let e = errors(
+        "problem q \"x\"\n  f = network (x: 2) repeat L { dense [[1, 1], [1, -1]] + [0, 0]; abs }\n  \
+         find n = identified regions of f from (0,1)^2 onto (0,1)^2\n",
+    );
+    assert!(e[0].contains("the block of `f` mixes its 2 coordinates"), "{}", e[0]);
+}
+
+#[test]
+fn a_repeated_block_on_another_interval() {
+    // 2 relu(t + 1) - 4 relu(t) - 1 on (-1, 1): 2t + 1 on (-1, 0) and
+    // 1 - 2t on (0, 1), both onto (-1, 1).
+    let text = "problem q \"x\"
+  f = network (x: 1) repeat L { dense [[1], [1]] + [1, 0]; relu; dense [[2, -4]] + [-1] }
+  find n = identified regions of f from (-1,1) onto (-1,1)
+  expect n = 2^L
+";
+    let report = check(text);
+    let (value, _, _) = finding(&report, "n");
+    assert_eq!(value, "2^L");
+    assert_eq!(statuses(&report), [Status::Pass]);
 }

@@ -503,6 +503,121 @@ impl Factor {
     }
 }
 
+impl Factor {
+    /// The pieces in `domain` of a network of one input and one output
+    /// whose layers may mix their units (a hidden layer of several units,
+    /// not a product of lines): its activation cells, listed exactly by
+    /// [`super::pieces::cells`], clipped to the domain and each checked
+    /// independently by [`check_one_input`]. The pieces must tile the
+    /// domain: each starts where the one before it ends.
+    pub fn of_network(net: &Concrete, domain: &Interval, target: &Interval, keep: usize) -> Result<Factor, String> {
+        if net.input_dim != 1 || net.output_dim() != 1 {
+            return Err(format!(
+                "the network maps {} inputs to {} outputs; its pieces are listed for one input and one output",
+                net.input_dim,
+                net.output_dim()
+            ));
+        }
+        let numeric = Numeric::new(net)?;
+        let mut f = Factor { identified: Vec::new(), count: 0, total: 0, counted_out: Vec::new() };
+        let mut reached = domain.lo.clone();
+        for (lo, hi, map) in super::pieces::cells(net)? {
+            let lo = match (lo, &domain.lo) {
+                (Some(a), Some(b)) => Some(if &a > b { a } else { b.clone() }),
+                (a, b) => a.or_else(|| b.clone()),
+            };
+            let hi = match (hi, &domain.hi) {
+                (Some(a), Some(b)) => Some(if &a < b { a } else { b.clone() }),
+                (a, b) => a.or_else(|| b.clone()),
+            };
+            if let (Some(a), Some(b)) = (&lo, &hi)
+                && a >= b
+            {
+                continue;
+            }
+            if lo != reached {
+                return Err("internal check failed: the pieces of the network do not tile the domain".into());
+            }
+            reached = hi.clone();
+            let (slope, offset) = map.into_iter().next().ok_or("internal: a piece without an output")?;
+            let p = Piece { interval: Interval { lo, hi }, slope, offset };
+            check_one_input(&numeric, &p)?;
+            f.total += 1;
+            match p.onto(target) {
+                Ok(()) => {
+                    f.count += 1;
+                    if f.identified.len() < keep {
+                        f.identified.push(p);
+                    }
+                }
+                Err(why) if f.counted_out.len() < LISTING_CAP => f.counted_out.push((p, why)),
+                Err(_) => {}
+            }
+        }
+        if reached != domain.hi {
+            return Err("internal check failed: the pieces of the network do not reach the end of the domain".into());
+        }
+        Ok(f)
+    }
+}
+
+/// Checks a piece of a network of one input independently of how it was
+/// found: an exact forward pass at a point inside carries every unit's
+/// value and its slope in the input; on a bounded piece each unit keeps
+/// its sign exactly when |value| ≥ |slope| · half the width (the point is
+/// the midpoint), on an unbounded one when its zero lies outside; and the
+/// output there is the piece's map.
+pub fn check_one_input(net: &Numeric, p: &Piece) -> Result<(), String> {
+    let x = p.interval.interior_point();
+    let half = match (&p.interval.lo, &p.interval.hi) {
+        (Some(lo), Some(hi)) => Some(&(hi - lo) / &Q::from_int(2)),
+        _ => None,
+    };
+    let mut units: Vec<(Q, Q)> = vec![(x.clone(), Q::one())];
+    for step in &net.layers {
+        match step {
+            Step::Dense { weight, bias } => {
+                units = weight
+                    .iter()
+                    .zip(bias)
+                    .map(|(row, b)| {
+                        let v = &row.iter().zip(&units).map(|(w, u)| w * &u.0).sum::<Q>() + b;
+                        let s = row.iter().zip(&units).map(|(w, u)| w * &u.1).sum::<Q>();
+                        (v, s)
+                    })
+                    .collect();
+            }
+            Step::Kink { slope } => {
+                for (v, s) in units.iter_mut() {
+                    let changes_sign = !s.is_zero()
+                        && match &half {
+                            Some(h) => v.abs() < (&*s * h).abs(),
+                            None => p.interval.contains(&(&x - &(&*v / &*s))),
+                        };
+                    if changes_sign {
+                        return Err(format!("a unit changes sign inside {}", p.interval.text()));
+                    }
+                    if v.is_negative() {
+                        *v = &*v * slope;
+                        *s = &*s * slope;
+                    }
+                }
+            }
+        }
+    }
+    let [(value, slope)] = units.as_slice() else {
+        return Err("internal: a network of one output has several".into());
+    };
+    let offset = value - &(slope * &x);
+    if slope != &p.slope || offset != p.offset {
+        return Err(format!(
+            "the forward pass at {x} gives {slope} x + {offset}, the piece says {} x + {}",
+            p.slope, p.offset
+        ));
+    }
+    Ok(())
+}
+
 /// Visits every product of one identified piece per coordinate, in
 /// lexicographic order, until `visit` returns false. Memory: one index per
 /// coordinate.

@@ -113,8 +113,14 @@ pub enum PieceKind {
     /// One input, a kink: the pieces on the left and on the right.
     Kink { left: Box<Region>, right: Box<Region> },
     /// Several inputs, not differentiable: two regions that touch the
-    /// point and have different linear parts.
-    Bent { regions: Box<[Region; 2]> },
+    /// point and have different linear parts, and the one-sided
+    /// derivatives along the coordinate axes. Column k of `forward` is
+    /// lim_{t→0+} (h(x₀ + t e_k) − h(x₀))/t and of `backward`
+    /// lim_{t→0+} (h(x₀) − h(x₀ − t e_k))/t, each the column k of the
+    /// linear part of the region entered along +e_k or −e_k; both are
+    /// shaped like the gradient (a column of d entries for one output, the
+    /// m × d Jacobian for several).
+    Bent { regions: Box<[Region; 2]>, forward: Matrix<RatFunc>, backward: Matrix<RatFunc> },
 }
 
 /// The affine piece of a network at a point.
@@ -137,7 +143,7 @@ impl PieceAnswer {
 
     /// The answer as a key states it: `{ W, b, gradient }`, `{ gradient:
     /// undefined, left: { W, b }, right: { W, b } }` or `{ gradient:
-    /// undefined }`.
+    /// undefined, forward: …, backward: … }`.
     pub fn value(&self) -> Value {
         let undefined = || ("gradient", Value::Word("undefined".into()));
         match &self.kind {
@@ -151,7 +157,9 @@ impl PieceAnswer {
                 ("left", Value::record(vec![("W", matrix(&left.piece.w)), ("b", vector(&left.piece.b))])),
                 ("right", Value::record(vec![("W", matrix(&right.piece.w)), ("b", vector(&right.piece.b))])),
             ]),
-            PieceKind::Bent { .. } => Value::record(vec![undefined()]),
+            PieceKind::Bent { forward, backward, .. } => {
+                Value::record(vec![undefined(), ("forward", matrix(forward)), ("backward", matrix(backward))])
+            }
         }
     }
 }
@@ -532,18 +540,20 @@ fn analyse(
         let (wl, wr) = (left.w(net), right.w(net));
         if wl == wr {
             let note = prose!(
-                "The point is on the kink of #n #units, but the pieces on its left and on its right are the same affine \
+                "The point is on the #kinks of #n #units, but the pieces on its left and on its right are the same affine \
                  map, so the network is differentiable here.",
                 n = ties.len(),
-                units = plural(ties.len(), "unit")
+                units = plural(ties.len(), "unit"),
+                kinks = plural(ties.len(), "kink")
             );
             return Ok(Outcome::Smooth { walk: right, note: Some(note) });
         }
         if wl.entries().iter().zip(wr.entries()).any(|(a, b)| (a - b).as_constant().is_none()) {
             let show = |m: &Matrix<RatFunc>| matrix(m).print(ring);
             return Err(format!(
-                "{tied_text} is 0 at the point, so it may be a kink: the one-sided derivatives are {} (left) and {} \
+                "{tied_text} {} 0 at the point, so it may be a kink: the one-sided derivatives are {} (left) and {} \
                  (right), which agree only for some values of the symbols",
+                if ties.len() == 1 { "is" } else { "are" },
                 show(&wl),
                 show(&wr)
             ));
@@ -778,10 +788,11 @@ fn single_layer(
         let dirs: Vec<Vec<RatFunc>> = (0..d).map(|k| e(d, k, 1)).collect();
         let w = walk(net, inputs, x0, &dirs, ring)?;
         let note = prose!(
-            "The point is on the kink of #n #units, so boundaries pass through it, but the bends cancel in the output: \
+            "The point is on the #kinks of #n #units, so boundaries pass through it, but the bends cancel in the output: \
              every neighbouring region has the same affine map, and the network is differentiable here.",
             n = layer.tied.len(),
-            units = plural(layer.tied.len(), "unit")
+            units = plural(layer.tied.len(), "unit"),
+            kinks = plural(layer.tied.len(), "kink")
         );
         return Ok(Outcome::Smooth { walk: w, note: Some(note) });
     };
@@ -844,11 +855,12 @@ fn single_layer(
         return Err("internal check failed: the pieces across a bent hyperplane agree".into());
     }
     let why = prose!(
-        "The point is on the kink of #n #units, all in one layer. The units whose input vanishes on the hyperplane \
+        "The point is on the #kinks of #n #units, all in one layer. The units whose input vanishes on the hyperplane \
          through the point with normal $#v$ bend the output, and their bends do not cancel, so the regions on its \
          two sides have different linear parts.",
         n = layer.tied.len(),
         units = plural(layer.tied.len(), "unit"),
+        kinks = plural(layer.tied.len(), "kink"),
         v = q_column(normal)
     );
     Ok(Outcome::KinkN { a, b, why })
@@ -1251,6 +1263,92 @@ fn pattern(net: &Concrete, base: &Walk) -> Vec<LayerSigns> {
         .collect()
 }
 
+/// The one-sided derivatives along the coordinate axes at a point of
+/// several inputs, as m × d matrices (column k for the axis k): forward
+/// from the region entered along +e_k, backward from the one entered along
+/// −e_k.
+///
+/// Along the ray x₀ + t v (t > 0 small) every unit's input is affine in t:
+/// a unit at its kink takes the sign of its slope along v, and a unit
+/// whose slope along v is 0 stays exactly 0 on the ray, so its own slope
+/// changes the linear part W of the region the walk enters but not W v,
+/// nor the slope along v of any later unit. Walking with v first (the
+/// axes after it only settle those units) gives h(x₀ + t v) = h(x₀) + t W v
+/// on the ray: the derivative along +e_k is W e_k, column k of W, and the
+/// backward derivative −(W' (−e_k)) is column k of the W' entered along
+/// −e_k.
+fn axis_derivatives(
+    net: &Concrete,
+    inputs: &[String],
+    x0: &[RatFunc],
+    ring: &Ring,
+) -> Result<(Matrix<RatFunc>, Matrix<RatFunc>), String> {
+    let d = net.input_dim;
+    let m = net.output_dim();
+    let mut forward: Matrix<RatFunc> = Matrix::zeros(m, d);
+    let mut backward: Matrix<RatFunc> = Matrix::zeros(m, d);
+    for k in 0..d {
+        for (sign, out) in [(1, &mut forward), (-1, &mut backward)] {
+            let mut dirs = vec![e(d, k, sign)];
+            dirs.extend((0..d).map(|i| e(d, i, 1)));
+            let w = walk(net, inputs, x0, &dirs, ring)?.w(net);
+            for r in 0..m {
+                out.set(r, k, w.get(r, k).clone());
+            }
+        }
+    }
+    Ok((forward, backward))
+}
+
+/// The step that gives the one-sided derivatives along the axes.
+/// `p` and `t` are letters free in the problem: the point and the step.
+fn axis_steps(
+    ex: &mut Explanation,
+    forward: &Matrix<RatFunc>,
+    backward: &Matrix<RatFunc>,
+    n: &Names,
+    (p, point, t): (Math, Math, Math),
+) {
+    let h = n.h.clone();
+    let x0 = p.clone();
+    let rows: Vec<Vec<Prose>> = (0..forward.cols())
+        .map(|k| {
+            let column = |m: &Matrix<RatFunc>| {
+                let entries: Vec<RatFunc> = (0..m.rows()).map(|r| m.get(r, k).clone()).collect();
+                vector_math(&entries, n.ring)
+            };
+            vec![
+                prose!("$#xk$", xk = exact(&RatFunc::from(n.xs[k].clone()), n.ring)),
+                prose!("$#f$", f = column(forward)),
+                prose!("$#b$", b = column(backward)),
+            ]
+        })
+        .collect();
+    let differ = (0..forward.cols()).filter(|&k| (0..forward.rows()).any(|r| forward.get(r, k) != backward.get(r, k)));
+    let differ: Vec<Math> = differ.map(|k| exact(&RatFunc::from(n.xs[k].clone()), n.ring)).collect();
+    let step = ex.step(prose!(
+        "The one-sided derivatives along the coordinate axes still exist. Stepping from the point $#x0$ along $e_k$ \
+         (or $-e_k$) enters one region: a unit at its kink takes the sign of its slope along the step, and a unit \
+         whose slope along it is 0 stays 0 on the whole step, whatever its slope. So $#h(#x0 + #t e_k) = #h(#x0) + \
+         #t W e_k$ for small $#t > 0$, with that region's $W$: the forward derivative, the limit of $(#h(#x0 + #t \
+         e_k) - #h(#x0))/#t$ as $#t$ decreases to 0, is column $k$ of the $W$ entered along $e_k$, and the backward \
+         derivative, the limit of $(#h(#x0) - #h(#x0 - #t e_k))/#t$, is column $k$ of the $W$ entered along $-e_k$ \
+         (here $#x0 = #point$):",
+        x0 = x0,
+        h = h,
+        t = t,
+        point = point
+    ));
+    step.table(Table { header: vec![prose!("along"), prose!("forward"), prose!("backward")], rows });
+    if !differ.is_empty() {
+        let list = Math::Seq(Fence::None, differ);
+        step.prose(prose!(
+            "They differ along $#l$: there the network bends as the input passes through the point.",
+            l = list
+        ));
+    }
+}
+
 /// Derives the piece at the point.
 pub fn derive(q: &PieceQuery, problem: &Problem) -> Result<(PieceAnswer, Value, Explanation), String> {
     let ring = &problem.ring;
@@ -1345,10 +1443,18 @@ pub fn derive(q: &PieceQuery, problem: &Problem) -> Result<(PieceAnswer, Value, 
                  not differentiable at $#x = #p$ (gradient: undefined).",
                 h = n.h.clone(),
                 x = n.x.clone(),
-                p = x0
+                p = x0.clone()
             ))
             .display(math!("#a != #b", a = matrix_math(&a.w(net), n.ring), b = matrix_math(&b.w(net), n.ring)));
-                PieceKind::Bent { regions: Box::new([region(net, &a), region(net, &b)]) }
+                let (forward, backward) = axis_derivatives(net, &inputs, &q.point, ring)?;
+                let letters_for_axes = (letters.fresh(&["p", "q"]), x0.clone(), letters.fresh(&["t", "s"]));
+                axis_steps(&mut ex, &forward, &backward, &n, letters_for_axes);
+                let shaped = |m: Matrix<RatFunc>| if m.rows() == 1 { m.transpose() } else { m };
+                PieceKind::Bent {
+                    regions: Box::new([region(net, &a), region(net, &b)]),
+                    forward: shaped(forward),
+                    backward: shaped(backward),
+                }
             }
         };
     if let Some(f) = figure(q, &kind, &n) {
@@ -1635,6 +1741,17 @@ pub fn judge(finding: &Finding, key: &Value, ring: &Ring) -> Result<(), String> 
     if !derived && undefined(stated) {
         return Err(format!(
             "the network is differentiable at this point; nnkey derives {}",
+            finding.value.print(ring)
+        ));
+    }
+    let bent = matches!(&finding.answer, Answer::Piece(a) if matches!(a.kind, PieceKind::Bent { .. }));
+    if bent
+        && undefined(stated)
+        && let Some(missing) = ["forward", "backward"].into_iter().find(|f| key.field(f).is_none())
+    {
+        return Err(format!(
+            "the key has no field `{missing}`: at a kink with several inputs the answer also gives the one-sided \
+             derivatives along the axes; nnkey derives {}",
             finding.value.print(ring)
         ));
     }

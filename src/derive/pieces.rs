@@ -422,8 +422,15 @@ fn finish<N: ExactInt>(raw: Raw<N>, big: bool) -> Result<Pieces, String> {
     Ok(Pieces { breakpoints, maps, traces: raw.traces, intervals: n, unmerged, big })
 }
 
-/// Every piece of a network of one input with numeric weights.
-pub fn pieces(net: &Concrete) -> Result<Pieces, String> {
+/// The kernel's raw output, in the integers it ran in.
+enum AnyRaw {
+    Small(Raw<i128>),
+    Big(Raw<BigInt>),
+}
+
+/// Runs the kernel on a network of one input with numeric weights: in
+/// `i128`, and again in big integers when that overflows.
+fn compute(net: &Concrete) -> Result<AnyRaw, String> {
     if net.input_dim != 1 {
         return Err(format!("the network has {} inputs; pieces are listed for one input", net.input_dim));
     }
@@ -438,17 +445,49 @@ pub fn pieces(net: &Concrete) -> Result<Pieces, String> {
     };
     if let Some(k) = kernel_layers::<i128>(&layers) {
         match run(&k) {
-            Ok(raw) => return finish(raw, false),
+            Ok(raw) => return Ok(AnyRaw::Small(raw)),
             Err(Stop::TooMany(p)) => return Err(too_many(p)),
             Err(Stop::Overflow) => {}
         }
     }
     let k = kernel_layers::<BigInt>(&layers).ok_or("the weights do not convert to integers")?;
     match run(&k) {
-        Ok(raw) => finish(raw, true),
+        Ok(raw) => Ok(AnyRaw::Big(raw)),
         Err(Stop::TooMany(p)) => Err(too_many(p)),
         Err(Stop::Overflow) => Err("internal: big integers overflowed".into()),
     }
+}
+
+/// Every piece of a network of one input with numeric weights.
+pub fn pieces(net: &Concrete) -> Result<Pieces, String> {
+    match compute(net)? {
+        AnyRaw::Small(raw) => finish(raw, false),
+        AnyRaw::Big(raw) => finish(raw, true),
+    }
+}
+
+/// Every activation cell of a network of one input with numeric weights,
+/// left to right: the intervals between consecutive points where some
+/// unit changes sign, before neighbours with the same map are merged,
+/// each with the output's (slope, intercept) on it. These are the regions
+/// of the network in the sense of `identified regions`: two neighbouring
+/// cells are different regions even when their maps agree.
+pub fn cells(net: &Concrete) -> Result<Vec<Interval>, String> {
+    match compute(net)? {
+        AnyRaw::Small(raw) => Ok(all_intervals(&raw.state)),
+        AnyRaw::Big(raw) => Ok(all_intervals(&raw.state)),
+    }
+}
+
+fn all_intervals<N: ExactInt>(st: &State<N>) -> Vec<Interval> {
+    let w = st.width;
+    (0..st.intervals())
+        .map(|i| {
+            let lo = if i == 0 { None } else { Some(frac_q(&st.breaks[i - 1])) };
+            let map = (0..w).map(|j| (q_of(&st.s[i * w + j], &st.den), q_of(&st.c[i * w + j], &st.den))).collect();
+            (lo, st.breaks.get(i).map(frac_q), map)
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------

@@ -97,12 +97,14 @@ pub enum Place {
 }
 
 impl Place {
-    /// `coordinate 2: (1/3, 1)`, `the region around (1/2, 1)`, for messages
-    /// and the JSON witness.
+    /// `coordinate 2: (1/3, 1)`, `(0, 1/2) x (1/2, 1)` for a box, `the region
+    /// around (1/2, 1)` for any other polytope, for messages and the JSON
+    /// witness.
     pub fn text(&self) -> String {
         match self {
             Place::Piece { coordinate: None, interval } => interval.text(),
             Place::Piece { coordinate: Some(i), interval } => format!("coordinate {}: {}", i + 1, interval.text()),
+            Place::Region { shape: RegionShape::Box(sides), .. } => cells::boxed(sides),
             Place::Region { inside, .. } => {
                 let at: Vec<String> = inside.iter().map(Q::to_string).collect();
                 format!("the region around ({})", at.join(", "))
@@ -670,6 +672,14 @@ fn single_side(b: &OpenBox, dim: &str) -> Option<Interval> {
     }
 }
 
+/// What one coordinate of a network runs through: a line of scalar
+/// steps (every dense layer diagonal), or a whole network of one input and
+/// one output whose hidden layers mix their units.
+enum Coordinate {
+    Line(cells::Line),
+    Block(Concrete),
+}
+
 /// The formula for one network between two boxes, with the steps of its
 /// proof, or why nnkey cannot prove one. `symbols` are the query's free
 /// sizes.
@@ -782,35 +792,58 @@ fn formula_between(
                 S = interval(&tside),
                 d = dm
             ));
-            (vec![lines[0].clone()], vec![dside], vec![tside])
+            (vec![Coordinate::Line(lines[0].clone())], vec![dside], vec![tside])
         }
         None => {
             let ones: Vec<(&str, i64)> = repeat.map(|l| (l, 1)).into_iter().collect();
             let one = net.instantiate(&ones, problem).map_err(|e| e.message)?;
             let numeric = Numeric::new(&one)?;
-            let lines = numeric.coordinate_lines().ok_or_else(|| {
-                format!("the block of `{}` mixes coordinates, so its regions are not products", net.name)
-            })?;
             let dside = crate::model::regions::coordinates(domain, one.input_dim, &Vec::new(), problem)
                 .map_err(|e| e.message)?;
             let tside = target.coordinates(&Vec::new(), problem).map_err(|e| e.message)?;
-            if lines.len() > 1 {
-                ex.step(prose!(
-                    "Every dense layer of $#f$ is diagonal, so each coordinate runs through its own network of one \
-                     input; a region is a product of one region per coordinate, mapped onto $#T$ exactly when each \
-                     side is.",
-                    f = f.clone(),
-                    T = open_box(target)
-                ));
+            match numeric.coordinate_lines() {
+                None => {
+                    if one.input_dim != 1 || one.output_dim() != 1 {
+                        return Err(format!(
+                            "the block of `{}` mixes its {} coordinates, so its regions are not products of \
+                             intervals",
+                            net.name, one.input_dim
+                        ));
+                    }
+                    // One input and one output, with hidden units: the block
+                    // is a function of one variable whose pieces are listed
+                    // exactly.
+                    ex.step(prose!(
+                        "$#f$ has one input and one output, so one block is a function of one variable, piecewise \
+                         linear: its pieces are the intervals between the points where some unit of the block \
+                         changes sign, found exactly.",
+                        f = f.clone()
+                    ));
+                    (vec![Coordinate::Block(one)], dside, tside)
+                }
+                Some(lines) => {
+                    if lines.len() > 1 {
+                        ex.step(prose!(
+                            "Every dense layer of $#f$ is diagonal, so each coordinate runs through its own network \
+                             of one input; a region is a product of one region per coordinate, mapped onto $#T$ \
+                             exactly when each side is.",
+                            f = f.clone(),
+                            T = open_box(target)
+                        ));
+                    }
+                    (lines.into_iter().map(Coordinate::Line).collect(), dside, tside)
+                }
             }
-            (lines, dside, tside)
         }
     };
     // The count per coordinate: of the whole network, or of one block.
     let mut per_coordinate: Vec<u128> = Vec::new();
     let t = names.line_input.clone();
     for (k, line) in lines.iter().enumerate() {
-        let f_scan = Factor::scan(line, &domain_sides[k], &target_sides[k], LISTING_CAP)?;
+        let f_scan = match line {
+            Coordinate::Line(line) => Factor::scan(line, &domain_sides[k], &target_sides[k], LISTING_CAP)?,
+            Coordinate::Block(block) => Factor::of_network(block, &domain_sides[k], &target_sides[k], LISTING_CAP)?,
+        };
         let n = f_scan.count;
         let h = if lines.len() > 1 { names.line.clone().sub(k + 1) } else { names.line.clone() };
         let (ds, ts) = (interval(&domain_sides[k]), interval(&target_sides[k]));
@@ -864,33 +897,67 @@ fn formula_between(
         if let Some(l) = repeat {
             if domain_sides[k] != target_sides[k] {
                 return Err(format!(
-                    "the block maps {} onto {}, a different interval, so repeating it does not compose region by \
-                     region",
+                    "the domain {} and the target {} differ, so one block's target is not the next block's domain: \
+                     repeating it does not compose region by region",
                     domain_sides[k].text(),
                     target_sides[k].text()
                 ));
             }
             if n != f_scan.total {
-                let why =
-                    f_scan.counted_out.first().map(|(p, w)| format!(": {} is not ({})", p.interval.text(), w.text()));
+                let bad = f_scan.total - n;
+                let target = domain_sides[k].text();
+                let (place, why) = f_scan.counted_out.first().map_or((String::new(), String::new()), |(p, w)| {
+                    let why = match w {
+                        Why::Constant(v) => format!("it is constant ({v})"),
+                        Why::Image { image, .. } => format!("its image is {}", image.text()),
+                        other => other.text(),
+                    };
+                    (p.interval.text(), why)
+                });
+                let total = f_scan.total;
+                let which = match (bad, total) {
+                    (1, _) => {
+                        format!("the piece of one block on {place} is not mapped bijectively onto {target}: {why}")
+                    }
+                    (2, 2) => format!(
+                        "neither piece of one block is mapped bijectively onto {target}; the first: on {place} {why}"
+                    ),
+                    _ if bad == total => format!(
+                        "none of the {total} pieces of one block is mapped bijectively onto {target}; the first: on \
+                         {place} {why}"
+                    ),
+                    _ => format!(
+                        "{bad} of the {total} pieces of one block are not mapped bijectively onto {target}; the \
+                         first: on {place} {why}"
+                    ),
+                };
                 return Err(format!(
-                    "one block leaves pieces of {} that it does not map onto it{}, so the count of {l} blocks need \
-                     not be a power",
-                    domain_sides[k].text(),
-                    why.unwrap_or_default()
+                    "{which}. The proof by induction needs every piece of the block mapped onto {}, so the count of \
+                     {l} blocks need not be a power",
+                    domain_sides[k].text()
                 ));
             }
             let j = names.step.clone();
+            let nj = Math::Number(big(n)).sup(j.clone());
             ex.step(prose!(
                 "The #n pieces of $#h$ cover $#D$ up to finitely many points, and each is mapped bijectively onto \
-                 $#D$. So each region of the first $#j$ blocks, mapped bijectively onto $#D$, splits into exactly #n \
-                 regions of the first $#j1$ blocks (the preimages of the pieces of $#h$), each again mapped \
-                 bijectively onto $#D$. By induction on $#j$, $#L$ blocks have $#nL$ regions.",
+                 $#D$, so every point of $#D$ has exactly #n preimages under $#h$. Claim: the first $#j$ blocks have \
+                 exactly $#nj$ regions, each mapped bijectively onto $#D$, and they cover $#D$ up to finitely many \
+                 points. For $#j = 1$ these are the pieces of $#h$. If the claim holds for $#j$, take one of those \
+                 regions, $#R$. The points of $#R$ that the first $#j$ blocks send into one piece of $#h$ form a \
+                 region of the first $#j1$ blocks (no unit changes sign there), carried bijectively onto that piece \
+                 and then by $#h$ onto $#D$; the points sent onto a kink of $#h$ are finitely many. So $#R$ splits \
+                 into exactly #n regions of $#j1$ blocks, each mapped bijectively onto $#D$; every region of $#j1$ \
+                 blocks lies in one region of $#j$ blocks, so these are all of them: $#nj #n = #nj1$. By induction \
+                 $#L$ blocks have $#nL$ regions, and every point of $#D$ has exactly $#nL$ preimages.",
                 n = Math::Number(big(n)),
                 h = h.clone(),
                 D = ds,
                 j = j.clone(),
                 j1 = math!("#j + 1", j = j.clone()),
+                R = names.region.clone(),
+                nj = nj,
+                nj1 = Math::Number(big(n)).sup(math!("#j + 1", j = j.clone())),
                 L = Math::name(l),
                 nL = Power { base: big(n), exponent: vec![l.to_string()] }.math()
             ));
@@ -1022,8 +1089,9 @@ fn compose(
                     .unwrap_or_default();
                 let left = part.total - part.identified;
                 return Err(at(format!(
-                    "the rule n_f · n_g needs every region of the inner network `{name}` mapped onto {}, but {left} of \
+                    "the rule {} needs every region of the inner network `{name}` mapped onto {}, but {left} of \
                      its {} regions {} not{why}{}; the composition identifies {}",
+                    names.iter().map(|n| format!("n_{n}")).collect::<Vec<_>>().join(" · "),
                     q.middle().text,
                     part.total,
                     if left == 1 { "is" } else { "are" },
@@ -1121,12 +1189,20 @@ fn compose(
         prose!(":"),
     ]))
     .table(Table { header, rows });
+    // The rule, and the count it gives for these networks when every
+    // network's count is known: `{ rule: n_m^3, count: 8 }`.
+    let value = match &instantiated {
+        Some(count) => {
+            Value::record(vec![("rule", Value::formula(rule.clone())), ("count", Value::formula(count.clone()))])
+        }
+        None => Value::formula(rule.clone()),
+    };
     let answer = RegionsAnswer {
         count: instantiated.map(Count::Formula),
-        rule: Some(Rule { formula: rule.clone(), counts }),
+        rule: Some(Rule { formula: rule, counts }),
         instances: table,
     };
-    Ok((Value::formula(rule), ex, answer))
+    Ok((value, ex, answer))
 }
 
 /// `m`, or `m^k` when it runs k > 1 times.
@@ -2063,21 +2139,26 @@ fn instance_value(inst: &InstanceCount) -> Value {
     Value::Record(fields)
 }
 
-/// Judges a key: a count compared by meaning; for a composition, a key in
-/// the atoms n_f, n_g is compared with the rule, any other key with the
-/// count the rule gives for these networks.
+/// Judges a key: a count compared by meaning. For a composition the
+/// answer is `{ rule, count }` (the rule alone when a network's count is
+/// unknown): a record key is compared field by field, a key in the atoms
+/// n_f, n_g with the rule, and any other key with the count the rule gives
+/// for these networks.
 pub fn judge(finding: &super::Finding, key: &Value, ring: &Ring) -> Result<(), String> {
-    let total = match &finding.answer {
-        super::Answer::Regions(a) if a.rule.is_some() => a.count.as_ref().map(Count::value),
-        _ => None,
+    let super::Answer::Regions(a) = &finding.answer else {
+        return compare(key, &finding.value, ring);
     };
-    match (finding.value.as_formula(), total) {
-        (Some(rule), Some(total)) => {
-            let atoms = rule.vars();
-            let in_atoms = key.as_formula().is_some_and(|k| k.vars().iter().any(|v| atoms.contains(v)));
-            compare(key, if in_atoms { &finding.value } else { &total }, ring)
-        }
-        _ => compare(key, &finding.value, ring),
+    let Some(rule) = &a.rule else {
+        return compare(key, &finding.value, ring);
+    };
+    if matches!(key, Value::Record(_)) {
+        return compare(key, &finding.value, ring);
+    }
+    let atoms = rule.formula.vars();
+    let in_atoms = key.as_formula().is_some_and(|k| k.vars().iter().any(|v| atoms.contains(v)));
+    match (&a.count, in_atoms) {
+        (Some(count), false) => compare(key, &count.value(), ring),
+        _ => compare(key, &Value::formula(rule.formula.clone()), ring),
     }
 }
 
