@@ -177,7 +177,10 @@ impl FloorPoly {
                 let c = c.numer();
                 match m.div(&dm) {
                     Some(quot) => {
-                        let (q, r) = c.div_mod_floor(&dc);
+                        // Truncated division: the remainder keeps the
+                        // coefficient's sign, so `floor((n - k)/2)` stays as
+                        // written; any fixed choice is a normal form.
+                        let (q, r) = c.div_rem(&dc);
                         if !q.is_zero() {
                             whole = &whole + &Poly::term(quot, qi(q));
                         }
@@ -378,21 +381,25 @@ impl FloorPoly {
             if !p.is_zero() {
                 // A point of the class where the polynomial is nonzero: one
                 // exists with every coordinate at most its degree.
+                // Coordinates r + L t with t ≥ 1 (and t ≥ 1 for the other
+                // symbols) keep every symbol at least 1, as sizes are.
                 let vars = p.vars();
                 let deg = p.total_degree() as u64 + 1;
                 let mut point: Vec<(Var, Q)> = Vec::new();
                 let count = deg.checked_pow(vars.len() as u32).unwrap_or(u64::MAX).min(1 << 16);
+                // A nonzero polynomial is nonzero somewhere on a grid of
+                // deg + 1 values per variable.
                 for idx in 0..count {
                     let mut rest = idx;
                     let t: Vec<(Var, Q)> = vars
                         .iter()
                         .map(|&v| {
-                            let x = rest % deg;
+                            let x = rest % deg + 1;
                             rest /= deg;
                             (v, Q::from(x as usize))
                         })
                         .collect();
-                    let at = |v: Var| t.iter().find(|(w, _)| *w == v).map_or_else(Q::zero, |x| x.1.clone());
+                        let at = |v: Var| t.iter().find(|(w, _)| *w == v).map_or_else(Q::one, |x| x.1.clone());
                     if !p.eval(&at).is_zero() {
                         point = diff
                             .vars()

@@ -132,6 +132,9 @@ fn tensor_declaration(i: In) -> PResult<Declared> {
         let Ok((k, kspan)) = keyword(i, kind) else { continue };
         let kind = Ident { name: kind.to_string(), span: kspan };
         let j = sp(k);
+        if let Some(sized) = conv::symbolic_tensor(j, &kind) {
+            return Ok(sized);
+        }
         if peek(j).is_some_and(|c| c.is_ascii_digit()) {
             let (k, shape) = cut(shape(j))?;
             let (k, symbol) = hinted(
