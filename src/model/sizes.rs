@@ -395,10 +395,15 @@ fn operands<'s>(applied: &Applied, scope: &'s dyn Scope) -> Vec<(&'s Tensor, Spa
     out
 }
 
-/// The first named argument whose value has a symbol (not `bias`).
+/// The arguments that are sizes.
+const SIZE_ARGUMENTS: &[&str] = &["stride", "padding", "dilation", "groups", "output_padding"];
+
+/// The first size argument whose value has a symbol (`padding: same` and
+/// `valid` are words, not symbols).
 fn symbolic_argument<'e>(applied: &'e Applied, scope: &dyn Scope) -> Option<&'e Expr> {
     let ExprKind::Call(_, args) = &applied.op.kind else { return None };
-    args.iter().filter(|a| a.name.as_ref().is_some_and(|n| n.name != "bias")).map(|a| &a.value).find(|e| {
+    let sizes = args.iter().filter(|a| a.name.as_ref().is_some_and(|n| SIZE_ARGUMENTS.contains(&n.name.as_str())));
+    sizes.map(|a| &a.value).filter(|e| !matches!(&e.kind, ExprKind::Name(w) if w == "same" || w == "valid")).find(|e| {
         let items = match &e.kind {
             ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().collect(),
             ExprKind::Record(fields) => fields.iter().map(|f| &f.value).collect(),
