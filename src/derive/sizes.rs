@@ -171,6 +171,9 @@ fn conditions_step(ex: &mut Explanation, c: &SizeConv) {
 }
 
 fn channels_step(ex: &mut Explanation, c: &SizeConv) {
+    if c.output_is_matrix() {
+        return;
+    }
     let out = c.out_channels();
     let text = match (c.kind, c.groups.is_one()) {
         (ConvKind::Conv2d, _) => prose!(
