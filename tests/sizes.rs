@@ -64,10 +64,7 @@ fn wrong_output_sizes_fail_with_a_counterexample() {
 fn a_symbolic_stride_is_compared_by_normal_form_and_never_accepted_when_unproved() {
     // -floor(-x) is the ceiling: it equals floor((x + s - 1)/s) for s > 0,
     // which the normal form cannot show; the key must not pass.
-    let why = fails(
-        SYMBOLIC,
-        "(8, -floor((-n - 2*p + d*(k - 1) + 1)/s) + 1, floor((n + 2*p - d*(k - 1) - 1)/s) + 1)",
-    );
+    let why = fails(SYMBOLIC, "(8, -floor((-n - 2*p + d*(k - 1) + 1)/s) + 1, floor((n + 2*p - d*(k - 1) - 1)/s) + 1)");
     assert!(why.contains("they differ at") || why.contains("not shown equal"), "{why}");
 }
 
@@ -123,12 +120,11 @@ fn the_matrix_of_a_symbolic_size_asks_for_a_number_at_the_symbol() {
     );
     insta::assert_snapshot!(
         "equivalence_on_a_symbolic_stride",
-        diagnose("problem s\n  X = input 3x5x5 x\n  W = kernel 8x3x2x2 w\n  find e = equivalence conv2d(W, stride: s) on X, conv2d(W) on X\n")
+        diagnose(
+            "problem s\n  X = input 3x5x5 x\n  W = kernel 8x3x2x2 w\n  find e = equivalence conv2d(W, stride: s) on X, conv2d(W) on X\n"
+        )
     );
-    insta::assert_snapshot!(
-        "symbolic_matrix_size",
-        diagnose("problem s\n  M = matrix nx3 m\n")
-    );
+    insta::assert_snapshot!("symbolic_matrix_size", diagnose("problem s\n  M = matrix nx3 m\n"));
     insta::assert_snapshot!(
         "channels_that_differ_as_symbols",
         diagnose("problem s\n  X = input cxnxn x\n  W = kernel 8xmx3x3 w\n  find o = shape conv2d(W) on X\n")
@@ -143,4 +139,22 @@ fn a_declared_number_instantiates_a_size() {
     let report = check_source(SourceFile::new("q.nnk", text));
     assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
     assert_eq!(report.problems[0].findings[1].status, Status::Pass);
+}
+
+#[test]
+fn a_derived_value_printed_as_a_key_passes() {
+    // What `bless` would write reads back as a key that holds.
+    for query in [
+        SYMBOLIC,
+        STRIDE_2,
+        "macs conv2d(W, stride: 2, padding: 1) on X",
+        "macs conv2d(W, stride: s) on X",
+        "shape conv_transpose2d(T, stride: s, padding: p, dilation: d) on X",
+    ] {
+        let report = check_source(SourceFile::new("s.nnk", format!("{HEAD}  find v = {query}\n")));
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        let p = &report.problems[0];
+        let printed = p.findings[0].finding.value.print(&p.problem.ring);
+        passes(query, &printed);
+    }
 }

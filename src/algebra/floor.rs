@@ -85,11 +85,7 @@ impl Atom {
     pub fn print(&self, ring: &Ring) -> String {
         let wrap = |p: &Poly| {
             let s = p.print(ring);
-            if p.len() > 1 || s.starts_with('-') || s.contains('/') || s.contains('*') {
-                format!("({s})")
-            } else {
-                s
-            }
+            if p.len() > 1 || s.starts_with('-') || s.contains('/') || s.contains('*') { format!("({s})") } else { s }
         };
         format!("floor({}/{})", wrap(&self.num), wrap(&self.den))
     }
@@ -399,7 +395,7 @@ impl FloorPoly {
                             (v, Q::from(x as usize))
                         })
                         .collect();
-                        let at = |v: Var| t.iter().find(|(w, _)| *w == v).map_or_else(Q::one, |x| x.1.clone());
+                    let at = |v: Var| t.iter().find(|(w, _)| *w == v).map_or_else(Q::one, |x| x.1.clone());
                     if !p.eval(&at).is_zero() {
                         point = diff
                             .vars()
@@ -407,10 +403,13 @@ impl FloorPoly {
                             .map(|v| {
                                 let tv = at(v);
                                 let r = residue(v);
-                                (v, match r {
-                                    Some(r) => &r + &(&lq * &tv),
-                                    None => tv,
-                                })
+                                (
+                                    v,
+                                    match r {
+                                        Some(r) => &r + &(&lq * &tv),
+                                        None => tv,
+                                    },
+                                )
                             })
                             .collect();
                         break;
@@ -430,10 +429,8 @@ impl FloorPoly {
         keys.sort_by_key(|k| k.is_empty());
         for k in keys {
             let c = &self.terms[k];
-            let atoms: Vec<String> = k
-                .iter()
-                .map(|(a, e)| if *e == 1 { a.print(ring) } else { format!("{}^{e}", a.print(ring)) })
-                .collect();
+            let atoms: Vec<String> =
+                k.iter().map(|(a, e)| if *e == 1 { a.print(ring) } else { format!("{}^{e}", a.print(ring)) }).collect();
             let atoms = atoms.join("*");
             let part = if k.is_empty() {
                 c.print(ring)

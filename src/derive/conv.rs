@@ -173,7 +173,14 @@ pub fn adjoint_conv(conv: &Conv) -> Option<Conv> {
             }
         }
     }
-    let kernel = Tensor { role: Role::Kernel, shape: vec![cin, out_per, kh, kw], entries, symbol: None, written: true, sizes: None };
+    let kernel = Tensor {
+        role: Role::Kernel,
+        shape: vec![cin, out_per, kh, kw],
+        entries,
+        symbol: None,
+        written: true,
+        sizes: None,
+    };
     let input = Tensor {
         role: Role::Input,
         shape: vec![cout, oh, ow],

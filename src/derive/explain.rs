@@ -49,7 +49,10 @@ pub fn value(v: &Value) -> Math {
 pub fn floor_math(f: &crate::algebra::FloorPoly) -> Math {
     use crate::language::math::Sign;
     let atom = |a: &crate::algebra::floor::Atom| {
-        Math::Fenced(Fence::Floor, Box::new(Math::Frac(Box::new(Math::Poly(a.num.clone())), Box::new(Math::Poly(a.den.clone())))))
+        Math::Fenced(
+            Fence::Floor,
+            Box::new(Math::Frac(Box::new(Math::Poly(a.num.clone())), Box::new(Math::Poly(a.den.clone())))),
+        )
     };
     let mut terms: Vec<(Sign, Math)> = Vec::new();
     let mut keys: Vec<_> = f.terms().collect();
@@ -76,7 +79,8 @@ pub fn floor_math(f: &crate::algebra::FloorPoly) -> Math {
         let negative = c.as_constant().is_some_and(|q| q.is_negative());
         let c = if negative { -c } else { c.clone() };
         if !c.is_one() {
-            let coefficient = if c.len() > 1 { Math::Fenced(Fence::Paren, Box::new(Math::Poly(c))) } else { Math::Poly(c) };
+            let coefficient =
+                if c.len() > 1 { Math::Fenced(Fence::Paren, Box::new(Math::Poly(c))) } else { Math::Poly(c) };
             factors.insert(0, coefficient);
         }
         let term = if factors.len() == 1 { factors.pop().expect("one factor") } else { Math::Product(factors) };

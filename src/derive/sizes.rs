@@ -84,7 +84,10 @@ fn room_terms(c: &SizeConv, axis: usize) -> Vec<(Sign, Math)> {
         }
         ConvKind::ConvTranspose2d => {
             let nm1 = Math::Fenced(Fence::Paren, Box::new(Math::Poly(n - &one())));
-            terms.push((Sign::Plus, if s.is_one() { Math::Poly(n - &one()) } else { Math::Product(vec![factor(s), nm1]) }));
+            terms.push((
+                Sign::Plus,
+                if s.is_one() { Math::Poly(n - &one()) } else { Math::Product(vec![factor(s), nm1]) },
+            ));
             pads(&mut terms, Sign::Minus);
             terms.push((Sign::Plus, reach()));
             let op = &c.output_padding[axis];
@@ -102,12 +105,15 @@ fn size_line(c: &SizeConv, axis: usize, name: &str) -> Math {
     let room = Math::Sum(room_terms(c, axis));
     let written = match c.kind {
         ConvKind::Conv2d => {
-            let q = if c.stride[axis].is_one() {
-                room
+            // With stride 1 the quotient is a whole number: no floor.
+            if c.stride[axis].is_one() {
+                let mut terms = room_terms(c, axis);
+                terms.push((Sign::Plus, Math::int(1)));
+                Math::Sum(terms)
             } else {
-                Math::Frac(Box::new(room), Box::new(Math::Poly(c.stride[axis].clone())))
-            };
-            Math::Sum(vec![(Sign::Plus, Math::Fenced(Fence::Floor, Box::new(q))), (Sign::Plus, Math::int(1))])
+                let q = Math::Frac(Box::new(room), Box::new(Math::Poly(c.stride[axis].clone())));
+                Math::Sum(vec![(Sign::Plus, Math::Fenced(Fence::Floor, Box::new(q))), (Sign::Plus, Math::int(1))])
+            }
         }
         ConvKind::ConvTranspose2d => {
             let mut terms = room_terms(c, axis);
@@ -146,7 +152,7 @@ fn conditions_step(ex: &mut Explanation, c: &SizeConv) {
             Condition::NonNegative(p) => {
                 shown.push(p);
                 lines.push(Math::Relation(
-                Box::new(Math::Poly(p.clone())),
+                    Box::new(Math::Poly(p.clone())),
                     vec![(crate::language::math::Rel::Ge, Math::int(0))],
                 ))
             }
@@ -217,8 +223,9 @@ pub fn derive(q: &SizeQuery, name: &str, _problem: &Problem) -> (Value, SizesAns
         SizeWhat::Parameters => {
             let weights = c.weights();
             let lhs = Math::name("weights");
-            ex.step(prose!("Each entry of the kernel is one weight; its shape gives their number:"))
-                .display(lhs.equals(kernel_product(c)).relate(crate::language::math::Rel::Eq, Math::Poly(weights.clone())));
+            ex.step(prose!("Each entry of the kernel is one weight; its shape gives their number:")).display(
+                lhs.equals(kernel_product(c)).relate(crate::language::math::Rel::Eq, Math::Poly(weights.clone())),
+            );
             let total = c.parameters();
             if c.bias {
                 ex.step(prose!(

@@ -175,9 +175,9 @@ impl SizeConv {
     pub fn macs(&self) -> FloorPoly {
         let taps = &(&self.per_group() * &self.kernel[2]) * &self.kernel[3];
         match self.kind {
-            ConvKind::Conv2d => FloorPoly::from_poly(&self.out_channels() * &taps)
-                .mul(&self.out_size(0))
-                .mul(&self.out_size(1)),
+            ConvKind::Conv2d => {
+                FloorPoly::from_poly(&self.out_channels() * &taps).mul(&self.out_size(0)).mul(&self.out_size(1))
+            }
             ConvKind::ConvTranspose2d => {
                 FloorPoly::from_poly(&(&(&self.input[0] * &self.input[1]) * &self.input[2]) * &taps)
             }
@@ -229,7 +229,8 @@ impl SizeConv {
         };
         let input: Vec<usize> = self.input.iter().map(|p| at(p, 1)).collect::<Result<_, _>>()?;
         let kernel: Vec<usize> = self.kernel.iter().map(|p| at(p, 1)).collect::<Result<_, _>>()?;
-        let pair = |ps: &[Poly; 2], least| -> Result<(usize, usize), String> { Ok((at(&ps[0], least)?, at(&ps[1], least)?)) };
+        let pair =
+            |ps: &[Poly; 2], least| -> Result<(usize, usize), String> { Ok((at(&ps[0], least)?, at(&ps[1], least)?)) };
         let mut params = ConvParams::new(self.kind);
         params.stride = pair(&self.stride, 1)?;
         params.dilation = pair(&self.dilation, 1)?;
@@ -409,9 +410,9 @@ fn symbolic_argument<'e>(applied: &'e Applied, scope: &dyn Scope) -> Option<&'e 
             ExprKind::Record(fields) => fields.iter().map(|f| &f.value).collect(),
             _ => vec![*e],
         };
-        items.iter().any(|x| {
-            matches!(eval(x, scope), Ok(Value::Scalar(r)) if !r.is_polynomial() || r.as_constant().is_none())
-        })
+        items
+            .iter()
+            .any(|x| matches!(eval(x, scope), Ok(Value::Scalar(r)) if !r.is_polynomial() || r.as_constant().is_none()))
     })
 }
 
@@ -427,12 +428,16 @@ pub fn refuse_symbolic(applied: &Applied, query: &str, query_span: Span, scope: 
     let hint = "`shape`, `parameters` and `macs` work with symbolic sizes";
     for (t, _) in operands(applied, scope) {
         if let Some(d) = t.symbolic_size() {
-            let name = t.symbol.clone().unwrap_or_default();
-            let _ = name;
-            return Err(Diagnostic::error(d.span, format!("`{query}` needs a number here: the size `{}` is a symbol", d.text))
-                .with_label("needs a number here")
-                .with_hint_at(query_span, format!("`{query}` needs every entry, so every size must be a number"))
-                .with_hint(format!("{hint}; for `{query}`, declare the size as a number (`{} = 4`) before the tensor", d.text)));
+            return Err(Diagnostic::error(
+                d.span,
+                format!("`{query}` needs a number here: the size `{}` is a symbol", d.text),
+            )
+            .with_label("needs a number here")
+            .with_hint_at(query_span, format!("`{query}` needs every entry, so every size must be a number"))
+            .with_hint(format!(
+                "{hint}; for `{query}`, declare the size as a number (`{} = 4`) before the tensor",
+                d.text
+            )));
         }
     }
     if let Some(e) = symbolic_argument(applied, scope) {
@@ -638,7 +643,9 @@ fn padding(
     match &e.kind {
         ExprKind::Name(w) if w == "valid" => Ok(Default::default()),
         ExprKind::Name(w) if w == "same" => Err(Diagnostic::error(e.span, "`padding: same` needs numeric sizes")
-            .with_hint("with symbolic sizes, write the padding: `padding: (k - 1)/2` is not a whole number in general")),
+            .with_hint(
+                "with symbolic sizes, write the padding: `padding: (k - 1)/2` is not a whole number in general",
+            )),
         ExprKind::Record(fields) if kind == ConvKind::Conv2d => {
             let mut p: [[Poly; 2]; 2] = Default::default();
             for f in fields {

@@ -137,8 +137,16 @@ impl Tensor {
 
     /// A kernel or input with symbolic sizes, known by its shape alone.
     pub fn sized(role: Role, sizes: Vec<Dim>, symbol: &str) -> Tensor {
-        let shape = sizes.iter().map(|d| d.value.as_constant().and_then(|q| q.to_i64()).unwrap_or(1) as usize).collect();
-        Tensor { role, shape, entries: Vec::new(), symbol: Some(symbol.to_string()), written: false, sizes: Some(sizes) }
+        let shape =
+            sizes.iter().map(|d| d.value.as_constant().and_then(|q| q.to_i64()).unwrap_or(1) as usize).collect();
+        Tensor {
+            role,
+            shape,
+            entries: Vec::new(),
+            symbol: Some(symbol.to_string()),
+            written: false,
+            sizes: Some(sizes),
+        }
     }
 
     /// The first symbolic size, if any: where a query that needs numbers

@@ -597,9 +597,8 @@ fn formula_arithmetic(op: BinOp, word: &str, x: &Value, y: &Value) -> Result<Val
 /// `+`, `-`, `*` and `/` where one side has floors and the other is a
 /// polynomial or has floors; division only by a nonzero number.
 fn floor_arithmetic(op: BinOp, word: &str, x: &Value, y: &Value) -> Result<Value, String> {
-    let as_floor = |v: &Value| {
-        v.as_floor().ok_or_else(|| format!("cannot {word} {} and {}", x.describe(), y.describe()))
-    };
+    let as_floor =
+        |v: &Value| v.as_floor().ok_or_else(|| format!("cannot {word} {} and {}", x.describe(), y.describe()));
     let (a, b) = (as_floor(x)?, as_floor(y)?);
     let f = match op {
         BinOp::Add => a.add(&b),
@@ -1131,8 +1130,7 @@ fn compare_floors(key: &FloorPoly, derived: &FloorPoly, ring: &Ring) -> Result<(
         Decision::Equal => Ok(()),
         Decision::Differ(point) => {
             let at = |v: crate::algebra::Var| point.iter().find(|(w, _)| *w == v).map_or_else(Q::zero, |x| x.1.clone());
-            let values: Vec<String> =
-                point.iter().map(|(v, q)| format!("{} = {q}", ring.symbol(*v))).collect();
+            let values: Vec<String> = point.iter().map(|(v, q)| format!("{} = {q}", ring.symbol(*v))).collect();
             let shown = |f: &FloorPoly| f.eval(&at).map_or_else(|| "undefined".to_string(), |q| q.to_string());
             Err(format!(
                 "they differ at {}, where the key gives {} and nnkey {}",

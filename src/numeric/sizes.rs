@@ -19,7 +19,7 @@ use super::conv::apply;
 /// The most instances one check computes.
 pub const MAX_INSTANCES: u64 = 4096;
 /// The largest value a symbol takes in the check.
-pub const LARGEST_VALUE: i64 = 6;
+pub const LARGEST_VALUE: i64 = 12;
 /// The most numbers one instance's direct convolution may hold; a larger
 /// instance has its shape recounted from its taps instead.
 const DIRECT_ENTRIES: u128 = 1 << 16;
@@ -89,7 +89,11 @@ pub fn check(query: &SizeQuery, answer: &SizesAnswer) -> CrossCheck {
     // The largest upper end that keeps the number of instances in bounds.
     let mut top = LARGEST_VALUE;
     let count = |top: i64| -> u64 {
-        symbols.iter().map(|s| (top - s.least + 1).max(1) as u64).try_fold(1u64, |a, n| a.checked_mul(n)).unwrap_or(u64::MAX)
+        symbols
+            .iter()
+            .map(|s| (top - s.least + 1).max(1) as u64)
+            .try_fold(1u64, |a, n| a.checked_mul(n))
+            .unwrap_or(u64::MAX)
     };
     while top > 2 && count(top) > MAX_INSTANCES {
         top -= 1;
@@ -103,8 +107,7 @@ pub fn check(query: &SizeQuery, answer: &SizesAnswer) -> CrossCheck {
     let range = if symbols.is_empty() {
         "the sizes as given".to_string()
     } else {
-        let names: Vec<String> =
-            symbols.iter().map(|s| format!("{} from {} to {top}", s.name, s.least)).collect();
+        let names: Vec<String> = symbols.iter().map(|s| format!("{} from {} to {top}", s.name, s.least)).collect();
         format!("every instance with {}", names.join(", "))
     };
     let method = format!("the formula evaluated exactly against {what}, on {range}");

@@ -85,7 +85,13 @@ fn sized_shape(i: In) -> PResult<(Vec<Size>, Span)> {
         if word.as_bytes()[0].is_ascii_digit() {
             match word.parse::<usize>() {
                 Ok(n) if n <= LARGEST_SIZE => dims.push(Size::Number(n, span)),
-                _ => return failure(j, "a smaller size", Some(&format!("sizes above {LARGEST_SIZE} are not supported"))),
+                _ => {
+                    return failure(
+                        j,
+                        "a smaller size",
+                        Some(&format!("sizes above {LARGEST_SIZE} are not supported")),
+                    );
+                }
             }
         } else {
             dims.push(Size::Symbol(Ident { name: word.to_string(), span }));
