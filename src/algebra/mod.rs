@@ -9,6 +9,7 @@
 //! spans or problems; a [`Ring`] names the variables.
 
 pub mod coprime;
+pub mod floor;
 pub mod formula;
 pub mod gcd;
 pub mod int;
@@ -24,6 +25,7 @@ pub mod simplex;
 pub mod sparse;
 pub mod univariate;
 
+pub use floor::FloorPoly;
 pub use formula::Formula;
 pub use gcd::gcd;
 pub use intmat::IntMatrix;

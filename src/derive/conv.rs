@@ -173,13 +173,21 @@ pub fn adjoint_conv(conv: &Conv) -> Option<Conv> {
             }
         }
     }
-    let kernel = Tensor { role: Role::Kernel, shape: vec![cin, out_per, kh, kw], entries, symbol: None, written: true };
+    let kernel = Tensor {
+        role: Role::Kernel,
+        shape: vec![cin, out_per, kh, kw],
+        entries,
+        symbol: None,
+        written: true,
+        sizes: None,
+    };
     let input = Tensor {
         role: Role::Input,
         shape: vec![cout, oh, ow],
         entries: vec![Poly::zero(); cout * oh * ow],
         symbol: None,
         written: true,
+        sizes: None,
     };
     let mut params = conv.params.clone();
     params.output_padding = (0, 0);

@@ -915,9 +915,17 @@ fn outputs_step(
             )
         })
         .collect();
-    let text = if found.named == Some(NamedOrder::Identity) {
+    // The order is kept whenever the correspondence maps each output to
+    // the one at its own flattened position, whether or not the identity
+    // was found by name (a search may find it when the shapes differ).
+    let identity = corr.rows.iter().enumerate().all(|(i, &j)| i == j);
+    let text = if identity && shapes[0] == shapes[1] {
         prose!(
             "With this renaming each output of the first operator becomes the output of the second at the same place, so both compute the same outputs in the same order:"
+        )
+    } else if identity {
+        prose!(
+            "With this renaming each output of the first operator becomes the output of the second at the same position in row-major order, so both compute the same outputs in the same order, only arranged in different shapes:"
         )
     } else {
         prose!(

@@ -31,6 +31,7 @@ pub fn value(v: &Value) -> Math {
     match v {
         Value::Scalar(r) => Math::Ratio(r.clone()),
         Value::Formula(f) => Math::Formula(f.clone()),
+        Value::Floor(f) => floor_math(f),
         Value::Matrix(m) => matrix(m),
         Value::Sparse(s) => poly_matrix(&s.to_dense()),
         Value::Bool(b) => Math::Text(b.to_string()),
@@ -80,6 +81,54 @@ pub fn radical(r: &crate::algebra::Radical) -> Math {
     };
     items.push((sign, term));
     Math::Sum(items)
+}
+
+/// A polynomial with floors as a formula: `⌊(n + 2p − k)/s⌋ + 1`.
+pub fn floor_math(f: &crate::algebra::FloorPoly) -> Math {
+    use crate::language::math::Sign;
+    let atom = |a: &crate::algebra::floor::Atom| {
+        Math::Fenced(
+            Fence::Floor,
+            Box::new(Math::Frac(Box::new(Math::Poly(a.num.clone())), Box::new(Math::Poly(a.den.clone())))),
+        )
+    };
+    let mut terms: Vec<(Sign, Math)> = Vec::new();
+    let mut keys: Vec<_> = f.terms().collect();
+    keys.sort_by_key(|(k, _)| k.is_empty());
+    for (k, c) in keys {
+        let mut factors: Vec<Math> = k
+            .iter()
+            .map(|(a, e)| {
+                if *e == 1 {
+                    atom(a)
+                } else {
+                    Math::Script { base: Box::new(atom(a)), sub: None, sup: Some(Box::new(Math::from(*e as usize))) }
+                }
+            })
+            .collect();
+        if k.is_empty() {
+            // The polynomial part term by term, each with its sign.
+            for (m, q) in c.terms() {
+                let sign = if q.is_negative() { Sign::Minus } else { Sign::Plus };
+                terms.push((sign, Math::Poly(Poly::term(m.clone(), q.abs()))));
+            }
+            continue;
+        }
+        let negative = c.as_constant().is_some_and(|q| q.is_negative());
+        let c = if negative { -c } else { c.clone() };
+        if !c.is_one() {
+            let coefficient =
+                if c.len() > 1 { Math::Fenced(Fence::Paren, Box::new(Math::Poly(c))) } else { Math::Poly(c) };
+            factors.insert(0, coefficient);
+        }
+        let term = if factors.len() == 1 { factors.pop().expect("one factor") } else { Math::Product(factors) };
+        terms.push((if negative { Sign::Minus } else { Sign::Plus }, term));
+    }
+    match terms.len() {
+        0 => Math::int(0),
+        1 if terms[0].0 == Sign::Plus => terms.pop().expect("one term").1,
+        _ => Math::Sum(terms),
+    }
 }
 
 /// A matrix of rational functions as a formula (a column vector too).

@@ -19,6 +19,7 @@ pub mod pieces;
 pub mod plane;
 pub mod regions;
 pub mod risk;
+pub mod sizes;
 
 use crate::language::Diagnostic;
 use crate::model::{Find, Problem, Query, Value, compare};
@@ -61,6 +62,7 @@ pub enum Answer {
     ConvMatrix,
     ConvAffine(conv::AffineAnswer),
     ConvShape(conv::ShapeAnswer),
+    ConvSizes(sizes::SizesAnswer),
     Equivalence(equivalence::EquivalenceAnswer),
     Neuron(logic::NeuronAnswer),
     ThresholdNetwork(logic::NetworkAnswer),
@@ -108,6 +110,10 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
         Query::Shape(c) => {
             let (v, a, ex) = conv::derive_shape(c, problem);
             (Answer::ConvShape(a), v, ex)
+        }
+        Query::Sizes(q) => {
+            let (v, a, ex) = sizes::derive(q, &find.name, problem);
+            (Answer::ConvSizes(a), v, ex)
         }
         Query::Equivalence(a, b) => {
             let (v, e, ex) = equivalence::derive(a, b, problem).map_err(at)?;

@@ -138,6 +138,9 @@ pub struct ConditionSyntax {
 pub enum Declared {
     /// `KIND SHAPE SYMBOL`: a tensor of fresh symbols, `kernel 2x2 w`.
     Symbolic { kind: Ident, shape: Shape, symbol: Ident },
+    /// `KIND SIZES SYMBOL` with a size that is a name, `input 3xnxn x`: a
+    /// kernel or input known by its shape alone.
+    Sized { kind: Ident, sizes: Vec<Size>, span: Span, symbol: Ident },
     /// `KIND VALUE`: a tensor written out, `kernel [[1, 2], [3, 4]]`.
     Literal { kind: Ident, value: Expr },
     /// `KIND from "FILE" ["TENSOR"]`: a tensor read from a weight file,
@@ -237,6 +240,10 @@ pub enum QueryKind {
     Affine(Applied),
     /// `shape OP on X`: the output shape.
     Shape(Applied),
+    /// `parameters OP on X`: the number of weights and biases.
+    Parameters(Applied),
+    /// `macs OP on X`: the number of multiply-adds.
+    Macs(Applied),
     /// `equivalence OP on X, OP on X`.
     Equivalence(Applied, Applied),
     /// `threshold neuron for TABLE`.

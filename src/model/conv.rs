@@ -327,7 +327,11 @@ impl Conv {
 const CONV_ARGS: &[&str] = &["stride", "padding", "dilation", "groups", "padding_mode", "bias"];
 const TRANSPOSED_ARGS: &[&str] = &["stride", "padding", "output_padding", "dilation", "groups", "layout", "bias"];
 
-fn tensor_named<'s>(expr: &Expr, scope: &'s dyn Scope, role: Role) -> Result<(String, &'s Tensor), Diagnostic> {
+pub(super) fn tensor_named<'s>(
+    expr: &Expr,
+    scope: &'s dyn Scope,
+    role: Role,
+) -> Result<(String, &'s Tensor), Diagnostic> {
     let Some(name) = expr.as_name() else {
         return Err(Diagnostic::error(
             expr.span,

@@ -504,7 +504,17 @@ fn made_object(
                 };
                 let text = format!("{word} {}", nested(&v, dims));
                 let entries = v.into_iter().map(Poly::constant).collect();
-                (ObjectKind::Tensor(Tensor { role, shape: dims.to_vec(), entries, symbol: None, written: true }), text)
+                (
+                    ObjectKind::Tensor(Tensor {
+                        role,
+                        shape: dims.to_vec(),
+                        entries,
+                        symbol: None,
+                        written: true,
+                        sizes: None,
+                    }),
+                    text,
+                )
             }
             _ => unreachable!("a tensor draw has a role"),
         },

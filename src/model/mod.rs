@@ -18,6 +18,7 @@ pub mod network;
 pub mod regions;
 pub mod risk;
 pub mod selection;
+pub mod sizes;
 pub mod tensor;
 pub mod value;
 pub mod weights;
@@ -61,6 +62,9 @@ pub enum Query {
     Affine(Conv),
     /// The output shape.
     Shape(Conv),
+    /// The output shape, the parameters or the multiply-adds of a
+    /// convolution whose sizes may be symbols.
+    Sizes(Box<sizes::SizeQuery>),
     /// Whether two operators agree up to renaming and reordering.
     Equivalence(Box<Conv>, Box<Conv>),
     /// A threshold neuron for a truth table, or a proof that none exists.
@@ -429,7 +433,11 @@ fn mentions(q: &syntax::Query, names: &[&str]) -> bool {
     }
     let applied = |a: &syntax::Applied| in_expr(&a.op, names) || in_expr(&a.input, names);
     match &q.kind {
-        QueryKind::Matrix(a) | QueryKind::Affine(a) | QueryKind::Shape(a) => applied(a),
+        QueryKind::Matrix(a)
+        | QueryKind::Affine(a)
+        | QueryKind::Shape(a)
+        | QueryKind::Parameters(a)
+        | QueryKind::Macs(a) => applied(a),
         QueryKind::Equivalence(a, b) => applied(a) || applied(b),
         QueryKind::LinearPiece { network, point, .. } => in_expr(network, names) || in_expr(point, names),
         QueryKind::Pieces { network } => in_expr(network, names),
@@ -581,13 +589,14 @@ fn declare(l: &syntax::Let, problem: &Problem, files: &DataFiles) -> Result<Obje
             let t = weights::declare(role, file, tensor.as_ref(), files)?;
             Ok(ObjectKind::Tensor(t))
         }
+        Declared::Sized { kind, sizes, span, symbol } => sizes::declare(kind, sizes, *span, symbol, problem),
         Declared::Literal { kind, value } => {
             let role = role_of(kind)?;
             let (shape, entries) = literal(value, problem)?;
             if !role.ranks().contains(&shape.len()) {
                 return Err(Diagnostic::error(value.span, role.wrong_rank(shape.len())).with_hint(role.shape_help()));
             }
-            Ok(ObjectKind::Tensor(Tensor { role, shape, entries, symbol: None, written: true }))
+            Ok(ObjectKind::Tensor(Tensor { role, shape, entries, symbol: None, written: true, sizes: None }))
         }
     }
 }
@@ -637,17 +646,28 @@ fn literal(e: &Expr, scope: &dyn Scope) -> Result<(Vec<usize>, Vec<crate::algebr
 fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
     match &q.kind {
         QueryKind::Matrix(a) => {
+            sizes::refuse_symbolic(a, "matrix", q.span, problem)?;
             let c = conv::elaborate(a, problem)?;
             c.check_matrix_size(q.span)?;
             Ok(Query::Matrix(c))
         }
         QueryKind::Affine(a) => {
+            sizes::refuse_symbolic(a, "affine", q.span, problem)?;
             let c = conv::elaborate(a, problem)?;
             c.check_matrix_size(q.span)?;
             Ok(Query::Affine(c))
         }
+        QueryKind::Shape(a) if sizes::is_symbolic(a, problem) => {
+            Ok(Query::Sizes(Box::new(sizes::elaborate(a, sizes::SizeWhat::Shape, problem)?)))
+        }
         QueryKind::Shape(a) => Ok(Query::Shape(conv::elaborate(a, problem)?)),
+        QueryKind::Parameters(a) => {
+            Ok(Query::Sizes(Box::new(sizes::elaborate(a, sizes::SizeWhat::Parameters, problem)?)))
+        }
+        QueryKind::Macs(a) => Ok(Query::Sizes(Box::new(sizes::elaborate(a, sizes::SizeWhat::Macs, problem)?))),
         QueryKind::Equivalence(a, b) => {
+            sizes::refuse_symbolic(a, "equivalence", q.span, problem)?;
+            sizes::refuse_symbolic(b, "equivalence", q.span, problem)?;
             let (x, y) = (conv::elaborate(a, problem)?, conv::elaborate(b, problem)?);
             x.check_matrix_size(q.span)?;
             y.check_matrix_size(q.span)?;

@@ -87,6 +87,20 @@ pub struct Tensor {
     /// write out keeps only its shape: questions about sizes are answered,
     /// others refused (see [`Tensor::unwritten`]).
     pub written: bool,
+    /// The sizes as declared, when one of them is a symbol (`input 3xnxn
+    /// x`): such a tensor has no entries, and `shape` holds 1 for each
+    /// symbolic size. Only questions about sizes use it.
+    pub sizes: Option<Vec<Dim>>,
+}
+
+/// One size of a declared shape: a number, or a symbol, with where it is
+/// written.
+#[derive(Clone, Debug)]
+pub struct Dim {
+    pub value: Poly,
+    /// As written: `n`, `3`.
+    pub text: String,
+    pub span: crate::language::Span,
 }
 
 /// Every multi-index of `shape` in row-major order.
@@ -112,13 +126,33 @@ impl Tensor {
                 Poly::var(ring.var(&Symbol::indexed(symbol, &idx)))
             })
             .collect();
-        Tensor { role, shape, entries, symbol: Some(symbol.to_string()), written: true }
+        Tensor { role, shape, entries, symbol: Some(symbol.to_string()), written: true, sizes: None }
     }
 
     /// A symbolic tensor known by its shape alone, its entries never made:
     /// `kernel 1000x1000x3x3 w` for a question about sizes.
     pub fn unwritten(role: Role, shape: Vec<usize>, symbol: &str) -> Tensor {
-        Tensor { role, shape, entries: Vec::new(), symbol: Some(symbol.to_string()), written: false }
+        Tensor { role, shape, entries: Vec::new(), symbol: Some(symbol.to_string()), written: false, sizes: None }
+    }
+
+    /// A kernel or input with symbolic sizes, known by its shape alone.
+    pub fn sized(role: Role, sizes: Vec<Dim>, symbol: &str) -> Tensor {
+        let shape =
+            sizes.iter().map(|d| d.value.as_constant().and_then(|q| q.to_i64()).unwrap_or(1) as usize).collect();
+        Tensor {
+            role,
+            shape,
+            entries: Vec::new(),
+            symbol: Some(symbol.to_string()),
+            written: false,
+            sizes: Some(sizes),
+        }
+    }
+
+    /// The first symbolic size, if any: where a query that needs numbers
+    /// points.
+    pub fn symbolic_size(&self) -> Option<&Dim> {
+        self.sizes.as_ref()?.iter().find(|d| !d.value.is_constant())
     }
 
     /// The number of entries its shape has (for an unwritten tensor too).

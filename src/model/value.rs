@@ -15,7 +15,7 @@ use num_traits::ToPrimitive;
 use crate::algebra::intmat::{rational_inverse, rational_product, rational_solve};
 use crate::algebra::print::{self, Print};
 use crate::algebra::radical::Atom;
-use crate::algebra::{Formula, Matrix, Poly, Q, Radical, RatFunc, Ring, SparseBuilder, SparseMatrix, Symbol};
+use crate::algebra::{FloorPoly, Formula, Matrix, Poly, Q, Radical, RatFunc, Ring, SparseBuilder, SparseMatrix, Symbol};
 use crate::language::Diagnostic;
 use crate::language::syntax::{BinOp, Expr, ExprKind};
 
@@ -34,6 +34,9 @@ pub enum Value {
     /// An exact formula with symbolic exponents, such as `2^(L*d)`; never
     /// a plain polynomial, which is a scalar.
     Formula(Formula),
+    /// A polynomial with floors of quotients, such as a convolution's
+    /// output size `floor((n + 2*p - k)/s) + 1`; never a plain polynomial.
+    Floor(FloorPoly),
     /// A dense matrix; a column vector is an n×1 matrix.
     Matrix(Matrix<RatFunc>),
     /// A sparse matrix of polynomials, as convolutions produce.
@@ -168,6 +171,22 @@ impl Value {
         }
     }
 
+    /// A polynomial with floors as a value; one without floors is a scalar.
+    pub fn floor(f: FloorPoly) -> Value {
+        match f.as_poly() {
+            Some(p) => Value::Scalar(RatFunc::from(p)),
+            None => Value::Floor(f),
+        }
+    }
+
+    /// The value as a polynomial with floors: one, or a polynomial scalar.
+    pub fn as_floor(&self) -> Option<FloorPoly> {
+        match self {
+            Value::Floor(f) => Some(f.clone()),
+            _ => self.as_scalar()?.as_poly().cloned().map(FloorPoly::from_poly),
+        }
+    }
+
     /// The value as a formula: a formula, or a polynomial scalar.
     pub fn as_formula(&self) -> Option<Formula> {
         match self {
@@ -202,6 +221,7 @@ impl Value {
         match self {
             Value::Scalar(_) => "a scalar".into(),
             Value::Formula(_) => "a formula".into(),
+            Value::Floor(_) => "a formula with floors".into(),
             Value::Matrix(m) if m.cols() == 1 => format!("a vector of length {}", m.rows()),
             Value::Matrix(m) => format!("a {}×{} matrix", m.rows(), m.cols()),
             Value::Sparse(m) => format!("a {}×{} matrix", m.rows(), m.cols()),
@@ -504,6 +524,7 @@ fn negate(v: Value) -> Result<Value, String> {
     match v {
         Value::Scalar(s) => Ok(Value::Scalar(-&s)),
         Value::Formula(f) => Ok(Value::Formula(-&f)),
+        Value::Floor(f) => Ok(Value::Floor(f.neg())),
         Value::Matrix(m) => Ok(Value::Matrix(m.neg())),
         Value::Sparse(m) => Ok(Value::Sparse(m.map(|p| -p))),
         other => Err(format!("cannot negate {}", other.describe())),
@@ -543,6 +564,9 @@ pub fn arithmetic(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
             BinOp::Pow => unreachable!("powers are evaluated by eval_power"),
         };
         return r.map(radical_value).map_err(|e| e.to_string());
+    }
+    if matches!(x, Value::Floor(_)) || matches!(y, Value::Floor(_)) {
+        return floor_arithmetic(op, word, &x, &y);
     }
     match (op, x, y) {
         (BinOp::Add, S(a), S(b)) => Ok(S(&a + &b)),
@@ -590,6 +614,48 @@ fn formula_arithmetic(op: BinOp, word: &str, x: &Value, y: &Value) -> Result<Val
     Ok(Value::formula(f))
 }
 
+/// `+`, `-`, `*` and `/` where one side has floors and the other is a
+/// polynomial or has floors; division only by a nonzero number.
+fn floor_arithmetic(op: BinOp, word: &str, x: &Value, y: &Value) -> Result<Value, String> {
+    let as_floor =
+        |v: &Value| v.as_floor().ok_or_else(|| format!("cannot {word} {} and {}", x.describe(), y.describe()));
+    let (a, b) = (as_floor(x)?, as_floor(y)?);
+    let f = match op {
+        BinOp::Add => a.add(&b),
+        BinOp::Sub => a.sub(&b),
+        BinOp::Mul => a.mul(&b),
+        BinOp::Div => match b.as_poly().and_then(|p| p.as_constant()).and_then(|q| q.inv()) {
+            Some(inv) => a.scale(&inv),
+            None => return Err("an expression with floors can only be divided by a nonzero number".into()),
+        },
+        BinOp::Pow => unreachable!("powers are evaluated by eval_power"),
+    };
+    Ok(Value::floor(f))
+}
+
+/// `floor(x)` of a quotient of polynomials; `ceil(x)` is `-floor(-x)`.
+fn floor_call(name: &str, values: &[Value]) -> Result<Value, String> {
+    let [v] = values else {
+        return Err(format!("`{name}` takes one argument"));
+    };
+    let r = match v {
+        Value::Scalar(r) => r.clone(),
+        Value::Floor(f) => match f.as_poly() {
+            Some(p) => RatFunc::from(p),
+            None => {
+                return Err(format!(
+                    "nnkey takes `{name}` of a quotient of polynomials, not of an expression that has floors"
+                ));
+            }
+        },
+        other => return Err(format!("`{name}` needs a number or a polynomial, not {}", other.describe())),
+    };
+    Ok(Value::floor(match name {
+        "ceil" => FloorPoly::floor(&-&r).neg(),
+        _ => FloorPoly::floor(&r),
+    }))
+}
+
 /// `x^2`, `X^T`, `A^-1`, `2^(L*d)`.
 fn eval_power(expr: &Expr, base: &Expr, exp: &Expr, env: &dyn Scope) -> EvalResult {
     let b = eval(base, env)?;
@@ -621,6 +687,8 @@ fn eval_power(expr: &Expr, base: &Expr, exp: &Expr, env: &dyn Scope) -> EvalResu
     };
     match b {
         Value::Formula(f) => f.pow_int(n).map(Value::formula).map_err(err),
+        Value::Floor(f) if (0..=64).contains(&n) => Ok(Value::floor(f.pow(n as u32))),
+        Value::Floor(_) => Err(err("an expression with floors takes powers from 0 to 64 only".into())),
         Value::Scalar(s) => {
             if n < 0 && s.is_zero() {
                 return Err(err("zero to a negative power".into()));
@@ -943,6 +1011,7 @@ fn eval_call(expr: &Expr, callee: &Expr, args: &[crate::language::syntax::Arg], 
             }
             _ => Err(err(format!("`{name}` takes one number or polynomial"))),
         },
+        "floor" | "ceil" => floor_call(name, &values).map_err(err),
         _ => Ok(Value::Call(name.to_string(), values)),
     }
 }
@@ -1017,6 +1086,12 @@ pub fn compare(expected: &Value, derived: &Value, ring: &Ring) -> Result<(), Str
             };
         }
     }
+    if matches!(expected, Value::Floor(_)) || matches!(derived, Value::Floor(_)) {
+        if let (Some(x), Some(y)) = (expected.as_floor(), derived.as_floor()) {
+            return compare_floors(&x, &y, ring)
+                .map_err(|why| format!("the key says {}, nnkey derives {}: {why}", show(expected), show(derived)));
+        }
+    }
     if let (Some(x), Some(y)) = (expected.as_scalar(), derived.as_scalar())
         && (matches!(expected, Value::Scalar(_)) || matches!(derived, Value::Scalar(_)))
     {
@@ -1069,6 +1144,29 @@ pub fn compare(expected: &Value, derived: &Value, ring: &Ring) -> Result<(), Str
             }
             Err(format!("the key is {}, nnkey derives {}: {}", expected.describe(), derived.describe(), show(derived)))
         }
+    }
+}
+
+/// Compares two expressions with floors for every integer value of their
+/// symbols ([`FloorPoly::decide_eq`]): an exact decision when every divisor
+/// is a number; with a symbolic divisor, by normal form, and a key that is
+/// neither shown equal nor shown different fails, saying so.
+fn compare_floors(key: &FloorPoly, derived: &FloorPoly, ring: &Ring) -> Result<(), String> {
+    use crate::algebra::floor::Decision;
+    match key.decide_eq(derived) {
+        Decision::Equal => Ok(()),
+        Decision::Differ(point) => {
+            let at = |v: crate::algebra::Var| point.iter().find(|(w, _)| *w == v).map_or_else(Q::zero, |x| x.1.clone());
+            let values: Vec<String> = point.iter().map(|(v, q)| format!("{} = {q}", ring.symbol(*v))).collect();
+            let shown = |f: &FloorPoly| f.eval(&at).map_or_else(|| "undefined".to_string(), |q| q.to_string());
+            Err(format!(
+                "they differ at {}, where the key gives {} and nnkey {}",
+                values.join(", "),
+                shown(key),
+                shown(derived)
+            ))
+        }
+        Decision::Undecided(why) => Err(format!("not shown equal: {why}")),
     }
 }
 
@@ -1129,6 +1227,7 @@ impl Value {
         match self {
             Value::Scalar(s) => s.print(ring),
             Value::Formula(f) => f.print(ring),
+            Value::Floor(f) => f.print(ring),
             Value::Matrix(m) => m.print(ring),
             Value::Sparse(s) => {
                 if s.rows() * s.cols() <= DENSE_LIMIT {

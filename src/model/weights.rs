@@ -165,7 +165,7 @@ pub fn declare(
         return Err(Diagnostic::error(tensor.map_or(*at, |t| t.1), "the tensor in the file is empty"));
     }
     let entries = stored.values.into_iter().map(Poly::constant).collect();
-    Ok(Tensor { role, shape: stored.shape, entries, symbol: None, written: true })
+    Ok(Tensor { role, shape: stored.shape, entries, symbol: None, written: true, sizes: None })
 }
 
 /// `a`, `a and b`, `a, b and 3 more` for a hint.

@@ -284,7 +284,7 @@ pub fn check_shape(conv: &Conv, shape: &ShapeAnswer, ring: &Ring, seed: u64) -> 
 /// `r·s + d·(k − 1)` stays in the padded input; a transposed convolution
 /// writes from index 0 − p to (n − 1)·s + d·(k − 1) − p, cropped by p on
 /// the far side too, plus the output padding.
-fn recount_shape(conv: &Conv) -> Option<[usize; 3]> {
+pub(crate) fn recount_shape(conv: &Conv) -> Option<[usize; 3]> {
     let [_, h, w] = conv.input.input3().map(|d| d as i128);
     let [_, _, kh, kw] = conv.kernel.kernel4().map(|d| d as i128);
     let p = &conv.params;

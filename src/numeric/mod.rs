@@ -23,6 +23,7 @@ pub mod range;
 pub mod regions;
 pub mod risk;
 pub mod rng;
+pub mod sizes;
 
 use crate::derive::conv::AffineAnswer;
 use crate::derive::risk::RiskAnswer;
@@ -98,6 +99,10 @@ fn by_family(problem: &Problem, find: &Find, finding: &Finding) -> CrossCheck {
         },
         Answer::ConvShape(shape) => match q {
             Query::Shape(c) => conv::check_shape(c, shape, ring, seed),
+            _ => mismatch(finding),
+        },
+        Answer::ConvSizes(answer) => match q {
+            Query::Sizes(s) => sizes::check(s, answer),
             _ => mismatch(finding),
         },
         Answer::Equivalence(answer) => match q {

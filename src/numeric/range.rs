@@ -91,7 +91,7 @@ impl Range {
                 self.value(a);
                 self.value(b);
             }
-            Value::Formula(_) | Value::Bool(_) | Value::Word(_) | Value::Text(_) => {}
+            Value::Formula(_) | Value::Floor(_) | Value::Bool(_) | Value::Word(_) | Value::Text(_) => {}
         }
     }
 }

@@ -38,8 +38,11 @@ fn object(o: &Object) -> Vec<Block> {
 
 fn tensor(name: Math, t: &Tensor) -> Vec<Block> {
     let total: usize = t.shape.iter().product();
-    if total > SHOWN_ENTRIES {
-        let shape: Vec<String> = t.shape.iter().map(|d| d.to_string()).collect();
+    if total > SHOWN_ENTRIES || !t.written {
+        let shape: Vec<String> = match &t.sizes {
+            Some(sizes) => sizes.iter().map(|d| d.text.clone()).collect(),
+            None => t.shape.iter().map(|d| d.to_string()).collect(),
+        };
         let mut p = Prose::default();
         p.push_math(name);
         p.push_text(&format!(" is a {} {}", shape.join("×"), t.role.noun()));

@@ -171,6 +171,7 @@ impl Serialize for ValueJson<'_> {
         match self.value {
             Value::Scalar(x) => s.serialize_str(&x.print(ring)),
             Value::Formula(x) => s.serialize_str(&x.print(ring)),
+            Value::Floor(x) => s.serialize_str(&x.print(ring)),
             Value::Matrix(m) => {
                 let mut map = s.serialize_map(Some(3))?;
                 map.serialize_entry("rows", &m.rows())?;

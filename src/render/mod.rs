@@ -87,6 +87,11 @@ pub fn noun(a: &Answer) -> &'static str {
         Answer::ConvMatrix => "matrix",
         Answer::ConvAffine(_) => "affine map",
         Answer::ConvShape(_) => "shape",
+        Answer::ConvSizes(a) => match a.what {
+            crate::model::sizes::SizeWhat::Shape => "shape",
+            crate::model::sizes::SizeWhat::Parameters => "number of parameters",
+            crate::model::sizes::SizeWhat::Macs => "number of multiply-adds",
+        },
         Answer::Equivalence(_) => "equivalence",
         Answer::Neuron(_) => "threshold neuron",
         Answer::ThresholdNetwork(_) => "network check",

@@ -148,6 +148,9 @@ fn tensor_declaration(i: In) -> PResult<Declared> {
             };
             return Ok((k, Declared::File { kind, file, tensor }));
         }
+        if let Some(sized) = conv::symbolic_tensor(j, &kind) {
+            return Ok(sized);
+        }
         if peek(j).is_some_and(|c| c.is_ascii_digit()) {
             let (k, shape) = cut(shape(j))?;
             let (k, symbol) = hinted(
