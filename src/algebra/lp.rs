@@ -652,8 +652,7 @@ impl<T: Num> Tableau<T> {
                 let better = match &step {
                     None => true,
                     Some(s) => {
-                        limit_here.lt(s)
-                            || (!s.lt(&limit_here) && leave.is_some_and(|(l, _)| b < self.basic[l]))
+                        limit_here.lt(s) || (!s.lt(&limit_here) && leave.is_some_and(|(l, _)| b < self.basic[l]))
                     }
                 };
                 if better {

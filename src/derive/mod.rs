@@ -13,6 +13,7 @@ pub mod equivalence;
 pub mod explain;
 pub mod gradient;
 pub mod logic;
+pub mod perturbation;
 pub mod piece;
 pub mod pieces;
 pub mod plane;

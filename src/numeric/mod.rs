@@ -17,6 +17,7 @@
 pub mod conv;
 pub mod gradient;
 pub mod logic;
+pub mod perturbation;
 pub mod pieces;
 pub mod range;
 pub mod regions;
