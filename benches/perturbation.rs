@@ -46,13 +46,14 @@ fn bench(c: &mut Criterion) {
     check_proof(&q, &ans).expect("the proof checks");
     let best = ans.best.as_ref().expect("some perturbation changes the class");
     eprintln!(
-        "perturbation bench: class {} -> {}, least L∞ norm {} (≈ {:.6}), {} nodes, {:?} LPs (float/exact/exact pivoting), {:?}",
+        "perturbation bench: class {} -> {}, least L∞ norm {} (≈ {:.6}), {} nodes, {:?} LPs (float/exact/exact pivoting), {} float pivots, {:?}",
         ans.class,
         best.target,
         best.norm,
         best.norm.to_f64(),
         ans.nodes.len(),
         (ans.stats.float_solves, ans.stats.exact_solves, ans.stats.exact_pivoting),
+        ans.stats.float_pivots,
         took
     );
     let mut g = c.benchmark_group("perturbation");

@@ -272,3 +272,44 @@ fn random_small_networks_agree_with_every_pattern_enumerated() {
     }
     assert!(checked >= 6, "only {checked} networks had a single class at their point");
 }
+
+/// The explanation as a person reads it in a terminal: prose, formulas
+/// and table rows, one per line.
+fn explanation_text(ex: &nnkey::derive::Explanation) -> String {
+    use nnkey::derive::Block;
+    use nnkey::render::layout::{prose_text, text_display};
+    fn block(b: &Block, out: &mut Vec<String>) {
+        match b {
+            Block::Prose(p) => out.push(prose_text(p)),
+            Block::Display(m) => out.extend(text_display(m, 100)),
+            Block::Table(t) => {
+                out.push(t.header.iter().map(prose_text).collect::<Vec<_>>().join(" | "));
+                for r in &t.rows {
+                    out.push(r.iter().map(prose_text).collect::<Vec<_>>().join(" | "));
+                }
+            }
+            Block::Listing { total, items } => {
+                out.push(format!("({total} in all)"));
+                for i in items {
+                    block(i, out);
+                }
+            }
+            other => out.push(format!("{other:?}")),
+        }
+    }
+    let mut out = Vec::new();
+    for (k, s) in ex.steps.iter().enumerate() {
+        out.push(format!("{}. ({:?})", k + 1, s.depth));
+        for b in &s.blocks {
+            block(b, &mut out);
+        }
+    }
+    out.join("\n")
+}
+
+#[test]
+fn the_explanation_of_network_c_reads_well() {
+    let query = query(net_c(), vec![r(1, 2), r(1, 2)], Target::AnyOther, Norm::Linf);
+    let ans = smallest_perturbation(&query).unwrap();
+    insta::assert_snapshot!("perturbation_network_c", explanation_text(&explain(&query, &ans)));
+}

@@ -434,7 +434,7 @@ impl Num for Q {
 enum At {
     Lower,
     Upper,
-    /// A free column at 0.
+    /// At 0, strictly inside its bounds (or free): it may move either way.
     Zero,
 }
 
@@ -494,11 +494,15 @@ impl<T: Num> Tableau<T> {
         let (n, m) = (lp.vars(), lp.rows.len());
         let mut lo: Vec<Option<T>> = lp.lower.iter().map(|b| b.as_ref().map(T::from_q)).collect();
         let mut hi: Vec<Option<T>> = lp.upper.iter().map(|b| b.as_ref().map(T::from_q)).collect();
+        // Each structural starts at 0 when its bounds allow (most rows then
+        // hold at once, and phase one is short), else at its nearer bound.
         let mut at: Vec<At> = (0..n)
             .map(|j| {
-                if lo[j].is_some() {
+                let below = lp.lower[j].as_ref().is_some_and(|l| l.signum() > 0);
+                let above = lp.upper[j].as_ref().is_some_and(|u| u.is_negative());
+                if below {
                     At::Lower
-                } else if hi[j].is_some() {
+                } else if above {
                     At::Upper
                 } else {
                     At::Zero
@@ -627,9 +631,12 @@ impl<T: Num> Tableau<T> {
             }
             let Some((j, dir)) = enter else { return Ok(PhaseEnd::Optimal) };
             // Ratio test.
-            let mut step: Option<T> = match (&self.lo[j], &self.hi[j]) {
-                (Some(l), Some(h)) => Some(h.sub(l)),
-                _ => None,
+            // The entering column's own bound limits the step too.
+            let here = self.value_nonbasic(j);
+            let mut step: Option<T> = if dir > 0 {
+                self.hi[j].as_ref().map(|h| h.sub(&here))
+            } else {
+                self.lo[j].as_ref().map(|l| here.sub(l))
             };
             let mut leave: Option<(usize, bool)> = None; // (row, leaves at upper)
             for i in 0..self.m {

@@ -280,7 +280,8 @@ pub struct Node {
     pub parent: Option<usize>,
     pub target: usize,
     pub fixed: Vec<Fix>,
-    /// The cut `|δᵢ| ≤ radius` its program used (the incumbent's norm).
+    /// The cut `|δᵢ| ≤ radius` its program used (at least the incumbent's
+    /// norm at the time).
     pub radius: Option<Q>,
     pub end: NodeEnd,
 }
@@ -294,6 +295,8 @@ pub struct SearchStats {
     /// simplex ran from the start.
     pub exact_pivoting: usize,
     pub incumbents: usize,
+    /// Pivots of the floating-point simplex, over all its runs.
+    pub float_pivots: usize,
 }
 
 /// The answer: the best perturbation, the proved lower bound, the tree.
@@ -351,6 +354,13 @@ struct NodeLp {
     /// Hidden pre-activations as dense affine expressions (coefficients
     /// per variable, constant).
     pre: Vec<Vec<(Vec<Q>, Q)>>,
+}
+
+/// `v` rounded up to a multiple of `2^-bits`.
+fn dyadic_up(v: &Q, bits: u32) -> Q {
+    let scale = Q::from_bigints(num_bigint::BigInt::from(1u64 << bits), num_bigint::BigInt::from(1));
+    let n = -(-&(v * &scale)).floor();
+    Q::from_bigints(n, num_bigint::BigInt::from(1u64 << bits))
 }
 
 /// Fixed decisions by layer and unit.
@@ -542,8 +552,10 @@ fn node_lp(q: &PerturbationQuery, target: usize, class: usize, fixed: &[Fix], ra
                     let mut row: Vec<Q> = d.iter().map(|x| -x).collect();
                     row[v] += &Q::one();
                     lp.add_row(sparse(&row), Sense::Ge, c.clone());
-                    // a − s z ≤ −s l with s = u / (u − l).
-                    let s = u / &(u - l);
+                    // a ≤ s (z − l): any s ≥ u / (u − l) keeps the graph of
+                    // the ReLU on [l, u] below the line; rounding s up to a
+                    // dyadic keeps the program's numbers short.
+                    let s = dyadic_up(&(u / &(u - l)), 24);
                     let mut row: Vec<Q> = d.iter().map(|x| -(&s * x)).collect();
                     row[v] += &Q::one();
                     lp.add_row(sparse(&row), Sense::Le, &(&s * c) - &(&s * l));
@@ -661,8 +673,17 @@ struct Search<'a> {
 }
 
 impl Search<'_> {
-    fn radius(&self) -> Option<Q> {
+    /// The incumbent's norm: what a node must be proved not to beat.
+    fn goal(&self) -> Option<Q> {
         self.best.as_ref().map(|b| b.norm.clone())
+    }
+
+    /// The cut the programs use: the goal rounded up to a multiple of
+    /// 2⁻²⁴, a wider cut than needed but one that keeps every bound and
+    /// coefficient dyadic when the data are (exact arithmetic then stays
+    /// in machine integers).
+    fn radius(&self) -> Option<Q> {
+        self.goal().map(|g| dyadic_up(&g, 24))
     }
 
     fn exact(&mut self, lp: &Lp) -> Result<Outcome, PerturbationError> {
@@ -710,10 +731,11 @@ impl Search<'_> {
         let node = node_lp(q, target, self.class, &fixed, radius.as_ref());
         self.stats.float_solves += 1;
         let fs = lp::solve_float(&node.lp, self.limits).map_err(PerturbationError::Lp)?;
+        self.stats.float_pivots += fs.pivots;
         if fs.status != FloatStatus::Optimal {
             return Ok(());
         }
-        if let Some(r) = &radius
+        if let Some(r) = &self.goal()
             && fs.value >= r.to_f64() * (1.0 + 1e-9) + 1e-12
         {
             return Ok(());
@@ -777,10 +799,12 @@ impl Search<'_> {
         let target = self.nodes[id].target;
         let fixed = self.nodes[id].fixed.clone();
         let radius = self.radius();
+        let goal = self.goal();
         self.nodes[id].radius = radius.clone();
         let node = node_lp(q, target, self.class, &fixed, radius.as_ref());
         self.stats.float_solves += 1;
         let fs = lp::solve_float(&node.lp, self.limits).map_err(PerturbationError::Lp)?;
+        self.stats.float_pivots += fs.pivots;
         let leaf = node.relaxed().is_empty();
         if fs.status == FloatStatus::Infeasible
             && let Some((b, y)) = bound_from_float(&node.lp, &fs.y, true)
@@ -793,8 +817,8 @@ impl Search<'_> {
         if fs.status == FloatStatus::Optimal
             && let Some((b, y)) = bound_from_float(&node.lp, &fs.y, false)
         {
-            if let Some(r) = &radius
-                && b >= *r
+            if let Some(g) = &goal
+                && b >= *g
             {
                 self.close(id, NodeEnd::Bound { bound: b, y });
                 return Ok(());
@@ -804,7 +828,7 @@ impl Search<'_> {
             }
         }
         let near = |r: &Q| fs.value >= r.to_f64() - 1e-9 * (1.0 + r.to_f64().abs());
-        if fs.status != FloatStatus::Optimal || leaf || radius.as_ref().is_some_and(near) {
+        if fs.status != FloatStatus::Optimal || leaf || goal.as_ref().is_some_and(near) {
             match self.exact(&node.lp)? {
                 Outcome::Infeasible { y } => {
                     self.close(id, NodeEnd::Infeasible { y });
@@ -816,7 +840,7 @@ impl Search<'_> {
                         self.close(id, NodeEnd::Leaf { value, y });
                         return Ok(());
                     }
-                    if radius.as_ref().is_some_and(|r| value >= *r) {
+                    if goal.as_ref().is_some_and(|g| value >= *g) {
                         self.close(id, NodeEnd::Bound { bound: value, y });
                         return Ok(());
                     }
@@ -835,15 +859,16 @@ impl Search<'_> {
         if fs.status == FloatStatus::Optimal {
             let delta_f = node.delta_of_f64(&fs.x);
             self.try_pattern(target, &delta_f)?;
-            if let Some(r) = self.radius()
-                && bound >= r
+            if let Some(g) = self.goal()
+                && bound >= g
             {
                 // The bound proved above now closes the node, but it was
                 // proved with the older, wider cut: solve again under the
                 // new one so the certificate matches the node's program.
-                self.nodes[id].radius = Some(r.clone());
-                let node = node_lp(q, target, self.class, &fixed, Some(&r));
-                return self.reclose(id, &node, bound, heap);
+                let r = self.radius();
+                self.nodes[id].radius = r.clone();
+                let node = node_lp(q, target, self.class, &fixed, r.as_ref());
+                return self.reclose(id, &node, bound);
             }
         }
         let Some((layer, unit)) = node.branching_unit(&fs.x) else {
@@ -871,16 +896,11 @@ impl Search<'_> {
 
     /// Re-solves a node under a narrower cut after its bound met a new
     /// incumbent; the narrower program's value is at least the old one's.
-    fn reclose(
-        &mut self,
-        id: usize,
-        node: &NodeLp,
-        old: Q,
-        heap: &mut BinaryHeap<Reverse<Pending>>,
-    ) -> Result<(), PerturbationError> {
-        let r = self.radius().expect("an incumbent exists");
+    fn reclose(&mut self, id: usize, node: &NodeLp, old: Q) -> Result<(), PerturbationError> {
+        let r = self.goal().expect("an incumbent exists");
         self.stats.float_solves += 1;
         let fs = lp::solve_float(&node.lp, self.limits).map_err(PerturbationError::Lp)?;
+        self.stats.float_pivots += fs.pivots;
         let zero = fs.status == FloatStatus::Infeasible;
         if let Some((b, y)) = bound_from_float(&node.lp, &fs.y, zero) {
             if zero && b.signum() > 0 {
@@ -896,12 +916,11 @@ impl Search<'_> {
             Outcome::Infeasible { y } => self.close(id, NodeEnd::Infeasible { y }),
             Outcome::Optimal { value, y, .. } if value >= r => self.close(id, NodeEnd::Bound { bound: value, y }),
             _ => {
-                // Cannot happen (the narrower program's value is at least
-                // `old ≥ r`); keep the node open rather than claim it.
-                self.nodes[id].end = NodeEnd::Open { bound: old.clone() };
-                heap.push(Reverse(Pending { bound: old, id }));
-                // Avoid looping forever on it: a second visit solves it
-                // from scratch, which needs no `reclose`.
+                // Cannot happen: the narrower program's value is at least
+                // `old`, which is at least the goal.
+                return Err(PerturbationError::Lp(LpError::Unchecked(format!(
+                    "a narrower program proves less than {old}"
+                ))));
             }
         }
         Ok(())
