@@ -228,8 +228,8 @@ fn by_patterns(query: &PerturbationQuery, class: usize, target: usize) -> Option
             if mask >> j & 1 == 1 {
                 lp.add_row(row, Sense::Ge, -&z0);
                 let c = &out.w[target][j] - &out.w[class][j];
-                for i in 0..n {
-                    margin[i] += &(&c * &hidden.w[j][i]);
+                for (m, w) in margin.iter_mut().zip(&hidden.w[j]) {
+                    *m += &(&c * w);
                 }
                 constant += &(&c * &z0);
             } else {

@@ -1191,9 +1191,9 @@ mod tests {
             for r in 0..n {
                 if r != c && !a[r][c].is_zero() {
                     let f = &a[r][c] / &a[c][c];
-                    for k in 0..n {
-                        let v = &a[r][k] - &(&f * &a[c][k]);
-                        a[r][k] = v;
+                    let pivot_row = a[c].clone();
+                    for (x, p) in a[r].iter_mut().zip(&pivot_row) {
+                        *x = &*x - &(&f * p);
                     }
                     b[r] = &b[r] - &(&f * &b[c]);
                 }

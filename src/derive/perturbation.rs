@@ -1065,14 +1065,6 @@ fn column(v: &[Q]) -> Math {
     Math::column(v.iter().map(Math::from).collect())
 }
 
-fn state_word(s: UnitState) -> &'static str {
-    match s {
-        UnitState::Active => "active",
-        UnitState::Inactive => "inactive",
-        UnitState::Kink => "at its kink",
-    }
-}
-
 /// The derivation, as structure: what was asked, the class at the point,
 /// the perturbation and its new scores, the activation pattern, and the
 /// proof of minimality (or the gap).
@@ -1190,7 +1182,6 @@ pub fn explain(q: &PerturbationQuery, ans: &PerturbationAnswer) -> Explanation {
     let total = closed.len();
     ex.detail(prose!("The closed nodes (units written layer.unit), each with its exactly checked certificate:"))
         .listing(total, vec![super::explain::Block::Table(t)]);
-    let _ = state_word;
     ex
 }
 

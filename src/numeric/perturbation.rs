@@ -71,7 +71,7 @@ impl FloatNet {
             let (w, _) = &self.layers[k];
             g = w.t().dot(&g);
             if k > 0 {
-                g = g * &masks[k - 1];
+                g *= &masks[k - 1];
             }
         }
         (a, g)
