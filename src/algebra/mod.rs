@@ -1,10 +1,13 @@
 //! The exact algebra nnkey computes with: rationals, sparse multivariate
 //! polynomials and rational functions over Q, exponential formulas such as
 //! `2^(L*d)` (`formula`), dense and sparse matrices over them, exact linear
-//! feasibility (`simplex`), and their printing.
+//! feasibility (`simplex`), exact linear programming with certificates
+//! (`lp`), and their printing.
 //!
 //! **Invariants.** No floating point: `f64` appears only in the `eval_f64`
-//! helpers that the numeric cross-check calls. Every value is in a canonical
+//! helpers that the numeric cross-check calls, and in `lp`, whose
+//! floating-point simplex only guesses a basis that is then solved and
+//! checked exactly (no float reaches an answer). Every value is in a canonical
 //! form, so `==` is mathematical equality. The algebra knows nothing of files,
 //! spans or problems; a [`Ring`] names the variables.
 
@@ -14,6 +17,7 @@ pub mod formula;
 pub mod gcd;
 pub mod int;
 pub mod intmat;
+pub mod lp;
 pub mod matrix;
 pub mod poly;
 pub mod print;

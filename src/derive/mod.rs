@@ -14,6 +14,7 @@ pub mod explain;
 pub mod gradient;
 pub mod input_gradient;
 pub mod logic;
+pub mod perturbation;
 pub mod piece;
 pub mod pieces;
 pub mod plane;

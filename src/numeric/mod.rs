@@ -18,6 +18,7 @@ pub mod conv;
 pub mod gradient;
 pub mod input_gradient;
 pub mod logic;
+pub mod perturbation;
 pub mod pieces;
 pub mod range;
 pub mod regions;
