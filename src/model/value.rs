@@ -15,7 +15,9 @@ use num_traits::ToPrimitive;
 use crate::algebra::intmat::{rational_inverse, rational_product, rational_solve};
 use crate::algebra::print::{self, Print};
 use crate::algebra::radical::Atom;
-use crate::algebra::{FloorPoly, Formula, Matrix, Poly, Q, Radical, RatFunc, Ring, SparseBuilder, SparseMatrix, Symbol};
+use crate::algebra::{
+    FloorPoly, Formula, Matrix, Poly, Q, Radical, RatFunc, Ring, SparseBuilder, SparseMatrix, Symbol,
+};
 use crate::language::Diagnostic;
 use crate::language::syntax::{BinOp, Expr, ExprKind};
 
