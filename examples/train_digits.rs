@@ -18,6 +18,9 @@
 //! order (no BLAS, no threads), so the same file gives the same weights,
 //! bit for bit, on every machine.
 
+// Index loops follow the formulas (w[c·H + j], x[i]) one for one.
+#![allow(clippy::needless_range_loop)]
+
 use std::path::{Path, PathBuf};
 
 use nnkey::model::draw::SplitMix64;

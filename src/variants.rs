@@ -251,7 +251,7 @@ fn variant(inputs: &[Input], id: &str, options: &Options) -> Result<Written, Fai
             return Err(Failure::new(format!("variant {id}: {}: {why}", input.path.display())));
         }
         edits.extend(plan.edits);
-        put(&dir.join(&input.relative), &bless::apply(&file.source.text, &edits))?;
+        put(&dir.join(&input.relative), bless::apply(&file.source.text, &edits))?;
         // Included files that are not inputs themselves, as they are.
         for inc in &file.included {
             let Ok(relative) = inc.source.path.strip_prefix(&input.root).map(Path::to_path_buf) else { continue };
@@ -284,8 +284,8 @@ fn variant(inputs: &[Input], id: &str, options: &Options) -> Result<Written, Fai
     let keys = checked.summary().passed;
     let loaded = check::load_with(&folder, &RunOptions { only: options.only.clone(), seed: None, jobs: 1 });
     let markdown = |report: &Report, level| render::render(report, &render::Options::new(Format::Markdown, level));
-    put(&dir.join("sheet.md"), &markdown(&loaded, Level::Sheet))?;
-    put(&dir.join("solutions.md"), &markdown(&checked, Level::Solutions))?;
+    put(&dir.join("sheet.md"), markdown(&loaded, Level::Sheet))?;
+    put(&dir.join("solutions.md"), markdown(&checked, Level::Solutions))?;
     Ok(Written { id: id.to_string(), dir, keys })
 }
 

@@ -344,7 +344,7 @@ impl Q {
             return self.clone();
         }
         if (-self).is_one() {
-            return if e % 2 == 0 { Q::one() } else { self.clone() };
+            return if e.is_multiple_of(2) { Q::one() } else { self.clone() };
         }
         let mut result = Q::one();
         let mut base = self.clone();

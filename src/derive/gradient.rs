@@ -1480,18 +1480,18 @@ fn explain_limit(g: &GradientLimit, answer: &LimitAnswer, problem: &Problem) -> 
                 ))
                 .aligned(vec![gram_line, det_line]);
             }
-            if !data.x_is_numeric() {
-                if let Some(minors) = cauchy_binet(&data.x, det).filter(|_| n > 1) {
-                    let squares = Math::Sum(minors.into_iter().map(|m| (Sign::Plus, Math::Poly(m).sup(2))).collect());
-                    ex.detail(prose!(
-                        "By the Cauchy–Binet formula $det(#G)$ is the sum of the squares of the #n×#n minors of $#X$, \
+            if !data.x_is_numeric()
+                && let Some(minors) = cauchy_binet(&data.x, det).filter(|_| n > 1)
+            {
+                let squares = Math::Sum(minors.into_iter().map(|m| (Sign::Plus, Math::Poly(m).sup(2))).collect());
+                ex.detail(prose!(
+                    "By the Cauchy–Binet formula $det(#G)$ is the sum of the squares of the #n×#n minors of $#X$, \
                          so over the reals it vanishes exactly where $#X$ loses full row rank:",
-                        G = nt.g.clone(),
-                        n = n,
-                        X = x.clone(),
-                    ))
-                    .display(math!("det(#G) = #s", G = nt.g.clone(), s = squares));
-                }
+                    G = nt.g.clone(),
+                    n = n,
+                    X = x.clone(),
+                ))
+                .display(math!("det(#G) = #s", G = nt.g.clone(), s = squares));
             }
             // 4. The step size.
             explain_step_condition(&answer.step, n, &nt, &mut ex);

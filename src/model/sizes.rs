@@ -263,7 +263,7 @@ impl SizeConv {
             (ConvKind::ConvTranspose2d, Layout::InOut) => (kernel[0], kernel[1] * g),
             _ => (kernel[1] * g, kernel[0]),
         };
-        if input[0] % g != 0 || out_total % g != 0 {
+        if !input[0].is_multiple_of(g) || out_total % g != 0 {
             return Err(format!("{g} groups do not divide the channels"));
         }
         if in_dim != input[0] {

@@ -1079,20 +1079,20 @@ fn sparse_literal(values: &[Value]) -> Result<Value, String> {
 /// mismatch, says where they first differ.
 pub fn compare(expected: &Value, derived: &Value, ring: &Ring) -> Result<(), String> {
     let show = |v: &Value| v.print(ring);
-    if matches!(expected, Value::Formula(_)) || matches!(derived, Value::Formula(_)) {
-        if let (Some(x), Some(y)) = (expected.as_formula(), derived.as_formula()) {
-            return if x == y {
-                Ok(())
-            } else {
-                Err(format!("the key says {}, nnkey derives {}", show(expected), show(derived)))
-            };
-        }
+    if (matches!(expected, Value::Formula(_)) || matches!(derived, Value::Formula(_)))
+        && let (Some(x), Some(y)) = (expected.as_formula(), derived.as_formula())
+    {
+        return if x == y {
+            Ok(())
+        } else {
+            Err(format!("the key says {}, nnkey derives {}", show(expected), show(derived)))
+        };
     }
-    if matches!(expected, Value::Floor(_)) || matches!(derived, Value::Floor(_)) {
-        if let (Some(x), Some(y)) = (expected.as_floor(), derived.as_floor()) {
-            return compare_floors(&x, &y, ring)
-                .map_err(|why| format!("the key says {}, nnkey derives {}: {why}", show(expected), show(derived)));
-        }
+    if (matches!(expected, Value::Floor(_)) || matches!(derived, Value::Floor(_)))
+        && let (Some(x), Some(y)) = (expected.as_floor(), derived.as_floor())
+    {
+        return compare_floors(&x, &y, ring)
+            .map_err(|why| format!("the key says {}, nnkey derives {}: {why}", show(expected), show(derived)));
     }
     if let (Some(x), Some(y)) = (expected.as_scalar(), derived.as_scalar())
         && (matches!(expected, Value::Scalar(_)) || matches!(derived, Value::Scalar(_)))
@@ -1195,10 +1195,10 @@ fn compare_matrices(expected: &Value, derived: &Value, ring: &Ring) -> Result<()
     }
     for r in 0..a.0 {
         // Sparse against sparse needs no dense walk.
-        if let (Value::Sparse(x), Value::Sparse(y)) = (expected, derived) {
-            if x.row(r).eq(y.row(r)) {
-                continue;
-            }
+        if let (Value::Sparse(x), Value::Sparse(y)) = (expected, derived)
+            && x.row(r).eq(y.row(r))
+        {
+            continue;
         }
         for c in 0..a.1 {
             let (x, y) = (entry(expected, r, c), entry(derived, r, c));

@@ -237,16 +237,16 @@ fn problem(out: &mut Out, doc: &Document, p: &ProblemDoc) {
 fn part(out: &mut Out, doc: &Document, part: &PartDoc) {
     let label = part.label.as_deref().map(|l| format!("\\textbf{{{l}}} ")).unwrap_or_default();
     let mut opened = false;
-    if doc.questions() {
-        if let Some((first, rest)) = part.question.split_first() {
-            let t = prose(first, out.ring);
-            out.push(&format!("\n\\medskip\\noindent {label}{t}"));
-            for para in rest {
-                let t = prose(para, out.ring);
-                out.push(&format!("\n{t}"));
-            }
-            opened = true;
+    if doc.questions()
+        && let Some((first, rest)) = part.question.split_first()
+    {
+        let t = prose(first, out.ring);
+        out.push(&format!("\n\\medskip\\noindent {label}{t}"));
+        for para in rest {
+            let t = prose(para, out.ring);
+            out.push(&format!("\n{t}"));
         }
+        opened = true;
     }
     if !opened && !label.is_empty() {
         out.push(&format!("\n\\medskip\\noindent {label}"));
