@@ -1275,7 +1275,16 @@ impl Value {
                 let indent = " ".repeat(column + 2);
                 let mut out = String::from("{\n");
                 for (k, (name, v)) in fields.iter().enumerate() {
-                    let value = v.to_key(ring, column + 2 + name.len() + 2);
+                    let at = column + 2 + name.len() + 2;
+                    let value = match v {
+                        // A long column vector in a record is written as a
+                        // list, as many entries to a line as fit.
+                        Value::Matrix(m) if m.cols() == 1 && v.print(ring).len() + at > 90 => {
+                            let items: Vec<String> = (0..m.rows()).map(|r| m.get(r, 0).print(ring)).collect();
+                            wrapped(&items, at)
+                        }
+                        _ => v.to_key(ring, at),
+                    };
                     let comma = if k + 1 < fields.len() { "," } else { "" };
                     let _ = writeln!(out, "{indent}{name}: {value}{comma}");
                 }
@@ -1284,26 +1293,32 @@ impl Value {
                 out
             }
             Value::List(items) if one_line.len() + column > 90 => {
-                let pad = " ".repeat(column + 1);
-                let mut lines = vec![String::new()];
-                for (k, it) in items.iter().enumerate() {
-                    let text = it.print(ring);
-                    let piece = if k + 1 < items.len() { format!("{text},") } else { text };
-                    let line = lines.last_mut().expect("a line");
-                    if !line.is_empty() && line.len() + piece.len() + column + 2 > 90 {
-                        lines.push(piece);
-                    } else {
-                        if !line.is_empty() {
-                            line.push(' ');
-                        }
-                        line.push_str(&piece);
-                    }
-                }
-                format!("[{}]", lines.join(&format!("\n{pad}")))
+                let items: Vec<String> = items.iter().map(|it| it.print(ring)).collect();
+                wrapped(&items, column)
             }
             _ => one_line,
         }
     }
+}
+
+/// Items of a list after `[` at `column`, as many to a line as fit in 90
+/// columns, the next lines aligned under the first item.
+fn wrapped(items: &[String], column: usize) -> String {
+    let pad = " ".repeat(column + 1);
+    let mut lines = vec![String::new()];
+    for (k, text) in items.iter().enumerate() {
+        let piece = if k + 1 < items.len() { format!("{text},") } else { text.clone() };
+        let line = lines.last_mut().expect("a line");
+        if !line.is_empty() && line.len() + piece.len() + column + 2 > 90 {
+            lines.push(piece);
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&piece);
+        }
+    }
+    format!("[{}]", lines.join(&format!("\n{pad}")))
 }
 
 /// A large sparse matrix by its nonzero entries, as `sparse(…)` reads it.
