@@ -4,6 +4,7 @@
 //! CommonMark with no stray emphasis, the solutions carry no tool talk.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use nnkey::check::{self, Report};
 use nnkey::render::{self, Format, Level, Options};
@@ -20,6 +21,13 @@ fn all_files() -> Vec<PathBuf> {
     let mut v = files("problems");
     v.extend(files("tests/fixtures"));
     v
+}
+
+/// Every file of `problems/` derived once, for the tests that read them
+/// all (deriving is the slow part).
+fn solved_problems() -> &'static Report {
+    static SOLVED: OnceLock<Report> = OnceLock::new();
+    SOLVED.get_or_init(|| check::run(&[PathBuf::from("problems")]))
 }
 
 fn render(report: &Report, format: Format, level: Level) -> String {
@@ -130,7 +138,7 @@ fn the_sheet_has_every_question_and_no_answer() {
     }
     assert!(questions >= 16);
     // No answer: neither the keys nor the prose answers.
-    let solved = check::run(&[PathBuf::from("problems")]);
+    let solved = solved_problems();
     for file in &solved.files {
         for p in &file.problems {
             for a in &p.problem.answers {
@@ -145,9 +153,9 @@ fn the_sheet_has_every_question_and_no_answer() {
 
 #[test]
 fn solutions_have_no_tool_talk() {
-    let report = check::run(&[PathBuf::from("problems")]);
+    let report = solved_problems();
     for format in [Format::Text, Format::Markdown, Format::Latex] {
-        let text = render(&report, format, Level::Solutions);
+        let text = render(report, format, Level::Solutions);
         // What a reader sees: LaTeX comments are not printed.
         let text: String = text.lines().filter(|l| !l.starts_with('%')).collect::<Vec<_>>().join("\n");
         for forbidden in ["umeric check", "Key: ", "key: ", "nnkey", "ndarray", "cross-check", "passed, "] {
@@ -188,9 +196,9 @@ fn markdown_is_commonmark_with_math_and_no_stray_emphasis() {
 
 #[test]
 fn text_wraps_to_the_width_outside_matrices() {
-    let report = check::run(&[PathBuf::from("problems")]);
+    let report = solved_problems();
     for level in [Level::Solutions, Level::Full] {
-        let text = render(&report, Format::Text, level);
+        let text = render(report, Format::Text, level);
         for line in text.lines() {
             let n = line.chars().count();
             // Aligned matrices and formulas that cannot break keep their lines.

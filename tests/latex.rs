@@ -51,12 +51,10 @@ fn compile(dir: &Path, name: &str, tex: &str) -> Compiled {
     Compiled { pages, overfull }
 }
 
-fn document(paths: &[PathBuf], level: Level) -> String {
-    let report = if level == Level::Sheet { check::load(paths) } else { check::run(paths) };
-    assert!(!report.has_errors());
+fn document(report: &check::Report, level: Level) -> String {
     let mut opts = Options::new(Format::Latex, level);
     opts.standalone = true;
-    render::render(&report, &opts)
+    render::render(report, &opts)
 }
 
 #[test]
@@ -70,6 +68,9 @@ fn latex_documents_compile_and_fit_the_page() {
         [("problems", vec![PathBuf::from("problems")]), ("fixtures", vec![PathBuf::from("tests/fixtures")])];
     for (set, paths) in &sets {
         let mut pages = Vec::new();
+        // Derived once, written at each level.
+        let (loaded, solved) = (check::load(paths), check::run(paths));
+        assert!(!solved.has_errors());
         for (level, word) in [
             (Level::Sheet, "sheet"),
             (Level::Answers, "answers"),
@@ -77,7 +78,8 @@ fn latex_documents_compile_and_fit_the_page() {
             (Level::Full, "full"),
         ] {
             let name = format!("{set}-{word}");
-            let c = compile(dir.path(), &name, &document(paths, level));
+            let report = if level == Level::Sheet { &loaded } else { &solved };
+            let c = compile(dir.path(), &name, &document(report, level));
             let wide: Vec<&(f64, String)> = c.overfull.iter().filter(|(pt, _)| *pt > 5.0).collect();
             assert!(wide.is_empty(), "{name}: {} overfull boxes wider than 5 pt: {wide:#?}", wide.len());
             pages.push((level, c.pages));

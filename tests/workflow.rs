@@ -291,7 +291,13 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn variants_are_reproducible_distinct_and_check() {
     let s = Sandbox::new();
-    let problems = repo().join("problems");
+    // The drawn problems and one file without draws, which is copied as it is.
+    for name in ["q1", "q4", "q6", "q12"] {
+        let text = std::fs::read_to_string(repo().join(format!("problems/variants/{name}.nnk"))).unwrap();
+        s.write(&format!("bank/variants/{name}.nnk"), &text);
+    }
+    s.write("bank/ps3/q12.nnk", &std::fs::read_to_string(repo().join("problems/ps3/q12.nnk")).unwrap());
+    let problems = s.path("bank");
     let problems = problems.to_str().unwrap();
     let out = |name: &str| s.path(name).to_string_lossy().into_owned();
     // On one thread and on two: the same folders.

@@ -245,6 +245,60 @@ pub enum Mark {
     Arrow { from: Point, to: Point, role: Role, label: Option<Math> },
     /// A vertical line across the picture (a breakpoint).
     Rule { x: crate::algebra::Q, role: Role, label: Option<Math> },
+    /// An image, one shade per pixel, row 0 at the top. It fills its panel,
+    /// whose axes count its columns (x) and rows (y); see [`Panel::image`].
+    Cells { rows: Vec<Vec<crate::algebra::Q>>, shade: Shade },
+}
+
+/// How the values of [`Mark::Cells`] map to shades.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Shade {
+    /// From `lo` (lightest) to `hi` (darkest): pixel values, a saliency map.
+    Range { lo: crate::algebra::Q, hi: crate::algebra::Q },
+    /// Centred on 0, from `-max` (lightest) through 0 (half) to `max`
+    /// (darkest): a gradient, a perturbation.
+    Signed { max: crate::algebra::Q },
+}
+
+impl Shade {
+    /// The range of the values themselves.
+    pub fn range_of<'a>(values: impl IntoIterator<Item = &'a crate::algebra::Q>) -> Shade {
+        let mut it = values.into_iter();
+        let first = it.next().cloned().unwrap_or_else(crate::algebra::Q::zero);
+        let (lo, hi) = it.fold((first.clone(), first), |(lo, hi), v| {
+            (if *v < lo { v.clone() } else { lo }, if *v > hi { v.clone() } else { hi })
+        });
+        Shade::Range { lo, hi }
+    }
+
+    /// Centred on 0 and as wide as the largest absolute value.
+    pub fn signed_of<'a>(values: impl IntoIterator<Item = &'a crate::algebra::Q>) -> Shade {
+        let max = values.into_iter().map(|v| v.abs()).max().unwrap_or_else(crate::algebra::Q::zero);
+        Shade::Signed { max }
+    }
+}
+
+impl Panel {
+    /// A panel that shows one channel of an image, `rows` of equal length.
+    pub fn image(title: Prose, rows: Vec<Vec<crate::algebra::Q>>, shade: Shade) -> Panel {
+        let h = rows.len();
+        let w = rows.first().map_or(0, Vec::len);
+        let axis = |label: &str, n: usize| Axis {
+            label: Math::Text(label.into()),
+            lo: crate::algebra::Q::zero(),
+            hi: crate::algebra::Q::from_int(n as i64),
+            ticks: vec![],
+        };
+        Panel { title: Some(title), x: axis("column", w), y: axis("row", h), marks: vec![Mark::Cells { rows, shade }] }
+    }
+
+    /// The image this panel shows, if it shows one.
+    pub fn cells(&self) -> Option<(&[Vec<crate::algebra::Q>], &Shade)> {
+        self.marks.iter().find_map(|m| match m {
+            Mark::Cells { rows, shade } => Some((rows.as_slice(), shade)),
+            _ => None,
+        })
+    }
 }
 
 /// What a mark means; the presentation layer gives each its look, legible

@@ -28,12 +28,12 @@
 use std::collections::HashMap;
 
 use crate::algebra::{Q, RatFunc};
-use crate::language::math::{Fence, Math, Prose};
+use crate::language::math::{Constant, Fence, Math, Prose};
 use crate::model::image::{Shape, Stage, Staged};
 use crate::model::input_gradient::{GradientKind, GradientQuery};
 use crate::model::{Activation, Problem, Value};
 
-use super::explain::{Block, Explanation, Table};
+use super::explain::{Block, Explanation, Figure, Panel, Shade, Table};
 
 /// Most combinations of the tied units' sides that are compared.
 pub const MAX_COMBINATIONS: usize = 4096;
@@ -571,6 +571,39 @@ fn image_math(shape: Shape, entries: &[Q]) -> Math {
     }
 }
 
+/// The channels of an image as rows of pixels; `None` for a flat vector,
+/// which is no picture.
+fn channels(shape: Shape, entries: &[Q]) -> Option<Vec<Vec<Vec<Q>>>> {
+    match shape {
+        Shape::Flat(_) => None,
+        Shape::Image([c, h, w]) => Some(
+            (0..c)
+                .map(|k| (0..h).map(|r| entries[(k * h + r) * w..(k * h + r + 1) * w].to_vec()).collect())
+                .collect(),
+        ),
+    }
+}
+
+/// Most panels a picture of images has: beyond, only the first channels.
+const PICTURED_PANELS: usize = 3;
+
+/// Images side by side, each channel its own panel, with the shade each
+/// is drawn in.
+fn images_figure(shape: Shape, caption: &str, images: &[(&str, &[Q], Shade)]) -> Option<Figure> {
+    let mut panels = Vec::new();
+    for (title, entries, shade) in images {
+        let chans = channels(shape, entries)?;
+        let many = chans.len() > 1;
+        for (k, rows) in chans.into_iter().enumerate() {
+            let shade = shade.clone();
+            let title = if many { format!("{title}, channel {k}") } else { title.to_string() };
+            panels.push(Panel::image(text(title), rows, shade));
+        }
+    }
+    panels.truncate(PICTURED_PANELS);
+    Some(Figure { caption: text(caption), panels, shows_answer: false })
+}
+
 fn classes_value(classes: &[usize]) -> Value {
     match classes {
         [one] => Value::int(*one as i64),
@@ -721,7 +754,10 @@ pub fn derive(q: &GradientQuery, _problem: &Problem) -> Result<(GradientAnswer, 
                     let out_shape = q.net.stages[k].1;
                     items.push(Block::Prose(with_math(
                         &format!("after layer {} ({}): ", k + 1, q.net.stages[k].0.word()),
-                        Math::Frac(Box::new(Math::name("∂s")), Box::new(Math::name(format!("∂a{}", k + 1))))
+                        Math::Frac(
+                            Box::new(Math::Product(vec![Math::Constant(Constant::Partial), Math::name("s")])),
+                            Box::new(Math::Product(vec![Math::Constant(Constant::Partial), Math::name(format!("a{}", k + 1))])),
+                        )
                             .equals(image_math(out_shape, g)),
                         "",
                     )));
@@ -731,6 +767,13 @@ pub fn derive(q: &GradientQuery, _problem: &Problem) -> Result<(GradientAnswer, 
                 step.listing(items.len(), items);
             }
             step.display(Math::apply("grad", vec![s.clone()]).equals(image_math(shape, gradient)));
+            if let Some(f) = images_figure(
+                shape,
+                "The point and the gradient of s there. Darker pixels of the gradient raise s, lighter ones lower it; the middle shade is 0.",
+                &[("the point x", &q.point, Shade::range_of(&q.point)), ("the gradient of s", gradient, Shade::signed_of(gradient))],
+            ) {
+                step.figure(f);
+            }
             if *combinations > 0 {
                 ex.step(text(format!(
                     "The point is on {} kink{}: a unit at 0 or a window whose largest value is shared. Near the point only those may change, and all {combinations} combinations of their sides give this same gradient of s, so s is differentiable here.",
@@ -782,11 +825,22 @@ pub fn derive(q: &GradientQuery, _problem: &Problem) -> Result<(GradientAnswer, 
                 let n = plane.len();
                 let sal: Vec<Q> =
                     (0..n).map(|i| (0..ch).map(|k| g[k * n + i].abs()).max().expect("a channel")).collect();
-                ex.step(with_math(
+                let step = ex.step(with_math(
                     "The saliency of each pixel is the largest absolute value of the gradient over the channels: ",
                     Math::name("M").equals(image_math(plane, &sal)),
                     ".",
                 ));
+                let first_channel = &q.point[..plane.len()];
+                if let Some(f) = images_figure(
+                    plane,
+                    "The point and its saliency map: the darker a pixel of the map, the more a small change of it moves s.",
+                    &[
+                        (if ch > 1 { "the point, channel 0" } else { "the point x" }, first_channel, Shade::range_of(first_channel)),
+                        ("the saliency M", &sal, Shade::Range { lo: Q::zero(), hi: sal.iter().max().cloned().unwrap_or_else(Q::zero) }),
+                    ],
+                ) {
+                    step.figure(f);
+                }
                 answer.saliency = Some(sal.clone());
                 image_value(plane, &sal)
             }
@@ -827,6 +881,18 @@ pub fn derive(q: &GradientQuery, _problem: &Problem) -> Result<(GradientAnswer, 
                     },
                 ));
                 step.display(Math::name("x'").equals(image_math(shape, &image)));
+                let moved: Vec<Q> = image.iter().zip(&q.point).map(|(a, b)| a - b).collect();
+                if let Some(f) = images_figure(
+                    shape,
+                    "The point, the change the step makes (middle shade 0) and the stepped image.",
+                    &[
+                        ("the point x", &q.point, Shade::range_of(q.point.iter().chain(&image))),
+                        ("the change x' − x", &moved, Shade::signed_of(&moved)),
+                        ("the step x'", &image, Shade::range_of(q.point.iter().chain(&image))),
+                    ],
+                ) {
+                    step.figure(f);
+                }
                 step.prose(with_math(
                     "The network's scores there are ",
                     image_math(Shape::Flat(scores_after.len()), &scores_after),

@@ -3,7 +3,7 @@
 //! which instances exist, and each instance is computed directly (the
 //! output shape by running the numeric convolution on zeros, the
 //! parameters by counting the kernel's and the bias's entries, the
-//! multiply-adds by counting the products of the direct loops), then
+//! multiply-adds by multiplying the bounds of the direct loops), then
 //! compared with the derived formula evaluated there, exactly.
 
 use ndarray::{Array3, Array4};
@@ -22,11 +22,7 @@ pub const MAX_INSTANCES: u64 = 4096;
 pub const LARGEST_VALUE: i64 = 12;
 /// The most numbers one instance's direct convolution may hold; a larger
 /// instance has its shape recounted from its taps instead.
-const DIRECT_ENTRIES: u128 = 1 << 16;
-/// The most products one instance counts one by one; beyond, the loop
-/// bounds are multiplied.
-const COUNTED_PRODUCTS: u128 = 1 << 22;
-
+const DIRECT_ENTRIES: u128 = 1 << 12;
 /// The shape of an instance, by direct numeric convolution on zeros (or
 /// recounted from its taps when too large to run).
 fn direct_shape(conv: &Conv) -> Option<[usize; 3]> {
@@ -40,32 +36,19 @@ fn direct_shape(conv: &Conv) -> Option<[usize; 3]> {
     Some([y.shape()[0], y.shape()[1], y.shape()[2]])
 }
 
-/// The products a direct loop computes, counted one by one when few.
-fn counted_products(conv: &Conv, shape: [usize; 3]) -> u128 {
+/// The products of the direct loops: the outer loop runs over the outputs
+/// of the direct run (conv2d) or over the inputs (transposed), the inner
+/// over the channels of a group and the kernel's taps. Their bounds come
+/// from the instance itself, not from the derived formula.
+fn loop_products(conv: &Conv, shape: [usize; 3]) -> u128 {
     let [kh, kw] = [conv.kernel.kernel4()[2], conv.kernel.kernel4()[3]];
     let g = conv.params.groups;
     let [cin, h, w] = conv.input.input3();
-    // The outer loop runs over outputs (conv2d) or inputs (transposed);
-    // the inner over the channels of the group and the taps.
     let (outer, inner_channels) = match conv.kind {
         ConvKind::Conv2d => (shape[0] * shape[1] * shape[2], cin / g),
         ConvKind::ConvTranspose2d => (cin * h * w, shape[0] / g),
     };
-    let total = outer as u128 * inner_channels as u128 * kh as u128 * kw as u128;
-    if total > COUNTED_PRODUCTS {
-        return total;
-    }
-    let mut count = 0u128;
-    for _ in 0..outer {
-        for _ in 0..inner_channels {
-            for _ in 0..kh {
-                for _ in 0..kw {
-                    count += 1;
-                }
-            }
-        }
-    }
-    count
+    outer as u128 * inner_channels as u128 * kh as u128 * kw as u128
 }
 
 /// What one instance gives, computed directly.
@@ -78,7 +61,7 @@ fn direct(what: SizeWhat, conv: &Conv, bias: bool) -> Option<Vec<Q>> {
             let weights: u128 = conv.kernel.shape.iter().map(|&d| d as u128).product();
             vec![q(weights + if bias { shape[0] as u128 } else { 0 })]
         }
-        SizeWhat::Macs => vec![q(counted_products(conv, shape))],
+        SizeWhat::Macs => vec![q(loop_products(conv, shape))],
     })
 }
 
@@ -102,7 +85,7 @@ pub fn check(query: &SizeQuery, answer: &SizesAnswer) -> CrossCheck {
     let what = match answer.what {
         SizeWhat::Shape => "the output shape of the direct numeric convolution (ndarray) on zeros",
         SizeWhat::Parameters => "the entries of the kernel and the bias counted",
-        SizeWhat::Macs => "the products of the direct convolution's loops counted",
+        SizeWhat::Macs => "the bounds of the direct convolution's loops multiplied",
     };
     let range = if symbols.is_empty() {
         "the sizes as given".to_string()

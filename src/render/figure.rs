@@ -7,7 +7,8 @@
 use std::fmt::Write;
 
 use crate::algebra::{Q, Ring};
-use crate::derive::explain::{Axis, Figure, Mark, Panel, Role};
+use crate::derive::explain::{Axis, Figure, Mark, Panel, Role, Shade};
+use crate::render::limits::SHOWN_PIXELS;
 use crate::language::math::Math;
 
 use super::layout::prose_text;
@@ -31,6 +32,9 @@ const TIKZ_WIDTH: f64 = 7.0;
 const TIKZ_HEIGHT: f64 = 4.2;
 const TIKZ_PAIR_WIDTH: f64 = 3.9;
 const TIKZ_PAIR_HEIGHT: f64 = 3.6;
+/// The width images side by side may take, in centimetres: the text
+/// width less a list's indent.
+const TIKZ_IMAGES_WIDTH: f64 = 10.0;
 
 /// The ticks of an axis: the figure's own, or about five round values.
 pub fn ticks(a: &Axis) -> Vec<Q> {
@@ -142,6 +146,9 @@ pub fn svg(f: &Figure, ring: &Ring, id: &str) -> String {
 }
 
 fn svg_panel(s: &mut String, f: &Panel, ring: &Ring, id: &str, left: f64) {
+    if let Some((rows, shade)) = f.cells() {
+        return svg_image(s, f, rows, shade, ring, left);
+    }
     let frame = Frame::of(f, left);
     let (l, r, t, b) = (left + LEFT, left + WIDTH - RIGHT, TOP, HEIGHT - BOTTOM);
     if let Some(title) = &f.title {
@@ -245,6 +252,8 @@ fn svg_panel(s: &mut String, f: &Panel, ring: &Ring, id: &str, left: f64) {
                 );
                 label(&mut labels, (x1 + 6.0, y1 - 6.0), lb, "start");
             }
+            // An image fills its own panel (`svg_image`).
+            Mark::Cells { .. } => {}
             Mark::Rule { x, role, label: lb } => {
                 let sx = frame.sx(x);
                 let _ = write!(s, "<path class=\"{}\" d=\"M{sx:.1},{t} L{sx:.1},{b}\"/>", class(*role));
@@ -254,6 +263,186 @@ fn svg_panel(s: &mut String, f: &Panel, ring: &Ring, id: &str, left: f64) {
     }
     s.push_str("</g>");
     s.push_str(&labels);
+}
+
+/// Where a value lies on its shade's scale: 0 lightest, 1 darkest.
+fn darkness(v: &Q, shade: &Shade) -> f64 {
+    let t = match shade {
+        Shade::Range { lo, hi } if hi > lo => ((v - lo) / (hi - lo)).to_f64(),
+        Shade::Range { .. } => 0.0,
+        Shade::Signed { max } if !max.is_zero() => 0.5 + 0.5 * (v / max).to_f64(),
+        Shade::Signed { .. } => 0.5,
+    };
+    t.clamp(0.0, 1.0)
+}
+
+/// A label of the scale: exact when short, else a rounded decimal marked
+/// as such.
+fn scale_label(q: &Q) -> String {
+    let exact = q.to_string();
+    if exact.len() <= 6 { exact } else { format!("≈{:.3}", q.to_f64()) }
+}
+
+/// The scale's ends (and its middle, 0, when signed), as labels.
+fn scale_labels(shade: &Shade) -> Vec<(f64, Q)> {
+    match shade {
+        Shade::Range { lo, hi } => vec![(0.0, lo.clone()), (1.0, hi.clone())],
+        Shade::Signed { max } => vec![(0.0, -max), (0.5, Q::zero()), (1.0, max.clone())],
+    }
+}
+
+/// How many pixels an image may have and still be drawn, and its size.
+fn drawable(rows: &[Vec<Q>]) -> Option<(usize, usize)> {
+    let (h, w) = (rows.len(), rows.first().map_or(0, Vec::len));
+    (h > 0 && w > 0 && h * w <= SHOWN_PIXELS && rows.iter().all(|r| r.len() == w)).then_some((h, w))
+}
+
+/// Steps of the scale bar under an image.
+const SCALE_STEPS: usize = 10;
+
+/// An image panel: a square of cells, each filled with the text color at
+/// the opacity of its shade (so a dark page inverts it consistently), its
+/// title above and its scale below.
+fn svg_image(s: &mut String, f: &Panel, rows: &[Vec<Q>], shade: &Shade, ring: &Ring, left: f64) {
+    let side = HEIGHT - TOP - BOTTOM;
+    let (x0, y0) = (left + (WIDTH - side) / 2.0, TOP);
+    if let Some(title) = &f.title {
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"16\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>",
+            left + WIDTH / 2.0,
+            escape(&prose_text(&lower_prose(title, ring)))
+        );
+    }
+    let Some((h, w)) = drawable(rows) else {
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}×{} pixels: too many to draw</text>",
+            left + WIDTH / 2.0,
+            y0 + side / 2.0,
+            rows.len(),
+            rows.first().map_or(0, Vec::len)
+        );
+        return;
+    };
+    let cell = side / h.max(w) as f64;
+    let (ox, oy) = (x0 + (side - cell * w as f64) / 2.0, y0 + (side - cell * h as f64) / 2.0);
+    for (i, row) in rows.iter().enumerate() {
+        for (j, v) in row.iter().enumerate() {
+            let _ = write!(
+                s,
+                "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{cell:.2}\" height=\"{cell:.2}\" fill=\"currentColor\" fill-opacity=\"{:.3}\"><title>{}</title></rect>",
+                ox + cell * j as f64,
+                oy + cell * i as f64,
+                darkness(v, shade),
+                escape(&format!("row {i}, column {j}: {v}"))
+            );
+        }
+    }
+    let _ = write!(
+        s,
+        "<rect class=\"axis\" x=\"{ox:.2}\" y=\"{oy:.2}\" width=\"{:.2}\" height=\"{:.2}\"/>",
+        cell * w as f64,
+        cell * h as f64
+    );
+    // The scale: a bar of shades from lightest to darkest, labelled exactly.
+    let (bw, by) = (160.0, y0 + side + 8.0);
+    let bx = left + (WIDTH - bw) / 2.0;
+    for k in 0..SCALE_STEPS {
+        let t = k as f64 / (SCALE_STEPS - 1) as f64;
+        let _ = write!(
+            s,
+            "<rect x=\"{:.1}\" y=\"{by:.1}\" width=\"{:.1}\" height=\"10\" fill=\"currentColor\" fill-opacity=\"{t:.3}\"/>",
+            bx + bw * k as f64 / SCALE_STEPS as f64,
+            bw / SCALE_STEPS as f64
+        );
+    }
+    let _ = write!(s, "<rect class=\"axis\" x=\"{bx:.1}\" y=\"{by:.1}\" width=\"{bw:.1}\" height=\"10\"/>");
+    for (t, q) in scale_labels(shade) {
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            bx + bw * t,
+            by + 26.0,
+            escape(&scale_label(&q))
+        );
+    }
+}
+
+/// Images side by side in TikZ: each a square that leaves room for its
+/// neighbours within the text width, its title above and its scale below.
+fn tikz_images(f: &Figure, ring: &Ring) -> String {
+    let n = f.panels.len().max(1) as f64;
+    let gap = 0.8;
+    let side = ((TIKZ_IMAGES_WIDTH - gap * (n - 1.0)) / n).min(TIKZ_HEIGHT);
+    let mut s = String::new();
+    s.push_str("\\begin{center}\n\\begin{tikzpicture}[font=\\small]\n");
+    for (k, p) in f.panels.iter().enumerate() {
+        let _ = writeln!(s, "\\begin{{scope}}[xshift={:.2}cm]", k as f64 * (side + gap));
+        if let Some(title) = &p.title {
+            let _ = writeln!(s, "\\node[above] at ({:.3},{side:.3}) {{\\textbf{{{}}}}};", side / 2.0, super::latex::prose(title, ring));
+        }
+        match p.cells().and_then(|(rows, shade)| drawable(rows).map(|hw| (rows, shade, hw))) {
+            Some((rows, shade, (h, w))) => {
+                let cell = side / h.max(w) as f64;
+                let top = cell * h as f64;
+                for (i, row) in rows.iter().enumerate() {
+                    for (j, v) in row.iter().enumerate() {
+                        let pct = (darkness(v, shade) * 100.0).round();
+                        if pct > 0.0 {
+                            let _ = writeln!(
+                                s,
+                                "\\fill[black!{pct:.0}] ({:.3},{:.3}) rectangle +({cell:.3},{cell:.3});",
+                                cell * j as f64,
+                                top - cell * (i + 1) as f64
+                            );
+                        }
+                    }
+                }
+                let _ = writeln!(s, "\\draw (0,0) rectangle ({:.3},{top:.3});", cell * w as f64);
+                // The scale under the image.
+                let steps = SCALE_STEPS as f64;
+                for k in 0..SCALE_STEPS {
+                    let pct = (k as f64 / (steps - 1.0) * 100.0).round();
+                    let _ = writeln!(
+                        s,
+                        "\\fill[black!{pct:.0}] ({:.3},-0.45) rectangle +({:.3},0.2);",
+                        side * k as f64 / steps,
+                        side / steps
+                    );
+                }
+                let _ = writeln!(s, "\\draw (0,-0.45) rectangle ({side:.3},-0.25);");
+                for (t, q) in scale_labels(shade) {
+                    let _ = writeln!(
+                        s,
+                        "\\node[{}] at ({:.3},-0.45) {{${}$}};",
+                        // The ends' labels stay above their own bar, clear of a neighbour's.
+                        if t == 0.0 {
+                            "below right, inner xsep=0pt"
+                        } else if t == 1.0 {
+                            "below left, inner xsep=0pt"
+                        } else {
+                            "below"
+                        },
+                        side * t,
+                        if q.to_string().len() <= 6 {
+                            latex(&super::math::lower::number(&q))
+                        } else {
+                            format!("\\approx {:.3}", q.to_f64())
+                        }
+                    );
+                }
+            }
+            None => {
+                let _ = writeln!(s, "\\node at ({:.3},{:.3}) {{too many pixels to draw}};", side / 2.0, side / 2.0);
+            }
+        }
+        s.push_str("\\end{scope}\n");
+    }
+    s.push_str("\\end{tikzpicture}\n\n");
+    let caption = super::latex::prose(&f.caption, ring);
+    let _ = writeln!(s, "{{\\small {caption}}}\n\\end{{center}}");
+    s
 }
 
 /// The TikZ style of a role.
@@ -280,6 +469,9 @@ fn tikz_style(r: Role, fill: bool) -> &'static str {
 /// The figure as a `tikzpicture` (needs `\usepackage{tikz}`), in a
 /// `center` environment with its caption below; panels side by side.
 pub fn tikz(f: &Figure, ring: &Ring) -> String {
+    if !f.panels.is_empty() && f.panels.iter().all(|p| p.cells().is_some()) {
+        return tikz_images(f, ring);
+    }
     let pair = f.panels.len() > 1;
     let (w, h) = if pair { (TIKZ_PAIR_WIDTH, TIKZ_PAIR_HEIGHT) } else { (TIKZ_WIDTH, TIKZ_HEIGHT) };
     let mut s = String::new();
@@ -363,6 +555,7 @@ fn tikz_panel(s: &mut String, f: &Panel, ring: &Ring, w: f64, h: f64) {
                 let _ = writeln!(s, "\\draw[->, {}] {} -- {};", tikz_style(*role, false), pt(from), pt(to));
                 label(&mut labels, pt(to), lb, "above right");
             }
+            Mark::Cells { .. } => {}
             Mark::Rule { x, role, label: lb } => {
                 let _ = writeln!(s, "\\draw[{}] ({x:.3},0) -- ({x:.3},{h});", tikz_style(*role, false), x = px(x));
                 label(&mut labels, format!("({:.3},{h})", px(x)), lb, "below right");
@@ -383,6 +576,45 @@ mod tests {
             let style = tikz_style(r, true);
             assert!(style.contains("draw=") || style.contains("fill="), "{r:?} region draws nothing: {style}");
         }
+    }
+
+    fn image_figure(rows: Vec<Vec<Q>>, shade: Shade) -> Figure {
+        use crate::language::math::Prose;
+        Figure { caption: Prose::text("an image"), panels: vec![Panel::image(Prose::text("x"), rows, shade)], shows_answer: false }
+    }
+
+    #[test]
+    fn images_are_drawn_one_shade_per_pixel_on_their_scale() {
+        let q = |n: i64| Q::from_int(n);
+        let rows = vec![vec![q(0), q(1), q(2)], vec![q(3), q(4), q(4)]];
+        let f = image_figure(rows.clone(), Shade::range_of(rows.iter().flatten()));
+        let ring = Ring::default();
+        let drawn = svg(&f, &ring, "f");
+        // Six pixels and the scale's steps, each pixel with its exact value.
+        assert_eq!(drawn.matches("<title>row").count(), 6);
+        assert!(drawn.contains("row 1, column 2: 4</title>"));
+        assert!(drawn.contains("fill-opacity=\"0.000\"><title>row 0, column 0"));
+        assert!(drawn.contains("fill-opacity=\"1.000\"><title>row 1, column 1"));
+        let tikz = tikz(&f, &ring);
+        // The lightest pixel is left white; the five others are filled, darkest black.
+        assert_eq!(tikz.matches("rectangle +(").count() - SCALE_STEPS, 5);
+        assert!(tikz.contains("\\fill[black!100]"));
+        // Signed: 0 is the middle shade.
+        let f = image_figure(vec![vec![q(-2), q(0), q(1)]], Shade::signed_of(&[q(-2), q(0), q(1)]));
+        let drawn = svg(&f, &ring, "g");
+        assert!(drawn.contains("fill-opacity=\"0.500\"><title>row 0, column 1: 0</title>"));
+        assert!(drawn.contains("fill-opacity=\"0.750\"><title>row 0, column 2: 1</title>"));
+    }
+
+    #[test]
+    fn images_past_the_limit_are_not_drawn() {
+        let side = 65;
+        let rows = vec![vec![Q::one(); side]; side];
+        assert!(side * side > SHOWN_PIXELS);
+        let f = image_figure(rows, Shade::Range { lo: Q::zero(), hi: Q::one() });
+        let ring = Ring::default();
+        assert!(svg(&f, &ring, "f").contains("65×65 pixels: too many to draw"));
+        assert!(tikz(&f, &ring).contains("too many pixels to draw"));
     }
 
     #[test]

@@ -15,6 +15,10 @@ pub const LISTED_FOR_STUDENTS: usize = 4;
 /// in a document (JSON lists every entry).
 pub const SHOWN_ENTRIES: usize = 1_024;
 
+/// An image with more pixels than this is not drawn (each pixel is a
+/// shape in the SVG and the TikZ picture).
+pub const SHOWN_PIXELS: usize = 4_096;
+
 /// A formula with more leaves than this is described rather than printed.
 pub const SHOWN_LEAVES: usize = 4_096;
 

@@ -123,7 +123,25 @@ pub fn name(n: &str) -> String {
     if COMMANDS.contains(&n) {
         return format!("\\{n}");
     }
+    if !n.is_ascii() {
+        // pdflatex stops at a character it has no glyph for: each one is
+        // written as its command, the rest upright.
+        return n.chars().map(unicode_math).collect();
+    }
     format!("\\mathrm{{{n}}}")
+}
+
+/// One character of a name in math mode: ASCII upright, a Greek letter or
+/// `∂` as its command, anything else as `?` rather than an error of TeX.
+fn unicode_math(c: char) -> String {
+    match c {
+        c if c.is_ascii_alphanumeric() => format!("\\mathrm{{{c}}}"),
+        '∂' => "\\partial ".into(),
+        c => match super::text::greek_name(c) {
+            Some(n) => format!("\\{n} "),
+            None => "?".into(),
+        },
+    }
 }
 
 /// `dx`, `dh`: a differential, italic like the letters it is made of.
@@ -633,6 +651,13 @@ mod tests {
         assert_eq!(name("at_minus1"), "\\mathrm{at\\_minus1}");
         assert_eq!(name("n_f"), "n_{f}");
         assert_eq!(name("w_AND"), "w_{\\mathrm{AND}}");
+    }
+
+    #[test]
+    fn names_outside_ascii_are_written_as_commands() {
+        assert_eq!(name("∂s"), "\\partial \\mathrm{s}");
+        assert_eq!(name("λx"), "\\lambda \\mathrm{x}");
+        assert!(name("s☃").is_ascii());
     }
 
     #[test]
