@@ -39,7 +39,7 @@ use std::fmt;
 
 use num_bigint::BigInt;
 
-use super::rational::Q;
+use super::rational::{Q, QSum};
 
 /// The sense of a row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,8 +184,11 @@ fn bound_of(lp: &Lp, y: &[Q], zero_cost: bool) -> Option<Q> {
     if y.len() != lp.rows.len() {
         return None;
     }
-    let mut d: Vec<Q> = if zero_cost { vec![Q::zero(); lp.vars()] } else { lp.cost.clone() };
-    let mut total = Q::zero();
+    // Sums over one denominator each (see `QSum`): exact, and one gcd per
+    // sum instead of one per term.
+    let mut d: Vec<QSum> =
+        if zero_cost { vec![QSum::new(); lp.vars()] } else { lp.cost.iter().map(QSum::from_q).collect() };
+    let mut total = QSum::new();
     for (row, yi) in lp.rows.iter().zip(y) {
         let wrong = match row.sense {
             Sense::Le => yi.signum() > 0,
@@ -198,19 +201,21 @@ fn bound_of(lp: &Lp, y: &[Q], zero_cost: bool) -> Option<Q> {
         if yi.is_zero() {
             continue;
         }
-        total += &(&row.rhs * yi);
+        total.add_product(&row.rhs, yi);
+        let minus = -yi;
         for (j, a) in &row.coeffs {
-            d[*j] -= &(a * yi);
+            d[*j].add_product(a, &minus);
         }
     }
     for (j, dj) in d.iter().enumerate() {
+        let dj = dj.value();
         match dj.signum() {
-            1 => total += &(dj * lp.lower[j].as_ref()?),
-            -1 => total += &(dj * lp.upper[j].as_ref()?),
+            1 => total.add_product(&dj, lp.lower[j].as_ref()?),
+            -1 => total.add_product(&dj, lp.upper[j].as_ref()?),
             _ => {}
         }
     }
-    Some(total)
+    Some(total.value())
 }
 
 /// The lower bound `L(c, y)` on the objective that multipliers `y` prove,
