@@ -744,6 +744,7 @@ struct Run<T: Num> {
     status: RunStatus,
 }
 
+#[derive(Clone, Copy, Debug)]
 enum RunStatus {
     Optimal,
     Infeasible,
@@ -864,10 +865,36 @@ fn internal_column(lp: &Lp, j: usize, by_col: &[Vec<(usize, Q)>]) -> Vec<(usize,
     if j < n { by_col[j].clone() } else { vec![(j - n, Q::one())] }
 }
 
+/// The basis a floating-point run ended with: its basic columns, where
+/// each other column sits, and how the run ended. [`solve_from`] solves
+/// it exactly.
+#[derive(Clone, Debug)]
+pub struct Basis {
+    n: usize,
+    m: usize,
+    basic: Vec<usize>,
+    at: Vec<At>,
+    arts: Vec<(usize, i32)>,
+    status: RunStatus,
+}
+
+impl Basis {
+    fn of(run: &Run<f64>) -> Basis {
+        let tab = &run.tab;
+        Basis {
+            n: tab.n,
+            m: tab.m,
+            basic: tab.basic.clone(),
+            at: tab.at.clone(),
+            arts: tab.arts.clone(),
+            status: run.status,
+        }
+    }
+}
+
 /// Solves the basis a floating-point run ended with, exactly, and returns
 /// its certificate if it checks.
-fn exact_from_basis(lp: &Lp, run: &Run<f64>) -> Option<Outcome> {
-    let tab = &run.tab;
+fn exact_from_basis(lp: &Lp, tab: &Basis) -> Option<Outcome> {
     let (n, m) = (tab.n, tab.m);
     let mut by_col: Vec<Vec<(usize, Q)>> = vec![Vec::new(); n];
     for (i, row) in lp.rows.iter().enumerate() {
@@ -875,7 +902,7 @@ fn exact_from_basis(lp: &Lp, run: &Run<f64>) -> Option<Outcome> {
             by_col[*j].push((i, a.clone()));
         }
     }
-    let phase_one = matches!(run.status, RunStatus::Infeasible);
+    let phase_one = matches!(tab.status, RunStatus::Infeasible);
     // Basic columns, with artificials: an artificial of row i has column
     // σᵢ eᵢ in the original scaling.
     let basic: Vec<usize> = tab.basic.clone();
@@ -898,7 +925,7 @@ fn exact_from_basis(lp: &Lp, run: &Run<f64>) -> Option<Outcome> {
         let y = sparse_solve(rows_t, cb)?;
         return verify_infeasible(lp, &y).ok().map(|_| Outcome::Infeasible { y });
     }
-    if !matches!(run.status, RunStatus::Optimal) {
+    if !matches!(tab.status, RunStatus::Optimal) {
         return None;
     }
     // Artificials left basic (at 0) are replaced by their row's slack.
@@ -1043,6 +1070,8 @@ pub struct FloatSolution {
     pub y: Vec<f64>,
     pub value: f64,
     pub pivots: usize,
+    /// The final basis, for [`solve_from`].
+    pub basis: Basis,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1067,7 +1096,7 @@ fn float_solution(lp: &Lp, run: &Run<f64>) -> FloatSolution {
         RunStatus::Infeasible => FloatStatus::Infeasible,
         RunStatus::Unbounded(..) => FloatStatus::Unbounded,
     };
-    FloatSolution { status, x, y: run.tab.multipliers(), value, pivots: run.tab.pivots }
+    FloatSolution { status, x, y: run.tab.multipliers(), value, pivots: run.tab.pivots, basis: Basis::of(run) }
 }
 
 /// Solves a linear program exactly; see the module documentation. Every
@@ -1077,12 +1106,29 @@ pub fn solve(lp: &Lp, limits: Limits) -> Result<Solved, LpError> {
     let mut float_pivots = 0;
     if let Ok(run) = simplex::<f64>(lp, limits.pivots) {
         float_pivots = run.tab.pivots;
-        if let Some(outcome) = exact_from_basis(lp, &run) {
+        if let Some(outcome) = exact_from_basis(lp, &Basis::of(&run)) {
             return Ok(Solved { outcome, route: Route::GuessedBasis, float_pivots, exact_pivots: 0 });
         }
     }
     solve_exact_pivoting(lp, limits).map(|mut s| {
         s.float_pivots = float_pivots;
+        s
+    })
+}
+
+/// [`solve`] with the floating-point run already done: `fs` is what
+/// [`solve_float`] gave for this same program. Its basis is solved
+/// exactly; if that does not check, the exact simplex runs from the start.
+pub fn solve_from(lp: &Lp, fs: &FloatSolution, limits: Limits) -> Result<Solved, LpError> {
+    well_formed(lp)?;
+    if fs.basis.n == lp.vars()
+        && fs.basis.m == lp.rows.len()
+        && let Some(outcome) = exact_from_basis(lp, &fs.basis)
+    {
+        return Ok(Solved { outcome, route: Route::GuessedBasis, float_pivots: fs.pivots, exact_pivots: 0 });
+    }
+    solve_exact_pivoting(lp, limits).map(|mut s| {
+        s.float_pivots = fs.pivots;
         s
     })
 }

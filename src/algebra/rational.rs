@@ -616,14 +616,20 @@ impl QSum {
 
     /// `num/den + n/d` unreduced, when it fits in `i128`.
     fn merge(num: i128, den: i128, n: i128, d: i128) -> Option<(i128, i128)> {
+        // `b / a` when `a` divides `b` (both positive), in 64 bits when
+        // they fit (a 128-bit division is a library call).
+        let quotient = |a: i128, b: i128| match (u64::try_from(a), u64::try_from(b)) {
+            (Ok(a), Ok(b)) => b.is_multiple_of(a).then(|| (b / a) as i128),
+            _ => (b % a == 0).then(|| b / a),
+        };
         if num == 0 {
             Some((n, d))
         } else if den == d {
             num.checked_add(n).map(|s| (s, d))
-        } else if den % d == 0 {
-            n.checked_mul(den / d).and_then(|t| num.checked_add(t)).map(|s| (s, den))
-        } else if d % den == 0 {
-            num.checked_mul(d / den).and_then(|t| t.checked_add(n)).map(|s| (s, d))
+        } else if let Some(f) = quotient(d, den) {
+            n.checked_mul(f).and_then(|t| num.checked_add(t)).map(|s| (s, den))
+        } else if let Some(f) = quotient(den, d) {
+            num.checked_mul(f).and_then(|t| t.checked_add(n)).map(|s| (s, d))
         } else {
             let s = num.checked_mul(d)?.checked_add(n.checked_mul(den)?)?;
             Some((s, den.checked_mul(d)?))

@@ -39,12 +39,12 @@
 //! `δ` found and a proved lower bound, with the gap between them.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashSet};
 use std::fmt;
 
 use crate::algebra::{Q, QSum};
 use crate::algebra::lp::{
-    self, FloatStatus, Limits, Lp, LpError, Outcome, Route, Sense, bound_from_float, q_round_f64,
+    self, FloatSolution, FloatStatus, Limits, Lp, LpError, Outcome, Route, Sense, bound_from_float, q_round_f64,
 };
 
 use super::explain::{Explanation, LISTING_CAP, Math, Table, words};
@@ -657,6 +657,8 @@ struct Search<'a> {
     best: Option<Optimum>,
     stats: SearchStats,
     limits: Limits,
+    /// The leaves [`Search::try_pattern`] solved: (target, pattern, cut).
+    tried: HashSet<(usize, Vec<bool>, Option<Q>)>,
 }
 
 impl Search<'_> {
@@ -673,9 +675,11 @@ impl Search<'_> {
         self.goal().map(|g| dyadic_up(&g, 24))
     }
 
-    fn exact(&mut self, lp: &Lp) -> Result<Outcome, PerturbationError> {
+    /// Solves a program exactly, from the basis its floating-point run
+    /// `fs` ended with.
+    fn exact(&mut self, lp: &Lp, fs: &FloatSolution) -> Result<Outcome, PerturbationError> {
         self.stats.exact_solves += 1;
-        let s = lp::solve(lp, self.limits).map_err(PerturbationError::Lp)?;
+        let s = lp::solve_from(lp, fs, self.limits).map_err(PerturbationError::Lp)?;
         if s.route == Route::ExactPivoting {
             self.stats.exact_pivoting += 1;
         }
@@ -715,6 +719,12 @@ impl Search<'_> {
             .flat_map(|(k, layer)| layer.iter().enumerate().map(move |(j, s)| (k, j, *s != UnitState::Inactive)))
             .collect();
         let radius = self.radius();
+        // The same leaf under the same cut was solved before, to the same
+        // end: nothing to learn from it again.
+        let key = (target, fixed.iter().map(|f| f.2).collect::<Vec<bool>>(), radius.clone());
+        if !self.tried.insert(key) {
+            return Ok(());
+        }
         let node = node_lp(q, target, self.class, &fixed, radius.as_ref());
         self.stats.float_solves += 1;
         let fs = lp::solve_float(&node.lp, self.limits).map_err(PerturbationError::Lp)?;
@@ -727,7 +737,7 @@ impl Search<'_> {
         {
             return Ok(());
         }
-        if let Outcome::Optimal { x, .. } = self.exact(&node.lp)? {
+        if let Outcome::Optimal { x, .. } = self.exact(&node.lp, &fs)? {
             let delta = node.delta_of(&x);
             self.offer(target, delta);
         }
@@ -816,7 +826,7 @@ impl Search<'_> {
         }
         let near = |r: &Q| fs.value >= r.to_f64() - 1e-9 * (1.0 + r.to_f64().abs());
         if fs.status != FloatStatus::Optimal || leaf || goal.as_ref().is_some_and(near) {
-            match self.exact(&node.lp)? {
+            match self.exact(&node.lp, &fs)? {
                 Outcome::Infeasible { y } => {
                     self.close(id, NodeEnd::Infeasible { y });
                     return Ok(());
@@ -899,7 +909,7 @@ impl Search<'_> {
                 return Ok(());
             }
         }
-        match self.exact(&node.lp)? {
+        match self.exact(&node.lp, &fs)? {
             Outcome::Infeasible { y } => self.close(id, NodeEnd::Infeasible { y }),
             Outcome::Optimal { value, y, .. } if value >= r => self.close(id, NodeEnd::Bound { bound: value, y }),
             _ => {
@@ -943,6 +953,7 @@ pub fn smallest_perturbation(q: &PerturbationQuery) -> Result<PerturbationAnswer
         best: None,
         stats: SearchStats::default(),
         limits: Limits { pivots: q.budget.pivots },
+        tried: HashSet::new(),
     };
     let (lower, proved) = s.run(&targets)?;
     Ok(PerturbationAnswer {
