@@ -393,7 +393,8 @@ fn seeded_random_networks_keep_their_minimum_and_proof() {
     let mut rng = Rng::new(2024);
     let mut checked = 0;
     for case in 0..8 {
-        let (n, widths, m): (usize, Vec<usize>, usize) = if case % 2 == 0 { (4, vec![8], 3) } else { (3, vec![4, 4], 3) };
+        let (n, widths, m): (usize, Vec<usize>, usize) =
+            if case % 2 == 0 { (4, vec![8], 3) } else { (3, vec![4, 4], 3) };
         let mut sizes = vec![n];
         sizes.extend(&widths);
         sizes.push(m);

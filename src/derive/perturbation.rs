@@ -42,10 +42,10 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 use std::fmt;
 
-use crate::algebra::{Q, QSum};
 use crate::algebra::lp::{
     self, FloatSolution, FloatStatus, Limits, Lp, LpError, Outcome, Route, Sense, bound_from_float, q_round_f64,
 };
+use crate::algebra::{Q, QSum};
 
 use super::explain::{Explanation, LISTING_CAP, Math, Table, words};
 use crate::{math, prose};
