@@ -39,7 +39,7 @@ use std::fmt;
 
 use num_bigint::BigInt;
 
-use super::rational::Q;
+use super::rational::{Q, QSum};
 
 /// The sense of a row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,8 +184,11 @@ fn bound_of(lp: &Lp, y: &[Q], zero_cost: bool) -> Option<Q> {
     if y.len() != lp.rows.len() {
         return None;
     }
-    let mut d: Vec<Q> = if zero_cost { vec![Q::zero(); lp.vars()] } else { lp.cost.clone() };
-    let mut total = Q::zero();
+    // Sums over one denominator each (see `QSum`): exact, and one gcd per
+    // sum instead of one per term.
+    let mut d: Vec<QSum> =
+        if zero_cost { vec![QSum::new(); lp.vars()] } else { lp.cost.iter().map(QSum::from_q).collect() };
+    let mut total = QSum::new();
     for (row, yi) in lp.rows.iter().zip(y) {
         let wrong = match row.sense {
             Sense::Le => yi.signum() > 0,
@@ -198,19 +201,21 @@ fn bound_of(lp: &Lp, y: &[Q], zero_cost: bool) -> Option<Q> {
         if yi.is_zero() {
             continue;
         }
-        total += &(&row.rhs * yi);
+        total.add_product(&row.rhs, yi);
+        let minus = -yi;
         for (j, a) in &row.coeffs {
-            d[*j] -= &(a * yi);
+            d[*j].add_product(a, &minus);
         }
     }
     for (j, dj) in d.iter().enumerate() {
+        let dj = dj.value();
         match dj.signum() {
-            1 => total += &(dj * lp.lower[j].as_ref()?),
-            -1 => total += &(dj * lp.upper[j].as_ref()?),
+            1 => total.add_product(&dj, lp.lower[j].as_ref()?),
+            -1 => total.add_product(&dj, lp.upper[j].as_ref()?),
             _ => {}
         }
     }
-    Some(total)
+    Some(total.value())
 }
 
 /// The lower bound `L(c, y)` on the objective that multipliers `y` prove,
@@ -739,6 +744,7 @@ struct Run<T: Num> {
     status: RunStatus,
 }
 
+#[derive(Clone, Copy, Debug)]
 enum RunStatus {
     Optimal,
     Infeasible,
@@ -859,10 +865,36 @@ fn internal_column(lp: &Lp, j: usize, by_col: &[Vec<(usize, Q)>]) -> Vec<(usize,
     if j < n { by_col[j].clone() } else { vec![(j - n, Q::one())] }
 }
 
+/// The basis a floating-point run ended with: its basic columns, where
+/// each other column sits, and how the run ended. [`solve_from`] solves
+/// it exactly.
+#[derive(Clone, Debug)]
+pub struct Basis {
+    n: usize,
+    m: usize,
+    basic: Vec<usize>,
+    at: Vec<At>,
+    arts: Vec<(usize, i32)>,
+    status: RunStatus,
+}
+
+impl Basis {
+    fn of(run: &Run<f64>) -> Basis {
+        let tab = &run.tab;
+        Basis {
+            n: tab.n,
+            m: tab.m,
+            basic: tab.basic.clone(),
+            at: tab.at.clone(),
+            arts: tab.arts.clone(),
+            status: run.status,
+        }
+    }
+}
+
 /// Solves the basis a floating-point run ended with, exactly, and returns
 /// its certificate if it checks.
-fn exact_from_basis(lp: &Lp, run: &Run<f64>) -> Option<Outcome> {
-    let tab = &run.tab;
+fn exact_from_basis(lp: &Lp, tab: &Basis) -> Option<Outcome> {
     let (n, m) = (tab.n, tab.m);
     let mut by_col: Vec<Vec<(usize, Q)>> = vec![Vec::new(); n];
     for (i, row) in lp.rows.iter().enumerate() {
@@ -870,7 +902,7 @@ fn exact_from_basis(lp: &Lp, run: &Run<f64>) -> Option<Outcome> {
             by_col[*j].push((i, a.clone()));
         }
     }
-    let phase_one = matches!(run.status, RunStatus::Infeasible);
+    let phase_one = matches!(tab.status, RunStatus::Infeasible);
     // Basic columns, with artificials: an artificial of row i has column
     // σᵢ eᵢ in the original scaling.
     let basic: Vec<usize> = tab.basic.clone();
@@ -893,7 +925,7 @@ fn exact_from_basis(lp: &Lp, run: &Run<f64>) -> Option<Outcome> {
         let y = sparse_solve(rows_t, cb)?;
         return verify_infeasible(lp, &y).ok().map(|_| Outcome::Infeasible { y });
     }
-    if !matches!(run.status, RunStatus::Optimal) {
+    if !matches!(tab.status, RunStatus::Optimal) {
         return None;
     }
     // Artificials left basic (at 0) are replaced by their row's slack.
@@ -1038,6 +1070,8 @@ pub struct FloatSolution {
     pub y: Vec<f64>,
     pub value: f64,
     pub pivots: usize,
+    /// The final basis, for [`solve_from`].
+    pub basis: Basis,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1062,7 +1096,7 @@ fn float_solution(lp: &Lp, run: &Run<f64>) -> FloatSolution {
         RunStatus::Infeasible => FloatStatus::Infeasible,
         RunStatus::Unbounded(..) => FloatStatus::Unbounded,
     };
-    FloatSolution { status, x, y: run.tab.multipliers(), value, pivots: run.tab.pivots }
+    FloatSolution { status, x, y: run.tab.multipliers(), value, pivots: run.tab.pivots, basis: Basis::of(run) }
 }
 
 /// Solves a linear program exactly; see the module documentation. Every
@@ -1072,12 +1106,29 @@ pub fn solve(lp: &Lp, limits: Limits) -> Result<Solved, LpError> {
     let mut float_pivots = 0;
     if let Ok(run) = simplex::<f64>(lp, limits.pivots) {
         float_pivots = run.tab.pivots;
-        if let Some(outcome) = exact_from_basis(lp, &run) {
+        if let Some(outcome) = exact_from_basis(lp, &Basis::of(&run)) {
             return Ok(Solved { outcome, route: Route::GuessedBasis, float_pivots, exact_pivots: 0 });
         }
     }
     solve_exact_pivoting(lp, limits).map(|mut s| {
         s.float_pivots = float_pivots;
+        s
+    })
+}
+
+/// [`solve`] with the floating-point run already done: `fs` is what
+/// [`solve_float`] gave for this same program. Its basis is solved
+/// exactly; if that does not check, the exact simplex runs from the start.
+pub fn solve_from(lp: &Lp, fs: &FloatSolution, limits: Limits) -> Result<Solved, LpError> {
+    well_formed(lp)?;
+    if fs.basis.n == lp.vars()
+        && fs.basis.m == lp.rows.len()
+        && let Some(outcome) = exact_from_basis(lp, &fs.basis)
+    {
+        return Ok(Solved { outcome, route: Route::GuessedBasis, float_pivots: fs.pivots, exact_pivots: 0 });
+    }
+    solve_exact_pivoting(lp, limits).map(|mut s| {
+        s.float_pivots = fs.pivots;
         s
     })
 }

@@ -38,7 +38,7 @@ pub use poly::{Monomial, Poly};
 pub use print::Print;
 pub use radical::Radical;
 pub use ratfunc::RatFunc;
-pub use rational::Q;
+pub use rational::{Q, QSum};
 pub use ring::{Ring, Symbol, Var};
 pub use sparse::{SparseBuilder, SparseMatrix};
 pub use univariate::UPoly;

@@ -580,6 +580,122 @@ impl MulAssign<&Q> for Q {
     }
 }
 
+/// A running sum of rationals and products of rationals, kept unreduced
+/// over one denominator in `i128` while it fits: a dot product of `n`
+/// terms then costs one gcd instead of `2n`. Terms whose denominators
+/// divide one another (weights and inputs in hundredths, dyadics) only
+/// scale; past `i128` the sum moves to [`Q`] and stays exact.
+#[derive(Clone, Debug)]
+pub struct QSum(SumRepr);
+
+#[derive(Clone, Debug)]
+enum SumRepr {
+    /// `num / den`, `den > 0`, not reduced.
+    Small(i128, i128),
+    Big(Q),
+}
+
+impl Default for QSum {
+    fn default() -> QSum {
+        QSum::new()
+    }
+}
+
+impl QSum {
+    pub fn new() -> QSum {
+        QSum(SumRepr::Small(0, 1))
+    }
+
+    /// Starts from a value.
+    pub fn from_q(q: &Q) -> QSum {
+        match &q.0 {
+            Repr::Small(n, d) => QSum(SumRepr::Small(*n as i128, *d as i128)),
+            Repr::Big(_) => QSum(SumRepr::Big(q.clone())),
+        }
+    }
+
+    /// `num/den + n/d` unreduced, when it fits in `i128`.
+    fn merge(num: i128, den: i128, n: i128, d: i128) -> Option<(i128, i128)> {
+        // `b / a` when `a` divides `b` (both positive), in 64 bits when
+        // they fit (a 128-bit division is a library call).
+        let quotient = |a: i128, b: i128| match (u64::try_from(a), u64::try_from(b)) {
+            (Ok(a), Ok(b)) => b.is_multiple_of(a).then(|| (b / a) as i128),
+            _ => (b % a == 0).then(|| b / a),
+        };
+        if num == 0 {
+            Some((n, d))
+        } else if den == d {
+            num.checked_add(n).map(|s| (s, d))
+        } else if let Some(f) = quotient(d, den) {
+            n.checked_mul(f).and_then(|t| num.checked_add(t)).map(|s| (s, den))
+        } else if let Some(f) = quotient(den, d) {
+            num.checked_mul(f).and_then(|t| t.checked_add(n)).map(|s| (s, d))
+        } else {
+            let s = num.checked_mul(d)?.checked_add(n.checked_mul(den)?)?;
+            Some((s, den.checked_mul(d)?))
+        }
+    }
+
+    /// Adds `n / d` (`d > 0`).
+    fn add_parts(&mut self, n: i128, d: i128) {
+        let SumRepr::Small(num, den) = self.0 else {
+            if let SumRepr::Big(q) = &mut self.0 {
+                *q = &*q + &Q::from_i128(n, d);
+            }
+            return;
+        };
+        if let Some((s, e)) = QSum::merge(num, den, n, d) {
+            self.0 = SumRepr::Small(s, e);
+            return;
+        }
+        // Reduce what is there and the term, then try once more.
+        let (so_far, term) = (Q::from_i128(num, den), Q::from_i128(n, d));
+        if let (Repr::Small(a, b), Repr::Small(c, e)) = (&so_far.0, &term.0)
+            && let Some((s, f)) = QSum::merge(*a as i128, *b as i128, *c as i128, *e as i128)
+        {
+            self.0 = SumRepr::Small(s, f);
+            return;
+        }
+        self.0 = SumRepr::Big(&so_far + &term);
+    }
+
+    /// Adds `q`.
+    pub fn add(&mut self, q: &Q) {
+        match (&q.0, &mut self.0) {
+            (Repr::Small(n, d), _) => self.add_parts(*n as i128, *d as i128),
+            (Repr::Big(_), SumRepr::Big(s)) => *s = &*s + q,
+            (Repr::Big(_), SumRepr::Small(n, d)) => self.0 = SumRepr::Big(&Q::from_i128(*n, *d) + q),
+        }
+    }
+
+    /// Adds `a · b`.
+    pub fn add_product(&mut self, a: &Q, b: &Q) {
+        match (&a.0, &b.0) {
+            (Repr::Small(0, _), _) | (_, Repr::Small(0, _)) => {}
+            (Repr::Small(p, q), Repr::Small(r, s)) => {
+                // |p r| < 2¹²⁶ and 0 < q s < 2¹²⁶: both fit.
+                self.add_parts(*p as i128 * *r as i128, *q as i128 * *s as i128)
+            }
+            _ => self.add(&(a * b)),
+        }
+    }
+
+    /// The sum, in lowest terms.
+    pub fn value(&self) -> Q {
+        match &self.0 {
+            SumRepr::Small(n, d) => Q::from_i128(*n, *d),
+            SumRepr::Big(q) => q.clone(),
+        }
+    }
+
+    pub fn is_zero(&self) -> bool {
+        match &self.0 {
+            SumRepr::Small(n, _) => *n == 0,
+            SumRepr::Big(q) => q.is_zero(),
+        }
+    }
+}
+
 impl std::iter::Sum for Q {
     fn sum<I: Iterator<Item = Q>>(iter: I) -> Q {
         iter.fold(Q::zero(), |acc, x| &acc + &x)
@@ -592,6 +708,33 @@ mod tests {
 
     fn q(s: &str) -> Q {
         Q::parse(s).unwrap()
+    }
+
+    #[test]
+    fn sums_agree_with_term_by_term_arithmetic() {
+        // Mixed denominators, a big term, and sums that overflow i128.
+        let terms = [q("3/100"), q("-7/10"), q("1/3"), q("5"), q("-2/7"), q("123456789012345678901234567/9")];
+        let mut s = QSum::new();
+        let mut t = Q::zero();
+        for a in &terms {
+            for b in &terms {
+                s.add_product(a, b);
+                t = &t + &(a * b);
+                s.add(a);
+                t = &t + a;
+                assert_eq!(s.value(), t);
+            }
+        }
+        let big = Q::new(i64::MAX - 1, i64::MAX - 2);
+        let mut s = QSum::from_q(&big);
+        let mut t = big.clone();
+        for k in 1..40 {
+            let x = Q::new(i64::MAX - k, i64::MAX - 2 * k);
+            s.add_product(&x, &big);
+            t = &t + &(&x * &big);
+        }
+        assert_eq!(s.value(), t);
+        assert!(QSum::new().is_zero() && QSum::new().value().is_zero());
     }
 
     #[test]

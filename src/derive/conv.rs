@@ -5,7 +5,7 @@
 //! kernel entries times input entries, and the rule that gives every entry
 //! of A (so that a matrix too large to print is still explained).
 
-use crate::algebra::{Poly, Q, RatFunc, Ring, SparseBuilder, SparseMatrix};
+use crate::algebra::{Poly, Q, RatFunc, Ring, Scalar, SparseBuilder, SparseMatrix};
 use crate::language::math::{BigOp, Inline, Sign};
 use crate::model::{Conv, ConvKind, Layout, PaddingMode, Problem, Role, Tensor, Value};
 use crate::{math, prose};
@@ -78,6 +78,12 @@ fn landings(out: usize, k: usize, stride: usize, dilation: usize, pad: usize, n:
 /// The matrix A with Y = A·X, rows indexed by output (channel, row, col)
 /// and columns by input (channel, row, col), both row-major.
 pub fn matrix(conv: &Conv) -> SparseMatrix<Poly> {
+    matrix_with(conv, Poly::clone)
+}
+
+/// [`matrix`] with every nonzero kernel entry mapped by `entry` (the
+/// matrix of numbers when every entry is one).
+pub fn matrix_with<T: Scalar>(conv: &Conv, entry: impl Fn(&Poly) -> T) -> SparseMatrix<T> {
     let [cin, h, w] = conv.input.input3();
     let [cout, oh, ow] = conv.output_shape().expect("elaboration checked the output shape");
     let (kh, kw) = conv.kernel_size();
@@ -112,7 +118,7 @@ pub fn matrix(conv: &Conv) -> SparseMatrix<Poly> {
                                     let Some(sc) = cols[c * kw + bb] else { continue };
                                     let weight = conv.weight(o, i, a, bb).expect("same group");
                                     if !weight.is_zero() {
-                                        b.add((i * h + sr) * w + sc, weight.clone());
+                                        b.add((i * h + sr) * w + sc, entry(weight));
                                     }
                                 }
                             }
@@ -135,7 +141,7 @@ pub fn matrix(conv: &Conv) -> SparseMatrix<Poly> {
                                 for &(bb, ic) in &col_taps {
                                     let weight = conv.weight(o, i, a, bb).expect("same group");
                                     if !weight.is_zero() {
-                                        b.add((i * h + ir) * w + ic, weight.clone());
+                                        b.add((i * h + ir) * w + ic, entry(weight));
                                     }
                                 }
                             }

@@ -27,7 +27,7 @@
 
 use std::collections::HashMap;
 
-use crate::algebra::{Q, RatFunc};
+use crate::algebra::{Q, QSum, RatFunc};
 use crate::language::math::{Constant, Fence, Math, Prose};
 use crate::model::image::{Shape, Stage, Staged};
 use crate::model::input_gradient::{GradientKind, GradientQuery};
@@ -90,15 +90,14 @@ impl Compiled {
                 }
                 Stage::Activation { activation, .. } => Op::Act { neg: constant(&activation.negative_slope())? },
                 Stage::Conv { conv, .. } => {
-                    let a = super::conv::matrix(conv);
-                    let mut rows = Vec::with_capacity(a.rows());
-                    for r in 0..a.rows() {
-                        let row = a
-                            .row(r)
-                            .map(|(c, p)| p.as_constant().map(|q| (c, q)).ok_or("a kernel entry is not a number"))
-                            .collect::<Result<Vec<_>, _>>()?;
-                        rows.push(row);
+                    // The kernel's entries as numbers once, then the matrix
+                    // over them (no polynomial per entry).
+                    if conv.kernel.entries.iter().any(|e| e.as_constant().is_none()) {
+                        return Err("a kernel entry is not a number".into());
                     }
+                    let a = super::conv::matrix_with(conv, |p| p.as_constant().expect("checked a number"));
+                    let rows: Vec<Vec<(usize, Q)>> =
+                        (0..a.rows()).map(|r| a.row(r).map(|(c, q)| (c, q.clone())).collect()).collect();
                     let [oc, oh, ow] = conv.output_shape().expect("checked when declared");
                     let mut bias = Vec::with_capacity(oc * oh * ow);
                     for o in 0..oc {
@@ -144,13 +143,11 @@ impl Compiled {
                     .iter()
                     .zip(bias)
                     .map(|(row, b)| {
-                        let mut s = b.clone();
+                        let mut s = QSum::from_q(b);
                         for (c, w) in row {
-                            if !z[*c].is_zero() {
-                                s = &s + &(w * &z[*c]);
-                            }
+                            s.add_product(w, &z[*c]);
                         }
-                        s
+                        s.value()
                     })
                     .collect(),
                 Op::Act { neg } => z.iter().map(|v| if v.is_negative() { neg * v } else { v.clone() }).collect(),
@@ -274,16 +271,16 @@ impl Compiled {
             }
             g = match op {
                 Op::Affine { rows, inputs, .. } => {
-                    let mut out = vec![Q::zero(); *inputs];
+                    let mut out = vec![QSum::new(); *inputs];
                     for (row, gi) in rows.iter().zip(&g) {
                         if gi.is_zero() {
                             continue;
                         }
                         for (c, w) in row {
-                            out[*c] = &out[*c] + &(w * gi);
+                            out[*c].add_product(w, gi);
                         }
                     }
-                    out
+                    out.iter().map(QSum::value).collect()
                 }
                 Op::Act { neg } => g
                     .iter()
@@ -298,15 +295,15 @@ impl Compiled {
                     })
                     .collect(),
                 Op::MaxPool { inputs, .. } => {
-                    let mut out = vec![Q::zero(); *inputs];
+                    let mut out = vec![QSum::new(); *inputs];
                     for (u, gi) in g.iter().enumerate() {
                         let winner = match p.tie_at.get(&(k, u)) {
                             Some(&t) => p.ties[t].positions[choice[t]],
                             None => p.states[k][u] as usize,
                         };
-                        out[winner] = &out[winner] + gi;
+                        out[winner].add(gi);
                     }
-                    out
+                    out.iter().map(QSum::value).collect()
                 }
                 Op::Same => g,
             };
@@ -340,13 +337,11 @@ impl Compiled {
                 Op::Affine { rows, .. } => rows
                     .iter()
                     .map(|row| {
-                        let mut s = Q::zero();
+                        let mut s = QSum::new();
                         for (c, w) in row {
-                            if !dz[*c].is_zero() {
-                                s = &s + &(w * &dz[*c]);
-                            }
+                            s.add_product(w, &dz[*c]);
                         }
-                        s
+                        s.value()
                     })
                     .collect(),
                 Op::Act { neg } => {

@@ -39,13 +39,13 @@
 //! `δ` found and a proved lower bound, with the gap between them.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashSet};
 use std::fmt;
 
-use crate::algebra::Q;
 use crate::algebra::lp::{
-    self, FloatStatus, Limits, Lp, LpError, Outcome, Route, Sense, bound_from_float, q_round_f64,
+    self, FloatSolution, FloatStatus, Limits, Lp, LpError, Outcome, Route, Sense, bound_from_float, q_round_f64,
 };
+use crate::algebra::{Q, QSum};
 
 use super::explain::{Explanation, LISTING_CAP, Math, Table, words};
 use crate::{math, prose};
@@ -123,7 +123,13 @@ pub fn forward(net: &ReluNet, x: &[Q]) -> Forward {
             .w
             .iter()
             .zip(&layer.b)
-            .map(|(row, b)| row.iter().zip(&a).map(|(w, v)| w * v).sum::<Q>() + b.clone())
+            .map(|(row, b)| {
+                let mut s = QSum::from_q(b);
+                for (w, v) in row.iter().zip(&a) {
+                    s.add_product(w, v);
+                }
+                s.value()
+            })
             .collect();
         if k + 1 == net.layers.len() {
             return Forward { pre, scores: z };
@@ -379,21 +385,21 @@ fn interval(layer: &Affine, a: &[(Q, Q)]) -> Vec<(Q, Q)> {
         .iter()
         .zip(&layer.b)
         .map(|(row, b)| {
-            let (mut l, mut u) = (b.clone(), b.clone());
+            let (mut l, mut u) = (QSum::from_q(b), QSum::from_q(b));
             for (w, (al, au)) in row.iter().zip(a) {
                 match w.signum() {
                     1 => {
-                        l += &(w * al);
-                        u += &(w * au);
+                        l.add_product(w, al);
+                        u.add_product(w, au);
                     }
                     -1 => {
-                        l += &(w * au);
-                        u += &(w * al);
+                        l.add_product(w, au);
+                        u.add_product(w, al);
                     }
                     _ => {}
                 }
             }
-            (l, u)
+            (l.value(), u.value())
         })
         .collect()
 }
@@ -412,12 +418,6 @@ fn delta_range(q: &PerturbationQuery, i: usize, radius: Option<&Q>) -> (Q, Q) {
         }
     }
     (l, u)
-}
-
-fn dense_add(acc: &mut [Q], terms: &[(usize, Q)], f: &Q) {
-    for (j, v) in terms {
-        acc[*j] += &(v * f);
-    }
 }
 
 fn sparse(dense: &[Q]) -> Vec<(usize, Q)> {
@@ -491,46 +491,35 @@ fn node_lp(q: &PerturbationQuery, target: usize, class: usize, fixed: &[Fix], ra
         bounds.push(b);
         roles.push(r);
     }
-    // Affine expressions, now that every variable exists.
+    // Affine expressions, now that every variable exists: each layer's
+    // inputs as sparse combinations of the variables, each pre-activation
+    // dense (one coefficient per variable) and summed over one denominator.
     let width = lp.vars();
-    let mut a_expr: Vec<(Vec<Q>, Q)> = (0..n)
-        .map(|i| {
-            let mut d = vec![Q::zero(); width];
-            dense_add(&mut d, &delta[i], &Q::one());
-            (d, q.x0[i].clone())
-        })
-        .collect();
+    let mut a_expr: Vec<(Vec<(usize, Q)>, Q)> = (0..n).map(|i| (delta[i].clone(), q.x0[i].clone())).collect();
+    let combine = |a_expr: &[(Vec<(usize, Q)>, Q)], row: &[Q], b: &Q| -> (Vec<Q>, Q) {
+        let mut d = vec![QSum::new(); width];
+        let mut c = QSum::from_q(b);
+        for (w, (ad, ac)) in row.iter().zip(a_expr) {
+            if w.is_zero() {
+                continue;
+            }
+            for (j, aj) in ad {
+                d[*j].add_product(w, aj);
+            }
+            c.add_product(w, ac);
+        }
+        (d.iter().map(QSum::value).collect(), c.value())
+    };
     let mut pre = Vec::new();
     for (k, layer) in net.layers.iter().enumerate() {
-        let z: Vec<(Vec<Q>, Q)> = layer
-            .w
-            .iter()
-            .zip(&layer.b)
-            .map(|(row, b)| {
-                let mut d = vec![Q::zero(); width];
-                let mut c = b.clone();
-                for (w, (ad, ac)) in row.iter().zip(&a_expr) {
-                    if w.is_zero() {
-                        continue;
-                    }
-                    for (dj, aj) in d.iter_mut().zip(ad) {
-                        if !aj.is_zero() {
-                            *dj += &(w * aj);
-                        }
-                    }
-                    c += &(w * ac);
-                }
-                (d, c)
-            })
-            .collect();
         if k + 1 == net.layers.len() {
-            // f_t − f_c ≥ 0.
-            let (dt, ct) = &z[target];
-            let (dc, cc) = &z[class];
-            let coeffs: Vec<Q> = dt.iter().zip(dc).map(|(a, b)| a - b).collect();
-            lp.add_row(sparse(&coeffs), Sense::Ge, cc - ct);
+            // f_t − f_c ≥ 0, from the difference of the two rows.
+            let diff: Vec<Q> = layer.w[target].iter().zip(&layer.w[class]).map(|(a, b)| a - b).collect();
+            let (coeffs, c) = combine(&a_expr, &diff, &(&layer.b[target] - &layer.b[class]));
+            lp.add_row(sparse(&coeffs), Sense::Ge, -c);
             break;
         }
+        let z: Vec<(Vec<Q>, Q)> = layer.w.iter().zip(&layer.b).map(|(row, b)| combine(&a_expr, row, b)).collect();
         let mut next = Vec::with_capacity(z.len());
         for (j, (d, c)) in z.iter().enumerate() {
             match roles[k][j] {
@@ -538,13 +527,13 @@ fn node_lp(q: &PerturbationQuery, target: usize, class: usize, fixed: &[Fix], ra
                     if row {
                         lp.add_row(sparse(d), Sense::Ge, -c);
                     }
-                    next.push((d.clone(), c.clone()));
+                    next.push((sparse(d), c.clone()));
                 }
                 Role::Zero { row } => {
                     if row {
                         lp.add_row(sparse(d), Sense::Le, -c);
                     }
-                    next.push((vec![Q::zero(); width], Q::zero()));
+                    next.push((Vec::new(), Q::zero()));
                 }
                 Role::Relaxed(v) => {
                     let (l, u) = &bounds[k][j];
@@ -556,12 +545,10 @@ fn node_lp(q: &PerturbationQuery, target: usize, class: usize, fixed: &[Fix], ra
                     // the ReLU on [l, u] below the line; rounding s up to a
                     // dyadic keeps the program's numbers short.
                     let s = dyadic_up(&(u / &(u - l)), 24);
-                    let mut row: Vec<Q> = d.iter().map(|x| -(&s * x)).collect();
+                    let mut row: Vec<Q> = d.iter().map(|x| if x.is_zero() { Q::zero() } else { -(&s * x) }).collect();
                     row[v] += &Q::one();
                     lp.add_row(sparse(&row), Sense::Le, &(&s * c) - &(&s * l));
-                    let mut e = vec![Q::zero(); width];
-                    e[v] = Q::one();
-                    next.push((e, Q::zero()));
+                    next.push((vec![(v, Q::one())], Q::zero()));
                 }
             }
         }
@@ -670,6 +657,8 @@ struct Search<'a> {
     best: Option<Optimum>,
     stats: SearchStats,
     limits: Limits,
+    /// The leaves [`Search::try_pattern`] solved: (target, pattern, cut).
+    tried: HashSet<(usize, Vec<bool>, Option<Q>)>,
 }
 
 impl Search<'_> {
@@ -686,9 +675,11 @@ impl Search<'_> {
         self.goal().map(|g| dyadic_up(&g, 24))
     }
 
-    fn exact(&mut self, lp: &Lp) -> Result<Outcome, PerturbationError> {
+    /// Solves a program exactly, from the basis its floating-point run
+    /// `fs` ended with.
+    fn exact(&mut self, lp: &Lp, fs: &FloatSolution) -> Result<Outcome, PerturbationError> {
         self.stats.exact_solves += 1;
-        let s = lp::solve(lp, self.limits).map_err(PerturbationError::Lp)?;
+        let s = lp::solve_from(lp, fs, self.limits).map_err(PerturbationError::Lp)?;
         if s.route == Route::ExactPivoting {
             self.stats.exact_pivoting += 1;
         }
@@ -728,6 +719,12 @@ impl Search<'_> {
             .flat_map(|(k, layer)| layer.iter().enumerate().map(move |(j, s)| (k, j, *s != UnitState::Inactive)))
             .collect();
         let radius = self.radius();
+        // The same leaf under the same cut was solved before, to the same
+        // end: nothing to learn from it again.
+        let key = (target, fixed.iter().map(|f| f.2).collect::<Vec<bool>>(), radius.clone());
+        if !self.tried.insert(key) {
+            return Ok(());
+        }
         let node = node_lp(q, target, self.class, &fixed, radius.as_ref());
         self.stats.float_solves += 1;
         let fs = lp::solve_float(&node.lp, self.limits).map_err(PerturbationError::Lp)?;
@@ -740,7 +737,7 @@ impl Search<'_> {
         {
             return Ok(());
         }
-        if let Outcome::Optimal { x, .. } = self.exact(&node.lp)? {
+        if let Outcome::Optimal { x, .. } = self.exact(&node.lp, &fs)? {
             let delta = node.delta_of(&x);
             self.offer(target, delta);
         }
@@ -829,7 +826,7 @@ impl Search<'_> {
         }
         let near = |r: &Q| fs.value >= r.to_f64() - 1e-9 * (1.0 + r.to_f64().abs());
         if fs.status != FloatStatus::Optimal || leaf || goal.as_ref().is_some_and(near) {
-            match self.exact(&node.lp)? {
+            match self.exact(&node.lp, &fs)? {
                 Outcome::Infeasible { y } => {
                     self.close(id, NodeEnd::Infeasible { y });
                     return Ok(());
@@ -912,7 +909,7 @@ impl Search<'_> {
                 return Ok(());
             }
         }
-        match self.exact(&node.lp)? {
+        match self.exact(&node.lp, &fs)? {
             Outcome::Infeasible { y } => self.close(id, NodeEnd::Infeasible { y }),
             Outcome::Optimal { value, y, .. } if value >= r => self.close(id, NodeEnd::Bound { bound: value, y }),
             _ => {
@@ -956,6 +953,7 @@ pub fn smallest_perturbation(q: &PerturbationQuery) -> Result<PerturbationAnswer
         best: None,
         stats: SearchStats::default(),
         limits: Limits { pivots: q.budget.pivots },
+        tried: HashSet::new(),
     };
     let (lower, proved) = s.run(&targets)?;
     Ok(PerturbationAnswer {
