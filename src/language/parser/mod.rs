@@ -15,6 +15,7 @@ mod draw;
 mod expr;
 mod gradient;
 mod input_gradient;
+mod perturbation;
 mod lex;
 mod logic;
 mod network;
@@ -182,6 +183,7 @@ const QUERY_FORMS: &[&[QueryForm]] = &[
     logic::QUERIES,
     network::QUERIES,
     input_gradient::QUERIES,
+    perturbation::QUERIES,
     regions::QUERIES,
     gradient::QUERIES,
     risk::QUERIES,
