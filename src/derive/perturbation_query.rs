@@ -33,7 +33,7 @@ use crate::model::image::Shape;
 use crate::model::perturbation::{self as m, PerturbationProblem};
 use crate::model::{Problem, Value};
 
-use super::explain::{self, Depth, Explanation, Step, words};
+use super::explain::{Depth, Explanation, Math, Step, words};
 use super::input_gradient::image_value;
 use super::perturbation::{
     self as search, Affine, Budget, Norm, PerturbationAnswer, PerturbationQuery, ReluNet, Target, UnitState,
@@ -86,6 +86,14 @@ fn record(shape: Shape, b: &search::Optimum) -> Value {
 
 /// Runs the search; see the module documentation for the box.
 pub fn derive(p: &PerturbationProblem, _problem: &Problem) -> Result<(PerturbationFinding, Value, Explanation), String> {
+    derive_with_budget(p, Budget::default())
+}
+
+/// [`derive`] with the search's node and pivot budget given.
+pub fn derive_with_budget(
+    p: &PerturbationProblem,
+    budget: Budget,
+) -> Result<(PerturbationFinding, Value, Explanation), String> {
     let net = relu_net(&p.layers);
     let target = match p.target {
         m::Target::Class(t) => Target::Class(t),
@@ -102,7 +110,7 @@ pub fn derive(p: &PerturbationProblem, _problem: &Problem) -> Result<(Perturbati
         norm,
         lo,
         hi,
-        budget: Budget::default(),
+        budget,
     };
     let (query, answer, radius) = match &p.within {
         Some((lo, hi)) => {
@@ -160,6 +168,16 @@ pub fn derive(p: &PerturbationProblem, _problem: &Problem) -> Result<(Perturbati
     framing(&mut ex, p, &query, &answer, radius.as_ref());
     let finding = PerturbationFinding { query, answer, radius, shape: p.shape, status, lower };
     Ok((finding, value, ex))
+}
+
+/// Entries in the input's shape: a column, or a matrix for one channel.
+fn image_math(shape: Shape, entries: &[Q]) -> Math {
+    match shape {
+        Shape::Image([1, h, w]) => {
+            Math::Matrix((0..h).map(|r| (0..w).map(|c| Math::from(&entries[r * w + c])).collect()).collect())
+        }
+        _ => Math::column(entries.iter().map(Math::from).collect()),
+    }
 }
 
 /// The hidden units counted on in a pattern (those at the kink too).
@@ -227,7 +245,7 @@ fn framing(ex: &mut Explanation, p: &PerturbationProblem, q: &PerturbationQuery,
             t = t as i64,
             k = k as i64,
             m = &m,
-            g = explain::value(&image_value(p.shape, &g))
+            g = image_math(p.shape, &g)
         ),
     );
     if dual.is_zero() {

@@ -84,10 +84,11 @@ fn norm(n: &crate::language::syntax::Ident) -> Result<Norm, Diagnostic> {
 
 /// The network as dense layers with ReLU between them, or an error at the
 /// first layer that is not such a layer.
-fn relu_net(stages: &[(Stage, Shape)], name: &str, span: Span) -> Result<Vec<Affine>, Diagnostic> {
+fn relu_net(stages: &[(Stage, Shape)], name: &str, span: Span, query: Span) -> Result<Vec<Affine>, Diagnostic> {
     let refuse = |s: &Stage, why: &str| {
         Diagnostic::error(s.span(), format!("`smallest perturbation` cannot read the layer `{}` of `{name}`", s.word()))
             .with_label(why.to_string())
+            .with_hint_at(query, "asked here")
             .with_hint("the search reads dense layers with `relu` between them; `flatten` and `identity` are skipped")
     };
     let mut layers: Vec<Affine> = Vec::new();
@@ -120,7 +121,7 @@ fn relu_net(stages: &[(Stage, Shape)], name: &str, span: Span) -> Result<Vec<Aff
                 // A ReLU after a ReLU changes nothing.
                 open = false;
             }
-            Stage::Activation { .. } => return Err(refuse(stage, "only ReLU is piecewise linear in the search's form")),
+            Stage::Activation { .. } => return Err(refuse(stage, "the search splits ReLU units only")),
             Stage::Conv { .. } | Stage::MaxPool { .. } | Stage::AvgPool { .. } => {
                 return Err(refuse(stage, "not a dense layer"));
             }
@@ -133,6 +134,7 @@ fn relu_net(stages: &[(Stage, Shape)], name: &str, span: Span) -> Result<Vec<Aff
         let last = stages.iter().rev().find(|(s, _)| matches!(s, Stage::Activation { .. })).map(|(s, _)| s.span());
         let d = Diagnostic::error(last.unwrap_or(span), format!("`{name}` ends in a ReLU"))
             .with_label("the scores must come from a dense layer")
+            .with_hint_at(query, "asked here")
             .with_hint("the search reads dense layers with `relu` between them and none after the last");
         return Err(d);
     }
@@ -160,7 +162,7 @@ pub fn elaborate(p: &PerturbationSyntax, span: Span, scope: &dyn Scope) -> Resul
     let net = network_named(&p.network, scope)?;
     check_input_name(net, &p.input)?;
     let st = staged(net, word, span)?;
-    let relu = relu_net(&st.stages, &net.name, net.span)?;
+    let relu = relu_net(&st.stages, &net.name, net.span, span)?;
     let inputs = st.input.len();
     if inputs > MAX_INPUTS {
         return Err(Diagnostic::error(p.network.span, format!("`{}` has {inputs} inputs", net.name))
