@@ -146,6 +146,12 @@ pub fn derive_with_budget(
             }
         }
     };
+    // The proof re-checked from scratch: the tree covers every pattern,
+    // each certificate against its program rebuilt, the optimum by an
+    // exact forward pass.
+    if answer.proved {
+        search::check_proof(&query, &answer).map_err(|e| format!("the search's proof does not check: {e}"))?;
+    }
     // Without a box, the search's bound holds everywhere up to R.
     let lower = match (&answer.lower, &radius) {
         (Some(l), Some(r)) if l > r => Some(r.clone()),
@@ -366,4 +372,42 @@ fn flat(v: &Value, n: usize) -> Option<Vec<Q>> {
         _ => return None,
     };
     (n == usize::MAX || out.len() == n).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(n: i64) -> Q {
+        Q::from_int(n)
+    }
+
+    #[test]
+    fn the_piece_of_a_pattern_drops_the_units_that_are_off() {
+        // u1 = relu(x1 + x2), u2 = relu(x1 − x2); f = (u1 + 2 u2 + 1).
+        let net = ReluNet {
+            layers: vec![
+                Affine { w: vec![vec![q(1), q(1)], vec![q(1), q(-1)]], b: vec![q(0), q(0)] },
+                Affine { w: vec![vec![q(1), q(2)]], b: vec![q(1)] },
+            ],
+        };
+        let on_off = vec![vec![UnitState::Active, UnitState::Inactive]];
+        assert_eq!(piece(&net, &on_off), (vec![vec![q(1), q(1)]], vec![q(1)]));
+        // A unit at its kink counts as on: 3 x1 − x2 + 1.
+        let kink = vec![vec![UnitState::Active, UnitState::Kink]];
+        assert_eq!(piece(&net, &kink), (vec![vec![q(3), q(-1)]], vec![q(1)]));
+    }
+
+    #[test]
+    fn a_key_delta_is_read_in_any_of_the_input_shapes() {
+        let col = Value::Matrix(crate::algebra::Matrix::from_vec(
+            2,
+            1,
+            vec![crate::algebra::RatFunc::constant(q(1)), crate::algebra::RatFunc::constant(q(-1))],
+        ));
+        assert_eq!(flat(&col, 2), Some(vec![q(1), q(-1)]));
+        assert_eq!(flat(&col, 3), None);
+        assert_eq!(flat(&Value::int(2), 1), Some(vec![q(2)]));
+        assert_eq!(flat(&Value::Word("none".into()), 1), None);
+    }
 }
