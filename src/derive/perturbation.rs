@@ -1180,7 +1180,8 @@ pub fn explain(q: &PerturbationQuery, ans: &PerturbationAnswer) -> Explanation {
         ]);
     }
     let total = closed.len();
-    let step = ex.detail(prose!("The closed nodes (units written layer.unit), each with its exactly checked certificate:"));
+    let step =
+        ex.detail(prose!("The closed nodes (units written layer.unit), each with its exactly checked certificate:"));
     // A listing counts its items, so a table of many rows is one table,
     // with the number left out said apart.
     step.table(t);

@@ -36,8 +36,7 @@ use crate::model::{Problem, Value};
 use super::explain::{Depth, Explanation, Math, Step, words};
 use super::input_gradient::image_value;
 use super::perturbation::{
-    self as search, Affine, Budget, Norm, PerturbationAnswer, PerturbationQuery, ReluNet, Target, UnitState,
-    forward,
+    self as search, Affine, Budget, Norm, PerturbationAnswer, PerturbationQuery, ReluNet, Target, UnitState, forward,
 };
 use crate::prose;
 
@@ -85,7 +84,10 @@ fn record(shape: Shape, b: &search::Optimum) -> Value {
 }
 
 /// Runs the search; see the module documentation for the box.
-pub fn derive(p: &PerturbationProblem, _problem: &Problem) -> Result<(PerturbationFinding, Value, Explanation), String> {
+pub fn derive(
+    p: &PerturbationProblem,
+    _problem: &Problem,
+) -> Result<(PerturbationFinding, Value, Explanation), String> {
     derive_with_budget(p, Budget::default())
 }
 
@@ -103,15 +105,7 @@ pub fn derive_with_budget(
         m::Norm::Linf => Norm::Linf,
         m::Norm::L1 => Norm::L1,
     };
-    let base = |lo: Q, hi: Q| PerturbationQuery {
-        net: net.clone(),
-        x0: p.point.clone(),
-        target,
-        norm,
-        lo,
-        hi,
-        budget,
-    };
+    let base = |lo: Q, hi: Q| PerturbationQuery { net: net.clone(), x0: p.point.clone(), target, norm, lo, hi, budget };
     let (query, answer, radius) = match &p.within {
         Some((lo, hi)) => {
             let q = base(lo.clone(), hi.clone());
@@ -194,7 +188,8 @@ fn on(s: &UnitState) -> bool {
 /// The affine map of the network on one activation pattern: `A x + c`.
 pub fn piece(net: &ReluNet, pattern: &[Vec<UnitState>]) -> (Vec<Vec<Q>>, Vec<Q>) {
     let n = net.inputs();
-    let mut a: Vec<Vec<Q>> = (0..n).map(|i| (0..n).map(|j| if i == j { Q::one() } else { Q::zero() }).collect()).collect();
+    let mut a: Vec<Vec<Q>> =
+        (0..n).map(|i| (0..n).map(|j| if i == j { Q::one() } else { Q::zero() }).collect()).collect();
     let mut c: Vec<Q> = vec![Q::zero(); n];
     for (k, layer) in net.layers.iter().enumerate() {
         let mut na = Vec::with_capacity(layer.w.len());
@@ -218,7 +213,13 @@ pub fn piece(net: &ReluNet, pattern: &[Vec<UnitState>]) -> (Vec<Vec<Q>>, Vec<Q>)
 
 /// The steps the search's own explanation leaves to the query: the box
 /// when none is given, and the optimum's piece with the bound it gives.
-fn framing(ex: &mut Explanation, p: &PerturbationProblem, q: &PerturbationQuery, ans: &PerturbationAnswer, radius: Option<&Q>) {
+fn framing(
+    ex: &mut Explanation,
+    p: &PerturbationProblem,
+    q: &PerturbationQuery,
+    ans: &PerturbationAnswer,
+    radius: Option<&Q>,
+) {
     if let Some(r) = radius {
         let s = Step::new(
             Depth::Solution,
@@ -293,7 +294,10 @@ pub fn judge(f: &PerturbationFinding, derived: &Value, key: &Value, ring: &crate
         return crate::model::compare(key, derived, ring);
     };
     let Value::Record(fields) = key else {
-        return Err(format!("the key is {}, but the answer is a record {{ delta, norm, class, scores }}", key.describe()));
+        return Err(format!(
+            "the key is {}, but the answer is a record {{ delta, norm, class, scores }}",
+            key.describe()
+        ));
     };
     if let Some((k, _)) = fields.iter().find(|(k, _)| !["delta", "norm", "class", "scores"].contains(&k.as_str())) {
         return Err(format!("the key has a field `{k}`; the answer's fields are delta, norm, class and scores"));
@@ -328,7 +332,8 @@ pub fn judge(f: &PerturbationFinding, derived: &Value, key: &Value, ring: &crate
             ));
         }
         if let Some(s) = key.field("scores") {
-            crate::model::compare(s, derived.field("scores").expect("scores"), ring).map_err(|e| format!("in `scores`: {e}"))?;
+            crate::model::compare(s, derived.field("scores").expect("scores"), ring)
+                .map_err(|e| format!("in `scores`: {e}"))?;
         }
         return Ok(());
     };

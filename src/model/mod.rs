@@ -13,9 +13,9 @@ pub mod draw;
 pub mod gradient;
 pub mod image;
 pub mod input_gradient;
-pub mod perturbation;
 pub mod logic;
 pub mod network;
+pub mod perturbation;
 pub mod regions;
 pub mod risk;
 pub mod selection;
@@ -697,9 +697,7 @@ fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
         QueryKind::InputGradient { .. } | QueryKind::Saliency { .. } | QueryKind::SignStep { .. } => {
             Ok(Query::InputGradient(Box::new(input_gradient::elaborate(&q.kind, q.span, problem)?)))
         }
-        QueryKind::Perturbation(p) => {
-            Ok(Query::Perturbation(Box::new(perturbation::elaborate(p, q.span, problem)?)))
-        }
+        QueryKind::Perturbation(p) => Ok(Query::Perturbation(Box::new(perturbation::elaborate(p, q.span, problem)?))),
         QueryKind::GradientLimit(g) => {
             Ok(Query::GradientLimit(Box::new(gradient::gradient_limit(g, q.span, problem)?)))
         }

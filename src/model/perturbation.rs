@@ -152,7 +152,12 @@ fn compose(first: &Affine, second: &Affine) -> Affine {
                 .collect()
         })
         .collect();
-    let b = second.w.iter().zip(&second.b).map(|(row, c)| row.iter().zip(&first.b).map(|(a, v)| a * v).sum::<Q>() + c.clone()).collect();
+    let b = second
+        .w
+        .iter()
+        .zip(&second.b)
+        .map(|(row, c)| row.iter().zip(&first.b).map(|(a, v)| a * v).sum::<Q>() + c.clone())
+        .collect();
     Affine { w, b }
 }
 

@@ -30,7 +30,8 @@ fn smallest_perturbation(i: In) -> PResult<Query> {
     let (rest, input) = hinted(cut(ident(sp(rest))), "name the network's input: `at x = X`")?;
     let (rest, _) = hinted(cut(punct(sp(rest), "=")), "give the point: `at x = X`")?;
     let (rest, point) = cut(expr(sp(rest), false))?;
-    let (rest, _) = hinted(cut(keyword(sp(rest), "to")), "name the class to reach: `to class 1` or `to any other class`")?;
+    let (rest, _) =
+        hinted(cut(keyword(sp(rest), "to")), "name the class to reach: `to class 1` or `to any other class`")?;
     let j = sp(rest);
     let (rest, target) = if at_keyword(j, "any") {
         let (k, _) = keyword(j, "any")?;
