@@ -437,7 +437,7 @@ fn the_query_without_a_pixel_range_widens_its_box() {
 
 /// Every diagnostic of `Q21` followed by `finds`, rendered.
 fn diagnose(finds: &str) -> String {
-    let report = check_source(SourceFile::new("bad.nnk", &format!("{Q21}{finds}")));
+    let report = check_source(SourceFile::new("bad.nnk", format!("{Q21}{finds}")));
     assert!(!report.diagnostics.is_empty(), "expected diagnostics for:\n{finds}");
     report.diagnostics.iter().map(|d| d.render(&report.source, false)).collect::<Vec<_>>().join("\n")
 }
