@@ -415,4 +415,164 @@ fn seeded_random_networks_keep_their_minimum_and_proof() {
         checked += 1;
     }
     assert!(checked >= 5, "only {checked} networks had a single class at their point");
+
+// ---------------------------------------------------------------------------
+// The query `smallest perturbation of NET at x = X to … in NORM`.
+
+mod common;
+
+use nnkey::check::{Status, check_source};
+use nnkey::language::SourceFile;
+
+/// Network of problems/ps3/q21.nnk: u1 = relu(x1 − 1/2), u2 = relu(x2 − 1/4),
+/// u3 = relu(1/8 − x1); scores (1/2, 2 u1 + u2, 4 u3), at X = (1/4, 1/4).
+const Q21: &str = "problem q
+  h = network (x: 2) {
+    dense [[1, 0], [0, 1], [-1, 0]] + [-1/2, -1/4, 1/8]
+    relu
+    dense [[0, 0, 0], [2, 1, 0], [0, 0, 4]] + [1/2, 0, 0]
+  }
+  X = vector [1/4, 1/4]
+";
+
+/// The status of each find of `Q21` followed by `finds`.
+fn statuses(finds: &str) -> Vec<(String, Status)> {
+    let r = common::check(&format!("{Q21}{finds}"));
+    r.problems[0]
+        .findings
+        .iter()
+        .map(|f| {
+            assert!(f.crosscheck.passed, "{}: {:?}", f.finding.name, f.crosscheck);
+            (f.finding.name.clone(), f.status.clone())
+        })
+        .collect()
+}
+
+fn fails(finds: &str, why: &str) {
+    let s = statuses(finds);
+    match &s[0].1 {
+        Status::Fail(w) => assert!(w.contains(why), "{w}"),
+        other => panic!("expected a failing key, got {other:?}"),
+    }
+}
+
+#[test]
+fn keys_of_the_query_hold_for_any_minimizer() {
+    // The L1 minimum 1/2 is reached at (0, 1/2) and at (1/2, 0): a key may
+    // give either, and its scores are those at its own point.
+    let s = statuses(
+        "  find a = smallest perturbation of h at x = X to class 1 in l1, within [0, 1]
+  expect a = { delta: [0, 1/2], norm: 1/2, class: 1, scores: [1/2, 1/2, 0] }
+  find b = smallest perturbation of h at x = X to class 1 in l1, within [0, 1]
+  expect b = { delta: [1/2, 0], norm: 1/2, class: 1, scores: [1/2, 1/2, 0] }
+  find c = smallest perturbation of h at x = X to any other class in linf
+  expect c = { delta: [-1/4, 1/4], norm: 1/4, class: 2 }
+  find d = smallest perturbation of h at x = X to class 1 in linf, within [0, 1]
+  expect d = { norm: 1/3, class: 1 }
+  find e = smallest perturbation of h at x = X to class 1 in linf, within [0, 1/2]
+  expect e = none
+",
+    );
+    for (name, st) in s {
+        assert_eq!(st, Status::Pass, "{name}");
+    }
+}
+
+#[test]
+fn wrong_keys_of_the_query_fail() {
+    let find = "  find a = smallest perturbation of h at x = X to class 1 in l1, within [0, 1]\n";
+    // A norm that is not the minimum.
+    fails(&format!("{find}  expect a = {{ norm: 1/3, class: 1 }}\n"), "the proved minimum is 1/2");
+    // A δ of the right norm that does not reach the class.
+    fails(&format!("{find}  expect a = {{ delta: [1/4, 1/4], norm: 1/2, class: 1 }}\n"), "does not reach class 1");
+    // A δ whose norm is not the key's.
+    fails(&format!("{find}  expect a = {{ delta: [1/2, 1/2], norm: 1/2, class: 1 }}\n"), "has norm 1");
+    // Scores that are not those at the key's point.
+    fails(
+        &format!("{find}  expect a = {{ delta: [1/2, 0], norm: 1/2, class: 1, scores: [1/2, 1/4, 0] }}\n"),
+        "in `scores`",
+    );
+    // A class the question does not ask for, a missing norm, a stray field.
+    fails(&format!("{find}  expect a = {{ norm: 1/2, class: 2 }}\n"), "not a class the question asks");
+    fails(&format!("{find}  expect a = {{ class: 1 }}\n"), "no `norm`");
+    fails(&format!("{find}  expect a = {{ norm: 1/2, class: 1, lower: 0 }}\n"), "a field `lower`");
+    fails(&format!("{find}  expect a = none\n"), "the answer is a record");
+}
+
+#[test]
+fn past_the_node_budget_the_answer_is_a_gap_not_a_minimum() {
+    use nnkey::derive::perturbation_query::{Status as Found, derive_with_budget, judge};
+    use nnkey::model::Query;
+    let report = common::check(&format!(
+        "{Q21}  find a = smallest perturbation of h at x = X to any other class in linf, within [0, 1]\n"
+    ));
+    let p = &report.problems[0];
+    let Query::Perturbation(pq) = &p.problem.finds[0].query else { panic!("a perturbation query") };
+    let budget = Budget { nodes: 1, ..Budget::default() };
+    let (f, v, ex) = derive_with_budget(pq, budget).expect("the search runs");
+    assert_eq!(f.status, Found::Gap);
+    let printed = v.print(&p.problem.ring);
+    assert!(printed.contains("lower:") && printed.contains("gap:") && !printed.starts_with("{ delta"), "{printed}");
+    // A key stating the minimum cannot hold against an unfinished search.
+    let key = nnkey::model::Value::record(vec![("norm", nnkey::model::Value::scalar(r(1, 4)))]);
+    let why = judge(&f, &v, &key, &p.problem.ring).unwrap_err();
+    assert!(why.contains("node budget"), "{why}");
+    assert!(!explanation_text(&ex).contains("is the minimum"));
+}
+
+#[test]
+fn the_query_without_a_pixel_range_widens_its_box() {
+    // With no range, class 2 needs x1 ≤ 0 whatever the box: 1/4 at R = 1.
+    // A point far from the origin needs a wider box than [x − 1, x + 1].
+    let s = statuses(
+        "  find a = smallest perturbation of h at x = X to any other class in l1
+  expect a = { delta: [-1/4, 0], norm: 1/4, class: 2, scores: [1/2, 0, 1/2] }
+  g = network (x: 1) { dense [[1]] + [0]; relu; dense [[0], [1]] + [3, 0] }
+  find b = smallest perturbation of g at x = 0 to class 1 in linf
+  expect b = { delta: 3, norm: 3, class: 1, scores: [3, 3] }
+",
+    );
+    for (name, st) in s {
+        assert_eq!(st, Status::Pass, "{name}");
+    }
+}
+
+/// Every diagnostic of `Q21` followed by `finds`, rendered.
+fn diagnose(finds: &str) -> String {
+    let report = check_source(SourceFile::new("bad.nnk", format!("{Q21}{finds}")));
+    assert!(!report.diagnostics.is_empty(), "expected diagnostics for:\n{finds}");
+    report.diagnostics.iter().map(|d| d.render(&report.source, false)).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn bad_perturbation_queries_are_errors_at_their_spans() {
+    let cases = [
+        ("l2", "  find a = smallest perturbation of h at x = X to class 1 in l2\n"),
+        ("unknown_norm", "  find a = smallest perturbation of h at x = X to class 1 in l3\n"),
+        ("no_norm", "  find a = smallest perturbation of h at x = X to class 1\n"),
+        ("no_class", "  find a = smallest perturbation of h at x = X in linf\n"),
+        ("class_out_of_range", "  find a = smallest perturbation of h at x = X to class 3 in linf\n"),
+        ("point_outside_range", "  find a = smallest perturbation of h at x = X to class 1 in linf, within [1/2, 1]\n"),
+        ("empty_range", "  find a = smallest perturbation of h at x = X to class 1 in linf, within [1, 0]\n"),
+        (
+            "abs_layer",
+            "  g = network (x: 2) { dense [[1, 0], [0, 1]] + [0, 0]; abs; dense [[1, 1], [1, -1]] + [0, 0] }\n  \
+             find a = smallest perturbation of g at x = X to class 1 in linf\n",
+        ),
+        (
+            "ends_in_relu",
+            "  g = network (x: 2) { dense [[1, 0], [0, 1]] + [0, 0]; relu }\n  \
+             find a = smallest perturbation of g at x = X to class 1 in linf\n",
+        ),
+        (
+            "max_pool",
+            "  K = input [[0, 1], [1, 0]]\n  g = network (x: 1x2x2) { max_pool2d(2); flatten; dense [[1], [2]] + [0, 0] }\n  \
+             find a = smallest perturbation of g at x = K to class 1 in linf\n",
+        ),
+    ];
+    let mut out = String::new();
+    for (name, finds) in cases {
+        out.push_str(&format!("--- {name}\n{}\n", diagnose(finds)));
+    }
+    insta::assert_snapshot!("perturbation_query_errors", out);
 }

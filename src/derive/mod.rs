@@ -15,6 +15,7 @@ pub mod gradient;
 pub mod input_gradient;
 pub mod logic;
 pub mod perturbation;
+pub mod perturbation_query;
 pub mod piece;
 pub mod pieces;
 pub mod plane;
@@ -71,6 +72,7 @@ pub enum Answer {
     Piece(piece::PieceAnswer),
     Pieces(pieces::PiecesAnswer),
     InputGradient(Box<input_gradient::GradientAnswer>),
+    Perturbation(Box<perturbation_query::PerturbationFinding>),
     Limit(Box<gradient::LimitAnswer>),
     MinimumNorm(Box<gradient::MinimumNormAnswer>),
     GradientQuantity(Box<gradient::QuantityAnswer>),
@@ -144,6 +146,10 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
             let (a, v, ex) = input_gradient::derive(q, problem).map_err(at)?;
             (Answer::InputGradient(Box::new(a)), v, ex)
         }
+        Query::Perturbation(q) => {
+            let (a, v, ex) = perturbation_query::derive(q, problem).map_err(at)?;
+            (Answer::Perturbation(Box::new(a)), v, ex)
+        }
         Query::GradientLimit(g) => {
             let (a, ex) = gradient::derive_limit(g, problem)?;
             let v = a.value();
@@ -193,6 +199,10 @@ pub fn judge(problem: &Problem, find: &Find, finding: &Finding, key: &Value) -> 
         Query::ThresholdNetwork(q) => logic::judge_network(q, finding, key),
         Query::LinearPiece(_) => piece::judge(finding, key, &problem.ring),
         Query::Regions(_) => regions::judge(finding, key, &problem.ring),
+        Query::Perturbation(_) => match &finding.answer {
+            Answer::Perturbation(f) => perturbation_query::judge(f, &finding.value, key, &problem.ring),
+            _ => compare(key, &finding.value, &problem.ring),
+        },
         Query::GradientLimit(_) | Query::MinimumNorm(_) | Query::GradientQuantity(_) => {
             gradient::judge(finding, key, &problem.ring)
         }

@@ -1178,8 +1178,14 @@ pub fn explain(q: &PerturbationQuery, ans: &PerturbationAnswer) -> Explanation {
         ]);
     }
     let total = closed.len();
-    ex.detail(prose!("The closed nodes (units written layer.unit), each with its exactly checked certificate:"))
-        .listing(total, vec![super::explain::Block::Table(t)]);
+    let step =
+        ex.detail(prose!("The closed nodes (units written layer.unit), each with its exactly checked certificate:"));
+    // A listing counts its items, so a table of many rows is one table,
+    // with the number left out said apart.
+    step.table(t);
+    if total > LISTING_CAP {
+        step.prose(prose!("… and #n more closed nodes.", n = (total - LISTING_CAP) as i64));
+    }
     ex
 }
 

@@ -262,6 +262,9 @@ pub enum QueryKind {
     Saliency { network: Expr, class: Expr, input: Ident, point: Expr },
     /// `gradient sign step of NET[c] at x = X with eps E [within [lo, hi]]`.
     SignStep { network: Expr, input: Ident, point: Expr, eps: Expr, within: Option<Expr> },
+    /// `smallest perturbation of NET at x = X to class t in linf [,
+    /// within [lo, hi]]`.
+    Perturbation(PerturbationSyntax),
     /// `limit of gradient descent on least squares(X, y) from W0`.
     GradientLimit(GradientDescent),
     /// `minimum-norm solution of X w = y`.
@@ -276,6 +279,28 @@ pub enum QueryKind {
     /// signal: 1)`, optionally `over d from 1 to 40`; `simulated risk of
     /// random relu features(…) over p from 1 to 80`.
     Risk(RiskSyntax),
+}
+
+/// `smallest perturbation of NET at x = X to TARGET in NORM [, within
+/// [lo, hi]]`.
+#[derive(Clone, Debug)]
+pub struct PerturbationSyntax {
+    pub network: Expr,
+    pub input: Ident,
+    pub point: Expr,
+    pub target: PerturbationTarget,
+    /// `linf`, `l1` or `l2`, as written.
+    pub norm: Ident,
+    pub within: Option<Expr>,
+}
+
+/// The class a perturbation must reach.
+#[derive(Clone, Debug)]
+pub enum PerturbationTarget {
+    /// `to class t`.
+    Class(Expr),
+    /// `to any other class`, with its span.
+    AnyOther(Span),
 }
 
 /// Which model a risk query is about.

@@ -15,6 +15,7 @@ pub mod image;
 pub mod input_gradient;
 pub mod logic;
 pub mod network;
+pub mod perturbation;
 pub mod regions;
 pub mod risk;
 pub mod selection;
@@ -80,6 +81,9 @@ pub enum Query {
     /// The gradient of a network's output with respect to its input at a
     /// point, the saliency map, or the gradient sign step.
     InputGradient(Box<input_gradient::GradientQuery>),
+    /// The least perturbation of a point that changes a ReLU network's
+    /// class, proved minimal.
+    Perturbation(Box<perturbation::PerturbationProblem>),
     /// Where gradient descent on least squares converges.
     GradientLimit(Box<GradientLimit>),
     /// The least-norm solution of a linear system.
@@ -451,6 +455,12 @@ fn mentions(q: &syntax::Query, names: &[&str]) -> bool {
                 || in_expr(eps, names)
                 || within.as_ref().is_some_and(|w| in_expr(w, names))
         }
+        QueryKind::Perturbation(p) => {
+            in_expr(&p.network, names)
+                || in_expr(&p.point, names)
+                || matches!(&p.target, syntax::PerturbationTarget::Class(c) if in_expr(c, names))
+                || p.within.as_ref().is_some_and(|w| in_expr(w, names))
+        }
         QueryKind::ThresholdNeuron(t) | QueryKind::ThresholdNetwork(_, t) => names.contains(&t.name.as_str()),
         QueryKind::ThresholdCensus { .. } => false,
         QueryKind::GradientLimit(g) => {
@@ -687,6 +697,7 @@ fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
         QueryKind::InputGradient { .. } | QueryKind::Saliency { .. } | QueryKind::SignStep { .. } => {
             Ok(Query::InputGradient(Box::new(input_gradient::elaborate(&q.kind, q.span, problem)?)))
         }
+        QueryKind::Perturbation(p) => Ok(Query::Perturbation(Box::new(perturbation::elaborate(p, q.span, problem)?))),
         QueryKind::GradientLimit(g) => {
             Ok(Query::GradientLimit(Box::new(gradient::gradient_limit(g, q.span, problem)?)))
         }

@@ -134,6 +134,7 @@ fn by_family(problem: &Problem, find: &Find, finding: &Finding) -> CrossCheck {
             Query::InputGradient(g) => input_gradient::check(g, a, seed),
             _ => mismatch(finding),
         },
+        Answer::Perturbation(a) => perturbation::check_finding(a, seed),
         Answer::Limit(a) => match q {
             Query::GradientLimit(g) => gradient::check_limit(g, a, ring, seed),
             _ => mismatch(finding),

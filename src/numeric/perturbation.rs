@@ -11,6 +11,7 @@ use ndarray::{Array1, Array2};
 
 use crate::derive::CrossCheck;
 use crate::derive::perturbation::{Norm, PerturbationAnswer, PerturbationQuery};
+use crate::derive::perturbation_query::PerturbationFinding;
 
 use super::Rng;
 
@@ -195,6 +196,33 @@ pub fn check(q: &PerturbationQuery, ans: &PerturbationAnswer, seed: u64, starts:
         return CrossCheck::unchecked(method, "the proved lower bound is 0: there is no ball to attack");
     }
     CrossCheck { method, trials, passed: passed && trials > 0, unchecked: false, detail: notes.join("; ") }
+}
+
+/// Starts per target class when a query's finding is checked.
+pub const QUERY_STARTS: usize = 16;
+/// Relative tolerance between the float scores at `x0 + δ` and the exact
+/// scores the finding states.
+pub const SCORES_TOL: f64 = 1e-9;
+
+/// The cross-check of a `smallest perturbation` finding: the attacks of
+/// [`check`], and the float scores at `x0 + δ` (from `x0` and `δ`, not
+/// from the finding's `x`) against the exact scores stated.
+pub fn check_finding(f: &PerturbationFinding, seed: u64) -> CrossCheck {
+    let mut c = check(&f.query, &f.answer, seed, QUERY_STARTS);
+    if let Some(b) = &f.answer.best {
+        let net = FloatNet::new(&f.query);
+        let x = Array1::from_iter(f.query.x0.iter().zip(&b.delta).map(|(a, d)| a.to_f64() + d.to_f64()));
+        let s = net.scores(&x);
+        let scale = b.scores.iter().map(|v| v.to_f64().abs()).fold(1.0, f64::max);
+        let diff = s.iter().zip(&b.scores).map(|(a, e)| (a - e.to_f64()).abs()).fold(0.0, f64::max);
+        c.method.push_str(", compared with the stated scores");
+        c.detail.push_str(&format!("; the float scores at x0 + δ differ from the stated ones by at most {diff:.3e}"));
+        if diff > SCORES_TOL * scale {
+            c.passed = false;
+            c.unchecked = false;
+        }
+    }
+    c
 }
 
 #[cfg(test)]

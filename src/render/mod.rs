@@ -103,6 +103,7 @@ pub fn noun(a: &Answer) -> &'static str {
             crate::model::input_gradient::GradientKind::Saliency { .. } => "saliency map",
             crate::model::input_gradient::GradientKind::SignStep { .. } => "gradient sign step",
         },
+        Answer::Perturbation(_) => "smallest perturbation",
         Answer::Limit(_) => "limit",
         Answer::MinimumNorm(_) => "minimum-norm solution",
         Answer::GradientQuantity(q) => match **q {

@@ -18,6 +18,7 @@ mod input_gradient;
 mod lex;
 mod logic;
 mod network;
+mod perturbation;
 mod regions;
 mod risk;
 mod submission;
@@ -182,6 +183,7 @@ const QUERY_FORMS: &[&[QueryForm]] = &[
     logic::QUERIES,
     network::QUERIES,
     input_gradient::QUERIES,
+    perturbation::QUERIES,
     regions::QUERIES,
     gradient::QUERIES,
     risk::QUERIES,

@@ -1,0 +1,418 @@
+//! `smallest perturbation of NET at x = X to class t in linf`: the query
+//! around the exact search of [`super::perturbation`].
+//!
+//! **The pixel box.** With `within [lo, hi]` every entry of `x + δ` stays
+//! in `[lo, hi]`. Without it (as for the gradient sign step, which clips
+//! only when asked) every input is allowed. The search needs a box, so it
+//! runs in `[min x − R, max x + R]`, which holds every `δ` with
+//! `‖δ‖∞ ≤ R`, hence every `δ` with `‖δ‖ ≤ R` in either norm
+//! (`‖δ‖∞ ≤ ‖δ‖₁`). If the least norm in that box is `ε ≤ R`, no smaller
+//! perturbation exists anywhere: it would have norm below `ε ≤ R` and lie
+//! in the box. Otherwise `R` grows (to the found norm, or doubles when
+//! nothing was found), up to [`MAX_RADIUS`].
+//!
+//! **The answer.** A proved minimum is the record `{ delta, norm, class,
+//! scores }`: the perturbation, its norm, the class it reaches and the
+//! scores at `x + δ`. The search's node budget may run out first: then
+//! the answer is `{ best, lower, gap }` — the best perturbation found (a
+//! record as above, or `none`), a proved lower bound on the least norm,
+//! and the difference — and is never called the minimum. When no input of
+//! the box reaches a target class the answer is `none`.
+//!
+//! **Judging a key.** The minimizing `δ` need not be unique, so a key is
+//! not compared with nnkey's `δ`. A key's `norm` must equal the proved
+//! minimum exactly. A key's `delta` is checked feasible by an exact
+//! forward pass: its norm is the minimum, `x + δ` is in the box, and its
+//! `class` (nnkey's when the key gives none) scores at least as much as
+//! the point's class there; the key's `scores` are those at the key's own
+//! `x + δ`. Without a `delta`, the key's `class` and `scores` must be
+//! nnkey's.
+
+use crate::algebra::Q;
+use crate::model::image::Shape;
+use crate::model::perturbation::{self as m, PerturbationProblem};
+use crate::model::{Problem, Value};
+
+use super::explain::{Depth, Explanation, Math, Step, words};
+use super::input_gradient::image_value;
+use super::perturbation::{
+    self as search, Affine, Budget, Norm, PerturbationAnswer, PerturbationQuery, ReluNet, Target, UnitState, forward,
+};
+use crate::prose;
+
+/// The largest `R` tried when no pixel box is given: past it the query is
+/// an error naming it.
+pub const MAX_RADIUS: i64 = 1 << 20;
+
+/// What the answer says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    /// The search finished: `best` is the minimum (or nothing reaches a
+    /// target, when there is no `best`).
+    Proved,
+    /// The node budget ran out: a best perturbation and a lower bound.
+    Gap,
+}
+
+/// The typed answer.
+#[derive(Clone, Debug)]
+pub struct PerturbationFinding {
+    /// The question as the search saw it, with the box it ran in.
+    pub query: PerturbationQuery,
+    pub answer: PerturbationAnswer,
+    /// Without `within`: the `R` whose box `[min x − R, max x + R]` the
+    /// search ran in.
+    pub radius: Option<Q>,
+    pub shape: Shape,
+    pub status: Status,
+    /// The proved lower bound on the least norm anywhere allowed.
+    pub lower: Option<Q>,
+}
+
+fn relu_net(layers: &[m::Affine]) -> ReluNet {
+    ReluNet { layers: layers.iter().map(|l| Affine { w: l.w.clone(), b: l.b.clone() }).collect() }
+}
+
+/// The record of one perturbation: `{ delta, norm, class, scores }`.
+fn record(shape: Shape, b: &search::Optimum) -> Value {
+    Value::record(vec![
+        ("delta", image_value(shape, &b.delta)),
+        ("norm", Value::scalar(b.norm.clone())),
+        ("class", Value::int(b.target as i64)),
+        ("scores", image_value(Shape::Flat(b.scores.len()), &b.scores)),
+    ])
+}
+
+/// Runs the search; see the module documentation for the box.
+pub fn derive(
+    p: &PerturbationProblem,
+    _problem: &Problem,
+) -> Result<(PerturbationFinding, Value, Explanation), String> {
+    derive_with_budget(p, Budget::default())
+}
+
+/// [`derive`] with the search's node and pivot budget given.
+pub fn derive_with_budget(
+    p: &PerturbationProblem,
+    budget: Budget,
+) -> Result<(PerturbationFinding, Value, Explanation), String> {
+    let net = relu_net(&p.layers);
+    let target = match p.target {
+        m::Target::Class(t) => Target::Class(t),
+        m::Target::AnyOther => Target::AnyOther,
+    };
+    let norm = match p.norm {
+        m::Norm::Linf => Norm::Linf,
+        m::Norm::L1 => Norm::L1,
+    };
+    let base = |lo: Q, hi: Q| PerturbationQuery { net: net.clone(), x0: p.point.clone(), target, norm, lo, hi, budget };
+    let (query, answer, radius) = match &p.within {
+        Some((lo, hi)) => {
+            let q = base(lo.clone(), hi.clone());
+            let a = search::smallest_perturbation(&q).map_err(|e| e.to_string())?;
+            (q, a, None)
+        }
+        None => {
+            let min = p.point.iter().min().cloned().unwrap_or_else(Q::zero);
+            let max = p.point.iter().max().cloned().unwrap_or_else(Q::zero);
+            let mut r = Q::one();
+            loop {
+                let q = base(&min - &r, &max + &r);
+                let a = search::smallest_perturbation(&q).map_err(|e| e.to_string())?;
+                let found = a.best.as_ref().map(|b| b.norm.clone());
+                let fits = found.as_ref().is_some_and(|n| *n <= r);
+                if fits || !a.proved {
+                    break (q, a, Some(r));
+                }
+                // Grow the box: to hold the norm found, or twice as wide.
+                let mut next = &r + &r;
+                while let Some(n) = &found
+                    && next < *n
+                {
+                    next = &next + &next;
+                }
+                if next > Q::from_int(MAX_RADIUS) {
+                    return Err(format!(
+                        "no perturbation of norm at most {MAX_RADIUS} reaches a target class: with no pixel range the search widens its box up to that limit (give `within [lo, hi]` to search a box)"
+                    ));
+                }
+                r = next;
+            }
+        }
+    };
+    // The proof re-checked from scratch: the tree covers every pattern,
+    // each certificate against its program rebuilt, the optimum by an
+    // exact forward pass.
+    if answer.proved {
+        search::check_proof(&query, &answer).map_err(|e| format!("the search's proof does not check: {e}"))?;
+    }
+    // Without a box, the search's bound holds everywhere up to R.
+    let lower = match (&answer.lower, &radius) {
+        (Some(l), Some(r)) if l > r => Some(r.clone()),
+        (l, _) => l.clone(),
+    };
+    let status = if answer.proved { Status::Proved } else { Status::Gap };
+    let value = match (&answer.best, &status) {
+        (Some(b), Status::Proved) => record(p.shape, b),
+        (None, Status::Proved) => Value::Word("none".into()),
+        (best, Status::Gap) => {
+            let l = lower.clone().unwrap_or_else(Q::zero);
+            let (best_v, gap) = match best {
+                Some(b) => (record(p.shape, b), Value::scalar(&b.norm - &l)),
+                None => (Value::Word("none".into()), Value::Word("infinite".into())),
+            };
+            Value::record(vec![("best", best_v), ("lower", Value::scalar(l)), ("gap", gap)])
+        }
+    };
+    let mut ex = search::explain(&query, &answer);
+    framing(&mut ex, p, &query, &answer, radius.as_ref());
+    let finding = PerturbationFinding { query, answer, radius, shape: p.shape, status, lower };
+    Ok((finding, value, ex))
+}
+
+/// Entries in the input's shape: a column, or a matrix for one channel.
+fn image_math(shape: Shape, entries: &[Q]) -> Math {
+    match shape {
+        Shape::Image([1, h, w]) => {
+            Math::Matrix((0..h).map(|r| (0..w).map(|c| Math::from(&entries[r * w + c])).collect()).collect())
+        }
+        _ => Math::column(entries.iter().map(Math::from).collect()),
+    }
+}
+
+/// The hidden units counted on in a pattern (those at the kink too).
+fn on(s: &UnitState) -> bool {
+    *s != UnitState::Inactive
+}
+
+/// The affine map of the network on one activation pattern: `A x + c`.
+pub fn piece(net: &ReluNet, pattern: &[Vec<UnitState>]) -> (Vec<Vec<Q>>, Vec<Q>) {
+    let n = net.inputs();
+    let mut a: Vec<Vec<Q>> =
+        (0..n).map(|i| (0..n).map(|j| if i == j { Q::one() } else { Q::zero() }).collect()).collect();
+    let mut c: Vec<Q> = vec![Q::zero(); n];
+    for (k, layer) in net.layers.iter().enumerate() {
+        let mut na = Vec::with_capacity(layer.w.len());
+        let mut nc = Vec::with_capacity(layer.w.len());
+        for (j, (row, b)) in layer.w.iter().zip(&layer.b).enumerate() {
+            let keep = k + 1 == net.layers.len() || on(&pattern[k][j]);
+            if !keep {
+                na.push(vec![Q::zero(); n]);
+                nc.push(Q::zero());
+                continue;
+            }
+            let r: Vec<Q> = (0..n).map(|i| row.iter().zip(&a).map(|(w, ar)| w * &ar[i]).sum()).collect();
+            na.push(r);
+            nc.push(row.iter().zip(&c).map(|(w, v)| w * v).sum::<Q>() + b.clone());
+        }
+        a = na;
+        c = nc;
+    }
+    (a, c)
+}
+
+/// The steps the search's own explanation leaves to the query: the box
+/// when none is given, and the optimum's piece with the bound it gives.
+fn framing(
+    ex: &mut Explanation,
+    p: &PerturbationProblem,
+    q: &PerturbationQuery,
+    ans: &PerturbationAnswer,
+    radius: Option<&Q>,
+) {
+    if let Some(r) = radius {
+        let s = Step::new(
+            Depth::Solution,
+            prose!(
+                "No pixel range is given, so every input is allowed. The search runs in the box $[#lo, #hi]$, which holds every perturbation of norm at most $R = #r$; a perturbation smaller than the one found there would lie in the box too, so the box changes nothing.",
+                lo = &q.lo,
+                hi = &q.hi,
+                r = r
+            ),
+        );
+        ex.steps.insert(1, s);
+    }
+    let Some(b) = &ans.best else { return };
+    let (a, c) = piece(&q.net, &b.pattern);
+    let (t, k) = (b.target, ans.class);
+    let g: Vec<Q> = a[t].iter().zip(&a[k]).map(|(x, y)| x - y).collect();
+    let m: Q = g.iter().zip(&q.x0).map(|(x, y)| x * y).sum::<Q>() + &c[t] - &c[k];
+    let dual = match q.norm {
+        Norm::Linf => g.iter().map(Q::abs).sum::<Q>(),
+        Norm::L1 => g.iter().map(Q::abs).max().unwrap_or_else(Q::zero),
+    };
+    let (norm_name, dual_name) = match q.norm {
+        Norm::Linf => ("L∞", "‖g‖₁"),
+        Norm::L1 => ("L1", "‖g‖∞"),
+    };
+    let mut s = Step::new(
+        Depth::Solution,
+        prose!(
+            "On the optimum's activation pattern (units at the kink counted on) every layer is linear, so the margin is affine in $delta$: $f_#t(x_0 + delta) - f_#k(x_0 + delta) = m + g^T delta$ with $m = #m$ and $g = #g$.",
+            t = t as i64,
+            k = k as i64,
+            m = &m,
+            g = image_math(p.shape, &g)
+        ),
+    );
+    if dual.is_zero() {
+        s.prose(prose!("Here $g = 0$: on this piece the margin does not depend on $delta$."));
+    } else {
+        let bound = if m.is_negative() { -&m / &dual } else { Q::zero() };
+        s.prose(prose!(
+            "Reaching the class needs $g^T delta >= #mm$. Hölder's inequality bounds $g^T delta$ by #dn = #d times the #nn norm of $delta$, so on this piece every such $delta$ has norm at least #bd.",
+            mm = -&m,
+            dn = words(dual_name),
+            nn = words(norm_name),
+            d = &dual,
+            bd = &bound
+        ));
+        if bound == b.norm {
+            s.prose(prose!(
+                "The optimum meets this bound: on its piece neither the units' sign conditions nor the pixel box bind."
+            ));
+        } else {
+            s.prose(prose!(
+                "The optimum's norm #v is larger: on its piece some unit's sign condition or the pixel box binds. The exact least norm on the piece is a linear program (minimize the norm subject to the box, each hidden unit keeping its sign, and the margin at least 0); its optimum #v is proved by dual multipliers checked in exact arithmetic.",
+                v = &b.norm
+            ));
+        }
+    }
+    // Before the proof of minimality: after the pattern table.
+    let at = ex.steps.iter().position(|st| st.depth == Depth::Detail).map_or(ex.steps.len(), |i| i + 1);
+    ex.steps.insert(at, s);
+}
+
+/// Judges a key; see the module documentation.
+pub fn judge(f: &PerturbationFinding, derived: &Value, key: &Value, ring: &crate::algebra::Ring) -> Result<(), String> {
+    let (Status::Proved, Some(best)) = (&f.status, &f.answer.best) else {
+        if f.status == Status::Gap && key.field("norm").is_some() {
+            return Err(
+                "the key states a minimum, but nnkey's search stopped at its node budget: it proves only a lower bound and a best perturbation found".into(),
+            );
+        }
+        return crate::model::compare(key, derived, ring);
+    };
+    let Value::Record(fields) = key else {
+        return Err(format!(
+            "the key is {}, but the answer is a record {{ delta, norm, class, scores }}",
+            key.describe()
+        ));
+    };
+    if let Some((k, _)) = fields.iter().find(|(k, _)| !["delta", "norm", "class", "scores"].contains(&k.as_str())) {
+        return Err(format!("the key has a field `{k}`; the answer's fields are delta, norm, class and scores"));
+    }
+    let number = |v: &Value, what: &str| {
+        v.as_scalar().and_then(|s| s.as_constant()).ok_or_else(|| format!("the key's {what} is not a number"))
+    };
+    let Some(kn) = key.field("norm") else {
+        return Err("the key has no `norm`: the minimum is what a key must state".into());
+    };
+    let kn = number(kn, "norm")?;
+    if kn != best.norm {
+        return Err(format!("the key's norm is {kn}, the proved minimum is {}", best.norm));
+    }
+    let class = match key.field("class") {
+        None => best.target,
+        Some(v) => {
+            let c = number(v, "class")?;
+            let k = c.to_i64().filter(|k| c.is_integer() && *k >= 0).map(|k| k as usize);
+            match k {
+                Some(k) if f.answer.targets.contains(&k) => k,
+                _ => return Err(format!("the key's class {c} is not a class the question asks to reach")),
+            }
+        }
+    };
+    let q = &f.query;
+    let Some(kd) = key.field("delta") else {
+        if class != best.target {
+            return Err(format!(
+                "the key's class is {class}, nnkey's minimum reaches class {}; give the key's `delta` to have another minimum checked",
+                best.target
+            ));
+        }
+        if let Some(s) = key.field("scores") {
+            crate::model::compare(s, derived.field("scores").expect("scores"), ring)
+                .map_err(|e| format!("in `scores`: {e}"))?;
+        }
+        return Ok(());
+    };
+    let delta = flat(kd, q.x0.len()).ok_or_else(|| {
+        format!("the key's delta is {}, not {} numbers in the input's shape", kd.describe(), q.x0.len())
+    })?;
+    let n = q.norm.of(&delta);
+    if n != best.norm {
+        return Err(format!("the key's delta has norm {n}, the minimum is {}", best.norm));
+    }
+    let x: Vec<Q> = q.x0.iter().zip(&delta).map(|(a, d)| a + d).collect();
+    if f.radius.is_none() && x.iter().any(|v| *v < q.lo || *v > q.hi) {
+        return Err(format!("x + delta leaves the pixel range [{}, {}]", q.lo, q.hi));
+    }
+    let scores = forward(&q.net, &x).scores;
+    if scores[class] < scores[f.answer.class] {
+        return Err(format!(
+            "at x + delta class {class} scores {} and the point's class {} scores {}: the key's delta does not reach class {class}",
+            scores[class], f.answer.class, scores[f.answer.class]
+        ));
+    }
+    if let Some(s) = key.field("scores") {
+        let v = image_value(Shape::Flat(scores.len()), &scores);
+        crate::model::compare(s, &v, ring).map_err(|e| format!("in `scores` (at the key's x + delta): {e}"))?;
+    }
+    Ok(())
+}
+
+/// The entries of a value that is an input-shaped array of `n` numbers.
+fn flat(v: &Value, n: usize) -> Option<Vec<Q>> {
+    let out: Vec<Q> = match v {
+        Value::Scalar(s) => vec![s.as_constant()?],
+        Value::Matrix(mm) => mm.entries().iter().map(|e| e.as_constant()).collect::<Option<_>>()?,
+        Value::List(items) => {
+            let mut out = Vec::new();
+            for it in items {
+                out.extend(flat(it, usize::MAX)?);
+            }
+            out
+        }
+        _ => return None,
+    };
+    (n == usize::MAX || out.len() == n).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(n: i64) -> Q {
+        Q::from_int(n)
+    }
+
+    #[test]
+    fn the_piece_of_a_pattern_drops_the_units_that_are_off() {
+        // u1 = relu(x1 + x2), u2 = relu(x1 − x2); f = (u1 + 2 u2 + 1).
+        let net = ReluNet {
+            layers: vec![
+                Affine { w: vec![vec![q(1), q(1)], vec![q(1), q(-1)]], b: vec![q(0), q(0)] },
+                Affine { w: vec![vec![q(1), q(2)]], b: vec![q(1)] },
+            ],
+        };
+        let on_off = vec![vec![UnitState::Active, UnitState::Inactive]];
+        assert_eq!(piece(&net, &on_off), (vec![vec![q(1), q(1)]], vec![q(1)]));
+        // A unit at its kink counts as on: 3 x1 − x2 + 1.
+        let kink = vec![vec![UnitState::Active, UnitState::Kink]];
+        assert_eq!(piece(&net, &kink), (vec![vec![q(3), q(-1)]], vec![q(1)]));
+    }
+
+    #[test]
+    fn a_key_delta_is_read_in_any_of_the_input_shapes() {
+        let col = Value::Matrix(crate::algebra::Matrix::from_vec(
+            2,
+            1,
+            vec![crate::algebra::RatFunc::constant(q(1)), crate::algebra::RatFunc::constant(q(-1))],
+        ));
+        assert_eq!(flat(&col, 2), Some(vec![q(1), q(-1)]));
+        assert_eq!(flat(&col, 3), None);
+        assert_eq!(flat(&Value::int(2), 1), Some(vec![q(2)]));
+        assert_eq!(flat(&Value::Word("none".into()), 1), None);
+    }
+}
