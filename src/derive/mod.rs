@@ -21,6 +21,7 @@ pub mod plane;
 pub mod regions;
 pub mod risk;
 pub mod sizes;
+pub mod visualization;
 
 use crate::language::Diagnostic;
 use crate::model::{Find, Problem, Query, Value, compare};
@@ -71,6 +72,7 @@ pub enum Answer {
     Piece(piece::PieceAnswer),
     Pieces(pieces::PiecesAnswer),
     InputGradient(Box<input_gradient::GradientAnswer>),
+    Visualization(Box<visualization::VisualizationAnswer>),
     Limit(Box<gradient::LimitAnswer>),
     MinimumNorm(Box<gradient::MinimumNormAnswer>),
     GradientQuantity(Box<gradient::QuantityAnswer>),
@@ -143,6 +145,10 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
         Query::InputGradient(q) => {
             let (a, v, ex) = input_gradient::derive(q, problem).map_err(at)?;
             (Answer::InputGradient(Box::new(a)), v, ex)
+        }
+        Query::Visualization(q) => {
+            let (a, v, ex) = visualization::derive(q).map_err(at)?;
+            (Answer::Visualization(Box::new(a)), v, ex)
         }
         Query::GradientLimit(g) => {
             let (a, ex) = gradient::derive_limit(g, problem)?;

@@ -262,6 +262,9 @@ pub enum QueryKind {
     Saliency { network: Expr, class: Expr, input: Ident, point: Expr },
     /// `gradient sign step of NET[c] at x = X with eps E [within [lo, hi]]`.
     SignStep { network: Expr, input: Ident, point: Expr, eps: Expr, within: Option<Expr> },
+    /// `class visualization of NET [for class c] with l2 LAMBDA from x = X
+    /// [, within [lo, hi]]`.
+    Visualization(Box<VisualizationSyntax>),
     /// `limit of gradient descent on least squares(X, y) from W0`.
     GradientLimit(GradientDescent),
     /// `minimum-norm solution of X w = y`.
@@ -276,6 +279,19 @@ pub enum QueryKind {
     /// signal: 1)`, optionally `over d from 1 to 40`; `simulated risk of
     /// random relu features(…) over p from 1 to 80`.
     Risk(RiskSyntax),
+}
+
+/// `class visualization of NET [for class c] with l2 LAMBDA from x = X
+/// [, within [lo, hi]]`.
+#[derive(Clone, Debug)]
+pub struct VisualizationSyntax {
+    /// The network, or a combination of its outputs (`h[1] - h[0]`).
+    pub network: Expr,
+    pub class: Option<Expr>,
+    pub lambda: Expr,
+    pub input: Ident,
+    pub point: Expr,
+    pub within: Option<Expr>,
 }
 
 /// Which model a risk query is about.

@@ -21,6 +21,7 @@ pub mod selection;
 pub mod sizes;
 pub mod tensor;
 pub mod value;
+pub mod visualization;
 pub mod weights;
 
 use crate::algebra::Ring;
@@ -80,6 +81,8 @@ pub enum Query {
     /// The gradient of a network's output with respect to its input at a
     /// point, the saliency map, or the gradient sign step.
     InputGradient(Box<input_gradient::GradientQuery>),
+    /// The image gradient ascent on a penalized class score reaches.
+    Visualization(Box<visualization::VisualizationQuery>),
     /// Where gradient descent on least squares converges.
     GradientLimit(Box<GradientLimit>),
     /// The least-norm solution of a linear system.
@@ -451,6 +454,13 @@ fn mentions(q: &syntax::Query, names: &[&str]) -> bool {
                 || in_expr(eps, names)
                 || within.as_ref().is_some_and(|w| in_expr(w, names))
         }
+        QueryKind::Visualization(v) => {
+            in_expr(&v.network, names)
+                || v.class.as_ref().is_some_and(|c| in_expr(c, names))
+                || in_expr(&v.lambda, names)
+                || in_expr(&v.point, names)
+                || v.within.as_ref().is_some_and(|w| in_expr(w, names))
+        }
         QueryKind::ThresholdNeuron(t) | QueryKind::ThresholdNetwork(_, t) => names.contains(&t.name.as_str()),
         QueryKind::ThresholdCensus { .. } => false,
         QueryKind::GradientLimit(g) => {
@@ -687,6 +697,7 @@ fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
         QueryKind::InputGradient { .. } | QueryKind::Saliency { .. } | QueryKind::SignStep { .. } => {
             Ok(Query::InputGradient(Box::new(input_gradient::elaborate(&q.kind, q.span, problem)?)))
         }
+        QueryKind::Visualization(v) => Ok(Query::Visualization(Box::new(visualization::elaborate(v, q.span, problem)?))),
         QueryKind::GradientLimit(g) => {
             Ok(Query::GradientLimit(Box::new(gradient::gradient_limit(g, q.span, problem)?)))
         }

@@ -25,6 +25,7 @@ pub mod regions;
 pub mod risk;
 pub mod rng;
 pub mod sizes;
+pub mod visualization;
 
 use crate::derive::conv::AffineAnswer;
 use crate::derive::risk::RiskAnswer;
@@ -132,6 +133,10 @@ fn by_family(problem: &Problem, find: &Find, finding: &Finding) -> CrossCheck {
         },
         Answer::InputGradient(a) => match q {
             Query::InputGradient(g) => input_gradient::check(g, a, seed),
+            _ => mismatch(finding),
+        },
+        Answer::Visualization(a) => match q {
+            Query::Visualization(v) => visualization::check(v, a),
             _ => mismatch(finding),
         },
         Answer::Limit(a) => match q {

@@ -21,6 +21,7 @@ mod network;
 mod regions;
 mod risk;
 mod submission;
+mod visualization;
 
 use nom::Err;
 use nom::Parser;
@@ -182,6 +183,7 @@ const QUERY_FORMS: &[&[QueryForm]] = &[
     logic::QUERIES,
     network::QUERIES,
     input_gradient::QUERIES,
+    visualization::QUERIES,
     regions::QUERIES,
     gradient::QUERIES,
     risk::QUERIES,
