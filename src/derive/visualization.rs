@@ -255,7 +255,7 @@ pub fn derive(q: &VisualizationQuery) -> Result<(VisualizationAnswer, Value, Exp
         let to = maximizer(&gradient, &q.lambda, &q.within);
         if let Some(k) = jumps.iter().position(|j| j.to == to) {
             return Err(format!(
-                "region jumping runs in a cycle: jump {} lands on the image jump {} reached, and no image of the cycle is the maximizer of its own region (the maximum near them lies on a boundary between regions, which region jumping does not reach)",
+                "region jumping runs in a cycle: jump {} lands on the image jump {} reached, and no image of the cycle is the maximizer of its own region, so region jumping finds no maximum from this start (gradient ascent may still settle on a boundary between these regions, where region jumping never lands)",
                 jumps.len() + 1,
                 k + 1
             ));
@@ -334,7 +334,7 @@ pub fn derive(q: &VisualizationQuery) -> Result<(VisualizationAnswer, Value, Exp
     there.push_text(".");
     step.prose(there);
     ex.step(text(
-        "This is the image region jumping reaches from the starting image: a local maximum of f, and so a fixed point of gradient ascent. Gradient ascent with a small step η moves, on a region, a fraction 2λη of the way to that region's maximizer at each step, so it stops only at an image that is the largest of f on every region around it; which of those it reaches depends on the path, and region jumping may follow another. That gradient ascent from the starting image ends at this image is what the numeric check below measures, with float steps.",
+        "This is the image region jumping reaches from the starting image: a local maximum of f, where gradient ascent with small steps comes to rest (or, on a kink, which it circles ever closer as the step shrinks). Gradient ascent with a small step η moves, on a region, a fraction 2λη of the way to that region's maximizer at each step, so it can only come to rest where no small move raises f; which such image it reaches depends on its path, and region jumping may follow another. That gradient ascent from the starting image ends at this image is what the numeric check below measures, with float steps.",
     ));
     let value = Value::record(vec![
         ("image", image_value(shape, &image)),
