@@ -130,7 +130,8 @@ fn in_cone(r: &[Q], normals: &[Vec<Q>]) -> bool {
 /// Every combination of the ties' sides, odometer order, or `None` past
 /// [`MAX_COMBINATIONS`].
 fn combinations(p: &Pattern) -> Option<Vec<Vec<usize>>> {
-    let options: Vec<usize> = p.ties.iter().map(|t| if t.positions.is_empty() { 2 } else { t.positions.len() }).collect();
+    let options: Vec<usize> =
+        p.ties.iter().map(|t| if t.positions.is_empty() { 2 } else { t.positions.len() }).collect();
     let total = options.iter().try_fold(1usize, |a, &o| a.checked_mul(o)).filter(|&n| n <= MAX_COMBINATIONS)?;
     let mut out = Vec::with_capacity(total);
     let mut choice = vec![0; options.len()];
@@ -248,9 +249,7 @@ pub fn derive(q: &VisualizationQuery) -> Result<(VisualizationAnswer, Value, Exp
     let mut jumps: Vec<Jump> = Vec::new();
     let (image, proof) = loop {
         if jumps.len() == MAX_JUMPS {
-            return Err(format!(
-                "region jumping did not reach a local maximum in {MAX_JUMPS} jumps (MAX_JUMPS)"
-            ));
+            return Err(format!("region jumping did not reach a local maximum in {MAX_JUMPS} jumps (MAX_JUMPS)"));
         }
         let to = maximizer(&gradient, &q.lambda, &q.within);
         if let Some(k) = jumps.iter().position(|j| j.to == to) {
@@ -318,6 +317,7 @@ pub fn derive(q: &VisualizationQuery) -> Result<(VisualizationAnswer, Value, Exp
         }
     }
     let why = match &proof {
+        Proof::Affine { combinations: 0 } if q.within.is_none() => "No unit is at its kink there, so s is affine near the image with the gradient of its region, and the image is that region's maximizer: the gradient of f is 0 there, and f is concave there. So the image is a local maximum of f.".to_string(),
         Proof::Affine { combinations: 0 } => "No unit is at its kink there, so s is affine near the image with the gradient of its region, and the image is that region's maximizer: the gradient of f is 0 in every value strictly inside the range, and points out of the range at every value on its edge (the conditions of Karush, Kuhn and Tucker, sufficient because f is concave there). So the image is a local maximum of f.".to_string(),
         Proof::Affine { combinations } => format!(
             "The image lies on kinks that s does not read: all {combinations} combinations of the tied units' sides give one gradient of s, so s is affine near the image, and the image is the maximizer of that piece (the conditions of Karush, Kuhn and Tucker, sufficient because f is concave there). So it is a local maximum of f."

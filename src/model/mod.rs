@@ -697,7 +697,9 @@ fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
         QueryKind::InputGradient { .. } | QueryKind::Saliency { .. } | QueryKind::SignStep { .. } => {
             Ok(Query::InputGradient(Box::new(input_gradient::elaborate(&q.kind, q.span, problem)?)))
         }
-        QueryKind::Visualization(v) => Ok(Query::Visualization(Box::new(visualization::elaborate(v, q.span, problem)?))),
+        QueryKind::Visualization(v) => {
+            Ok(Query::Visualization(Box::new(visualization::elaborate(v, q.span, problem)?)))
+        }
         QueryKind::GradientLimit(g) => {
             Ok(Query::GradientLimit(Box::new(gradient::gradient_limit(g, q.span, problem)?)))
         }

@@ -80,7 +80,12 @@ fn forward(net: &[Layer], x: &[f64]) -> Vec<f64> {
     let mut v = x.to_vec();
     for layer in net {
         v = match layer {
-            Layer::Dense(a, b) => a.rows().into_iter().zip(b).map(|(row, bi)| bi + row.iter().zip(&v).map(|(w, x)| w * x).sum::<f64>()).collect(),
+            Layer::Dense(a, b) => a
+                .rows()
+                .into_iter()
+                .zip(b)
+                .map(|(row, bi)| bi + row.iter().zip(&v).map(|(w, x)| w * x).sum::<f64>())
+                .collect(),
             Layer::Act(slope) => v.iter().map(|&z| if z < 0.0 { slope * z } else { z }).collect(),
             Layer::Conv(conv, k, bias, [c, h, w]) => {
                 let x3 = Array3::from_shape_vec((*c, *h, *w), v.clone()).expect("the shape");

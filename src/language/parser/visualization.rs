@@ -44,7 +44,8 @@ fn visualization(i: In) -> PResult<Query> {
     let (rest, point) = cut(expr(sp(rest), false))?;
     let j = sp(rest);
     let (rest, within) = if peek(j) == Some(',') {
-        let (k, _) = hinted(cut(keyword(sp(take(j, 1)), "within")), "keep the image in a pixel range: `, within [0, 1]`")?;
+        let (k, _) =
+            hinted(cut(keyword(sp(take(j, 1)), "within")), "keep the image in a pixel range: `, within [0, 1]`")?;
         let (k, b) = hinted(cut(expr(sp(k), false)), "give the pixel range: `within [0, 1]`")?;
         (k, Some(b))
     } else {
