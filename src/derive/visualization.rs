@@ -334,7 +334,10 @@ pub fn derive(q: &VisualizationQuery) -> Result<(VisualizationAnswer, Value, Exp
     there.push_text(".");
     step.prose(there);
     ex.step(text(
-        "This is the image region jumping reaches from the starting image: a local maximum of f, where gradient ascent with small steps comes to rest (or, on a kink, which it circles ever closer as the step shrinks). Gradient ascent with a small step η moves, on a region, a fraction 2λη of the way to that region's maximizer at each step, so it can only come to rest where no small move raises f; which such image it reaches depends on its path, and region jumping may follow another. That gradient ascent from the starting image ends at this image is what the numeric check below measures, with float steps.",
+        "This is the image region jumping reaches from the starting image: a local maximum of f, where gradient ascent with small steps comes to rest (or, on a kink, which it circles ever closer as the step shrinks). Gradient ascent with a small step η moves, on a region, a fraction 2λη of the way to that region's maximizer at each step, so it can only come to rest where no small move raises f; which such image it reaches depends on its path, and region jumping may follow another.",
+    ));
+    ex.detail(text(
+        "That gradient ascent from the starting image ends at this image is not proved here: the numeric check below runs it with float steps and measures where it ends.",
     ));
     let value = Value::record(vec![
         ("image", image_value(shape, &image)),

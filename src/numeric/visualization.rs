@@ -67,8 +67,8 @@ fn layers(q: &VisualizationQuery) -> Vec<Layer> {
                 };
                 Layer::Conv(conv.clone(), k, bias, dims)
             }
-            Stage::MaxPool { pool, .. } => Layer::Pool(pool.clone(), true),
-            Stage::AvgPool { pool, .. } => Layer::Pool(pool.clone(), false),
+            Stage::MaxPool { pool, .. } => Layer::Pool(*pool, true),
+            Stage::AvgPool { pool, .. } => Layer::Pool(*pool, false),
             Stage::Flatten { .. } => Layer::Flatten,
         });
         shape = *next;
