@@ -20,6 +20,9 @@ pub const IMAGE_TOLERANCE: f64 = 1e-6;
 const STEP_FRACTION: f64 = 1.0 / 20.0;
 /// Most ascent steps.
 pub const MAX_STEPS: usize = 4_000;
+/// Most multiply-adds the ascent may take (about a second): beyond it
+/// the check is not made, and says so.
+pub const MAX_WORK: f64 = 5e9;
 /// The steps at the end of the ascent that are measured.
 pub const TAIL: usize = 1_000;
 /// The ascent has stopped when no value moves more than this.
@@ -74,6 +77,21 @@ fn layers(q: &VisualizationQuery) -> Vec<Layer> {
         shape = *next;
     }
     out
+}
+
+/// Multiply-adds of one forward pass, roughly.
+fn work(net: &[Layer]) -> f64 {
+    net.iter()
+        .map(|l| match l {
+            Layer::Dense(a, _) => a.len() as f64,
+            Layer::Conv(conv, k, _, _) => {
+                let [_, oh, ow] = conv.output_shape().unwrap_or([0, 0, 0]);
+                (oh * ow) as f64 * k.len() as f64
+            }
+            Layer::Pool(pool, _) => pool.windows().iter().map(Vec::len).sum::<usize>() as f64,
+            Layer::Act(_) | Layer::Flatten => 0.0,
+        })
+        .sum()
 }
 
 fn forward(net: &[Layer], x: &[f64]) -> Vec<f64> {
@@ -203,6 +221,16 @@ pub fn ascend(q: &VisualizationQuery, target: &[f64]) -> Ascent {
 pub fn check(q: &VisualizationQuery, a: &VisualizationAnswer) -> CrossCheck {
     let exact: Vec<f64> = a.image.iter().map(f).collect();
     let scale = 1.0 + exact.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let per_step = 2.0 * q.start.len() as f64 * work(&layers(q));
+    if per_step * MAX_STEPS as f64 > MAX_WORK {
+        return CrossCheck::unchecked(
+            "gradient ascent in floating point from the starting image",
+            format!(
+                "not made: {MAX_STEPS} steps with the gradient by central differences would take about {:.1e} multiply-adds, above the limit of {MAX_WORK:.0e}",
+                per_step * MAX_STEPS as f64
+            ),
+        );
+    }
     let run = ascend(q, &exact);
     let net = layers(q);
     let c: Vec<f64> = q.selection.iter().map(f).collect();
