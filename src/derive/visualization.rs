@@ -328,9 +328,10 @@ pub fn derive(q: &VisualizationQuery) -> Result<(VisualizationAnswer, Value, Exp
         ),
     };
     let step = ex.step(text(why));
-    step.display(Math::name("x*").equals(image_math(shape, &image)));
+    let best = Math::Script { base: Box::new(Math::name("x")), sub: Some(Box::new(Math::name("max"))), sup: None };
+    step.display(best.clone().equals(image_math(shape, &image)));
     let mut there = with_math("There ", s.equals(Math::Number(score.clone())), " and the objective is ");
-    there.push_math(Math::name("f(x*)").equals(Math::Number(objective.clone())));
+    there.push_math(Math::apply("f", vec![best]).equals(Math::Number(objective.clone())));
     there.push_text(".");
     step.prose(there);
     ex.step(text(

@@ -14,7 +14,8 @@ use crate::model::Activation;
 use crate::model::image::{Pool, Shape, Stage};
 use crate::model::visualization::VisualizationQuery;
 
-/// The ascent must end within 1e-6 · (1 + max |x*|) of the exact image.
+/// The ascent must end within 1e-6 · (1 + the largest |value| of the exact
+/// image) of it.
 pub const IMAGE_TOLERANCE: f64 = 1e-6;
 /// 2λη: the fraction of the way to a region's maximizer one step goes.
 const STEP_FRACTION: f64 = 1.0 / 20.0;
@@ -250,7 +251,7 @@ pub fn check(q: &VisualizationQuery, a: &VisualizationAnswer) -> CrossCheck {
         (
             false,
             format!(
-                "the ascent {how}, and over its last steps came no closer than {closest:.3e} to the exact image (tolerance {IMAGE_TOLERANCE:e} relative to 1 + max |x*|): gradient ascent converges elsewhere"
+                "the ascent {how}, and over its last steps came no closer than {closest:.3e} to the exact image (tolerance {IMAGE_TOLERANCE:e} relative to 1 + the largest value of the image): gradient ascent converges elsewhere"
             ),
         )
     } else if !run.stopped && run.furthest > bound {
