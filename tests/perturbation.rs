@@ -415,6 +415,7 @@ fn seeded_random_networks_keep_their_minimum_and_proof() {
         checked += 1;
     }
     assert!(checked >= 5, "only {checked} networks had a single class at their point");
+}
 
 // ---------------------------------------------------------------------------
 // The query `smallest perturbation of NET at x = X to … in NORM`.

@@ -197,7 +197,7 @@ pub struct Pattern {
 /// whatever the tied units do (a dead ReLU unit, a convolution reading
 /// only padding or dead units) cannot change sides, so a unit at 0 that
 /// reads a constant, or a shared maximum of constants, is no tie.
-fn pattern(c: &Compiled, values: &[Vec<Q>]) -> Pattern {
+pub fn pattern(c: &Compiled, values: &[Vec<Q>]) -> Pattern {
     let mut states = Vec::with_capacity(c.ops.len());
     let mut ties = Vec::new();
     let mut tie_at = HashMap::new();
@@ -255,7 +255,7 @@ impl Compiled {
 
     /// As [`Compiled::backward`], from the input of layer `upto` (its
     /// values' gradient is `seed`) down to the network's input.
-    fn backward_from(
+    pub fn backward_from(
         &self,
         upto: usize,
         p: &Pattern,
@@ -553,7 +553,7 @@ pub fn image_value(shape: Shape, entries: &[Q]) -> Value {
     }
 }
 
-fn image_math(shape: Shape, entries: &[Q]) -> Math {
+pub fn image_math(shape: Shape, entries: &[Q]) -> Math {
     let num = |x: &Q| Math::Number(x.clone());
     match shape {
         Shape::Flat(n) => Math::Matrix((0..n).map(|i| vec![num(&entries[i])]).collect()),

@@ -22,6 +22,7 @@ pub mod plane;
 pub mod regions;
 pub mod risk;
 pub mod sizes;
+pub mod visualization;
 
 use crate::language::Diagnostic;
 use crate::model::{Find, Problem, Query, Value, compare};
@@ -73,6 +74,7 @@ pub enum Answer {
     Pieces(pieces::PiecesAnswer),
     InputGradient(Box<input_gradient::GradientAnswer>),
     Perturbation(Box<perturbation_query::PerturbationFinding>),
+    Visualization(Box<visualization::VisualizationAnswer>),
     Limit(Box<gradient::LimitAnswer>),
     MinimumNorm(Box<gradient::MinimumNormAnswer>),
     GradientQuantity(Box<gradient::QuantityAnswer>),
@@ -149,6 +151,10 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
         Query::Perturbation(q) => {
             let (a, v, ex) = perturbation_query::derive(q, problem).map_err(at)?;
             (Answer::Perturbation(Box::new(a)), v, ex)
+        }
+        Query::Visualization(q) => {
+            let (a, v, ex) = visualization::derive(q).map_err(at)?;
+            (Answer::Visualization(Box::new(a)), v, ex)
         }
         Query::GradientLimit(g) => {
             let (a, ex) = gradient::derive_limit(g, problem)?;

@@ -265,6 +265,9 @@ pub enum QueryKind {
     /// `smallest perturbation of NET at x = X to class t in linf [,
     /// within [lo, hi]]`.
     Perturbation(PerturbationSyntax),
+    /// `class visualization of NET [for class c] with l2 LAMBDA from x = X
+    /// [, within [lo, hi]]`.
+    Visualization(Box<VisualizationSyntax>),
     /// `limit of gradient descent on least squares(X, y) from W0`.
     GradientLimit(GradientDescent),
     /// `minimum-norm solution of X w = y`.
@@ -301,6 +304,19 @@ pub enum PerturbationTarget {
     Class(Expr),
     /// `to any other class`, with its span.
     AnyOther(Span),
+}
+
+/// `class visualization of NET [for class c] with l2 LAMBDA from x = X
+/// [, within [lo, hi]]`.
+#[derive(Clone, Debug)]
+pub struct VisualizationSyntax {
+    /// The network, or a combination of its outputs (`h[1] - h[0]`).
+    pub network: Expr,
+    pub class: Option<Expr>,
+    pub lambda: Expr,
+    pub input: Ident,
+    pub point: Expr,
+    pub within: Option<Expr>,
 }
 
 /// Which model a risk query is about.

@@ -41,7 +41,7 @@ pub struct GradientQuery {
     pub kind: GradientKind,
 }
 
-pub(super) fn staged<'a>(net: &'a Network, query: &str, span: Span) -> Result<&'a Staged, Diagnostic> {
+pub(crate) fn staged<'a>(net: &'a Network, query: &str, span: Span) -> Result<&'a Staged, Diagnostic> {
     let Some(s) = &net.staged else {
         // Symbolic sizes: the dense form's error names the symbol.
         net.require_concrete(query, span)?;
@@ -54,7 +54,7 @@ pub(super) fn staged<'a>(net: &'a Network, query: &str, span: Span) -> Result<&'
     Ok(s)
 }
 
-pub(super) fn check_input_name(net: &Network, input: &Ident) -> Result<(), Diagnostic> {
+pub(crate) fn check_input_name(net: &Network, input: &Ident) -> Result<(), Diagnostic> {
     if input.name == net.input {
         return Ok(());
     }
@@ -65,7 +65,7 @@ pub(super) fn check_input_name(net: &Network, input: &Ident) -> Result<(), Diagn
 }
 
 /// The point's entries, row-major, checked against the input's shape.
-pub(super) fn point(e: &Expr, shape: Shape, net: &Network, scope: &dyn Scope) -> Result<Vec<Q>, Diagnostic> {
+pub(crate) fn point(e: &Expr, shape: Shape, net: &Network, scope: &dyn Scope) -> Result<Vec<Q>, Diagnostic> {
     let declared = net.input_span.join(net.dim.span());
     let mismatch = |what: String| {
         Diagnostic::error(e.span, format!("`{}` takes a {} input, but this point is {what}", net.name, shape.text()))
@@ -122,7 +122,7 @@ pub(super) fn point(e: &Expr, shape: Shape, net: &Network, scope: &dyn Scope) ->
         .collect()
 }
 
-pub(super) fn number(e: &Expr, scope: &dyn Scope, what: &str) -> Result<Q, Diagnostic> {
+pub(crate) fn number(e: &Expr, scope: &dyn Scope, what: &str) -> Result<Q, Diagnostic> {
     let v = eval(e, scope)?;
     v.as_scalar().filter(|_| matches!(v, Value::Scalar(_))).and_then(|s| s.as_constant()).ok_or_else(|| {
         Diagnostic::error(e.span, format!("{what} must be a number")).with_label(format!("this is {}", v.describe()))

@@ -22,6 +22,7 @@ pub mod selection;
 pub mod sizes;
 pub mod tensor;
 pub mod value;
+pub mod visualization;
 pub mod weights;
 
 use crate::algebra::Ring;
@@ -84,6 +85,8 @@ pub enum Query {
     /// The least perturbation of a point that changes a ReLU network's
     /// class, proved minimal.
     Perturbation(Box<perturbation::PerturbationProblem>),
+    /// The image gradient ascent on a penalized class score reaches.
+    Visualization(Box<visualization::VisualizationQuery>),
     /// Where gradient descent on least squares converges.
     GradientLimit(Box<GradientLimit>),
     /// The least-norm solution of a linear system.
@@ -461,6 +464,13 @@ fn mentions(q: &syntax::Query, names: &[&str]) -> bool {
                 || matches!(&p.target, syntax::PerturbationTarget::Class(c) if in_expr(c, names))
                 || p.within.as_ref().is_some_and(|w| in_expr(w, names))
         }
+        QueryKind::Visualization(v) => {
+            in_expr(&v.network, names)
+                || v.class.as_ref().is_some_and(|c| in_expr(c, names))
+                || in_expr(&v.lambda, names)
+                || in_expr(&v.point, names)
+                || v.within.as_ref().is_some_and(|w| in_expr(w, names))
+        }
         QueryKind::ThresholdNeuron(t) | QueryKind::ThresholdNetwork(_, t) => names.contains(&t.name.as_str()),
         QueryKind::ThresholdCensus { .. } => false,
         QueryKind::GradientLimit(g) => {
@@ -698,6 +708,9 @@ fn query(q: &syntax::Query, problem: &Problem) -> Result<Query, Diagnostic> {
             Ok(Query::InputGradient(Box::new(input_gradient::elaborate(&q.kind, q.span, problem)?)))
         }
         QueryKind::Perturbation(p) => Ok(Query::Perturbation(Box::new(perturbation::elaborate(p, q.span, problem)?))),
+        QueryKind::Visualization(v) => {
+            Ok(Query::Visualization(Box::new(visualization::elaborate(v, q.span, problem)?)))
+        }
         QueryKind::GradientLimit(g) => {
             Ok(Query::GradientLimit(Box::new(gradient::gradient_limit(g, q.span, problem)?)))
         }

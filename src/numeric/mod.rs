@@ -25,6 +25,7 @@ pub mod regions;
 pub mod risk;
 pub mod rng;
 pub mod sizes;
+pub mod visualization;
 
 use crate::derive::conv::AffineAnswer;
 use crate::derive::risk::RiskAnswer;
@@ -135,6 +136,10 @@ fn by_family(problem: &Problem, find: &Find, finding: &Finding) -> CrossCheck {
             _ => mismatch(finding),
         },
         Answer::Perturbation(a) => perturbation::check_finding(a, seed),
+        Answer::Visualization(a) => match q {
+            Query::Visualization(v) => visualization::check(v, a),
+            _ => mismatch(finding),
+        },
         Answer::Limit(a) => match q {
             Query::GradientLimit(g) => gradient::check_limit(g, a, ring, seed),
             _ => mismatch(finding),

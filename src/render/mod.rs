@@ -98,6 +98,7 @@ pub fn noun(a: &Answer) -> &'static str {
         Answer::Census(_) => "count",
         Answer::Piece(_) => "linear piece",
         Answer::Pieces(_) => "linear pieces",
+        Answer::Visualization(_) => "class visualization",
         Answer::InputGradient(a) => match a.kind {
             crate::model::input_gradient::GradientKind::Gradient => "input gradient",
             crate::model::input_gradient::GradientKind::Saliency { .. } => "saliency map",

@@ -22,6 +22,7 @@ mod perturbation;
 mod regions;
 mod risk;
 mod submission;
+mod visualization;
 
 use nom::Err;
 use nom::Parser;
@@ -184,6 +185,7 @@ const QUERY_FORMS: &[&[QueryForm]] = &[
     network::QUERIES,
     input_gradient::QUERIES,
     perturbation::QUERIES,
+    visualization::QUERIES,
     regions::QUERIES,
     gradient::QUERIES,
     risk::QUERIES,
