@@ -21,8 +21,9 @@ use std::collections::HashSet;
 
 pub use crate::language::math::{Fill, Inline, Math, Prose, Rel, words};
 
-use crate::algebra::{Matrix, Poly, RatFunc};
+use crate::algebra::{Matrix, Poly, Q, RatFunc};
 use crate::language::math::{Fence, Func, Sign};
+use crate::model::image::Shape;
 use crate::model::{Problem, Value};
 
 /// A value as a formula, its exact entries kept as they are (the
@@ -206,6 +207,27 @@ pub struct Figure {
     /// pattern) rather than the reasoning: the solutions leave it out where
     /// they print the answer in full.
     pub shows_answer: bool,
+}
+
+/// Most panels a picture of images has: beyond, only the first channels.
+const PICTURED_PANELS: usize = 3;
+
+impl Figure {
+    /// Images side by side, each channel its own panel, with the shade
+    /// each is drawn in; `None` for a flat vector, which is no picture.
+    pub fn images(shape: Shape, caption: &str, images: &[(&str, &[Q], Shade)]) -> Option<Figure> {
+        let Shape::Image([c, h, w]) = shape else { return None };
+        let mut panels = Vec::new();
+        for (title, entries, shade) in images {
+            for k in 0..c {
+                let rows = (0..h).map(|r| entries[(k * h + r) * w..(k * h + r + 1) * w].to_vec()).collect();
+                let title = if c > 1 { format!("{title}, channel {k}") } else { title.to_string() };
+                panels.push(Panel::image(Prose::text(title), rows, shade.clone()));
+            }
+        }
+        panels.truncate(PICTURED_PANELS);
+        Some(Figure { caption: Prose::text(caption), panels, shows_answer: false })
+    }
 }
 
 /// One plane of a figure.

@@ -33,7 +33,7 @@ use crate::model::image::{Shape, Stage, Staged};
 use crate::model::input_gradient::{GradientKind, GradientQuery};
 use crate::model::{Activation, Problem, Value};
 
-use super::explain::{Block, Explanation, Figure, Panel, Shade, Table};
+use super::explain::{Block, Explanation, Figure, Shade, Table};
 
 /// Most combinations of the tied units' sides that are compared.
 pub const MAX_COMBINATIONS: usize = 4096;
@@ -566,39 +566,6 @@ pub fn image_math(shape: Shape, entries: &[Q]) -> Math {
     }
 }
 
-/// The channels of an image as rows of pixels; `None` for a flat vector,
-/// which is no picture.
-fn channels(shape: Shape, entries: &[Q]) -> Option<Vec<Vec<Vec<Q>>>> {
-    match shape {
-        Shape::Flat(_) => None,
-        Shape::Image([c, h, w]) => Some(
-            (0..c)
-                .map(|k| (0..h).map(|r| entries[(k * h + r) * w..(k * h + r + 1) * w].to_vec()).collect())
-                .collect(),
-        ),
-    }
-}
-
-/// Most panels a picture of images has: beyond, only the first channels.
-const PICTURED_PANELS: usize = 3;
-
-/// Images side by side, each channel its own panel, with the shade each
-/// is drawn in.
-fn images_figure(shape: Shape, caption: &str, images: &[(&str, &[Q], Shade)]) -> Option<Figure> {
-    let mut panels = Vec::new();
-    for (title, entries, shade) in images {
-        let chans = channels(shape, entries)?;
-        let many = chans.len() > 1;
-        for (k, rows) in chans.into_iter().enumerate() {
-            let shade = shade.clone();
-            let title = if many { format!("{title}, channel {k}") } else { title.to_string() };
-            panels.push(Panel::image(text(title), rows, shade));
-        }
-    }
-    panels.truncate(PICTURED_PANELS);
-    Some(Figure { caption: text(caption), panels, shows_answer: false })
-}
-
 fn classes_value(classes: &[usize]) -> Value {
     match classes {
         [one] => Value::int(*one as i64),
@@ -762,7 +729,7 @@ pub fn derive(q: &GradientQuery, _problem: &Problem) -> Result<(GradientAnswer, 
                 step.listing(items.len(), items);
             }
             step.display(Math::apply("grad", vec![s.clone()]).equals(image_math(shape, gradient)));
-            if let Some(f) = images_figure(
+            if let Some(f) = Figure::images(
                 shape,
                 "The point and the gradient of s there. Darker pixels of the gradient raise s, lighter ones lower it; the middle shade is 0.",
                 &[("the point x", &q.point, Shade::range_of(&q.point)), ("the gradient of s", gradient, Shade::signed_of(gradient))],
@@ -826,7 +793,7 @@ pub fn derive(q: &GradientQuery, _problem: &Problem) -> Result<(GradientAnswer, 
                     ".",
                 ));
                 let first_channel = &q.point[..plane.len()];
-                if let Some(f) = images_figure(
+                if let Some(f) = Figure::images(
                     plane,
                     "The point and its saliency map: the darker a pixel of the map, the more a small change of it moves s.",
                     &[
@@ -877,7 +844,7 @@ pub fn derive(q: &GradientQuery, _problem: &Problem) -> Result<(GradientAnswer, 
                 ));
                 step.display(Math::name("x'").equals(image_math(shape, &image)));
                 let moved: Vec<Q> = image.iter().zip(&q.point).map(|(a, b)| a - b).collect();
-                if let Some(f) = images_figure(
+                if let Some(f) = Figure::images(
                     shape,
                     "The point, the change the step makes (middle shade 0) and the stepped image.",
                     &[

@@ -33,7 +33,7 @@ use crate::model::image::Shape;
 use crate::model::perturbation::{self as m, PerturbationProblem};
 use crate::model::{Problem, Value};
 
-use super::explain::{Depth, Explanation, Math, Step, words};
+use super::explain::{Depth, Explanation, Figure, Math, Shade, Step, words};
 use super::input_gradient::image_value;
 use super::perturbation::{
     self as search, Affine, Budget, Norm, PerturbationAnswer, PerturbationQuery, ReluNet, Target, UnitState, forward,
@@ -166,8 +166,25 @@ pub fn derive_with_budget(
     };
     let mut ex = search::explain(&query, &answer);
     framing(&mut ex, p, &query, &answer, radius.as_ref());
+    picture(&mut ex, p, &answer);
     let finding = PerturbationFinding { query, answer, radius, shape: p.shape, status, lower };
     Ok((finding, value, ex))
+}
+
+/// The point, the perturbation and the perturbed input as images, when
+/// the input is one.
+fn picture(ex: &mut Explanation, p: &PerturbationProblem, ans: &PerturbationAnswer) {
+    let Some(b) = &ans.best else { return };
+    let moved: Vec<Q> = p.point.iter().zip(&b.delta).map(|(x, d)| x + d).collect();
+    let shade = Shade::range_of(p.point.iter().chain(&moved));
+    let figure = Figure::images(
+        p.shape,
+        "The point, the perturbation and the perturbed input. The point and the perturbed input share one scale (darker is larger); the perturbation's middle shade is 0, darker raises a value and lighter lowers it.",
+        &[("the point", &p.point, shade.clone()), ("the perturbation", &b.delta, Shade::signed_of(&b.delta)), ("the point plus the perturbation", &moved, shade)],
+    );
+    if let Some(f) = figure {
+        ex.step(prose!("The perturbation as an image:")).figure(f);
+    }
 }
 
 /// Entries in the input's shape: a column, or a matrix for one channel.

@@ -36,7 +36,7 @@ use crate::model::Value;
 use crate::model::image::Shape;
 use crate::model::visualization::VisualizationQuery;
 
-use super::explain::{Explanation, Table};
+use super::explain::{Explanation, Figure, Shade, Table};
 use super::input_gradient::{Compiled, MAX_COMBINATIONS, Outcome, Pattern, decide, image_math, image_value, pattern};
 
 /// Most jumps from region to region before nnkey gives up.
@@ -334,6 +334,14 @@ pub fn derive(q: &VisualizationQuery) -> Result<(VisualizationAnswer, Value, Exp
     there.push_math(Math::apply("f", vec![best]).equals(Math::Number(objective.clone())));
     there.push_text(".");
     step.prose(there);
+    let shade = Shade::range_of(q.start.iter().chain(&image));
+    if let Some(f) = Figure::images(
+        shape,
+        "The starting image and the image reached, on one scale: darker pixels are larger.",
+        &[("the start", &q.start, shade.clone()), ("the image reached", &image, shade)],
+    ) {
+        step.figure(f);
+    }
     ex.step(text(
         "This is the image region jumping reaches from the starting image: a local maximum of f, where gradient ascent with small steps comes to rest (or, on a kink, which it circles ever closer as the step shrinks). Gradient ascent with a small step η moves, on a region, a fraction 2λη of the way to that region's maximizer at each step, so it can only come to rest where no small move raises f; which such image it reaches depends on its path, and region jumping may follow another.",
     ));

@@ -65,7 +65,11 @@ pub fn conv2d(
     let oh = (h - dilation.0 * (kh - 1) - 1) / stride.0 + 1;
     let ow = (wd - dilation.1 * (kw - 1) - 1) / stride.1 + 1;
     let out_per = cout / groups;
-    let mut y = Array3::zeros((cout, oh, ow));
+    // Flat slices: indexing ndarray element by element costs a bounds and
+    // stride computation per access, most of the cross-check's time.
+    let (w, x) = (w.as_standard_layout(), x.as_standard_layout());
+    let (ws, xs) = (w.as_slice().expect("standard layout"), x.as_slice().expect("standard layout"));
+    let mut y = vec![0.0; cout * oh * ow];
     for o in 0..cout {
         let g = o / out_per;
         for r in 0..oh {
@@ -74,17 +78,18 @@ pub fn conv2d(
                 for ip in 0..in_per {
                     let i = g * in_per + ip;
                     for a in 0..kh {
-                        for b in 0..kw {
-                            acc +=
-                                w[[o, ip, a, b]] * x[[i, r * stride.0 + a * dilation.0, c * stride.1 + b * dilation.1]];
+                        let wrow = &ws[((o * in_per + ip) * kh + a) * kw..][..kw];
+                        let xrow = &xs[(i * h + r * stride.0 + a * dilation.0) * wd..][..wd];
+                        for (b, wv) in wrow.iter().enumerate() {
+                            acc += wv * xrow[c * stride.1 + b * dilation.1];
                         }
                     }
                 }
-                y[[o, r, c]] = acc;
+                y[(o * oh + r) * ow + c] = acc;
             }
         }
     }
-    y
+    Array3::from_shape_vec((cout, oh, ow), y).expect("the output's shape")
 }
 
 /// Transposed convolution with weights (in, out/groups, kh, kw): every
@@ -105,23 +110,28 @@ pub fn conv_transpose2d(
     let full_h = (h - 1) * stride.0 + dilation.0 * (kh - 1) + 1 + output_padding.0;
     let full_w = (wd - 1) * stride.1 + dilation.1 * (kw - 1) + 1 + output_padding.1;
     let in_per = cin / groups;
-    let mut full = Array3::zeros((out_per * groups, full_h, full_w));
+    let (w, x) = (w.as_standard_layout(), x.as_standard_layout());
+    let (ws, xs) = (w.as_slice().expect("standard layout"), x.as_slice().expect("standard layout"));
+    let mut buf = vec![0.0; out_per * groups * full_h * full_w];
     for i in 0..cin {
         let g = i / in_per;
         for r in 0..h {
             for c in 0..wd {
-                let v = x[[i, r, c]];
+                let v = xs[(i * h + r) * wd + c];
                 for op in 0..out_per {
+                    let o = g * out_per + op;
                     for a in 0..kh {
-                        for b in 0..kw {
-                            full[[g * out_per + op, r * stride.0 + a * dilation.0, c * stride.1 + b * dilation.1]] +=
-                                w[[i, op, a, b]] * v;
+                        let wrow = &ws[((i * out_per + op) * kh + a) * kw..][..kw];
+                        let frow = &mut buf[(o * full_h + r * stride.0 + a * dilation.0) * full_w..][..full_w];
+                        for (b, wv) in wrow.iter().enumerate() {
+                            frow[c * stride.1 + b * dilation.1] += wv * v;
                         }
                     }
                 }
             }
         }
     }
+    let full = Array3::from_shape_vec((out_per * groups, full_h, full_w), buf).expect("the buffer's shape");
     full.slice(s![.., padding.0..full_h - padding.0, padding.1..full_w - padding.1]).to_owned()
 }
 
