@@ -209,6 +209,12 @@ pub struct Figure {
     pub shows_answer: bool,
 }
 
+/// The closed interval `[lo, hi]`, which a formula's `[a, b]` would read
+/// as a vector.
+pub fn closed_interval(lo: &Q, hi: &Q) -> Math {
+    Math::Seq(crate::language::math::Fence::Bracket, vec![Math::from(lo), Math::from(hi)])
+}
+
 /// Most panels a picture of images has: beyond, only the first channels.
 const PICTURED_PANELS: usize = 3;
 

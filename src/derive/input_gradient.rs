@@ -718,23 +718,29 @@ pub fn derive(q: &GradientQuery, _problem: &Problem) -> Result<(GradientAnswer, 
                         &format!("after layer {} ({}): ", k + 1, q.net.stages[k].0.word()),
                         Math::Frac(
                             Box::new(Math::Product(vec![Math::Constant(Constant::Partial), Math::name("s")])),
-                            Box::new(Math::Product(vec![Math::Constant(Constant::Partial), Math::name(format!("a{}", k + 1))])),
+                            Box::new(Math::Product(vec![
+                                Math::Constant(Constant::Partial),
+                                Math::name(format!("a{}", k + 1)),
+                            ])),
                         )
-                            .equals(image_math(out_shape, g)),
+                        .equals(image_math(out_shape, g)),
                         "",
                     )));
                 }
-            }
-            if !items.is_empty() {
-                step.listing(items.len(), items);
             }
             step.display(Math::apply("grad", vec![s.clone()]).equals(image_math(shape, gradient)));
             if let Some(f) = Figure::images(
                 shape,
                 "The point and the gradient of s there. Darker pixels of the gradient raise s, lighter ones lower it; the middle shade is 0.",
-                &[("the point x", &q.point, Shade::range_of(&q.point)), ("the gradient of s", gradient, Shade::signed_of(gradient))],
+                &[
+                    ("the point x", &q.point, Shade::range_of(&q.point)),
+                    ("the gradient of s", gradient, Shade::signed_of(gradient)),
+                ],
             ) {
                 step.figure(f);
+            }
+            if !items.is_empty() {
+                ex.detail(text("Layer by layer, the coefficients carried back:")).listing(items.len(), items);
             }
             if *combinations > 0 {
                 ex.step(text(format!(
@@ -797,8 +803,16 @@ pub fn derive(q: &GradientQuery, _problem: &Problem) -> Result<(GradientAnswer, 
                     plane,
                     "The point and its saliency map: the darker a pixel of the map, the more a small change of it moves s.",
                     &[
-                        (if ch > 1 { "the point, channel 0" } else { "the point x" }, first_channel, Shade::range_of(first_channel)),
-                        ("the saliency M", &sal, Shade::Range { lo: Q::zero(), hi: sal.iter().max().cloned().unwrap_or_else(Q::zero) }),
+                        (
+                            if ch > 1 { "the point, channel 0" } else { "the point x" },
+                            first_channel,
+                            Shade::range_of(first_channel),
+                        ),
+                        (
+                            "the saliency M",
+                            &sal,
+                            Shade::Range { lo: Q::zero(), hi: sal.iter().max().cloned().unwrap_or_else(Q::zero) },
+                        ),
                     ],
                 ) {
                     step.figure(f);

@@ -47,7 +47,7 @@ use crate::algebra::lp::{
 };
 use crate::algebra::{Q, QSum};
 
-use super::explain::{Explanation, LISTING_CAP, Math, Table, words};
+use super::explain::{Explanation, LISTING_CAP, Math, Table, closed_interval, words};
 use crate::{math, prose};
 
 /// A dense layer `z = W a + b`: `w` has one row per output.
@@ -1067,13 +1067,17 @@ fn column(v: &[Q]) -> Math {
 /// the perturbation and its new scores, the activation pattern, and the
 /// proof of minimality (or the gap).
 pub fn explain(q: &PerturbationQuery, ans: &PerturbationAnswer) -> Explanation {
+    explain_with(q, ans, &column)
+}
+
+/// [`explain`] with the perturbation written by `input` (as an image, say).
+pub fn explain_with(q: &PerturbationQuery, ans: &PerturbationAnswer, input: &dyn Fn(&[Q]) -> Math) -> Explanation {
     let mut ex = Explanation::new();
     let norm_name = words(q.norm.name());
     ex.step(prose!(
-        "Look for the perturbation $delta$ of least #norm norm with $x_0 + delta$ in the box $[#lo, #hi]$ whose scores reach the target class, ties included: $f_t(x_0 + delta) >= f_c(x_0 + delta)$, so the class is no longer strictly $c$.",
+        "Look for the perturbation $delta$ of least #norm norm with $x_0 + delta$ in the box $#range$ whose scores reach the target class, ties included: $f_t(x_0 + delta) >= f_c(x_0 + delta)$, so the class is no longer strictly $c$.",
         norm = norm_name,
-        lo = &q.lo,
-        hi = &q.hi
+        range = closed_interval(&q.lo, &q.hi)
     ));
     ex.step(prose!(
         "At $x_0$ the scores are $#s$: the class is $c = #c$.",
@@ -1084,7 +1088,7 @@ pub fn explain(q: &PerturbationQuery, ans: &PerturbationAnswer) -> Explanation {
         (Some(b), proved) => {
             let s = ex.step(prose!(
                 "The perturbation $delta = #d$ has norm #v and moves the point to class #t's side: the scores at $x_0 + delta$ are $#s$.",
-                d = column(&b.delta),
+                d = input(&b.delta),
                 v = &b.norm,
                 t = b.target as i64,
                 s = column(&b.scores)

@@ -33,7 +33,7 @@ use crate::model::image::Shape;
 use crate::model::perturbation::{self as m, PerturbationProblem};
 use crate::model::{Problem, Value};
 
-use super::explain::{Depth, Explanation, Figure, Math, Shade, Step, words};
+use super::explain::{Depth, Explanation, Figure, Math, Shade, Step, closed_interval, words};
 use super::input_gradient::image_value;
 use super::perturbation::{
     self as search, Affine, Budget, Norm, PerturbationAnswer, PerturbationQuery, ReluNet, Target, UnitState, forward,
@@ -164,7 +164,7 @@ pub fn derive_with_budget(
             Value::record(vec![("best", best_v), ("lower", Value::scalar(l)), ("gap", gap)])
         }
     };
-    let mut ex = search::explain(&query, &answer);
+    let mut ex = search::explain_with(&query, &answer, &|v| image_math(p.shape, v));
     framing(&mut ex, p, &query, &answer, radius.as_ref());
     picture(&mut ex, p, &answer);
     let finding = PerturbationFinding { query, answer, radius, shape: p.shape, status, lower };
@@ -180,7 +180,11 @@ fn picture(ex: &mut Explanation, p: &PerturbationProblem, ans: &PerturbationAnsw
     let figure = Figure::images(
         p.shape,
         "The point, the perturbation and the perturbed input. The point and the perturbed input share one scale (darker is larger); the perturbation's middle shade is 0, darker raises a value and lighter lowers it.",
-        &[("the point", &p.point, shade.clone()), ("the perturbation", &b.delta, Shade::signed_of(&b.delta)), ("the point plus the perturbation", &moved, shade)],
+        &[
+            ("the point x", &p.point, shade.clone()),
+            ("δ", &b.delta, Shade::signed_of(&b.delta)),
+            ("x + δ", &moved, shade),
+        ],
     );
     if let Some(f) = figure {
         ex.step(prose!("The perturbation as an image:")).figure(f);
@@ -241,9 +245,8 @@ fn framing(
         let s = Step::new(
             Depth::Solution,
             prose!(
-                "No pixel range is given, so every input is allowed. The search runs in the box $[#lo, #hi]$, which holds every perturbation of norm at most $R = #r$; a perturbation smaller than the one found there would lie in the box too, so the box changes nothing.",
-                lo = &q.lo,
-                hi = &q.hi,
+                "No pixel range is given, so every input is allowed. The search runs in the box $#range$, which holds every perturbation of norm at most $R = #r$; a perturbation smaller than the one found there would lie in the box too, so the box changes nothing.",
+                range = closed_interval(&q.lo, &q.hi),
                 r = r
             ),
         );

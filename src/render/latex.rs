@@ -13,7 +13,7 @@ use crate::language::math::{Inline, Math, Prose};
 
 use super::document::{Document, Level, PartDoc, ProblemDoc, Shown, shown_answer};
 use super::layout::{Piece, latex_display};
-use super::limits::{LATEX_WIDTH, LISTED};
+use super::limits::{LATEX_INLINE_ROWS, LATEX_WIDTH, LISTED};
 use super::math::latex::{chars_width, escape_text, latex, width};
 use super::math::lower::lower;
 use super::{Options, crosscheck_sentence, status_sentence};
@@ -26,8 +26,19 @@ struct Out<'o> {
     ring: &'o Ring,
 }
 
-/// Prose as LaTeX text with inline math.
+/// Prose as LaTeX text with inline math; a formula too large for a line
+/// of text is displayed.
 pub fn prose(p: &Prose, ring: &Ring) -> String {
+    prose_with(p, ring, true)
+}
+
+/// Prose in a table's cell: every formula inline, since a cell holds no
+/// display (the table is laid out as items when it is too wide).
+fn cell(p: &Prose, ring: &Ring) -> String {
+    prose_with(p, ring, false)
+}
+
+fn prose_with(p: &Prose, ring: &Ring, displays: bool) -> String {
     let mut out = String::new();
     for i in &p.0 {
         match i {
@@ -36,11 +47,38 @@ pub fn prose(p: &Prose, ring: &Ring) -> String {
                 let _ = write!(out, "\\texttt{{{}}}", escape_text(c));
             }
             Inline::Math(m) => {
-                let _ = write!(out, "${}$", latex(&lower(m, ring)));
+                let m = lower(m, ring);
+                if !displays || (width(&m) <= LATEX_WIDTH && rows(&m) <= LATEX_INLINE_ROWS) {
+                    let _ = write!(out, "${}$", latex(&m));
+                    continue;
+                }
+                // Too wide or too tall for a line of text: displayed, and
+                // laid out as any display is.
+                for piece in latex_display(&m, LATEX_WIDTH) {
+                    match piece {
+                        Piece::Math(s) => {
+                            let _ = write!(out, "\n\\[ {s} \\]\n");
+                        }
+                        Piece::Note(p) => {
+                            let _ = write!(out, "\n\\noindent {}\n", prose(&p, ring));
+                        }
+                    }
+                }
             }
         }
     }
     out
+}
+
+/// The rows a formula takes: its tallest matrix's.
+fn rows(m: &Math) -> usize {
+    match m {
+        Math::Matrix(r) => r.len(),
+        Math::Relation(first, rest) => rest.iter().map(|(_, x)| rows(x)).fold(rows(first), usize::max),
+        Math::Seq(_, items) => items.iter().map(rows).max().unwrap_or(1),
+        Math::Fenced(_, x) | Math::Transpose(x) | Math::Neg(x) => rows(x),
+        _ => 1,
+    }
 }
 
 impl Out<'_> {
@@ -113,11 +151,11 @@ impl Out<'_> {
         self.push("\\begin{center}");
         self.push(&format!("\\begin{{tabular}}{{{}}}", "c".repeat(cols)));
         if !t.header.is_empty() {
-            let cells: Vec<String> = t.header.iter().map(|p| prose(p, self.ring)).collect();
+            let cells: Vec<String> = t.header.iter().map(|p| cell(p, self.ring)).collect();
             self.push(&format!("{} \\\\ \\hline", cells.join(" & ")));
         }
         for r in &t.rows {
-            let cells: Vec<String> = r.iter().map(|p| prose(p, self.ring)).collect();
+            let cells: Vec<String> = r.iter().map(|p| cell(p, self.ring)).collect();
             self.push(&format!("{} \\\\", cells.join(" & ")));
         }
         self.push("\\end{tabular}");

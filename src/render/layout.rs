@@ -98,6 +98,26 @@ fn relation(first: &Math, rest: &[(Rel, Math)], avail: f32) -> Vec<Piece> {
                     lines.extend(close_last(den_lines, "\\Bigr)"));
                     break;
                 }
+                // A list too wide for the line: its items packed into
+                // lines, the fence's halves on the first and the last.
+                Math::Seq(fence, items) if items.len() > 1 && items.iter().all(|x| width(x) + 1.0 <= room - INDENT) => {
+                    let (open, close) = latex::fences(*fence, false);
+                    let mut line = format!("{head} {open}");
+                    let mut used_w = 0.5;
+                    for (k, item) in items.iter().enumerate() {
+                        let w = width(item) + 0.5;
+                        if used_w + w > room && used_w > 0.5 {
+                            lines.push(line);
+                            line = "&\\quad".to_string();
+                            used_w = INDENT;
+                        }
+                        let sep = if k + 1 == items.len() { close } else { "," };
+                        line.push_str(&format!(" {}{sep}", latex(item)));
+                        used_w += w;
+                    }
+                    lines.push(line);
+                    break;
+                }
                 _ => {}
             }
             match widest_part(&rhs) {

@@ -33,6 +33,10 @@ pub const MIN_TEXT_WIDTH: usize = 40;
 /// numbered list, with a margin for the estimate.
 pub const LATEX_WIDTH: f32 = 29.0;
 
+/// A formula in a sentence with a matrix of more rows than this is set as
+/// a display in LaTeX, where it does not push the lines apart.
+pub const LATEX_INLINE_ROWS: usize = 4;
+
 /// A matrix with more rows than this is split into blocks of rows in
 /// LaTeX, so that no display is taller than a page.
 pub const LATEX_ROWS: usize = 24;

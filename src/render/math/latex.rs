@@ -72,6 +72,26 @@ fn unicode_text(c: char) -> String {
         '≤' => "$\\le$",
         '≥' => "$\\ge$",
         '≠' => "$\\ne$",
+        '≈' => "$\\approx$",
+        '±' => "$\\pm$",
+        '∞' => "$\\infty$",
+        '∂' => "$\\partial$",
+        '∈' => "$\\in$",
+        '√' => "$\\surd$",
+        '⌊' => "$\\lfloor$",
+        '⌋' => "$\\rfloor$",
+        '⌈' => "$\\lceil$",
+        '⌉' => "$\\rceil$",
+        '⁰' => "$^0$",
+        '²' => "$^2$",
+        '⁽' => "$^($",
+        '⁾' => "$^)$",
+        '³' => "$^3$",
+        '₀' => "$_0$",
+        '₁' => "$_1$",
+        '₂' => "$_2$",
+        '₃' => "$_3$",
+        'ᵀ' => "$^\\top$",
         '→' => "$\\to$",
         '↦' => "$\\mapsto$",
         '∘' => "$\\circ$",
@@ -137,6 +157,7 @@ fn unicode_math(c: char) -> String {
     match c {
         c if c.is_ascii_alphanumeric() => format!("\\mathrm{{{c}}}"),
         '∂' => "\\partial ".into(),
+        '∞' => "\\infty ".into(),
         c => match super::text::greek_name(c) {
             Some(n) => format!("\\{n} "),
             None => "?".into(),
@@ -219,7 +240,7 @@ fn tall(m: &Math) -> bool {
     }
 }
 
-fn fences(f: Fence, grow: bool) -> (&'static str, &'static str) {
+pub fn fences(f: Fence, grow: bool) -> (&'static str, &'static str) {
     match (f, grow) {
         (Fence::None, _) => ("", ""),
         (Fence::Paren, false) => ("(", ")"),
@@ -555,6 +576,14 @@ fn number_width(q: &Q) -> f32 {
     sign + 0.5 * a.numer().to_string().len().max(a.denom().to_string().len()) as f32 * SCRIPT + 0.3
 }
 
+/// A relation and the space around it: arrows are wider than `=`.
+fn relation_width(r: Rel) -> f32 {
+    match r {
+        Rel::To | Rel::MapsTo | Rel::Implies | Rel::Iff => RELATION + 0.25,
+        _ => RELATION,
+    }
+}
+
 /// How wide `m` prints in display style, in ems.
 pub fn width(m: &Math) -> f32 {
     match m {
@@ -603,7 +632,8 @@ pub fn width(m: &Math) -> f32 {
             fence + items.iter().map(width).sum::<f32>() + 0.5 * items.len().saturating_sub(1) as f32
         }
         Math::Relation(a, rest) => {
-            paren_width(a, Prec::Sum) + rest.iter().map(|(_, x)| RELATION + paren_width(x, Prec::Sum)).sum::<f32>()
+            paren_width(a, Prec::Sum)
+                + rest.iter().map(|(r, x)| relation_width(*r) + paren_width(x, Prec::Sum)).sum::<f32>()
         }
         Math::Matrix(rows) => {
             let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
@@ -658,6 +688,15 @@ mod tests {
         assert_eq!(name("∂s"), "\\partial \\mathrm{s}");
         assert_eq!(name("λx"), "\\lambda \\mathrm{x}");
         assert!(name("s☃").is_ascii());
+    }
+
+    #[test]
+    fn symbols_of_the_explanations_are_typeset_in_text() {
+        for c in "×−–—·…≤≥≈∞∂→∘‖ᵀ⁽⁾⁰²₁λεηδγ".chars() {
+            let t = escape_text(&c.to_string());
+            assert!(t.is_ascii() && !t.contains('?'), "{c} gives {t}");
+        }
+        assert_eq!(escape_text("the L∞ norm"), "the L$\\infty$ norm");
     }
 
     #[test]

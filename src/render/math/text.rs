@@ -155,6 +155,11 @@ fn write(out: &mut String, m: &Math) {
         }
         Math::Product(factors) => {
             for (k, f) in factors.iter().enumerate() {
+                if k > 0 && matches!(factors[k - 1], Math::Constant(Constant::Partial)) {
+                    // ∂s: the differential's sign is written against its name.
+                    child(out, f, Prec::Postfix);
+                    continue;
+                }
                 if k > 0 {
                     let prev = &factors[k - 1];
                     let dot = (is_numeric(prev) && is_numeric(f))
@@ -183,7 +188,14 @@ fn write(out: &mut String, m: &Math) {
         Math::Frac(a, b) => {
             child(out, a, Prec::Product);
             out.push('/');
-            child(out, b, Prec::Postfix);
+            // ∂s/∂a2 reads as one quotient of differentials, without parentheses.
+            match &**b {
+                Math::Product(f) if matches!(f.as_slice(), [Math::Constant(Constant::Partial), _]) => {
+                    out.push('∂');
+                    child(out, &f[1], Prec::Postfix);
+                }
+                _ => child(out, b, Prec::Postfix),
+            }
         }
         Math::Script { base, sub, sup } => {
             child(out, base, Prec::Atom);
@@ -327,6 +339,12 @@ mod tests {
 
     fn t(s: &str) -> String {
         inline(&parse_math(s).unwrap())
+    }
+
+    #[test]
+    fn a_quotient_of_differentials_reads_without_parentheses() {
+        let d = |n: &str| Math::Product(vec![Math::Constant(Constant::Partial), Math::name(n)]);
+        assert_eq!(inline(&Math::Frac(Box::new(d("s")), Box::new(d("a2")))), "∂s/∂a2");
     }
 
     #[test]
