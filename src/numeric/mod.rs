@@ -16,6 +16,7 @@
 
 pub mod conv;
 pub mod gradient;
+pub mod cross_entropy;
 pub mod input_gradient;
 pub mod logic;
 pub mod perturbation;
@@ -133,6 +134,10 @@ fn by_family(problem: &Problem, find: &Find, finding: &Finding) -> CrossCheck {
         },
         Answer::InputGradient(a) => match q {
             Query::InputGradient(g) => input_gradient::check(g, a, seed),
+            _ => mismatch(finding),
+        },
+        Answer::CrossEntropy(a) => match q {
+            Query::InputGradient(g) => cross_entropy::check(g, a),
             _ => mismatch(finding),
         },
         Answer::Perturbation(a) => perturbation::check_finding(a, seed),
