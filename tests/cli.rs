@@ -25,7 +25,11 @@ fn shipped_problems_all_pass() {
     // The one missing key is in the variants (a neuron for a drawn table),
     // left for `nnkey variants` to write; every key of ps3 is there.
     assert!(run.stdout.contains("problems/variants/q4.nnk v4 s ... missing"), "{}", run.stdout);
-    assert!(run.stdout.lines().filter(|l| l.contains("problems/ps3/")).all(|l| l.ends_with("... ok")), "{}", run.stdout);
+    assert!(
+        run.stdout.lines().filter(|l| l.contains("problems/ps3/")).all(|l| l.ends_with("... ok")),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("problems/ps3/q20.nnk"), "{}", run.stdout);
 }
 
@@ -388,10 +392,8 @@ fn many_files_on_several_threads_print_the_same_bytes_as_on_one() {
     let s = Sandbox::new();
     // Files of every kind of work, quick and slow, twice over.
     let ps3 = repo().join("problems/ps3");
-    let names: Vec<_> = ["q1", "q3", "q5", "q6", "q12", "q18", "q19", "pieces"]
-        .iter()
-        .map(|n| ps3.join(format!("{n}.nnk")))
-        .collect();
+    let names: Vec<_> =
+        ["q1", "q3", "q5", "q6", "q12", "q18", "q19", "pieces"].iter().map(|n| ps3.join(format!("{n}.nnk"))).collect();
     for copy in 0..2 {
         for p in &names {
             let text = std::fs::read_to_string(p).unwrap();

@@ -157,7 +157,8 @@ pub fn exp(t: &Q) -> Option<Interval> {
     let r = t / &two_pow(m);
     let (r_lo, r_hi) = (round(&r, false), round(&r, true));
     // Remainder after TERMS terms for |r| ≤ 1/2.
-    let tail = &Q::one() / &Q::from_bigints(factorial(TERMS + 1) * BigInt::from(2).pow((TERMS + 1) as u32), BigInt::one());
+    let tail =
+        &Q::one() / &Q::from_bigints(factorial(TERMS + 1) * BigInt::from(2).pow((TERMS + 1) as u32), BigInt::one());
     let mut e = Interval::rounded(&taylor(&r_lo) - &tail, &taylor(&r_hi) + &tail);
     for _ in 0..m {
         e = Interval::rounded(&e.lo * &e.lo, &e.hi * &e.hi);

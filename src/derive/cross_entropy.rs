@@ -195,12 +195,14 @@ pub fn derive(q: &GradientQuery) -> Result<(CrossEntropyAnswer, Value, Explanati
                 Some(ClassRegion { direction: dir.to_vec(), gradients, gradient })
             };
             let (Some(a), Some(b)) = (region(&regions[0].direction), region(&regions[1].direction)) else {
-                return Err(format!("cannot decide whether the cross-entropy has a gradient here: the score of class {k} has none, and the regions found for it could not be entered"));
+                return Err(format!(
+                    "cannot decide whether the cross-entropy has a gradient here: the score of class {k} has none, and the regions found for it could not be entered"
+                ));
             };
             let entry = (0..n).find(|&i| matches!(a.gradient[i].sub(&b.gradient[i]).sign(), Some(1 | -1)));
             let Some(entry) = entry else {
                 return Err(format!(
-                    "cannot decide whether the cross-entropy has a gradient here: the score of class {k} has none, and the bounds on exp do not show the cross-entropy's gradients in two regions next to the point apart"
+                    "cannot decide whether the cross-entropy has a gradient here: the score of class {k} has none, and the cross-entropy's gradients in two regions next to the point may be equal (the bounds on exp do not show them apart)"
                 ));
             };
             CrossEntropyOutcome::Kink { regions: Box::new([a, b]), entry }
@@ -218,7 +220,11 @@ pub fn derive(q: &GradientQuery) -> Result<(CrossEntropyAnswer, Value, Explanati
         q.network
     )));
     step.table(table);
-    step.prose(with_math("The scores at the point are ", s.clone().equals(image_math(Shape::Flat(classes), &scores)), "."));
+    step.prose(with_math(
+        "The scores at the point are ",
+        s.clone().equals(image_math(Shape::Flat(classes), &scores)),
+        ".",
+    ));
 
     let grad = |m: Math| Math::apply("grad", vec![m]);
     let mut answer = CrossEntropyAnswer {
@@ -257,7 +263,9 @@ pub fn derive(q: &GradientQuery) -> Result<(CrossEntropyAnswer, Value, Explanati
             )));
             step.display(grad(Math::name("L")).equals(Math::Sum(terms)));
             for k in 0..classes {
-                step.display(sub("p", k).equals(Math::Frac(Box::new(exp_of(&scores[k])), Box::new(sum_of_exps(&scores)))));
+                step.display(
+                    sub("p", k).equals(Math::Frac(Box::new(exp_of(&scores[k])), Box::new(sum_of_exps(&scores)))),
+                );
             }
             step.display(Math::name("L").equals(Math::Sum(vec![
                 (Sign::Plus, Math::Apply(Func::Operator("log"), vec![sum_of_exps(&scores)])),
@@ -430,7 +438,8 @@ fn near_all(key: &Value, bounds: &[Interval], what: &str) -> Result<(), String> 
         if !b.near(x, &t) {
             let at = if bounds.len() == 1 { String::new() } else { format!(" entry {i}") };
             return Err(format!(
-                "in `approx`, `{what}`{at}: the key says {x}, nnkey derives ≈ {} (a key's decimal must be within 1e-4 · (1 + |value|))",
+                "in `approx`, `{what}`{at}: the key says {}, nnkey derives ≈ {} (a key's decimal must be within 1e-4 · (1 + |value|))",
+                exp::decimal(x, 12),
                 b.decimal(DIGITS)
             ));
         }
@@ -464,7 +473,11 @@ pub fn judge(a: &CrossEntropyAnswer, derived: &Value, key: &Value, ring: &crate:
         }
         if let Some(i) = (0..k.len()).find(|&i| k[i] != d[i]) {
             let n = a.scores.len();
-            let at = if f == "scores" { format!("class {i}") } else { format!("class {}, entry {}", i / (d.len() / n), i % (d.len() / n)) };
+            let at = if f == "scores" {
+                format!("class {i}")
+            } else {
+                format!("class {}, entry {}", i / (d.len() / n), i % (d.len() / n))
+            };
             return Err(format!("in `{f}`, {at}: the key says {}, nnkey derives {}", k[i], d[i]));
         }
     }
@@ -481,7 +494,11 @@ pub fn judge(a: &CrossEntropyAnswer, derived: &Value, key: &Value, ring: &crate:
                     near_all(v, &a.approx.gradient, k)?;
                     states_gradient = true;
                 }
-                _ => return Err(format!("the key's `approx` has a field `{k}`; its fields are probabilities, loss and gradient")),
+                _ => {
+                    return Err(format!(
+                        "the key's `approx` has a field `{k}`; its fields are probabilities, loss and gradient"
+                    ));
+                }
             }
         }
     }

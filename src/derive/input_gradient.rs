@@ -572,9 +572,7 @@ fn channels(shape: Shape, entries: &[Q]) -> Option<Vec<Vec<Vec<Q>>>> {
     match shape {
         Shape::Flat(_) => None,
         Shape::Image([c, h, w]) => Some(
-            (0..c)
-                .map(|k| (0..h).map(|r| entries[(k * h + r) * w..(k * h + r + 1) * w].to_vec()).collect())
-                .collect(),
+            (0..c).map(|k| (0..h).map(|r| entries[(k * h + r) * w..(k * h + r + 1) * w].to_vec()).collect()).collect(),
         ),
     }
 }
@@ -751,9 +749,12 @@ pub fn derive(q: &GradientQuery, _problem: &Problem) -> Result<(GradientAnswer, 
                         &format!("after layer {} ({}): ", k + 1, q.net.stages[k].0.word()),
                         Math::Frac(
                             Box::new(Math::Product(vec![Math::Constant(Constant::Partial), Math::name("s")])),
-                            Box::new(Math::Product(vec![Math::Constant(Constant::Partial), Math::name(format!("a{}", k + 1))])),
+                            Box::new(Math::Product(vec![
+                                Math::Constant(Constant::Partial),
+                                Math::name(format!("a{}", k + 1)),
+                            ])),
                         )
-                            .equals(image_math(out_shape, g)),
+                        .equals(image_math(out_shape, g)),
                         "",
                     )));
                 }
@@ -765,7 +766,10 @@ pub fn derive(q: &GradientQuery, _problem: &Problem) -> Result<(GradientAnswer, 
             if let Some(f) = images_figure(
                 shape,
                 "The point and the gradient of s there. Darker pixels of the gradient raise s, lighter ones lower it; the middle shade is 0.",
-                &[("the point x", &q.point, Shade::range_of(&q.point)), ("the gradient of s", gradient, Shade::signed_of(gradient))],
+                &[
+                    ("the point x", &q.point, Shade::range_of(&q.point)),
+                    ("the gradient of s", gradient, Shade::signed_of(gradient)),
+                ],
             ) {
                 step.figure(f);
             }
@@ -830,8 +834,16 @@ pub fn derive(q: &GradientQuery, _problem: &Problem) -> Result<(GradientAnswer, 
                     plane,
                     "The point and its saliency map: the darker a pixel of the map, the more a small change of it moves s.",
                     &[
-                        (if ch > 1 { "the point, channel 0" } else { "the point x" }, first_channel, Shade::range_of(first_channel)),
-                        ("the saliency M", &sal, Shade::Range { lo: Q::zero(), hi: sal.iter().max().cloned().unwrap_or_else(Q::zero) }),
+                        (
+                            if ch > 1 { "the point, channel 0" } else { "the point x" },
+                            first_channel,
+                            Shade::range_of(first_channel),
+                        ),
+                        (
+                            "the saliency M",
+                            &sal,
+                            Shade::Range { lo: Q::zero(), hi: sal.iter().max().cloned().unwrap_or_else(Q::zero) },
+                        ),
                     ],
                 ) {
                     step.figure(f);

@@ -15,8 +15,8 @@
 //! by it, and the exact comparison with the key stands alone.
 
 pub mod conv;
-pub mod gradient;
 pub mod cross_entropy;
+pub mod gradient;
 pub mod input_gradient;
 pub mod logic;
 pub mod perturbation;

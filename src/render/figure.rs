@@ -8,8 +8,8 @@ use std::fmt::Write;
 
 use crate::algebra::{Q, Ring};
 use crate::derive::explain::{Axis, Figure, Mark, Panel, Role, Shade};
-use crate::render::limits::SHOWN_PIXELS;
 use crate::language::math::Math;
+use crate::render::limits::SHOWN_PIXELS;
 
 use super::layout::prose_text;
 use super::math::latex::latex;
@@ -380,7 +380,12 @@ fn tikz_images(f: &Figure, ring: &Ring) -> String {
     for (k, p) in f.panels.iter().enumerate() {
         let _ = writeln!(s, "\\begin{{scope}}[xshift={:.2}cm]", k as f64 * (side + gap));
         if let Some(title) = &p.title {
-            let _ = writeln!(s, "\\node[above] at ({:.3},{side:.3}) {{\\textbf{{{}}}}};", side / 2.0, super::latex::prose(title, ring));
+            let _ = writeln!(
+                s,
+                "\\node[above] at ({:.3},{side:.3}) {{\\textbf{{{}}}}};",
+                side / 2.0,
+                super::latex::prose(title, ring)
+            );
         }
         match p.cells().and_then(|(rows, shade)| drawable(rows).map(|hw| (rows, shade, hw))) {
             Some((rows, shade, (h, w))) => {
@@ -580,7 +585,11 @@ mod tests {
 
     fn image_figure(rows: Vec<Vec<Q>>, shade: Shade) -> Figure {
         use crate::language::math::Prose;
-        Figure { caption: Prose::text("an image"), panels: vec![Panel::image(Prose::text("x"), rows, shade)], shows_answer: false }
+        Figure {
+            caption: Prose::text("an image"),
+            panels: vec![Panel::image(Prose::text("x"), rows, shade)],
+            shows_answer: false,
+        }
     }
 
     #[test]
