@@ -80,7 +80,7 @@ pub struct CrossEntropyAnswer {
 }
 
 fn approx_math(shape: Shape, v: &[Interval]) -> Math {
-    let d = |i: &Interval| Math::Text(i.decimal(DIGITS));
+    let d = |i: &Interval| decimal_math(&i.decimal(DIGITS));
     match shape {
         Shape::Flat(n) => Math::Matrix((0..n).map(|i| vec![d(&v[i])]).collect()),
         Shape::Image([c, h, w]) => {
@@ -125,6 +125,14 @@ fn combine(p: &[Interval], y: usize, gradients: &[Vec<Q>], n: usize) -> Vec<Inte
             acc
         })
         .collect()
+}
+
+/// A decimal's digits, its sign outside.
+fn decimal_math(d: &str) -> Math {
+    match d.strip_prefix('-') {
+        Some(rest) => Math::Neg(Box::new(Math::Text(rest.to_string()))),
+        None => Math::Text(d.to_string()),
+    }
 }
 
 fn exp_of(q: &Q) -> Math {
@@ -215,10 +223,12 @@ pub fn derive(q: &GradientQuery) -> Result<(CrossEntropyAnswer, Value, Explanati
     for (k, (stage, out)) in q.net.stages.iter().enumerate() {
         table.rows.push(vec![text(stage.word()), text(out.text()), summary(q, k, &c, &values, &p)]);
     }
-    let step = ex.step(text(format!(
-        "The loss is L = −log p_{y}, where p = softmax(s) is the softmax of the scores s = {}(x): p_k = exp(s_k) / Σ_j exp(s_j). A forward pass at the point, exactly, gives every layer's values and the activation pattern.",
-        q.network
-    )));
+    let yy = Math::int(y as i64);
+    let step = ex.step(crate::prose!(
+        "The loss is $L = -log p_#y$, where $p = softmax(s)$ is the softmax of the scores $s = #h(x)$: $p_k = exp(s_k) / sum_j exp(s_j)$. A forward pass at the point, exactly, gives every layer's values and the activation pattern.",
+        y = yy.clone(),
+        h = Math::name(&q.network),
+    ));
     step.table(table);
     step.prose(with_math(
         "The scores at the point are ",
@@ -258,9 +268,10 @@ pub fn derive(q: &GradientQuery) -> Result<(CrossEntropyAnswer, Value, Explanati
                     (Sign::Plus, Math::Product(vec![sub("p", k), image_math(shape, &d)]))
                 })
                 .collect();
-            let step = ex.step(text(format!(
-                "The derivative of L with respect to the scores is ∂L/∂s_k = p_k − [k = {y}], so ∇L = Σ_k (p_k − [k = {y}]) ∇s_k, which is Σ_(k ≠ {y}) p_k (∇s_k − ∇s_{y}) since the probabilities sum to 1:"
-            )));
+            let step = ex.step(crate::prose!(
+                "The derivative of $L$ with respect to the scores is $p_k - [k = #y]$, so $grad L = sum_k (p_k - [k = #y]) grad s_k$, which is $sum_(k != #y) p_k (grad s_k - grad s_#y)$ since the probabilities sum to 1:",
+                y = yy.clone(),
+            ));
             step.display(grad(Math::name("L")).equals(Math::Sum(terms)));
             for k in 0..classes {
                 step.display(
@@ -273,17 +284,19 @@ pub fn derive(q: &GradientQuery) -> Result<(CrossEntropyAnswer, Value, Explanati
             ])));
             let gradient = combine(&probabilities, y, gradients, n);
             let step = ex.step(text(format!(
-                "Numerically (≈: exp is not rational, so these decimals are rounded to {DIGITS} significant digits; nnkey bounds exp and log by rational intervals, so the digits are not float roundings):"
+                "Numerically (≈: exp is not rational, so these decimals are rounded to {DIGITS} significant digits; they come from proved rational bounds on exp and log, not from floating point):"
             )));
             step.display(approx(Math::name("p"), approx_math(Shape::Flat(classes), &probabilities)));
-            step.display(approx(Math::name("L"), Math::Text(loss.decimal(DIGITS))));
+            step.display(approx(Math::name("L"), decimal_math(&loss.decimal(DIGITS))));
             step.display(approx(grad(Math::name("L")), approx_math(shape, &gradient)));
             answer.approx.gradient = gradient;
         }
         CrossEntropyOutcome::Kink { regions, entry } => {
-            let step = ex.step(text(format!(
-                "The point is on a kink of a score. Moving from the point along a direction that takes every tied unit strictly off its kink enters one region; in two such regions the gradient of L, Σ_(k ≠ {y}) p_k (∇s_k − ∇s_{y}), differs at input value {entry} (the bounds on exp prove the difference nonzero), so L has no gradient at the point."
-            )));
+            let step = ex.step(crate::prose!(
+                "The point is on a kink of a score. Moving from the point along a direction that takes every tied unit strictly off its kink enters one region; in two such regions the gradient of $L$, $sum_(k != #y) p_k (grad s_k - grad s_#y)$, differs at input value #i (the bounds on exp prove the difference nonzero), so $L$ has no gradient at the point.",
+                y = yy.clone(),
+                i = Math::int(*entry as i64),
+            ));
             for (r, reg) in regions.iter().enumerate() {
                 step.prose(with_math(
                     &format!("Region {}, entered along ", r + 1),
@@ -336,10 +349,12 @@ pub fn derive(q: &GradientQuery) -> Result<(CrossEntropyAnswer, Value, Explanati
             let (before, after) = (argmax(&scores), argmax(&scores_after));
             let flipped = before != after;
             let sign_q: Vec<Q> = signs.iter().map(|s| Q::from_int(*s)).collect();
-            let step = ex.step(text(format!(
-                "Each entry of ∇L is Σ_(k ≠ {y}) p_k (∇s_k − ∇s_{y})_i with every p_k > 0, so its sign is exact when the differences share a sign, and read off the proved bounds otherwise. The step moves every input value by ε along it, raising the loss (the fast gradient sign method on the label's loss){}:",
-                if within.is_some() { ", then clips it to the pixel range" } else { "" }
-            )));
+            let mut pr = crate::prose!(
+                "Entry $i$ of $grad L$ is $sum_(k != #y) p_k (grad s_k - grad s_#y)_i$ with every $p_k > 0$, so its sign is exact when the differences share a sign, and read off the proved bounds otherwise. The step moves every input value by $epsilon$ along the sign, which raises the loss (the fast gradient sign method on the label's loss)",
+                y = yy.clone(),
+            );
+            pr.push_text(if within.is_some() { ", then clips it to the pixel range:" } else { ":" });
+            let step = ex.step(pr);
             step.display(Math::name("sign").equals(image_math(shape, &sign_q)));
             step.display(Math::name("x'").equals(image_math(shape, &image)));
             let moved: Vec<Q> = image.iter().zip(&q.point).map(|(a, b)| a - b).collect();
