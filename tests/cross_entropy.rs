@@ -207,3 +207,11 @@ fn cross_entropy_of_one_output() {
         "problem q\n  h = network (x: 2) { dense [[1, 1]] + [0] }\n  find g = input gradient of cross_entropy(h, 0) at x = [1, 2]\n"
     ));
 }
+
+#[test]
+fn cross_entropy_beyond_the_exp_bounds() {
+    // Scores 20000 and 0: exp(−20000) is past MAX_EXP_ARGUMENT.
+    insta::assert_snapshot!(diagnose(
+        "problem q\n  h = network (x: 1) { dense [[20000], [0]] + [0, 0] }\n  find g = input gradient of cross_entropy(h, 0) at x = [1]\n"
+    ));
+}

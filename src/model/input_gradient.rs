@@ -1,7 +1,8 @@
 //! `input gradient of NET[c] at x = X`, `saliency of NET for class c at
 //! x = X` and `gradient sign step of NET[c] at x = X with eps E`, resolved:
 //! a network with numeric weights (dense or on images), the combination of
-//! its outputs the question is about, and a numeric point.
+//! its outputs the question is about (or `cross_entropy(NET, y)` and its
+//! label), and a numeric point.
 
 use crate::algebra::{Q, RatFunc};
 use crate::language::syntax::{Expr, ExprKind, Ident, QueryKind};
