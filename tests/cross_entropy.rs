@@ -215,3 +215,25 @@ fn cross_entropy_beyond_the_exp_bounds() {
         "problem q\n  h = network (x: 1) { dense [[20000], [0]] + [0, 0] }\n  find g = input gradient of cross_entropy(h, 0) at x = [1]\n"
     ));
 }
+
+#[test]
+fn the_gradient_of_one_probability() {
+    // ∇p2 = p2 p0 (∇s2 − ∇s0) + p2 p1 (∇s2 − ∇s1) = p2 p0 (0, 1) + p2 p1 (1, −1)
+    // = (p2 p1, p2 (p0 − p1)) = (0.1830448, −0.1582724).
+    let r = check(&with(
+        "  find p = input gradient of softmax(h, 2) at x = [1, 2]
+  expect p = { gradients: [[1, -1], [0, 1], [1, 0]], approx: { probabilities: [0.035119, 0.259496, 0.705385], gradient: [0.183045, -0.158272] } }
+  find bad = input gradient of softmax(h, 2) at x = [1, 2]
+  expect bad = { approx: { gradient: [0.1830, 0.1583] } }
+  find loss = input gradient of softmax(h, 2) at x = [1, 2]
+  expect loss = { gradients: [[1, -1], [0, 1], [1, 0]], approx: { loss: 0.349012 } }
+",
+    ));
+    assert_eq!(status(&r, "p"), &Status::Pass);
+    assert!(fails(&r, "bad").contains("entry 1"), "{}", fails(&r, "bad"));
+    assert!(fails(&r, "loss").contains("probability"), "{}", fails(&r, "loss"));
+    assert_eq!(
+        derived(&r, "p"),
+        "{ scores: [-1, 1, 2], gradients: [[1, -1], [0, 1], [1, 0]], approx: { probabilities: [0.035119, 0.259496, 0.705385], gradient: [0.183045, -0.158272] } }"
+    );
+}

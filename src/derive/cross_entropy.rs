@@ -16,6 +16,10 @@
 //! prove an entry of their difference nonzero, L has no gradient there;
 //! otherwise nnkey says it cannot decide.
 //!
+//! `input gradient of softmax(h, c) at x = X` is the same with the
+//! probability p_c in place of L: ∂p_c/∂s_k = p_c ([k = c] − p_k), so
+//! ∇p_c = Σ_{k ≠ c} p_c p_k (∇s_c − ∇s_k).
+//!
 //! **The sign step** raises the loss: x' = x + ε·sign(∇L), the fast
 //! gradient sign method, which pushes away from the label y. The sign of entry i of ∇L is decided exactly when the
 //! differences (∇s_k − ∇s_y)_i, k ≠ y, share a sign (p_k > 0), and from the
@@ -46,7 +50,8 @@ pub fn tolerance() -> Q {
 #[derive(Clone, Debug)]
 pub struct Approx {
     pub probabilities: Vec<Interval>,
-    pub loss: Interval,
+    /// The loss; `None` for a probability's gradient.
+    pub loss: Option<Interval>,
     pub gradient: Vec<Interval>,
 }
 
@@ -71,7 +76,10 @@ pub enum CrossEntropyOutcome {
 /// The typed answer.
 #[derive(Clone, Debug)]
 pub struct CrossEntropyAnswer {
+    /// The label y, or the class c of `softmax(NET, c)`.
     pub label: usize,
+    /// The gradient of p_c rather than of the loss.
+    pub probability: bool,
     pub shape: Shape,
     pub scores: Vec<Q>,
     pub approx: Approx,
@@ -110,7 +118,7 @@ fn approx_value(shape: Shape, v: &[Interval]) -> Value {
     }
 }
 
-/// Σ_k (p_k − [k = y]) g_k, bounded.
+/// Σ_(k ≠ y) w_k (g_k − g_y), bounded: with w = p, Σ_k (p_k − [k = y]) g_k.
 fn combine(p: &[Interval], y: usize, gradients: &[Vec<Q>], n: usize) -> Vec<Interval> {
     (0..n)
         .map(|i| {
@@ -153,7 +161,11 @@ fn sub(name: &str, k: usize) -> Math {
 
 /// Derives the cross-entropy gradient, or its sign step.
 pub fn derive(q: &GradientQuery) -> Result<(CrossEntropyAnswer, Value, Explanation), String> {
-    let y = q.cross_entropy.expect("a cross-entropy query");
+    let (y, probability) = match (q.cross_entropy, q.probability) {
+        (Some(y), _) => (y, false),
+        (None, Some(c)) => (c, true),
+        (None, None) => unreachable!("a cross-entropy or softmax query"),
+    };
     let c = Compiled::new(&q.net)?;
     let values = c.forward(&q.point);
     let p = pattern(&c, &values);
@@ -168,6 +180,16 @@ pub fn derive(q: &GradientQuery) -> Result<(CrossEntropyAnswer, Value, Explanati
         ));
     };
     let loss = lse.sub(&Interval::point(scores[y].clone()));
+    // The weights w_k of Σ_(k ≠ y) w_k (∇s_k − ∇s_y): p_k for the loss,
+    // −p_c p_k for the probability p_c.
+    let weights: Vec<Interval> = if probability {
+        let zero = Interval::point(Q::zero());
+        probabilities.iter().map(|pk| zero.sub(&probabilities[y].mul(pk))).collect()
+    } else {
+        probabilities.clone()
+    };
+    let what = if probability { "the probability" } else { "the cross-entropy" };
+    let name = if probability { sub("p", y) } else { Math::name("L") };
 
     // Every class's gradient, or two regions where L's differ.
     let mut gradients = Vec::with_capacity(classes);
@@ -199,18 +221,18 @@ pub fn derive(q: &GradientQuery) -> Result<(CrossEntropyAnswer, Value, Explanati
                         c.backward(&p, &choice, &seed, false).0
                     })
                     .collect();
-                let gradient = combine(&probabilities, y, &gradients, n);
+                let gradient = combine(&weights, y, &gradients, n);
                 Some(ClassRegion { direction: dir.to_vec(), gradients, gradient })
             };
             let (Some(a), Some(b)) = (region(&regions[0].direction), region(&regions[1].direction)) else {
                 return Err(format!(
-                    "cannot decide whether the cross-entropy has a gradient here: the score of class {k} has none, and the regions found for it could not be entered"
+                    "cannot decide whether {what} has a gradient here: the score of class {k} has none, and the regions found for it could not be entered"
                 ));
             };
             let entry = (0..n).find(|&i| matches!(a.gradient[i].sub(&b.gradient[i]).sign(), Some(1 | -1)));
             let Some(entry) = entry else {
                 return Err(format!(
-                    "cannot decide whether the cross-entropy has a gradient here: the score of class {k} has none, and the cross-entropy's gradients in two regions next to the point may be equal (the bounds on exp do not show them apart)"
+                    "cannot decide whether {what} has a gradient here: the score of class {k} has none, and its gradients in two regions next to the point may be equal (the bounds on exp do not show them apart)"
                 ));
             };
             CrossEntropyOutcome::Kink { regions: Box::new([a, b]), entry }
@@ -224,11 +246,19 @@ pub fn derive(q: &GradientQuery) -> Result<(CrossEntropyAnswer, Value, Explanati
         table.rows.push(vec![text(stage.word()), text(out.text()), summary(q, k, &c, &values, &p)]);
     }
     let yy = Math::int(y as i64);
-    let step = ex.step(crate::prose!(
-        "The loss is $L = -log p_#y$, where $p = softmax(s)$ is the softmax of the scores $s = #h(x)$: $p_k = exp(s_k) / sum_j exp(s_j)$. A forward pass at the point, exactly, gives every layer's values and the activation pattern.",
-        y = yy.clone(),
-        h = Math::name(&q.network),
-    ));
+    let step = ex.step(if probability {
+        crate::prose!(
+            "The question is about $p_#y$, where $p = softmax(s)$ is the softmax of the scores $s = #h(x)$: $p_k = exp(s_k) / sum_j exp(s_j)$. A forward pass at the point, exactly, gives every layer's values and the activation pattern.",
+            y = yy.clone(),
+            h = Math::name(&q.network),
+        )
+    } else {
+        crate::prose!(
+            "The loss is $L = -log p_#y$, where $p = softmax(s)$ is the softmax of the scores $s = #h(x)$: $p_k = exp(s_k) / sum_j exp(s_j)$. A forward pass at the point, exactly, gives every layer's values and the activation pattern.",
+            y = yy.clone(),
+            h = Math::name(&q.network),
+        )
+    });
     step.table(table);
     step.prose(with_math(
         "The scores at the point are ",
@@ -239,9 +269,14 @@ pub fn derive(q: &GradientQuery) -> Result<(CrossEntropyAnswer, Value, Explanati
     let grad = |m: Math| Math::apply("grad", vec![m]);
     let mut answer = CrossEntropyAnswer {
         label: y,
+        probability,
         shape,
         scores: scores.clone(),
-        approx: Approx { probabilities: probabilities.clone(), loss: loss.clone(), gradient: Vec::new() },
+        approx: Approx {
+            probabilities: probabilities.clone(),
+            loss: (!probability).then(|| loss.clone()),
+            gradient: Vec::new(),
+        },
         outcome: outcome.clone(),
         step: None,
     };
@@ -264,37 +299,53 @@ pub fn derive(q: &GradientQuery) -> Result<(CrossEntropyAnswer, Value, Explanati
             let terms: Vec<(Sign, Math)> = (0..classes)
                 .filter(|&k| k != y)
                 .map(|k| {
-                    let d: Vec<Q> = gradients[k].iter().zip(&gradients[y]).map(|(a, b)| a - b).collect();
-                    (Sign::Plus, Math::Product(vec![sub("p", k), image_math(shape, &d)]))
+                    if probability {
+                        let d: Vec<Q> = gradients[y].iter().zip(&gradients[k]).map(|(a, b)| a - b).collect();
+                        (Sign::Plus, Math::Product(vec![sub("p", y), sub("p", k), image_math(shape, &d)]))
+                    } else {
+                        let d: Vec<Q> = gradients[k].iter().zip(&gradients[y]).map(|(a, b)| a - b).collect();
+                        (Sign::Plus, Math::Product(vec![sub("p", k), image_math(shape, &d)]))
+                    }
                 })
                 .collect();
-            let step = ex.step(crate::prose!(
-                "The derivative of $L$ with respect to the scores is $p_k - [k = #y]$, so $grad L = sum_k (p_k - [k = #y]) grad s_k$, which is $sum_(k != #y) p_k (grad s_k - grad s_#y)$ since the probabilities sum to 1:",
-                y = yy.clone(),
-            ));
-            step.display(grad(Math::name("L")).equals(Math::Sum(terms)));
+            let step = ex.step(if probability {
+                crate::prose!(
+                    "The derivative of $p_#y$ with respect to $s_k$ is $p_#y ([k = #y] - p_k)$, so $grad p_#y = sum_(k != #y) p_#y p_k (grad s_#y - grad s_k)$:",
+                    y = yy.clone(),
+                )
+            } else {
+                crate::prose!(
+                    "The derivative of $L$ with respect to the scores is $p_k - [k = #y]$, so $grad L = sum_k (p_k - [k = #y]) grad s_k$, which is $sum_(k != #y) p_k (grad s_k - grad s_#y)$ since the probabilities sum to 1:",
+                    y = yy.clone(),
+                )
+            });
+            step.display(grad(name.clone()).equals(Math::Sum(terms)));
             for k in 0..classes {
                 step.display(
                     sub("p", k).equals(Math::Frac(Box::new(exp_of(&scores[k])), Box::new(sum_of_exps(&scores)))),
                 );
             }
-            step.display(Math::name("L").equals(Math::Sum(vec![
-                (Sign::Plus, Math::Apply(Func::Operator("log"), vec![sum_of_exps(&scores)])),
-                (Sign::Minus, Math::Number(scores[y].clone())),
-            ])));
-            let gradient = combine(&probabilities, y, gradients, n);
+            if !probability {
+                step.display(Math::name("L").equals(Math::Sum(vec![
+                    (Sign::Plus, Math::Apply(Func::Operator("log"), vec![sum_of_exps(&scores)])),
+                    (Sign::Minus, Math::Number(scores[y].clone())),
+                ])));
+            }
+            let gradient = combine(&weights, y, gradients, n);
             let step = ex.step(text(format!(
                 "Numerically (≈: exp is not rational, so these decimals are rounded to {DIGITS} significant digits; they come from proved rational bounds on exp and log, not from floating point):"
             )));
             step.display(approx(Math::name("p"), approx_math(Shape::Flat(classes), &probabilities)));
-            step.display(approx(Math::name("L"), decimal_math(&loss.decimal(DIGITS))));
-            step.display(approx(grad(Math::name("L")), approx_math(shape, &gradient)));
+            if !probability {
+                step.display(approx(Math::name("L"), decimal_math(&loss.decimal(DIGITS))));
+            }
+            step.display(approx(grad(name.clone()), approx_math(shape, &gradient)));
             answer.approx.gradient = gradient;
         }
         CrossEntropyOutcome::Kink { regions, entry } => {
             let step = ex.step(crate::prose!(
-                "The point is on a kink of a score. Moving from the point along a direction that takes every tied unit strictly off its kink enters one region; in two such regions the gradient of $L$, $sum_(k != #y) p_k (grad s_k - grad s_#y)$, differs at input value #i (the bounds on exp prove the difference nonzero), so $L$ has no gradient at the point.",
-                y = yy.clone(),
+                "The point is on a kink of a score. Moving from the point along a direction that takes every tied unit strictly off its kink enters one region; in two such regions the gradient of $#f$ differs at input value #i (the bounds on exp prove the difference nonzero), so $#f$ has no gradient at the point.",
+                f = name.clone(),
                 i = Math::int(*entry as i64),
             ));
             for (r, reg) in regions.iter().enumerate() {
@@ -310,7 +361,7 @@ pub fn derive(q: &GradientQuery) -> Result<(CrossEntropyAnswer, Value, Explanati
                     .map(|(k, g)| Block::Prose(with_math("", grad(sub("s", k)).equals(image_math(shape, g)), "")))
                     .collect();
                 step.listing(items.len(), items);
-                step.display(approx(grad(Math::name("L")), approx_math(shape, &reg.gradient)));
+                step.display(approx(grad(name.clone()), approx_math(shape, &reg.gradient)));
             }
         }
     }
@@ -320,14 +371,14 @@ pub fn derive(q: &GradientQuery) -> Result<(CrossEntropyAnswer, Value, Explanati
         (GradientKind::Gradient, CrossEntropyOutcome::Smooth { gradients, .. }) => Value::record(vec![
             ("scores", image_value(Shape::Flat(classes), &scores)),
             ("gradients", Value::List(gradients.iter().map(|g| image_value(shape, g)).collect())),
-            (
-                "approx",
-                Value::record(vec![
-                    ("probabilities", approx_value(Shape::Flat(classes), &probabilities)),
-                    ("loss", Value::Word(loss.decimal(DIGITS))),
-                    ("gradient", approx_value(shape, &answer.approx.gradient)),
-                ]),
-            ),
+            ("approx", {
+                let mut fields = vec![("probabilities", approx_value(Shape::Flat(classes), &probabilities))];
+                if !probability {
+                    fields.push(("loss", Value::Word(loss.decimal(DIGITS))));
+                }
+                fields.push(("gradient", approx_value(shape, &answer.approx.gradient)));
+                Value::record(fields)
+            }),
         ]),
         (GradientKind::Gradient, CrossEntropyOutcome::Kink { .. }) => Value::record(vec![("gradient", undefined)]),
         (GradientKind::SignStep { .. }, CrossEntropyOutcome::Kink { .. }) => undefined,
@@ -504,7 +555,12 @@ pub fn judge(a: &CrossEntropyAnswer, derived: &Value, key: &Value, ring: &crate:
         for (k, v) in inner {
             match k.as_str() {
                 "probabilities" => near_all(v, &a.approx.probabilities, k)?,
-                "loss" => near_all(v, std::slice::from_ref(&a.approx.loss), k)?,
+                "loss" => match &a.approx.loss {
+                    Some(l) => near_all(v, std::slice::from_ref(l), k)?,
+                    None => {
+                        return Err("the key's `approx` has a `loss`, but the answer is a probability's gradient".into());
+                    }
+                },
                 "gradient" => {
                     near_all(v, &a.approx.gradient, k)?;
                     states_gradient = true;

@@ -146,7 +146,7 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
             let (a, v, ex) = pieces::derive(q, problem).map_err(at)?;
             (Answer::Pieces(a), v, ex)
         }
-        Query::InputGradient(q) if q.cross_entropy.is_some() => {
+        Query::InputGradient(q) if q.cross_entropy.is_some() || q.probability.is_some() => {
             let (a, v, ex) = cross_entropy::derive(q).map_err(at)?;
             (Answer::CrossEntropy(Box::new(a)), v, ex)
         }

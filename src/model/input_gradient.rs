@@ -2,7 +2,7 @@
 //! x = X` and `gradient sign step of NET[c] at x = X with eps E`, resolved:
 //! a network with numeric weights (dense or on images), the combination of
 //! its outputs the question is about (or `cross_entropy(NET, y)` and its
-//! label), and a numeric point.
+//! label, or `softmax(NET, c)` and its class), and a numeric point.
 
 use crate::algebra::{Q, RatFunc};
 use crate::language::syntax::{Expr, ExprKind, Ident, QueryKind};
@@ -44,6 +44,22 @@ pub struct GradientQuery {
     /// the network's softmax, which is differentiated instead of a
     /// combination of outputs (`selection` is then `None`).
     pub cross_entropy: Option<usize>,
+    /// `softmax(NET, c)`: the class c whose softmax probability is
+    /// differentiated (`selection` is then `None`).
+    pub probability: Option<usize>,
+}
+
+/// `softmax(NET, c)`: the network's expression and the class's.
+fn softmax_call(e: &Expr) -> Result<Option<(&Expr, &Expr)>, Diagnostic> {
+    let ExprKind::Call(f, args) = &e.kind else { return Ok(None) };
+    if f.as_name() != Some("softmax") {
+        return Ok(None);
+    }
+    match args.as_slice() {
+        [net, class] if net.name.is_none() && class.name.is_none() => Ok(Some((&net.value, &class.value))),
+        _ => Err(Diagnostic::error(e.span, "`softmax` takes a network and a class")
+            .with_hint("write `softmax(h, 2)`: the probability softmax(h(x))[2]")),
+    }
 }
 
 /// `cross_entropy(NET, y)`: the network's expression and the label's.
@@ -61,10 +77,11 @@ fn cross_entropy_call(e: &Expr) -> Result<Option<(&Expr, &Expr)>, Diagnostic> {
 
 /// The label of `cross_entropy(NET, y)`: a class of the network.
 fn label(e: &Expr, net: &Network, outputs: usize, scope: &dyn Scope) -> Result<usize, Diagnostic> {
-    let c = number(e, scope, "the label")?;
-    let k = c.to_i64().filter(|k| c.is_integer() && *k >= 0).ok_or_else(|| {
-        Diagnostic::error(e.span, "a label is a class, a whole number 0 or more").with_label(format!("{c}"))
-    })? as usize;
+    let c = number(e, scope, "the class")?;
+    let k =
+        c.to_i64().filter(|k| c.is_integer() && *k >= 0).ok_or_else(|| {
+            Diagnostic::error(e.span, "a class is a whole number, 0 or more").with_label(format!("{c}"))
+        })? as usize;
     if k >= outputs {
         return Err(Diagnostic::error(e.span, format!("class {k} of `{}` does not exist", net.name))
             .with_label(format!("valid classes are 0 to {}", outputs - 1))
@@ -177,7 +194,11 @@ pub fn elaborate(kind: &QueryKind, span: Span, scope: &dyn Scope) -> Result<Grad
         QueryKind::InputGradient { .. } | QueryKind::SignStep { .. } => cross_entropy_call(network)?,
         _ => None,
     };
-    let (net, selection) = match (kind, ce) {
+    let soft = match kind {
+        QueryKind::InputGradient { .. } => softmax_call(network)?,
+        _ => None,
+    };
+    let (net, selection) = match (kind, ce.or(soft)) {
         (_, Some((n, _))) => (network_named(n, scope)?, None),
         (QueryKind::Saliency { .. }, _) => (network_named(network, scope)?, None),
         _ => network_selected(network, scope)?,
@@ -187,6 +208,10 @@ pub fn elaborate(kind: &QueryKind, span: Span, scope: &dyn Scope) -> Result<Grad
     let outputs = staged.output().len();
     let cross_entropy = match ce {
         Some((_, y)) => Some(label(y, net, outputs, scope)?),
+        None => None,
+    };
+    let probability = match soft {
+        Some((_, c)) => Some(label(c, net, outputs, scope)?),
         None => None,
     };
     let mut row = match &selection {
@@ -200,10 +225,13 @@ pub fn elaborate(kind: &QueryKind, span: Span, scope: &dyn Scope) -> Result<Grad
     if let Some(y) = cross_entropy {
         label = format!("cross_entropy({}, {y})", net.name);
     }
+    if let Some(c) = probability {
+        label = format!("softmax({}, {c})", net.name);
+    }
     let p = point(at, staged.input, net, scope)?;
     let kind = match kind {
         QueryKind::InputGradient { .. } => {
-            if cross_entropy.is_none() && row.is_none() {
+            if cross_entropy.is_none() && probability.is_none() && row.is_none() {
                 if outputs != 1 {
                     return Err(Diagnostic::error(
                         network.span,
@@ -276,5 +304,6 @@ pub fn elaborate(kind: &QueryKind, span: Span, scope: &dyn Scope) -> Result<Grad
         point: p,
         kind,
         cross_entropy,
+        probability,
     })
 }

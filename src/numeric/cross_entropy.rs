@@ -35,11 +35,17 @@ fn largest(v: impl Iterator<Item = f64>) -> f64 {
 pub fn check(q: &GradientQuery, a: &CrossEntropyAnswer) -> CrossCheck {
     let y = a.label;
     let x: Vec<f64> = q.point.iter().map(f).collect();
-    let l = |z: &[f64]| loss(&forward(&q.net, z), y);
+    // The loss, or the probability p_y for `softmax(NET)[y]`.
+    let value = |s: &[f64]| if a.probability { (-loss(s, y)).exp() } else { loss(s, y) };
+    let l = |z: &[f64]| value(&forward(&q.net, z));
     let scores = forward(&q.net, &x);
     let score_gap = largest(scores.iter().zip(&a.scores).map(|(s, e)| (s - f(e)) / (1.0 + f(e).abs())));
-    let l0 = loss(&scores, y);
-    let loss_gap = (l0 - f(&a.approx.loss.mid())).abs() / (1.0 + l0.abs());
+    let l0 = value(&scores);
+    let exact = match &a.approx.loss {
+        Some(b) => f(&b.mid()),
+        None => f(&a.approx.probabilities[y].mid()),
+    };
+    let loss_gap = (l0 - exact).abs() / (1.0 + l0.abs());
     let m = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let z: f64 = scores.iter().map(|s| (s - m).exp()).sum();
     let p_gap = largest(scores.iter().zip(&a.approx.probabilities).map(|(s, p)| (s - m).exp() / z - f(&p.mid())));
