@@ -12,6 +12,7 @@
 //! spans or problems; a [`Ring`] names the variables.
 
 pub mod coprime;
+pub mod exp;
 pub mod floor;
 pub mod formula;
 pub mod gcd;

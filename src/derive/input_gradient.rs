@@ -249,7 +249,7 @@ impl Compiled {
     /// the side `choice` gives it (1 above 0 or 0 below, for a unit; the
     /// index among the shared positions, for a window). Also returns the
     /// gradient with respect to every layer's input, when `keep`.
-    fn backward(&self, p: &Pattern, choice: &[usize], seed: &[Q], keep: bool) -> (Vec<Q>, Vec<Vec<Q>>) {
+    pub(crate) fn backward(&self, p: &Pattern, choice: &[usize], seed: &[Q], keep: bool) -> (Vec<Q>, Vec<Vec<Q>>) {
         self.backward_from(self.ops.len(), p, choice, seed, keep)
     }
 
@@ -329,7 +329,7 @@ impl Compiled {
 
     /// The side each tie takes along direction `v` from the point, or
     /// `None` when some tie stays on its kink to first order along `v`.
-    fn sides_along(&self, p: &Pattern, values: &[Vec<Q>], v: &[Q]) -> Option<Vec<usize>> {
+    pub(crate) fn sides_along(&self, p: &Pattern, values: &[Vec<Q>], v: &[Q]) -> Option<Vec<usize>> {
         let mut choice = vec![0; p.ties.len()];
         let mut dz = v.to_vec();
         for (k, op) in self.ops.iter().enumerate() {
@@ -566,18 +566,18 @@ pub fn image_math(shape: Shape, entries: &[Q]) -> Math {
     }
 }
 
-fn classes_value(classes: &[usize]) -> Value {
+pub(crate) fn classes_value(classes: &[usize]) -> Value {
     match classes {
         [one] => Value::int(*one as i64),
         many => Value::List(many.iter().map(|k| Value::int(*k as i64)).collect()),
     }
 }
 
-fn text(t: impl Into<String>) -> Prose {
+pub(crate) fn text(t: impl Into<String>) -> Prose {
     Prose::text(t)
 }
 
-fn with_math(t: &str, m: Math, after: &str) -> Prose {
+pub(crate) fn with_math(t: &str, m: Math, after: &str) -> Prose {
     let mut p = Prose::text(t);
     p.push_math(m);
     p.push_text(after);
@@ -595,7 +595,7 @@ fn position(shape: Shape, i: usize) -> String {
 /// Shows at most this many values of a layer inline.
 const SHOWN_VALUES: usize = 32;
 
-fn summary(q: &GradientQuery, k: usize, c: &Compiled, values: &[Vec<Q>], p: &Pattern) -> Prose {
+pub(crate) fn summary(q: &GradientQuery, k: usize, c: &Compiled, values: &[Vec<Q>], p: &Pattern) -> Prose {
     let (stage, shape) = &q.net.stages[k];
     let input_shape = if k == 0 { q.net.input } else { q.net.stages[k - 1].1 };
     match (stage, &c.ops[k]) {

@@ -9,6 +9,7 @@ pub mod budget;
 pub mod cells;
 pub mod census;
 pub mod conv;
+pub mod cross_entropy;
 pub mod equivalence;
 pub mod explain;
 pub mod gradient;
@@ -73,6 +74,7 @@ pub enum Answer {
     Piece(piece::PieceAnswer),
     Pieces(pieces::PiecesAnswer),
     InputGradient(Box<input_gradient::GradientAnswer>),
+    CrossEntropy(Box<cross_entropy::CrossEntropyAnswer>),
     Perturbation(Box<perturbation_query::PerturbationFinding>),
     Visualization(Box<visualization::VisualizationAnswer>),
     Limit(Box<gradient::LimitAnswer>),
@@ -144,6 +146,10 @@ pub fn derive(problem: &Problem, find: &Find) -> Result<Finding, Diagnostic> {
             let (a, v, ex) = pieces::derive(q, problem).map_err(at)?;
             (Answer::Pieces(a), v, ex)
         }
+        Query::InputGradient(q) if q.cross_entropy.is_some() || q.probability.is_some() => {
+            let (a, v, ex) = cross_entropy::derive(q).map_err(at)?;
+            (Answer::CrossEntropy(Box::new(a)), v, ex)
+        }
         Query::InputGradient(q) => {
             let (a, v, ex) = input_gradient::derive(q, problem).map_err(at)?;
             (Answer::InputGradient(Box::new(a)), v, ex)
@@ -205,6 +211,10 @@ pub fn judge(problem: &Problem, find: &Find, finding: &Finding, key: &Value) -> 
         Query::ThresholdNetwork(q) => logic::judge_network(q, finding, key),
         Query::LinearPiece(_) => piece::judge(finding, key, &problem.ring),
         Query::Regions(_) => regions::judge(finding, key, &problem.ring),
+        Query::InputGradient(_) => match &finding.answer {
+            Answer::CrossEntropy(a) => cross_entropy::judge(a, &finding.value, key, &problem.ring),
+            _ => compare(key, &finding.value, &problem.ring),
+        },
         Query::Perturbation(_) => match &finding.answer {
             Answer::Perturbation(f) => perturbation_query::judge(f, &finding.value, key, &problem.ring),
             _ => compare(key, &finding.value, &problem.ring),

@@ -1,10 +1,11 @@
 //! `input gradient of NET[c] at x = X`, `saliency of NET for class c at
 //! x = X` and `gradient sign step of NET[c] at x = X with eps E`, resolved:
 //! a network with numeric weights (dense or on images), the combination of
-//! its outputs the question is about, and a numeric point.
+//! its outputs the question is about (or `cross_entropy(NET, y)` and its
+//! label, or `softmax(NET, c)` and its class), and a numeric point.
 
 use crate::algebra::{Q, RatFunc};
-use crate::language::syntax::{Expr, Ident, QueryKind};
+use crate::language::syntax::{Expr, ExprKind, Ident, QueryKind};
 use crate::language::{Diagnostic, Span};
 
 use super::image::{Shape, Staged};
@@ -39,6 +40,58 @@ pub struct GradientQuery {
     /// The point, flattened row-major.
     pub point: Vec<Q>,
     pub kind: GradientKind,
+    /// `cross_entropy(NET, y)`: the label y of the cross-entropy loss of
+    /// the network's softmax, which is differentiated instead of a
+    /// combination of outputs (`selection` is then `None`).
+    pub cross_entropy: Option<usize>,
+    /// `softmax(NET, c)`: the class c whose softmax probability is
+    /// differentiated (`selection` is then `None`).
+    pub probability: Option<usize>,
+}
+
+/// `softmax(NET, c)`: the network's expression and the class's.
+fn softmax_call(e: &Expr) -> Result<Option<(&Expr, &Expr)>, Diagnostic> {
+    let ExprKind::Call(f, args) = &e.kind else { return Ok(None) };
+    if f.as_name() != Some("softmax") {
+        return Ok(None);
+    }
+    match args.as_slice() {
+        [net, class] if net.name.is_none() && class.name.is_none() => Ok(Some((&net.value, &class.value))),
+        _ => Err(Diagnostic::error(e.span, "`softmax` takes a network and a class")
+            .with_hint("write `softmax(h, 2)`: the probability softmax(h(x))[2]")),
+    }
+}
+
+/// `cross_entropy(NET, y)`: the network's expression and the label's.
+fn cross_entropy_call(e: &Expr) -> Result<Option<(&Expr, &Expr)>, Diagnostic> {
+    let ExprKind::Call(f, args) = &e.kind else { return Ok(None) };
+    if f.as_name() != Some("cross_entropy") {
+        return Ok(None);
+    }
+    match args.as_slice() {
+        [net, label] if net.name.is_none() && label.name.is_none() => Ok(Some((&net.value, &label.value))),
+        _ => Err(Diagnostic::error(e.span, "`cross_entropy` takes a network and a label")
+            .with_hint("write `cross_entropy(h, 2)`: the loss −log softmax(h(x))[2]")),
+    }
+}
+
+/// The label of `cross_entropy(NET, y)`: a class of the network.
+fn label(e: &Expr, net: &Network, outputs: usize, scope: &dyn Scope) -> Result<usize, Diagnostic> {
+    let c = number(e, scope, "the class")?;
+    let k =
+        c.to_i64().filter(|k| c.is_integer() && *k >= 0).ok_or_else(|| {
+            Diagnostic::error(e.span, "a class is a whole number, 0 or more").with_label(format!("{c}"))
+        })? as usize;
+    if k >= outputs {
+        return Err(Diagnostic::error(e.span, format!("class {k} of `{}` does not exist", net.name))
+            .with_label(format!("valid classes are 0 to {}", outputs - 1))
+            .with_hint(format!("`{}` has {outputs} outputs, one score per class", net.name)));
+    }
+    if outputs < 2 {
+        return Err(Diagnostic::error(e.span, format!("`{}` has one output: its softmax is 1 everywhere", net.name))
+            .with_hint("a cross-entropy needs two classes or more"));
+    }
+    Ok(k)
 }
 
 pub(crate) fn staged<'a>(net: &'a Network, query: &str, span: Span) -> Result<&'a Staged, Diagnostic> {
@@ -137,13 +190,30 @@ pub fn elaborate(kind: &QueryKind, span: Span, scope: &dyn Scope) -> Result<Grad
         QueryKind::SignStep { network, input, point, .. } => (network, input, point, "gradient sign step of"),
         _ => unreachable!("only the gradient queries come here"),
     };
-    let (net, selection) = match kind {
-        QueryKind::Saliency { .. } => (network_named(network, scope)?, None),
+    let ce = match kind {
+        QueryKind::InputGradient { .. } | QueryKind::SignStep { .. } => cross_entropy_call(network)?,
+        _ => None,
+    };
+    let soft = match kind {
+        QueryKind::InputGradient { .. } => softmax_call(network)?,
+        _ => None,
+    };
+    let (net, selection) = match (kind, ce.or(soft)) {
+        (_, Some((n, _))) => (network_named(n, scope)?, None),
+        (QueryKind::Saliency { .. }, _) => (network_named(network, scope)?, None),
         _ => network_selected(network, scope)?,
     };
     check_input_name(net, input)?;
     let staged = staged(net, word, span)?;
     let outputs = staged.output().len();
+    let cross_entropy = match ce {
+        Some((_, y)) => Some(label(y, net, outputs, scope)?),
+        None => None,
+    };
+    let probability = match soft {
+        Some((_, c)) => Some(label(c, net, outputs, scope)?),
+        None => None,
+    };
     let mut row = match &selection {
         Some(s) => Some(s.row(net, outputs)?),
         None => None,
@@ -152,10 +222,16 @@ pub fn elaborate(kind: &QueryKind, span: Span, scope: &dyn Scope) -> Result<Grad
         Some(s) => s.text(&net.name),
         None => net.name.clone(),
     };
+    if let Some(y) = cross_entropy {
+        label = format!("cross_entropy({}, {y})", net.name);
+    }
+    if let Some(c) = probability {
+        label = format!("softmax({}, {c})", net.name);
+    }
     let p = point(at, staged.input, net, scope)?;
     let kind = match kind {
         QueryKind::InputGradient { .. } => {
-            if row.is_none() {
+            if cross_entropy.is_none() && probability.is_none() && row.is_none() {
                 if outputs != 1 {
                     return Err(Diagnostic::error(
                         network.span,
@@ -227,5 +303,7 @@ pub fn elaborate(kind: &QueryKind, span: Span, scope: &dyn Scope) -> Result<Grad
         selection: row,
         point: p,
         kind,
+        cross_entropy,
+        probability,
     })
 }

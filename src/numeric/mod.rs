@@ -15,6 +15,7 @@
 //! by it, and the exact comparison with the key stands alone.
 
 pub mod conv;
+pub mod cross_entropy;
 pub mod gradient;
 pub mod input_gradient;
 pub mod logic;
@@ -133,6 +134,10 @@ fn by_family(problem: &Problem, find: &Find, finding: &Finding) -> CrossCheck {
         },
         Answer::InputGradient(a) => match q {
             Query::InputGradient(g) => input_gradient::check(g, a, seed),
+            _ => mismatch(finding),
+        },
+        Answer::CrossEntropy(a) => match q {
+            Query::InputGradient(g) => cross_entropy::check(g, a),
             _ => mismatch(finding),
         },
         Answer::Perturbation(a) => perturbation::check_finding(a, seed),

@@ -104,6 +104,11 @@ pub fn noun(a: &Answer) -> &'static str {
             crate::model::input_gradient::GradientKind::Saliency { .. } => "saliency map",
             crate::model::input_gradient::GradientKind::SignStep { .. } => "gradient sign step",
         },
+        Answer::CrossEntropy(a) => match (&a.step, a.probability) {
+            (Some(_), _) => "gradient sign step on the cross-entropy",
+            (None, true) => "softmax probability input gradient",
+            (None, false) => "cross-entropy input gradient",
+        },
         Answer::Perturbation(_) => "smallest perturbation",
         Answer::Limit(_) => "limit",
         Answer::MinimumNorm(_) => "minimum-norm solution",

@@ -6,7 +6,10 @@
 //! find g = input gradient of h[0] at x = X
 //! find s = saliency of h for class 1 at x = X
 //! find a = gradient sign step of h[1] - h[0] at x = X with eps 1/10, within [0, 1]
+//! find c = input gradient of cross_entropy(h, 2) at x = X
 //! ```
+//!
+//! `cross_entropy(h, 2)` is read as a call; the model gives it its meaning.
 
 use super::QueryForm;
 use super::expr::expr;
