@@ -20,6 +20,7 @@ pub mod intmat;
 pub mod lp;
 pub mod matrix;
 pub mod poly;
+pub mod qp;
 pub mod print;
 pub mod radical;
 pub mod ratfunc;
