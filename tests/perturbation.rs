@@ -735,6 +735,26 @@ fn past_the_node_budget_the_answer_is_a_gap_not_a_minimum() {
 }
 
 #[test]
+fn past_the_node_budget_an_l2_answer_is_a_gap_too() {
+    use nnkey::derive::perturbation_query::{Status as Found, derive_with_budget, judge};
+    use nnkey::model::Query;
+    let report = common::check(&format!(
+        "{Q21}  find a = smallest perturbation of h at x = X to any other class in l2, within [0, 1]\n"
+    ));
+    let p = &report.problems[0];
+    let Query::Perturbation(pq) = &p.problem.finds[0].query else { panic!("a perturbation query") };
+    let (f, v, ex) = derive_with_budget(pq, Budget { nodes: 1, ..Budget::default() }).expect("the search runs");
+    assert_eq!(f.status, Found::Gap);
+    let printed = v.print(&p.problem.ring);
+    assert!(printed.contains("lower:") && printed.contains("gap:"), "{printed}");
+    // The proved lower bound on ‖δ‖₂² is at most the true 1/16.
+    assert!(f.lower.as_ref().is_some_and(|l| *l <= r(1, 16)), "{:?}", f.lower);
+    let key = nnkey::model::Value::record(vec![("norm", nnkey::model::Value::scalar(r(1, 4)))]);
+    assert!(judge(&f, &v, &key, &p.problem.ring).unwrap_err().contains("node budget"));
+    assert!(!explanation_text(&ex).contains("is the minimum"));
+}
+
+#[test]
 fn the_query_without_a_pixel_range_widens_its_box() {
     // With no range, class 2 needs x1 ≤ 0 whatever the box: 1/4 at R = 1.
     // A point far from the origin needs a wider box than [x − 1, x + 1].

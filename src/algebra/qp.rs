@@ -409,8 +409,17 @@ mod tests {
         // A smaller multiplier proves less, a wrong sign nothing.
         assert_eq!(dual_bound(&qp, &[Q::new(1, 2)]), Some(Q::new(3, 8)));
         assert_eq!(dual_bound(&qp, &[q(-1)]), None);
-        assert!(verify(&qp, &QpOutcome::Optimal { x: x.clone(), value: value.clone(), y: vec![Q::new(1, 2)], active: vec![] }).is_err());
-        assert!(verify(&qp, &QpOutcome::Optimal { x: vec![q(1), q(0)], value: q(1), y: vec![q(1)], active: vec![] }).is_err());
+        assert!(
+            verify(
+                &qp,
+                &QpOutcome::Optimal { x: x.clone(), value: value.clone(), y: vec![Q::new(1, 2)], active: vec![] }
+            )
+            .is_err()
+        );
+        assert!(
+            verify(&qp, &QpOutcome::Optimal { x: vec![q(1), q(0)], value: q(1), y: vec![q(1)], active: vec![] })
+                .is_err()
+        );
     }
 
     #[test]

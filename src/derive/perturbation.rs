@@ -56,7 +56,7 @@ use crate::algebra::lp::{
     self, FloatSolution, FloatStatus, Limits, Lp, LpError, Outcome, Route, Sense, bound_from_float, q_round_f64,
 };
 use crate::algebra::qp::{self, Qp, QpError, QpLimits, QpOutcome};
-use crate::algebra::{Q, QSum, RatFunc, Radical};
+use crate::algebra::{Q, QSum, Radical, RatFunc};
 
 use super::explain::{Explanation, LISTING_CAP, Math, Table, words};
 use crate::{math, prose};
@@ -184,7 +184,9 @@ impl Norm {
     /// `√v` for L2, as an exact square root.
     pub fn value(self, v: &Q) -> Radical {
         match self {
-            Norm::L2 => Radical::sqrt(&RatFunc::constant(v.clone())).unwrap_or_else(|_| Radical::Rational(RatFunc::zero())),
+            Norm::L2 => {
+                Radical::sqrt(&RatFunc::constant(v.clone())).unwrap_or_else(|_| Radical::Rational(RatFunc::zero()))
+            }
             _ => Radical::Rational(RatFunc::constant(v.clone())),
         }
     }
@@ -622,6 +624,23 @@ fn node_qp(node: &NodeLp, weight: &Q) -> Qp {
     Qp { lp: node.lp.clone(), weights }
 }
 
+/// Each multiplier replaced by the fraction of least denominator (at most
+/// 1024) within 10⁻⁶ of it, relatively; `None` when some has none.
+fn simple_multipliers(y: &[Q]) -> Option<Vec<Q>> {
+    y.iter()
+        .map(|v| {
+            if v.is_zero() {
+                return Some(Q::zero());
+            }
+            let f = v.to_f64();
+            (1..=1024i64).find_map(|d| {
+                let k = (f * d as f64).round();
+                ((f - k / d as f64).abs() <= 1e-6 * (1.0 + f.abs()) && k.abs() < 1e15).then(|| Q::new(k as i64, d))
+            })
+        })
+        .collect()
+}
+
 /// The least dyadic `r` (a multiple of 2⁻²⁴, nonnegative) found with
 /// `r² ≥ v`: a cut `|δᵢ| ≤ r` keeping every `δ` with `‖δ‖₂² ≤ v`.
 fn l2_radius(v: &Q) -> Q {
@@ -760,7 +779,8 @@ impl Search<'_> {
     /// `ε` (see [`L2_REGULARIZATION_BITS`]).
     fn exact_qp(&mut self, node: &NodeLp) -> Result<QpOutcome, PerturbationError> {
         self.stats.exact_solves += 1;
-        let eps = Q::from_bigints(num_bigint::BigInt::from(1), num_bigint::BigInt::from(1u64 << L2_REGULARIZATION_BITS));
+        let eps =
+            Q::from_bigints(num_bigint::BigInt::from(1), num_bigint::BigInt::from(1u64 << L2_REGULARIZATION_BITS));
         let limits = QpLimits { pivots: self.limits.pivots, ..QpLimits::default() };
         qp::solve(&node_qp(node, &eps), limits).map_err(PerturbationError::Qp)
     }
@@ -811,9 +831,16 @@ impl Search<'_> {
             }
             QpOutcome::Optimal { x, y, .. } => (x, y),
         };
-        let own = qp::dual_bound(&node_qp(&node, &Q::zero()), &y).ok_or_else(|| {
-            PerturbationError::Qp(QpError::Unchecked("a node's multipliers prove no bound".into()))
-        })?;
+        let program = node_qp(&node, &Q::zero());
+        let own = qp::dual_bound(&program, &y)
+            .ok_or_else(|| PerturbationError::Qp(QpError::Unchecked("a node's multipliers prove no bound".into())))?;
+        // The weighted program's multipliers are near the unweighted
+        // program's, often simple fractions: those, when they prove more,
+        // are the certificate instead (checked exactly like any other).
+        let (own, y) = match simple_multipliers(&y).and_then(|s| qp::dual_bound(&program, &s).map(|b| (b, s))) {
+            Some((b, s)) if b > own => (b, s),
+            _ => (own, y),
+        };
         let delta = node.delta_of(&x);
         if leaf {
             self.offer(target, delta);
@@ -830,7 +857,9 @@ impl Search<'_> {
         let bound = if own > parent_bound { own } else { parent_bound };
         let xf: Vec<f64> = x.iter().map(Q::to_f64).collect();
         let Some((layer, unit)) = node.branching_unit(&xf) else {
-            return Err(PerturbationError::Qp(QpError::Unchecked("a node with relaxed units has none to split".into())));
+            return Err(PerturbationError::Qp(QpError::Unchecked(
+                "a node with relaxed units has none to split".into(),
+            )));
         };
         self.close(id, NodeEnd::Branched { layer, unit, bound: bound.clone() });
         for active in [true, false] {
@@ -1342,7 +1371,19 @@ pub fn explain(q: &PerturbationQuery, ans: &PerturbationAnswer) -> Explanation {
     }
     // The proof, for staff.
     let count = |f: fn(&NodeEnd) -> bool| ans.nodes.iter().filter(|n| f(&n.end)).count() as i64;
-    ex.detail(prose!(
+    if q.norm == Norm::L2 {
+        ex.detail(prose!(
+            "The search tree has #n nodes: #b split on an unstable unit, #p closed by a lower bound, #i infeasible, #l leaves solved exactly, #o left open. Quadratic programs: #e solved exactly, each from a feasible point of an exact linear program; each bound on $norm(delta)^2$ is the Lagrangian dual's value at the multipliers found, computed exactly.",
+            n = ans.nodes.len() as i64,
+            b = count(|e| matches!(e, NodeEnd::Branched { .. })),
+            p = count(|e| matches!(e, NodeEnd::Bound { .. })),
+            i = count(|e| matches!(e, NodeEnd::Infeasible { .. })),
+            l = count(|e| matches!(e, NodeEnd::Leaf { .. })),
+            o = count(|e| matches!(e, NodeEnd::Open { .. })),
+            e = ans.stats.exact_solves as i64
+        ));
+    } else {
+        ex.detail(prose!(
         "The search tree has #n nodes: #b split on an unstable unit, #p closed by a lower bound, #i infeasible, #l leaves solved exactly, #o left open. Linear programs: #f in floating point to guess, #e solved exactly (#x of them by exact pivoting).",
         n = ans.nodes.len() as i64,
         b = count(|e| matches!(e, NodeEnd::Branched { .. })),
@@ -1354,6 +1395,7 @@ pub fn explain(q: &PerturbationQuery, ans: &PerturbationAnswer) -> Explanation {
         e = ans.stats.exact_solves as i64,
         x = ans.stats.exact_pivoting as i64
     ));
+    }
     let closed: Vec<&Node> = ans
         .nodes
         .iter()

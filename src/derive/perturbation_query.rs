@@ -30,9 +30,9 @@
 
 use crate::algebra::radical::Atom;
 use crate::algebra::{Q, Radical};
-use crate::model::value::{radical_of, radical_value};
 use crate::model::image::Shape;
 use crate::model::perturbation::{self as m, PerturbationProblem};
+use crate::model::value::{radical_of, radical_value};
 use crate::model::{Problem, Value};
 
 use super::explain::{Depth, Explanation, Math, Step, words};
