@@ -233,15 +233,15 @@ fn solve_dense(mut m: Vec<Vec<Q>>, mut r: Vec<Q>) -> Option<Vec<Q>> {
         m.swap(col, p);
         r.swap(col, p);
         let inv = m[col][col].inv()?;
+        let pivot = m[col].clone();
         for i in 0..n {
             if i == col || m[i][col].is_zero() {
                 continue;
             }
             let f = &m[i][col] * &inv;
-            for k in col..n {
-                if !m[col][k].is_zero() {
-                    let t = &f * &m[col][k];
-                    m[i][k] -= &t;
+            for (e, p) in m[i].iter_mut().zip(&pivot).skip(col) {
+                if !p.is_zero() {
+                    *e -= &(&f * p);
                 }
             }
             let t = &f * &r[col];
@@ -277,9 +277,8 @@ fn eqp(qp: &Qp, cons: &[Con], w: &[usize]) -> Result<(Vec<Q>, Vec<Q>), QpError> 
         }
         // −(β + a (2D)⁻¹ c)
         let mut t = QSum::from_q(&cons[i].beta);
-        for (j, v) in &cons[i].a {
+        for (j, _) in &cons[i].a {
             t.add_product(&dense[p][*j], &qp.lp.cost[*j]);
-            let _ = v;
         }
         r[p] = -t.value();
     }

@@ -354,7 +354,8 @@ pub struct PerturbationAnswer {
     pub targets: Vec<usize>,
     pub best: Option<Optimum>,
     /// No perturbation of smaller norm reaches a target class: proved by
-    /// the closed nodes (and the open ones' bounds).
+    /// the closed nodes (and the open ones' bounds). Like every search
+    /// value, for L2 it is a squared norm.
     pub lower: Option<Q>,
     /// Whether the search finished: then `best` is the minimum (or no
     /// perturbation in the box reaches a target, when `best` is `None`).
