@@ -5,6 +5,7 @@
 
 use nnkey::algebra::Q;
 use nnkey::algebra::lp::{self, Limits, Lp, Outcome, Sense};
+use nnkey::algebra::qp::{self, Qp, QpLimits, QpOutcome};
 use nnkey::derive::perturbation::{
     Affine, Budget, NodeEnd, Norm, PerturbationQuery, ReluNet, Target, UnitState, check_proof, explain,
     smallest_perturbation,
@@ -418,6 +419,189 @@ fn seeded_random_networks_keep_their_minimum_and_proof() {
 }
 
 // ---------------------------------------------------------------------------
+// L2: the least squared norm, by exact quadratic programs.
+
+/// The least squared L2 norm by brute force: one exact quadratic program
+/// (minimize Σ δᵢ² over the pattern's polytope) per activation pattern of
+/// every hidden layer, built here from the weights alone.
+fn by_patterns_l2(query: &PerturbationQuery, class: usize, target: usize) -> Option<Q> {
+    let n = query.x0.len();
+    let layers = &query.net.layers;
+    let hidden: usize = layers[..layers.len() - 1].iter().map(|l| l.b.len()).sum();
+    let mut best: Option<Q> = None;
+    for mask in 0u64..(1 << hidden) {
+        let mut lp = Lp::new(0);
+        for x in &query.x0 {
+            lp.add_var(Some(&query.lo - x), Some(&query.hi - x), q(0));
+        }
+        let mut a: Vec<(Vec<Q>, Q)> =
+            (0..n).map(|i| ((0..n).map(|j| if i == j { q(1) } else { q(0) }).collect(), query.x0[i].clone())).collect();
+        let mut unit = 0;
+        for (k, layer) in layers.iter().enumerate() {
+            let z: Vec<(Vec<Q>, Q)> = layer
+                .w
+                .iter()
+                .zip(&layer.b)
+                .map(|(row, b)| {
+                    let mut coeffs = vec![q(0); n];
+                    let mut c = b.clone();
+                    for (w, (ac, a0)) in row.iter().zip(&a) {
+                        for (x, y) in coeffs.iter_mut().zip(ac) {
+                            *x += &(w * y);
+                        }
+                        c += &(w * a0);
+                    }
+                    (coeffs, c)
+                })
+                .collect();
+            if k + 1 == layers.len() {
+                let coeffs: Vec<(usize, Q)> = (0..n).map(|i| (i, &z[target].0[i] - &z[class].0[i])).collect();
+                lp.add_row(coeffs, Sense::Ge, &z[class].1 - &z[target].1);
+                break;
+            }
+            a = z
+                .into_iter()
+                .map(|(coeffs, c)| {
+                    let on = mask >> unit & 1 == 1;
+                    unit += 1;
+                    let row: Vec<(usize, Q)> = coeffs.iter().cloned().enumerate().collect();
+                    if on {
+                        lp.add_row(row, Sense::Ge, -&c);
+                        (coeffs, c)
+                    } else {
+                        lp.add_row(row, Sense::Le, -&c);
+                        (vec![q(0); n], q(0))
+                    }
+                })
+                .collect();
+        }
+        let program = Qp { lp, weights: vec![q(1); n] };
+        let out = qp::solve(&program, QpLimits::default()).unwrap();
+        qp::verify(&program, &out).unwrap();
+        if let QpOutcome::Optimal { value, .. } = out
+            && best.as_ref().is_none_or(|b| value < *b)
+        {
+            best = Some(value);
+        }
+    }
+    best
+}
+
+#[test]
+fn l2_network_b_projects_onto_the_diagonal_piece() {
+    // Network B at 0: class 1 needs 2 relu(x1 − 1/2) + 2 relu(x2 − 1/2) ≥ 1/4.
+    // One unit on: x1 ≥ 5/8, squared norm 25/64. Both on: x1 + x2 ≥ 9/8,
+    // the projection (9/16, 9/16) with squared norm 81/128 > 25/64. So
+    // δ = (5/8, 0) (or (0, 5/8)), ‖δ‖₂ = 5/8.
+    let query = query(net_b(), vec![q(0), q(0)], Target::Class(1), Norm::L2);
+    let ans = solve(&query);
+    let b = ans.best.as_ref().unwrap();
+    assert_eq!(b.norm, r(25, 64));
+    assert!(b.delta == vec![r(5, 8), q(0)] || b.delta == vec![q(0), r(5, 8)], "{:?}", b.delta);
+}
+
+#[test]
+fn l2_network_a_needs_a_square_root() {
+    // Network A at (1/2, 1/4): f1 − f0 = 2 relu(x1 + x2 − 1) + 1/8 −
+    // relu(x1 − x2). With h2 on and h1 off the margin is x2 − x1 + 1/8 ≥ 0:
+    // the projection onto x2 − x1 ≥ 1/8 from (1/2, 1/4) moves by
+    // (1/8)/√2 along (−1, 1): δ = (−1/16, 1/16), squared norm 1/128.
+    let query = query(net_a(), vec![r(1, 2), r(1, 4)], Target::Class(1), Norm::L2);
+    let ans = solve(&query);
+    let b = ans.best.as_ref().unwrap();
+    assert_eq!(b.norm, r(1, 128));
+    assert_eq!(b.delta, vec![r(-1, 16), r(1, 16)]);
+}
+
+#[test]
+fn l2_proofs_reject_tampering() {
+    let query = query(net_c(), vec![r(3, 4), r(1, 4)], Target::AnyOther, Norm::L2);
+    let ans = solve(&query);
+    let i = ans
+        .nodes
+        .iter()
+        .position(|n| matches!(n.end, NodeEnd::Bound { .. } | NodeEnd::Leaf { .. }))
+        .expect("a node closed by a bound");
+    let mut bad = ans.clone();
+    match &mut bad.nodes[i].end {
+        NodeEnd::Bound { y, .. } | NodeEnd::Leaf { y, .. } => {
+            for v in y.iter_mut() {
+                *v = &*v * &r(1, 2);
+            }
+        }
+        _ => unreachable!(),
+    }
+    assert!(check_proof(&query, &bad).is_err());
+    // A cut below the optimum's norm (its square is what counts).
+    let mut bad = ans.clone();
+    if let Some(k) = bad.nodes.iter().position(|n| n.radius.is_some()) {
+        let v = bad.best.as_ref().unwrap().norm.clone();
+        bad.nodes[k].radius = Some(v.clone() * r(1, 2));
+        if v < q(1) {
+            assert!(check_proof(&query, &bad).is_err());
+        }
+    }
+    // A misstated optimum norm.
+    let mut bad = ans.clone();
+    let b = bad.best.as_mut().unwrap();
+    b.norm = &b.norm * &r(1, 2);
+    assert!(check_proof(&query, &bad).is_err());
+}
+
+#[test]
+fn seeded_random_networks_keep_their_l2_minimum_and_proof() {
+    // One and two hidden layers, weights k/16: the squared minimum the
+    // search proves equals the least over every activation pattern, each
+    // pattern's quadratic program solved and verified exactly.
+    let mut rng = Rng::new(77);
+    let mut checked = 0;
+    for case in 0..8 {
+        let (n, widths, m): (usize, Vec<usize>, usize) =
+            if case % 2 == 0 { (3, vec![5], 3) } else { (2, vec![3, 3], 3) };
+        let mut sizes = vec![n];
+        sizes.extend(&widths);
+        sizes.push(m);
+        let layers = sizes
+            .windows(2)
+            .map(|s| Affine {
+                w: (0..s[1]).map(|_| (0..s[0]).map(|_| r(rng.int(-16, 16), 16)).collect()).collect(),
+                b: (0..s[1]).map(|_| r(rng.int(-8, 8), 16)).collect(),
+            })
+            .collect();
+        let x0: Vec<Q> = (0..n).map(|_| r(rng.int(0, 8), 8)).collect();
+        let query = query(ReluNet { layers }, x0, Target::AnyOther, Norm::L2);
+        let Ok(ans) = smallest_perturbation(&query) else { continue };
+        assert!(ans.proved);
+        check_proof(&query, &ans).unwrap();
+        let expected = ans.targets.iter().filter_map(|&t| by_patterns_l2(&query, ans.class, t)).min();
+        assert_eq!(ans.best.as_ref().map(|b| b.norm.clone()), expected, "case {case}");
+        let c = numeric_check(&query, &ans, 5, 6);
+        assert!(c.passed || ans.best.is_none() && c.unchecked, "{c:?}");
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} networks had a single class at their point");
+}
+
+#[test]
+fn the_qp_verifier_rejects_a_wrong_certificate() {
+    // min x² + y² with x + 2y ≥ 5: the projection (1, 2), value 5, y = 2.
+    let mut lp = Lp::new(2);
+    lp.add_row(vec![(0, q(1)), (1, q(2))], Sense::Ge, q(5));
+    let program = Qp { lp, weights: vec![q(1), q(1)] };
+    let out = qp::solve(&program, QpLimits::default()).unwrap();
+    let QpOutcome::Optimal { x, value, y, .. } = out.clone() else { panic!("optimal") };
+    assert_eq!((x.clone(), value.clone(), y.clone()), (vec![q(1), q(2)], q(5), vec![q(2)]));
+    qp::verify(&program, &out).unwrap();
+    // Any y ≥ 0 proves a bound (weak duality), only y = 2 proves 5.
+    assert_eq!(qp::dual_bound(&program, &[q(1)]), Some(q(5) - r(5, 4)));
+    let wrong = QpOutcome::Optimal { x: x.clone(), value: value.clone(), y: vec![q(3)], active: vec![] };
+    assert!(qp::verify(&program, &wrong).is_err());
+    let off = QpOutcome::Optimal { x: vec![q(5), q(0)], value: q(25), y, active: vec![] };
+    assert!(qp::verify(&program, &off).is_err());
+    assert!(qp::verify(&program, &QpOutcome::Infeasible { y: vec![q(1)] }).is_err());
+}
+
+// ---------------------------------------------------------------------------
 // The query `smallest perturbation of NET at x = X to … in NORM`.
 
 mod common;
@@ -501,6 +685,35 @@ fn wrong_keys_of_the_query_fail() {
 }
 
 #[test]
+fn l2_keys_state_the_norm_as_a_square_root() {
+    // Class 1 by hand (problems/ps3/q21.nnk): with both u1 and u2 on,
+    // 2 δ1 + δ2 ≥ 1, projected: δ = (2/5, 1/5), ‖δ‖₂ = 1/√5.
+    let s = statuses(
+        "  find a = smallest perturbation of h at x = X to class 1 in l2, within [0, 1]
+  expect a = { delta: [2/5, 1/5], norm: sqrt(1/5), class: 1, scores: [1/2, 1/2, 0] }
+  find b = smallest perturbation of h at x = X to class 1 in l2, within [0, 1]
+  expect b = { norm: sqrt(5)/5, class: 1 }
+  find c = smallest perturbation of h at x = X to any other class in l2
+  expect c = { delta: [-1/4, 0], norm: 1/4, class: 2, scores: [1/2, 0, 1/2] }
+",
+    );
+    for (name, st) in s {
+        assert_eq!(st, Status::Pass, "{name}");
+    }
+    let find = "  find a = smallest perturbation of h at x = X to class 1 in l2, within [0, 1]\n";
+    // The L1 and L∞ minima are not the L2 one.
+    fails(&format!("{find}  expect a = {{ norm: 1/2, class: 1 }}\n"), "the proved minimum is");
+    fails(&format!("{find}  expect a = {{ norm: sqrt(1/4), class: 1 }}\n"), "the proved minimum");
+    // The right norm with a δ of another norm, and with a δ that misses.
+    fails(&format!("{find}  expect a = {{ delta: [1/2, 0], norm: sqrt(1/5), class: 1 }}\n"), "has norm 1/2");
+    fails(
+        &format!("{find}  expect a = {{ delta: [1/5, 2/5], norm: sqrt(1/5), class: 1 }}\n"),
+        "does not reach class 1",
+    );
+    fails(&format!("{find}  expect a = {{ norm: -sqrt(1/5), class: 1 }}\n"), "not a nonnegative number");
+}
+
+#[test]
 fn past_the_node_budget_the_answer_is_a_gap_not_a_minimum() {
     use nnkey::derive::perturbation_query::{Status as Found, derive_with_budget, judge};
     use nnkey::model::Query;
@@ -518,6 +731,26 @@ fn past_the_node_budget_the_answer_is_a_gap_not_a_minimum() {
     let key = nnkey::model::Value::record(vec![("norm", nnkey::model::Value::scalar(r(1, 4)))]);
     let why = judge(&f, &v, &key, &p.problem.ring).unwrap_err();
     assert!(why.contains("node budget"), "{why}");
+    assert!(!explanation_text(&ex).contains("is the minimum"));
+}
+
+#[test]
+fn past_the_node_budget_an_l2_answer_is_a_gap_too() {
+    use nnkey::derive::perturbation_query::{Status as Found, derive_with_budget, judge};
+    use nnkey::model::Query;
+    let report = common::check(&format!(
+        "{Q21}  find a = smallest perturbation of h at x = X to any other class in l2, within [0, 1]\n"
+    ));
+    let p = &report.problems[0];
+    let Query::Perturbation(pq) = &p.problem.finds[0].query else { panic!("a perturbation query") };
+    let (f, v, ex) = derive_with_budget(pq, Budget { nodes: 1, ..Budget::default() }).expect("the search runs");
+    assert_eq!(f.status, Found::Gap);
+    let printed = v.print(&p.problem.ring);
+    assert!(printed.contains("lower:") && printed.contains("gap:"), "{printed}");
+    // The proved lower bound on ‖δ‖₂² is at most the true 1/16.
+    assert!(f.lower.as_ref().is_some_and(|l| *l <= r(1, 16)), "{:?}", f.lower);
+    let key = nnkey::model::Value::record(vec![("norm", nnkey::model::Value::scalar(r(1, 4)))]);
+    assert!(judge(&f, &v, &key, &p.problem.ring).unwrap_err().contains("node budget"));
     assert!(!explanation_text(&ex).contains("is the minimum"));
 }
 
@@ -548,7 +781,6 @@ fn diagnose(finds: &str) -> String {
 #[test]
 fn bad_perturbation_queries_are_errors_at_their_spans() {
     let cases = [
-        ("l2", "  find a = smallest perturbation of h at x = X to class 1 in l2\n"),
         ("unknown_norm", "  find a = smallest perturbation of h at x = X to class 1 in l3\n"),
         ("no_norm", "  find a = smallest perturbation of h at x = X to class 1\n"),
         ("no_class", "  find a = smallest perturbation of h at x = X in linf\n"),

@@ -22,6 +22,7 @@ pub mod lp;
 pub mod matrix;
 pub mod poly;
 pub mod print;
+pub mod qp;
 pub mod radical;
 pub mod ratfunc;
 pub mod rational;

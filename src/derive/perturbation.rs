@@ -3,7 +3,7 @@
 //!
 //! A network `f` of dense layers with ReLU between them (none after the
 //! last), a point `x0` whose class is `c = argmax f(x0)` (unique), a target
-//! class `t` (or every class but `c`), a norm (`L∞` or `L1`) and a pixel box
+//! class `t` (or every class but `c`), a norm (`L∞`, `L1` or `L2`) and a pixel box
 //! `[lo, hi]ⁿ`: find `δ` of least norm with `x0 + δ` in the box and
 //! `f_t(x0 + δ) ≥ f_c(x0 + δ)`. **Ties count as a change**: with `≥` the
 //! class is no longer strictly `c`; the set of such `δ` is closed, so the
@@ -31,6 +31,16 @@
 //! - Incumbents come from the relaxation's solution: its activation pattern
 //!   (by an exact forward pass) gives a leaf, solved exactly.
 //!
+//! **L2.** The search value is `‖δ‖₂²` (rational; the norm is its square
+//! root), and each node's program is a convex quadratic one over the same
+//! rows: minimize `Σ δᵢ²`. It is solved exactly ([`crate::algebra::qp`])
+//! with each relaxed unit's variable weighted `2⁻²⁰` so that the program
+//! is strictly convex; the bound the node claims is the exact Lagrangian
+//! dual value of the unweighted program at the multipliers found, which is
+//! a lower bound whatever the multipliers (weak duality) and equals the
+//! optimum at a leaf. The cut is `|δᵢ| ≤ r` with `r² ≥ ‖δ*‖₂²` for the
+//! incumbent `δ*`.
+//!
 //! Nothing is called the minimum without proof: when every node is closed,
 //! the incumbent is minimal, and [`check_proof`] re-checks the whole tree
 //! (the branching covers every pattern; each closed node's certificate
@@ -45,7 +55,8 @@ use std::fmt;
 use crate::algebra::lp::{
     self, FloatSolution, FloatStatus, Limits, Lp, LpError, Outcome, Route, Sense, bound_from_float, q_round_f64,
 };
-use crate::algebra::{Q, QSum};
+use crate::algebra::qp::{self, Qp, QpError, QpLimits, QpOutcome};
+use crate::algebra::{Q, QSum, Radical, RatFunc};
 
 use super::explain::{Explanation, LISTING_CAP, Math, Table, closed_interval, words};
 use crate::{math, prose};
@@ -145,13 +156,19 @@ pub fn forward(net: &ReluNet, x: &[Q]) -> Forward {
 pub enum Norm {
     Linf,
     L1,
+    /// Searched through its square `‖δ‖₂²`, which is rational where the
+    /// norm is not.
+    L2,
 }
 
 impl Norm {
+    /// What the search minimizes: the norm, or for L2 its square (every
+    /// comparison of norms is the same comparison of squares).
     pub fn of(self, delta: &[Q]) -> Q {
         match self {
             Norm::Linf => delta.iter().map(Q::abs).max().unwrap_or_else(Q::zero),
             Norm::L1 => delta.iter().map(Q::abs).sum(),
+            Norm::L2 => delta.iter().map(|d| d * d).sum(),
         }
     }
 
@@ -159,6 +176,26 @@ impl Norm {
         match self {
             Norm::Linf => "L∞",
             Norm::L1 => "L1",
+            Norm::L2 => "L2",
+        }
+    }
+
+    /// The norm whose search value ([`Norm::of`]) is `v`: `v` itself, or
+    /// `√v` for L2, as an exact square root.
+    pub fn value(self, v: &Q) -> Radical {
+        match self {
+            Norm::L2 => {
+                Radical::sqrt(&RatFunc::constant(v.clone())).unwrap_or_else(|_| Radical::Rational(RatFunc::zero()))
+            }
+            _ => Radical::Rational(RatFunc::constant(v.clone())),
+        }
+    }
+
+    /// The search value of the norm `r`: `r`, or `r²` for L2.
+    pub fn objective_of_radius(self, r: &Q) -> Q {
+        match self {
+            Norm::L2 => r * r,
+            _ => r.clone(),
         }
     }
 }
@@ -214,6 +251,8 @@ pub enum PerturbationError {
     NoSuchClass(usize, usize),
     /// One node's linear program exceeded its limit.
     Lp(LpError),
+    /// One node's quadratic program (L2) exceeded its limit.
+    Qp(QpError),
 }
 
 impl fmt::Display for PerturbationError {
@@ -231,6 +270,7 @@ impl fmt::Display for PerturbationError {
                 write!(f, "the network has {m} classes (0 to {}); there is no class {t}", m - 1)
             }
             PerturbationError::Lp(e) => write!(f, "a linear program of the search failed: {e}"),
+            PerturbationError::Qp(e) => write!(f, "a quadratic program of the search failed: {e}"),
         }
     }
 }
@@ -253,6 +293,7 @@ pub enum UnitState {
 pub struct Optimum {
     pub delta: Vec<Q>,
     pub x: Vec<Q>,
+    /// The norm ([`Norm::of`]: for L2 its square).
     pub norm: Q,
     pub target: usize,
     pub scores: Vec<Q>,
@@ -313,7 +354,8 @@ pub struct PerturbationAnswer {
     pub targets: Vec<usize>,
     pub best: Option<Optimum>,
     /// No perturbation of smaller norm reaches a target class: proved by
-    /// the closed nodes (and the open ones' bounds).
+    /// the closed nodes (and the open ones' bounds). Like every search
+    /// value, for L2 it is a squared norm.
     pub lower: Option<Q>,
     /// Whether the search finished: then `best` is the minimum (or no
     /// perturbation in the box reaches a target, when `best` is `None`).
@@ -458,6 +500,15 @@ fn node_lp(q: &PerturbationQuery, target: usize, class: usize, fixed: &[Fix], ra
                 ranges.push((l, u));
             }
         }
+        Norm::L2 => {
+            // The objective Σ δᵢ² is the quadratic program's (see `node_qp`).
+            for i in 0..n {
+                let (l, u) = delta_range(q, i, radius);
+                let v = lp.add_var(Some(l.clone()), Some(u.clone()), Q::zero());
+                delta.push(vec![(v, Q::one())]);
+                ranges.push((l, u));
+            }
+        }
     }
     // Interval bounds and roles, layer by layer.
     let mut a_box: Vec<(Q, Q)> = q.x0.iter().zip(&ranges).map(|(x, (l, u))| (x + l, x + u)).collect();
@@ -556,6 +607,53 @@ fn node_lp(q: &PerturbationQuery, target: usize, class: usize, fixed: &[Fix], ra
         a_expr = next;
     }
     NodeLp { lp, bounds, roles, delta, pre }
+}
+
+/// The weight that makes a node's L2 program strictly convex for the
+/// exact solver: each relaxed unit's variable `a` costs `ε a²`. The bound a
+/// node claims is [`qp::dual_bound`] of the unweighted program
+/// ([`node_qp`]) at the multipliers found, valid for any multipliers, and
+/// at most `ε Σ u²` below the relaxation's optimum.
+const L2_REGULARIZATION_BITS: i32 = 20;
+
+/// A node's L2 program: minimize `Σ δᵢ²` over the rows and bounds of its
+/// linear program (whose first `n` variables are the `δᵢ`), the relaxed
+/// units' variables weighted `weight`.
+fn node_qp(node: &NodeLp, weight: &Q) -> Qp {
+    let n = node.delta.len();
+    let weights = (0..node.lp.vars()).map(|j| if j < n { Q::one() } else { weight.clone() }).collect();
+    Qp { lp: node.lp.clone(), weights }
+}
+
+/// Each multiplier replaced by the fraction of least denominator (at most
+/// 1024) within 10⁻⁶ of it, relatively; `None` when some has none.
+fn simple_multipliers(y: &[Q]) -> Option<Vec<Q>> {
+    y.iter()
+        .map(|v| {
+            if v.is_zero() {
+                return Some(Q::zero());
+            }
+            let f = v.to_f64();
+            (1..=1024i64).find_map(|d| {
+                let k = (f * d as f64).round();
+                ((f - k / d as f64).abs() <= 1e-6 * (1.0 + f.abs()) && k.abs() < 1e15).then(|| Q::new(k as i64, d))
+            })
+        })
+        .collect()
+}
+
+/// The least dyadic `r` (a multiple of 2⁻²⁴, nonnegative) found with
+/// `r² ≥ v`: a cut `|δᵢ| ≤ r` keeping every `δ` with `‖δ‖₂² ≤ v`.
+fn l2_radius(v: &Q) -> Q {
+    let step = Q::new(1, 1 << 24);
+    let mut r = dyadic_up(&q_round_f64(v.to_f64().max(0.0).sqrt()).unwrap_or_else(|| v + &Q::one()), 24);
+    if r.is_negative() {
+        r = Q::zero();
+    }
+    while &r * &r < *v {
+        r += &step;
+    }
+    r
 }
 
 impl NodeLp {
@@ -672,7 +770,114 @@ impl Search<'_> {
     /// coefficient dyadic when the data are (exact arithmetic then stays
     /// in machine integers).
     fn radius(&self) -> Option<Q> {
-        self.goal().map(|g| dyadic_up(&g, 24))
+        match self.q.norm {
+            Norm::L2 => self.goal().map(|g| l2_radius(&g)),
+            _ => self.goal().map(|g| dyadic_up(&g, 24)),
+        }
+    }
+
+    /// Solves a node's L2 program exactly, weighting relaxed units by
+    /// `ε` (see [`L2_REGULARIZATION_BITS`]).
+    fn exact_qp(&mut self, node: &NodeLp) -> Result<QpOutcome, PerturbationError> {
+        self.stats.exact_solves += 1;
+        let eps =
+            Q::from_bigints(num_bigint::BigInt::from(1), num_bigint::BigInt::from(1u64 << L2_REGULARIZATION_BITS));
+        let limits = QpLimits { pivots: self.limits.pivots, ..QpLimits::default() };
+        qp::solve(&node_qp(node, &eps), limits).map_err(PerturbationError::Qp)
+    }
+
+    /// [`Search::try_pattern`] for L2: the leaf of the pattern at `x0 + δ`
+    /// (clamped into the box), solved exactly.
+    fn try_pattern_l2(&mut self, target: usize, delta: &[Q]) -> Result<(), PerturbationError> {
+        let q = self.q;
+        let x: Vec<Q> = q.x0.iter().zip(delta).map(|(a, d)| (a + d).max(q.lo.clone()).min(q.hi.clone())).collect();
+        let fixed: Vec<Fix> = pattern(&q.net, &x)
+            .iter()
+            .enumerate()
+            .flat_map(|(k, layer)| layer.iter().enumerate().map(move |(j, s)| (k, j, *s != UnitState::Inactive)))
+            .collect();
+        let radius = self.radius();
+        let key = (target, fixed.iter().map(|f| f.2).collect::<Vec<bool>>(), radius.clone());
+        if !self.tried.insert(key) {
+            return Ok(());
+        }
+        let node = node_lp(q, target, self.class, &fixed, radius.as_ref());
+        if let QpOutcome::Optimal { x, .. } = self.exact_qp(&node)? {
+            let delta = node.delta_of(&x);
+            self.offer(target, delta);
+        }
+        Ok(())
+    }
+
+    /// A node of the L2 search: its program (squared norm over the
+    /// triangle relaxation) solved exactly; the bound it claims is proved
+    /// by the multipliers found ([`qp::dual_bound`]).
+    fn solve_node_l2(
+        &mut self,
+        id: usize,
+        parent_bound: Q,
+        heap: &mut BinaryHeap<Reverse<Pending>>,
+    ) -> Result<(), PerturbationError> {
+        let q = self.q;
+        let target = self.nodes[id].target;
+        let fixed = self.nodes[id].fixed.clone();
+        let radius = self.radius();
+        self.nodes[id].radius = radius.clone();
+        let node = node_lp(q, target, self.class, &fixed, radius.as_ref());
+        let leaf = node.relaxed().is_empty();
+        let (x, y) = match self.exact_qp(&node)? {
+            QpOutcome::Infeasible { y } => {
+                self.close(id, NodeEnd::Infeasible { y });
+                return Ok(());
+            }
+            QpOutcome::Optimal { x, y, .. } => (x, y),
+        };
+        let program = node_qp(&node, &Q::zero());
+        let own = qp::dual_bound(&program, &y)
+            .ok_or_else(|| PerturbationError::Qp(QpError::Unchecked("a node's multipliers prove no bound".into())))?;
+        // The weighted program's multipliers are near the unweighted
+        // program's, often simple fractions: those, when they prove more,
+        // are the certificate instead (checked exactly like any other).
+        let (own, y) = match simple_multipliers(&y).and_then(|s| qp::dual_bound(&program, &s).map(|b| (b, s))) {
+            Some((b, s)) if b > own => (b, s),
+            _ => (own, y),
+        };
+        let delta = node.delta_of(&x);
+        if leaf {
+            self.offer(target, delta);
+            self.close(id, NodeEnd::Leaf { value: own, y });
+            return Ok(());
+        }
+        self.try_pattern_l2(target, &delta)?;
+        if let Some(g) = self.goal()
+            && own >= g
+        {
+            self.close(id, NodeEnd::Bound { bound: own, y });
+            return Ok(());
+        }
+        let bound = if own > parent_bound { own } else { parent_bound };
+        let xf: Vec<f64> = x.iter().map(Q::to_f64).collect();
+        let Some((layer, unit)) = node.branching_unit(&xf) else {
+            return Err(PerturbationError::Qp(QpError::Unchecked(
+                "a node with relaxed units has none to split".into(),
+            )));
+        };
+        self.close(id, NodeEnd::Branched { layer, unit, bound: bound.clone() });
+        for active in [true, false] {
+            let cid = self.nodes.len();
+            let mut f = fixed.clone();
+            f.push((layer, unit, active));
+            self.nodes.push(Node {
+                id: cid,
+                parent: Some(id),
+                target,
+                fixed: f,
+                radius: None,
+                end: NodeEnd::Open { bound: bound.clone() },
+            });
+            heap.push(Reverse(Pending { bound: bound.clone(), id: cid }));
+        }
+        Ok(())
     }
 
     /// Solves a program exactly, from the basis its floating-point run
@@ -792,6 +997,9 @@ impl Search<'_> {
         parent_bound: Q,
         heap: &mut BinaryHeap<Reverse<Pending>>,
     ) -> Result<(), PerturbationError> {
+        if self.q.norm == Norm::L2 {
+            return self.solve_node_l2(id, parent_bound, heap);
+        }
         let q = self.q;
         let target = self.nodes[id].target;
         let fixed = self.nodes[id].fixed.clone();
@@ -1013,10 +1221,12 @@ pub fn check_proof(q: &PerturbationQuery, ans: &PerturbationAnswer) -> Result<()
     }
     for node in &ans.nodes {
         let meets = |b: &Q| need.as_ref().is_none_or(|v| b >= v);
-        let program = || node_lp(q, node.target, ans.class, &node.fixed, node.radius.as_ref()).lp;
-        // The cut must not exclude any better point: it is at least the optimum.
+        let built = || node_lp(q, node.target, ans.class, &node.fixed, node.radius.as_ref());
+        let program = || built().lp;
+        // The cut must not exclude any better point: it is at least the
+        // optimum's norm (for L2, its square at least the optimum's).
         if let (Some(r), Some(v)) = (&node.radius, &need)
-            && r < v
+            && (r.is_negative() || q.norm.objective_of_radius(r) < *v)
         {
             return Err(format!("node {} cuts at {r}, below the optimum {v}", node.id));
         }
@@ -1029,7 +1239,11 @@ pub fn check_proof(q: &PerturbationQuery, ans: &PerturbationAnswer) -> Result<()
                 lp::verify_infeasible(&program(), y).map_err(|e| format!("node {}: {e}", node.id))?
             }
             NodeEnd::Bound { bound, y } | NodeEnd::Leaf { value: bound, y } => {
-                let proved = lp::dual_bound(&program(), y).ok_or(format!("node {}: no bound", node.id))?;
+                let proved = match q.norm {
+                    Norm::L2 => qp::dual_bound(&node_qp(&built(), &Q::zero()), y),
+                    _ => lp::dual_bound(&program(), y),
+                }
+                .ok_or(format!("node {}: no bound", node.id))?;
                 if proved != *bound || !meets(bound) {
                     return Err(format!("node {}: proves {proved}, needs {:?}", node.id, need));
                 }
@@ -1059,6 +1273,23 @@ pub fn check_proof(q: &PerturbationQuery, ans: &PerturbationAnswer) -> Result<()
 // ---------------------------------------------------------------------------
 // The explanation.
 
+/// The norm whose search value is `v` (for L2 an exact square root).
+pub fn norm_math(norm: Norm, v: &Q) -> Math {
+    match norm.value(v) {
+        Radical::Rational(r) => Math::from(&r.as_constant().unwrap_or_else(Q::zero)),
+        _ => math!("sqrt(#v)", v = v),
+    }
+}
+
+/// A search value as the search compares it: the norm, or for L2 the
+/// squared norm, written `‖δ‖₂² = v`.
+fn search_math(norm: Norm, v: &Q) -> Math {
+    match norm {
+        Norm::L2 => math!("norm(delta)^2 = #v", v = v),
+        _ => Math::from(v),
+    }
+}
+
 fn column(v: &[Q]) -> Math {
     Math::column(v.iter().map(Math::from).collect())
 }
@@ -1087,9 +1318,9 @@ pub fn explain_with(q: &PerturbationQuery, ans: &PerturbationAnswer, input: &dyn
     match (&ans.best, ans.proved) {
         (Some(b), proved) => {
             let s = ex.step(prose!(
-                "The perturbation $delta = #d$ has norm #v and moves the point to class #t's side: the scores at $x_0 + delta$ are $#s$.",
+                "The perturbation $delta = #d$ has norm $#v$ and moves the point to class #t's side: the scores at $x_0 + delta$ are $#s$.",
                 d = input(&b.delta),
-                v = &b.norm,
+                v = norm_math(q.norm, &b.norm),
                 t = b.target as i64,
                 s = column(&b.scores)
             ));
@@ -1119,16 +1350,16 @@ pub fn explain_with(q: &PerturbationQuery, ans: &PerturbationAnswer, input: &dyn
             ex.detail(prose!("The hidden units at $x_0 + delta$ (the activation pattern of the optimum):")).table(t);
             if proved {
                 ex.step(prose!(
-                    "No smaller perturbation reaches a target class: a branch and bound over the activation patterns closes every node, each by an exactly checked lower bound of at least #v or by infeasibility, so #v is the minimum.",
-                    v = &b.norm
+                    "No smaller perturbation reaches a target class: a branch and bound over the activation patterns closes every node, each by an exactly checked lower bound of at least #v or by infeasibility, so $#w$ is the minimum.",
+                    v = search_math(q.norm, &b.norm),
+                    w = norm_math(q.norm, &b.norm)
                 ));
             } else {
                 ex.step(prose!(
-                    "The search stopped at its budget of #n nodes: the least norm lies between the proved lower bound #l and #v, a gap of #g. This is not called the minimum.",
+                    "The search stopped at its budget of #n nodes: the least norm lies between the proved lower bound $#l$ and $#v$. This is not called the minimum.",
                     n = q.budget.nodes as i64,
-                    l = ans.lower.clone().unwrap_or_else(Q::zero),
-                    v = &b.norm,
-                    g = ans.gap().unwrap_or_else(Q::zero)
+                    l = norm_math(q.norm, &ans.lower.clone().unwrap_or_else(Q::zero)),
+                    v = norm_math(q.norm, &b.norm)
                 ));
             }
         }
@@ -1137,15 +1368,27 @@ pub fn explain_with(q: &PerturbationQuery, ans: &PerturbationAnswer, input: &dyn
         }
         (None, false) => {
             ex.step(prose!(
-                "The search stopped at its budget of #n nodes without finding a perturbation; none of norm below #l exists.",
+                "The search stopped at its budget of #n nodes without finding a perturbation; none of norm below $#l$ exists.",
                 n = q.budget.nodes as i64,
-                l = ans.lower.clone().unwrap_or_else(Q::zero)
+                l = norm_math(q.norm, &ans.lower.clone().unwrap_or_else(Q::zero))
             ));
         }
     }
     // The proof, for staff.
     let count = |f: fn(&NodeEnd) -> bool| ans.nodes.iter().filter(|n| f(&n.end)).count() as i64;
-    ex.detail(prose!(
+    if q.norm == Norm::L2 {
+        ex.detail(prose!(
+            "The search tree has #n nodes: #b split on an unstable unit, #p closed by a lower bound, #i infeasible, #l leaves solved exactly, #o left open. Quadratic programs: #e solved exactly, each from a feasible point of an exact linear program; each bound on $norm(delta)^2$ is the Lagrangian dual's value at the multipliers found, computed exactly.",
+            n = ans.nodes.len() as i64,
+            b = count(|e| matches!(e, NodeEnd::Branched { .. })),
+            p = count(|e| matches!(e, NodeEnd::Bound { .. })),
+            i = count(|e| matches!(e, NodeEnd::Infeasible { .. })),
+            l = count(|e| matches!(e, NodeEnd::Leaf { .. })),
+            o = count(|e| matches!(e, NodeEnd::Open { .. })),
+            e = ans.stats.exact_solves as i64
+        ));
+    } else {
+        ex.detail(prose!(
         "The search tree has #n nodes: #b split on an unstable unit, #p closed by a lower bound, #i infeasible, #l leaves solved exactly, #o left open. Linear programs: #f in floating point to guess, #e solved exactly (#x of them by exact pivoting).",
         n = ans.nodes.len() as i64,
         b = count(|e| matches!(e, NodeEnd::Branched { .. })),
@@ -1157,6 +1400,7 @@ pub fn explain_with(q: &PerturbationQuery, ans: &PerturbationAnswer, input: &dyn
         e = ans.stats.exact_solves as i64,
         x = ans.stats.exact_pivoting as i64
     ));
+    }
     let closed: Vec<&Node> = ans
         .nodes
         .iter()
@@ -1170,8 +1414,8 @@ pub fn explain_with(q: &PerturbationQuery, ans: &PerturbationAnswer, input: &dyn
         let fixed: Vec<String> =
             n.fixed.iter().map(|(k, j, a)| format!("{}.{} {}", k + 1, j, if *a { "on" } else { "off" })).collect();
         let why = match &n.end {
-            NodeEnd::Bound { bound, .. } => prose!("lower bound #b", b = bound),
-            NodeEnd::Leaf { value, .. } => prose!("leaf, least norm #b", b = value),
+            NodeEnd::Bound { bound, .. } => prose!("lower bound #b", b = search_math(q.norm, bound)),
+            NodeEnd::Leaf { value, .. } => prose!("leaf, least norm #b", b = search_math(q.norm, value)),
             _ => prose!("infeasible"),
         };
         t.rows.push(vec![

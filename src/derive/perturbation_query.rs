@@ -28,9 +28,11 @@
 //! `x + δ`. Without a `delta`, the key's `class` and `scores` must be
 //! nnkey's.
 
-use crate::algebra::Q;
+use crate::algebra::radical::Atom;
+use crate::algebra::{Q, Radical};
 use crate::model::image::Shape;
 use crate::model::perturbation::{self as m, PerturbationProblem};
+use crate::model::value::{radical_of, radical_value};
 use crate::model::{Problem, Value};
 
 use super::explain::{Depth, Explanation, Figure, Math, Shade, Step, closed_interval, words};
@@ -73,11 +75,39 @@ fn relu_net(layers: &[m::Affine]) -> ReluNet {
     ReluNet { layers: layers.iter().map(|l| Affine { w: l.w.clone(), b: l.b.clone() }).collect() }
 }
 
+/// The norm whose search value is `v`: `v`, or `√v` for L2 (an exact
+/// square root, `sqrt(2)/4` for `v = 1/8`).
+fn norm_value(norm: Norm, v: &Q) -> Value {
+    radical_value(norm.value(v))
+}
+
+/// The search value (`‖δ‖`, or `‖δ‖₂²` for L2) of a key's norm: `None`
+/// when the key's value is not a nonnegative number of that form.
+fn key_objective(norm: Norm, v: &Value) -> Option<Q> {
+    let r = radical_of(v)?;
+    match (norm, r.parts()) {
+        (Norm::L2, Some((r0, r1, Atom::Sqrt(d)))) if r0.is_zero() => {
+            let (c, k) = (r1.as_constant()?, d.as_constant()?);
+            (c.signum() > 0 && k.signum() > 0).then(|| &(&c * &c) * &k)
+        }
+        (_, None) => {
+            let Radical::Rational(q) = &r else { return None };
+            let q = q.as_constant()?;
+            match norm {
+                Norm::L2 if !q.is_negative() => Some(&q * &q),
+                Norm::L2 => None,
+                _ => Some(q),
+            }
+        }
+        _ => None,
+    }
+}
+
 /// The record of one perturbation: `{ delta, norm, class, scores }`.
-fn record(shape: Shape, b: &search::Optimum) -> Value {
+fn record(shape: Shape, norm: Norm, b: &search::Optimum) -> Value {
     Value::record(vec![
         ("delta", image_value(shape, &b.delta)),
-        ("norm", Value::scalar(b.norm.clone())),
+        ("norm", norm_value(norm, &b.norm)),
         ("class", Value::int(b.target as i64)),
         ("scores", image_value(Shape::Flat(b.scores.len()), &b.scores)),
     ])
@@ -104,6 +134,7 @@ pub fn derive_with_budget(
     let norm = match p.norm {
         m::Norm::Linf => Norm::Linf,
         m::Norm::L1 => Norm::L1,
+        m::Norm::L2 => Norm::L2,
     };
     let base = |lo: Q, hi: Q| PerturbationQuery { net: net.clone(), x0: p.point.clone(), target, norm, lo, hi, budget };
     let (query, answer, radius) = match &p.within {
@@ -120,14 +151,14 @@ pub fn derive_with_budget(
                 let q = base(&min - &r, &max + &r);
                 let a = search::smallest_perturbation(&q).map_err(|e| e.to_string())?;
                 let found = a.best.as_ref().map(|b| b.norm.clone());
-                let fits = found.as_ref().is_some_and(|n| *n <= r);
+                let fits = found.as_ref().is_some_and(|n| *n <= norm.objective_of_radius(&r));
                 if fits || !a.proved {
                     break (q, a, Some(r));
                 }
                 // Grow the box: to hold the norm found, or twice as wide.
                 let mut next = &r + &r;
                 while let Some(n) = &found
-                    && next < *n
+                    && norm.objective_of_radius(&next) < *n
                 {
                     next = &next + &next;
                 }
@@ -148,20 +179,27 @@ pub fn derive_with_budget(
     }
     // Without a box, the search's bound holds everywhere up to R.
     let lower = match (&answer.lower, &radius) {
-        (Some(l), Some(r)) if l > r => Some(r.clone()),
+        (Some(l), Some(r)) if *l > norm.objective_of_radius(r) => Some(norm.objective_of_radius(r)),
         (l, _) => l.clone(),
     };
     let status = if answer.proved { Status::Proved } else { Status::Gap };
     let value = match (&answer.best, &status) {
-        (Some(b), Status::Proved) => record(p.shape, b),
+        (Some(b), Status::Proved) => record(p.shape, norm, b),
         (None, Status::Proved) => Value::Word("none".into()),
         (best, Status::Gap) => {
             let l = lower.clone().unwrap_or_else(Q::zero);
             let (best_v, gap) = match best {
-                Some(b) => (record(p.shape, b), Value::scalar(&b.norm - &l)),
+                Some(b) => {
+                    let gap = norm.value(&b.norm).sub(&norm.value(&l)).map(radical_value).unwrap_or_else(|_| {
+                        // Two square roots of different radicands: the
+                        // difference is written out.
+                        Value::Text(format!("sqrt({}) - sqrt({})", b.norm, l))
+                    });
+                    (record(p.shape, norm, b), gap)
+                }
                 None => (Value::Word("none".into()), Value::Word("infinite".into())),
             };
-            Value::record(vec![("best", best_v), ("lower", Value::scalar(l)), ("gap", gap)])
+            Value::record(vec![("best", best_v), ("lower", norm_value(norm, &l)), ("gap", gap)])
         }
     };
     let mut ex = search::explain_with(&query, &answer, &|v| image_math(p.shape, v));
@@ -257,13 +295,16 @@ fn framing(
     let (t, k) = (b.target, ans.class);
     let g: Vec<Q> = a[t].iter().zip(&a[k]).map(|(x, y)| x - y).collect();
     let m: Q = g.iter().zip(&q.x0).map(|(x, y)| x * y).sum::<Q>() + &c[t] - &c[k];
+    if q.norm == Norm::L2 {
+        return l2_framing(ex, p, ans, b, &g, &m);
+    }
     let dual = match q.norm {
         Norm::Linf => g.iter().map(Q::abs).sum::<Q>(),
-        Norm::L1 => g.iter().map(Q::abs).max().unwrap_or_else(Q::zero),
+        _ => g.iter().map(Q::abs).max().unwrap_or_else(Q::zero),
     };
     let (norm_name, dual_name) = match q.norm {
         Norm::Linf => ("L∞", "‖g‖₁"),
-        Norm::L1 => ("L1", "‖g‖∞"),
+        _ => ("L1", "‖g‖∞"),
     };
     let mut s = Step::new(
         Depth::Solution,
@@ -298,9 +339,62 @@ fn framing(
             ));
         }
     }
-    // Before the proof of minimality: after the pattern table.
+    insert_piece_step(ex, s);
+}
+
+/// Puts the piece's step before the proof of minimality: after the
+/// pattern table.
+fn insert_piece_step(ex: &mut Explanation, s: Step) {
     let at = ex.steps.iter().position(|st| st.depth == Depth::Detail).map_or(ex.steps.len(), |i| i + 1);
     ex.steps.insert(at, s);
+}
+
+/// The piece's step for L2: on the optimum's piece the margin is
+/// `m + gᵀδ`, and Cauchy–Schwarz gives `‖δ‖₂ ≥ −m / ‖g‖₂` (a square root).
+fn l2_framing(
+    ex: &mut Explanation,
+    p: &PerturbationProblem,
+    ans: &PerturbationAnswer,
+    b: &search::Optimum,
+    g: &[Q],
+    m: &Q,
+) {
+    let (t, k) = (b.target, ans.class);
+    let mut s = Step::new(
+        Depth::Solution,
+        prose!(
+            "On the optimum's activation pattern (units at the kink counted on) every layer is linear, so the margin is affine in $delta$: $f_#t(x_0 + delta) - f_#k(x_0 + delta) = m + g^T delta$ with $m = #m$ and $g = #g$.",
+            t = t as i64,
+            k = k as i64,
+            m = m,
+            g = image_math(p.shape, g)
+        ),
+    );
+    let gg: Q = g.iter().map(|v| v * v).sum();
+    if gg.is_zero() {
+        s.prose(prose!("Here $g = 0$: on this piece the margin does not depend on $delta$."));
+    } else {
+        // The bound's square m² / ‖g‖₂² (0 when the margin is already met).
+        let bound_sq = if m.is_negative() { &(m * m) / &gg } else { Q::zero() };
+        s.prose(prose!(
+            "Reaching the class needs $g^T delta >= #mm$. The Cauchy–Schwarz inequality bounds $g^T delta$ by $#ng$ times the L2 norm of $delta$, so on this piece every such $delta$ has norm at least $#bd$, reached by the multiple of $g$ of that length (the projection onto the half-space).",
+            mm = -m,
+            ng = super::perturbation::norm_math(Norm::L2, &gg),
+            bd = super::perturbation::norm_math(Norm::L2, &bound_sq)
+        ));
+        if bound_sq == b.norm {
+            s.prose(prose!(
+                "The optimum meets this bound: on its piece neither the units' sign conditions nor the pixel box bind."
+            ));
+        } else {
+            s.prose(prose!(
+                "The optimum's norm $#v$ is larger: on its piece some unit's sign condition or the pixel box binds. The exact least norm on the piece is a convex quadratic program (minimize $norm(delta)^2$ subject to the box, each hidden unit keeping its sign, and the margin at least 0), whose optimum is the projection of $x_0$ onto a face of the piece; its value #w is proved by KKT multipliers checked in exact arithmetic.",
+                v = super::perturbation::norm_math(Norm::L2, &b.norm),
+                w = &b.norm
+            ));
+        }
+    }
+    insert_piece_step(ex, s);
 }
 
 /// Judges a key; see the module documentation.
@@ -325,12 +419,22 @@ pub fn judge(f: &PerturbationFinding, derived: &Value, key: &Value, ring: &crate
     let number = |v: &Value, what: &str| {
         v.as_scalar().and_then(|s| s.as_constant()).ok_or_else(|| format!("the key's {what} is not a number"))
     };
-    let Some(kn) = key.field("norm") else {
+    let Some(kv) = key.field("norm") else {
         return Err("the key has no `norm`: the minimum is what a key must state".into());
     };
-    let kn = number(kn, "norm")?;
+    let norm = f.query.norm;
+    let shown = |v: &Q| norm_value(norm, v).print(ring);
+    let Some(kn) = key_objective(norm, kv) else {
+        return Err(match norm {
+            Norm::L2 => format!(
+                "the key's norm is {}, not a nonnegative number or square root such as sqrt(1/8)",
+                kv.print(ring)
+            ),
+            _ => "the key's norm is not a number".into(),
+        });
+    };
     if kn != best.norm {
-        return Err(format!("the key's norm is {kn}, the proved minimum is {}", best.norm));
+        return Err(format!("the key's norm is {}, the proved minimum is {}", kv.print(ring), shown(&best.norm)));
     }
     let class = match key.field("class") {
         None => best.target,
@@ -362,7 +466,7 @@ pub fn judge(f: &PerturbationFinding, derived: &Value, key: &Value, ring: &crate
     })?;
     let n = q.norm.of(&delta);
     if n != best.norm {
-        return Err(format!("the key's delta has norm {n}, the minimum is {}", best.norm));
+        return Err(format!("the key's delta has norm {}, the minimum is {}", shown(&n), shown(&best.norm)));
     }
     let x: Vec<Q> = q.x0.iter().zip(&delta).map(|(a, d)| a + d).collect();
     if f.radius.is_none() && x.iter().any(|v| *v < q.lo || *v > q.hi) {

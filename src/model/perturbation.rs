@@ -25,6 +25,7 @@ pub struct Affine {
 pub enum Norm {
     Linf,
     L1,
+    L2,
 }
 
 /// The class a perturbation must reach: one class, or any but the point's.
@@ -68,17 +69,15 @@ pub struct PerturbationProblem {
     pub within: Option<(Q, Q)>,
 }
 
-/// Reads the norm's name: `linf`, `l1`; `l2` is refused.
+/// Reads the norm's name: `linf`, `l1` or `l2`.
 fn norm(n: &crate::language::syntax::Ident) -> Result<Norm, Diagnostic> {
     match n.name.as_str() {
         "linf" => Ok(Norm::Linf),
         "l1" => Ok(Norm::L1),
-        "l2" => Err(Diagnostic::error(n.span, "the smallest perturbation in the L2 norm is not supported")
-            .with_label("not supported")
-            .with_hint("nnkey proves the least perturbation in `linf` or `l1`")),
+        "l2" => Ok(Norm::L2),
         other => Err(Diagnostic::error(n.span, format!("unknown norm `{other}`"))
             .with_label("expected `linf`, `l1` or `l2`")
-            .with_hint("write `in linf` (the largest change of one pixel) or `in l1` (the sum of the changes)")),
+            .with_hint("write `in linf` (the largest change of one pixel), `in l1` (the sum of the changes) or `in l2` (the Euclidean length)")),
     }
 }
 

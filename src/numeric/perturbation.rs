@@ -104,6 +104,12 @@ fn project(d: &mut Array1<f64>, x0: &Array1<f64>, norm: Norm, r: f64, lo: f64, h
     match norm {
         Norm::Linf => d.mapv_inplace(|v| v.clamp(-r, r)),
         Norm::L1 => project_l1(d, r),
+        Norm::L2 => {
+            let len = d.dot(d).sqrt();
+            if len > r {
+                d.mapv_inplace(|v| v * r / len);
+            }
+        }
     }
     for (v, x) in d.iter_mut().zip(x0) {
         *v = (x + *v).clamp(lo, hi) - x;
@@ -141,6 +147,13 @@ fn attack(
                 let size = r * 0.5 * (1.0 - step as f64 / STEPS as f64) + r * 0.01;
                 match q.norm {
                     Norm::Linf => d = d + g.mapv(|v| size * v.signum()),
+                    Norm::L2 => {
+                        // Steepest ascent for L2: along the gradient.
+                        let len = g.dot(&g).sqrt();
+                        if len > 0.0 {
+                            d = d + g.mapv(|v| size * v / len);
+                        }
+                    }
                     Norm::L1 => {
                         // Steepest ascent for L1: the coordinate of the
                         // largest gradient entry.
@@ -169,6 +182,8 @@ pub fn check(q: &PerturbationQuery, ans: &PerturbationAnswer, seed: u64, starts:
     );
     let width = (&q.hi - &q.lo).to_f64() * q.x0.len() as f64;
     let r = match &ans.lower {
+        // For L2 the search's values are squared norms.
+        Some(l) if q.norm == Norm::L2 => l.to_f64().sqrt() * (1.0 - SHRINK),
         Some(l) => l.to_f64() * (1.0 - SHRINK),
         // Nothing reaches a target anywhere in the box: attack all of it.
         None => width,
@@ -228,6 +243,14 @@ pub fn check_finding(f: &PerturbationFinding, seed: u64) -> CrossCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn l2_projection_scales_onto_the_ball() {
+        let mut d = Array1::from(vec![3.0, -4.0]);
+        let x0 = Array1::from(vec![0.0, 0.0]);
+        project(&mut d, &x0, Norm::L2, 1.0, -10.0, 10.0);
+        assert!((d[0] - 0.6).abs() < 1e-12 && (d[1] + 0.8).abs() < 1e-12, "{d:?}");
+    }
 
     #[test]
     fn l1_projection_lands_on_the_ball() {
