@@ -34,8 +34,8 @@ use crate::model::input_gradient::{GradientKind, GradientQuery};
 
 use super::explain::{Block, Explanation, Figure, Shade, Table};
 use super::input_gradient::{
-    Compiled, Outcome, SignStepAnswer, argmax, classes_value, decide, image_math, image_value, pattern,
-    summary, text, with_math,
+    Compiled, Outcome, SignStepAnswer, argmax, classes_value, decide, image_math, image_value, pattern, summary, text,
+    with_math,
 };
 
 /// Significant digits of the decimals an answer states.
@@ -558,7 +558,9 @@ pub fn judge(a: &CrossEntropyAnswer, derived: &Value, key: &Value, ring: &crate:
                 "loss" => match &a.approx.loss {
                     Some(l) => near_all(v, std::slice::from_ref(l), k)?,
                     None => {
-                        return Err("the key's `approx` has a `loss`, but the answer is a probability's gradient".into());
+                        return Err(
+                            "the key's `approx` has a `loss`, but the answer is a probability's gradient".into()
+                        );
                     }
                 },
                 "gradient" => {
