@@ -110,7 +110,13 @@ fn xt_times(x: &Array2<f64>, r: &Array1<f64>) -> Array1<f64> {
 }
 
 fn norm(v: &Array1<f64>) -> f64 {
-    v.dot(v).sqrt()
+    // Scaled by the largest entry, so that squares of entries past 1e154 do
+    // not overflow to an infinite norm (which compares as "small" to another).
+    let m = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    if m == 0.0 || !m.is_finite() {
+        return m;
+    }
+    m * v.iter().map(|x| (x / m) * (x / m)).sum::<f64>().sqrt()
 }
 
 /// A run of gradient descent.
@@ -130,11 +136,12 @@ pub fn descend(inst: &Instance, start: &Array1<f64>, eta: f64, max_iterations: u
         let r = inst.x.dot(&w) - &inst.y;
         let step = xt_times(&inst.x, &r) * (2.0 * eta);
         w -= &step;
-        if norm(&step) <= 1e-14 * norm(&w).max(1.0) {
-            return Descent { w, iterations: t, converged: true };
-        }
+        // Overflow first: an infinite step is "small" next to an infinite w.
         if !w.iter().all(|v| v.is_finite()) {
             return Descent { w, iterations: t, converged: false };
+        }
+        if norm(&step) <= 1e-14 * norm(&w).max(1.0) {
+            return Descent { w, iterations: t, converged: true };
         }
     }
     Descent { w, iterations: max_iterations, converged: false }
@@ -821,6 +828,16 @@ mod tests {
             y: Array1::from(y.to_vec()),
             w0: Array1::zeros(d),
         }
+    }
+
+    #[test]
+    fn a_run_that_overflows_has_not_converged() {
+        // λ_max(X Xᵀ) = 1e100: a step of 1 multiplies the error by about
+        // 2e100 each time, past f64's range in a few steps.
+        let inst = instance(&[&[1e50]], &[1.0]);
+        let run = descend(&inst, &Array1::from(vec![1.0]), 1.0, 1_000);
+        assert!(!run.converged, "{:?} after {} steps", run.w, run.iterations);
+        assert!(run.iterations < 10);
     }
 
     #[test]

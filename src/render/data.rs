@@ -255,7 +255,14 @@ pub fn expr(e: &Expr) -> Math {
                     Math::Sum(vec![(crate::language::math::Sign::Plus, a), (crate::language::math::Sign::Minus, b)])
                 }
                 BinOp::Mul => Math::Product(vec![a, b]),
-                BinOp::Div => Math::Frac(Box::new(a), Box::new(b)),
+                // -1/3 reads as minus a third, not as a quotient of (-1).
+                BinOp::Div => match a {
+                    Math::Neg(x) => Math::Neg(Box::new(Math::Frac(x, Box::new(b)))),
+                    Math::Number(q) if q.signum() < 0 => {
+                        Math::Neg(Box::new(Math::Frac(Box::new(Math::Number(-q)), Box::new(b))))
+                    }
+                    a => Math::Frac(Box::new(a), Box::new(b)),
+                },
                 BinOp::Pow => match &b {
                     Math::Name(t) if t == "T" => Math::Transpose(Box::new(a)),
                     Math::Neg(x) if matches!(x.as_ref(), Math::Number(q) if q.is_one()) => Math::Inverse(Box::new(a)),
@@ -277,7 +284,14 @@ pub fn expr(e: &Expr) -> Math {
             }
         }
         ExprKind::Call(f, args) => {
-            let args: Vec<Math> = args.iter().map(|a| expr(&a.value)).collect();
+            // A named argument keeps its name: `max_pool2d(2, stride: 1)`.
+            let args: Vec<Math> = args
+                .iter()
+                .map(|a| match &a.name {
+                    Some(n) => Math::Product(vec![Math::Text(format!("{}:", n.name)), expr(&a.value)]),
+                    None => expr(&a.value),
+                })
+                .collect();
             match &f.kind {
                 ExprKind::Name(n) if n == "I" && args.len() == 1 => Math::name("I").sub(args[0].clone()),
                 ExprKind::Name(n) => Math::apply(n.clone(), args),
