@@ -32,9 +32,9 @@ use crate::model::Value;
 use crate::model::image::Shape;
 use crate::model::input_gradient::{GradientKind, GradientQuery};
 
-use super::explain::{Block, Explanation, Figure, Shade, Table};
+use super::explain::{Block, Explanation, Table};
 use super::input_gradient::{
-    Compiled, Outcome, SignStepAnswer, argmax, classes_value, decide, image_math, image_value, pattern, summary, text,
+    Compiled, Outcome, SignStepAnswer, argmax, decide, image_math, image_value, pattern, step_landing, summary, text,
     with_math,
 };
 
@@ -407,35 +407,7 @@ pub fn derive(q: &GradientQuery) -> Result<(CrossEntropyAnswer, Value, Explanati
             pr.push_text(if within.is_some() { ", then clips it to the pixel range:" } else { ":" });
             let step = ex.step(pr);
             step.display(Math::name("sign").equals(image_math(shape, &sign_q)));
-            step.display(Math::name("x'").equals(image_math(shape, &image)));
-            let moved: Vec<Q> = image.iter().zip(&q.point).map(|(a, b)| a - b).collect();
-            if let Some(f) = Figure::images(
-                shape,
-                "The point, the change the step makes (middle shade 0) and the stepped image.",
-                &[
-                    ("the point x", &q.point, Shade::range_of(q.point.iter().chain(&image))),
-                    ("the change x' − x", &moved, Shade::signed_of(&moved)),
-                    ("the step x'", &image, Shade::range_of(q.point.iter().chain(&image))),
-                ],
-            ) {
-                step.figure(f);
-            }
-            step.prose(with_math(
-                "The network's scores there are ",
-                image_math(Shape::Flat(classes), &scores_after),
-                &format!(
-                    ": the largest is class {}, against class {} at the point, so the class {}.",
-                    after.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" = "),
-                    before.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" = "),
-                    if flipped { "flips" } else { "does not flip" }
-                ),
-            ));
-            let v = Value::record(vec![
-                ("image", image_value(shape, &image)),
-                ("scores", image_value(Shape::Flat(classes), &scores_after)),
-                ("class", classes_value(&after)),
-                ("flipped", Value::Bool(flipped)),
-            ]);
+            let v = step_landing(step, shape, &q.point, &image, &scores_after, &before, &after);
             answer.step = Some(SignStepAnswer {
                 selection: Vec::new(),
                 signs,

@@ -33,7 +33,7 @@ use crate::model::image::{Shape, Stage, Staged};
 use crate::model::input_gradient::{GradientKind, GradientQuery};
 use crate::model::{Activation, Problem, Value};
 
-use super::explain::{Block, Explanation, Figure, Shade, Table};
+use super::explain::{Block, Explanation, Figure, Shade, Step, Table};
 
 /// Most combinations of the tied units' sides that are compared.
 pub const MAX_COMBINATIONS: usize = 4096;
@@ -566,6 +566,52 @@ pub fn image_math(shape: Shape, entries: &[Q]) -> Math {
     }
 }
 
+/// Where a sign step lands, shown in `step`: the stepped image, a picture
+/// of the change, the scores there and whether the class flipped; the
+/// answer's record.
+pub(crate) fn step_landing(
+    step: &mut Step,
+    shape: Shape,
+    point: &[Q],
+    image: &[Q],
+    scores_after: &[Q],
+    before: &[usize],
+    after: &[usize],
+) -> Value {
+    let flipped = before != after;
+    step.display(Math::name("x'").equals(image_math(shape, image)));
+    let moved: Vec<Q> = image.iter().zip(point).map(|(a, b)| a - b).collect();
+    let both = Shade::range_of(point.iter().chain(image));
+    if let Some(f) = Figure::images(
+        shape,
+        "The point, the change the step makes (middle shade 0) and the stepped image.",
+        &[
+            ("the point x", point, both.clone()),
+            ("the change x' − x", &moved, Shade::signed_of(&moved)),
+            ("the step x'", image, both),
+        ],
+    ) {
+        step.figure(f);
+    }
+    let classes = |c: &[usize]| c.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" = ");
+    step.prose(with_math(
+        "The network's scores there are ",
+        image_math(Shape::Flat(scores_after.len()), scores_after),
+        &format!(
+            ": the largest is class {}, against class {} at the point, so the class {}.",
+            classes(after),
+            classes(before),
+            if flipped { "flips" } else { "does not flip" }
+        ),
+    ));
+    Value::record(vec![
+        ("image", image_value(shape, image)),
+        ("scores", image_value(Shape::Flat(scores_after.len()), scores_after)),
+        ("class", classes_value(after)),
+        ("flipped", Value::Bool(flipped)),
+    ])
+}
+
 pub(crate) fn classes_value(classes: &[usize]) -> Value {
     match classes {
         [one] => Value::int(*one as i64),
@@ -856,35 +902,7 @@ pub fn derive(q: &GradientQuery, _problem: &Problem) -> Result<(GradientAnswer, 
                         None => ".",
                     },
                 ));
-                step.display(Math::name("x'").equals(image_math(shape, &image)));
-                let moved: Vec<Q> = image.iter().zip(&q.point).map(|(a, b)| a - b).collect();
-                if let Some(f) = Figure::images(
-                    shape,
-                    "The point, the change the step makes (middle shade 0) and the stepped image.",
-                    &[
-                        ("the point x", &q.point, Shade::range_of(q.point.iter().chain(&image))),
-                        ("the change x' − x", &moved, Shade::signed_of(&moved)),
-                        ("the step x'", &image, Shade::range_of(q.point.iter().chain(&image))),
-                    ],
-                ) {
-                    step.figure(f);
-                }
-                step.prose(with_math(
-                    "The network's scores there are ",
-                    image_math(Shape::Flat(scores_after.len()), &scores_after),
-                    &format!(
-                        ": the largest is class {}, against class {} at the point, so the class {}.",
-                        classes_after.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" = "),
-                        classes_before.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" = "),
-                        if flipped { "flips" } else { "does not flip" }
-                    ),
-                ));
-                let v = Value::record(vec![
-                    ("image", image_value(shape, &image)),
-                    ("scores", image_value(Shape::Flat(scores_after.len()), &scores_after)),
-                    ("class", classes_value(&classes_after)),
-                    ("flipped", Value::Bool(flipped)),
-                ]);
+                let v = step_landing(step, shape, &q.point, &image, &scores_after, &classes_before, &classes_after);
                 answer.step = Some(SignStepAnswer {
                     selection: selection.clone(),
                     signs,
