@@ -175,6 +175,26 @@ pub(crate) fn point(e: &Expr, shape: Shape, net: &Network, scope: &dyn Scope) ->
         .collect()
 }
 
+/// A pixel range `within [lo, hi]`: two numbers, the low end first.
+pub(crate) fn pixel_range(w: &Expr, scope: &dyn Scope) -> Result<(Q, Q), Diagnostic> {
+    let v = eval(w, scope)?;
+    let ends: Option<Vec<Q>> = match &v {
+        Value::Matrix(m) if m.entries().len() == 2 && (m.cols() == 1 || m.rows() == 1) => {
+            m.entries().iter().map(|r| r.as_constant()).collect()
+        }
+        _ => None,
+    };
+    match ends.as_deref() {
+        Some([lo, hi]) if lo <= hi => Ok((lo.clone(), hi.clone())),
+        Some(_) => {
+            Err(Diagnostic::error(w.span, "the range's low end is above its high end")
+                .with_hint("write `within [0, 1]`"))
+        }
+        None => Err(Diagnostic::error(w.span, "the pixel range is two numbers: `within [0, 1]`")
+            .with_label(format!("this is {}", v.describe()))),
+    }
+}
+
 pub(crate) fn number(e: &Expr, scope: &dyn Scope, what: &str) -> Result<Q, Diagnostic> {
     let v = eval(e, scope)?;
     v.as_scalar().filter(|_| matches!(v, Value::Scalar(_))).and_then(|s| s.as_constant()).ok_or_else(|| {
@@ -268,29 +288,7 @@ pub fn elaborate(kind: &QueryKind, span: Span, scope: &dyn Scope) -> Result<Grad
             if e.signum() <= 0 {
                 return Err(Diagnostic::error(eps.span, "the step size must be positive").with_label(format!("{e}")));
             }
-            let within = match within {
-                None => None,
-                Some(w) => {
-                    let v = eval(w, scope)?;
-                    let ends: Option<Vec<Q>> = match &v {
-                        Value::Matrix(m) if m.entries().len() == 2 && (m.cols() == 1 || m.rows() == 1) => {
-                            m.entries().iter().map(|r| r.as_constant()).collect()
-                        }
-                        _ => None,
-                    };
-                    match ends.as_deref() {
-                        Some([lo, hi]) if lo <= hi => Some((lo.clone(), hi.clone())),
-                        Some(_) => {
-                            return Err(Diagnostic::error(w.span, "the range's low end is above its high end")
-                                .with_hint("write `within [0, 1]`"));
-                        }
-                        None => {
-                            return Err(Diagnostic::error(w.span, "the pixel range is two numbers: `within [0, 1]`")
-                                .with_label(format!("this is {}", v.describe())));
-                        }
-                    }
-                }
-            };
+            let within = within.as_ref().map(|w| pixel_range(w, scope)).transpose()?;
             GradientKind::SignStep { eps: e, within }
         }
         _ => unreachable!("only the gradient queries come here"),

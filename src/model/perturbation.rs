@@ -40,9 +40,9 @@ use crate::language::syntax::{PerturbationSyntax, PerturbationTarget};
 use crate::language::{Diagnostic, Span};
 
 use super::image::{Shape, Stage};
-use super::input_gradient::{check_input_name, number, point, staged};
+use super::input_gradient::{check_input_name, number, pixel_range, point, staged};
 use super::network::{Activation, network_named};
-use super::value::{Scope, Value, eval};
+use super::value::Scope;
 
 /// Most input values a perturbation query may have: the search's linear
 /// programs have a variable or two per input.
@@ -200,31 +200,13 @@ pub fn elaborate(p: &PerturbationSyntax, span: Span, scope: &dyn Scope) -> Resul
     let within = match &p.within {
         None => None,
         Some(w) => {
-            let v = eval(w, scope)?;
-            let ends: Option<Vec<Q>> = match &v {
-                Value::Matrix(m) if m.entries().len() == 2 && (m.cols() == 1 || m.rows() == 1) => {
-                    m.entries().iter().map(|r| r.as_constant()).collect()
-                }
-                _ => None,
-            };
-            match ends.as_deref() {
-                Some([lo, hi]) if lo <= hi => {
-                    if let Some(i) = x.iter().position(|v| v < lo || v > hi) {
-                        return Err(Diagnostic::error(p.point.span, "the point is outside the pixel range")
-                            .with_label(format!("entry {i} is {}", x[i]))
-                            .with_hint_at(w.span, format!("the range is [{lo}, {hi}]")));
-                    }
-                    Some((lo.clone(), hi.clone()))
-                }
-                Some(_) => {
-                    return Err(Diagnostic::error(w.span, "the range's low end is above its high end")
-                        .with_hint("write `within [0, 1]`"));
-                }
-                None => {
-                    return Err(Diagnostic::error(w.span, "the pixel range is two numbers: `within [0, 1]`")
-                        .with_label(format!("this is {}", v.describe())));
-                }
+            let (lo, hi) = pixel_range(w, scope)?;
+            if let Some(i) = x.iter().position(|v| *v < lo || *v > hi) {
+                return Err(Diagnostic::error(p.point.span, "the point is outside the pixel range")
+                    .with_label(format!("entry {i} is {}", x[i]))
+                    .with_hint_at(w.span, format!("the range is [{lo}, {hi}]")));
             }
+            Some((lo, hi))
         }
     };
     Ok(PerturbationProblem {

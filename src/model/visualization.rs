@@ -8,10 +8,10 @@ use crate::language::syntax::VisualizationSyntax;
 use crate::language::{Diagnostic, Span};
 
 use super::image::Staged;
-use super::input_gradient::{check_input_name, number, point, staged};
+use super::input_gradient::{check_input_name, number, pixel_range, point, staged};
 use super::network::network_named;
 use super::selection::network_selected;
-use super::value::{Scope, Value, eval};
+use super::value::Scope;
 
 /// A class visualization query, resolved.
 #[derive(Clone, Debug)]
@@ -82,29 +82,7 @@ pub fn elaborate(v: &VisualizationSyntax, span: Span, scope: &dyn Scope) -> Resu
             .with_hint("without a penalty the score of a piecewise linear network has no largest value"));
     }
     let start = point(&v.point, staged.input, net, scope)?;
-    let within = match &v.within {
-        None => None,
-        Some(w) => {
-            let value = eval(w, scope)?;
-            let ends: Option<Vec<Q>> = match &value {
-                Value::Matrix(m) if m.entries().len() == 2 && (m.cols() == 1 || m.rows() == 1) => {
-                    m.entries().iter().map(|r| r.as_constant()).collect()
-                }
-                _ => None,
-            };
-            match ends.as_deref() {
-                Some([lo, hi]) if lo <= hi => Some((lo.clone(), hi.clone())),
-                Some(_) => {
-                    return Err(Diagnostic::error(w.span, "the range's low end is above its high end")
-                        .with_hint("write `within [0, 1]`"));
-                }
-                None => {
-                    return Err(Diagnostic::error(w.span, "the pixel range is two numbers: `within [0, 1]`")
-                        .with_label(format!("this is {}", value.describe())));
-                }
-            }
-        }
-    };
+    let within = v.within.as_ref().map(|w| pixel_range(w, scope)).transpose()?;
     Ok(VisualizationQuery {
         network: net.name.clone(),
         input: net.input.clone(),
