@@ -315,6 +315,56 @@ fn the_explanation_of_network_c_reads_well() {
     insta::assert_snapshot!("perturbation_network_c", explanation_text(&explain(&query, &ans)));
 }
 
+/// The rows of one activation pattern (`mask`, a bit per hidden unit) on
+/// the first n variables δ: each unit's sign, and the target reaching the
+/// class.
+fn pattern_rows(lp: &mut Lp, query: &PerturbationQuery, class: usize, target: usize, mask: u64) {
+    let n = query.x0.len();
+    let layers = &query.net.layers;
+    // Each value as (coefficients on δ, constant): the input is x0 + δ.
+    let mut a: Vec<(Vec<Q>, Q)> =
+        (0..n).map(|i| ((0..n).map(|j| if i == j { q(1) } else { q(0) }).collect(), query.x0[i].clone())).collect();
+    let mut unit = 0;
+    for (k, layer) in layers.iter().enumerate() {
+        let z: Vec<(Vec<Q>, Q)> = layer
+            .w
+            .iter()
+            .zip(&layer.b)
+            .map(|(row, b)| {
+                let mut coeffs = vec![q(0); n];
+                let mut c = b.clone();
+                for (w, (ac, a0)) in row.iter().zip(&a) {
+                    for (x, y) in coeffs.iter_mut().zip(ac) {
+                        *x += &(w * y);
+                    }
+                    c += &(w * a0);
+                }
+                (coeffs, c)
+            })
+            .collect();
+        if k + 1 == layers.len() {
+            let coeffs: Vec<(usize, Q)> = (0..n).map(|i| (i, &z[target].0[i] - &z[class].0[i])).collect();
+            lp.add_row(coeffs, Sense::Ge, &z[class].1 - &z[target].1);
+            break;
+        }
+        a = z
+            .into_iter()
+            .map(|(coeffs, c)| {
+                let on = mask >> unit & 1 == 1;
+                unit += 1;
+                let row: Vec<(usize, Q)> = coeffs.iter().cloned().enumerate().collect();
+                if on {
+                    lp.add_row(row, Sense::Ge, -&c);
+                    (coeffs, c)
+                } else {
+                    lp.add_row(row, Sense::Le, -&c);
+                    (vec![q(0); n], q(0))
+                }
+            })
+            .collect();
+    }
+}
+
 /// The least L∞ norm by brute force for a network of any depth: one exact
 /// linear program per activation pattern of all hidden units, each layer
 /// carried as an affine map of δ built here from the weights alone.
@@ -333,48 +383,7 @@ fn by_patterns_deep(query: &PerturbationQuery, class: usize, target: usize) -> O
             lp.add_row(vec![(i, q(1)), (t, q(-1))], Sense::Le, q(0));
             lp.add_row(vec![(i, q(-1)), (t, q(-1))], Sense::Le, q(0));
         }
-        // Each value as (coefficients on δ, constant): the input is x0 + δ.
-        let mut a: Vec<(Vec<Q>, Q)> =
-            (0..n).map(|i| ((0..n).map(|j| if i == j { q(1) } else { q(0) }).collect(), query.x0[i].clone())).collect();
-        let mut unit = 0;
-        for (k, layer) in layers.iter().enumerate() {
-            let z: Vec<(Vec<Q>, Q)> = layer
-                .w
-                .iter()
-                .zip(&layer.b)
-                .map(|(row, b)| {
-                    let mut coeffs = vec![q(0); n];
-                    let mut c = b.clone();
-                    for (w, (ac, a0)) in row.iter().zip(&a) {
-                        for (x, y) in coeffs.iter_mut().zip(ac) {
-                            *x += &(w * y);
-                        }
-                        c += &(w * a0);
-                    }
-                    (coeffs, c)
-                })
-                .collect();
-            if k + 1 == layers.len() {
-                let coeffs: Vec<(usize, Q)> = (0..n).map(|i| (i, &z[target].0[i] - &z[class].0[i])).collect();
-                lp.add_row(coeffs, Sense::Ge, &z[class].1 - &z[target].1);
-                break;
-            }
-            a = z
-                .into_iter()
-                .map(|(coeffs, c)| {
-                    let on = mask >> unit & 1 == 1;
-                    unit += 1;
-                    let row: Vec<(usize, Q)> = coeffs.iter().cloned().enumerate().collect();
-                    if on {
-                        lp.add_row(row, Sense::Ge, -&c);
-                        (coeffs, c)
-                    } else {
-                        lp.add_row(row, Sense::Le, -&c);
-                        (vec![q(0); n], q(0))
-                    }
-                })
-                .collect();
-        }
+        pattern_rows(&mut lp, query, class, target, mask);
         let s = lp::solve(&lp, Limits::default()).unwrap();
         lp::verify(&lp, &s.outcome).unwrap();
         if let Outcome::Optimal { value, .. } = s.outcome
@@ -434,47 +443,7 @@ fn by_patterns_l2(query: &PerturbationQuery, class: usize, target: usize) -> Opt
         for x in &query.x0 {
             lp.add_var(Some(&query.lo - x), Some(&query.hi - x), q(0));
         }
-        let mut a: Vec<(Vec<Q>, Q)> =
-            (0..n).map(|i| ((0..n).map(|j| if i == j { q(1) } else { q(0) }).collect(), query.x0[i].clone())).collect();
-        let mut unit = 0;
-        for (k, layer) in layers.iter().enumerate() {
-            let z: Vec<(Vec<Q>, Q)> = layer
-                .w
-                .iter()
-                .zip(&layer.b)
-                .map(|(row, b)| {
-                    let mut coeffs = vec![q(0); n];
-                    let mut c = b.clone();
-                    for (w, (ac, a0)) in row.iter().zip(&a) {
-                        for (x, y) in coeffs.iter_mut().zip(ac) {
-                            *x += &(w * y);
-                        }
-                        c += &(w * a0);
-                    }
-                    (coeffs, c)
-                })
-                .collect();
-            if k + 1 == layers.len() {
-                let coeffs: Vec<(usize, Q)> = (0..n).map(|i| (i, &z[target].0[i] - &z[class].0[i])).collect();
-                lp.add_row(coeffs, Sense::Ge, &z[class].1 - &z[target].1);
-                break;
-            }
-            a = z
-                .into_iter()
-                .map(|(coeffs, c)| {
-                    let on = mask >> unit & 1 == 1;
-                    unit += 1;
-                    let row: Vec<(usize, Q)> = coeffs.iter().cloned().enumerate().collect();
-                    if on {
-                        lp.add_row(row, Sense::Ge, -&c);
-                        (coeffs, c)
-                    } else {
-                        lp.add_row(row, Sense::Le, -&c);
-                        (vec![q(0); n], q(0))
-                    }
-                })
-                .collect();
-        }
+        pattern_rows(&mut lp, query, class, target, mask);
         let program = Qp { lp, weights: vec![q(1); n] };
         let out = qp::solve(&program, QpLimits::default()).unwrap();
         qp::verify(&program, &out).unwrap();

@@ -862,21 +862,7 @@ impl Search<'_> {
                 "a node with relaxed units has none to split".into(),
             )));
         };
-        self.close(id, NodeEnd::Branched { layer, unit, bound: bound.clone() });
-        for active in [true, false] {
-            let cid = self.nodes.len();
-            let mut f = fixed.clone();
-            f.push((layer, unit, active));
-            self.nodes.push(Node {
-                id: cid,
-                parent: Some(id),
-                target,
-                fixed: f,
-                radius: None,
-                end: NodeEnd::Open { bound: bound.clone() },
-            });
-            heap.push(Reverse(Pending { bound: bound.clone(), id: cid }));
-        }
+        self.branch(id, target, &fixed, (layer, unit), bound, heap);
         Ok(())
     }
 
@@ -987,6 +973,34 @@ impl Search<'_> {
         Ok((lower, proved))
     }
 
+    /// Closes node `id` by splitting one unit: two children, the unit on
+    /// and off, each opening with the node's bound.
+    fn branch(
+        &mut self,
+        id: usize,
+        target: usize,
+        fixed: &[Fix],
+        (layer, unit): (usize, usize),
+        bound: Q,
+        heap: &mut BinaryHeap<Reverse<Pending>>,
+    ) {
+        self.close(id, NodeEnd::Branched { layer, unit, bound: bound.clone() });
+        for active in [true, false] {
+            let cid = self.nodes.len();
+            let mut f = fixed.to_vec();
+            f.push((layer, unit, active));
+            self.nodes.push(Node {
+                id: cid,
+                parent: Some(id),
+                target,
+                fixed: f,
+                radius: None,
+                end: NodeEnd::Open { bound: bound.clone() },
+            });
+            heap.push(Reverse(Pending { bound: bound.clone(), id: cid }));
+        }
+    }
+
     fn close(&mut self, id: usize, end: NodeEnd) {
         self.nodes[id].end = end;
     }
@@ -1081,21 +1095,7 @@ impl Search<'_> {
                 "a node with relaxed units has none to split".into(),
             )));
         };
-        self.close(id, NodeEnd::Branched { layer, unit, bound: bound.clone() });
-        for active in [true, false] {
-            let cid = self.nodes.len();
-            let mut f = fixed.clone();
-            f.push((layer, unit, active));
-            self.nodes.push(Node {
-                id: cid,
-                parent: Some(id),
-                target,
-                fixed: f,
-                radius: None,
-                end: NodeEnd::Open { bound: bound.clone() },
-            });
-            heap.push(Reverse(Pending { bound: bound.clone(), id: cid }));
-        }
+        self.branch(id, target, &fixed, (layer, unit), bound, heap);
         Ok(())
     }
 
