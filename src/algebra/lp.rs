@@ -176,16 +176,14 @@ pub fn check_feasible(lp: &Lp, x: &[Q]) -> Result<(), String> {
     Ok(())
 }
 
-/// `L(c, y)` for `c = lp.cost` (or zero when `zero_cost`), the lower bound
-/// on `cᵀx` over the feasible set that the multipliers `y` prove (see the
-/// module documentation); `None` when `y` has a wrong sign on some row or a
-/// reduced cost points at an absent bound (the bound is then `−∞`).
-fn bound_of(lp: &Lp, y: &[Q], zero_cost: bool) -> Option<Q> {
+/// The Lagrangian of the rows at multipliers `y`: the reduced costs
+/// d = c − Aᵀy (c zero when `zero_cost`) and bᵀy, each a sum over one
+/// denominator (see `QSum`: exact, one gcd per sum instead of one per
+/// term); `None` when `y` has a wrong sign on some row.
+pub(crate) fn lagrangian(lp: &Lp, y: &[Q], zero_cost: bool) -> Option<(Vec<QSum>, QSum)> {
     if y.len() != lp.rows.len() {
         return None;
     }
-    // Sums over one denominator each (see `QSum`): exact, and one gcd per
-    // sum instead of one per term.
     let mut d: Vec<QSum> =
         if zero_cost { vec![QSum::new(); lp.vars()] } else { lp.cost.iter().map(QSum::from_q).collect() };
     let mut total = QSum::new();
@@ -204,9 +202,18 @@ fn bound_of(lp: &Lp, y: &[Q], zero_cost: bool) -> Option<Q> {
         total.add_product(&row.rhs, yi);
         let minus = -yi;
         for (j, a) in &row.coeffs {
-            d[*j].add_product(a, &minus);
+            d.get_mut(*j)?.add_product(a, &minus);
         }
     }
+    Some((d, total))
+}
+
+/// `L(c, y)` for `c = lp.cost` (or zero when `zero_cost`), the lower bound
+/// on `cᵀx` over the feasible set that the multipliers `y` prove (see the
+/// module documentation); `None` when `y` has a wrong sign on some row or a
+/// reduced cost points at an absent bound (the bound is then `−∞`).
+fn bound_of(lp: &Lp, y: &[Q], zero_cost: bool) -> Option<Q> {
+    let (d, mut total) = lagrangian(lp, y, zero_cost)?;
     for (j, dj) in d.iter().enumerate() {
         let dj = dj.value();
         match dj.signum() {

@@ -128,29 +128,10 @@ impl Default for QpLimits {
 /// row, a weight is negative, or a linear term points at an absent bound.
 pub fn dual_bound(qp: &Qp, y: &[Q]) -> Option<Q> {
     let lp = &qp.lp;
-    if y.len() != lp.rows.len() || qp.weights.len() != lp.vars() {
+    if qp.weights.len() != lp.vars() {
         return None;
     }
-    let mut d: Vec<QSum> = lp.cost.iter().map(QSum::from_q).collect();
-    let mut total = QSum::new();
-    for (row, yi) in lp.rows.iter().zip(y) {
-        let wrong = match row.sense {
-            Sense::Le => yi.signum() > 0,
-            Sense::Eq => false,
-            Sense::Ge => yi.signum() < 0,
-        };
-        if wrong {
-            return None;
-        }
-        if yi.is_zero() {
-            continue;
-        }
-        total.add_product(&row.rhs, yi);
-        let minus = -yi;
-        for (j, a) in &row.coeffs {
-            d.get_mut(*j)?.add_product(a, &minus);
-        }
-    }
+    let (d, mut total) = super::lp::lagrangian(lp, y, false)?;
     for (j, dj) in d.iter().enumerate() {
         let dj = dj.value();
         let w = &qp.weights[j];
