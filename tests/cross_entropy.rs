@@ -4,12 +4,12 @@
 //! that fails on a wrong gradient.
 
 mod common;
+use common::diagnose;
 
 use common::{check, passing_finding};
-use nnkey::check::{FileReport, Status, check_source};
+use nnkey::check::{FileReport, Status};
 use nnkey::derive::Answer;
 use nnkey::derive::cross_entropy::CrossEntropyOutcome;
-use nnkey::language::SourceFile;
 use nnkey::model::Query;
 
 /// s = (-1, 1, 2) at X = (1, 2); class gradients (1, -1), (0, 1), (1, 0).
@@ -39,12 +39,6 @@ fn fails(r: &FileReport, name: &str) -> String {
 fn derived(r: &FileReport, name: &str) -> String {
     let (p, f) = passing_finding(r, name);
     f.finding.value.print(&p.problem.ring)
-}
-
-fn diagnose(text: &str) -> String {
-    let report = check_source(SourceFile::new("bad.nnk", text));
-    assert!(!report.diagnostics.is_empty(), "expected diagnostics for:\n{text}");
-    report.diagnostics.iter().map(|d| d.render(&report.source, false)).collect::<Vec<_>>().join("\n")
 }
 
 #[test]

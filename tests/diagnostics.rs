@@ -3,15 +3,8 @@
 //! diagnostics are snapshotted in `tests/snapshots/`; `INSTA_UPDATE=always
 //! cargo test --test diagnostics` rewrites them after a deliberate change.
 
-use nnkey::check::check_source;
-use nnkey::language::SourceFile;
-
-/// Runs a problem file through the pipeline and renders its diagnostics.
-fn diagnose(text: &str) -> String {
-    let report = check_source(SourceFile::new("bad.nnk", text));
-    assert!(!report.diagnostics.is_empty(), "expected diagnostics for:\n{text}");
-    report.diagnostics.iter().map(|d| d.render(&report.source, false)).collect::<Vec<_>>().join("\n")
-}
+mod common;
+use common::diagnose;
 
 macro_rules! case {
     ($name:ident, $text:expr) => {

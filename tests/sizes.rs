@@ -3,6 +3,9 @@
 //! formula checked on small instances, and queries that need entries
 //! refused at the symbol.
 
+mod common;
+use common::diagnose;
+
 use nnkey::check::{Status, check_source};
 use nnkey::language::SourceFile;
 
@@ -103,13 +106,6 @@ fn numeric_sizes_give_numbers_checked_directly() {
     let f = &report.problems[0].findings[0];
     assert_eq!(f.status, Status::Pass);
     assert_eq!(f.crosscheck.trials, 1, "{:?}", f.crosscheck);
-}
-
-/// Renders the diagnostics of a file that must have some.
-fn diagnose(text: &str) -> String {
-    let report = check_source(SourceFile::new("bad.nnk", text));
-    assert!(!report.diagnostics.is_empty(), "expected diagnostics for:\n{text}");
-    report.diagnostics.iter().map(|d| d.render(&report.source, false)).collect::<Vec<_>>().join("\n")
 }
 
 #[test]

@@ -2,21 +2,14 @@
 //! the cycle and limit errors, and the errors at their spans as snapshots.
 
 mod common;
+use common::diagnose;
 
 use common::{check, passing_finding};
-use nnkey::check::{FileReport, Status, check_source};
-use nnkey::language::SourceFile;
+use nnkey::check::{FileReport, Status};
 
 fn derived(report: &FileReport, name: &str) -> String {
     let (p, f) = passing_finding(report, name);
     f.finding.value.print(&p.problem.ring)
-}
-
-/// Every diagnostic of a file, rendered.
-fn diagnose(text: &str) -> String {
-    let report = check_source(SourceFile::new("bad.nnk", text));
-    assert!(!report.diagnostics.is_empty(), "expected diagnostics for:\n{text}");
-    report.diagnostics.iter().map(|d| d.render(&report.source, false)).collect::<Vec<_>>().join("\n")
 }
 
 macro_rules! case {

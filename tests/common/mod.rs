@@ -88,3 +88,10 @@ pub fn passing_finding<'a>(
     assert!(f.crosscheck.passed, "{name}: {:?}", f.crosscheck);
     (p, f)
 }
+
+/// Every diagnostic of a file, rendered (the file must have some).
+pub fn diagnose(text: &str) -> String {
+    let report = nnkey::check::check_source(nnkey::language::SourceFile::new("bad.nnk", text));
+    assert!(!report.diagnostics.is_empty(), "expected diagnostics for:\n{text}");
+    report.diagnostics.iter().map(|d| d.render(&report.source, false)).collect::<Vec<_>>().join("\n")
+}
